@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole suite (npm test): installs the real components when missing, typechecks, then runs
+# unit, policy and integration tests. Integration tests start real Envoy and Redis on loopback.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin:$HOME/.local/bin:$PATH"
+bash scripts/install-deps.sh
+npx tsc -p tsconfig.json --noEmit
+node --import tsx --test --test-reporter=spec 'test/unit/**/*.test.ts'
+node --import tsx --test --test-concurrency=1 --test-reporter=spec 'test/integration/**/*.test.ts'

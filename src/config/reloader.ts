@@ -1,0 +1,102 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { Logger } from 'pino';
+import { buildRuntime, closeRuntime, type Runtime } from '../pipeline/runtime.js';
+import { createStore } from '../store/index.js';
+import type { KvStore } from '../store/types.js';
+import { metrics } from '../telemetry/metrics.js';
+import { DEFAULT_CONFIG_YAML, EMBEDDED_CONFIG_NAME } from './defaults.js';
+import { ConfigLoadError } from './errors.js';
+import { loadConfigFile, parseConfig, type LoadedConfig } from './loader.js';
+
+export interface ReloadResult { ok: boolean; error?: string }
+
+/**
+ * Holds the live Runtime. A reload builds a whole new Runtime aside (validate → compile → create modules)
+ * and swaps the reference in one assignment; Checks already running finish on the old one. On any
+ * failure the last good Runtime stays, the error is logged and counted.
+ */
+export class RuntimeHolder {
+  current!: Runtime;
+  store!: KvStore;
+  private storeKey = '';
+  private chain: Promise<unknown> = Promise.resolve();
+  private watcher?: FSWatcher;
+  private debounce?: NodeJS.Timeout;
+
+  constructor(readonly file: string | undefined, private readonly logger: Logger) {}
+
+  private load(): LoadedConfig {
+    return this.file ? loadConfigFile(this.file) : parseConfig(DEFAULT_CONFIG_YAML, EMBEDDED_CONFIG_NAME);
+  }
+
+  /** First load: throws ConfigLoadError so the process can exit non-zero with the list. */
+  async start(): Promise<void> {
+    const r = await this.swapIn();
+    if (!r.ok) throw r.err;
+  }
+
+  /** Reloads are serialized; concurrent calls queue behind each other. */
+  reload(reason: string): Promise<ReloadResult> {
+    const next = this.chain.then(async () => {
+      const r = await this.swapIn();
+      if (r.ok) {
+        this.logger.info({ reason, file: this.current.file }, 'config reloaded');
+        return { ok: true };
+      }
+      const error = r.err instanceof Error ? r.err.message : String(r.err);
+      this.logger.error({ reason, errors: error.split('\n') }, 'config reload failed; keeping the last good config');
+      return { ok: false, error };
+    });
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async swapIn(): Promise<{ ok: true } | { ok: false; err: unknown }> {
+    let newStore: KvStore | undefined;
+    try {
+      const loaded = this.load();
+      const key = JSON.stringify(loaded.config.store ?? { kind: 'memory' });
+      let store = this.store;
+      if (key !== this.storeKey) { newStore = createStore(loaded.config.store, this.logger.child({ component: 'store' })); store = newStore; }
+      const rt = await buildRuntime(loaded, store, this.logger, this.current);
+      const old = this.current;
+      const oldStore = newStore ? this.store : undefined;
+      this.current = rt;
+      if (newStore) { this.store = newStore; this.storeKey = key; }
+      for (const m of rt.modules.values()) await m.start?.();
+      metrics.configReloads.inc({ result: 'success' });
+      metrics.configLastSuccess.set(Date.now() / 1000);
+      if (old) setTimeout(() => { void closeRuntime(old); void oldStore?.close(); }, 1000).unref();
+      return { ok: true };
+    } catch (err) {
+      await newStore?.close().catch(() => undefined);
+      metrics.configReloads.inc({ result: err instanceof ConfigLoadError ? 'invalid' : 'error' });
+      return { ok: false, err };
+    }
+  }
+
+  /** Reload when the file changes (watching its folder catches editors' write-and-rename). */
+  watch(): void {
+    if (!this.file || this.watcher) return;
+    const name = basename(this.file);
+    try {
+      this.watcher = watch(dirname(this.file), (_event, changed) => {
+        if (changed !== null && changed !== name) return;
+        clearTimeout(this.debounce);
+        this.debounce = setTimeout(() => void this.reload('file changed'), 150);
+      });
+      this.watcher.on('error', (err) => this.logger.warn({ err: err.message }, 'config watcher failed'));
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'cannot watch the config file; SIGHUP still reloads');
+    }
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.debounce);
+    this.watcher?.close();
+    await this.chain.catch(() => undefined);
+    if (this.current) await closeRuntime(this.current);
+    await this.store?.close();
+  }
+}

@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import { RuntimeHolder } from './config/reloader.js';
+import { AdminServer } from './server/admin.js';
+import { GrpcServer } from './server/grpc.js';
+import { createLogger } from './telemetry/logger.js';
+import { metrics } from './telemetry/metrics.js';
+import { VERSION } from './version.js';
+
+export interface Service {
+  holder: RuntimeHolder;
+  grpc: GrpcServer;
+  admin: AdminServer;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+/** Composition root: load config → build stores/modules → start servers. Throws ConfigLoadError. */
+export async function startService(configFile: string | undefined, logger: Logger = createLogger()): Promise<Service> {
+  metrics.buildInfo.set({ version: VERSION, node: process.versions.node }, 1);
+  const holder = new RuntimeHolder(configFile, logger);
+  await holder.start();
+  const level = holder.current.config.log?.level;
+  if (level) logger.level = level;
+  const srv = holder.current.config.server ?? {};
+  const g = srv.grpc ?? {};
+  const grpc = new GrpcServer(holder, logger, {
+    address: process.env.PORTCULLIS_GRPC_ADDRESS ?? g.address ?? '127.0.0.1:9191',
+    maxReceiveBytes: g.max_receive_message_bytes ?? 8 * 1024 * 1024,
+    maxSendBytes: g.max_send_message_bytes ?? 4 * 1024 * 1024,
+    keepaliveTimeMs: g.keepalive_time_ms ?? 30_000,
+    keepaliveTimeoutMs: g.keepalive_timeout_ms ?? 10_000,
+    maxConnectionIdleMs: g.max_connection_idle_ms,
+    maxConcurrentStreams: g.max_concurrent_streams,
+  });
+  const admin = new AdminServer(holder, logger);
+  const grpcPort = await grpc.listen();
+  const adminPort = await admin.listen(process.env.PORTCULLIS_ADMIN_ADDRESS ?? srv.admin?.address ?? '127.0.0.1:9901');
+  holder.watch();
+  logger.info({ grpc_port: grpcPort, admin_port: adminPort, config: holder.current.file, version: VERSION }, 'portcullis started');
+  const drainMs = srv.drain_timeout_ms ?? 5000;
+  let stopping: Promise<void> | undefined;
+  return {
+    holder, grpc, admin, logger,
+    stop() {
+      stopping ??= (async () => {
+        admin.draining = true;
+        const how = await grpc.drain(drainMs);
+        logger.info({ how }, 'grpc server stopped');
+        await admin.close();
+        await holder.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** `portcullis serve`: signals reload (SIGHUP) and drain (SIGTERM/SIGINT, exit 0). */
+export async function serve(configFile: string | undefined): Promise<void> {
+  const logger = createLogger();
+  let svc: Service;
+  try {
+    svc = await startService(configFile, logger);
+  } catch (err) {
+    process.stderr.write(`portcullis: cannot start:\n${(err as Error).message}\n`);
+    logger.flush?.();
+    process.exit(1);
+  }
+  process.on('SIGHUP', () => void svc.holder.reload('SIGHUP'));
+  const shutdown = (sig: string) => {
+    logger.info({ signal: sig }, 'draining');
+    svc.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception'));
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+}

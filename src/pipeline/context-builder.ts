@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import type { Peer, RequestContext } from './context.js';
+import { BadRequestError } from './deny.js';
+
+export interface RequestLimits {
+  maxPathBytes: number;
+  maxHeaders: number;
+  maxHeaderBytes: number;
+  maxBodyBytes: number;
+}
+
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = {
+  maxPathBytes: 16 * 1024,
+  maxHeaders: 200,
+  maxHeaderBytes: 96 * 1024,
+  maxBodyBytes: 4 * 1024 * 1024,
+};
+
+export interface ContextOptions {
+  limits: RequestLimits;
+  /** Number of trusted proxies in front of Envoy that append to X-Forwarded-For (0: ignore XFF). */
+  trustedHops: number;
+}
+
+const EMPTY_PEER: Peer = Object.freeze({ address: '', port: 0, principal: '', certificate: '', labels: {}, service: '' }) as Peer;
+const EMPTY_BODY = Buffer.alloc(0);
+const REPLACEMENT = '\uFFFD';
+
+function peer(p: any): Peer {
+  if (!p) return EMPTY_PEER;
+  const sa = p.address?.socket_address;
+  return {
+    address: sa?.address ?? p.address?.pipe?.path ?? '',
+    port: Number(sa?.port_value ?? 0),
+    principal: p.principal ?? '',
+    certificate: p.certificate ?? '',
+    labels: p.labels ?? {},
+    service: p.service ?? '',
+  };
+}
+
+function structs(md: any): Record<string, unknown> {
+  // filter_metadata arrives as google.protobuf.Struct; respond/compat code converts lazily where needed.
+  return md?.filter_metadata ?? {};
+}
+
+/** Headers as lower-case name → value; header_map (newer Envoy) wins over the legacy map. */
+function headersOf(http: any, limits: RequestLimits): Record<string, string> {
+  const list: Array<{ key: string; value?: string; raw_value?: Buffer }> | undefined = http.header_map?.headers;
+  let out: Record<string, string>;
+  if (list && list.length > 0) {
+    out = Object.create(null);
+    for (const h of list) {
+      const k = h.key.toLowerCase();
+      const v = h.raw_value && h.raw_value.length > 0 ? h.raw_value.toString('utf8') : (h.value ?? '');
+      out[k] = out[k] === undefined ? v : `${out[k]},${v}`;
+    }
+  } else {
+    out = http.headers ?? Object.create(null);
+  }
+  let n = 0;
+  let bytes = 0;
+  for (const k in out) {
+    const v = out[k];
+    n++;
+    bytes += k.length + v.length;
+    if (v.includes(REPLACEMENT) || k.includes(REPLACEMENT)) throw new BadRequestError('ERR_BAD_REQUEST', `header ${safeName(k)} is not valid UTF-8`);
+  }
+  if (n > limits.maxHeaders) throw new BadRequestError('ERR_BAD_REQUEST', `too many headers (${n} > ${limits.maxHeaders})`);
+  if (bytes > limits.maxHeaderBytes) throw new BadRequestError('ERR_BAD_REQUEST', `headers too large (${bytes} > ${limits.maxHeaderBytes} bytes)`);
+  return out;
+}
+
+function safeName(k: string): string {
+  return /^[a-z0-9-]{1,64}$/.test(k) ? `"${k}"` : '(unprintable)';
+}
+
+/** Client IP: Envoy's source address, or the Nth-from-right X-Forwarded-For entry with N trusted hops. */
+export function clientIp(sourceAddress: string, xff: string | undefined, trustedHops: number): string {
+  if (trustedHops <= 0 || !xff) return sourceAddress;
+  const parts = xff.split(',');
+  const idx = parts.length - trustedHops;
+  if (idx < 0) return parts[0]!.trim() || sourceAddress;
+  return parts[idx]!.trim() || sourceAddress;
+}
+
+/**
+ * CheckRequest → RequestContext, once per request. Throws BadRequestError for requests that cannot be
+ * evaluated safely (no HTTP attributes, absurd sizes, invalid UTF-8): they are denied, never allowed.
+ */
+export function buildContext(req: any, opts: ContextOptions): RequestContext {
+  const attrs = req?.attributes;
+  const http = attrs?.request?.http;
+  if (!http || typeof http !== 'object') throw new BadRequestError('ERR_BAD_REQUEST', 'CheckRequest has no HTTP request attributes');
+  const method: string = http.method ?? '';
+  const rawPath: string = http.path ?? '';
+  if (method === '' || rawPath === '') throw new BadRequestError('ERR_BAD_REQUEST', 'CheckRequest has no method or path');
+  const limits = opts.limits;
+  if (rawPath.length > limits.maxPathBytes) throw new BadRequestError('ERR_BAD_REQUEST', `path too long (${rawPath.length} > ${limits.maxPathBytes} bytes)`);
+  if (rawPath.includes(REPLACEMENT) || method.includes(REPLACEMENT) || (http.host ?? '').includes(REPLACEMENT)) {
+    throw new BadRequestError('ERR_BAD_REQUEST', 'method, host or path is not valid UTF-8');
+  }
+  const headers = headersOf(http, limits);
+
+  let body: Buffer = EMPTY_BODY;
+  if (http.raw_body && http.raw_body.length > 0) body = http.raw_body;
+  else if (http.body) body = Buffer.from(http.body, 'utf8');
+  if (body.length > limits.maxBodyBytes) throw new BadRequestError('ERR_PAYLOAD_TOO_LARGE', `body too large (${body.length} > ${limits.maxBodyBytes} bytes)`);
+  const declared = Number(headers['content-length'] ?? http.size ?? -1);
+  const bodyTruncated = declared > body.length || headers['x-envoy-auth-partial-body'] === 'true';
+
+  const q = rawPath.indexOf('?');
+  const h = rawPath.indexOf('#');
+  const pathEnd = q >= 0 ? q : h >= 0 ? h : rawPath.length;
+  const path = rawPath.slice(0, pathEnd);
+  const rawQuery = q >= 0 ? rawPath.slice(q + 1, h > q ? h : rawPath.length) : (http.query ?? '');
+
+  const source = peer(attrs.source);
+  const t = attrs.request?.time;
+  const time = t?.seconds !== undefined ? Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : Date.now();
+  const decisionId = randomUUID();
+
+  return {
+    requestId: headers['x-request-id'] || http.id || decisionId,
+    decisionId,
+    time,
+    method,
+    host: (http.host ?? headers[':authority'] ?? '').toLowerCase(),
+    path,
+    rawPath,
+    rawQuery,
+    scheme: http.scheme ?? '',
+    protocol: http.protocol ?? '',
+    headers,
+    body,
+    bodyTruncated,
+    source,
+    destination: peer(attrs.destination),
+    tlsSni: attrs.tls_session?.sni ?? '',
+    contextExtensions: attrs.context_extensions ?? {},
+    metadataContext: structs(attrs.metadata_context),
+    routeMetadata: structs(attrs.route_metadata_context),
+    raw: req,
+    route: '',
+    client: { ip: clientIp(source.address, headers['x-forwarded-for'], opts.trustedHops) },
+    risk: { score: 0, findings: [] },
+    limits: [],
+    facts: {},
+    upstreamHeaders: [],
+    upstreamHeadersToRemove: [],
+    responseHeaders: [],
+    dynamicMetadata: {},
+    queryParamsToSet: [],
+    queryParamsToRemove: [],
+    shadowDenies: [],
+  };
+}
+
+/** A context for requests that could not be parsed, so a deny response can still be built. */
+export function emptyContext(decisionId: string = randomUUID()): RequestContext {
+  return {
+    requestId: decisionId, decisionId, time: Date.now(), method: '', host: '', path: '', rawPath: '', rawQuery: '',
+    scheme: '', protocol: '', headers: {}, body: EMPTY_BODY, bodyTruncated: false, source: EMPTY_PEER,
+    destination: EMPTY_PEER, tlsSni: '', contextExtensions: {}, metadataContext: {}, routeMetadata: {}, raw: undefined,
+    route: '', client: { ip: '' }, risk: { score: 0, findings: [] }, limits: [], facts: {}, upstreamHeaders: [],
+    upstreamHeadersToRemove: [], responseHeaders: [], dynamicMetadata: {}, queryParamsToSet: [], queryParamsToRemove: [],
+    shadowDenies: [],
+  };
+}

@@ -1,0 +1,97 @@
+import type { Logger } from 'pino';
+import type { LoadedConfig } from '../config/loader.js';
+import { ConfigError, ConfigLoadError } from '../config/errors.js';
+import type { PortcullisConfig } from '../config/types.js';
+import { MODULES } from '../modules/index.js';
+import type { ModuleInstance } from '../modules/module.js';
+import { staticRulesStage } from '../rules/static-rules.js';
+import type { KvStore } from '../store/types.js';
+import { DEFAULT_REQUEST_LIMITS, type ContextOptions } from './context-builder.js';
+import { Deny } from './deny.js';
+import { RouteTable, type CompiledRoute } from './route-table.js';
+import type { OwnedHeaders } from './respond.js';
+import { PHASES, type Stage } from './stage.js';
+
+/** Everything a Check needs, built once per config load and swapped atomically. */
+export interface Runtime {
+  config: PortcullisConfig;
+  file: string;
+  table: RouteTable;
+  /** undefined: allow requests that match no route. */
+  noRoute?: Deny;
+  owned: OwnedHeaders;
+  contextOptions: ContextOptions;
+  modules: Map<string, ModuleInstance>;
+  logAllows: boolean;
+}
+
+const PHASE_ORDER = new Map(PHASES.map((p, i) => [p, i]));
+
+export async function buildRuntime(
+  loaded: LoadedConfig, store: KvStore, logger: Logger, previous?: Runtime,
+): Promise<Runtime> {
+  const cfg = loaded.config;
+  const configDir = loaded.file.replace(/[/\\][^/\\]*$/, '') || '.';
+  const modules = new Map<string, ModuleInstance>();
+  const fail = (err: unknown): never => {
+    if (err instanceof ConfigError) throw new ConfigLoadError([loaded.problem(err.path, err.message)]);
+    throw err;
+  };
+  try {
+    for (const m of MODULES) {
+      const inst = await m.create(cfg[m.key], {
+        store, logger: logger.child({ module: m.key }), configPath: loaded.file, configDir,
+        previous: previous?.modules.get(m.key),
+      }).catch(fail);
+      modules.set(m.key, inst);
+    }
+    const ownedNames = new Set<string>();
+    for (const inst of modules.values()) for (const h of inst.ownedHeaders?.() ?? []) ownedNames.add(h.toLowerCase());
+
+    const routes = (cfg.routes ?? []).map((rc, index) => {
+      const stages: Stage[] = [];
+      try {
+        const sr = staticRulesStage(rc, index);
+        if (sr) stages.push(sr);
+        for (const m of MODULES) stages.push(...modules.get(m.key)!.stages(rc[m.key], { name: rc.name, index }));
+      } catch (err) { fail(err); }
+      // stable sort by phase: within a phase, static rules first, then module order
+      stages.sort((a, b) => PHASE_ORDER.get(a.phase)! - PHASE_ORDER.get(b.phase)!);
+      if (rc.upstream_headers) {
+        const pairs = Object.entries(rc.upstream_headers).map(([k, v]) => [k.toLowerCase(), v] as [string, string]);
+        for (const [k] of pairs) ownedNames.add(k);
+        stages.push({ name: 'upstream_headers', phase: 'respond', run(ctx) { ctx.upstreamHeaders.push(...pairs); } });
+      }
+      const compiled: CompiledRoute = { name: rc.name, index, failOpen: rc.fail_open ?? false, stages };
+      return { cfg: rc, compiled };
+    });
+    const da = cfg.default_action ?? { action: 'deny' };
+    const rl = cfg.request_limits ?? {};
+    return {
+      config: cfg,
+      file: loaded.file,
+      table: new RouteTable(routes),
+      noRoute: da.action === 'deny' ? new Deny('ERR_NO_ROUTE', 'no route for this request', da.status ?? 403) : undefined,
+      owned: { prefixes: cfg.owned_header_prefixes ?? ['x-portcullis-'], names: ownedNames },
+      contextOptions: {
+        limits: {
+          maxPathBytes: rl.max_path_bytes ?? DEFAULT_REQUEST_LIMITS.maxPathBytes,
+          maxHeaders: rl.max_headers ?? DEFAULT_REQUEST_LIMITS.maxHeaders,
+          maxHeaderBytes: rl.max_header_bytes ?? DEFAULT_REQUEST_LIMITS.maxHeaderBytes,
+          maxBodyBytes: rl.max_body_bytes ?? DEFAULT_REQUEST_LIMITS.maxBodyBytes,
+        },
+        trustedHops: cfg.client_ip?.trusted_hops ?? 0,
+      },
+      modules,
+      logAllows: cfg.log?.allows ?? false,
+    };
+  } catch (err) {
+    // a failed build must not leak what it already started
+    await Promise.all([...modules.values()].map((m) => m.close?.().catch(() => undefined)));
+    throw err;
+  }
+}
+
+export async function closeRuntime(rt: Runtime): Promise<void> {
+  await Promise.all([...rt.modules.values()].map((m) => m.close?.().catch(() => undefined)));
+}

@@ -1,0 +1,80 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { RuntimeHolder } from '../config/reloader.js';
+import { check } from '../pipeline/check.js';
+import { HealthService } from './health.js';
+import { serviceDef } from './protos.js';
+
+export const AUTH_SERVICE = 'envoy.service.auth.v3.Authorization';
+export const RLS_SERVICE = 'envoy.service.ratelimit.v3.RateLimitService';
+
+export interface GrpcSettings {
+  address: string;
+  maxReceiveBytes: number;
+  maxSendBytes: number;
+  keepaliveTimeMs: number;
+  keepaliveTimeoutMs: number;
+  maxConnectionIdleMs?: number;
+  maxConcurrentStreams?: number;
+}
+
+export class GrpcServer {
+  readonly server: grpc.Server;
+  readonly health = new HealthService([AUTH_SERVICE, RLS_SERVICE]);
+  port = 0;
+
+  constructor(private readonly holder: RuntimeHolder, private readonly logger: Logger, private readonly s: GrpcSettings) {
+    const options: grpc.ServerOptions = {
+      'grpc.max_receive_message_length': s.maxReceiveBytes,
+      'grpc.max_send_message_length': s.maxSendBytes,
+      'grpc.keepalive_time_ms': s.keepaliveTimeMs,
+      'grpc.keepalive_timeout_ms': s.keepaliveTimeoutMs,
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.http2.min_ping_interval_without_data_ms': 5000,
+    };
+    if (s.maxConnectionIdleMs) options['grpc.max_connection_idle_ms'] = s.maxConnectionIdleMs;
+    if (s.maxConcurrentStreams) options['grpc.max_concurrent_streams'] = s.maxConcurrentStreams;
+    this.server = new grpc.Server(options);
+    this.server.addService(serviceDef(AUTH_SERVICE), {
+      Check: (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => {
+        check(this.holder.current, call.request, this.logger).then((r) => cb(null, r), (err) => {
+          // check() never rejects; this is a last line of defence
+          this.logger.error({ err }, 'check rejected');
+          cb({ code: grpc.status.INTERNAL, details: 'ERR_INTERNAL' });
+        });
+      },
+    });
+    this.server.addService(serviceDef(RLS_SERVICE), {
+      ShouldRateLimit: (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => {
+        const rl = this.holder.current.modules.get('ratelimit');
+        if (!rl?.shouldRateLimit) { cb(null, { overall_code: 'OK' }); return; }
+        rl.shouldRateLimit(call.request).then((r) => cb(null, r), (err) => {
+          this.logger.error({ err }, 'ShouldRateLimit failed');
+          cb({ code: grpc.status.INTERNAL, details: 'ERR_INTERNAL' });
+        });
+      },
+    });
+    this.server.addService(serviceDef('grpc.health.v1.Health'), this.health.implementation());
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(this.s.address, grpc.ServerCredentials.createInsecure(), (err, port) => {
+        if (err) { reject(err); return; }
+        this.port = port;
+        this.health.setAll('SERVING');
+        resolve(port);
+      });
+    });
+  }
+
+  /** NOT_SERVING, stop accepting, let in-flight calls finish up to timeoutMs, then force. */
+  drain(timeoutMs: number): Promise<'drained' | 'forced'> {
+    this.health.setAll('NOT_SERVING');
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => { this.server.forceShutdown(); resolve('forced'); }, timeoutMs);
+      this.server.tryShutdown(() => { clearTimeout(timer); resolve('drained'); });
+      this.health.endWatches();
+    });
+  }
+}

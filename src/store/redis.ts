@@ -1,0 +1,107 @@
+import { Redis, Cluster } from 'ioredis';
+import type { Logger } from 'pino';
+import { StoreUnavailableError, type KvStore } from './types.js';
+
+export interface RedisStoreOptions {
+  /** redis://host:port/db (single) */
+  url?: string;
+  /** host:port seeds (cluster) */
+  cluster?: string[];
+  /** Deadline of every command, ms. */
+  commandTimeoutMs: number;
+  connectTimeoutMs: number;
+  keyPrefix: string;
+  password?: string;
+}
+
+/** Redis (single or Cluster) behind KvStore. Commands fail fast while disconnected (no offline queue). */
+export class RedisStore implements KvStore {
+  readonly kind: 'redis' | 'cluster';
+  readonly redis: Redis | Cluster;
+  private sub?: Redis | Cluster;
+  private readonly handlers = new Map<string, Set<(m: string) => void>>();
+
+  constructor(private readonly opts: RedisStoreOptions, private readonly logger: Logger) {
+    const common = {
+      commandTimeout: opts.commandTimeoutMs,
+      connectTimeout: opts.connectTimeoutMs,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      lazyConnect: false,
+      password: opts.password,
+      retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    };
+    if (opts.cluster && opts.cluster.length > 0) {
+      this.kind = 'cluster';
+      this.redis = new Cluster(opts.cluster.map(parseHostPort), {
+        redisOptions: common, enableOfflineQueue: false, clusterRetryStrategy: common.retryStrategy,
+        slotsRefreshTimeout: Math.max(1000, opts.connectTimeoutMs),
+      });
+    } else {
+      this.kind = 'redis';
+      this.redis = new Redis(opts.url ?? 'redis://127.0.0.1:6379', common);
+    }
+    this.redis.on('error', (err: Error) => this.logger.warn({ err: err.message, store: this.kind }, 'redis error'));
+  }
+
+  private k(key: string): string { return this.opts.keyPrefix + key; }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw new StoreUnavailableError(`redis: ${(err as Error).message}`);
+    }
+  }
+
+  get(key: string) { return this.call(() => this.redis.get(this.k(key))); }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    await this.call(() => (ttlMs ? this.redis.set(this.k(key), value, 'PX', Math.max(1, Math.ceil(ttlMs))) : this.redis.set(this.k(key), value)));
+  }
+
+  async setNX(key: string, value: string, ttlMs: number): Promise<boolean> {
+    const r = await this.call(() => this.redis.set(this.k(key), value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'));
+    return r === 'OK';
+  }
+
+  async del(key: string): Promise<void> { await this.call(() => this.redis.del(this.k(key))); }
+  pttl(key: string) { return this.call(() => this.redis.pttl(this.k(key))); }
+  hgetall(key: string) { return this.call(() => this.redis.hgetall(this.k(key))); }
+  async hset(key: string, field: string, value: string): Promise<void> { await this.call(() => this.redis.hset(this.k(key), field, value)); }
+  async publish(channel: string, message: string): Promise<void> { await this.call(() => this.redis.publish(this.k(channel), message)); }
+
+  async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
+    const full = this.k(channel);
+    if (this.sub === undefined) {
+      // A dedicated connection: a subscribed connection cannot run other commands. It keeps its
+      // subscriptions across reconnects (ioredis resubscribes by itself).
+      this.sub = this.redis.duplicate();
+      this.sub.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'redis subscriber error'));
+      this.sub.on('message', (ch: string, msg: string) => { for (const h of this.handlers.get(ch) ?? []) h(msg); });
+    }
+    let set = this.handlers.get(full);
+    if (set === undefined) {
+      set = new Set();
+      this.handlers.set(full, set);
+      await this.sub.subscribe(full);
+    }
+    set.add(handler);
+    return async () => {
+      set!.delete(handler);
+      if (set!.size === 0) { this.handlers.delete(full); await this.sub?.unsubscribe(full).catch(() => undefined); }
+    };
+  }
+
+  ready(): boolean { return this.redis.status === 'ready'; }
+
+  async close(): Promise<void> {
+    this.sub?.disconnect();
+    this.redis.disconnect();
+  }
+}
+
+export function parseHostPort(s: string): { host: string; port: number } {
+  const i = s.lastIndexOf(':');
+  return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
+}
