@@ -69,6 +69,9 @@ export class RedisStore implements KvStore {
   pttl(key: string) { return this.call(() => this.redis.pttl(this.k(key))); }
   hgetall(key: string) { return this.call(() => this.redis.hgetall(this.k(key))); }
   async hset(key: string, field: string, value: string): Promise<void> { await this.call(() => this.redis.hset(this.k(key), field, value)); }
+  async hdel(key: string, ...fields: string[]): Promise<void> {
+    if (fields.length > 0) await this.call(() => this.redis.hdel(this.k(key), ...fields));
+  }
   async publish(channel: string, message: string): Promise<void> { await this.call(() => this.redis.publish(this.k(channel), message)); }
 
   async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
