@@ -95,12 +95,14 @@ export class JwtVerifier implements CredentialVerifier<FoundToken> {
 
   private async verifyFull(token: string, cacheKey: string): Promise<VerifyOutcome> {
     const parts = token.split('.');
-    if (parts.length !== 3 || parts[2] === '') return fail('jwt', 'ERR_JWT_MALFORMED');
+    if (parts.length !== 3) return fail('jwt', 'ERR_JWT_MALFORMED');
     const header = decodeJson(parts[0]!);
-    const payload = decodeJson(parts[1]!);
-    if (header === undefined || payload === undefined || !B64URL.test(parts[2]!)) return fail('jwt', 'ERR_JWT_MALFORMED');
+    if (header === undefined) return fail('jwt', 'ERR_JWT_MALFORMED');
     const alg = header.alg;
+    // "none" in any letter case is refused before anything else looks at the token
     if (typeof alg !== 'string' || alg.toLowerCase() === 'none') return fail('jwt', 'ERR_JWT_ALG');
+    const payload = decodeJson(parts[1]!);
+    if (payload === undefined || parts[2] === '' || !B64URL.test(parts[2]!)) return fail('jwt', 'ERR_JWT_MALFORMED');
     if (header.crit !== undefined) return fail('jwt', 'ERR_JWT_CRIT');
     const issuer = typeof payload.iss === 'string' ? this.byIss.get(payload.iss) : undefined;
     if (issuer === undefined) return fail('jwt', typeof payload.iss === 'string' ? 'ERR_JWT_ISSUER' : 'ERR_JWT_CLAIM_MISSING');
