@@ -21,6 +21,7 @@ async function startNode(dir: string, name: string, port: number, extra: string[
   ], { dir });
   await waitFor(`${name} ping`, async () => {
     const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    c.on('error', () => undefined);
     try { await c.connect(); return (await c.ping()) === 'PONG'; } finally { c.disconnect(); }
   }, 10000, 50, proc);
   return proc;
