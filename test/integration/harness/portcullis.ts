@@ -52,7 +52,9 @@ export async function startPortcullis(o: PortcullisOptions): Promise<PortcullisP
     writeConfig: (text) => writeFileSync(configFile, text),
     stop: (signal = 'SIGTERM') => p.proc.stop(signal),
     async start() {
-      p.proc = spawnManaged(name, process.execPath, ['--import', 'tsx', join(REPO, 'src', 'cli.ts'), 'serve', '--config', configFile], {
+      // PORTCULLIS_NODE_ARGS: extra node flags for profiling (e.g. --cpu-prof), not allowed in NODE_OPTIONS
+      const nodeArgs = (o.env?.PORTCULLIS_NODE_ARGS ?? process.env.PORTCULLIS_NODE_ARGS ?? '').split(' ').filter(Boolean);
+      p.proc = spawnManaged(name, process.execPath, [...nodeArgs, '--import', 'tsx', join(REPO, 'src', 'cli.ts'), 'serve', '--config', configFile], {
         dir: o.dir, cwd: REPO,
         env: {
           PORTCULLIS_GRPC_ADDRESS: p.grpcAddress,

@@ -24,8 +24,9 @@ export function spawnManaged(name: string, cmd: string, args: string[], opts: { 
   const out = createWriteStream(logFile, { flags: 'a' });
   // own process group: stop() and the exit hook take down children (e.g. wrappers) too
   const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  child.stdout!.pipe(out);
-  child.stderr!.pipe(out);
+  child.stdout!.pipe(out, { end: false });
+  child.stderr!.pipe(out, { end: false });
+  child.once('close', () => out.end());
   live.add(child);
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => { live.delete(child); resolve(code ?? signal ?? -1); });

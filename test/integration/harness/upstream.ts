@@ -16,7 +16,7 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const r: SeenRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
-      if (seen.length < 10000) seen.push(r);
+      if (seen.length < 10000) seen.push(r); // bounded: load tests do not grow it forever
       const body = JSON.stringify(r);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);
