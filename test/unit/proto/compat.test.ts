@@ -62,13 +62,13 @@ describe('proto compatibility with Envoy upstream', () => {
       }
       assert.ok(up instanceof protobuf.Type, `${t.fullName} is not a message upstream`);
       for (const f of t.fieldsArray) {
-        const uf = (up as protobuf.Type).fields[f.name];
+        const uf: protobuf.Field | undefined = (up as protobuf.Type).fields[f.name];
         assert.ok(uf, `${t.fullName}.${f.name} does not exist upstream`);
         assert.equal(f.id, uf.id, `${t.fullName}.${f.name} number`);
         assert.equal(typeName(f), typeName(uf), `${t.fullName}.${f.name} type`);
         assert.equal(f.repeated, uf.repeated, `${t.fullName}.${f.name} repeated`);
         assert.equal(f.map, uf.map, `${t.fullName}.${f.name} map`);
-        if (f.map) assert.equal((f as protobuf.MapField).keyType, (uf as protobuf.MapField).keyType, `${t.fullName}.${f.name} key type`);
+        if (f.map) assert.equal((f as unknown as protobuf.MapField).keyType, (uf as unknown as protobuf.MapField).keyType, `${t.fullName}.${f.name} key type`);
         assert.equal(f.partOf?.name, uf.partOf?.name, `${t.fullName}.${f.name} oneof`);
       }
     });
