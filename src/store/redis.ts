@@ -90,7 +90,13 @@ export class RedisStore implements KvStore {
     if (set === undefined) {
       set = new Set();
       this.handlers.set(full, set);
-      await this.sub.subscribe(full);
+      try {
+        await this.sub.subscribe(full);
+      } catch (err) {
+        // forget the channel so a retry sends SUBSCRIBE again (otherwise it would never be subscribed)
+        this.handlers.delete(full);
+        throw err;
+      }
     }
     set.add(handler);
     return async () => {
