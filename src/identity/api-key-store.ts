@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { KvStore } from '../store/types.js';
 import { parseRecord, type KeyRecord } from './api-key-format.js';
 import { identityMetrics } from './metrics.js';
+import { backoffMs, subscribeWithRetry } from './retry.js';
 import type { SharedResource } from './shared.js';
 import type { Clock } from './verifier.js';
 
@@ -56,7 +57,10 @@ export class ApiKeySource implements SharedResource {
   private mtimeMs = 0;
   private timer?: NodeJS.Timeout;
   private loading?: Promise<void>;
-  private unsubscribe?: Promise<(() => Promise<void>) | undefined>;
+  private subscription?: { stop(): void };
+  private retryTimer?: NodeJS.Timeout;
+  private failures = 0;
+  private lastAttempt = -Infinity;
   private started = false;
 
   constructor(
@@ -80,7 +84,7 @@ export class ApiKeySource implements SharedResource {
     if (this.started) return;
     this.started = true;
     if ('hash' in this.where) {
-      this.unsubscribe = this.where.store.subscribe(API_KEYS_CHANNEL, () => void this.load()).catch(() => undefined);
+      this.subscription = subscribeWithRetry(this.where.store, API_KEYS_CHANNEL, () => void this.load(), this.logger, () => void this.load());
       void this.load();
     }
     this.timer = setInterval(() => void this.load(), this.refreshMs);
@@ -90,7 +94,8 @@ export class ApiKeySource implements SharedResource {
   stop(): void {
     this.started = false;
     clearInterval(this.timer);
-    void this.unsubscribe?.then((u) => u?.()).catch(() => undefined);
+    clearTimeout(this.retryTimer);
+    this.subscription?.stop();
   }
 
   ready(): boolean { return this.ring !== undefined; }
@@ -111,7 +116,10 @@ export class ApiKeySource implements SharedResource {
 
   /** The current ring, waiting for a first load in flight. */
   async whenLoaded(): Promise<KeyRing | undefined> {
-    if (this.ring === undefined) await this.load();
+    if (this.ring === undefined) {
+      if (this.loading) await this.loading;
+      else if (Date.now() - this.lastAttempt >= 250) await this.load(); // at most one attempt per 250 ms from requests
+    }
     return this.ring;
   }
 
@@ -121,6 +129,7 @@ export class ApiKeySource implements SharedResource {
   }
 
   private async loadOnce(): Promise<void> {
+    this.lastAttempt = Date.now();
     try {
       if ('file' in this.where) {
         const st = statSync(this.where.file);
@@ -139,9 +148,15 @@ export class ApiKeySource implements SharedResource {
         identityMetrics.apiKeys.set(this.ring.size);
       }
       identityMetrics.apiKeyLoads.inc({ result: 'ok' });
+      this.failures = 0;
     } catch (err) {
       identityMetrics.apiKeyLoads.inc({ result: 'error' });
       this.logger.error({ err: (err as Error).message, keeping_last_good: this.ring !== undefined }, 'API key load failed');
+      if (this.ring === undefined && this.started) {
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => void this.load(), backoffMs(this.failures++, this.refreshMs));
+        this.retryTimer.unref();
+      }
     }
   }
 }

@@ -107,7 +107,7 @@ export async function createIdentity(global: IdentityGlobalConfig | undefined, e
       clock,
     }) : undefined;
 
-    const mtls = g.mtls ? new MtlsVerifier(g.mtls, '/identity/mtls', clock) : undefined;
+    const mtls = g.mtls ? new MtlsVerifier(g.mtls, '/identity/mtls', clock, skew * 1000) : undefined;
 
     // revocation
     const rv = g.revocation ?? {};

@@ -44,7 +44,7 @@ export class MtlsVerifier implements CredentialVerifier<CertFacts | 'invalid'> {
   private readonly trusted: Cidr[];
   private readonly parser = new CertificateParser();
 
-  constructor(c: MtlsConfig, pointer: string, private readonly clock: Clock) {
+  constructor(c: MtlsConfig, pointer: string, private readonly clock: Clock, private readonly skewMs = 60_000) {
     this.rules = c.allow.map((r, i) => compileRule(r, `${pointer}/allow/${i}`));
     this.trusted = (c.xfcc?.trusted_proxies ?? []).map((s, i) => {
       try { return ipaddr.parseCIDR(s.includes('/') ? s : `${s}/${s.includes(':') ? 128 : 32}`); } catch {
@@ -86,7 +86,7 @@ export class MtlsVerifier implements CredentialVerifier<CertFacts | 'invalid'> {
   verify(_ctx: RequestContext, f: CertFacts | 'invalid'): VerifyOutcome {
     if (f === 'invalid') return fail('mtls', 'ERR_MTLS_CERT_INVALID');
     const now = this.clock();
-    if ((f.validFrom !== undefined && now < f.validFrom) || (f.validTo !== undefined && now > f.validTo)) return fail('mtls', 'ERR_MTLS_EXPIRED');
+    if ((f.validFrom !== undefined && now + this.skewMs < f.validFrom) || (f.validTo !== undefined && now - this.skewMs > f.validTo)) return fail('mtls', 'ERR_MTLS_EXPIRED');
     const rule = this.rules.find((r) => r.test(f));
     if (rule === undefined) return fail('mtls', 'ERR_MTLS_NOT_ALLOWED');
     const spiffe = f.uris.find((u) => u.startsWith('spiffe://'));

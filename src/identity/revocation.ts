@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { KvStore } from '../store/types.js';
 import { identityMetrics } from './metrics.js';
+import { backoffMs, subscribeWithRetry } from './retry.js';
 import type { SharedResource } from './shared.js';
 import type { Clock, Verified } from './verifier.js';
 
@@ -61,7 +62,10 @@ export class RevocationList implements SharedResource {
   private syncing?: Promise<boolean>;
   private duringSync: Message[] | undefined;
   private timer?: NodeJS.Timeout;
-  private unsubscribe?: Promise<(() => Promise<void>) | undefined>;
+  private retryTimer?: NodeJS.Timeout;
+  private failures = 0;
+  private lastAttempt = -Infinity;
+  private subscription?: { stop(): void };
   private started = false;
 
   constructor(
@@ -74,10 +78,8 @@ export class RevocationList implements SharedResource {
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.unsubscribe = this.store.subscribe(REVOCATIONS_CHANNEL, (m) => this.onMessage(m)).catch((err) => {
-      this.logger.warn({ err: (err as Error).message }, 'revocation subscribe failed; relying on periodic sync');
-      return undefined;
-    });
+    // once subscribed, read the list again: anything published before the subscription is in the store
+    this.subscription = subscribeWithRetry(this.store, REVOCATIONS_CHANNEL, (m) => this.onMessage(m), this.logger, () => void this.sync());
     void this.sync();
     this.timer = setInterval(() => void this.sync(), this.syncMs);
     this.timer.unref();
@@ -86,7 +88,8 @@ export class RevocationList implements SharedResource {
   stop(): void {
     this.started = false;
     clearInterval(this.timer);
-    void this.unsubscribe?.then((u) => u?.()).catch(() => undefined);
+    clearTimeout(this.retryTimer);
+    this.subscription?.stop();
   }
 
   ready(): boolean { return this.synced; }
@@ -94,7 +97,10 @@ export class RevocationList implements SharedResource {
   /** Resolves true once the list has been loaded at least once (waits for a load in flight). */
   async whenSynced(): Promise<boolean> {
     if (this.synced) return true;
-    return this.syncing ?? this.sync();
+    if (this.syncing) return this.syncing;
+    // while the store is down, requests do not each hammer it: at most one attempt per 250 ms
+    if (Date.now() - this.lastAttempt < 250) return false;
+    return this.sync();
   }
 
   /** Re-read the whole list from the store. Never throws. */
@@ -104,6 +110,7 @@ export class RevocationList implements SharedResource {
   }
 
   private async load(): Promise<boolean> {
+    this.lastAttempt = Date.now();
     this.duringSync = [];
     try {
       const all = await this.store.hgetall(REVOCATIONS_KEY);
@@ -118,6 +125,7 @@ export class RevocationList implements SharedResource {
       for (const m of this.duringSync) this.applyMessage(maps, m);
       this.maps = maps;
       this.synced = true;
+      this.failures = 0;
       this.gauge();
       identityMetrics.revocationSync.inc({ result: 'ok' });
       if (expired.length > 0) await this.store.hdel(REVOCATIONS_KEY, ...expired).catch(() => undefined);
@@ -125,6 +133,12 @@ export class RevocationList implements SharedResource {
     } catch (err) {
       identityMetrics.revocationSync.inc({ result: 'error' });
       this.logger.warn({ err: (err as Error).message, synced_before: this.synced }, 'revocation list load failed');
+      if (!this.synced && this.started) {
+        // never loaded yet: retry soon rather than after a whole sync period
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => void this.sync(), backoffMs(this.failures++, this.syncMs));
+        this.retryTimer.unref();
+      }
       return this.synced;
     } finally {
       this.duringSync = undefined;

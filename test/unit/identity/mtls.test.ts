@@ -94,6 +94,17 @@ describe('mTLS client identity', () => {
     } finally { clock.advance(-3 * 86_400_000); }
   });
 
+  it('tolerates the clock skew around notBefore, not more', async () => {
+    const from = Date.parse(new X509Certificate(client).validFrom);
+    const saved = clock.now();
+    try {
+      clock.set(from - 30_000);
+      assert.match(await code(cfg(), { certificate: enc(client) }), /^OK /);
+      clock.set(from - 120_000);
+      assert.equal(await code(cfg(), { certificate: enc(client) }), 'ERR_MTLS_EXPIRED');
+    } finally { clock.set(saved); }
+  });
+
   it('no certificate and no principal: absent (plain HTTP listener)', async () => {
     assert.equal(await code(cfg(), {}), 'ABSENT');
   });
