@@ -48,7 +48,7 @@ export class RatelimitInstance implements ModuleInstance<RatelimitRouteConfig> {
       }
       rlMetrics.configLoads.inc({ result: 'success' });
       this.config.current = r.set;
-      if (settings.watch) this.watcher = new DirWatcher(abs, this.config, load, env.logger);
+      this.watcher = new DirWatcher(abs, this.config, load, env.logger);
     }
     for (const [name, c] of Object.entries(settings.limits)) {
       this.named.set(name, compileLimit(name, c, `/ratelimit/limits/${escape(name)}`, settings));
@@ -103,7 +103,12 @@ export class RatelimitInstance implements ModuleInstance<RatelimitRouteConfig> {
   }
 
   start(): void {
-    this.watcher?.start();
+    if (this.settings.watch) this.watcher?.start();
+  }
+
+  /** Re-read the envoyproxy/ratelimit config directory now; false (last good kept) on any problem. */
+  reloadConfigDir(reason: string): boolean {
+    return this.watcher?.reload(reason) ?? false;
   }
 
   async close(): Promise<void> {

@@ -29,7 +29,7 @@ export function finishSliding(hit: Hit, r: RawResult, now: number): Verdict {
   if (r.ok) {
     return { over: false, remaining: Math.max(0, Math.floor(hit.limit - estimate + 1e-9)), resetMs, retryAfterMs: 0, source: 'store' };
   }
-  return { over: true, remaining: 0, resetMs, retryAfterMs: Math.max(1, Math.ceil(slidingRetryAfter(hit.limit, hit.hits, r.x, r.y, g))), source: 'store' };
+  return { over: true, remaining: 0, resetMs, retryAfterMs: Math.max(1, Math.ceil(slidingRetryAfter(hit.limit, hit.hits, r.x, r.y, g) - 1e-6)), source: 'store' };
 }
 
 /** ms until previous-window decay (or the next window) makes room for `hits` more. */

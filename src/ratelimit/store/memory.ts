@@ -65,7 +65,7 @@ export class MemoryCounterStore implements CounterStore {
       } else if (op.kind === SLIDING) {
         v1[i] = this.get(op.key, now);
         v2[i] = this.get(op.key2, now);
-        ok[i] = v2[i]! * op.p + v1[i]! + op.hits <= op.a;
+        ok[i] = v2[i]! * op.p + v1[i]! + op.hits <= op.a + 1e-9;
       } else {
         const tat = Math.max(this.get(op.key, now), now);
         v2[i] = tat;                       // TAT before

@@ -26,7 +26,7 @@ for i = 1, n do
   elseif kind == 2 then
     v1[i] = tonumber(redis.call('GET', k) or '0')
     v2[i] = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
-    ok[i] = v2[i] * p + v1[i] + hits <= a
+    ok[i] = v2[i] * p + v1[i] + hits <= a + 1e-9
   else
     local tat = tonumber(redis.call('GET', k) or '0')
     if tat < now then tat = now end
