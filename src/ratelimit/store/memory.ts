@@ -67,10 +67,11 @@ export class MemoryCounterStore implements CounterStore {
         v2[i] = this.get(op.key2, now);
         ok[i] = v2[i]! * op.p + v1[i]! + op.hits <= op.a + 1e-9;
       } else {
-        const tat = Math.max(this.get(op.key, now), now);
-        v2[i] = tat;                       // TAT before
-        v1[i] = tat + op.hits * op.a;      // TAT this request would set
-        ok[i] = v1[i]! - op.p <= now;
+        const nowUs = now * 1000;
+        const tat = Math.max(this.get(op.key, now), nowUs);
+        v2[i] = tat;                                          // TAT before (µs)
+        v1[i] = Math.floor(tat + op.hits * op.a + 0.5);       // TAT this request would set (µs)
+        ok[i] = v1[i]! - op.p <= nowUs;
       }
       if (!ok[i] && !op.shadow) all = false;
     }
@@ -87,7 +88,7 @@ export class MemoryCounterStore implements CounterStore {
       } else {
         const next = v1[i]!;
         let stored = v2[i]!;
-        if (commit && ok[i]) { stored = Math.round(next * 1000) / 1000; this.put(op.key, stored, Math.ceil(stored) + 1000); }
+        if (commit && ok[i]) { stored = next; this.put(op.key, next, Math.ceil(next / 1000) + 1000); }
         out[i] = { ok: ok[i]!, x: stored, y: next };
       }
     }

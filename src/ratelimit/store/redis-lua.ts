@@ -4,8 +4,9 @@
  *
  * KEYS: two per op (key, key2).  ARGV: mode (0 independent, 1 all-or-nothing), now (ms), then six per op:
  * kind (1 fixed, 2 sliding, 3 GCRA), a, hits, p, ttl_ms, shadow (1/0) — see store/types.ts CounterOp.
- * Returns three values per op: ok (1/0), x, y (as strings, so GCRA times keep their fractions).
- * Mirrors MemoryCounterStore.decide exactly.
+ * Returns three values per op: ok (1/0), x, y (as strings: %.17g keeps every bit of a double).
+ * Mirrors MemoryCounterStore.decide operation for operation (same IEEE double arithmetic, GCRA times in
+ * whole microseconds rounded the same way), so both stores give identical answers.
  */
 export const DECIDE_LUA = `
 local mode = tonumber(ARGV[1])
@@ -28,11 +29,12 @@ for i = 1, n do
     v2[i] = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
     ok[i] = v2[i] * p + v1[i] + hits <= a + 1e-9
   else
+    local now_us = now * 1000
     local tat = tonumber(redis.call('GET', k) or '0')
-    if tat < now then tat = now end
+    if tat < now_us then tat = now_us end
     v2[i] = tat
-    v1[i] = tat + hits * a
-    ok[i] = v1[i] - p <= now
+    v1[i] = math.floor(tat + hits * a + 0.5)
+    ok[i] = v1[i] - p <= now_us
   end
   if (not ok[i]) and ARGV[b + 6] ~= '1' then all = false end
 end
@@ -60,9 +62,8 @@ for i = 1, n do
     y = v1[i]
     x = v2[i]
     if commit and ok[i] then
-      local stored = string.format('%.3f', v1[i])
-      x = tonumber(stored)
-      redis.call('SET', k, stored, 'PX', math.ceil(x - now) + 1000)
+      x = v1[i]
+      redis.call('SET', k, string.format('%.0f', x), 'PX', math.ceil((x - now * 1000) / 1000) + 1000)
     end
   end
   out[#out + 1] = ok[i] and 1 or 0

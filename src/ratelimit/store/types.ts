@@ -17,10 +17,10 @@ export interface CounterOp {
   key2: string;
   /** Redis Cluster hash tag: all ops of one store call with the same tag land on one slot. */
   tag: string;
-  /** Fixed / sliding: the limit. GCRA: emission interval T in ms (period / limit). */
+  /** Fixed / sliding: the limit. GCRA: emission interval T in µs (period / limit). */
   a: number;
   hits: number;
-  /** Sliding: weight of the previous window (0..1). GCRA: burst tolerance τ in ms. Fixed: 0. */
+  /** Sliding: weight of the previous window (0..1). GCRA: burst tolerance τ in µs. Fixed: 0. */
   p: number;
   /** Key time-to-live for fixed and sliding counters, ms. */
   ttlMs: number;
@@ -30,7 +30,8 @@ export interface CounterOp {
 
 /**
  * Fixed: x = count after the call. Sliding: x = current window count after, y = previous window count.
- * GCRA: x = theoretical arrival time (TAT) stored after the call, y = the TAT this request would have set.
+ * GCRA: x = theoretical arrival time (TAT, µs since epoch) stored after the call, y = the TAT this request
+ * would have set.
  */
 export interface RawResult { ok: boolean; x: number; y: number }
 
