@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { Cluster, Redis } from 'ioredis';
 import { MemoryCounterStore } from '../../src/ratelimit/store/memory.js';
 import { RedisCounterStore } from '../../src/ratelimit/store/redis.js';
-import { FIXED, GCRA, SLIDING, type CommitMode, type CounterOp, type RawResult } from '../../src/ratelimit/store/types.js';
+import { FIXED, GCRA, SLIDING, type CommitMode, type CounterKind, type CounterOp, type RawResult } from '../../src/ratelimit/store/types.js';
 import { startRedis, startRedisCluster, type RedisCluster, type RedisNode } from './harness/redis.js';
 import { waitFor } from './harness/proc.js';
 
@@ -23,7 +23,7 @@ function scenario(seed: number): Array<{ ops: CounterOp[]; mode: CommitMode; now
     const ops: CounterOp[] = [];
     const n = 1 + Math.floor(rnd() * 3);
     for (let i = 0; i < n; i++) {
-      const kind = [FIXED, SLIDING, GCRA][Math.floor(rnd() * 3)]!;
+      const kind: CounterKind = ([FIXED, SLIDING, GCRA] as const)[Math.floor(rnd() * 3)]!;
       const id = Math.floor(rnd() * 2);
       const hits = 1 + Math.floor(rnd() * 3);
       const shadow = rnd() < 0.15;
