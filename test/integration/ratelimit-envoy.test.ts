@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startStack, type Stack } from './harness/stack.js';
-import { awayFromHourBoundary, concurrently, metricSum, metricsText, writeRlsConfig } from './ratelimit-helpers.js';
+import { awayFromBoundary, awayFromHourBoundary, concurrently, metricSum, metricsText, writeRlsConfig } from './ratelimit-helpers.js';
 
 // Envoy's ratelimit filter sends, for every route, the descriptors (remote_address), (path) and
 // (remote_address, path) to domain "portcullis" (envoy/envoy.yaml).
@@ -57,6 +57,7 @@ describe('rate limiting through a real Envoy and a real Redis', () => {
   after(async () => { await stack?.stop(); });
 
   it('ratelimit filter path: OVER_LIMIT becomes 429 with RateLimit, RateLimit-Policy, Retry-After and Envoy\'s X-RateLimit-*', async () => {
+    await awayFromBoundary(60_000, 10_000);
     const ok1 = await stack.request({ path: '/api/v1/orders/rls/1' });
     assert.equal(ok1.status, 200, ok1.body);
     assert.equal(ok1.headers['ratelimit-policy'], '"path_/api/v1/orders/rls*";q=2;w=60');
@@ -75,6 +76,7 @@ describe('rate limiting through a real Envoy and a real Redis', () => {
   });
 
   it('Check limit phase: 429 with Retry-After, rate-limit headers and the JSON error body', async () => {
+    await awayFromBoundary(60_000, 10_000);
     const h = { 'x-run': 'check-429' };
     const first = await stack.request({ path: '/api/v1/users/1', headers: h });
     assert.equal(first.status, 200, first.body);

@@ -18,7 +18,12 @@ export function writeRlsConfig(dir: string, files: Record<string, string>, sub =
  * it is less than `marginMs` away (bounded: at most marginMs).
  */
 export async function awayFromHourBoundary(marginMs = 20_000): Promise<void> {
-  const toNext = 3_600_000 - (Date.now() % 3_600_000);
+  await awayFromBoundary(3_600_000, marginMs);
+}
+
+/** Wait past the next window boundary when it is less than `marginMs` away. */
+export async function awayFromBoundary(windowMs: number, marginMs: number): Promise<void> {
+  const toNext = windowMs - (Date.now() % windowMs);
   if (toNext < marginMs) await sleep(toNext + 250);
 }
 

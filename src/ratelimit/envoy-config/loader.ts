@@ -20,12 +20,12 @@ export const CONFIG_FILE = /^[^.].*\.ya?ml$/;
  */
 export function loadDomainDir(dir: string, opts: ReaderOptions, displayDir = dir): { set?: DomainSet; problems: RlsProblem[] } {
   // problems name files as the user wrote the directory (config_dir relative to the config file)
-  const shown = (f: string) => (f === dir ? displayDir : join(displayDir, f.slice(dir.length + 1)));
+  const shown = (name?: string) => (name === undefined ? displayDir : join(displayDir, name));
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => CONFIG_FILE.test(n)).sort();
   } catch (err) {
-    return { problems: [{ file: shown(dir), path: '', message: `cannot read the directory: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }] };
+    return { problems: [{ file: shown(), path: '', message: `cannot read the directory: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }] };
   }
   const problems: RlsProblem[] = [];
   const domains = new Map<string, DomainConfig>();
@@ -37,16 +37,16 @@ export function loadDomainDir(dir: string, opts: ReaderOptions, displayDir = dir
       if (!statSync(abs).isFile()) continue;
       text = readFileSync(abs, 'utf8');
     } catch (err) {
-      problems.push({ file: shown(abs), path: '', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      problems.push({ file: shown(name), path: '', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
       continue;
     }
     files.push(name);
-    const r = readDomainFile(shown(abs), text, opts);
+    const r = readDomainFile(shown(name), text, opts);
     problems.push(...r.problems);
     if (!r.config) continue;
     const prev = domains.get(r.config.domain);
     if (prev) {
-      problems.push({ file: shown(abs), path: 'domain', ...r.domainAt, message: `duplicate domain "${r.config.domain}" in config file (also in ${prev.file})` });
+      problems.push({ file: shown(name), path: 'domain', ...r.domainAt, message: `duplicate domain "${r.config.domain}" in config file (also in ${prev.file})` });
       continue;
     }
     domains.set(r.config.domain, r.config);
