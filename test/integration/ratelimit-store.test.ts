@@ -120,4 +120,11 @@ describe('rate-limit Lua script against a real 3-master Redis Cluster', () => {
     const slots = new Set(await Promise.all(ops.map((o) => client.cluster('KEYSLOT', store.redisKey(o)) as Promise<number>)));
     assert.ok(slots.size > 1, 'the counters live on several slots');
   });
+
+  it('braces in a tag cannot split a sliding window\'s two keys across slots', async () => {
+    const store = new RedisCounterStore(client, `brace:${Date.now()}:`);
+    const op: CounterOp = { kind: SLIDING, key: '}x:s:2000', key2: '}x:s:1000', tag: '}x', a: 5, hits: 1, p: 0.5, ttlMs: 5000, shadow: false };
+    assert.equal((await store.decide([op], 'all', Date.now()))[0]!.ok, true);
+    assert.equal(await client.cluster('KEYSLOT', store.redisKey(op, 'key')), await client.cluster('KEYSLOT', store.redisKey(op, 'key2')));
+  });
 });

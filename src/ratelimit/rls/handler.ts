@@ -12,6 +12,8 @@ import { describePeriod, isStandardUnit, periodMs, protoUnit, unitFromProto } fr
 
 const UINT32_MAX = 4_294_967_295;
 const MAX_OVERRIDE_RULES = 1000;
+/** Envoy sends a handful; a request with more is refused rather than turned into a huge store call. */
+const MAX_DESCRIPTORS = 256;
 
 /** A request envoyproxy/ratelimit answers with a gRPC error (Envoy then applies failure_mode_deny). */
 export class RlsRequestError extends Error {}
@@ -42,6 +44,7 @@ export class RlsHandler {
     if (domainName === '') throw new RlsRequestError('rate limit domain must not be empty');
     const descriptors: any[] = Array.isArray(req.descriptors) ? req.descriptors : [];
     if (descriptors.length === 0) throw new RlsRequestError('rate limit descriptor list must not be empty');
+    if (descriptors.length > MAX_DESCRIPTORS) throw new RlsRequestError(`too many descriptors (${descriptors.length} > ${MAX_DESCRIPTORS})`);
     const domain = this.state.current.domains.get(domainName);
     if (domain === undefined) {
       rlMetrics.unknownDomain.inc();

@@ -28,7 +28,9 @@ export class RedisCounterStore implements CounterStore {
 
   /** Redis key of a counter (exposed for tests and the admin view). */
   redisKey(op: CounterOp, which: 'key' | 'key2' = 'key'): string {
-    return `${this.prefix}{${op.tag}}${which === 'key' ? op.key : op.key2}`;
+    // braces inside the tag would end it early (or make it empty, hashing each key apart): replace them
+    const tag = /[{}]/.test(op.tag) ? op.tag.replace(/[{}]/g, '_') : op.tag;
+    return `${this.prefix}{${tag}}${which === 'key' ? op.key : op.key2}`;
   }
 
   decide(ops: CounterOp[], mode: CommitMode, now: number): Promise<RawResult[]> {

@@ -144,6 +144,8 @@ describe('ShouldRateLimit: the answers envoyproxy/ratelimit gives', () => {
     assert.throws(() => h.handle({ domain: '', descriptors: [{ entries: [] }] }), RlsRequestError);
     assert.throws(() => h.handle({ domain: 'mongo_cps', descriptors: [] }), /descriptor list must not be empty/);
     assert.throws(() => h.handle(null), RlsRequestError);
+    const many = { domain: 'mongo_cps', descriptors: Array.from({ length: 257 }, () => ({ entries: [{ key: 'database', value: 'users' }] })) };
+    assert.throws(() => h.handle(many), /too many descriptors/);
   });
 
   it('a descriptor `limit` override from Envoy replaces the configured limit', async () => {
