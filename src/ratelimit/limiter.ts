@@ -1,5 +1,5 @@
 import { finish, plan } from './algorithms/index.js';
-import { rlMetrics } from './metrics.js';
+import { rlMetrics, ruleMetrics } from './metrics.js';
 import type { NearCache } from './near-cache.js';
 import type { Offenders } from './offenders.js';
 import type { Hit, Verdict } from './rule.js';
@@ -120,18 +120,18 @@ export class Limiter {
       const hit = hits[i]!;
       const v = verdicts[i]!;
       if (v.source === 'skipped') continue;
-      const labels = { domain: hit.rule.domain, descriptor: hit.rule.descriptor };
-      rlMetrics.hits.inc(labels, hit.hits);
+      const m = ruleMetrics(hit.rule);
+      m.hits += hit.hits;
       if (v.over) {
-        rlMetrics.overLimit.inc(labels, hit.hits);
-        if (v.source === 'near_cache') rlMetrics.overLimitNearCache.inc(labels, hit.hits);
-        if (hit.rule.shadowMode) rlMetrics.shadowMode.inc(labels, hit.hits);
+        m.over += hit.hits;
+        if (v.source === 'near_cache') m.nearCache += hit.hits;
+        if (hit.rule.shadowMode) m.shadow += hit.hits;
         this.parts.offenders.record(hit, true, now);
       } else {
-        rlMetrics.withinLimit.inc(labels, hit.hits);
+        m.within += hit.hits;
         const near = Math.floor(hit.limit * ratio);
         const used = hit.limit - v.remaining;
-        if (used > near && v.source !== 'fail_open') rlMetrics.nearLimit.inc(labels, Math.min(hit.hits, used - near));
+        if (used > near && v.source !== 'fail_open') m.near += Math.min(hit.hits, used - near);
         if (hit.rule.detailed) this.parts.offenders.record(hit, false, now);
       }
     }

@@ -107,7 +107,7 @@ export class RlsHandler {
     });
     if (overall === 'OVER_LIMIT' && this.s.globalShadowMode) {
       overall = 'OK';
-      for (const h of hits) rlMetrics.shadowMode.inc({ domain: h.rule.domain, descriptor: '(global)' }, h.hits);
+      for (const h of hits) rlMetrics.shadowMode.inc({ domain: h.rule.domain, descriptor: '(global shadow_mode)' }, h.hits);
     }
     rlMetrics.requests.inc({ code: overall });
     const response: any = { overall_code: overall, statuses };
