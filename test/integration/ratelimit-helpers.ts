@@ -71,3 +71,10 @@ export function metricSum(text: string, name: string, labels: Record<string, str
   }
   return sum;
 }
+
+/** How many times each value occurs, e.g. { 200: 100, 429: 156 }: a failing count shows every status seen. */
+export function histogram<T extends string | number>(values: T[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of values) out[String(v)] = (out[String(v)] ?? 0) + 1;
+  return out;
+}

@@ -1,4 +1,4 @@
-import { LineCounter, Scalar, isMap, isScalar, isSeq, parseDocument, type Node, type YAMLMap } from 'yaml';
+import { LineCounter, Scalar, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
 import { ALGORITHMS, FAILURE_MODES, type Algorithm, type FailureMode, type LimitRule } from '../rule.js';
 import { EXTENSION_UNITS, STANDARD_UNITS, isStandardUnit, isUnit, type Unit } from '../units.js';
 import { emptyLevel, exactKey, type DescriptorNode, type DomainConfig, type Level } from './domain.js';
@@ -33,6 +33,7 @@ export interface ReadResult {
 
 interface Ctx {
   file: string;
+  doc?: Document;
   lc: LineCounter;
   problems: RlsProblem[];
   opts: ReaderOptions;
@@ -52,6 +53,7 @@ export function readDomainFile(file: string, text: string, opts: ReaderOptions):
   // failsafe schema: every scalar is a string, so keys and values keep their source text (as yaml.v2
   // does for string fields: `value: 0800` is "0800"); numbers and booleans are parsed here.
   const doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: false, lineCounter: lc, prettyErrors: false });
+  ctx.doc = doc;
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
       const at = e.pos?.[0] !== undefined ? lc.linePos(e.pos[0]) : undefined;
@@ -86,9 +88,10 @@ export function readDomainFile(file: string, text: string, opts: ReaderOptions):
 function readDescriptors(ctx: Ctx, node: Node | null, path: string, parentStats: string, parentRedact: boolean, level: Level): void {
   if (node === null || (isScalar(node) && (node.value === null || node.value === ''))) return;
   if (!isSeq(node)) { push(ctx, node, path, 'must be a list of descriptors (- key: …)'); return; }
-  node.items.forEach((item, i) => {
+  node.items.forEach((raw, i) => {
     const p = `${path}[${i}]`;
-    if (!isMap(item)) { push(ctx, item as Node, p, 'must be a descriptor mapping (key:, value:, rate_limit:, descriptors:)'); return; }
+    const item = deref(ctx, raw as Node);
+    if (!isMap(item)) { push(ctx, item, p, 'must be a descriptor mapping (key:, value:, rate_limit:, descriptors:)'); return; }
     readDescriptor(ctx, item, p, parentStats, parentRedact, level);
   });
 }
@@ -203,9 +206,10 @@ function readReplaces(ctx: Ctx, node: Node | null | undefined, path: string, own
   if (node === undefined || node === null || (isScalar(node) && (node.value === null || node.value === ''))) return [];
   if (!isSeq(node)) { push(ctx, node, path, 'must be a list of - name: …'); return []; }
   const out: string[] = [];
-  node.items.forEach((item, i) => {
+  node.items.forEach((raw, i) => {
     const p = `${path}[${i}]`;
-    if (!isMap(item)) { push(ctx, item as Node, p, 'must be a mapping with name:'); return; }
+    const item = deref(ctx, raw as Node);
+    if (!isMap(item)) { push(ctx, item, p, 'must be a mapping with name:'); return; }
     const f = fieldsOf(ctx, item, p, REPLACES_KEYS, []);
     const n = f.get('name');
     const name = n ? str(ctx, n, `${p}.name`) : undefined;
@@ -216,9 +220,19 @@ function readReplaces(ctx: Ctx, node: Node | null | undefined, path: string, own
   return out;
 }
 
-/** The mapping's fields; unknown, misplaced, duplicate and (in strict mode) extension keys are problems. */
+/** An alias (*anchor) is read as the node it points to, as yaml.v2 does. */
+function deref(ctx: Ctx, node: Node | null): Node | null {
+  if (node !== null && isAlias(node) && ctx.doc) return (node.resolve(ctx.doc) as Node | undefined) ?? null;
+  return node;
+}
+
+/**
+ * The mapping's fields; unknown, misplaced, duplicate and (in strict mode) extension keys are problems.
+ * YAML merge keys (`<<: *defaults`) add the merged mapping's fields the mapping does not set itself.
+ */
 function fieldsOf(ctx: Ctx, node: YAMLMap, path: string, allowed: string[], extensions: readonly string[]): Map<string, Node | null> {
   const out = new Map<string, Node | null>();
+  const merged: YAMLMap[] = [];
   for (const pair of node.items) {
     const k = pair.key as Node | null;
     if (!isScalar(k) || typeof k.value !== 'string') {
@@ -226,6 +240,15 @@ function fieldsOf(ctx: Ctx, node: YAMLMap, path: string, allowed: string[], exte
       continue;
     }
     const name = k.value;
+    if (name === '<<' && k.type === Scalar.PLAIN) {
+      const v = deref(ctx, pair.value as Node | null);
+      const sources = isSeq(v) ? v.items.map((it) => deref(ctx, it as Node)) : [v];
+      for (const m of sources) {
+        if (isMap(m)) merged.push(m);
+        else push(ctx, m ?? k, path ? `${path}.<<` : '<<', 'a merge key takes a mapping or a list of mappings');
+      }
+      continue;
+    }
     const p = path ? `${path}.${name}` : name;
     if (out.has(name)) { push(ctx, k, p, `duplicate key "${name}"`); continue; }
     if (extensions.includes(name)) {
@@ -235,7 +258,10 @@ function fieldsOf(ctx: Ctx, node: YAMLMap, path: string, allowed: string[], exte
       push(ctx, k, p, where ? `unknown key "${name}" here (it belongs ${where})` : `unknown key "${name}"`);
       continue;
     }
-    out.set(name, (pair.value as Node | null) ?? null);
+    out.set(name, deref(ctx, (pair.value as Node | null) ?? null));
+  }
+  for (const m of merged) {
+    for (const [name, value] of fieldsOf(ctx, m, path, allowed, extensions)) if (!out.has(name)) out.set(name, value);
   }
   return out;
 }

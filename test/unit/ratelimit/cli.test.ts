@@ -25,7 +25,7 @@ describe('portcullis ratelimit validate DIR', () => {
     const r = await run([join(FIXTURES, 'valid')]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /domain mongo_cps, 2 limit\(s\)/);
-    assert.match(r.out, /ok \(10 domain\(s\)\)/);
+    assert.match(r.out, /ok \(11 domain\(s\)\)/);
   });
 
   it('--strict rejects the extensions, naming file, line and key; exits 1', async () => {

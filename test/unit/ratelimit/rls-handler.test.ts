@@ -35,7 +35,7 @@ afterEach(() => t.close());
 describe('ShouldRateLimit: the answers envoyproxy/ratelimit gives', () => {
   it('loads every *.yaml / *.yml file of the directory, skipping hidden and other files', () => {
     assert.deepEqual([...state.current.domains.keys()].sort(), [
-      'edge_proxy_per_ip', 'example4', 'example6', 'example7', 'example8', 'example9', 'extensions', 'internal', 'messaging', 'mongo_cps',
+      'anchors', 'edge_proxy_per_ip', 'example4', 'example6', 'example7', 'example8', 'example9', 'extensions', 'internal', 'messaging', 'mongo_cps',
     ]);
   });
 
@@ -131,6 +131,12 @@ describe('ShouldRateLimit: the answers envoyproxy/ratelimit gives', () => {
     const h = handler();
     assert.equal((await call(h, req('example9', [[['key1', 'value_a']]]))).statuses[0].current_limit.requests_per_unit, 20);
     assert.equal((await call(h, req('example9', [[['key1', 'valu']]]))).statuses[0].current_limit, undefined);
+  });
+
+  it('YAML anchors, aliases and merge keys read as yaml.v2 reads them', async () => {
+    const h = handler();
+    const r = await call(h, req('anchors', [[['tier', 'gold']], [['tier', 'platinum']], [['tier', 'silver']]]));
+    assert.deepEqual(r.statuses.map((s: any) => [s.current_limit.requests_per_unit, s.current_limit.unit]), [[1000, 'MINUTE'], [1000, 'MINUTE'], [100, 'MINUTE']]);
   });
 
   it('unknown domain: OK for every descriptor, no limits, counted', async () => {
