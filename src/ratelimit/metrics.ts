@@ -66,6 +66,6 @@ export const rlMetrics = {
   breakerState: gauge('portcullis_ratelimit_breaker_state', 'Circuit breaker state in front of the store: 0 closed, 1 open, 2 half-open', ['store'] as const),
   breakerTransitions: counter('portcullis_ratelimit_breaker_transitions_total', 'Circuit breaker state changes', ['store', 'to'] as const),
   configLoads: counter('portcullis_ratelimit_config_loads_total', 'Loads of the envoyproxy/ratelimit config directory by result', ['result'] as const),
-  counterEvictions: gauge('portcullis_ratelimit_memory_counter_evictions', 'In-memory counters dropped because the store was full (since start)'),
+  counterEvictions: counter('portcullis_ratelimit_memory_evictions_total', 'In-memory counters dropped because local.max_keys was reached (their limits restart)'),
 };
 

@@ -1,3 +1,4 @@
+import { rlMetrics } from '../metrics.js';
 import { FIXED, GCRA, SLIDING, type CommitMode, type CounterOp, type CounterStore, type RawResult } from './types.js';
 
 interface Cell { v: number; exp: number }
@@ -44,7 +45,7 @@ export class MemoryCounterStore implements CounterStore {
 
   private evictOldest(): void {
     const first = this.cells.keys().next();
-    if (!first.done) { this.cells.delete(first.value); this.evictions++; }
+    if (!first.done) { this.cells.delete(first.value); this.evictions++; rlMetrics.counterEvictions.inc(); }
   }
 
   sweep(now: number): void {
