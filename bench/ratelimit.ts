@@ -43,14 +43,14 @@ async function storeFailures(p: PortcullisProc): Promise<number> {
   return sum;
 }
 
-async function h2load(name: string, p: PortcullisProc, path: string, body: Buffer, dir: string): Promise<Row> {
+async function h2load(name: string, p: PortcullisProc, path: string, body: Buffer, dir: string, load = { clients: CLIENTS, streams: STREAMS }): Promise<Row> {
   const address = p.grpcAddress;
   const failuresBefore = await storeFailures(p);
   const bodyFile = join(dir, `${name.replace(/\W+/g, '_')}.bin`);
   const logFile = `${bodyFile}.log`;
   writeFileSync(bodyFile, body);
   const args = [
-    '-t', '1', '-c', String(CLIENTS), '-m', String(STREAMS), '-D', String(SECONDS), '--warm-up-time', '2',
+    '-t', '1', '-c', String(load.clients), '-m', String(load.streams), '-D', String(SECONDS), '--warm-up-time', '2',
     '-d', bodyFile, '-H', 'content-type: application/grpc', '-H', 'te: trailers', '--log-file', logFile,
     `http://${address}${path}`,
   ];
@@ -160,9 +160,18 @@ try {
   checkRows.push(await h2load('2 limits, memory store', memory, checkPath, grpcFrame(AUTH, 'Check', checkOn), dir));
   checkRows.push(await h2load('2 limits, Redis (1 Lua call)', withRedis, checkPath, grpcFrame(AUTH, 'Check', checkOn), dir));
 
-  console.log(`\nPortcullis rate limiting — ${machine()}; h2load -t1 -c${CLIENTS} -m${STREAMS}, ${SECONDS}s per row after 2s warm-up; one Portcullis process per store, local redis-server`);
-  print('ShouldRateLimit (gRPC)', rlsRows);
-  print('Check (gRPC), limit phase off vs on', checkRows);
+  // one request at a time: the latency of a call itself, without queueing behind 64 others
+  const one1 = { clients: 1, streams: 1 };
+  const lowRows: Row[] = [];
+  lowRows.push(await h2load('ShouldRateLimit, memory store', memory, rlsPath, grpcFrame(RLS, 'ShouldRateLimit', one), dir, one1));
+  lowRows.push(await h2load('ShouldRateLimit, Redis', withRedis, rlsPath, grpcFrame(RLS, 'ShouldRateLimit', one), dir, one1));
+  lowRows.push(await h2load('Check, limits off', memory, checkPath, grpcFrame(AUTH, 'Check', checkOff), dir, one1));
+  lowRows.push(await h2load('Check, 2 limits, Redis', withRedis, checkPath, grpcFrame(AUTH, 'Check', checkOn), dir, one1));
+
+  console.log(`\nPortcullis rate limiting — ${machine()}; h2load -t1, ${SECONDS}s per row after 2s warm-up; one Portcullis process per store, local redis-server`);
+  print(`ShouldRateLimit (gRPC), saturated: ${CLIENTS} connections × ${STREAMS} streams`, rlsRows);
+  print(`Check (gRPC), limit phase off vs on, saturated: ${CLIENTS} connections × ${STREAMS} streams`, checkRows);
+  print('One call at a time (1 connection, 1 stream): per-call latency', lowRows);
 } finally {
   for (const p of procs.reverse()) await p.stop().catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
