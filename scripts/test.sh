@@ -6,5 +6,7 @@ cd "$(dirname "$0")/.."
 export PATH="$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin:$HOME/.local/bin:$PATH"
 bash scripts/install-deps.sh
 npx tsc -p tsconfig.json --noEmit
+node --import tsx src/cli.ts policy test                 # Rego unit tests (opa test policies/src)
+node --import tsx src/cli.ts policy build --check        # the committed Wasm bundle is what the sources build to
 node --import tsx --test --test-reporter=spec 'test/unit/**/*.test.ts'
 node --import tsx --test --test-concurrency=1 --test-reporter=spec 'test/integration/**/*.test.ts'
