@@ -44,23 +44,38 @@ export class RedisHashDataSource extends DataSource {
     return this.running;
   }
 
+  private failStreak = 0;
+  private subTimer?: NodeJS.Timeout;
+
   protected onStart(): void {
     const tick = (): void => {
       if (this.isStopped) return;
-      this.timer = setTimeout(() => { void this.reload('poll').then(tick); }, this.opts.refreshMs);
+      // after a failed refresh (Redis still connecting, a bad field) retry sooner: 250 ms doubling up to refreshMs
+      this.failStreak = this.status.lastError === undefined ? 0 : this.failStreak + 1;
+      const delay = this.failStreak === 0 ? this.opts.refreshMs : Math.min(this.opts.refreshMs, 250 * 2 ** Math.min(this.failStreak - 1, 10));
+      this.timer = setTimeout(() => { void this.reload('poll').then(tick); }, delay);
       this.timer.unref?.();
     };
     void this.reload('start').then(tick);
-    if (this.opts.channel) {
-      this.store.subscribe(this.opts.channel, () => void this.reload('notification')).then(
-        (unsub) => { if (this.isStopped) void unsub(); else this.unsubscribe = unsub; },
-        (err) => this.logger.warn({ data_source: this.name, err: (err as Error).message }, 'cannot subscribe to the data channel; polling only'),
-      );
-    }
+    if (this.opts.channel) this.listen(0);
+  }
+
+  /** Subscribe to the notification channel, retrying (bounded backoff) while Redis is unreachable. */
+  private listen(attempt: number): void {
+    if (this.isStopped) return;
+    this.store.subscribe(this.opts.channel!, () => void this.reload('notification')).then(
+      (unsub) => { if (this.isStopped) void unsub(); else this.unsubscribe = unsub; },
+      (err) => {
+        if (attempt === 0) this.logger.warn({ data_source: this.name, err: (err as Error).message }, 'cannot subscribe to the data channel yet; polling meanwhile, retrying');
+        this.subTimer = setTimeout(() => this.listen(attempt + 1), Math.min(30_000, 250 * 2 ** Math.min(attempt, 7)));
+        this.subTimer.unref?.();
+      },
+    );
   }
 
   protected async onStop(): Promise<void> {
     clearTimeout(this.timer);
+    clearTimeout(this.subTimer);
     await this.unsubscribe?.().catch(() => undefined);
     await this.running;
   }
