@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { BundleTarget } from '../../../src/policy/bundle-target.js';
 import type { LoadedBundle } from '../../../src/policy/bundle/load.js';
 import { RedisHashDataSource } from '../../../src/policy/data/redis-data.js';
+import { FileDataSource } from '../../../src/policy/data/file-data.js';
+import { readArchive } from '../../../src/policy/bundle/archive.js';
 import { applyOverlays } from '../../../src/policy/data/overlay.js';
 import { FileBundleSource } from '../../../src/policy/sources/file-source.js';
 import { HttpBundleSource, nextDelayMs } from '../../../src/policy/sources/http-source.js';
@@ -81,6 +83,69 @@ describe('file bundle source and the engine swap', () => {
     } finally {
       target.close();
       await src.release();
+    }
+  });
+});
+
+describe('directory bundles and data files, watched', () => {
+  it('an extracted bundle directory: a changed data.json is swapped in; a broken one keeps the last good', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-dirsrc-'));
+    const bdir = join(dir, 'bundle');
+    try {
+      const files = await readArchive(opaBuild({ files: { 'dd/p.rego': 'package dd\n\ndefault allow := false\n\nallow if input.user in data.dd.users\n', 'data.json': '{"dd": {"users": ["alice"]}}' }, entrypoints: ['dd/allow'], revision: 'dir-1' }));
+      for (const [name, content] of files) {
+        mkdirSync(join(bdir, name, '..'), { recursive: true });
+        writeFileSync(join(bdir, name), content);
+      }
+      const src = new FileBundleSource('kd', 'dd', bdir, true, {}, silent).retain();
+      src.seed(await src.loadNow());
+      const target = new BundleTarget('dd', src, [], DEFAULT_MEMORY, silent);
+      await target.init();
+      src.start();
+      try {
+        assert.equal(target.active!.engine.evaluate('dd/allow', { user: 'bob' }), false);
+        writeFileSync(join(bdir, 'data.json'), '{"dd": {"users": ["alice", "bob"]}}');
+        await until(() => target.active!.engine.evaluate('dd/allow', { user: 'bob' }) === true, 'the new data.json');
+        writeFileSync(join(bdir, 'data.json'), '{"dd": ');
+        await until(() => src.status.failures > 0, 'the failure');
+        assert.equal(target.active!.engine.evaluate('dd/allow', { user: 'bob' }), true, 'last good kept');
+      } finally {
+        target.close();
+        await src.release();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a watched data file (JSON or YAML) is applied live; an unparsable edit keeps the last good document', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-datafile-'));
+    try {
+      writeFileSync(join(dir, 'b.tar.gz'), opaBuild({ files: { 'df/p.rego': 'package df\n\ndefault allow := false\n\nallow if input.ip in data.df.allowlist\n' }, entrypoints: ['df/allow'] }));
+      const file = join(dir, 'allow.yaml');
+      writeFileSync(file, '- 10.0.0.1\n');
+      const src = new FileBundleSource('kf', 'df', join(dir, 'b.tar.gz'), false, {}, silent).retain();
+      src.seed(await src.loadNow());
+      const data = new FileDataSource('fd', 'allowlist', ['df', 'allowlist'], file, silent).retain();
+      data.set(await data.readNow(), 'config');
+      const target = new BundleTarget('df', src, [data], DEFAULT_MEMORY, silent);
+      await target.init();
+      data.start();
+      try {
+        assert.equal(target.active!.engine.evaluate('df/allow', { ip: '10.0.0.1' }), true);
+        writeFileSync(file, '- 10.0.0.2\n');
+        await until(() => target.active!.engine.evaluate('df/allow', { ip: '10.0.0.2' }) === true, 'the edited list');
+        assert.equal(target.active!.engine.evaluate('df/allow', { ip: '10.0.0.1' }), false);
+        writeFileSync(file, '- [unclosed\n');
+        await until(() => data.status.failures > 0, 'the failure');
+        assert.equal(target.active!.engine.evaluate('df/allow', { ip: '10.0.0.2' }), true, 'last good kept');
+      } finally {
+        target.close();
+        await data.release();
+        await src.release();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
