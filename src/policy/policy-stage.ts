@@ -109,7 +109,11 @@ export class PolicyStage implements Stage {
     status: number, clientVisible = false, result?: unknown,
   ): Deny {
     policyMetrics.decisions.inc({ bundle: target.name, result: 'error', mode: this.mode });
-    this.o.logger.error({ decision_id: ctx.decisionId, route: this.o.route, bundle: target.name, entrypoint, code, error: detail }, 'policy evaluation error');
+    const line = { decision_id: ctx.decisionId, route: this.o.route, bundle: target.name, entrypoint, code, error: detail };
+    // a client's malformed body is the client's problem (info); a policy that cannot run is ours (error)
+    if (clientVisible) this.o.logger.info(line, 'policy input rejected');
+    else if (status === 503) this.o.logger.warn(line, 'policy not available');
+    else this.o.logger.error(line, 'policy evaluation error');
     this.record(ctx, target, entrypoint, input, result, 0, code, detail);
     // internal details stay in the log; the client learns only the code (and the decision id to quote)
     return new Deny(code, clientVisible ? detail : 'the authorization policy could not be evaluated', status);

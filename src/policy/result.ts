@@ -76,7 +76,7 @@ export function interpretResult(value: unknown): PolicyDecision {
   let httpStatus = 403;
   if (value.http_status !== undefined) {
     const s = value.http_status;
-    if (typeof s !== 'number' || !Number.isInteger(s) || s < 100 || s > 599) throw new PolicyResultError(`invalid HTTP status code ${JSON.stringify(s)?.slice(0, 20)}`);
+    if (typeof s !== 'number' || !Number.isInteger(s) || s < 200 || s > 599) throw new PolicyResultError(`invalid HTTP status code ${JSON.stringify(s)?.slice(0, 20)}`);
     httpStatus = s;
   }
   if (value.body !== undefined && typeof value.body !== 'string') throw new PolicyResultError('"body" must be a string');

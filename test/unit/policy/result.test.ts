@@ -39,6 +39,7 @@ describe('policy results (OPA-Envoy semantics)', () => {
     ['no allowed key', { headers: {} }],
     ['allowed not boolean', { allowed: 'yes' }],
     ['http_status out of range', { allowed: false, http_status: 999 }],
+    ['an informational http_status', { allowed: false, http_status: 100 }],
     ['http_status not a number', { allowed: false, http_status: '403' }],
     ['body not a string', { allowed: false, body: { a: 1 } }],
     ['header value not a string', { allowed: true, headers: { 'x-n': 1 } }],
