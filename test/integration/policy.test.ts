@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SignJWT } from 'jose';
+import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { buildBundle } from '../../src/policy/cli/build.js';
 import { REPO } from './harness/portcullis.js';
 import { startStack, type Stack } from './harness/stack.js';
@@ -255,5 +255,70 @@ routes:
     assert.deepEqual(failed, [], `${failed.length} of ${results.length} requests failed`);
     // the Redis role table survived every bundle swap (it is laid over each new bundle)
     assert.equal((await stack.request({ path: '/api/v1/orders/1', headers: { 'x-test-user': 'i', 'x-test-roles': 'intern' } })).status, 200);
+  });
+});
+
+describe('verified identities (JWT, mTLS) driving the unmodified example policies through Envoy', () => {
+  let stack: Stack;
+  let signingKey: CryptoKey;
+  const ISS = 'https://idp.portcullis.test/';
+  const token = (sub: string, roles: string[], extra: Record<string, unknown> = {}) =>
+    new SignJWT({ roles, ...extra }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer(ISS).setAudience('api')
+      .setSubject(sub).setIssuedAt().setExpirationTime('5m').sign(signingKey);
+
+  before(async () => {
+    const pair = await generateKeyPair('RS256');
+    signingKey = pair.privateKey;
+    const pem = await exportSPKI(pair.publicKey);
+    stack = await startStack({
+      config: ({ dir }) => {
+        writeFileSync(join(dir, 'idp.pem'), pem);
+        cpSync(join(REPO, 'policies', 'bundle.tar.gz'), join(dir, 'bundle.tar.gz'));
+        return `
+default_action: { action: deny }
+identity:
+  issuers:
+    - { name: idp, issuer: "${ISS}", keys: [ { file: idp.pem, kid: k1 } ], algorithms: [RS256], audiences: [api], roles_claim: roles }
+  mtls:
+    allow: [ { name: demo, spiffe_id: "spiffe://portcullis.test/ns/demo/*", roles: [service] } ]
+policy:
+  bundles: { examples: { file: bundle.tar.gz } }
+routes:
+  - { name: users, match: { context_extensions: { service: users } }, identity: { accept: [jwt] }, policy: { entrypoint: portcullis/resources/decision } }
+  - { name: payments, match: { context_extensions: { service: payments } }, identity: { accept: [jwt, mtls] }, policy: { entrypoint: portcullis/resources/decision } }
+  - { name: orders, match: { context_extensions: { service: orders } }, identity: { accept: [jwt] }, policy: { entrypoint: portcullis/rbac/allow } }
+`;
+      },
+    });
+  });
+  after(async () => { await stack?.stop(); });
+
+  it('RBAC on the token\'s roles: reader may read orders, not create them; a writer may', async () => {
+    const reader = `Bearer ${await token('alice', ['reader'])}`;
+    assert.equal((await stack.request({ path: '/api/v1/orders/1', headers: { authorization: reader } })).status, 200);
+    const denied = await stack.request({ method: 'POST', path: '/api/v1/orders', headers: { authorization: reader }, body: '{}' });
+    assert.equal(denied.status, 403);
+    assert.equal(denied.json().error, 'ERR_POLICY_DENIED');
+    const writer = `Bearer ${await token('bob', ['writer'])}`;
+    assert.equal((await stack.request({ method: 'POST', path: '/api/v1/orders', headers: { authorization: writer }, body: '{}' })).status, 200);
+    assert.equal((await stack.request({ path: '/api/v1/orders/1' })).status, 401, 'no token: the identity stage answers first');
+  });
+
+  it('ownership on the token\'s subject; admins may read anyone', async () => {
+    const alice = `Bearer ${await token('alice', ['reader'])}`;
+    assert.equal((await stack.request({ path: '/api/v1/users/alice', headers: { authorization: alice } })).status, 200);
+    assert.equal((await stack.request({ path: '/api/v1/users/bob', headers: { authorization: alice } })).status, 403);
+    const admin = `Bearer ${await token('root', ['admin'])}`;
+    assert.equal((await stack.request({ path: '/api/v1/users/bob', headers: { authorization: admin } })).status, 200);
+  });
+
+  it('payments: a plain token gets the step-up challenge, an MFA token or a client certificate (mTLS) passes', async () => {
+    const plain = await stack.request({ method: 'POST', path: '/api/v1/payments', headers: { authorization: `Bearer ${await token('alice', ['reader'])}` }, body: '{}' });
+    assert.equal(plain.status, 401);
+    assert.match(plain.headers['www-authenticate']!, /insufficient_user_authentication/);
+    const mfa = await stack.request({ method: 'POST', path: '/api/v1/payments', headers: { authorization: `Bearer ${await token('alice', ['reader'], { amr: ['pwd', 'mfa'] })}` }, body: '{}' });
+    assert.equal(mfa.status, 200, mfa.body);
+    const cert = await stack.request({ via: 'mtls', method: 'POST', path: '/api/v1/payments', body: '{}' });
+    assert.equal(cert.status, 200, cert.body);
   });
 });
