@@ -60,9 +60,10 @@ class BundleServer {
 
 async function eventually(what: string, fn: () => Promise<boolean>, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
+  let last: unknown;
   for (;;) {
-    if (await fn()) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    try { if (await fn()) return; } catch (err) { last = err; } // e.g. the log file is not written yet
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
