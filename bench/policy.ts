@@ -75,7 +75,7 @@ function ctx(method: string, path: string, extra: Record<string, string> = {}, i
   const c = buildContext(checkRequest({ method, path, headers: { ...headers, ...extra } }), { limits: DEFAULT_REQUEST_LIMITS, trustedHops: 0 });
   c.route = 'bench';
   c.identity = id;
-  c.risk = { score: 5, findings: [] };
+  c.risk = { score: 0.05, findings: [] };
   return c;
 }
 

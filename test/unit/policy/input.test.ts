@@ -67,7 +67,7 @@ describe('the input document (OPA-Envoy shape)', () => {
     const ctx = ctxFor();
     ctx.route = 'api';
     ctx.identity = { kind: 'jwt', subject: 'alice', roles: ['reader'], claims: { amr: ['mfa'] }, issuer: 'https://idp' };
-    ctx.risk = { score: 42, findings: [{ family: 'sqli', where: 'query.q', confidence: 0.9 }] };
+    ctx.risk = { score: 0.42, findings: [{ family: 'sqli', where: 'query.q', confidence: 0.9 }] };
     ctx.limits = [{ name: 'per-ip', limit: 10, remaining: 3, resetMs: 500, overLimit: false }];
     const p = (buildInput(ctx, opts) as any).portcullis;
     assert.equal(p.route, 'api');

@@ -55,7 +55,7 @@ test_admin_bypasses_department_but_not_clearance if {
 }
 
 test_high_risk_score_denied if {
-	d := abac.decision with input as req("GET", "/api/v1/reports/finance/q1", finance, [], 85, weekday_morning)
+	d := abac.decision with input as req("GET", "/api/v1/reports/finance/q1", finance, [], 0.85, weekday_morning)
 	not d.allowed
 	json.unmarshal(d.body).reasons == ["risk_score_too_high"]
 	d.headers["x-portcullis-deny-reasons"] == "risk_score_too_high"
@@ -102,6 +102,6 @@ test_anonymous_denied if {
 }
 
 test_every_reason_is_listed if {
-	d := abac.decision with input as req("POST", "/api/v1/reports/finance/q1", {"department": "sales"}, [], 99, saturday)
+	d := abac.decision with input as req("POST", "/api/v1/reports/finance/q1", {"department": "sales"}, [], 0.99, saturday)
 	json.unmarshal(d.body).reasons == ["department_mismatch", "insufficient_clearance", "outside_business_hours", "risk_score_too_high"]
 }

@@ -56,7 +56,7 @@ test_payment_with_plain_token_gets_step_up_challenge if {
 
 test_payment_with_mfa_token_allowed if {
 	mfa := object.union(alice, {"claims": {"amr": ["pwd", "mfa"]}})
-	d := resources.decision with input as req("POST", "/api/v1/payments", mfa, 10)
+	d := resources.decision with input as req("POST", "/api/v1/payments", mfa, 0.1)
 	d.allowed
 }
 
@@ -73,12 +73,12 @@ test_payment_with_mtls_allowed if {
 }
 
 test_payment_with_strong_credential_but_high_risk_denied if {
-	d := resources.decision with input as req("POST", "/api/v1/payments", {"kind": "signature", "subject": "svc", "roles": []}, 30)
+	d := resources.decision with input as req("POST", "/api/v1/payments", {"kind": "signature", "subject": "svc", "roles": []}, 0.3)
 	not d.allowed
 	d.http_status == 403
 }
 
 test_unrelated_paths_allowed if {
-	d := resources.decision with input as req("GET", "/api/v1/orders/1", alice, 99)
+	d := resources.decision with input as req("GET", "/api/v1/orders/1", alice, 0.99)
 	d.allowed
 }
