@@ -1,0 +1,39 @@
+// Demo credentials for scripts/demo.sh and docker-compose: an ES256 issuer key pair, tokens for a few
+// users, an API key, and an HMAC secret for signed requests. Written to envoy/demo/ (git-ignored).
+// Existing keys are kept; tokens are minted fresh (valid 12 h). Prints nothing secret to logs: the
+// tokens go to envoy/demo/env.sh, which you `source`.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, SignJWT } from 'jose';
+import { hashKey, mintKey } from '../src/identity/api-key-format.js';
+
+const dir = resolve(import.meta.dirname, '..', 'envoy', 'demo');
+mkdirSync(dir, { recursive: true, mode: 0o700 });
+const privFile = join(dir, 'issuer-private.pem');
+const pubFile = join(dir, 'issuer-public.pem');
+if (!existsSync(privFile)) {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  writeFileSync(privFile, await exportPKCS8(privateKey), { mode: 0o600 });
+  writeFileSync(pubFile, await exportSPKI(publicKey));
+}
+const key = await importPKCS8(readFileSync(privFile, 'utf8'), 'ES256');
+const token = (sub: string, roles: string[], extra: Record<string, unknown> = {}) =>
+  new SignJWT({ roles, ...extra }).setProtectedHeader({ alg: 'ES256', kid: 'demo-1', typ: 'JWT' })
+    .setIssuer('https://issuer.demo.portcullis.test/').setAudience('portcullis-demo').setSubject(sub)
+    .setIssuedAt().setExpirationTime('12h').setJti(randomBytes(8).toString('hex')).sign(key);
+
+const apiKey = mintKey();
+const created = new Date().toISOString();
+writeFileSync(join(dir, 'apikeys.jsonl'), `${JSON.stringify({ hash: `sha256:${hashKey(apiKey)}`, owner: 'acme-integration', roles: ['reader'], plan: 'gold', created, disabled: false })}\n`, { mode: 0o600 });
+const secretFile = join(dir, 'partner-1.secret');
+if (!existsSync(secretFile)) writeFileSync(secretFile, randomBytes(32).toString('base64url'), { mode: 0o600 });
+
+const env = {
+  ALICE_TOKEN: await token('alice', ['reader']),
+  WRITER_TOKEN: await token('bob', ['writer']),
+  ADMIN_TOKEN: await token('carol', ['admin'], { amr: ['pwd', 'mfa'] }),
+  API_KEY: apiKey,
+};
+writeFileSync(join(dir, 'env.sh'), Object.entries(env).map(([k, v]) => `export ${k}='${v}'`).join('\n') + '\n', { mode: 0o600 });
+console.log(`demo credentials in ${dir} (source ${join('envoy', 'demo', 'env.sh')} for $ALICE_TOKEN, $WRITER_TOKEN, $ADMIN_TOKEN, $API_KEY)`);
