@@ -1,0 +1,238 @@
+import type { Decoded } from '../decode/normalize.js';
+import { CODE_FUNCTIONS, EXEC_FUNCTIONS, NUMERIC_ARG, PROSE_WORDS, SUBCOMMANDS, TIER_A } from './cmdi-lexicon.js';
+
+export interface CmdiVerdict { confidence: number; reason: string }
+
+/** Separator strength: what came before a command position. */
+const START = 0, NEWLINE = 1, SEMI = 2, STRONG = 3, AMP = 4, SUBST = 5;
+
+const MAX_POSITIONS = 64;
+
+function isWs(c: number): boolean { return c === 32 || c === 9 || c === 11 || c === 12; }
+function isWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46 || c === 47 || c === 92 || c === 58 || c === 126 || c === 63 || c === 42;
+}
+
+interface Word { name: string; end: number; path: boolean; glob: boolean; variable: boolean }
+
+/** Read the word in command position, undoing quote/backslash/`$@` splitting (w'h'o'am'i, wh\oami). */
+function readWord(s: string, i: number): Word | undefined {
+  const n = s.length;
+  // skip blanks, $IFS spellings and redirections-free prefixes
+  for (let guard = 0; guard < 8; guard++) {
+    while (i < n && isWs(s.charCodeAt(i))) i++;
+    if (s.startsWith('${ifs}', i)) { i += 6; continue; }
+    if (s.startsWith('$ifs', i)) { i += 4; if (s.charCodeAt(i) === 36 && s.charCodeAt(i + 1) >= 48 && s.charCodeAt(i + 1) <= 57) i += 2; continue; }
+    break;
+  }
+  let name = '';
+  let j = i;
+  let variable = false;
+  if (s.charCodeAt(j) === 36 /* $ */ && s.charCodeAt(j + 1) !== 40 && s.charCodeAt(j + 1) !== 123) {
+    variable = true;
+    j++;
+  }
+  while (j < n && name.length < 64) {
+    const c = s.charCodeAt(j);
+    if (c === 39 || c === 34) { // quotes glued inside a word: w'h'o
+      const close = s.indexOf(s[j]!, j + 1);
+      if (close < 0 || close - j > 32) break;
+      name += s.slice(j + 1, close);
+      j = close + 1;
+      continue;
+    }
+    if (c === 92 && isWordChar(s.charCodeAt(j + 1)) && s.charCodeAt(j + 1) !== 92 && j > i && s.charCodeAt(j - 1) !== 58) { j++; continue; } // wh\oami
+    if (c === 92 && !isWordChar(s.charCodeAt(j + 1))) break;
+    if (c === 36 && (s.charCodeAt(j + 1) === 64 || s.charCodeAt(j + 1) === 42) && name.length > 0) { j += 2; continue; } // who$@ami
+    if (!isWordChar(c)) break;
+    name += s[j];
+    j++;
+  }
+  if (name.length === 0) return undefined;
+  const path = name.includes('/') || name.includes('\\');
+  const glob = path && (name.includes('?') || name.includes('*'));
+  let base = name;
+  if (path) {
+    const cut = Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\'));
+    base = name.slice(cut + 1);
+  }
+  if (base.endsWith('.exe') || base.endsWith('.com') || base.endsWith('.bat')) base = base.slice(0, -4);
+  return { name: base, end: j, path, glob, variable };
+}
+
+/** What follows the command word: shell-shaped arguments or not. */
+function argShape(s: string, i: number, cmd?: string): 'shell' | 'end' | 'word' | 'assign' {
+  const n = s.length;
+  if (s.charCodeAt(i) === 61 /* = */) return 'assign';
+  let j = i;
+  while (j < n && isWs(s.charCodeAt(j))) j++;
+  if (j >= n) return 'end';
+  const c = s.charCodeAt(j);
+  const c2 = s.charCodeAt(j + 1);
+  if (c === 59 || c === 124 || c === 38 || c === 10 || c === 13 || c === 96 || c === 41 || c === 35) return 'end';
+  if (j === i && c !== 40) return 'word'; // glued to the next character: not a command word
+  if (c === 45 && ((c2 >= 97 && c2 <= 122) || (c2 >= 65 && c2 <= 90) || (c2 >= 48 && c2 <= 57) || c2 === 45)) return 'shell'; // -la --help
+  if (c === 47 && c2 !== 47) return 'shell'; // /etc … (not //comment)
+  if (c === 92 || c === 36 || c === 62 || c === 60 || c === 126 || c === 34 || c === 39 || c === 123 || c === 42 || c === 46) return 'shell';
+  if (c >= 48 && c <= 57) return 'shell'; // sleep 5, ping 127.0.0.1
+  if (((c >= 97 && c <= 122)) && c2 === 58 && (s.charCodeAt(j + 2) === 92 || s.charCodeAt(j + 2) === 47)) return 'shell'; // c:\
+  if (c === 37 /* %VAR% */) return 'shell';
+  // a URL argument (curl https://…) or a subcommand verb (net user, reg add, netsh firewall)
+  let k = j;
+  while (k < n && k - j < 24 && ((s.charCodeAt(k) >= 97 && s.charCodeAt(k) <= 122) || (s.charCodeAt(k) >= 48 && s.charCodeAt(k) <= 57))) k++;
+  if (s.startsWith('://', k)) return 'shell';
+  if (cmd !== undefined && SUBCOMMANDS[cmd]?.has(s.slice(j, k))) return 'shell';
+  return 'word';
+}
+
+const TEMPLATE_OPENERS: Array<[string, string]> = [['{{', '}}'], ['{%', '%}'], ['${', '}'], ['#{', '}'], ['<%=', '%>'], ['<%', '%>'], ['*{', '}'], ['@{', '}']];
+const TEMPLATE_DANGER = ['__class__', '__mro__', '__subclasses__', '__globals__', '__builtins__', '__import__', '__init__',
+  'getruntime', 'java.lang', 'processbuilder', 'freemarker', 'new()', '.exec(', 'popen', 'subprocess', 'os.system', 'system(',
+  'lipsum', 'cycler', 'joiner', 'config.items', 'request.application', 'self._', 'get_user_file', 'phpinfo', '@print', 'sleep(',
+  'passthru', 'shell_exec', 'file_get_contents', 'readfile', 'include'];
+
+/** Server-side template expressions that reach code: {{ ''.__class__ }}, ${T(java.lang.Runtime)}, {${phpinfo()}}. */
+function templates(s: string, take: (c: number, w: string) => void): void {
+  for (const [open, close] of TEMPLATE_OPENERS) {
+    const at = s.indexOf(open);
+    if (at < 0) continue;
+    const end = s.indexOf(close, at + open.length);
+    const body = s.slice(at + open.length, end < 0 ? Math.min(s.length, at + 512) : Math.min(end, at + 512));
+    if (TEMPLATE_DANGER.some((d) => body.includes(d))) { take(0.9, `template expression ${open}…${close}`); return; }
+    if (open === '${' && /^\s*@?[a-z_][a-z0-9_]*\s*\(/.test(body)) { take(0.9, 'interpolated call ${…(…)}'); return; }
+    if (/^\s*\{?\$\{?[a-z_]+\(/.test(body)) { take(0.9, 'interpolated call'); return; }
+    if (/^\s*[0-9]+\s*[*+]\s*[0-9]+\s*$/.test(body)) take(0.8, `template arithmetic probe ${open}…${close}`);
+  }
+}
+
+/**
+ * OS command injection. Reads the decoded value as a shell would: finds every command position (the
+ * start, after ; | & && || newline, inside $( ) and backticks), reads the word there with quote and
+ * backslash splitting undone and any path stripped, and asks whether it is a command and whether what
+ * follows is shaped like arguments. Also: shellshock function definitions, $IFS spacing, /dev/tcp, SSI
+ * exec, and interpreter calls that run a command string (system('…'), os.system, child_process).
+ */
+export function detectCmdi(d: Decoded): CmdiVerdict {
+  const s = d.full.toLowerCase();
+  const n = s.length;
+  if (n < 2) return { confidence: 0, reason: '' };
+  let best = 0;
+  let why = '';
+  const take = (c: number, w: string) => { if (c > best) { best = c; why = w; } };
+  const fenced = s.indexOf('```') >= 0;
+
+  const consider = (pos: number, kind: number) => {
+    const w = readWord(s, pos);
+    if (!w) return;
+    const arg = argShape(s, w.end, w.name);
+    if (arg === 'assign') return; // key=value, VAR=…
+    if (w.variable) {
+      if (kind !== START && s.indexOf(`${w.name}=`) >= 0) take(0.85, `$${w.name} executed`);
+      return;
+    }
+    if (w.glob && kind !== START) { take(0.85, 'glob-obfuscated command path'); return; }
+    if (w.glob && /^[/\\]\?{1,4}[/\\]/.test(s.slice(pos).trimStart())) { take(0.85, 'glob-obfuscated command path'); return; }
+    if (CODE_FUNCTIONS.has(w.name) && s.charCodeAt(w.end) === 40 && kind !== NEWLINE) { take(kind === START ? 0.8 : 0.85, `${w.name}() ${kind === START ? 'call' : 'after a separator'}`); return; }
+    if (!TIER_A.has(w.name)) return;
+    const prose = PROSE_WORDS.has(w.name);
+    const systemPath = w.path && /^(?:\/(?:usr\/)?(?:local\/)?s?bin\/|[a-z]:\\|\\\\|%systemroot%|%windir%)/.test(s.slice(pos, pos + 80).trimStart());
+    let c = 0;
+    if (kind === START) {
+      if (systemPath) c = 0.85;
+      else if (!prose && arg === 'shell') c = 0.8;
+      else if (prose && arg === 'shell') {
+        // sleep 5 / ping 127.0.0.1 as the whole value; otherwise flags, paths, redirections
+        const next = s.charCodeAt(s.slice(w.end).search(/\S/) + w.end);
+        const numeric = next >= 48 && next <= 57;
+        c = numeric ? (NUMERIC_ARG.has(w.name) && /^\s*[0-9.]+\s*$/.test(s.slice(w.end)) ? 0.8 : 0.5) : 0.8;
+      } else if (!prose && arg === 'end') c = 0.6;
+      else if ((w.name === 'which' || w.name === 'whereis' || w.name === 'type') && arg === 'word') {
+        // which perl / whereis nc: looking for a tool to run
+        const nx = readWord(s, w.end);
+        if (nx && TIER_A.has(nx.name) && !PROSE_WORDS.has(nx.name) && /^\s*$/.test(s.slice(nx.end))) c = 0.8;
+      }
+    } else if (kind === NEWLINE) {
+      if (systemPath) c = 0.85;
+      else if (arg === 'shell' || (!prose && arg === 'end')) c = prose ? 0.75 : 0.8;
+      else if (prose && arg === 'end') c = 0.6;
+      if (fenced) c = Math.min(c, 0.5);
+    } else {
+      if (systemPath) c = 0.95;
+      else if (!prose) c = 0.9;
+      else if (arg === 'shell' || arg === 'end') c = kind === SEMI || kind === AMP ? 0.85 : 0.9;
+      else c = kind === SUBST ? 0.7 : 0.4;
+    }
+    take(c, `${w.path ? 'path ' : ''}${w.name} after ${['start', 'newline', ';', '|/&&/||', '&', 'substitution'][kind]}`);
+  };
+
+  // a value that opens with a line break puts its first word in command position just like ';'
+  let lead = 0;
+  while (lead < n && (isWs(s.charCodeAt(lead)))) lead++;
+  if (s.charCodeAt(lead) === 10 || s.charCodeAt(lead) === 13) {
+    while (lead < n && (s.charCodeAt(lead) === 10 || s.charCodeAt(lead) === 13)) lead++;
+    consider(lead, SEMI);
+  } else consider(0, START);
+  // a value that opens with a control operator chains onto whatever command it is appended to
+  const op = s.charCodeAt(lead);
+  if (op === 59 || op === 124 || op === 38 || op === 96 || (op === 36 && s.charCodeAt(lead + 1) === 40)) {
+    let k = lead;
+    while (k < n && (s.charCodeAt(k) === 59 || s.charCodeAt(k) === 124 || s.charCodeAt(k) === 38 || s.charCodeAt(k) === 96 || s.charCodeAt(k) === 36 || s.charCodeAt(k) === 40)) k++;
+    while (k < n && isWs(s.charCodeAt(k))) k++;
+    const nc = s.charCodeAt(k);
+    const letter = (c: number) => c >= 97 && c <= 122;
+    const wordish = letter(nc) || nc === 123 || ((nc === 47 || nc === 92) && letter(s.charCodeAt(k + 1)));
+    const entity = op === 38 && /^&[a-z][a-z0-9]{1,15};/.test(s.slice(lead, lead + 18));
+    const table = op === 124 && s.indexOf('|', k) > 0;
+    if (wordish && !entity && !table) take(0.8, 'value opens with a shell control operator');
+  }
+  let positions = 0;
+  for (let i = 0; i < n && positions < MAX_POSITIONS; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 59 /* ; */) { positions++; consider(i + 1, SEMI); }
+    else if (c === 124 /* | */) { positions++; if (s.charCodeAt(i + 1) === 124) i++; consider(i + 1, STRONG); }
+    else if (c === 38 /* & */) {
+      positions++;
+      if (s.charCodeAt(i + 1) === 38) { i++; consider(i + 1, STRONG); } else consider(i + 1, AMP);
+    } else if (c === 10 || c === 13) { if (i >= lead) { positions++; consider(i + 1, NEWLINE); } }
+    else if (c === 96 /* ` */) {
+      positions++;
+      const prev = i > 0 ? s.charCodeAt(i - 1) : 32;
+      const prev2 = i > 1 ? s.charCodeAt(i - 2) : 32;
+      // `code` inside prose or markdown is not a substitution
+      const prose = isWs(prev) && ((prev2 >= 97 && prev2 <= 122) || prev2 === 44 || prev2 === 46);
+      if (!prose) consider(i + 1, SUBST);
+      const close = s.indexOf('`', i + 1);
+      if (close > i) i = close;
+    } else if (c === 36 /* $ */ && s.charCodeAt(i + 1) === 40 /* ( */ && s.charCodeAt(i + 2) !== 40) { positions++; consider(i + 2, SUBST); }
+    else if ((c === 60 || c === 62) && s.charCodeAt(i + 1) === 40) { positions++; consider(i + 2, SUBST); } // <(cmd) >(cmd)
+    else if (c === 123 /* { */ && i + 1 < n) {
+      // brace expansion {cat,/etc/passwd} or a group { cmd; }
+      const comma = s.indexOf(',', i);
+      const w = readWord(s, i + 1);
+      if (w && TIER_A.has(w.name) && (s.charCodeAt(w.end) === 44 || (comma > 0 && comma === w.end))) take(0.9, `{${w.name},…} brace expansion`);
+    }
+  }
+  // template and interpolation injection: {{ … }}, {% … %}, ${ … }, #{ … }, <%= … %>
+  templates(s, take);
+  // signatures that are shell-only
+  const ss = s.indexOf('()');
+  if (ss >= 0 && /^\(\)\s*\{/.test(s.slice(ss, ss + 8))) take(0.95, 'shellshock function definition');
+  if (s.indexOf('${ifs') >= 0 || s.indexOf('$ifs') >= 0) take(0.85, '$IFS spacing');
+  if (s.indexOf('/dev/tcp/') >= 0 || s.indexOf('/dev/udp/') >= 0) take(0.95, '/dev/tcp redirection');
+  if (s.indexOf('<!--#exec') >= 0) take(0.95, 'SSI exec');
+  if (s.indexOf('<?php') >= 0 || s.indexOf('<?=') >= 0) take(0.9, 'PHP code');
+  if (s.indexOf('%comspec%') >= 0) take(0.9, '%COMSPEC%');
+  if (s.indexOf('(') >= 0) {
+    for (const f of EXEC_FUNCTIONS) {
+      const at = s.indexOf(f);
+      if (at < 0) continue;
+      const before = at > 0 ? s.charCodeAt(at - 1) : 32;
+      if ((before >= 97 && before <= 122) || before === 95) continue;
+      let k = at + f.length;
+      while (k < n && isWs(s.charCodeAt(k))) k++;
+      const a = s.charCodeAt(k);
+      if (a === 39 || a === 34 || a === 36 || a === 96 || a === 91) take(f === 'eval(' || f.startsWith('include') || f.startsWith('require') || f === 'fopen(' || f === 'readfile(' || f === 'file_get_contents(' ? 0.8 : 0.85, `${f.slice(0, -1)} call`);
+    }
+  }
+  return { confidence: best, reason: why };
+}
