@@ -71,7 +71,9 @@ function argShape(s: string, i: number, cmd?: string): 'shell' | 'end' | 'word' 
   const c2 = s.charCodeAt(j + 1);
   if (c === 59 || c === 124 || c === 38 || c === 10 || c === 13 || c === 96 || c === 41 || c === 35) return 'end';
   if (j === i && c !== 40) return 'word'; // glued to the next character: not a command word
-  if (c === 45 && ((c2 >= 97 && c2 <= 122) || (c2 >= 65 && c2 <= 90) || (c2 >= 48 && c2 <= 57) || c2 === 45)) return 'shell'; // -la --help
+  const c3 = s.charCodeAt(j + 2);
+  const alnum = (x: number) => (x >= 97 && x <= 122) || (x >= 65 && x <= 90) || (x >= 48 && x <= 57);
+  if (c === 45 && (alnum(c2) || (c2 === 45 && alnum(c3)))) return 'shell'; // -la --help
   if (c === 47 && c2 !== 47) return 'shell'; // /etc … (not //comment)
   if (c === 92 || c === 36 || c === 62 || c === 60 || c === 126 || c === 34 || c === 39 || c === 123 || c === 42 || c === 46) return 'shell';
   if (c >= 48 && c <= 57) return 'shell'; // sleep 5, ping 127.0.0.1
@@ -158,7 +160,7 @@ export function detectCmdi(d: Decoded): CmdiVerdict {
       if (fenced) c = Math.min(c, 0.5);
     } else {
       if (systemPath) c = 0.95;
-      else if (!prose) c = 0.9;
+      else if (!prose) c = arg === 'word' && kind === SEMI ? 0.6 : 0.9;
       else if (arg === 'shell' || arg === 'end') c = kind === SEMI || kind === AMP ? 0.85 : 0.9;
       else c = kind === SUBST ? 0.7 : 0.4;
     }
@@ -174,7 +176,7 @@ export function detectCmdi(d: Decoded): CmdiVerdict {
   } else consider(0, START);
   // a value that opens with a control operator chains onto whatever command it is appended to
   const op = s.charCodeAt(lead);
-  if (op === 59 || op === 124 || op === 38 || op === 96 || (op === 36 && s.charCodeAt(lead + 1) === 40)) {
+  if (op === 59 || op === 124 || op === 38 || (op === 36 && s.charCodeAt(lead + 1) === 40)) {
     let k = lead;
     while (k < n && (s.charCodeAt(k) === 59 || s.charCodeAt(k) === 124 || s.charCodeAt(k) === 38 || s.charCodeAt(k) === 96 || s.charCodeAt(k) === 36 || s.charCodeAt(k) === 40)) k++;
     while (k < n && isWs(s.charCodeAt(k))) k++;
@@ -196,6 +198,7 @@ export function detectCmdi(d: Decoded): CmdiVerdict {
     } else if (c === 10 || c === 13) { if (i >= lead) { positions++; consider(i + 1, NEWLINE); } }
     else if (c === 96 /* ` */) {
       positions++;
+      if (s.charCodeAt(i + 1) === 96) { while (i + 1 < n && s.charCodeAt(i + 1) === 96) i++; continue; } // ``` fence
       const prev = i > 0 ? s.charCodeAt(i - 1) : 32;
       const prev2 = i > 1 ? s.charCodeAt(i - 2) : 32;
       // `code` inside prose or markdown is not a substitution

@@ -189,7 +189,7 @@ export function detectTraversal(d: Decoded): TraversalVerdict {
   const norm = chars.replace(/~+/g, '/').replace(/\/{2,}/g, '/');
   const target = hasSep || d.overlong > 0 || d.invalid > 0 ? targetAt(norm) : undefined;
   if (segments >= 2) take(0.9, `${segments} dot-dot segments`);
-  else if (segments === 1) take(bounded > 0 || atStart ? 0.8 : 0.7, 'dot-dot segment');
+  else if (segments === 1) take(bounded > 0 ? 0.8 : 0.7, atStart ? 'leading dot-dot segment' : 'dot-dot segment');
   if (singles >= 3) take(0.8, `${singles} dot segments`);
   if (!target && (d.invalid > 0 || d.unicode > 0 || d.overlong > 0)) {
     // an encoder mangled the separators: look for a target name with anything between its parts
@@ -222,7 +222,7 @@ export function detectTraversal(d: Decoded): TraversalVerdict {
       }
     }
     // drive-letter absolute paths to system folders: c:\windows\…
-    const drive = /(?:^|[^a-z])[a-z]:[\\/]+(?:windows|winnt|boot\.ini|inetpub|documents and settings|users|program files|system32)/i.exec(src.slice(0, 512));
+    const drive = /(?:^|[^a-z])[a-z]:[\\/]+(?:windows|winnt|boot\.ini|inetpub|system32)/i.exec(src.slice(0, 512));
     if (drive) take(0.85, 'windows system path');
   }
   return { confidence: best, reason: why };

@@ -14,6 +14,11 @@ const MAX_ATTRS = 64;
  * carry it; routes that accept rich text lower this with `xss.markup: allow`.
  */
 export const MARKUP = 0.85;
+/** Inline text formatting: no URL, no layout, no script — markup, but inert. */
+const INERT_TAGS = new Set(['b', 'i', 'u', 's', 'em', 'strong', 'kbd', 'code', 'sub', 'sup', 'br', 'wbr', 'small', 'mark', 'del', 'ins', 'abbr', 'q', 'cite', 'dfn', 'var', 'samp', 'tt', 'strike', 'big', 'bdi', 'bdo', 'span', 'hr', 'p']);
+const INERT = 0.6;
+/** Sinks that fetch or navigate rather than run code: weaker evidence on their own. */
+const WEAK_SINKS = new Set(['fetch', 'open', 'print', 'import', 'postmessage', 'unescape', 'decodeuricomponent', 'escape', 'xmlhttprequest', 'showmodaldialog']);
 /** Sinks whose call at the very start of a value is code, not prose. */
 const STRONG_SINKS = new Set(['alert', 'prompt', 'confirm', 'eval', 'settimeout', 'setinterval', 'execscript', 'msgbox', 'fromcharcode', 'atob', 'globaleval']);
 const MAX_NAME = 64;
@@ -52,8 +57,8 @@ function schemeRisk(valueLower: string): number {
     if (at < 0) continue;
     const rest = v.slice(at + sch.length, at + sch.length + 48);
     const codeLike = /[(`=[{/;]/.test(rest);
-    if (at === 0 || codeLike) return 0.95;
-    return 0.5;
+    if (codeLike) return 0.95;
+    return at === 0 ? 0.6 : 0.5;
   }
   const d = v.indexOf('data:');
   if (d >= 0) {
@@ -114,6 +119,7 @@ function scanTag(s: string, i: number, acc: Acc): number {
   const name = s.slice(nameStart, j);
   if (closing) {
     if (RAW_TEXT_TAGS.has(name)) take(acc, 0.85, `</${name}>`);
+    else if (INERT_TAGS.has(name)) take(acc, INERT - 0.1, `</${name}>`);
     else if (ACTIVE_TAGS.has(name) || PASSIVE_TAGS.has(name) || (name.indexOf(':') > 0 && ACTIVE_PREFIXES.has(name.slice(0, name.indexOf(':'))))) take(acc, MARKUP, `</${name}>`);
     else take(acc, 0.3, 'closing tag');
     const gt = s.indexOf('>', j);
@@ -121,7 +127,7 @@ function scanTag(s: string, i: number, acc: Acc): number {
   }
   const colon = name.indexOf(':');
   const prefixed = colon > 0 && ACTIVE_PREFIXES.has(name.slice(0, colon)) && isAlpha(name.charCodeAt(colon + 1));
-  let tagConf = ACTIVE_TAGS.has(name) ? (INTERACTIVE.has(name) ? 0.85 : 0.9) : PASSIVE_TAGS.has(name) || prefixed ? MARKUP : 0.25;
+  let tagConf = ACTIVE_TAGS.has(name) ? (INTERACTIVE.has(name) ? 0.85 : 0.9) : INERT_TAGS.has(name) ? INERT : PASSIVE_TAGS.has(name) || prefixed ? MARKUP : 0.25;
   let why = `<${name}>`;
   let attrs = 0;
   while (j < n && attrs < MAX_ATTRS) {
@@ -231,6 +237,7 @@ function scanSinks(s: string, acc: Acc): void {
     else if (breakChars || member) conf = codeArgs ? 0.85 : 0.6;
     else if (p < 0 && STRONG_SINKS.has(id) && (codeArgs || (argEnd > i && /^\)\s*(?:;|\/\/|>|$)/.test(s.slice(argEnd, argEnd + 4))))) conf = 0.8;
     else if (p < 0 && codeArgs) conf = 0.7;
+    if (WEAK_SINKS.has(id)) conf = Math.min(conf, 0.6);
     take(acc, conf, `${id}()`);
   }
 }

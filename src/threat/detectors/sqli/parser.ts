@@ -211,7 +211,8 @@ export class SqlReader {
         const after = toks[j];
         const tidy = after === undefined || after.type === T.SEMICOLON || after.type === T.CLAUSE || after.type === T.UNION || after.type === T.RPAREN || after.type === T.COMMENT;
         if (e.probe || e.catalog || e.subquery) return 0.95;
-        if (e.literal || e.func || l.items > 1) return tidy || fromOk ? boost(0.85) : boost(0.6);
+        if ((e.literal || e.func || l.items > 1) && (tidy || fromOk)) return boost(0.85);
+        if (e.literal || e.func || l.items > 1) return stacked ? 0.5 : 0.4;
         if (fromOk && after?.type === T.SEMICOLON) return boost(0.8);
         if (fromOk && tidy) return boost(0.45);
         return stacked ? 0.6 : 0.2;
@@ -244,9 +245,15 @@ export class SqlReader {
         return nx?.type === T.STRING || nx?.value === 'time' ? 0.95 : stacked ? 0.6 : 0.2;
       case 'shutdown': case 'reconfigure':
         return stacked ? 0.9 : nx === undefined ? 0.3 : 0.1;
-      case 'grant': case 'revoke':
+      case 'grant': case 'revoke': {
+        // GRANT <privilege> [ON object] TO grantee
+        const priv = nx && (nx.type === T.STATEMENT || PRIVILEGES.has(nx.value));
+        if (!priv) return stacked ? 0.4 : 0.1;
         for (let j = i + 1; j < toks.length && j < i + 12; j++) if (toks[j]!.value === 'to' || toks[j]!.value === 'from') return boost(0.8);
         return stacked ? 0.6 : 0.1;
+      }
+      case 'call':
+        return nx?.type === T.FUNCTION ? boost(0.75) : stacked ? 0.4 : 0;
       case 'set':
         return nx?.type === T.VARIABLE && nx2?.type === T.COMPARE ? boost(0.7) : stacked ? 0.4 : 0;
       case 'copy':
@@ -255,11 +262,11 @@ export class SqlReader {
         return nx?.value === 'database' || nx?.value === 'log' ? boost(0.85) : stacked ? 0.6 : 0;
       case 'begin':
         if (nx?.type === T.STATEMENT) return Math.max(0.75, this.statement(i + 1, true));
-        return stacked && nx !== undefined ? 0.75 : stacked ? 0.6 : 0;
+        return stacked && nx !== undefined ? 0.5 : stacked ? 0.4 : 0;
       case 'commit': case 'rollback': case 'use': case 'show': case 'describe': case 'desc': case 'explain':
-      case 'pragma': case 'call': case 'load': case 'handler': case 'rename': case 'dbcc':
+      case 'pragma': case 'load': case 'handler': case 'rename': case 'dbcc':
       case 'bulk': case 'attach': case 'vacuum': case 'kill': case 'merge':
-        return stacked && nx !== undefined ? 0.75 : stacked ? 0.6 : 0;
+        return stacked && nx !== undefined ? 0.5 : stacked ? 0.4 : 0;
       case 'openrowset': case 'opendatasource':
         return 0.9;
       default:
@@ -267,6 +274,8 @@ export class SqlReader {
     }
   }
 }
+
+const PRIVILEGES = new Set(['all', 'connect', 'resource', 'dba', 'usage', 'references', 'alter', 'index', 'file', 'process', 'super', 'reload', 'replication', 'privileges', 'role', 'sysadmin', 'public', 'create', 'drop', 'trigger', 'temporary', 'lock', 'event']);
 
 export function merge(into: ExprInfo, e: ExprInfo): void {
   into.compare ||= e.compare; into.literal ||= e.literal; into.func ||= e.func; into.probe ||= e.probe;
