@@ -111,29 +111,89 @@ function foldHexLiterals(s: string): string {
   return out;
 }
 
+/**
+ * Targets indexed by their first path component: `etc/passwd` → etc → [[passwd]]; a trailing '/' means
+ * "a directory: something must follow". Lookup walks the value's components once.
+ */
+interface Target { text: string; rest: string[]; dir: boolean; strong: boolean }
+const TARGET_INDEX = new Map<string, Target[]>();
+for (const t of TARGETS) {
+  if (t.includes('://')) continue;
+  const dir = t.endsWith('/');
+  const parts = (dir ? t.slice(0, -1) : t).split('/');
+  const list = TARGET_INDEX.get(parts[0]!) ?? [];
+  list.push({ text: t, rest: parts.slice(1), dir, strong: STRONG_TARGETS.has(t) });
+  TARGET_INDEX.set(parts[0]!, list);
+}
+
+/** The strongest known target among the value's path components: [target, preceded by a '/']. */
 function targetAt(norm: string): [string, boolean] | undefined {
-  let found: [string, boolean] | undefined;
-  for (const t of TARGETS) {
-    let at = norm.indexOf(t);
-    let guard = 0;
-    while (at >= 0 && guard++ < 8) {
-      const before = at === 0 ? 47 : norm.charCodeAt(at - 1);
-      const endIdx = at + t.length;
-      const after = endIdx >= norm.length ? 47 : norm.charCodeAt(endIdx);
-      const boundaryBefore = before === 47 || before === 126 || before === 46 || before === 32 || before === 58 || before === 61;
-      const lastIsSep = t.endsWith('/') || t.endsWith('.') || t.endsWith('://');
-      const boundaryAfter = lastIsSep || !((after >= 97 && after <= 122) || (after >= 48 && after <= 57) || after === 95 || after === 45);
-      if (boundaryBefore && boundaryAfter) {
-        const hit: [string, boolean] = [t, at > 0 && norm.charCodeAt(at - 1) === 47];
-        if (STRONG_TARGETS.has(t)) return hit;
-        found ??= hit;
-        break;
+  // components: split on the separators and on characters that end a name in prose or URLs
+  const comps: string[] = [];
+  const slashBefore: boolean[] = [];
+  let start = 0;
+  let prevSlash = false;
+  for (let i = 0; i <= norm.length; i++) {
+    const c = i < norm.length ? norm.charCodeAt(i) : 47;
+    if (c === 47 || c === 32 || c === 58 || c === 61 || c === 126 || c === 63 || c === 38 || c === 59 || c === 44 || c === 34 || c === 39) {
+      if (i > start) {
+        let comp = norm.slice(start, i);
+        // leading dots belong to a traversal (..boot.ini), not to the name — except dotfiles
+        let k = 0;
+        while (k < comp.length - 1 && comp.charCodeAt(k) === 46 && comp.charCodeAt(k + 1) === 46) k++;
+        if (k > 0) comp = comp.slice(k + 1 < comp.length && comp.charCodeAt(k) === 46 ? k + 1 : k);
+        comps.push(comp);
+        slashBefore.push(prevSlash);
       }
-      at = norm.indexOf(t, at + 1);
+      prevSlash = c === 47;
+      start = i + 1;
+      if (comps.length >= 64) break;
+    }
+  }
+  let found: [string, boolean] | undefined;
+  for (let i = 0; i < comps.length; i++) {
+    const comp = comps[i]!;
+    let cands = TARGET_INDEX.get(comp);
+    if (!cands) {
+      // a name with an extra extension (httpd.conf.php, hostname.ge2) still names the file
+      const dot = comp.lastIndexOf('.');
+      if (dot > 0) cands = TARGET_INDEX.get(comp.slice(0, dot));
+    }
+    if (!cands) continue;
+    for (const t of cands) {
+      let ok = i + t.rest.length < comps.length || (!t.dir && i + t.rest.length === comps.length - 1) || (!t.dir && t.rest.length === 0);
+      for (let k = 0; ok && k < t.rest.length; k++) {
+        const c = comps[i + 1 + k];
+        if (c !== t.rest[k] && !(k === t.rest.length - 1 && !t.dir && c !== undefined && c.startsWith(`${t.rest[k]}.`))) ok = false;
+      }
+      if (ok && t.dir && i + t.rest.length + 1 >= comps.length) ok = false;
+      if (!ok) continue;
+      const hit: [string, boolean] = [t.text, slashBefore[i]!];
+      if (t.strong) return hit;
+      found ??= hit;
     }
   }
   return found;
 }
+
+const SINGLE_DOT = /(?:^|[\\/])\.(?:[\\/]|$)/;
+
+/** Stream wrappers and Windows system paths. */
+function wrappers(src: string, acc: { best: number; why: string }): void {
+  const lower = src.toLowerCase();
+  for (const [w, c] of WRAPPERS) {
+    const at = lower.indexOf(w);
+    if (at >= 0) {
+      const conf = at === 0 ? c : Math.max(0.5, c - 0.15);
+      take(acc, conf, `wrapper ${w}`);
+    }
+  }
+  // drive-letter absolute paths to system folders: c:\windows\…
+  const drive = /(?:^|[^a-z])[a-z]:[\\/]+(?:windows|winnt|boot\.ini|inetpub|system32)/i.exec(src.slice(0, 512));
+  if (drive) take(acc, 0.85, 'windows system path');
+}
+
+function take(acc: { best: number; why: string }, c: number, why: string): void { if (c > acc.best) { acc.best = c; acc.why = why; } }
 
 /**
  * Path traversal and file inclusion. Reads the percent-decoded value (overlong UTF-8, %u, look-alike
@@ -143,15 +203,25 @@ function targetAt(norm: string): [string, boolean] | undefined {
  */
 export function detectTraversal(d: Decoded): TraversalVerdict {
   const src = d.url;
-  let best = 0;
-  let why = '';
-  const take = (c: number, w: string) => { if (c > best) { best = c; why = w; } };
+  const acc = { best: 0, why: '' };
   if (src.length < 2) return { confidence: 0, reason: '' };
   const folded = foldHexLiterals(src);
   const hasDot = folded.indexOf('.') >= 0;
   const hasSep = folded.indexOf('/') >= 0 || folded.indexOf('\\') >= 0;
   const hasColon = src.indexOf(':') >= 0;
   if (!hasDot && !hasSep && !hasColon && d.overlong === 0 && d.invalid === 0 && d.unicode === 0) return { confidence: 0, reason: '' };
+  if (d.overlong === 0 && d.invalid === 0 && d.unicode === 0 && folded.indexOf('..') < 0 && folded.indexOf('\0') < 0 && !SINGLE_DOT.test(folded)) {
+    // nothing to walk: no dot-dot, no single-dot segments, no encoding noise — only targets and wrappers
+    if (hasSep) {
+      const t = targetAt(folded.toLowerCase().replace(/\\/g, '/'));
+      if (t && STRONG_TARGETS.has(t[0])) {
+        if (t[1]) take(acc, 0.85, `absolute path ${t[0]}`);
+        else take(acc, folded.toLowerCase().startsWith(t[0]) ? 0.8 : 0.6, `path ${t[0]}`);
+      }
+    }
+    if (hasColon) wrappers(src, acc);
+    return { confidence: acc.best, reason: acc.why };
+  }
 
   const { cls, chars } = classify(folded);
   const n = cls.length;
@@ -188,42 +258,30 @@ export function detectTraversal(d: Decoded): TraversalVerdict {
   }
   const norm = chars.replace(/~+/g, '/').replace(/\/{2,}/g, '/');
   const target = hasSep || d.overlong > 0 || d.invalid > 0 ? targetAt(norm) : undefined;
-  if (segments >= 2) take(0.9, `${segments} dot-dot segments`);
-  else if (segments === 1) take(bounded > 0 ? 0.8 : 0.7, atStart ? 'leading dot-dot segment' : 'dot-dot segment');
-  if (singles >= 3) take(0.8, `${singles} dot segments`);
+  if (segments >= 2) take(acc, 0.9, `${segments} dot-dot segments`);
+  else if (segments === 1) take(acc, bounded > 0 ? 0.8 : 0.7, atStart ? 'leading dot-dot segment' : 'dot-dot segment');
+  if (singles >= 3) take(acc, 0.8, `${singles} dot segments`);
   if (!target && (d.invalid > 0 || d.unicode > 0 || d.overlong > 0)) {
     // an encoder mangled the separators: look for a target name with anything between its parts
     const squashed = norm.replace(/[^a-z0-9.]+/g, '/');
     const t2 = targetAt(squashed);
-    if (t2 && STRONG_TARGETS.has(t2[0])) take(0.9, `malformed encoding around ${t2[0]}`);
+    if (t2 && STRONG_TARGETS.has(t2[0])) take(acc, 0.9, `malformed encoding around ${t2[0]}`);
   }
   if (target) {
     const [t, absolute] = target;
     const strong = STRONG_TARGETS.has(t);
-    if (segments > 0) take(strong ? 0.95 : 0.9, `traversal to ${t}`);
-    else if (strong && (absolute || d.overlong > 0 || d.invalid > 0)) take(0.85, `absolute path ${t}`);
-    else if (strong && norm.startsWith(t)) take(0.8, `value is the path ${t}`);
-    else if (strong) take(0.6, `path ${t}`);
+    if (segments > 0) take(acc, strong ? 0.95 : 0.9, `traversal to ${t}`);
+    else if (strong && (absolute || d.overlong > 0 || d.invalid > 0)) take(acc, 0.85, `absolute path ${t}`);
+    else if (strong && norm.startsWith(t)) take(acc, 0.8, `value is the path ${t}`);
+    else if (strong) take(acc, 0.6, `path ${t}`);
   }
-  if (d.overlong > 0) take(segments > 0 || target ? 0.95 : 0.85, 'overlong UTF-8 encoding');
-  if (d.invalid > 1 && segments > 0) take(0.9, 'malformed escapes around dot-dot');
-  if (d.unicode > 0 && segments > 0) take(0.9, '%u-encoded traversal');
+  if (d.overlong > 0) take(acc, segments > 0 || target ? 0.95 : 0.85, 'overlong UTF-8 encoding');
+  if (d.invalid > 1 && segments > 0) take(acc, 0.9, 'malformed escapes around dot-dot');
+  if (d.unicode > 0 && segments > 0) take(acc, 0.9, '%u-encoded traversal');
   // NUL truncation of an extension
   const nul = src.indexOf('\0');
-  if (nul >= 0 && (segments > 0 || target)) take(0.95, 'NUL truncation');
-  else if (nul > 0 && src.lastIndexOf('.', nul) > 0) take(0.7, 'NUL truncation');
-  if (hasColon) {
-    const lower = src.toLowerCase();
-    for (const [w, c] of WRAPPERS) {
-      const at = lower.indexOf(w);
-      if (at >= 0) {
-        const conf = at === 0 ? c : Math.max(0.5, c - 0.15);
-        take(conf, `wrapper ${w}`);
-      }
-    }
-    // drive-letter absolute paths to system folders: c:\windows\…
-    const drive = /(?:^|[^a-z])[a-z]:[\\/]+(?:windows|winnt|boot\.ini|inetpub|system32)/i.exec(src.slice(0, 512));
-    if (drive) take(0.85, 'windows system path');
-  }
-  return { confidence: best, reason: why };
+  if (nul >= 0 && (segments > 0 || target)) take(acc, 0.95, 'NUL truncation');
+  else if (nul > 0 && src.lastIndexOf('.', nul) > 0) take(acc, 0.7, 'NUL truncation');
+  if (hasColon) wrappers(src, acc);
+  return { confidence: acc.best, reason: acc.why };
 }

@@ -14,7 +14,7 @@ interface Prepared {
   toks: Token[];
   /** commentAfter[k]: a comment followed toks[k] (index -1 → position 0 holds "comment at start"). */
   commentAfter: boolean[];
-  shape: string;
+  all: Token[];
 }
 
 function prepare(all: Token[]): Prepared {
@@ -30,7 +30,7 @@ function prepare(all: Token[]): Prepared {
     toks.push(t);
   }
   void leading;
-  return { toks, commentAfter, shape: fingerprint(all) };
+  return { toks, commentAfter, all };
 }
 
 /**
@@ -163,33 +163,34 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
   }
 }
 
+interface Acc { best: number; why: string }
+function take(acc: Acc, c: number, why: string): void { if (c > acc.best) { acc.best = c; acc.why = why; } }
+
 function evaluate(input: string, ctx: Context): SqliVerdict {
   const all = tokenize(input, ctx === 'raw' ? { maxTokens: 48 } : { quote: ctx === 'sq' ? '\'' : '"', maxTokens: 48 });
   const p = prepare(all);
   const r = new SqlReader(p.toks);
   const toks = p.toks;
-  let best = 0;
-  let why = '';
-  const take = (c: number, w: string) => { if (c > best) { best = c; why = w; } };
+  const acc: Acc = { best: 0, why: '' };
   if (toks.length === 0) return { confidence: 0, reason: '' };
 
   if (ctx !== 'raw') {
     // toks[0] is the string the value was pasted into; the rest is what broke out of it
     const [c, w] = tail(p, r, 1, true, false);
-    take(c, `${ctx}:${w}`);
+    take(acc, c, `${ctx}:${w}`);
   } else {
     const first = toks[0]!;
     if (first.type === T.NUMBER || first.type === T.BAREWORD || first.type === T.VARIABLE) {
       const [c, w] = tail(p, r, 1, false, false);
-      take(c, `num:${w}`);
+      take(acc, c, `num:${w}`);
     } else if (first.type === T.STRING && first.closed) {
       // the value itself opens and closes a string: 'hi' or 'x'='x
       const [c, w] = tail(p, r, 1, true, false);
-      take(c, `str:${w}`);
+      take(acc, c, `str:${w}`);
     }
     // a fragment that starts with SQL (spliced after a value the application supplies)
     const [c, w] = tail(p, r, 0, false, true);
-    take(c, `lead:${w}`);
+    take(acc, c, `lead:${w}`);
   }
   // anywhere: union select, stacked statements, probes, string building, catalog discovery
   let charCalls = 0;
@@ -199,40 +200,40 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
       const nx = toks[k + 1];
       if (nx && nx.type === T.STATEMENT && nx.value === 'select') {
         const s = r.statement(k + 1, false);
-        take(Math.max(s, 0.75), `${ctx}:union-select`);
-      } else if (nx?.type === T.LPAREN && toks[k + 2]?.value === 'select') take(0.9, `${ctx}:union-select`);
+        take(acc, Math.max(s, 0.75), `${ctx}:union-select`);
+      } else if (nx?.type === T.LPAREN && toks[k + 2]?.value === 'select') take(acc, 0.9, `${ctx}:union-select`);
     } else if (t.type === T.SEMICOLON && toks[k + 1]?.type === T.STATEMENT) {
-      take(r.statement(k + 1, true) * (ctx === 'raw' ? 1 : 0.95), `${ctx}:stacked`);
+      take(acc, r.statement(k + 1, true) * (ctx === 'raw' ? 1 : 0.95), `${ctx}:stacked`);
     } else if (t.type === T.STATEMENT && (k === 0 || toks[k - 1]!.type === T.LPAREN)) {
-      take(r.statement(k, false), `${ctx}:statement`);
+      take(acc, r.statement(k, false), `${ctx}:statement`);
     } else if (t.type === T.STATEMENT && (t.value === 'waitfor delay' || t.value === 'exec' || t.value === 'execute')) {
-      take(r.statement(k, false) * 0.95, `${ctx}:statement`);
+      take(acc, r.statement(k, false) * 0.95, `${ctx}:statement`);
     } else if (t.type === T.STATEMENT && (toks[k - 1]!.type === T.RPAREN || ['else', 'then', 'begin'].includes(toks[k - 1]!.value))) {
-      take(r.statement(k, true) * 0.95, `${ctx}:statement`);
+      take(acc, r.statement(k, true) * 0.95, `${ctx}:statement`);
     } else if (t.type === T.CLAUSE && (t.value === 'where' || t.value === 'having')) {
       const e = r.expr(k + 1);
-      if (e.end > 0 && (e.probe || e.subquery || e.tautology || (e.compare && e.literal && p.commentAfter[e.end - 1] === true))) take(0.85, `${ctx}:${t.value}`);
+      if (e.end > 0 && (e.probe || e.subquery || e.tautology || (e.compare && e.literal && p.commentAfter[e.end - 1] === true))) take(acc, 0.85, `${ctx}:${t.value}`);
     } else if (t.type === T.FUNCTION) {
       if (PROBE_FUNCTIONS.has(t.value)) {
         const arg = toks[k + 2];
         const close = toks[k + 3];
         if (toks[k + 1]?.type === T.LPAREN && arg && (arg.type === T.NUMBER || arg.type === T.FUNCTION || arg.type === T.VARIABLE || arg.type === T.STRING || arg.type === T.STATEMENT ||
             (arg.type === T.BAREWORD && close?.type === T.RPAREN && p.commentAfter[k + 3] === true))) {
-          take(0.85, `${ctx}:probe`);
+          take(acc, 0.85, `${ctx}:probe`);
         }
       } else if ((t.value === 'char' || t.value === 'chr' || t.value === 'nchar') && toks[k + 2]?.type === T.NUMBER) {
         charCalls++;
-        if (charCalls >= 3) take(0.85, `${ctx}:char-building`);
+        if (charCalls >= 3) take(acc, 0.85, `${ctx}:char-building`);
       }
     } else if (t.type === T.VARIABLE && t.value.startsWith('@@') && toks.length > 1) {
-      take(0.6, `${ctx}:system-variable`);
+      take(acc, 0.6, `${ctx}:system-variable`);
     } else if (t.type === T.BAREWORD && CATALOG_WORDS.has(t.value) && toks[k + 1]?.type === T.DOT && t.value !== 'sys' && t.value !== 'master' && t.value !== 'mysql') {
-      take(0.7, `${ctx}:catalog`);
+      take(acc, 0.7, `${ctx}:catalog`);
     } else if (t.type === T.KEYWORD && t.value === 'into' && (toks[k + 1]?.value === 'outfile' || toks[k + 1]?.value === 'dumpfile')) {
-      take(0.95, `${ctx}:outfile`);
+      take(acc, 0.95, `${ctx}:outfile`);
     }
   }
-  return { confidence: best, reason: best > 0 ? `${why} ${p.shape}` : '' };
+  return { confidence: acc.best, reason: acc.best > 0 ? `${acc.why} ${fingerprint(p.all)}` : '' };
 }
 
 /** Quick reject: text without a character or word SQL injection needs. */
@@ -243,9 +244,25 @@ function mayBeSql(s: string): boolean {
     if (c === 39 || c === 34 || c === 40 || c === 41 || c === 59 || c === 61 || c === 60 || c === 62 || c === 45 ||
         c === 35 || c === 47 || c === 42 || c === 64 || c === 124 || c === 38 || c === 96 || c === 44) return true;
   }
-  // keyword-only fragments ("1 or true", " ORDER BY 5") still need a space and a letter
-  return s.indexOf(' ') >= 0;
+  // keyword-only fragments ("1 or true", " ORDER BY 5") need a space and one of the words they are made of
+  if (s.indexOf(' ') < 0 && s.indexOf('\t') < 0 && s.indexOf('\n') < 0) return false;
+  let start = -1;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) | 0x20 : 32;
+    const word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 0x7f;
+    if (word) { if (start < 0) start = i; continue; }
+    if (start >= 0 && i - start <= 9 && TRIGGER_WORDS.has(s.slice(start, i).toLowerCase())) return true;
+    start = -1;
+  }
+  return false;
 }
+
+/** Words a SQL fragment without punctuation is made of (or 1 = 1 needs '='; these do not). */
+const TRIGGER_WORDS = new Set(['or', 'and', 'xor', 'union', 'select', 'order', 'group', 'having', 'where', 'waitfor', 'limit',
+  'procedure', 'into', 'exec', 'execute', 'drop', 'insert', 'delete', 'update', 'shutdown', 'declare', 'truncate', 'alter',
+  'create', 'grant', 'revoke', 'like', 'rlike', 'regexp', 'between', 'sleep', 'benchmark', 'not', 'null', 'is', 'in', 'as',
+  'begin', 'end', 'print', 'backup', 'copy', 'pragma', 'attach', 'handler', 'load', 'replace', 'rename', 'merge', 'call']);
+
 
 /**
  * SQL injection confidence for one decoded value: the value is read as code in three positions — after

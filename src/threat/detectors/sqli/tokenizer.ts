@@ -38,6 +38,10 @@ function isDigit(c: number): boolean { return c >= 48 && c <= 57; }
 function isHex(c: number): boolean { return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70); }
 
 const OPS3 = ['<=>', '->>', '!<>'];
+/** Characters that can continue a multi-character operator. */
+function isOpChar(c: number): boolean {
+  return c === 60 || c === 61 || c === 62 || c === 33 || c === 124 || c === 38 || c === 58 || c === 45 || c === 126 || c === 42;
+}
 const OPS2 = new Map<string, TokenType>([
   ['<=', T.COMPARE], ['>=', T.COMPARE], ['<>', T.COMPARE], ['!=', T.COMPARE], ['==', T.COMPARE], ['!<', T.COMPARE],
   ['!>', T.COMPARE], [':=', T.COMPARE], ['||', T.LOGIC], ['&&', T.LOGIC], ['<<', T.ARITH], ['>>', T.ARITH],
@@ -62,24 +66,8 @@ export function tokenize(input: string, opts: TokenizeOptions = {}): Token[] {
   let i = 0;
   let inExecComment = false;
 
-  const readString = (quote: number, from: number): number => {
-    // from: index after the opening quote; returns index after the closing quote (or n)
-    let j = from;
-    while (j < n) {
-      const c = input.charCodeAt(j);
-      if (c === 92 /* \ */) { j += 2; continue; }
-      if (c === quote) {
-        if (input.charCodeAt(j + 1) === quote) { j += 2; continue; }
-        out.push({ type: T.STRING, value: input.slice(from, Math.min(j, from + MAX_STRING_VALUE)), closed: true });
-        return j + 1;
-      }
-      j++;
-    }
-    out.push({ type: T.STRING, value: input.slice(from, Math.min(n, from + MAX_STRING_VALUE)), closed: false });
-    return n;
-  };
 
-  if (opts.quote) i = readString(opts.quote.charCodeAt(0), 0);
+  if (opts.quote) i = readString(input, n, out, opts.quote.charCodeAt(0), 0);
 
   while (i < n && out.length < max) {
     const c = input.charCodeAt(i);
@@ -111,7 +99,7 @@ export function tokenize(input: string, opts: TokenizeOptions = {}): Token[] {
     }
     if (inExecComment && c === 42 && input.charCodeAt(i + 1) === 47) { i += 2; inExecComment = false; continue; }
     // strings and quoted identifiers
-    if (c === 39 || c === 34) { i = readString(c, i + 1); continue; }
+    if (c === 39 || c === 34) { i = readString(input, n, out, c, i + 1); continue; }
     if (c === 96 /* ` */) {
       const close = input.indexOf('`', i + 1);
       const end = close < 0 ? n : close;
@@ -121,7 +109,7 @@ export function tokenize(input: string, opts: TokenizeOptions = {}): Token[] {
     }
     // N'..', X'..', B'..', E'..' string prefixes
     if ((c === 78 || c === 110 || c === 88 || c === 120 || c === 66 || c === 98 || c === 69 || c === 101) && input.charCodeAt(i + 1) === 39) {
-      i = readString(39, i + 2);
+      i = readString(input, n, out, 39, i + 2);
       continue;
     }
     // numbers
@@ -167,56 +155,79 @@ export function tokenize(input: string, opts: TokenizeOptions = {}): Token[] {
       while (j < n && isWord(input.charCodeAt(j))) j++;
       const word = input.slice(i, j).toLowerCase();
       i = j;
-      pushWord(word);
+      pushWord(input, n, i, out, word);
       continue;
     }
     // operators and punctuation
-    const three = input.substr(i, 3);
-    if (OPS3.includes(three)) { out.push({ type: T.COMPARE, value: three }); i += 3; continue; }
-    const two = input.substr(i, 2);
-    const t2 = OPS2.get(two);
-    if (t2 !== undefined) { out.push({ type: t2, value: two }); i += 2; continue; }
+    const c2 = input.charCodeAt(i + 1);
+    if (isOpChar(c2)) {
+      const c3 = input.charCodeAt(i + 2);
+      if (isOpChar(c3)) {
+        const three = input.slice(i, i + 3);
+        if (OPS3.includes(three)) { out.push({ type: T.COMPARE, value: three }); i += 3; continue; }
+      }
+      const two = input.slice(i, i + 2);
+      const t2 = OPS2.get(two);
+      if (t2 !== undefined) { out.push({ type: t2, value: two }); i += 2; continue; }
+    }
     const ch = input[i]!;
     const t1 = OPS1[ch];
     out.push({ type: t1 ?? T.OTHER, value: ch });
     i++;
   }
   return out;
+}
 
-  function pushWord(word: string): void {
-    const prev = out[out.length - 1];
-    // multi-word forms
-    if (word === 'by' && prev && prev.type === T.BAREWORD && CLAUSE_PAIRS[prev.value] === 'by') {
-      prev.type = T.CLAUSE; prev.value += ' by'; return;
+function readString(input: string, n: number, out: Token[], quote: number, from: number): number {
+  // from: index after the opening quote; returns index after the closing quote (or n)
+  let j = from;
+  while (j < n) {
+    const c = input.charCodeAt(j);
+    if (c === 92 /* \ */) { j += 2; continue; }
+    if (c === quote) {
+      if (input.charCodeAt(j + 1) === quote) { j += 2; continue; }
+      out.push({ type: T.STRING, value: input.slice(from, Math.min(j, from + MAX_STRING_VALUE)), closed: true });
+      return j + 1;
     }
-    if ((word === 'all' || word === 'distinct') && prev && prev.type === T.UNION) { prev.value += ' ' + word; return; }
-    if (word === 'delay' && prev && prev.value === 'waitfor') { prev.value = 'waitfor delay'; return; }
-    if (word === 'like' && prev && prev.value === 'sounds') { prev.value = 'sounds like'; return; }
-    if (word === 'not' && prev === undefined) { out.push({ type: T.NOT, value: word }); return; }
-    // function call: a word directly followed by '(' (or a known SQL function followed by spaces and '(')
-    let k = i;
-    while (k < n && isSpace(input.charCodeAt(k))) k++;
-    if (input.charCodeAt(k) === 40 /* ( */) {
-      const callable = !STATEMENTS.has(word) && !LOGIC_WORDS.has(word) && !COMPARE_WORDS.has(word) &&
-        word !== 'union' && word !== 'not' && (!KEYWORDS.has(word) || DANGEROUS_FUNCTIONS.has(word));
-      if (callable && (k === i || DANGEROUS_FUNCTIONS.has(word))) {
-        out.push({ type: T.FUNCTION, value: word, spaced: k !== i });
-        return;
-      }
-    }
-    let type: TokenType = T.BAREWORD;
-    if (word === 'union') type = T.UNION;
-    else if (LOGIC_WORDS.has(word)) type = T.LOGIC;
-    else if (word === 'not') type = T.NOT;
-    else if (COMPARE_WORDS.has(word)) type = T.COMPARE;
-    else if (ARITH_WORDS.has(word)) type = T.ARITH;
-    else if (VALUE_WORDS.has(word)) type = T.NUMBER;
-    else if (STATEMENTS.has(word)) type = T.STATEMENT;
-    else if (CLAUSES.has(word)) type = T.CLAUSE;
-    else if (word === 'where') type = T.CLAUSE;
-    else if (KEYWORDS.has(word)) type = T.KEYWORD;
-    out.push({ type, value: word });
+    j++;
   }
+  out.push({ type: T.STRING, value: input.slice(from, Math.min(n, from + MAX_STRING_VALUE)), closed: false });
+  return n;
+}
+
+function pushWord(input: string, n: number, i: number, out: Token[], word: string): void {
+  const prev = out[out.length - 1];
+  // multi-word forms
+  if (word === 'by' && prev && prev.type === T.BAREWORD && CLAUSE_PAIRS[prev.value] === 'by') {
+    prev.type = T.CLAUSE; prev.value += ' by'; return;
+  }
+  if ((word === 'all' || word === 'distinct') && prev && prev.type === T.UNION) { prev.value += ' ' + word; return; }
+  if (word === 'delay' && prev && prev.value === 'waitfor') { prev.value = 'waitfor delay'; return; }
+  if (word === 'like' && prev && prev.value === 'sounds') { prev.value = 'sounds like'; return; }
+  if (word === 'not' && prev === undefined) { out.push({ type: T.NOT, value: word }); return; }
+  // function call: a word directly followed by '(' (or a known SQL function followed by spaces and '(')
+  let k = i;
+  while (k < n && isSpace(input.charCodeAt(k))) k++;
+  if (input.charCodeAt(k) === 40 /* ( */) {
+    const callable = !STATEMENTS.has(word) && !LOGIC_WORDS.has(word) && !COMPARE_WORDS.has(word) &&
+      word !== 'union' && word !== 'not' && (!KEYWORDS.has(word) || DANGEROUS_FUNCTIONS.has(word));
+    if (callable && (k === i || DANGEROUS_FUNCTIONS.has(word))) {
+      out.push({ type: T.FUNCTION, value: word, spaced: k !== i });
+      return;
+    }
+  }
+  let type: TokenType = T.BAREWORD;
+  if (word === 'union') type = T.UNION;
+  else if (LOGIC_WORDS.has(word)) type = T.LOGIC;
+  else if (word === 'not') type = T.NOT;
+  else if (COMPARE_WORDS.has(word)) type = T.COMPARE;
+  else if (ARITH_WORDS.has(word)) type = T.ARITH;
+  else if (VALUE_WORDS.has(word)) type = T.NUMBER;
+  else if (STATEMENTS.has(word)) type = T.STATEMENT;
+  else if (CLAUSES.has(word)) type = T.CLAUSE;
+  else if (word === 'where') type = T.CLAUSE;
+  else if (KEYWORDS.has(word)) type = T.KEYWORD;
+  out.push({ type, value: word });
 }
 
 /** The shape of a token list as a string of type characters (comments included), e.g. "s&1o1c". */
