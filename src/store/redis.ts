@@ -76,7 +76,10 @@ export class RedisStore implements KvStore {
     if (this.sub === undefined) {
       // A dedicated connection: a subscribed connection cannot run other commands. It keeps its
       // subscriptions across reconnects (ioredis resubscribes by itself).
-      this.sub = this.redis.duplicate();
+      // the subscriber queues its SUBSCRIBE until connected (the command connection never queues)
+      this.sub = this.redis instanceof Cluster
+        ? this.redis.duplicate(undefined, { enableOfflineQueue: true })
+        : this.redis.duplicate({ enableOfflineQueue: true });
       this.sub.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'redis subscriber error'));
       this.sub.on('message', (ch: string, msg: string) => { for (const h of this.handlers.get(ch) ?? []) h(msg); });
     }
