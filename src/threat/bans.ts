@@ -23,7 +23,7 @@ export class BanList {
 
   constructor(private readonly store: KvStore, private readonly cacheMs: number, private readonly logger: Logger,
     private readonly now: () => number = Date.now, maxEntries = 100_000) {
-    this.cache = new LRUCache<string, number>({ max: maxEntries, ttlAutopurge: false });
+    this.cache = new LRUCache<string, number>({ max: maxEntries, ttlAutopurge: false, ttlResolution: 0, perf: { now: () => this.now() } });
   }
 
   async start(): Promise<void> {

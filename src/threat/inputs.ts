@@ -53,11 +53,10 @@ export function walkInputs(ctx: RequestContext, o: InputOptions, visit: Visit): 
   if (o.inspectPath && ctx.path.length > 1) {
     emit('path', ctx.path);
     const segs = ctx.path.split('/');
-    let n = 0;
-    for (const seg of segs) {
-      if (seg.length < 2 || ++n > 32) continue;
-      // segments are inspected decoded once (the path itself is as Envoy sent it)
-      if (/[%'"<>();|&`$={}\\ +]/.test(seg)) emit(`path[${n}]`, decodeComponent(seg));
+    for (let n = 1; n < segs.length && n <= 32; n++) {
+      const seg = segs[n]!;
+      // segments with something to read are inspected decoded once (the path itself is as Envoy sent it)
+      if (seg.length >= 2 && /[%'"<>();|&`$={}\\ +]/.test(seg)) emit(`path[${n}]`, decodeComponent(seg));
     }
   }
   if (o.inspectQuery && ctx.rawQuery !== '') {

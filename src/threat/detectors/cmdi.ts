@@ -13,7 +13,7 @@ function isWordChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46 || c === 47 || c === 92 || c === 58 || c === 126 || c === 63 || c === 42;
 }
 
-interface Word { name: string; end: number; path: boolean; glob: boolean; variable: boolean }
+interface Word { name: string; end: number; path: boolean; glob: boolean; variable: boolean; obfuscated: boolean }
 
 /** Read the word in command position, undoing quote/backslash/`$@` splitting (w'h'o'am'i, wh\oami). */
 function readWord(s: string, i: number): Word | undefined {
@@ -28,6 +28,7 @@ function readWord(s: string, i: number): Word | undefined {
   let name = '';
   let j = i;
   let variable = false;
+  let obfuscated = false;
   if (s.charCodeAt(j) === 36 /* $ */ && s.charCodeAt(j + 1) !== 40 && s.charCodeAt(j + 1) !== 123) {
     variable = true;
     j++;
@@ -39,11 +40,12 @@ function readWord(s: string, i: number): Word | undefined {
       if (close < 0 || close - j > 32) break;
       name += s.slice(j + 1, close);
       j = close + 1;
+      obfuscated = true;
       continue;
     }
-    if (c === 92 && isWordChar(s.charCodeAt(j + 1)) && s.charCodeAt(j + 1) !== 92 && j > i && s.charCodeAt(j - 1) !== 58) { j++; continue; } // wh\oami
+    if (c === 92 && isWordChar(s.charCodeAt(j + 1)) && s.charCodeAt(j + 1) !== 92 && j > i && s.charCodeAt(j - 1) !== 58) { j++; obfuscated = true; continue; } // wh\oami
     if (c === 92 && !isWordChar(s.charCodeAt(j + 1))) break;
-    if (c === 36 && (s.charCodeAt(j + 1) === 64 || s.charCodeAt(j + 1) === 42) && name.length > 0) { j += 2; continue; } // who$@ami
+    if (c === 36 && (s.charCodeAt(j + 1) === 64 || s.charCodeAt(j + 1) === 42) && name.length > 0) { j += 2; obfuscated = true; continue; } // who$@ami
     if (!isWordChar(c)) break;
     name += s[j];
     j++;
@@ -57,7 +59,9 @@ function readWord(s: string, i: number): Word | undefined {
     base = name.slice(cut + 1);
   }
   if (base.endsWith('.exe') || base.endsWith('.com') || base.endsWith('.bat')) base = base.slice(0, -4);
-  return { name: base, end: j, path, glob, variable };
+  // a quote or backslash inside a word only changes how it looks: wh''oami is whoami
+  if (obfuscated && (name.startsWith("'") || name.length < 2)) obfuscated = false;
+  return { name: base, end: j, path, glob, variable, obfuscated };
 }
 
 /** What follows the command word: shell-shaped arguments or not. */
@@ -130,6 +134,9 @@ function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolea
   if (CODE_FUNCTIONS.has(w.name) && s.charCodeAt(w.end) === 40 && kind !== NEWLINE) { take(acc, kind === START ? 0.8 : 0.85, `${w.name}() ${kind === START ? 'call' : 'after a separator'}`); return; }
   if (!TIER_A.has(w.name)) return;
   const prose = PROSE_WORDS.has(w.name);
+  if (w.obfuscated && arg !== 'word') { take(acc, 0.85, `quote-split command ${w.name}`); return; }
+  // &name; is a character reference, not a command
+  if (kind === AMP && s.charCodeAt(w.end) === 59 && s.charCodeAt(pos - 1) === 38 && !isWs(s.charCodeAt(pos))) return;
   const systemPath = w.path && /^(?:\/(?:usr\/)?(?:local\/)?s?bin\/|[a-z]:\\|\\\\|%systemroot%|%windir%)/.test(s.slice(pos, pos + 80).trimStart());
   let c = 0;
   if (kind === START) {
@@ -154,7 +161,8 @@ function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolea
   } else {
     if (systemPath) c = 0.95;
     else if (!prose) c = arg === 'word' && kind === SEMI ? 0.6 : 0.9;
-    else if (arg === 'shell' || arg === 'end') c = kind === SEMI || kind === AMP ? 0.85 : 0.9;
+    else if (arg === 'shell') c = kind === SEMI || kind === AMP ? 0.85 : 0.9;
+    else if (arg === 'end') c = kind === AMP && isWs(s.charCodeAt(pos)) ? 0.7 : kind === SEMI || kind === AMP ? 0.85 : 0.9; // "cut & paste" is prose
     else c = kind === SUBST ? 0.7 : 0.4;
   }
   take(acc, c, `${w.path ? 'path ' : ''}${w.name} after ${['start', 'newline', ';', '|/&&/||', '&', 'substitution'][kind]}`);

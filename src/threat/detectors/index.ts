@@ -36,7 +36,7 @@ function run(d: Decoded, opts: DetectorOptions, out: ValueFinding[], scale: numb
   if (f.has('xss')) {
     const v = detectXss(d.full, d.raw);
     let c = v.confidence;
-    if (opts.markup === 'allow' && c <= MARKUP && c > 0 && v.reason.startsWith('<') && !v.reason.includes('=')) c = Math.min(c, 0.3);
+    if (opts.markup === 'allow' && v.markupOnly && c <= MARKUP) c = Math.min(c, 0.3);
     if (c * scale >= opts.minConfidence) out.push({ family: 'xss', confidence: c * scale, detail: prefix + v.reason });
   }
   if (f.has('traversal')) {

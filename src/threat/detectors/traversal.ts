@@ -72,7 +72,7 @@ function classify(s: string): { cls: Uint8Array; chars: string } {
     if (c === 46) k = D;
     else if (c === 47 || c === 92) { k = S; ch = '/'; }
     else if (c === 32 || c === 9 || c === 10 || c === 13) k = W;
-    else if (c < 32 || c === 0x7f || c === 0xfffd || c === 63 || c === 42 || c === 37 || (c >= 0xe000 && c <= 0xf8ff)) k = N;
+    else if (c < 32 || c === 0x7f || c === 0xfffd || c === 63 || c === 42 || c === 37 || c === 59 || (c >= 0xe000 && c <= 0xf8ff)) k = N; // ';': Tomcat path parameters (..;/)
     cls[i] = k;
     chars += k === A ? ch.toLowerCase() : k === D ? '.' : k === S ? '/' : k === W ? ' ' : '~';
   }

@@ -3,7 +3,12 @@ import {
   SCRIPT_SCHEMES, URL_ATTRIBUTES,
 } from './xss-lexicon.js';
 
-export interface XssVerdict { confidence: number; reason: string }
+export interface XssVerdict {
+  confidence: number;
+  reason: string;
+  /** The strongest evidence is an HTML element without script (markup injection only). */
+  markupOnly?: boolean;
+}
 
 /** Elements that are markup but rarely dangerous without attributes. */
 const INTERACTIVE = new Set(['input', 'button', 'select', 'option', 'video', 'audio', 'source', 'track', 'details', 'image', 'x', 'set', 'use', 'canvas', 'picture', 'dialog', 'param', 'keygen', 'discard', 'feimage', 'marquee', 'blink', 'animate', 'animatetransform', 'animatemotion', 'xmlns']);
@@ -78,8 +83,13 @@ function styleRisk(v: string): number {
   return 0;
 }
 
-interface Acc { best: number; why: string }
-function take(acc: Acc, c: number, why: string): void { if (c > acc.best) { acc.best = c; acc.why = why; } }
+interface Acc { best: number; why: string; markupOnly?: boolean }
+
+/** Names from the input are reported as plain words (no angle brackets reach logs or SIEM consoles). */
+function safe(name: string): string {
+  return name.replace(/[^a-z0-9:_-]/g, '').slice(0, 32);
+}
+function take(acc: Acc, c: number, why: string): void { if (c > acc.best) { acc.best = c; acc.why = why; acc.markupOnly = why.startsWith('tag '); } }
 
 /** Parse the tag opening at `i` (s[i] === '<'); returns the index after it. */
 function scanTag(s: string, i: number, acc: Acc): number {
@@ -118,9 +128,9 @@ function scanTag(s: string, i: number, acc: Acc): number {
   }
   const name = s.slice(nameStart, j);
   if (closing) {
-    if (RAW_TEXT_TAGS.has(name)) take(acc, 0.85, `</${name}>`);
-    else if (INERT_TAGS.has(name)) take(acc, INERT - 0.1, `</${name}>`);
-    else if (ACTIVE_TAGS.has(name) || PASSIVE_TAGS.has(name) || (name.indexOf(':') > 0 && ACTIVE_PREFIXES.has(name.slice(0, name.indexOf(':'))))) take(acc, MARKUP, `</${name}>`);
+    if (RAW_TEXT_TAGS.has(name)) take(acc, 0.85, `closing ${safe(name)} breaks out of raw text`);
+    else if (INERT_TAGS.has(name)) take(acc, INERT - 0.1, `tag /${safe(name)}`);
+    else if (ACTIVE_TAGS.has(name) || PASSIVE_TAGS.has(name) || (name.indexOf(':') > 0 && ACTIVE_PREFIXES.has(name.slice(0, name.indexOf(':'))))) take(acc, MARKUP, `tag /${safe(name)}`);
     else take(acc, 0.3, 'closing tag');
     const gt = s.indexOf('>', j);
     return gt < 0 ? n : gt + 1;
@@ -128,7 +138,7 @@ function scanTag(s: string, i: number, acc: Acc): number {
   const colon = name.indexOf(':');
   const prefixed = colon > 0 && ACTIVE_PREFIXES.has(name.slice(0, colon)) && isAlpha(name.charCodeAt(colon + 1));
   let tagConf = ACTIVE_TAGS.has(name) ? (INTERACTIVE.has(name) ? 0.85 : 0.9) : INERT_TAGS.has(name) ? INERT : PASSIVE_TAGS.has(name) || prefixed ? MARKUP : 0.25;
-  let why = `<${name}>`;
+  let why = `tag ${safe(name)}`;
   let attrs = 0;
   while (j < n && attrs < MAX_ATTRS) {
     let c = s.charCodeAt(j);
@@ -163,19 +173,19 @@ function scanTag(s: string, i: number, acc: Acc): number {
       }
     }
     if (attr.length > 2 && attr.charCodeAt(0) === 111 && attr.charCodeAt(1) === 110 && isAlpha(attr.charCodeAt(2))) {
-      tagConf = Math.max(tagConf, 0.95); why = `<${name} ${attr}=>`;
+      tagConf = Math.max(tagConf, 0.95); why = `${safe(name)} with event handler ${safe(attr)}`;
     } else if (URL_ATTRIBUTES.has(attr) || attr.endsWith(':href')) {
       const r = schemeRisk(value);
-      if (r > 0) { tagConf = Math.max(tagConf, Math.max(r, 0.85)); why = `<${name} ${attr}=script-url>`; }
+      if (r > 0) { tagConf = Math.max(tagConf, Math.max(r, 0.85)); why = `${safe(name)} ${safe(attr)} with a script URL`; }
       else if (name === 'img' || name === 'image' || name === 'iframe' || name === 'embed') tagConf = Math.max(tagConf, 0.5);
     } else if (attr === 'style') {
       const r = styleRisk(value);
-      if (r > 0) { tagConf = Math.max(tagConf, r); why = `<${name} style=>`; }
+      if (r > 0) { tagConf = Math.max(tagConf, r); why = `${safe(name)} style with script`; }
     } else if (SCRIPT_ATTRIBUTES.has(attr)) {
       tagConf = Math.max(tagConf, attr === 'srcdoc' || attr === 'fscommand' || attr === 'seeksegmenttime' || attr === 'attributename' ? 0.9 : Math.min(0.9, tagConf + 0.1));
-      why = `<${name} ${attr}>`;
+      why = `${safe(name)} attribute ${safe(attr)}`;
     } else if (hasValue && tagConf < 0.45) tagConf = Math.min(0.45, tagConf + 0.1);
-    if (hasValue && schemeRisk(value) >= 0.9) { tagConf = Math.max(tagConf, 0.9); why = `<${name} ${attr}=script-url>`; }
+    if (hasValue && schemeRisk(value) >= 0.9) { tagConf = Math.max(tagConf, 0.9); why = `${safe(name)} ${safe(attr)} with a script URL`; }
   }
   take(acc, tagConf, why);
   return j;
@@ -317,7 +327,7 @@ export function detectXss(input: string, raw: string = input): XssVerdict {
     }
   }
   if (acc.best >= 0.5 && acc.best < 0.9 && hasParen) {
-    for (const prop of DOM_PROPERTIES) if (lower.includes(prop)) { take(acc, Math.min(0.95, acc.best + 0.2), `${acc.why} + ${prop}`); break; }
+    for (const prop of DOM_PROPERTIES) if (lower.includes(prop)) { take(acc, Math.min(0.95, acc.best + 0.2), `DOM access ${prop} with ${acc.why}`); break; }
   }
-  return { confidence: acc.best, reason: acc.why };
+  return { confidence: acc.best, reason: acc.why, markupOnly: acc.markupOnly === true };
 }
