@@ -6,7 +6,8 @@ export interface CmdiVerdict { confidence: number; reason: string }
 /** Separator strength: what came before a command position. */
 const START = 0, NEWLINE = 1, SEMI = 2, STRONG = 3, AMP = 4, SUBST = 5;
 
-const MAX_POSITIONS = 64;
+/** Command positions examined per value (separators beyond this are not: the value is still bounded in size). */
+const MAX_POSITIONS = 1024;
 
 function isWs(c: number): boolean { return c === 32 || c === 9 || c === 11 || c === 12; }
 function isWordChar(c: number): boolean {

@@ -57,25 +57,27 @@ function isAlnum(c: number): boolean { return (c >= 48 && c <= 57) || (c >= 97 &
 function classify(s: string): { cls: Uint8Array; chars: string } {
   const n = s.length;
   const cls = new Uint8Array(n);
-  let chars = '';
+  const out = new Uint16Array(n);
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c === 37 /* % */ && isAlnum(s.charCodeAt(i + 1)) && isAlnum(s.charCodeAt(i + 2))) {
       // an escape that survived decoding is malformed (%pc, %8s, %qf): residue of an encoded separator
       cls[i] = N; cls[i + 1] = N; cls[i + 2] = N;
-      chars += '~~~';
+      out[i] = 126; out[i + 1] = 126; out[i + 2] = 126;
       i += 2;
       continue;
     }
     let k = A;
-    let ch = s[i]!;
+    let ch = c >= 65 && c <= 90 ? c + 32 : c;
     if (c === 46) k = D;
-    else if (c === 47 || c === 92) { k = S; ch = '/'; }
-    else if (c === 32 || c === 9 || c === 10 || c === 13) k = W;
-    else if (c < 32 || c === 0x7f || c === 0xfffd || c === 63 || c === 42 || c === 37 || c === 59 || (c >= 0xe000 && c <= 0xf8ff)) k = N; // ';': Tomcat path parameters (..;/)
+    else if (c === 47 || c === 92) { k = S; ch = 47; }
+    else if (c === 32 || c === 9 || c === 10 || c === 13) { k = W; ch = 32; }
+    else if (c < 32 || c === 0x7f || c === 0xfffd || c === 63 || c === 42 || c === 37 || c === 59 || (c >= 0xe000 && c <= 0xf8ff)) { k = N; ch = 126; } // ';': Tomcat path parameters (..;/)
     cls[i] = k;
-    chars += k === A ? ch.toLowerCase() : k === D ? '.' : k === S ? '/' : k === W ? ' ' : '~';
+    out[i] = ch;
   }
+  let chars = '';
+  for (let i = 0; i < n; i += 8192) chars += String.fromCharCode.apply(null, out.subarray(i, Math.min(n, i + 8192)) as unknown as number[]);
   return { cls, chars };
 }
 

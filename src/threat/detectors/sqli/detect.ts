@@ -10,6 +10,14 @@ export interface SqliVerdict {
 
 type Context = 'raw' | 'sq' | 'dq';
 
+/**
+ * Token budgets. The raw reading runs the "anywhere" rules (union select, stacked statements, probes)
+ * over this many tokens; a quoted reading swallows everything before the first quote into one string
+ * token, so padding before the break does not push the injection out of view.
+ */
+const MAX_RAW_TOKENS = 4096;
+const MAX_QUOTED_TOKENS = 1024;
+
 interface Prepared {
   toks: Token[];
   /** commentAfter[k]: a comment followed toks[k] (index -1 → position 0 holds "comment at start"). */
@@ -167,7 +175,7 @@ interface Acc { best: number; why: string }
 function take(acc: Acc, c: number, why: string): void { if (c > acc.best) { acc.best = c; acc.why = why; } }
 
 function evaluate(input: string, ctx: Context): SqliVerdict {
-  const all = tokenize(input, ctx === 'raw' ? { maxTokens: 48 } : { quote: ctx === 'sq' ? '\'' : '"', maxTokens: 48 });
+  const all = tokenize(input, ctx === 'raw' ? { maxTokens: MAX_RAW_TOKENS } : { quote: ctx === 'sq' ? '\'' : '"', maxTokens: MAX_QUOTED_TOKENS });
   const p = prepare(all);
   const r = new SqlReader(p.toks);
   const toks = p.toks;

@@ -21,8 +21,14 @@ export interface ExprInfo {
   catalog: boolean;
 }
 
+/** Token visits one reader may spend on a value: keeps the reader linear-bounded on hostile input. */
+const STEP_BUDGET = 60_000;
+/** A group that does not close within this many tokens is read as running to here. */
+const MAX_GROUP = 256;
+
 export class SqlReader {
   private depth = 0;
+  private steps = 0;
   constructor(readonly toks: readonly Token[]) {}
 
   private fresh(): ExprInfo {
@@ -33,7 +39,9 @@ export class SqlReader {
   skipGroup(i: number, info: ExprInfo): number {
     let depth = 0;
     const toks = this.toks;
-    for (let j = i; j < toks.length; j++) {
+    const end = Math.min(toks.length, i + MAX_GROUP);
+    for (let j = i; j < end; j++) {
+      if (++this.steps > STEP_BUDGET) return toks.length;
       const t = toks[j]!;
       if (t.type === T.LPAREN) depth++;
       else if (t.type === T.RPAREN) { depth--; if (depth === 0) return j + 1; }
@@ -43,11 +51,12 @@ export class SqlReader {
       else if (t.type === T.BAREWORD && CATALOG_WORDS.has(t.value)) info.catalog = true;
       else if (t.type === T.VARIABLE && t.value.startsWith('@@')) info.probe = true;
     }
-    return toks.length;
+    return end;
   }
 
   /** One operand: literal, name, variable, call, parenthesised group, with unary operators. */
   value(i: number, info: ExprInfo): number {
+    if (++this.steps > STEP_BUDGET) return -1;
     const toks = this.toks;
     let t = toks[i];
     let guard = 0;
