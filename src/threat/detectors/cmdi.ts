@@ -152,7 +152,7 @@ function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolea
     else if ((w.name === 'which' || w.name === 'whereis' || w.name === 'type') && arg === 'word') {
       // which perl / whereis nc: looking for a tool to run
       const nx = readWord(s, w.end);
-      if (nx && TIER_A.has(nx.name) && !PROSE_WORDS.has(nx.name) && /^\s*$/.test(s.slice(nx.end))) c = 0.8;
+      if (nx && TIER_A.has(nx.name) && /^\s*$/.test(s.slice(nx.end))) c = 0.8;
     }
   } else if (kind === NEWLINE) {
     if (systemPath) c = 0.85;
