@@ -41,7 +41,7 @@ export const URL_ATTRIBUTES = new Set([
 ]);
 
 /** Attributes that are script or markup by themselves. */
-export const SCRIPT_ATTRIBUTES = new Set(['srcdoc', 'style', 'fscommand', 'seeksegmenttime', 'attributename', 'dataformatas', 'contenteditable', 'autofocus']);
+export const SCRIPT_ATTRIBUTES = new Set(['srcdoc', 'style', 'fscommand', 'seeksegmenttime', 'attributename', 'dataformatas', 'datasrc', 'datafld', 'contenteditable', 'autofocus']);
 
 /** URL schemes that execute or render attacker content. */
 export const SCRIPT_SCHEMES = ['javascript:', 'vbscript:', 'livescript:', 'mocha:', 'jscript:', 'ecmascript:'];

@@ -22,6 +22,8 @@ export const MARKUP = 0.85;
 /** Inline text formatting: no URL, no layout, no script — markup, but inert. */
 const INERT_TAGS = new Set(['b', 'i', 'u', 's', 'em', 'strong', 'kbd', 'code', 'sub', 'sup', 'br', 'wbr', 'small', 'mark', 'del', 'ins', 'abbr', 'q', 'cite', 'dfn', 'var', 'samp', 'tt', 'strike', 'big', 'bdi', 'bdo', 'span', 'hr', 'p']);
 const INERT = 0.6;
+/** Attributes that run or render content by themselves (srcdoc, IE data binding, SMIL attribute swaps). */
+const STRONG_ATTRIBUTES = new Set(['srcdoc', 'fscommand', 'seeksegmenttime', 'attributename', 'dataformatas', 'datasrc', 'datafld']);
 /** Sinks that fetch or navigate rather than run code: weaker evidence on their own. */
 const WEAK_SINKS = new Set(['fetch', 'open', 'print', 'import', 'postmessage', 'unescape', 'decodeuricomponent', 'escape', 'xmlhttprequest', 'showmodaldialog']);
 /** Sinks whose call at the very start of a value is code, not prose. */
@@ -113,8 +115,9 @@ function scanTag(s: string, i: number, acc: Acc): number {
     return j + 1;
   }
   if (c1 === 63 /* ? */) {
-    const head = s.slice(j + 1, j + 16);
+    const head = s.slice(j + 1, j + 24);
     if (head.startsWith('xml') || head.startsWith('import')) take(acc, 0.8, 'processing instruction');
+    else if (/^(?:php\b|=|\s+[a-z_]+\s*\()/.test(head)) take(acc, 0.85, 'server-side script tag');
     return j + 1;
   }
   let closing = false;
@@ -182,7 +185,7 @@ function scanTag(s: string, i: number, acc: Acc): number {
       const r = styleRisk(value);
       if (r > 0) { tagConf = Math.max(tagConf, r); why = `${safe(name)} style with script`; }
     } else if (SCRIPT_ATTRIBUTES.has(attr)) {
-      tagConf = Math.max(tagConf, attr === 'srcdoc' || attr === 'fscommand' || attr === 'seeksegmenttime' || attr === 'attributename' ? 0.9 : Math.min(0.9, tagConf + 0.1));
+      tagConf = Math.max(tagConf, STRONG_ATTRIBUTES.has(attr) ? 0.9 : Math.min(0.9, tagConf + 0.1));
       why = `${safe(name)} attribute ${safe(attr)}`;
     } else if (hasValue && tagConf < 0.45) tagConf = Math.min(0.45, tagConf + 0.1);
     if (hasValue && schemeRisk(value) >= 0.9) { tagConf = Math.max(tagConf, 0.9); why = `${safe(name)} ${safe(attr)} with a script URL`; }
