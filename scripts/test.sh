@@ -11,6 +11,8 @@ what="${1:-all}"; shift || true
 if [ "$what" = all ]; then
   bash scripts/install-deps.sh
   npx tsc -p tsconfig.json --noEmit
+  node --import tsx src/cli.ts policy test               # Rego unit tests (opa test policies/src)
+  node --import tsx src/cli.ts policy build --check      # the committed Wasm bundle is what the sources build to
 fi
 if [ "$what" = all ] || [ "$what" = unit ]; then
   node --import tsx --test --test-reporter=spec "$@" test/unit/**/*.test.ts

@@ -46,7 +46,6 @@ export async function buildRuntime(
       modules.set(m.key, inst);
     }
     const ownedNames = new Set<string>();
-    for (const inst of modules.values()) for (const h of inst.ownedHeaders?.() ?? []) ownedNames.add(h.toLowerCase());
 
     const routes = (cfg.routes ?? []).map((rc, index) => {
       const stages: Stage[] = [];
@@ -65,6 +64,8 @@ export async function buildRuntime(
       const compiled: CompiledRoute = { name: rc.name, index, failOpen: rc.fail_open ?? false, stages };
       return { cfg: rc, compiled };
     });
+    // asked after stages(): a module may own headers named in route config (identity forward headers)
+    for (const inst of modules.values()) for (const h of inst.ownedHeaders?.() ?? []) ownedNames.add(h.toLowerCase());
     const da = cfg.default_action ?? { action: 'deny' };
     const rl = cfg.request_limits ?? {};
     let table: RouteTable | undefined;

@@ -1,13 +1,17 @@
 import type { PortcullisModule } from '../modules/module.js';
+import { RatelimitInstance } from './instance.js';
+import { globalSchema, routeSchema } from './schema.js';
+import { settingsOf, type RatelimitGlobalConfig, type RatelimitRouteConfig } from './settings.js';
 
 /**
- * The ratelimit capability. Placeholder until its issue lands: accepts no config keys and adds no stages.
+ * Rate limiting: Envoy's ShouldRateLimit (envoyproxy/ratelimit YAML files) and the Check `limit` phase
+ * (routes[].ratelimit), one limiter and one store (Redis / Redis Cluster via the spine's store, or memory).
  */
-export const ratelimitModule: PortcullisModule = {
+export const ratelimitModule: PortcullisModule<RatelimitGlobalConfig, RatelimitRouteConfig> = {
   key: 'ratelimit',
-  globalSchema: { type: 'object', additionalProperties: false, properties: {} },
-  routeSchema: { type: 'object', additionalProperties: false, properties: {} },
-  async create() {
-    return { stages: () => [] };
+  globalSchema,
+  routeSchema,
+  async create(global, env) {
+    return new RatelimitInstance(settingsOf(global), env);
   },
 };

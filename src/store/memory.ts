@@ -65,6 +65,12 @@ export class MemoryStore implements KvStore {
     (e.value as Map<string, string>).set(field, value);
   }
 
+  async hdel(key: string, ...fields: string[]): Promise<void> {
+    const e = this.live(key);
+    if (e === undefined || !(e.value instanceof Map)) return;
+    for (const f of fields) e.value.delete(f);
+  }
+
   async publish(channel: string, message: string): Promise<void> {
     queueMicrotask(() => this.bus.emit(channel, message));
   }

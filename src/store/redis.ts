@@ -69,6 +69,9 @@ export class RedisStore implements KvStore {
   pttl(key: string) { return this.call(() => this.redis.pttl(this.k(key))); }
   hgetall(key: string) { return this.call(() => this.redis.hgetall(this.k(key))); }
   async hset(key: string, field: string, value: string): Promise<void> { await this.call(() => this.redis.hset(this.k(key), field, value)); }
+  async hdel(key: string, ...fields: string[]): Promise<void> {
+    if (fields.length > 0) await this.call(() => this.redis.hdel(this.k(key), ...fields));
+  }
   async publish(channel: string, message: string): Promise<void> { await this.call(() => this.redis.publish(this.k(channel), message)); }
 
   async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
@@ -87,7 +90,13 @@ export class RedisStore implements KvStore {
     if (set === undefined) {
       set = new Set();
       this.handlers.set(full, set);
-      await this.sub.subscribe(full);
+      try {
+        await this.sub.subscribe(full);
+      } catch (err) {
+        // forget the channel so a retry sends SUBSCRIBE again (otherwise it would never be subscribed)
+        this.handlers.delete(full);
+        throw err;
+      }
     }
     set.add(handler);
     return async () => {

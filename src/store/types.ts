@@ -15,6 +15,8 @@ export interface KvStore {
   pttl(key: string): Promise<number>;
   hgetall(key: string): Promise<Record<string, string>>;
   hset(key: string, field: string, value: string): Promise<void>;
+  /** Remove fields from a hash (missing fields are ignored). */
+  hdel(key: string, ...fields: string[]): Promise<void>;
   publish(channel: string, message: string): Promise<void>;
   /** Returns an unsubscribe function. Handlers run for every replica's publish, including ours. */
   subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>;

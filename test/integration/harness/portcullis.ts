@@ -64,7 +64,13 @@ export async function startPortcullis(o: PortcullisOptions): Promise<PortcullisP
         },
       });
       const path = o.wait === 'alive' ? '/healthz' : '/readyz';
-      await waitFor(`${name} ${path}`, async () => (await admin(p.adminUrl + path)) === 200, 30000, 100, p.proc);
+      try {
+        await waitFor(`${name} ${path}`, async () => (await admin(p.adminUrl + path)) === 200, 30000, 100, p.proc);
+      } catch (err) {
+        // not yet in the stack's list of started processes: stop it here, or it keeps the test process alive
+        await p.proc.stop('SIGKILL');
+        throw err;
+      }
     },
   };
   await p.start();

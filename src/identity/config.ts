@@ -1,0 +1,142 @@
+import type { TokenSourceConfig } from './token-source.js';
+
+/** `identity:` (top level) and `routes[].identity:` as written in the config file. Schemas: schema.ts. */
+
+export interface LocalKeyConfig {
+  /** PEM (SPKI public key or certificate) or JWK JSON file. */
+  file?: string;
+  pem?: string;
+  jwk?: Record<string, unknown>;
+  /** Shared secret for HS256/384/512 (use ${ENV} substitution). */
+  secret?: string;
+  secret_file?: string;
+  kid?: string;
+}
+
+export interface JwksTuning {
+  timeout_ms?: number;
+  refresh_s?: number;
+  min_refresh_s?: number;
+  max_refresh_s?: number;
+  unknown_kid_cooldown_s?: number;
+  max_stale_s?: number;
+}
+
+export interface IssuerConfig {
+  name: string;
+  issuer: string;
+  discovery?: boolean | string;
+  jwks_url?: string;
+  jwks_file?: string;
+  keys?: LocalKeyConfig[];
+  algorithms?: string[];
+  audiences?: string[];
+  required_claims?: string[];
+  typ?: string;
+  clock_skew_s?: number;
+  max_token_age_s?: number;
+  subject_claim?: string;
+  roles_claim?: string;
+  from?: TokenSourceConfig[];
+  reject_embedded_keys?: boolean;
+  jwks?: JwksTuning;
+}
+
+export interface IntrospectionConfig {
+  name: string;
+  url: string;
+  client_id: string;
+  client_secret?: string;
+  client_secret_file?: string;
+  auth?: 'basic' | 'post';
+  token_type_hint?: string;
+  timeout_ms?: number;
+  issuer?: string;
+  audiences?: string[];
+  subject_claim?: string;
+  roles_claim?: string;
+  from?: TokenSourceConfig[];
+  cache?: { max_entries?: number; max_ttl_s?: number; negative_ttl_s?: number };
+  circuit_breaker?: { failure_threshold?: number; reset_s?: number };
+  fail_mode?: 'closed' | 'open';
+}
+
+export interface ApiKeysConfig {
+  from?: TokenSourceConfig[];
+  file?: string;
+  redis_hash?: string;
+  refresh_s?: number;
+  max_active_per_owner?: number;
+}
+
+export interface SignatureKeyConfig {
+  id: string;
+  algorithm: 'hmac-sha256' | 'ed25519';
+  secret?: string;
+  secret_file?: string;
+  public_key?: string;
+  public_key_file?: string;
+  subject?: string;
+  roles?: string[];
+  plan?: string;
+}
+
+export interface SignaturesConfig {
+  keys: SignatureKeyConfig[];
+  max_skew_s?: number;
+  required_components?: string[];
+  require_content_digest?: boolean;
+  require_nonce?: boolean;
+}
+
+export interface MtlsRuleConfig {
+  name?: string;
+  spiffe_id?: string;
+  san_dns?: string;
+  san_uri?: string;
+  san_email?: string;
+  subject?: string;
+  fingerprint_sha256?: string;
+  roles?: string[];
+  plan?: string;
+}
+
+export interface MtlsConfig {
+  allow: MtlsRuleConfig[];
+  xfcc?: { trusted_proxies: string[] };
+}
+
+export interface RevocationConfig {
+  enabled?: boolean;
+  sync_s?: number;
+  default_ttl_s?: number;
+  subject_ttl_s?: number;
+  on_unavailable?: 'closed' | 'open';
+}
+
+export interface ForwardConfig {
+  claims?: Record<string, string>;
+  kind_header?: string;
+  metadata?: boolean;
+}
+
+export interface IdentityGlobalConfig {
+  realm?: string;
+  clock_skew_s?: number;
+  max_token_bytes?: number;
+  token_cache?: { max_entries?: number; max_ttl_s?: number };
+  issuers?: IssuerConfig[];
+  introspection?: IntrospectionConfig[];
+  api_keys?: ApiKeysConfig;
+  signatures?: SignaturesConfig;
+  mtls?: MtlsConfig;
+  revocation?: RevocationConfig;
+  forward?: ForwardConfig;
+}
+
+export interface IdentityRouteConfig {
+  accept: string[];
+  allow_anonymous?: boolean;
+  forward?: ForwardConfig;
+  strip_credential?: boolean;
+}

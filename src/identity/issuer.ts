@@ -1,0 +1,119 @@
+import { createLocalJWKSet, errors, type JWTVerifyGetKey } from 'jose';
+import type { Logger } from 'pino';
+import { ConfigError } from '../config/errors.js';
+import type { IssuerConfig } from './config.js';
+import { RemoteJwks, type JwksOptions } from './jwks.js';
+import { loadLocalKeys } from './local-keys.js';
+import { discoveryUrl, oidcJwksResolver } from './oidc.js';
+import type { SharedRegistry } from './shared.js';
+import { BEARER, TokenSources } from './token-source.js';
+import type { Clock } from './verifier.js';
+
+export const ASYMMETRIC_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'];
+
+/** One trusted token issuer, compiled once per config load. */
+export interface CompiledIssuer {
+  name: string;
+  iss: string;
+  algorithms: string[];
+  audiences?: string[];
+  requiredClaims: string[];
+  typ?: string;
+  skewS: number;
+  maxTokenAgeS?: number;
+  subjectClaim: string;
+  rolesClaim: string;
+  sources: TokenSources;
+  rejectEmbeddedKeys: boolean;
+  getKey: JWTVerifyGetKey;
+  remote?: RemoteJwks;
+  /** Registry key of the remote key set (released on close). */
+  sharedKey?: string;
+}
+
+export interface IssuerEnv {
+  dir: string;
+  registry: SharedRegistry;
+  logger: Logger;
+  clock: Clock;
+  defaultSkewS: number;
+}
+
+function jwksOptions(c: IssuerConfig): JwksOptions {
+  const j = c.jwks ?? {};
+  const refresh = (j.refresh_s ?? 300) * 1000;
+  const min = (j.min_refresh_s ?? 30) * 1000;
+  const max = (j.max_refresh_s ?? 86_400) * 1000;
+  return {
+    timeoutMs: j.timeout_ms ?? 2000,
+    defaultTtlMs: refresh,
+    minTtlMs: Math.min(min, max),
+    maxTtlMs: max,
+    cooldownMs: (j.unknown_kid_cooldown_s ?? 30) * 1000,
+    maxStaleMs: (j.max_stale_s ?? 86_400) * 1000,
+    maxBytes: 512 * 1024,
+    maxKeys: 100,
+  };
+}
+
+export function compileIssuer(c: IssuerConfig, pointer: string, env: IssuerEnv): CompiledIssuer {
+  const remoteGiven = [c.discovery !== undefined && c.discovery !== false, c.jwks_url !== undefined].filter(Boolean).length;
+  const localGiven = c.keys !== undefined || c.jwks_file !== undefined;
+  if (remoteGiven + (localGiven ? 1 : 0) !== 1) {
+    throw new ConfigError(pointer, 'set exactly one key source: discovery, jwks_url, or keys/jwks_file');
+  }
+  let getAsym: JWTVerifyGetKey | undefined;
+  let secrets = new Map<string, Uint8Array>();
+  let remote: RemoteJwks | undefined;
+  let sharedKey: string | undefined;
+  if (localGiven) {
+    const local = loadLocalKeys(c.keys ?? [], c.jwks_file, env.dir, pointer);
+    secrets = local.secrets;
+    if (local.publicJwks.length > 0) getAsym = createLocalJWKSet({ keys: local.publicJwks as any });
+  } else {
+    const opts = jwksOptions(c);
+    const discovery = c.discovery === true ? discoveryUrl(c.issuer) : typeof c.discovery === 'string' ? c.discovery : undefined;
+    sharedKey = `jwks ${JSON.stringify([c.issuer, discovery ?? null, c.jwks_url ?? null, opts])}`;
+    remote = env.registry.acquire(sharedKey, () => new RemoteJwks(
+      discovery !== undefined ? oidcJwksResolver(c.issuer, opts.timeoutMs, discovery) : c.jwks_url!,
+      opts, c.name, env.logger, env.clock,
+    ));
+    getAsym = remote.getKey;
+  }
+
+  const hasAsym = getAsym !== undefined;
+  const algorithms = c.algorithms ?? (hasAsym ? ASYMMETRIC_ALGS : ['HS256', 'HS384', 'HS512']);
+  for (const [i, alg] of algorithms.entries()) {
+    const symmetric = alg.startsWith('HS');
+    if (symmetric && secrets.size === 0) throw new ConfigError(`${pointer}/algorithms/${i}`, `${alg} needs a shared secret key (keys: [{ secret: … }]); keys from a JWKS or a public key are never used as HMAC secrets`);
+    if (!symmetric && !hasAsym) throw new ConfigError(`${pointer}/algorithms/${i}`, `${alg} needs a public key (jwks_url, discovery or keys)`);
+  }
+  const onlySecret = secrets.size === 1 ? [...secrets.values()][0] : undefined;
+  const getKey: JWTVerifyGetKey = (header, token) => {
+    if (typeof header.alg === 'string' && header.alg.startsWith('HS')) {
+      const k = typeof header.kid === 'string' ? secrets.get(header.kid) : onlySecret;
+      if (k === undefined) throw new errors.JWKSNoMatchingKey();
+      return k;
+    }
+    if (getAsym === undefined) throw new errors.JWKSNoMatchingKey();
+    return getAsym(header, token);
+  };
+
+  return {
+    name: c.name,
+    iss: c.issuer,
+    algorithms,
+    audiences: c.audiences,
+    requiredClaims: c.required_claims ?? [],
+    typ: c.typ,
+    skewS: c.clock_skew_s ?? env.defaultSkewS,
+    maxTokenAgeS: c.max_token_age_s,
+    subjectClaim: c.subject_claim ?? 'sub',
+    rolesClaim: c.roles_claim ?? 'roles',
+    sources: new TokenSources(c.from ?? [BEARER]),
+    rejectEmbeddedKeys: c.reject_embedded_keys ?? true,
+    getKey,
+    remote,
+    sharedKey,
+  };
+}

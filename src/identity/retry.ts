@@ -1,0 +1,38 @@
+import type { Logger } from 'pino';
+import type { KvStore } from '../store/types.js';
+
+/** 100 ms, 200 ms, 400 ms … capped. */
+export function backoffMs(attempt: number, maxMs: number): number {
+  return Math.min(maxMs, 100 * 2 ** Math.min(attempt, 12));
+}
+
+/**
+ * A store subscription that keeps trying until SUBSCRIBE succeeds (the store may still be connecting at
+ * start, or down). Once subscribed, the store client re-subscribes by itself across reconnects.
+ */
+export function subscribeWithRetry(store: KvStore, channel: string, handler: (m: string) => void, logger: Logger, onSubscribed?: () => void): { stop(): void } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let unsubscribe: (() => Promise<void>) | undefined;
+  let attempt = 0;
+  const tryOnce = (): void => {
+    store.subscribe(channel, handler).then((u) => {
+      if (stopped) { void u().catch(() => undefined); return; }
+      unsubscribe = u;
+      onSubscribed?.();
+    }, (err) => {
+      if (stopped) return;
+      if (attempt === 0) logger.warn({ channel, err: (err as Error).message }, 'subscribe failed; retrying');
+      timer = setTimeout(tryOnce, backoffMs(attempt++, 5000));
+      timer.unref();
+    });
+  };
+  tryOnce();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      void unsubscribe?.().catch(() => undefined);
+    },
+  };
+}

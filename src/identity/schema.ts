@@ -1,0 +1,224 @@
+/** JSON Schemas of `identity:` (global) and `routes[].identity:`. Unknown keys are errors everywhere. */
+
+const name = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } as const;
+const headerName = { type: 'string', pattern: '^[a-z0-9!#$%&\'*+.^_`|~-]+$', maxLength: 128 } as const;
+const posInt = { type: 'integer', minimum: 1 } as const;
+const strings = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
+const url = { type: 'string', pattern: '^https?://' } as const;
+
+export const JWS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'HS256', 'HS384', 'HS512'] as const;
+
+const tokenSource = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  description: 'One of header (with optional prefix), cookie or query.',
+  properties: {
+    header: { type: 'string', minLength: 1 },
+    prefix: { type: 'string' },
+    cookie: { type: 'string', minLength: 1 },
+    query: { type: 'string', minLength: 1 },
+  },
+} as const;
+const tokenSources = { type: 'array', items: tokenSource, minItems: 1 } as const;
+
+const localKey = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    file: { type: 'string', minLength: 1, description: 'PEM public key / certificate, or a JWK JSON file.' },
+    pem: { type: 'string', minLength: 1 },
+    jwk: { type: 'object' },
+    secret: { type: 'string', minLength: 1, description: 'HS* shared secret (use ${ENV}).' },
+    secret_file: { type: 'string', minLength: 1 },
+    kid: { type: 'string', minLength: 1 },
+  },
+} as const;
+
+const issuer = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'issuer'],
+  properties: {
+    name,
+    issuer: { type: 'string', minLength: 1, description: 'Expected "iss".' },
+    discovery: { anyOf: [{ type: 'boolean' }, url], description: 'OIDC discovery: true ({issuer}/.well-known/openid-configuration) or its URL.' },
+    jwks_url: url,
+    jwks_file: { type: 'string', minLength: 1 },
+    keys: { type: 'array', items: localKey, minItems: 1 },
+    algorithms: { type: 'array', items: { enum: [...JWS_ALGORITHMS] }, minItems: 1 },
+    audiences: strings,
+    required_claims: strings,
+    typ: { type: 'string', minLength: 1 },
+    clock_skew_s: { type: 'integer', minimum: 0, maximum: 3600 },
+    max_token_age_s: posInt,
+    subject_claim: { type: 'string', minLength: 1 },
+    roles_claim: { type: 'string', minLength: 1 },
+    from: tokenSources,
+    reject_embedded_keys: { type: 'boolean' },
+    jwks: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        timeout_ms: posInt, refresh_s: posInt, min_refresh_s: posInt, max_refresh_s: posInt,
+        unknown_kid_cooldown_s: { type: 'integer', minimum: 0 }, max_stale_s: posInt,
+      },
+    },
+  },
+} as const;
+
+const introspection = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'url', 'client_id'],
+  properties: {
+    name,
+    url,
+    client_id: { type: 'string', minLength: 1 },
+    client_secret: { type: 'string', minLength: 1 },
+    client_secret_file: { type: 'string', minLength: 1 },
+    auth: { enum: ['basic', 'post'] },
+    token_type_hint: { type: 'string', minLength: 1 },
+    timeout_ms: posInt,
+    issuer: { type: 'string', minLength: 1 },
+    audiences: strings,
+    subject_claim: { type: 'string', minLength: 1 },
+    roles_claim: { type: 'string', minLength: 1 },
+    from: tokenSources,
+    cache: {
+      type: 'object', additionalProperties: false,
+      properties: { max_entries: posInt, max_ttl_s: posInt, negative_ttl_s: { type: 'integer', minimum: 0 } },
+    },
+    circuit_breaker: {
+      type: 'object', additionalProperties: false,
+      properties: { failure_threshold: posInt, reset_s: posInt },
+    },
+    fail_mode: { enum: ['closed', 'open'] },
+  },
+} as const;
+
+const apiKeys = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    from: tokenSources,
+    file: { type: 'string', minLength: 1, description: 'JSON-lines file of hashed keys (portcullis apikey mint prints a line).' },
+    redis_hash: { type: 'string', minLength: 1, description: 'Store hash: field = key hash, value = JSON record.' },
+    refresh_s: posInt,
+    max_active_per_owner: posInt,
+  },
+} as const;
+
+const signatureKey = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'algorithm'],
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 256 },
+    algorithm: { enum: ['hmac-sha256', 'ed25519'] },
+    secret: { type: 'string', minLength: 1 },
+    secret_file: { type: 'string', minLength: 1 },
+    public_key: { type: 'string', minLength: 1 },
+    public_key_file: { type: 'string', minLength: 1 },
+    subject: { type: 'string', minLength: 1 },
+    roles: strings,
+    plan: { type: 'string', minLength: 1 },
+  },
+} as const;
+
+const signatures = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['keys'],
+  properties: {
+    keys: { type: 'array', items: signatureKey, minItems: 1 },
+    max_skew_s: posInt,
+    required_components: { type: 'array', items: { type: 'string', pattern: '^(@[a-z-]+|[a-z0-9!#$%&\'*+.^_`|~-]+)$' } },
+    require_content_digest: { type: 'boolean' },
+    require_nonce: { type: 'boolean' },
+  },
+} as const;
+
+const mtlsRule = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    name: { type: 'string' },
+    spiffe_id: { type: 'string', pattern: '^spiffe://', description: 'Exact, or ending in /* for a prefix.' },
+    san_dns: { type: 'string', minLength: 1, description: 'Exact, or *.suffix for one label.' },
+    san_uri: { type: 'string', minLength: 1 },
+    san_email: { type: 'string', minLength: 1 },
+    subject: { type: 'string', minLength: 1, description: 'Subject DN, e.g. "CN=client,O=Example".' },
+    fingerprint_sha256: { type: 'string', pattern: '^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$' },
+    roles: strings,
+    plan: { type: 'string', minLength: 1 },
+  },
+} as const;
+
+const mtls = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['allow'],
+  properties: {
+    allow: { type: 'array', items: mtlsRule, minItems: 1 },
+    xfcc: {
+      type: 'object', additionalProperties: false, required: ['trusted_proxies'],
+      properties: { trusted_proxies: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, description: 'CIDRs of the proxy hop whose x-forwarded-client-cert is trusted.' } },
+    },
+  },
+} as const;
+
+const forward = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    claims: { type: 'object', additionalProperties: headerName, description: 'claim path (or subject|issuer|kind|roles|plan) → upstream header' },
+    kind_header: { anyOf: [headerName, { const: '' }] },
+    metadata: { type: 'boolean', description: 'Put the identity in Envoy dynamic metadata (default true).' },
+  },
+} as const;
+
+export const identityGlobalSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    realm: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[^"\\\\\\x00-\\x1f]+$' },
+    clock_skew_s: { type: 'integer', minimum: 0, maximum: 3600 },
+    max_token_bytes: { type: 'integer', minimum: 256, maximum: 1048576 },
+    token_cache: { type: 'object', additionalProperties: false, properties: { max_entries: { type: 'integer', minimum: 0 }, max_ttl_s: posInt } },
+    issuers: { type: 'array', items: issuer },
+    introspection: { type: 'array', items: introspection },
+    api_keys: apiKeys,
+    signatures,
+    mtls,
+    revocation: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean' },
+        sync_s: posInt,
+        default_ttl_s: posInt,
+        subject_ttl_s: posInt,
+        on_unavailable: { enum: ['closed', 'open'] },
+      },
+    },
+    forward,
+  },
+} as const;
+
+export const identityRouteSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['accept'],
+  properties: {
+    accept: {
+      type: 'array', minItems: 1,
+      items: { type: 'string', pattern: '^(jwt(:[A-Za-z0-9_.-]+)?|introspection(:[A-Za-z0-9_.-]+)?|api_key|signature|mtls)$' },
+      description: 'Credential kinds in the order they are tried: jwt | jwt:<issuer> | introspection | introspection:<name> | api_key | signature | mtls',
+    },
+    allow_anonymous: { type: 'boolean' },
+    forward,
+    strip_credential: { type: 'boolean', description: 'Remove the token / API key header or query parameter before forwarding upstream.' },
+  },
+} as const;

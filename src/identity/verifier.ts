@@ -1,0 +1,31 @@
+import type { Identity, RequestContext } from '../pipeline/context.js';
+import type { AuthFailure, CredentialKind } from './failure.js';
+
+/** What a verifier learned beyond the Identity: the facts revocation is checked against. */
+export interface Verified {
+  identity: Identity;
+  /** Token id (JWT jti / introspection jti). */
+  jti?: string;
+  /** Issued-at, ms since epoch (for "every token of a subject issued before T"). */
+  issuedAtMs?: number;
+  /** SHA-256 hex of an API key (revocation by key). */
+  keyHash?: string;
+}
+
+export type VerifyOutcome = Verified | AuthFailure;
+
+/**
+ * One credential kind behind one small interface. `extract` finds the credential in the request
+ * (undefined: none of this kind is present; AuthFailure: present but unusable, e.g. in two places);
+ * `verify` checks it. Return synchronously when no I/O is needed.
+ */
+export interface CredentialVerifier<P = unknown> {
+  readonly kind: CredentialKind;
+  extract(ctx: RequestContext): P | AuthFailure | undefined;
+  verify(ctx: RequestContext, presented: P): VerifyOutcome | Promise<VerifyOutcome>;
+  /** Extra response headers for a failure of this kind (e.g. Accept-Signature). */
+  challengeHeaders?(): Record<string, string>;
+}
+
+export type Clock = () => number;
+export const systemClock: Clock = Date.now;

@@ -1,0 +1,99 @@
+import { parse as parseYaml } from 'yaml';
+import { BundleFormatError, type BundleFiles } from './archive.js';
+import { SIGNATURES_FILE, verifyBundleSignature, type SigningConfig } from './signature.js';
+
+export interface Manifest {
+  revision: string;
+  roots: string[];
+  wasm: Array<{ entrypoint: string; module: string }>;
+  metadata?: Record<string, unknown>;
+}
+
+/** A parsed, verified OPA bundle with a Wasm policy. */
+export interface Bundle {
+  revision: string;
+  manifest: Manifest;
+  /** The policy.wasm bytes. */
+  wasm: Buffer;
+  /** The merged data document of every data.json / data.yaml in the bundle. */
+  data: Record<string, unknown>;
+  /** Number of files in the bundle (for status). */
+  fileCount: number;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function parseManifest(raw: Buffer | undefined): Manifest {
+  if (raw === undefined) return { revision: '', roots: [''], wasm: [] };
+  let m: unknown;
+  try { m = JSON.parse(raw.toString('utf8')); } catch (err) {
+    throw new BundleFormatError('manifest', `.manifest is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!isObject(m)) throw new BundleFormatError('manifest', '.manifest must be a JSON object');
+  const revision = m.revision ?? '';
+  if (typeof revision !== 'string') throw new BundleFormatError('manifest', '.manifest: revision must be a string');
+  const roots = m.roots ?? [''];
+  if (!Array.isArray(roots) || !roots.every((r) => typeof r === 'string')) throw new BundleFormatError('manifest', '.manifest: roots must be a list of strings');
+  const wasm = m.wasm ?? [];
+  if (!Array.isArray(wasm) || !wasm.every((w) => isObject(w) && typeof w.entrypoint === 'string' && typeof w.module === 'string')) {
+    throw new BundleFormatError('manifest', '.manifest: wasm must be a list of {entrypoint, module}');
+  }
+  return { revision, roots, wasm: wasm as Manifest['wasm'], metadata: isObject(m.metadata) ? m.metadata : undefined };
+}
+
+/** Put `value` at `path` inside `root`, merging objects; conflicting leaves are an error. */
+export function mergeAt(root: Record<string, unknown>, path: string[], value: unknown, what: string): void {
+  if (path.length === 0) {
+    if (!isObject(value)) throw new BundleFormatError('data', `${what}: the root data document must be an object`);
+    for (const [k, v] of Object.entries(value)) mergeAt(root, [k], v, what);
+    return;
+  }
+  let node = root;
+  for (const seg of path.slice(0, -1)) {
+    const next = node[seg];
+    if (next === undefined) node = (node[seg] = {}) as Record<string, unknown>;
+    else if (isObject(next)) node = next;
+    else throw new BundleFormatError('data', `${what}: conflicts with a value at ${path.join('/')}`);
+  }
+  const last = path[path.length - 1]!;
+  const existing = node[last];
+  if (existing === undefined) node[last] = value;
+  else if (isObject(existing) && isObject(value)) for (const [k, v] of Object.entries(value)) mergeAt(existing, [k], v, what);
+  else throw new BundleFormatError('data', `${what}: conflicts with a value at ${path.join('/')}`);
+}
+
+function dataFiles(files: BundleFiles): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  const names = [...files.keys()].filter((n) => /(^|\/)data\.(json|ya?ml)$/.test(n)).sort();
+  for (const name of names) {
+    const text = files.get(name)!.toString('utf8');
+    let value: unknown;
+    try {
+      value = name.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
+    } catch (err) {
+      throw new BundleFormatError('data', `${name} is not valid ${name.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`);
+    }
+    const dir = name.includes('/') ? name.slice(0, name.lastIndexOf('/')).split('/') : [];
+    mergeAt(data, dir, value ?? {}, name);
+  }
+  return data;
+}
+
+/** Files → Bundle: signature (when configured), manifest, data, the one Wasm module. Throws BundleFormatError. */
+export async function parseBundle(files: BundleFiles, signing?: SigningConfig): Promise<Bundle> {
+  if (signing) await verifyBundleSignature(files, signing);
+  const manifest = parseManifest(files.get('.manifest'));
+  const modules = new Set(manifest.wasm.map((w) => w.module.replace(/^\/+/, '')));
+  if (modules.size === 0 && files.has('policy.wasm')) modules.add('policy.wasm');
+  if (modules.size === 0) {
+    throw new BundleFormatError('wasm', 'bundle has no Wasm policy (build it with `opa build -t wasm` or `portcullis policy build`)');
+  }
+  if (modules.size > 1) throw new BundleFormatError('wasm', `bundle has ${modules.size} Wasm modules; Portcullis loads bundles with exactly one`);
+  const modPath = [...modules][0]!;
+  const wasm = files.get(modPath);
+  if (!wasm) throw new BundleFormatError('wasm', `.manifest names ${modPath} but the bundle has no such file`);
+  const data = dataFiles(files);
+  return { revision: manifest.revision, manifest, wasm, data, fileCount: [...files.keys()].filter((k) => k !== SIGNATURES_FILE).length };
+}

@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+import { parseFlags, type Command } from '../../cli/command.js';
+import { normalizeEntrypoint } from '../config.js';
+import { supportedBuiltins } from '../wasm/builtins.js';
+import { buildBundle, checkBundle, DEFAULT_OUT, DEFAULT_SRC } from './build.js';
+import { localEngine } from './load-local.js';
+import { findOpa, NO_OPA_MESSAGE, runOpa } from './opa.js';
+import { emptyReport, formatReport, readDecisionLog, replay } from './replay.js';
+
+/** Repeatable --name flags (parseFlags keeps only the last). */
+function many(args: string[], ...names: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    for (const n of names) {
+      if (a === n && i + 1 < args.length) out.push(args[++i]!);
+      else if (a.startsWith(`${n}=`)) out.push(a.slice(n.length + 1));
+    }
+  }
+  return out;
+}
+
+function str(v: string | true | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+export const policyTestCommand: Command = {
+  name: 'policy test',
+  summary: 'run the Rego unit tests (opa test) of a policy source folder',
+  usage: 'policy test [--src policies/src] [-- extra opa test flags, e.g. -v --coverage]',
+  async run(args) {
+    const dd = args.indexOf('--');
+    const { flags } = parseFlags(dd >= 0 ? args.slice(0, dd) : args);
+    const extra = dd >= 0 ? args.slice(dd + 1) : [];
+    const opa = findOpa();
+    if (!opa) { process.stderr.write(`${NO_OPA_MESSAGE}\n`); return 2; }
+    const src = str(flags.src) ?? DEFAULT_SRC;
+    const r = runOpa(opa, ['test', src, ...extra], process.cwd());
+    process.stdout.write(r.stdout ?? '');
+    process.stderr.write(r.stderr ?? '');
+    return r.status ?? 1;
+  },
+};
+
+export const policyBuildCommand: Command = {
+  name: 'policy build',
+  summary: 'compile Rego to a Wasm bundle (opa build -t wasm); --check fails when the committed bundle is stale',
+  usage: 'policy build [--src policies/src] [--out policies/bundle.tar.gz] [--revision R] [-e ENTRYPOINT]... [--signing-key KEY.pem --signing-alg RS256] [--check]',
+  async run(args) {
+    const { flags } = parseFlags(args);
+    const src = str(flags.src) ?? DEFAULT_SRC;
+    const out = str(flags.out) ?? DEFAULT_OUT;
+    const entrypoints = many(args, '-e', '--entrypoint').map(normalizeEntrypoint);
+    if (flags.check) {
+      const r = await checkBundle({ src, out, entrypoints });
+      (r.stale ? process.stderr : process.stdout).write(`${r.lines.join('\n')}\n`);
+      return r.stale ? 1 : 0;
+    }
+    const r = buildBundle({ src, out, entrypoints, revision: str(flags.revision), signingKey: str(flags['signing-key']), signingAlg: str(flags['signing-alg']) });
+    if (!r.ok) { process.stderr.write(`${r.output.trimEnd()}\n`); return 1; }
+    if (r.output.trim()) process.stderr.write(`${r.output.trimEnd()}\n`);
+    const { loaded } = await localEngine(out, []).catch((err: Error) => { throw new Error(`built ${out} but it cannot be loaded: ${err.message}`); });
+    process.stdout.write(`${out}: revision ${r.revision}, entrypoints: ${loaded.compiled.entrypoints.join(', ')}\n`);
+    return 0;
+  },
+};
+
+export const policyInspectCommand: Command = {
+  name: 'policy inspect',
+  summary: 'show a bundle\'s revision, entrypoints and builtins, and whether Portcullis can load it',
+  usage: 'policy inspect BUNDLE(.tar.gz|dir)',
+  async run(args) {
+    const path = parseFlags(args).rest[0];
+    if (!path) { process.stderr.write(`usage: portcullis ${this.usage}\n`); return 2; }
+    try {
+      const { loaded } = await localEngine(path, []);
+      process.stdout.write(`${JSON.stringify({
+        revision: loaded.bundle.revision,
+        roots: loaded.bundle.manifest.roots,
+        entrypoints: loaded.compiled.entrypoints,
+        builtins_required: loaded.compiled.requiredBuiltins,
+        data_keys: Object.keys(loaded.bundle.data),
+        loadable: true,
+      }, null, 2)}\n`);
+      return 0;
+    } catch (err) {
+      process.stderr.write(`${path}: cannot be loaded: ${(err as Error).message}\n(SDK builtins available: ${supportedBuiltins().join(', ')})\n`);
+      return 1;
+    }
+  },
+};
+
+export const policyEvalCommand: Command = {
+  name: 'policy eval',
+  summary: 'evaluate one entrypoint of a bundle on an input document (JSON file, or - for stdin)',
+  usage: 'policy eval --bundle BUNDLE --entrypoint PATH --input FILE|- [--data path=file.json]...',
+  async run(args) {
+    const { flags } = parseFlags(args);
+    const bundle = str(flags.bundle);
+    const ep = str(flags.entrypoint);
+    const inputFile = str(flags.input);
+    if (!bundle || !ep || !inputFile) { process.stderr.write(`usage: portcullis ${this.usage}\n`); return 2; }
+    const { engine } = await localEngine(bundle, many(args, '--data'));
+    const input = JSON.parse(readFileSync(inputFile === '-' ? 0 : inputFile, 'utf8'));
+    process.stdout.write(`${JSON.stringify(engine.evaluate(normalizeEntrypoint(ep), input) ?? null, null, 2)}\n`);
+    return 0;
+  },
+};
+
+export const policyReplayCommand: Command = {
+  name: 'policy replay',
+  summary: 're-evaluate logged decisions against a new bundle and report every decision that would flip (exit 1 if any)',
+  usage: 'policy replay --log decisions.jsonl --bundle NEW(.tar.gz|dir) [--entrypoint PATH] [--data path=file.json]... [--json] [--limit N]',
+  async run(args) {
+    const { flags } = parseFlags(args);
+    const log = str(flags.log);
+    const bundle = str(flags.bundle);
+    if (!log || !bundle) { process.stderr.write(`usage: portcullis ${this.usage}\n`); return 2; }
+    let loaded;
+    let engine;
+    try {
+      ({ loaded, engine } = await localEngine(bundle, many(args, '--data')));
+    } catch (err) {
+      process.stderr.write(`${bundle}: cannot be loaded: ${(err as Error).message}\n`);
+      return 2;
+    }
+    const report = emptyReport();
+    const ep = str(flags.entrypoint);
+    try {
+      await replay(readDecisionLog(log, report), engine, report, {
+        entrypoint: ep ? normalizeEntrypoint(ep) : undefined,
+        limit: flags.limit ? Number(flags.limit) : undefined,
+      });
+    } catch (err) {
+      process.stderr.write(`${log}: ${(err as Error).message}\n`);
+      return 2;
+    }
+    process.stdout.write(flags.json
+      ? `${JSON.stringify({ bundle, revision: loaded.bundle.revision, ...report }, null, 2)}\n`
+      : `${formatReport(report, bundle, loaded.bundle.revision)}\n`);
+    return report.flipped.length > 0 ? 1 : 0;
+  },
+};
+
+export const POLICY_COMMANDS: Command[] = [policyTestCommand, policyBuildCommand, policyInspectCommand, policyEvalCommand, policyReplayCommand];

@@ -1,0 +1,36 @@
+/** Data documents from data sources laid over a bundle's data. */
+export interface Overlay {
+  path: readonly string[];
+  value: unknown;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * base with each overlay's value put at its path (replacing what was there). Copy-on-write along the
+ * overlay paths: the bundle's own data object is never modified, and untouched subtrees are shared.
+ */
+export function applyOverlays(base: Record<string, unknown>, overlays: readonly Overlay[]): Record<string, unknown> {
+  let root = base;
+  for (const o of overlays) {
+    if (o.value === undefined) continue;
+    if (o.path.length === 0) {
+      if (!isObject(o.value)) continue;
+      root = { ...root, ...o.value };
+      continue;
+    }
+    const top: Record<string, unknown> = { ...root };
+    let node = top;
+    for (const seg of o.path.slice(0, -1)) {
+      const next = node[seg];
+      const copy: Record<string, unknown> = isObject(next) ? { ...next } : {};
+      node[seg] = copy;
+      node = copy;
+    }
+    node[o.path[o.path.length - 1]!] = o.value;
+    root = top;
+  }
+  return root;
+}

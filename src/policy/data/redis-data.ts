@@ -1,0 +1,82 @@
+import type { Logger } from 'pino';
+import type { KvStore } from '../../store/types.js';
+import { DataFormatError, DataSource } from './data-source.js';
+
+export interface RedisHashOptions {
+  hash: string;
+  /** json: each field's value is a JSON document; string: kept as a string. */
+  values: 'json' | 'string';
+  refreshMs: number;
+  /** Pub/sub channel: any message triggers an immediate refresh (every replica). */
+  channel?: string;
+}
+
+/**
+ * A Redis hash as a data document: { field: value, … } (e.g. role → permission list). Polled every
+ * refreshMs with one HGETALL, and refreshed at once when something is published on the channel.
+ * A field that is not valid JSON rejects the whole refresh (the last good table stays).
+ */
+export class RedisHashDataSource extends DataSource {
+  private timer?: NodeJS.Timeout;
+  private unsubscribe?: () => Promise<void>;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(key: string, name: string, path: string[], private readonly store: KvStore, private readonly opts: RedisHashOptions, logger: Logger) {
+    super(key, name, path, 'redis_hash', opts.hash, logger);
+  }
+
+  async readNow(): Promise<unknown> {
+    const raw = await this.store.hgetall(this.opts.hash);
+    if (this.opts.values === 'string') return raw;
+    const out: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(raw)) {
+      try {
+        out[field] = JSON.parse(value);
+      } catch {
+        throw new DataFormatError(`field "${field.slice(0, 100)}" of hash ${this.opts.hash} is not valid JSON`);
+      }
+    }
+    return out;
+  }
+
+  reload(trigger = 'poll'): Promise<void> {
+    this.running = this.running.then(() => this.refresh(trigger));
+    return this.running;
+  }
+
+  private failStreak = 0;
+  private subTimer?: NodeJS.Timeout;
+
+  protected onStart(): void {
+    const tick = (): void => {
+      if (this.isStopped) return;
+      // after a failed refresh (Redis still connecting, a bad field) retry sooner: 250 ms doubling up to refreshMs
+      this.failStreak = this.status.lastError === undefined ? 0 : this.failStreak + 1;
+      const delay = this.failStreak === 0 ? this.opts.refreshMs : Math.min(this.opts.refreshMs, 250 * 2 ** Math.min(this.failStreak - 1, 10));
+      this.timer = setTimeout(() => { void this.reload('poll').then(tick); }, delay);
+      this.timer.unref?.();
+    };
+    void this.reload('start').then(tick);
+    if (this.opts.channel) this.listen(0);
+  }
+
+  /** Subscribe to the notification channel, retrying (bounded backoff) while Redis is unreachable. */
+  private listen(attempt: number): void {
+    if (this.isStopped) return;
+    this.store.subscribe(this.opts.channel!, () => void this.reload('notification')).then(
+      (unsub) => { if (this.isStopped) void unsub(); else this.unsubscribe = unsub; },
+      (err) => {
+        if (attempt === 0) this.logger.warn({ data_source: this.name, err: (err as Error).message }, 'cannot subscribe to the data channel yet; polling meanwhile, retrying');
+        this.subTimer = setTimeout(() => this.listen(attempt + 1), Math.min(30_000, 250 * 2 ** Math.min(attempt, 7)));
+        this.subTimer.unref?.();
+      },
+    );
+  }
+
+  protected async onStop(): Promise<void> {
+    clearTimeout(this.timer);
+    clearTimeout(this.subTimer);
+    await this.unsubscribe?.().catch(() => undefined);
+    await this.running;
+  }
+}

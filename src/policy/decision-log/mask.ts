@@ -1,0 +1,88 @@
+/**
+ * OPA's decision-log masking: JSON pointers into the event ("/input/…", "/result/…") that are erased,
+ * or replaced ("upsert") with a fixed value. The event's input is shared with the request, so masking
+ * copies only the objects along each masked path. The event lists what it erased and masked, as OPA does.
+ */
+
+export type MaskRule =
+  | { op: 'remove'; path: string; segments: string[] }
+  | { op: 'upsert'; path: string; segments: string[]; value: unknown };
+
+/** Credential-bearing headers are erased unless the config turns the defaults off. */
+export const DEFAULT_MASKS = [
+  '/input/attributes/request/http/headers/authorization',
+  '/input/attributes/request/http/headers/proxy-authorization',
+  '/input/attributes/request/http/headers/cookie',
+  '/input/attributes/request/http/headers/x-api-key',
+];
+
+export function parsePointer(p: string): string[] {
+  if (!p.startsWith('/')) throw new Error(`mask path "${p}" must be a JSON pointer starting with /`);
+  const segs = p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (segs[0] !== 'input' && segs[0] !== 'result') throw new Error(`mask path "${p}" must start with /input or /result`);
+  return segs;
+}
+
+export function maskRule(spec: string | { op?: string; path: string; value?: unknown }): MaskRule {
+  if (typeof spec === 'string') return { op: 'remove', path: spec, segments: parsePointer(spec) };
+  const op = spec.op ?? 'remove';
+  if (op === 'upsert') return { op, path: spec.path, segments: parsePointer(spec.path), value: spec.value };
+  if (op === 'remove') return { op, path: spec.path, segments: parsePointer(spec.path) };
+  throw new Error(`mask op "${op}" is not remove or upsert`);
+}
+
+function isContainer(v: unknown): v is Record<string, unknown> | unknown[] {
+  return v !== null && typeof v === 'object';
+}
+
+function shallowCopy(v: Record<string, unknown> | unknown[]): Record<string, unknown> | unknown[] {
+  if (Array.isArray(v)) return v.slice();
+  const out = Object.getPrototypeOf(v) === null ? Object.create(null) : {};
+  return Object.assign(out, v);
+}
+
+/**
+ * Apply rules to event[top] (copy-on-write). Returns the lists of paths actually erased / masked.
+ * A remove whose target is absent does nothing; an upsert creates the path.
+ */
+export function applyMasks(event: Record<string, unknown>, rules: readonly MaskRule[]): { erased: string[]; masked: string[] } {
+  const erased: string[] = [];
+  const masked: string[] = [];
+  for (const rule of rules) {
+    const [top, ...rest] = rule.segments;
+    let node = event[top!];
+    if (rest.length === 0) {
+      if (rule.op === 'remove') { if (node !== undefined) { delete event[top!]; erased.push(rule.path); } }
+      else { event[top!] = rule.value; masked.push(rule.path); }
+      continue;
+    }
+    if (!isContainer(node)) {
+      if (rule.op === 'remove') continue;
+      node = {};
+    }
+    const root = shallowCopy(node as Record<string, unknown>);
+    let cur: any = root;
+    let ok = true;
+    for (let i = 0; i < rest.length - 1; i++) {
+      const k = rest[i]!;
+      const next = cur[k];
+      if (!isContainer(next)) {
+        if (rule.op === 'remove') { ok = false; break; }
+        cur[k] = {};
+      } else cur[k] = shallowCopy(next);
+      cur = cur[k];
+    }
+    if (!ok) continue;
+    const last = rest[rest.length - 1]!;
+    if (rule.op === 'remove') {
+      if (!(last in cur)) continue;
+      if (Array.isArray(cur)) cur.splice(Number(last), 1); else delete cur[last];
+      erased.push(rule.path);
+    } else {
+      cur[last] = rule.value;
+      masked.push(rule.path);
+    }
+    event[top!] = root;
+  }
+  return { erased, masked };
+}

@@ -1,0 +1,65 @@
+import type { RequestContext } from '../../pipeline/context.js';
+import { query } from '../../pipeline/query.js';
+import { parseBody } from './body.js';
+import { envoyAttributes } from './envoy-attributes.js';
+
+export interface InputOptions {
+  /** Parse JSON / form bodies into input.parsed_body (OPA-Envoy's default; skip-request-body-parse turns it off). */
+  parseBody: boolean;
+}
+
+const VERSION = Object.freeze({ encoding: 'protojson', ext_authz: 'v3' });
+
+function decodePath(p: string): string {
+  if (!p.includes('%')) return p;
+  try { return decodeURIComponent(p); } catch { return p; }
+}
+
+/** OPA-Envoy's parsed_path: the decoded path without leading slashes, split on "/". */
+export function parsedPath(path: string): string[] {
+  return decodePath(path).replace(/^\/+/, '').split('/');
+}
+
+/** OPA-Envoy's parsed_query: name → [values]. Null-prototype so "__proto__" is just a name. */
+export function parsedQuery(ctx: RequestContext): Record<string, string[]> {
+  const out = Object.create(null) as Record<string, string[]>;
+  for (const [k, v] of query(ctx)) out[k] = v;
+  return out;
+}
+
+/** Portcullis's facts under input.portcullis. */
+export function portcullisFacts(ctx: RequestContext): Record<string, unknown> {
+  const id = ctx.identity;
+  return {
+    route: ctx.route,
+    request_id: ctx.requestId,
+    decision_id: ctx.decisionId,
+    client: ctx.client.country ? { ip: ctx.client.ip, country: ctx.client.country } : { ip: ctx.client.ip },
+    identity: id && {
+      kind: id.kind, subject: id.subject, issuer: id.issuer, roles: id.roles, claims: id.claims, plan: id.plan,
+    },
+    risk: { score: ctx.risk.score, findings: ctx.risk.findings },
+    limits: ctx.limits.map((l) => ({ name: l.name, limit: l.limit, remaining: l.remaining, reset_ms: l.resetMs, over_limit: l.overLimit })),
+  };
+}
+
+/**
+ * The input document: the same shape OPA-Envoy builds (attributes, parsed_path, parsed_query,
+ * parsed_body, truncated_body, version) plus input.portcullis. Throws BodyParseError for a body whose
+ * content type says JSON (or a form) but that does not parse.
+ */
+export function buildInput(ctx: RequestContext, opts: InputOptions): Record<string, unknown> {
+  const input: Record<string, unknown> = {
+    attributes: envoyAttributes(ctx),
+    parsed_path: parsedPath(ctx.path),
+    parsed_query: parsedQuery(ctx),
+    version: VERSION,
+    portcullis: portcullisFacts(ctx),
+  };
+  if (opts.parseBody) {
+    const b = parseBody(ctx.headers['content-type'], ctx.body, ctx.bodyTruncated);
+    input.parsed_body = b.parsed ?? null;
+    input.truncated_body = b.truncated;
+  }
+  return input;
+}

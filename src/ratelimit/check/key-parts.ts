@@ -1,0 +1,54 @@
+import ipaddr from 'ipaddr.js';
+import type { RequestContext } from '../../pipeline/context.js';
+import { isCredentialKey } from '../envoy-config/extensions.js';
+
+/** What a Check limit is keyed by: ip | subject | plan | route | header:<name>. */
+export type KeyPart = (ctx: RequestContext) => string | undefined;
+
+export const KEY_PART_PATTERN = '^(ip|subject|plan|route|header:[A-Za-z0-9!#$%&\'*+.^_`|~-]+)$';
+
+export interface CompiledPart { fn: KeyPart; redact: boolean }
+
+export function compilePart(spec: string, ipv6PrefixLength: number): CompiledPart {
+  switch (spec) {
+    case 'ip': return { fn: ipPart(ipv6PrefixLength), redact: false };
+    case 'subject': return { fn: (ctx) => nonEmpty(ctx.identity?.subject), redact: false };
+    case 'plan': return { fn: (ctx) => nonEmpty(ctx.identity?.plan), redact: false };
+    case 'route': return { fn: (ctx) => ctx.route, redact: false };
+    default: {
+      const name = spec.slice('header:'.length).toLowerCase();
+      return { fn: (ctx) => ctx.headers[name], redact: isCredentialKey(name) };
+    }
+  }
+}
+
+function nonEmpty(s: string | undefined): string | undefined {
+  return s === undefined || s === '' ? undefined : s;
+}
+
+/**
+ * Client IP (ctx.client.ip, already resolved from Envoy's source address / trusted X-Forwarded-For hops).
+ * IPv6 addresses are keyed by their /ipv6PrefixLength network (default /64: one subscriber's allocation),
+ * so an attacker cannot step through addresses of one prefix to dodge a per-IP limit.
+ */
+function ipPart(prefix: number): KeyPart {
+  return (ctx) => {
+    const ip = ctx.client.ip;
+    if (!ip) return undefined;
+    if (!ip.includes(':') || prefix >= 128) return ip;
+    try {
+      const addr = ipaddr.parse(ip);
+      if (addr.kind() !== 'ipv6') return ip;
+      const v6 = addr as ipaddr.IPv6;
+      if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
+      const bytes = v6.toByteArray();
+      for (let i = 0; i < 16; i++) {
+        const keep = Math.max(0, Math.min(8, prefix - i * 8));
+        bytes[i] = bytes[i]! & ((0xff << (8 - keep)) & 0xff);
+      }
+      return `${ipaddr.fromByteArray(bytes).toString()}/${prefix}`;
+    } catch {
+      return ip;
+    }
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * The one script behind every Redis decision (loaded once, called by SHA: ioredis defineCommand sends
+ * EVALSHA and falls back to EVAL on NOSCRIPT, e.g. after a Redis restart).
+ *
+ * KEYS: two per op (key, key2).  ARGV: mode (0 independent, 1 all-or-nothing), now (ms), then six per op:
+ * kind (1 fixed, 2 sliding, 3 GCRA), a, hits, p, ttl_ms, shadow (1/0) — see store/types.ts CounterOp.
+ * Returns three values per op: ok (1/0), x, y (as strings: %.17g keeps every bit of a double).
+ * Mirrors MemoryCounterStore.decide operation for operation (same IEEE double arithmetic, GCRA times in
+ * whole microseconds rounded the same way), so both stores give identical answers.
+ */
+export const DECIDE_LUA = `
+local mode = tonumber(ARGV[1])
+local now = tonumber(ARGV[2])
+local n = #KEYS / 2
+local ok, v1, v2 = {}, {}, {}
+local all = true
+for i = 1, n do
+  local b = 2 + (i - 1) * 6
+  local kind = tonumber(ARGV[b + 1])
+  local a = tonumber(ARGV[b + 2])
+  local hits = tonumber(ARGV[b + 3])
+  local p = tonumber(ARGV[b + 4])
+  local k = KEYS[2 * i - 1]
+  if kind == 1 then
+    v1[i] = tonumber(redis.call('GET', k) or '0')
+    ok[i] = v1[i] + hits <= a
+  elseif kind == 2 then
+    v1[i] = tonumber(redis.call('GET', k) or '0')
+    v2[i] = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
+    ok[i] = v2[i] * p + v1[i] + hits <= a + 1e-9
+  else
+    local now_us = now * 1000
+    local tat = tonumber(redis.call('GET', k) or '0')
+    if tat < now_us then tat = now_us end
+    v2[i] = tat
+    v1[i] = math.floor(tat + hits * a + 0.5)
+    ok[i] = v1[i] - p <= now_us
+  end
+  if (not ok[i]) and ARGV[b + 6] ~= '1' then all = false end
+end
+local commit = mode == 0 or all
+local out = {}
+for i = 1, n do
+  local b = 2 + (i - 1) * 6
+  local kind = tonumber(ARGV[b + 1])
+  local hits = tonumber(ARGV[b + 3])
+  local ttl = tonumber(ARGV[b + 5])
+  local k = KEYS[2 * i - 1]
+  local x, y = v1[i], 0
+  if kind == 1 then
+    if commit then
+      x = redis.call('INCRBY', k, hits)
+      if x == hits then redis.call('PEXPIRE', k, ttl) end
+    end
+  elseif kind == 2 then
+    y = v2[i]
+    if commit and ok[i] then
+      x = redis.call('INCRBY', k, hits)
+      if x == hits then redis.call('PEXPIRE', k, ttl) end
+    end
+  else
+    y = v1[i]
+    x = v2[i]
+    if commit and ok[i] then
+      x = v1[i]
+      redis.call('SET', k, string.format('%.0f', x), 'PX', math.ceil((x - now * 1000) / 1000) + 1000)
+    end
+  end
+  out[#out + 1] = ok[i] and 1 or 0
+  out[#out + 1] = string.format('%.17g', x)
+  out[#out + 1] = string.format('%.17g', y)
+end
+return out
+`;

@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Cluster, Redis } from 'ioredis';
+import { MemoryCounterStore } from '../../src/ratelimit/store/memory.js';
+import { RedisCounterStore } from '../../src/ratelimit/store/redis.js';
+import { FIXED, GCRA, SLIDING, type CommitMode, type CounterKind, type CounterOp, type RawResult } from '../../src/ratelimit/store/types.js';
+import { startRedis, startRedisCluster, type RedisCluster, type RedisNode } from './harness/redis.js';
+import { waitFor } from './harness/proc.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'pc-rl-store-'));
+
+/** A deterministic mix of decisions over a few counters of every kind, both commit modes, shadow ops. */
+function scenario(seed: number): Array<{ ops: CounterOp[]; mode: CommitMode; now: number }> {
+  let s = seed;
+  const rnd = () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
+  const out: Array<{ ops: CounterOp[]; mode: CommitMode; now: number }> = [];
+  let now = Date.UTC(2024, 0, 1, 0, 0, 0);
+  for (let step = 0; step < 400; step++) {
+    now += Math.floor(rnd() * 120);
+    const ops: CounterOp[] = [];
+    const n = 1 + Math.floor(rnd() * 3);
+    for (let i = 0; i < n; i++) {
+      const kind: CounterKind = ([FIXED, SLIDING, GCRA] as const)[Math.floor(rnd() * 3)]!;
+      const id = Math.floor(rnd() * 2);
+      const hits = 1 + Math.floor(rnd() * 3);
+      const shadow = rnd() < 0.15;
+      if (kind === FIXED) {
+        const start = Math.floor(now / 1000) * 1000;
+        const key = `f${id}:${start}`;
+        ops.push({ kind, key, key2: key, tag: 'd', a: 12, hits, p: 0, ttlMs: start + 1000 - now + 1000, shadow });
+      } else if (kind === SLIDING) {
+        const start = Math.floor(now / 1000) * 1000;
+        ops.push({ kind, key: `s${id}:${start}`, key2: `s${id}:${start - 1000}`, tag: 'd', a: 10, hits, p: (1000 - (now - start)) / 1000, ttlMs: 2000 - (now - start) + 1000, shadow });
+      } else {
+        ops.push({ kind, key: `g${id}`, key2: `g${id}`, tag: 'd', a: 1000 / 7, hits, p: 5 * (1000 / 7), ttlMs: 0, shadow });
+      }
+    }
+    // one counter once per decision
+    const seen = new Set<string>();
+    out.push({ ops: ops.filter((o) => !seen.has(o.key) && seen.add(o.key)), mode: rnd() < 0.5 ? 'all' : 'independent', now });
+  }
+  return out;
+}
+
+function same(a: RawResult[], b: RawResult[], where: string): void {
+  assert.equal(a.length, b.length, where);
+  for (let i = 0; i < a.length; i++) {
+    assert.equal(a[i]!.ok, b[i]!.ok, `${where} op ${i} ok`);
+    // identical, not close: both stores do the same IEEE arithmetic in the same order
+    assert.equal(a[i]!.x, b[i]!.x, `${where} op ${i} x`);
+    assert.equal(a[i]!.y, b[i]!.y, `${where} op ${i} y`);
+  }
+}
+
+async function conformance(client: Redis | Cluster, prefix: string): Promise<void> {
+  const redis = new RedisCounterStore(client, prefix);
+  const memory = new MemoryCounterStore(10_000, 60_000);
+  let admitted = 0;
+  for (const [i, d] of scenario(42).entries()) {
+    const m = memory.decide(d.ops, d.mode, d.now);
+    const r = await redis.decide(d.ops, d.mode, d.now);
+    same(r, m, `decision ${i}`);
+    admitted += m.filter((x) => x.ok).length;
+  }
+  memory.close();
+  assert.ok(admitted > 100, 'the scenario exercises admits and refusals');
+}
+
+describe('rate-limit Lua script against a real redis-server', () => {
+  let node: RedisNode;
+  let client: Redis;
+  before(async () => {
+    node = await startRedis(dir, 'redis-rl');
+    client = new Redis(node.url, { maxRetriesPerRequest: 0, enableOfflineQueue: false });
+    await waitFor('redis ready', async () => client.status === 'ready');
+  });
+  after(async () => { client?.disconnect(); await node?.stop(); });
+
+  it('gives exactly the answers of the in-memory store (fixed, sliding, GCRA; both commit modes; shadow)', async () => {
+    await conformance(client, `conf:${Date.now()}:`);
+  });
+
+  it('is called by SHA and re-sent after SCRIPT FLUSH (NOSCRIPT fallback)', async () => {
+    const store = new RedisCounterStore(client, `nos:${Date.now()}:`);
+    const op: CounterOp = { kind: FIXED, key: 'k', key2: 'k', tag: 't', a: 5, hits: 1, p: 0, ttlMs: 5000, shadow: false };
+    assert.equal((await store.decide([op], 'all', Date.now()))[0]!.x, 1);
+    await client.script('FLUSH');
+    assert.equal((await store.decide([op], 'all', Date.now()))[0]!.x, 2);
+    const keys = await client.keys('nos:*');
+    assert.deepEqual(keys.length, 1);
+    const ttl = await client.pttl(keys[0]!);
+    assert.ok(ttl > 0 && ttl <= 5000, `fixed-window counters expire (${ttl})`);
+  });
+});
+
+describe('rate-limit Lua script against a real 3-master Redis Cluster', () => {
+  let cluster: RedisCluster;
+  let client: Cluster;
+  before(async () => {
+    cluster = await startRedisCluster(join(dir, 'cluster'));
+    client = new Cluster(cluster.seeds.map((s) => ({ host: '127.0.0.1', port: Number(s.split(':')[1]) })), { enableOfflineQueue: true, redisOptions: { maxRetriesPerRequest: 1 } });
+    await waitFor('cluster ready', async () => client.status === 'ready', 15000);
+  });
+  after(async () => { client?.disconnect(); await cluster?.stop(); rmSync(dir, { recursive: true, force: true }); });
+
+  it('same answers as memory: one hash tag per decision, one script call on one slot', async () => {
+    await conformance(client, `conf:${Date.now()}:`);
+  });
+
+  it('per-counter hash tags: a decision over several slots is split by tag and answered in order', async () => {
+    const store = new RedisCounterStore(client, `split:${Date.now()}:`);
+    const ops: CounterOp[] = ['a', 'b', 'c', 'd', 'e', 'f'].map((k, i) => ({
+      kind: FIXED, key: k, key2: k, tag: `tag-${k}`, a: 10, hits: i + 1, p: 0, ttlMs: 5000, shadow: false,
+    }));
+    const r = await store.decide(ops, 'independent', Date.now());
+    assert.deepEqual(r.map((x) => x.x), [1, 2, 3, 4, 5, 6]);
+    const slots = new Set(await Promise.all(ops.map((o) => client.cluster('KEYSLOT', store.redisKey(o)) as Promise<number>)));
+    assert.ok(slots.size > 1, 'the counters live on several slots');
+  });
+
+  it('braces in a tag cannot split a sliding window\'s two keys across slots', async () => {
+    const store = new RedisCounterStore(client, `brace:${Date.now()}:`);
+    const op: CounterOp = { kind: SLIDING, key: '}x:s:2000', key2: '}x:s:1000', tag: '}x', a: 5, hits: 1, p: 0.5, ttlMs: 5000, shadow: false };
+    assert.equal((await store.decide([op], 'all', Date.now()))[0]!.ok, true);
+    assert.equal(await client.cluster('KEYSLOT', store.redisKey(op, 'key')), await client.cluster('KEYSLOT', store.redisKey(op, 'key2')));
+  });
+});

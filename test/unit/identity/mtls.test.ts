@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { factsOf, normalizeDn, parseSan } from '../../../src/identity/certificate.js';
+import type { MtlsConfig } from '../../../src/identity/config.js';
+import { AuthFailure } from '../../../src/identity/failure.js';
+import { MtlsVerifier } from '../../../src/identity/mtls.js';
+import { parseXfcc } from '../../../src/identity/xfcc.js';
+import { ctxOf, fakeClock, type Req } from './helpers.js';
+
+const clock = fakeClock(Date.now());
+let dir = '';
+let client = '';   // spiffe://portcullis.test/ns/demo/sa/client, CN=demo-client, O=Portcullis Demo
+let other = '';    // spiffe://elsewhere.test/ns/x/sa/intruder
+let dnsCert = '';  // DNS:api.svc.example.com, email:ops@example.com, CN=dns-client
+
+function enc(pem: string): string { return encodeURIComponent(pem); }
+
+async function code(v: MtlsVerifier, req: Req): Promise<string> {
+  const ctx = ctxOf(req);
+  const p = v.extract(ctx);
+  if (p === undefined) return 'ABSENT';
+  if (p instanceof AuthFailure) return p.code;
+  const r = v.verify(ctx, p);
+  return r instanceof AuthFailure ? r.code : `OK ${r.identity.subject} ${r.identity.roles.join(',')}`;
+}
+
+const cfg = (c: Partial<MtlsConfig> = {}): MtlsVerifier => new MtlsVerifier({
+  allow: [
+    { name: 'demo', spiffe_id: 'spiffe://portcullis.test/ns/demo/*', roles: ['svc'] },
+    { name: 'dns', san_dns: '*.svc.example.com', roles: ['dns'] },
+  ],
+  ...c,
+}, '/identity/mtls', clock.now);
+
+describe('mTLS client identity', () => {
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pc-mtls-'));
+    execFileSync('bash', ['scripts/gen-certs.sh', dir], { stdio: 'pipe' });
+    client = readFileSync(join(dir, 'client.crt'), 'utf8');
+    other = readFileSync(join(dir, 'other-client.crt'), 'utf8');
+    execFileSync('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'dns.key'), '-out', join(dir, 'dns.csr'), '-subj', '/CN=dns-client/O=Example, Inc.'], { stdio: 'pipe' });
+    writeFileSync(join(dir, 'dns.ext'), 'subjectAltName=DNS:api.svc.example.com,email:ops@example.com\n');
+    execFileSync('openssl', ['x509', '-req', '-in', join(dir, 'dns.csr'), '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'), '-CAcreateserial', '-out', join(dir, 'dns.crt'), '-days', '1', '-extfile', join(dir, 'dns.ext')], { stdio: 'pipe' });
+    dnsCert = readFileSync(join(dir, 'dns.crt'), 'utf8');
+  });
+
+  it('parses SANs, subject and fingerprint from the certificate', () => {
+    const f = factsOf(new X509Certificate(dnsCert));
+    assert.deepEqual(f.dns, ['api.svc.example.com']);
+    assert.deepEqual(f.emails, ['ops@example.com']);
+    assert.equal(f.subject, normalizeDn('O=Example\\, Inc.,CN=dns-client'));
+    assert.match(f.fingerprint, /^[0-9a-f]{64}$/);
+    assert.deepEqual(parseSan('DNS:a.test, URI:"spiffe://x/a,b", email:e@x'), [['DNS', 'a.test'], ['URI', 'spiffe://x/a,b'], ['email', 'e@x']]);
+  });
+
+  it('accepts an allowed SPIFFE ID (prefix rule) from Envoy\'s URL-encoded certificate', async () => {
+    assert.equal(await code(cfg(), { certificate: enc(client) }), 'OK spiffe://portcullis.test/ns/demo/sa/client svc');
+  });
+
+  it('rejects a valid certificate that is not on the allow-list', async () => {
+    assert.equal(await code(cfg(), { certificate: enc(other) }), 'ERR_MTLS_NOT_ALLOWED');
+  });
+
+  it('matches a DNS SAN wildcard (one label only)', async () => {
+    assert.equal(await code(cfg(), { certificate: enc(dnsCert) }), 'OK api.svc.example.com dns');
+    const strict = cfg({ allow: [{ san_dns: '*.example.com' }] });
+    assert.equal(await code(strict, { certificate: enc(dnsCert) }), 'ERR_MTLS_NOT_ALLOWED');
+  });
+
+  it('matches subjects (attribute order and spacing do not matter) and fingerprints', async () => {
+    assert.equal(await code(cfg({ allow: [{ subject: 'CN=demo-client, O=Portcullis Demo' }] }), { certificate: enc(client) }), 'OK spiffe://portcullis.test/ns/demo/sa/client ');
+    assert.equal(await code(cfg({ allow: [{ subject: 'CN=demo-client' }] }), { certificate: enc(client) }), 'ERR_MTLS_NOT_ALLOWED');
+    const fp = new X509Certificate(other).fingerprint256;
+    assert.equal(await code(cfg({ allow: [{ fingerprint_sha256: fp }] }), { certificate: enc(other) }), 'OK spiffe://elsewhere.test/ns/x/sa/intruder ');
+    assert.equal(await code(cfg({ allow: [{ fingerprint_sha256: fp.replace(/:/g, '').toLowerCase() }] }), { certificate: enc(client) }), 'ERR_MTLS_NOT_ALLOWED');
+  });
+
+  it('all matchers in one rule must hold', async () => {
+    const v = cfg({ allow: [{ spiffe_id: 'spiffe://portcullis.test/ns/demo/sa/client', subject: 'CN=someone-else' }] });
+    assert.equal(await code(v, { certificate: enc(client) }), 'ERR_MTLS_NOT_ALLOWED');
+  });
+
+  it('rejects an unreadable certificate and an expired one', async () => {
+    assert.equal(await code(cfg(), { certificate: enc('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n') }), 'ERR_MTLS_CERT_INVALID');
+    assert.equal(await code(cfg(), { certificate: '%E0%A4%A' }), 'ERR_MTLS_CERT_INVALID');
+    clock.advance(3 * 86_400_000);
+    try {
+      assert.equal(await code(cfg(), { certificate: enc(dnsCert) }), 'ERR_MTLS_EXPIRED');
+    } finally { clock.advance(-3 * 86_400_000); }
+  });
+
+  it('tolerates the clock skew around notBefore, not more', async () => {
+    const from = Date.parse(new X509Certificate(client).validFrom);
+    const saved = clock.now();
+    try {
+      clock.set(from - 30_000);
+      assert.match(await code(cfg(), { certificate: enc(client) }), /^OK /);
+      clock.set(from - 120_000);
+      assert.equal(await code(cfg(), { certificate: enc(client) }), 'ERR_MTLS_EXPIRED');
+    } finally { clock.set(saved); }
+  });
+
+  it('no certificate and no principal: absent (plain HTTP listener)', async () => {
+    assert.equal(await code(cfg(), {}), 'ABSENT');
+  });
+
+  it('uses the principal when Envoy sends no certificate', async () => {
+    assert.equal(await code(cfg(), { principal: 'spiffe://portcullis.test/ns/demo/sa/client' }), 'OK spiffe://portcullis.test/ns/demo/sa/client svc');
+  });
+
+  it('ignores x-forwarded-client-cert from an untrusted peer', async () => {
+    const xfcc = `By=spiffe://edge;Hash=abc;URI=spiffe://portcullis.test/ns/demo/sa/client`;
+    assert.equal(await code(cfg({ xfcc: { trusted_proxies: ['10.0.0.0/8'] } }), { address: '127.0.0.1', headers: { 'x-forwarded-client-cert': xfcc } }), 'ABSENT');
+    assert.equal(await code(cfg(), { headers: { 'x-forwarded-client-cert': xfcc } }), 'ABSENT');
+  });
+
+  it('trusts x-forwarded-client-cert from a configured proxy hop (last element, Cert= or URI=)', async () => {
+    const v = cfg({ xfcc: { trusted_proxies: ['127.0.0.0/8'] } });
+    const xfcc = `By=spiffe://edge;URI=spiffe://elsewhere.test/a,By=spiffe://edge2;Cert="${enc(client)}";Subject="CN=demo-client,O=Portcullis Demo"`;
+    assert.equal(await code(v, { address: '127.0.0.9', headers: { 'x-forwarded-client-cert': xfcc } }), 'OK spiffe://portcullis.test/ns/demo/sa/client svc');
+    assert.equal(await code(v, { address: '127.0.0.9', headers: { 'x-forwarded-client-cert': 'Hash=abc;URI=spiffe://portcullis.test/ns/demo/sa/x' } }), 'OK spiffe://portcullis.test/ns/demo/sa/x svc');
+    assert.equal(await code(v, { address: '127.0.0.9', headers: { 'x-forwarded-client-cert': 'URI=spiffe://elsewhere.test/x' } }), 'ERR_MTLS_NOT_ALLOWED');
+  });
+
+  it('parses quoted XFCC values with separators inside', () => {
+    const els = parseXfcc('By=a;Subject="CN=x,O=\\"Q\\";y";URI=u1,Hash=h2;DNS=d1;DNS=d2');
+    assert.equal(els.length, 2);
+    assert.deepEqual(els[0]!.get('subject'), ['CN=x,O="Q";y']);
+    assert.deepEqual(els[1]!.get('dns'), ['d1', 'd2']);
+  });
+});

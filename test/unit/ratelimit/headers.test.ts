@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { rateLimitHeaders, sfString } from '../../../src/ratelimit/headers.js';
+
+const h = { policy: 'per-ip', limit: 100, remaining: 7, resetMs: 41_200, windowMs: 60_000 };
+
+describe('rate-limit response headers', () => {
+  it('ietf: RateLimit-Policy and RateLimit as structured fields; reset rounded up to whole seconds', () => {
+    assert.deepEqual(rateLimitHeaders('ietf', h), [['ratelimit-policy', '"per-ip";q=100;w=60'], ['ratelimit', '"per-ip";r=7;t=42']]);
+  });
+
+  it('Retry-After on refusals, never below 1 second', () => {
+    assert.deepEqual(rateLimitHeaders('none', h, 200), [['retry-after', '1']]);
+    assert.deepEqual(rateLimitHeaders('x-ratelimit', h, 41_200), [
+      ['x-ratelimit-limit', '100'], ['x-ratelimit-remaining', '7'], ['x-ratelimit-reset', '42'], ['retry-after', '42'],
+    ]);
+  });
+
+  it('ietf-draft-03 uses envoyproxy/ratelimit\'s header names', () => {
+    assert.deepEqual(rateLimitHeaders('ietf-draft-03', h).map((p) => p[0]), ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset']);
+  });
+
+  it('policy names are valid sf-strings whatever the configured name', () => {
+    assert.equal(sfString('a"b\\c'), '"a\\"b\\\\c"');
+    assert.equal(sfString('naïve\nname'), '"navename"');
+  });
+});
