@@ -85,6 +85,12 @@ routes:
         content_types: [application/json]
         schemas:
           POST: { type: object, required: [name], properties: { name: { type: string }, comment: { type: string } } }
+  - name: suspicious
+    match: { path: { prefix: /sus } }
+    threat: { block: 0.95, throttle: 0.5, ban: false }
+    ratelimit:
+      limits:
+        - { name: per-ip, by: ip, requests_per_unit: 100, unit: minute, throttled_requests_per_unit: 1 }
   - name: api
     match: { path: { prefix: / } }
 `;
@@ -184,6 +190,20 @@ routes:
     const type = await post('127.0.0.18', '/api/items', '{"name":"x"}', 'text/plain');
     assert.equal(type.status, 400);
     assert.match(type.json().violations[0].message, /content type "text\/plain" is not allowed/);
+  });
+
+  it('a score between throttle and block gets the rate-limit module\'s tighter limit (429), not a 403', async () => {
+    const sus = "/sus/search?q=1'%20or%201=1--";
+    const first = await get('127.0.0.19', sus);
+    assert.equal(first.status, 200, first.body);
+    const second = await get('127.0.0.19', sus);
+    assert.equal(second.status, 429, second.body);
+    assert.equal((await get('127.0.0.19', '/sus/search?q=shoes')).status, 200, 'unsuspicious requests keep the normal limit');
+    assert.equal((await get('127.0.0.20', sus)).status, 200, 'another client has its own counter');
+    await sleep(300);
+    const ev = events.find((e) => e.client_ip === '127.0.0.19' && e.action === 'throttle');
+    assert.ok(ev, 'a throttle event');
+    assert.equal(ev.family, 'sqli');
   });
 
   it('security events are counted per family and action on /metrics', async () => {
