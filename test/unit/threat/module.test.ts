@@ -6,7 +6,13 @@ import { describe, it } from 'node:test';
 import { ConfigLoadError } from '../../../src/config/errors.js';
 import type { ThreatModule } from '../../../src/threat/module.js';
 import { country, writeMmdb } from '../../fixtures/threat/mmdb-writer.js';
-import { decide, denyBody, runtimeFrom, upstreamHeaders } from '../helpers.js';
+import { parseConfig } from '../../../src/config/loader.js';
+import { check } from '../../../src/pipeline/check.js';
+import { buildRuntime } from '../../../src/pipeline/runtime.js';
+import { MemoryStore } from '../../../src/store/memory.js';
+import { StoreUnavailableError } from '../../../src/store/types.js';
+import { registry } from '../../../src/telemetry/metrics.js';
+import { checkRequest, decide, denyBody, runtimeFrom, silent, upstreamHeaders } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'threat-mod-'));
 const UA = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0', accept: '*/*', 'accept-language': 'en', 'accept-encoding': 'gzip' };
@@ -127,5 +133,22 @@ describe('threat config errors name the path', () => {
     assert.match(await load('  unknown_key: 1'), /unknown key "unknown_key"/);
     writeFileSync(join(dir, 'ok.txt'), '10.0.0.0/8\n');
     assert.equal(await load(`  feeds: [ { name: ok, file: ${join(dir, 'ok.txt')}, format: plain } ]`), '');
+  });
+});
+
+describe('when the store cannot say whether a client is banned', () => {
+  const broken = () => { const s = new MemoryStore(); s.get = async () => { throw new StoreUnavailableError('redis: command timed out'); }; return s; };
+  const failOpen = async () => Number((await registry.getSingleMetric('portcullis_fail_open_total')!.get()).values.find((v) => v.labels.stage === 'threat_bans')?.value ?? 0);
+
+  it('fails closed with 503 by default, and open (counted) with on_store_error: allow', async () => {
+    const closed = await buildRuntime(parseConfig('threat: { events: { log: false } }\nroutes: [ { name: api } ]\n', 't.yaml', {}), broken(), silent);
+    const r1 = await check(closed, checkRequest({ path: '/x', headers: UA, source: '198.51.100.70' }), silent);
+    assert.equal(r1.denied_response.status.code, 503);
+    assert.equal(JSON.parse(r1.denied_response.body).error, 'ERR_UNAVAILABLE');
+    const open = await buildRuntime(parseConfig('threat: { ban: { on_store_error: allow }, events: { log: false } }\nroutes: [ { name: api } ]\n', 't.yaml', {}), broken(), silent);
+    const before = await failOpen();
+    const r2 = await check(open, checkRequest({ path: '/x', headers: UA, source: '198.51.100.71' }), silent);
+    assert.ok(r2.ok_response);
+    assert.equal(await failOpen(), before + 1);
   });
 });
