@@ -1,0 +1,66 @@
+import type { AdminRoute } from '../server/admin-route.js';
+import { sendJson } from '../server/admin-route.js';
+import { canonicalIp, parseIp } from './ip/address.js';
+import type { ThreatState } from './state.js';
+
+const MAX_TTL_MS = 30 * 86_400_000;
+
+function ipParam(url: string | undefined): string | undefined {
+  const q = new URL(url ?? '/', 'http://admin').searchParams.get('ip');
+  return q && parseIp(q) ? canonicalIp(q) : undefined;
+}
+
+/**
+ * GET /admin/threat/bans?ip=… (the ban, or 404), POST /admin/threat/bans {ip, ttl_ms, reason},
+ * DELETE /admin/threat/bans?ip=… and GET /admin/threat/status (feeds, geo, sinks).
+ */
+export function banAdminRoutes(s: ThreatState): AdminRoute[] {
+  return [
+    {
+      method: 'GET', path: '/admin/threat/bans',
+      async handle(req, res) {
+        const ip = ipParam(req.url);
+        if (!ip) return sendJson(res, 400, { error: 'query parameter ip must be an IP address' });
+        const ban = await s.bans.get(ip).catch(() => null);
+        if (ban === null) return sendJson(res, 503, { error: 'store unavailable' });
+        if (!ban || ban.until <= Date.now()) return sendJson(res, 404, { ip, banned: false });
+        sendJson(res, 200, { ...ban, banned: true });
+      },
+    },
+    {
+      method: 'POST', path: '/admin/threat/bans',
+      async handle(_req, res, body) {
+        let doc: { ip?: unknown; ttl_ms?: unknown; reason?: unknown };
+        try { doc = JSON.parse(body.toString('utf8')); } catch { return sendJson(res, 400, { error: 'body must be JSON {ip, ttl_ms, reason}' }); }
+        if (typeof doc.ip !== 'string' || !parseIp(doc.ip)) return sendJson(res, 400, { error: 'ip must be an IP address' });
+        const ttl = typeof doc.ttl_ms === 'number' && Number.isInteger(doc.ttl_ms) && doc.ttl_ms > 0 && doc.ttl_ms <= MAX_TTL_MS ? doc.ttl_ms : undefined;
+        if (ttl === undefined) return sendJson(res, 400, { error: `ttl_ms must be an integer in 1..${MAX_TTL_MS}` });
+        const ip = canonicalIp(doc.ip);
+        try { await s.bans.ban(ip, ttl, typeof doc.reason === 'string' ? doc.reason : 'manual'); }
+        catch { return sendJson(res, 503, { error: 'store unavailable' }); }
+        sendJson(res, 201, { ip, banned: true, ttl_ms: ttl });
+      },
+    },
+    {
+      method: 'DELETE', path: '/admin/threat/bans',
+      async handle(req, res) {
+        const ip = ipParam(req.url);
+        if (!ip) return sendJson(res, 400, { error: 'query parameter ip must be an IP address' });
+        try { await s.bans.unban(ip); } catch { return sendJson(res, 503, { error: 'store unavailable' }); }
+        sendJson(res, 200, { ip, banned: false });
+      },
+    },
+    {
+      method: 'GET', path: '/admin/threat/status',
+      handle(_req, res) {
+        sendJson(res, 200, {
+          mode: s.mode,
+          ready: s.ready(),
+          feeds: s.feeds.map((f) => ({ name: f.cfg.name, loaded: f.loaded, entries: f.size, last_error: f.lastError })),
+          geo: s.geo ? { loaded: s.geo.loaded, last_error: s.geo.lastError } : undefined,
+          sinks: s.events.sinks.map((k) => k.name),
+        });
+      },
+    },
+  ];
+}

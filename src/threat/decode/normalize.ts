@@ -1,0 +1,125 @@
+import { decodeEntities } from './entities.js';
+import { decodeBackslashEscapes, decodeUtf7 } from './escapes.js';
+import { hasPercentEscape, percentDecodeOnce } from './percent.js';
+
+/**
+ * One inspected value, decoded as attackers encode. `url` is percent-decoded repeatedly (bounded) with
+ * look-alike separators folded to ASCII: what a file system or shell ends up seeing. `full` additionally
+ * decodes backslash escapes, HTML character references and UTF-7: what an HTML/JS/SQL parser ends up
+ * seeing. The counters are evasion evidence no honest client produces.
+ */
+export interface Decoded {
+  raw: string;
+  url: string;
+  full: string;
+  /** Percent-decoding rounds that changed something (1 = encoded once). */
+  depth: number;
+  overlong: number;
+  invalid: number;
+  unicode: number;
+  /** The value read as base64, when it is base64 of printable text (payloads smuggled that way). */
+  base64?: string;
+}
+
+export const MAX_URL_ROUNDS = 4;
+export const MAX_FULL_ROUNDS = 3;
+
+// Characters that file systems, shells or IIS fold to '.', '/' or '\' (and full-width ASCII in general).
+const LOOKALIKE: Record<number, string> = {
+  0x2024: '.', 0xfe52: '.', 0x2215: '/', 0x2044: '/', 0x29f8: '/', 0x2216: '\\', 0xfe68: '\\', 0x29f9: '\\',
+  0x2028: '\n', 0x2029: '\n', 0x00a0: ' ', 0x3000: ' ',
+  // typographic quotes: SQL Server "best fit" collations and some ORMs fold them to ASCII quotes
+  0x2018: "'", 0x2019: "'", 0x201b: "'", 0x2032: "'", 0x02bc: "'", 0x201c: '"', 0x201d: '"', 0x2033: '"',
+};
+
+function hasWide(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0xa0) return true;
+  return false;
+}
+
+/** Fold full-width ASCII (U+FF01–FF5E) and look-alike separators to ASCII. */
+export function foldLookalikes(s: string): string {
+  if (!hasWide(s)) return s;
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xa0) continue;
+    let rep: string | undefined;
+    if (c >= 0xff01 && c <= 0xff5e) rep = String.fromCharCode(c - 0xfee0);
+    else rep = LOOKALIKE[c];
+    if (rep !== undefined) { out += s.slice(last, i) + rep; last = i + 1; }
+  }
+  return last === 0 ? s : out + s.slice(last);
+}
+
+export function decodeValue(raw: string): Decoded {
+  const d: Decoded = { raw, url: raw, full: raw, depth: 0, overlong: 0, invalid: 0, unicode: 0 };
+  let cur = raw;
+  if (cur.indexOf('%') >= 0) {
+    for (let round = 0; round < MAX_URL_ROUNDS; round++) {
+      const r = percentDecodeOnce(cur, hasPercentEscape(cur));
+      d.overlong += r.overlong;
+      d.invalid += r.invalid;
+      d.unicode += r.unicode;
+      if (r.decoded === 0) break;
+      d.depth++;
+      cur = r.text;
+    }
+  }
+  cur = foldLookalikes(cur);
+  d.url = cur;
+  let full = cur;
+  const hasSpecial = full.indexOf('\\') >= 0 || full.indexOf('&') >= 0 || full.indexOf('+') >= 0;
+  if (hasSpecial) {
+    for (let round = 0; round < MAX_FULL_ROUNDS; round++) {
+      let changed = 0;
+      const a = decodeBackslashEscapes(full); changed += a.decoded; full = a.text;
+      const b = decodeEntities(full); changed += b.decoded; full = b.text;
+      const c = decodeUtf7(full); changed += c.decoded; full = c.text;
+      if (full.indexOf('%') >= 0) {
+        const p = percentDecodeOnce(full, false);
+        if (p.decoded > 0) { changed += p.decoded; full = p.text; d.overlong += p.overlong; }
+      }
+      if (changed === 0) break;
+    }
+    full = foldLookalikes(full);
+  }
+  d.full = full;
+  const b = decodeBase64Text(d.url);
+  if (b !== undefined) d.base64 = b;
+  return d;
+}
+
+const MIN_B64 = 16;
+const MAX_B64 = 8192;
+
+function isB64(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47 || c === 45 || c === 95;
+}
+
+/** Base64 (standard or URL-safe) of printable text, decoded; undefined for anything else. */
+export function decodeBase64Text(s: string): string | undefined {
+  let n = s.length;
+  if (n < MIN_B64 || n > MAX_B64) return undefined;
+  while (n > 0 && s.charCodeAt(n - 1) === 61) n--;
+  if (s.length - n > 2) return undefined;
+  let lower = 0, upper = 0, digit = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (!isB64(c)) return undefined;
+    if (c >= 97 && c <= 122) lower++; else if (c >= 65 && c <= 90) upper++; else if (c >= 48 && c <= 57) digit++;
+  }
+  // words and identifiers are valid base64 too: require the mix encoded data has
+  if (lower === 0 || upper === 0 || n % 4 === 1) return undefined;
+  const buf = Buffer.from(s.slice(0, n), 'base64');
+  if (buf.length < 8) return undefined;
+  let printable = 0;
+  for (const b of buf) {
+    if ((b >= 32 && b < 127) || b === 9 || b === 10 || b === 13) printable++;
+    else if (b < 32 || b === 127) return undefined;
+  }
+  if (printable < buf.length * 0.9) return undefined;
+  const text = buf.toString('utf8');
+  return text.includes('\uFFFD') ? undefined : text;
+}

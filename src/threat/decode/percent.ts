@@ -1,0 +1,144 @@
+/**
+ * Lenient percent-decoding the way attackers count on servers to decode: valid `%XX` escapes, IIS `%uXXXX`,
+ * nibble-split escapes (`%2%e` after a first pass over `%%32%%65`), and UTF-8 byte runs decoded by hand so
+ * overlong forms (`%c0%ae` for '.') come out as the character they spell — and are reported, because no
+ * honest client sends them. Invalid escapes stay as they are and are counted. Linear in the input.
+ */
+
+export interface PercentResult {
+  text: string;
+  /** Escapes decoded in this pass (0: nothing changed). */
+  decoded: number;
+  /** Overlong or 5/6-byte UTF-8 forms of an ASCII character. */
+  overlong: number;
+  /** `%` not followed by a usable escape, and bytes that are not valid UTF-8. */
+  invalid: number;
+  /** `%uXXXX` escapes. */
+  unicode: number;
+}
+
+function hexVal(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** True when s has at least one `%XX` escape with two hex digits. */
+export function hasPercentEscape(s: string): boolean {
+  let i = s.indexOf('%');
+  while (i >= 0 && i + 2 < s.length) {
+    if (hexVal(s.charCodeAt(i + 1)) >= 0 && hexVal(s.charCodeAt(i + 2)) >= 0) return true;
+    i = s.indexOf('%', i + 1);
+  }
+  return false;
+}
+
+/**
+ * Decode a run of bytes as UTF-8, accepting overlong and 5/6-byte sequences (decoded to their code point,
+ * counted as overlong when they encode an ASCII character). Bytes that fit no sequence become U+FFFD.
+ */
+function utf8(bytes: number[], out: string[], r: PercentResult): void {
+  let i = 0;
+  const n = bytes.length;
+  while (i < n) {
+    const b = bytes[i]!;
+    if (b < 0x80) { out.push(String.fromCharCode(b)); i++; continue; }
+    let need = 0;
+    let cp = 0;
+    if (b >= 0xc0 && b <= 0xdf) { need = 1; cp = b & 0x1f; }
+    else if (b >= 0xe0 && b <= 0xef) { need = 2; cp = b & 0x0f; }
+    else if (b >= 0xf0 && b <= 0xf7) { need = 3; cp = b & 0x07; }
+    else if (b >= 0xf8 && b <= 0xfb) { need = 4; cp = b & 0x03; }
+    else if (b >= 0xfc && b <= 0xfd) { need = 5; cp = b & 0x01; }
+    else { out.push('\uFFFD'); r.invalid++; i++; continue; }
+    let ok = i + need < n;
+    if (ok) {
+      for (let k = 1; k <= need; k++) {
+        const c = bytes[i + k];
+        if (c === undefined || (c & 0xc0) !== 0x80) { ok = false; break; }
+        cp = (cp << 6) | (c & 0x3f);
+      }
+    }
+    if (!ok) { out.push('\uFFFD'); r.invalid++; i++; continue; }
+    const min = need === 1 ? 0x80 : need === 2 ? 0x800 : need === 3 ? 0x10000 : 0x110000;
+    if (cp < min || need >= 4) {
+      if (cp < 0x80) r.overlong++;
+      else r.invalid++;
+    }
+    if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) { out.push('\uFFFD'); r.invalid++; }
+    else out.push(String.fromCodePoint(cp));
+    i += need + 1;
+  }
+}
+
+/**
+ * One decoding pass. `plus`: turn '+' into a space (form encoding). Escapes that decode to bytes are
+ * collected into runs so multi-byte sequences decode together.
+ */
+export function percentDecodeOnce(s: string, plus: boolean): PercentResult {
+  const r: PercentResult = { text: s, decoded: 0, overlong: 0, invalid: 0, unicode: 0 };
+  if (s.indexOf('%') < 0 && !(plus && s.indexOf('+') >= 0)) return r;
+  const out: string[] = [];
+  let bytes: number[] = [];
+  let last = 0; // start of the pending literal slice
+  const n = s.length;
+  const flushLiteral = (end: number) => { if (end > last) out.push(s.slice(last, end)); };
+  const flushBytes = () => { if (bytes.length > 0) { utf8(bytes, out, r); bytes = []; } };
+  let i = 0;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c === 37 /* % */) {
+      const h1 = i + 1 < n ? hexVal(s.charCodeAt(i + 1)) : -1;
+      const h2 = i + 2 < n ? hexVal(s.charCodeAt(i + 2)) : -1;
+      if (h1 >= 0 && h2 >= 0) {
+        flushLiteral(i);
+        bytes.push(h1 * 16 + h2);
+        r.decoded++;
+        i += 3; last = i;
+        continue;
+      }
+      const u = s.charCodeAt(i + 1);
+      if ((u === 117 || u === 85) && i + 5 < n) { // %uXXXX
+        const a = hexVal(s.charCodeAt(i + 2)), b = hexVal(s.charCodeAt(i + 3));
+        const d = hexVal(s.charCodeAt(i + 4)), e = hexVal(s.charCodeAt(i + 5));
+        if (a >= 0 && b >= 0 && d >= 0 && e >= 0) {
+          flushLiteral(i); flushBytes();
+          out.push(String.fromCharCode(((a * 16 + b) * 16 + d) * 16 + e));
+          r.decoded++; r.unicode++;
+          i += 6; last = i;
+          continue;
+        }
+      }
+      // nibble-split escape: %X%Y (each half a hex digit) spells the byte XY
+      if (h1 >= 0 && s.charCodeAt(i + 2) === 37 && i + 3 < n) {
+        const h3 = hexVal(s.charCodeAt(i + 3));
+        if (h3 >= 0) {
+          flushLiteral(i);
+          bytes.push(h1 * 16 + h3);
+          r.decoded++; r.invalid++;
+          i += 4; last = i;
+          continue;
+        }
+      }
+      r.invalid++;
+      flushBytes();
+      i++;
+      continue;
+    }
+    if (bytes.length > 0) { flushBytes(); }
+    if (plus && c === 43 /* + */) {
+      flushLiteral(i);
+      out.push(' ');
+      r.decoded++;
+      i++; last = i;
+      continue;
+    }
+    i++;
+  }
+  flushLiteral(n);
+  flushBytes();
+  if (r.decoded === 0) return r;
+  r.text = out.join('');
+  return r;
+}

@@ -1,0 +1,268 @@
+import type { Decoded } from '../decode/normalize.js';
+import { CODE_FUNCTIONS, EXEC_FUNCTIONS, NUMERIC_ARG, PROSE_WORDS, SUBCOMMANDS, TIER_A } from './cmdi-lexicon.js';
+
+export interface CmdiVerdict { confidence: number; reason: string }
+
+/** Separator strength: what came before a command position. */
+const START = 0, NEWLINE = 1, SEMI = 2, STRONG = 3, AMP = 4, SUBST = 5;
+
+/** Command positions examined per value (separators beyond this are not: the value is still bounded in size). */
+const MAX_POSITIONS = 1024;
+
+function isWs(c: number): boolean { return c === 32 || c === 9 || c === 11 || c === 12; }
+function isWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46 || c === 47 || c === 92 || c === 58 || c === 126 || c === 63 || c === 42;
+}
+
+interface Word { name: string; end: number; path: boolean; glob: boolean; variable: boolean; obfuscated: boolean }
+
+/** Read the word in command position, undoing quote/backslash/`$@` splitting (w'h'o'am'i, wh\oami). */
+function readWord(s: string, i: number): Word | undefined {
+  const n = s.length;
+  // skip blanks, $IFS spellings and redirections-free prefixes
+  for (let guard = 0; guard < 8; guard++) {
+    while (i < n && isWs(s.charCodeAt(i))) i++;
+    if (s.startsWith('${ifs}', i)) { i += 6; continue; }
+    if (s.startsWith('$ifs', i)) { i += 4; if (s.charCodeAt(i) === 36 && s.charCodeAt(i + 1) >= 48 && s.charCodeAt(i + 1) <= 57) i += 2; continue; }
+    break;
+  }
+  let name = '';
+  let j = i;
+  let variable = false;
+  let obfuscated = false;
+  if (s.charCodeAt(j) === 36 /* $ */ && s.charCodeAt(j + 1) !== 40 && s.charCodeAt(j + 1) !== 123) {
+    variable = true;
+    j++;
+  }
+  while (j < n && name.length < 64) {
+    const c = s.charCodeAt(j);
+    if (c === 39 || c === 34) { // quotes glued inside a word: w'h'o
+      const close = s.indexOf(s[j]!, j + 1);
+      if (close < 0 || close - j > 32) break;
+      name += s.slice(j + 1, close);
+      j = close + 1;
+      obfuscated = true;
+      continue;
+    }
+    if (c === 92 && isWordChar(s.charCodeAt(j + 1)) && s.charCodeAt(j + 1) !== 92 && j > i && s.charCodeAt(j - 1) !== 58) { j++; obfuscated = true; continue; } // wh\oami
+    if (c === 92 && !isWordChar(s.charCodeAt(j + 1))) break;
+    if (c === 36 && (s.charCodeAt(j + 1) === 64 || s.charCodeAt(j + 1) === 42) && name.length > 0) { j += 2; obfuscated = true; continue; } // who$@ami
+    if (!isWordChar(c)) break;
+    name += s[j];
+    j++;
+  }
+  if (name.length === 0) return undefined;
+  const path = name.includes('/') || name.includes('\\');
+  const glob = path && (name.includes('?') || name.includes('*'));
+  let base = name;
+  if (path) {
+    const cut = Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\'));
+    base = name.slice(cut + 1);
+  }
+  if (base.endsWith('.exe') || base.endsWith('.com') || base.endsWith('.bat')) base = base.slice(0, -4);
+  // a quote or backslash inside a word only changes how it looks: wh''oami is whoami
+  if (obfuscated && (name.startsWith("'") || name.length < 2)) obfuscated = false;
+  return { name: base, end: j, path, glob, variable, obfuscated };
+}
+
+/** What follows the command word: shell-shaped arguments or not. */
+function argShape(s: string, i: number, cmd?: string): 'shell' | 'end' | 'word' | 'assign' {
+  const n = s.length;
+  if (s.charCodeAt(i) === 61 /* = */) return 'assign';
+  let j = i;
+  while (j < n && isWs(s.charCodeAt(j))) j++;
+  if (j >= n) return 'end';
+  const c = s.charCodeAt(j);
+  const c2 = s.charCodeAt(j + 1);
+  if (c === 59 || c === 124 || c === 38 || c === 10 || c === 13 || c === 96 || c === 41 || c === 35) return 'end';
+  if (j === i && c !== 40) return 'word'; // glued to the next character: not a command word
+  const c3 = s.charCodeAt(j + 2);
+  const alnum = (x: number) => (x >= 97 && x <= 122) || (x >= 65 && x <= 90) || (x >= 48 && x <= 57);
+  if (c === 45 && (alnum(c2) || (c2 === 45 && alnum(c3)))) return 'shell'; // -la --help
+  if (c === 47 && c2 !== 47) return 'shell'; // /etc … (not //comment)
+  if (c === 92 || c === 36 || c === 62 || c === 60 || c === 126 || c === 34 || c === 39 || c === 123 || c === 42 || c === 46) return 'shell';
+  if (c >= 48 && c <= 57) return 'shell'; // sleep 5, ping 127.0.0.1
+  if (((c >= 97 && c <= 122)) && c2 === 58 && (s.charCodeAt(j + 2) === 92 || s.charCodeAt(j + 2) === 47)) return 'shell'; // c:\
+  if (c === 37 /* %VAR% */) return 'shell';
+  // a URL argument (curl https://…) or a subcommand verb (net user, reg add, netsh firewall)
+  let k = j;
+  while (k < n && k - j < 24 && ((s.charCodeAt(k) >= 97 && s.charCodeAt(k) <= 122) || (s.charCodeAt(k) >= 48 && s.charCodeAt(k) <= 57))) k++;
+  if (s.startsWith('://', k)) return 'shell';
+  if (cmd !== undefined && SUBCOMMANDS[cmd]?.has(s.slice(j, k))) return 'shell';
+  return 'word';
+}
+
+const TEMPLATE_OPENERS: Array<[string, string]> = [['{{', '}}'], ['{%', '%}'], ['${', '}'], ['#{', '}'], ['<%=', '%>'], ['<%', '%>'], ['*{', '}'], ['@{', '}']];
+const TEMPLATE_DANGER = ['__class__', '__mro__', '__subclasses__', '__globals__', '__builtins__', '__import__', '__init__',
+  'getruntime', 'java.lang', 'processbuilder', 'freemarker', 'new()', '.exec(', 'popen', 'subprocess', 'os.system', 'system(',
+  'lipsum', 'cycler', 'joiner', 'config.items', 'request.application', 'self._', 'get_user_file', 'phpinfo', '@print', 'sleep(',
+  'passthru', 'shell_exec', 'file_get_contents', 'readfile', 'include'];
+
+/** Server-side template expressions that reach code: {{ ''.__class__ }}, ${T(java.lang.Runtime)}, {${phpinfo()}}. */
+function templates(s: string, acc: Acc): void {
+  for (const [open, close] of TEMPLATE_OPENERS) {
+    const at = s.indexOf(open);
+    if (at < 0) continue;
+    const end = s.indexOf(close, at + open.length);
+    const body = s.slice(at + open.length, end < 0 ? Math.min(s.length, at + 512) : Math.min(end, at + 512));
+    if (TEMPLATE_DANGER.some((d) => body.includes(d))) { take(acc, 0.9, `template expression ${open}…${close}`); return; }
+    if (open === '${' && /^\s*@?[a-z_][a-z0-9_]*\s*\(/.test(body)) { take(acc, 0.9, 'interpolated call ${…(…)}'); return; }
+    if (/^\s*\{?\$\{?[a-z_]+\(/.test(body)) { take(acc, 0.9, 'interpolated call'); return; }
+    if (/^\s*[0-9]+\s*[*+]\s*[0-9]+\s*$/.test(body)) take(acc, 0.8, `template arithmetic probe ${open}…${close}`);
+  }
+}
+
+const M_SEP = 1, M_BT = 2, M_DOLLAR = 4, M_LTGT = 8, M_BRACE = 16, M_PAREN = 32, M_PCT = 64, M_SLASH = 128;
+const CHAR_MASK = new Uint8Array(128);
+for (const [c, m] of [[59, M_SEP], [124, M_SEP], [38, M_SEP], [10, M_SEP], [13, M_SEP], [96, M_BT], [36, M_DOLLAR], [60, M_LTGT],
+  [62, M_LTGT], [123, M_BRACE], [40, M_PAREN], [37, M_PCT], [47, M_SLASH], [92, M_SLASH]] as const) CHAR_MASK[c] = m;
+
+interface Acc { best: number; why: string }
+function take(acc: Acc, c: number, why: string): void { if (c > acc.best) { acc.best = c; acc.why = why; } }
+
+function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolean): void {
+  const w = readWord(s, pos);
+  if (!w) return;
+  if (!w.variable && !w.glob && !TIER_A.has(w.name) && !CODE_FUNCTIONS.has(w.name)) return;
+  const arg = argShape(s, w.end, w.name);
+  if (arg === 'assign') return; // key=value, VAR=…
+  if (w.variable) {
+    if (kind !== START && s.indexOf(`${w.name}=`) >= 0) take(acc, 0.85, `$${w.name} executed`);
+    return;
+  }
+  if (w.glob && kind !== START) { take(acc, 0.85, 'glob-obfuscated command path'); return; }
+  if (w.glob && /^[/\\]\?{1,4}[/\\]/.test(s.slice(pos).trimStart())) { take(acc, 0.85, 'glob-obfuscated command path'); return; }
+  if (CODE_FUNCTIONS.has(w.name) && s.charCodeAt(w.end) === 40 && kind !== NEWLINE) { take(acc, kind === START ? 0.8 : 0.85, `${w.name}() ${kind === START ? 'call' : 'after a separator'}`); return; }
+  if (!TIER_A.has(w.name)) return;
+  const prose = PROSE_WORDS.has(w.name);
+  if (w.obfuscated && arg !== 'word') { take(acc, 0.85, `quote-split command ${w.name}`); return; }
+  // &name; is a character reference, not a command
+  if (kind === AMP && s.charCodeAt(w.end) === 59 && s.charCodeAt(pos - 1) === 38 && !isWs(s.charCodeAt(pos))) return;
+  const systemPath = w.path && /^(?:\/(?:usr\/)?(?:local\/)?s?bin\/|[a-z]:\\|\\\\|%systemroot%|%windir%)/.test(s.slice(pos, pos + 80).trimStart());
+  let c = 0;
+  if (kind === START) {
+    if (systemPath) c = 0.85;
+    else if (!prose && arg === 'shell') c = 0.8;
+    else if (prose && arg === 'shell') {
+      // sleep 5 / ping 127.0.0.1 as the whole value; otherwise flags, paths, redirections
+      const next = s.charCodeAt(s.slice(w.end).search(/\S/) + w.end);
+      const numeric = next >= 48 && next <= 57;
+      c = numeric ? (NUMERIC_ARG.has(w.name) && /^\s*[0-9.]+\s*$/.test(s.slice(w.end)) ? 0.8 : 0.5) : 0.8;
+    } else if (!prose && arg === 'end') c = 0.6;
+    else if ((w.name === 'which' || w.name === 'whereis' || w.name === 'type') && arg === 'word') {
+      // which perl / whereis nc: looking for a tool to run
+      const nx = readWord(s, w.end);
+      if (nx && TIER_A.has(nx.name) && /^\s*$/.test(s.slice(nx.end))) c = 0.8;
+    }
+  } else if (kind === NEWLINE) {
+    if (systemPath) c = 0.85;
+    else if (arg === 'shell' || (!prose && arg === 'end')) c = prose ? 0.75 : 0.8;
+    else if (prose && arg === 'end') c = 0.6;
+    if (fenced) c = Math.min(c, 0.5);
+  } else {
+    if (systemPath) c = 0.95;
+    else if (!prose) c = arg === 'word' && kind === SEMI ? 0.6 : 0.9;
+    else if (arg === 'shell') c = kind === SEMI || kind === AMP ? 0.85 : 0.9;
+    else if (arg === 'end') c = kind === AMP && isWs(s.charCodeAt(pos)) ? 0.7 : kind === SEMI || kind === AMP ? 0.85 : 0.9; // "cut & paste" is prose
+    else c = kind === SUBST ? 0.7 : 0.4;
+  }
+  take(acc, c, `${w.path ? 'path ' : ''}${w.name} after ${['start', 'newline', ';', '|/&&/||', '&', 'substitution'][kind]}`);
+}
+
+/**
+ * OS command injection. Reads the decoded value as a shell would: finds every command position (the
+ * start, after ; | & && || newline, inside $( ) and backticks), reads the word there with quote and
+ * backslash splitting undone and any path stripped, and asks whether it is a command and whether what
+ * follows is shaped like arguments. Also: shellshock function definitions, $IFS spacing, /dev/tcp, SSI
+ * exec, and interpreter calls that run a command string (system('…'), os.system, child_process).
+ */
+export function detectCmdi(d: Decoded): CmdiVerdict {
+  const s = d.full.toLowerCase();
+  const n = s.length;
+  if (n < 2) return { confidence: 0, reason: '' };
+  const acc: Acc = { best: 0, why: '' };
+  // which shell metacharacters occur at all (most values have none: only the start word is checked)
+  let mask = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128) mask |= CHAR_MASK[c]!;
+  }
+  const fenced = (mask & M_BT) !== 0 && s.indexOf('```') >= 0;
+
+  // a value that opens with a line break puts its first word in command position just like ';'
+  let lead = 0;
+  while (lead < n && (isWs(s.charCodeAt(lead)))) lead++;
+  if (s.charCodeAt(lead) === 10 || s.charCodeAt(lead) === 13) {
+    while (lead < n && (s.charCodeAt(lead) === 10 || s.charCodeAt(lead) === 13)) lead++;
+    consider(s, acc, lead, SEMI, fenced);
+  } else consider(s, acc, 0, START, fenced);
+  // a value that opens with a control operator chains onto whatever command it is appended to
+  const op = s.charCodeAt(lead);
+  if (op === 59 || op === 124 || op === 38 || (op === 36 && s.charCodeAt(lead + 1) === 40)) {
+    let k = lead;
+    while (k < n && (s.charCodeAt(k) === 59 || s.charCodeAt(k) === 124 || s.charCodeAt(k) === 38 || s.charCodeAt(k) === 96 || s.charCodeAt(k) === 36 || s.charCodeAt(k) === 40)) k++;
+    while (k < n && isWs(s.charCodeAt(k))) k++;
+    const nc = s.charCodeAt(k);
+    const letter = (c: number) => c >= 97 && c <= 122;
+    const wordish = letter(nc) || nc === 123 || ((nc === 47 || nc === 92) && letter(s.charCodeAt(k + 1)));
+    const entity = op === 38 && /^&[a-z][a-z0-9]{1,15};/.test(s.slice(lead, lead + 18));
+    const table = op === 124 && s.indexOf('|', k) > 0;
+    if (wordish && !entity && !table) take(acc, 0.8, 'value opens with a shell control operator');
+  }
+  let positions = 0;
+  if ((mask & (M_SEP | M_BT | M_DOLLAR | M_LTGT | M_BRACE)) === 0) positions = MAX_POSITIONS;
+  for (let i = 0; i < n && positions < MAX_POSITIONS; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 59 /* ; */) { positions++; consider(s, acc, i + 1, SEMI, fenced); }
+    else if (c === 124 /* | */) { positions++; if (s.charCodeAt(i + 1) === 124) i++; consider(s, acc, i + 1, STRONG, fenced); }
+    else if (c === 38 /* & */) {
+      positions++;
+      if (s.charCodeAt(i + 1) === 38) { i++; consider(s, acc, i + 1, STRONG, fenced); } else consider(s, acc, i + 1, AMP, fenced);
+    } else if (c === 10 || c === 13) { if (i >= lead) { positions++; consider(s, acc, i + 1, NEWLINE, fenced); } }
+    else if (c === 96 /* ` */) {
+      positions++;
+      if (s.charCodeAt(i + 1) === 96) { while (i + 1 < n && s.charCodeAt(i + 1) === 96) i++; continue; } // ``` fence
+      const prev = i > 0 ? s.charCodeAt(i - 1) : 32;
+      const prev2 = i > 1 ? s.charCodeAt(i - 2) : 32;
+      // `code` inside prose or markdown is not a substitution
+      const prose = isWs(prev) && ((prev2 >= 97 && prev2 <= 122) || prev2 === 44 || prev2 === 46);
+      if (!prose) consider(s, acc, i + 1, SUBST, fenced);
+      const close = s.indexOf('`', i + 1);
+      if (close > i) i = close;
+    } else if (c === 36 /* $ */ && s.charCodeAt(i + 1) === 40 /* ( */ && s.charCodeAt(i + 2) !== 40) { positions++; consider(s, acc, i + 2, SUBST, fenced); }
+    else if ((c === 60 || c === 62) && s.charCodeAt(i + 1) === 40) { positions++; consider(s, acc, i + 2, SUBST, fenced); } // <(cmd) >(cmd)
+    else if (c === 123 /* { */ && i + 1 < n) {
+      // brace expansion {cat,/etc/passwd} or a group { cmd; }
+      const comma = s.indexOf(',', i);
+      const w = readWord(s, i + 1);
+      if (w && TIER_A.has(w.name) && (s.charCodeAt(w.end) === 44 || (comma > 0 && comma === w.end))) take(acc, 0.9, `{${w.name},…} brace expansion`);
+    }
+  }
+  // template and interpolation injection: {{ … }}, {% … %}, ${ … }, #{ … }, <%= … %>
+  if ((mask & (M_BRACE | M_LTGT)) !== 0) templates(s, acc);
+  // signatures that are shell-only
+  if ((mask & M_PAREN) !== 0) {
+    const ss = s.indexOf('()');
+    if (ss >= 0 && /^\(\)\s*\{/.test(s.slice(ss, ss + 8))) take(acc, 0.95, 'shellshock function definition');
+  }
+  if ((mask & M_DOLLAR) !== 0 && (s.indexOf('${ifs') >= 0 || s.indexOf('$ifs') >= 0)) take(acc, 0.85, '$IFS spacing');
+  if ((mask & M_SLASH) !== 0 && (s.indexOf('/dev/tcp/') >= 0 || s.indexOf('/dev/udp/') >= 0)) take(acc, 0.95, '/dev/tcp redirection');
+  if ((mask & M_LTGT) !== 0) {
+    if (s.indexOf('<!--#exec') >= 0) take(acc, 0.95, 'SSI exec');
+    if (s.indexOf('<?php') >= 0 || s.indexOf('<?=') >= 0) take(acc, 0.9, 'PHP code');
+  }
+  if ((mask & M_PCT) !== 0 && s.indexOf('%comspec%') >= 0) take(acc, 0.9, '%COMSPEC%');
+  if ((mask & M_PAREN) !== 0 && /\(\s*['"$`[]/.test(s)) {
+    for (const f of EXEC_FUNCTIONS) {
+      const at = s.indexOf(f);
+      if (at < 0) continue;
+      const before = at > 0 ? s.charCodeAt(at - 1) : 32;
+      if ((before >= 97 && before <= 122) || before === 95) continue;
+      let k = at + f.length;
+      while (k < n && isWs(s.charCodeAt(k))) k++;
+      const a = s.charCodeAt(k);
+      if (a === 39 || a === 34 || a === 36 || a === 96 || a === 91) take(acc, f === 'eval(' || f.startsWith('include') || f.startsWith('require') || f === 'fopen(' || f === 'readfile(' || f === 'file_get_contents(' ? 0.8 : 0.85, `${f.slice(0, -1)} call`);
+    }
+  }
+  return { confidence: acc.best, reason: acc.why };
+}

@@ -1,0 +1,67 @@
+import { decodeValue, type Decoded } from '../decode/normalize.js';
+import { detectCmdi } from './cmdi.js';
+import { detectSqli } from './sqli/detect.js';
+import { detectTraversal } from './traversal.js';
+import { detectXss, MARKUP } from './xss.js';
+
+export const INJECTION_FAMILIES = ['sqli', 'xss', 'traversal', 'cmdi'] as const;
+export type InjectionFamily = (typeof INJECTION_FAMILIES)[number];
+
+export interface DetectorOptions {
+  families: ReadonlySet<InjectionFamily>;
+  /** 'allow': HTML elements without script (markup injection) are not findings (rich-text routes). */
+  markup: 'flag' | 'allow';
+  /** Findings below this confidence are dropped. */
+  minConfidence: number;
+}
+
+export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
+  families: new Set(INJECTION_FAMILIES),
+  markup: 'flag',
+  minConfidence: 0.3,
+};
+
+export interface ValueFinding {
+  family: InjectionFamily;
+  confidence: number;
+  detail: string;
+}
+
+function run(d: Decoded, opts: DetectorOptions, out: ValueFinding[], scale: number, prefix: string): void {
+  const f = opts.families;
+  if (f.has('sqli')) {
+    const v = detectSqli(d.full);
+    if (v.confidence * scale >= opts.minConfidence) out.push({ family: 'sqli', confidence: v.confidence * scale, detail: prefix + v.reason });
+  }
+  if (f.has('xss')) {
+    const v = detectXss(d.full, d.raw);
+    let c = v.confidence;
+    if (opts.markup === 'allow' && v.markupOnly && c <= MARKUP) c = Math.min(c, 0.3);
+    if (c * scale >= opts.minConfidence) out.push({ family: 'xss', confidence: c * scale, detail: prefix + v.reason });
+  }
+  if (f.has('traversal')) {
+    const v = detectTraversal(d);
+    if (v.confidence * scale >= opts.minConfidence) out.push({ family: 'traversal', confidence: v.confidence * scale, detail: prefix + v.reason });
+  }
+  if (f.has('cmdi')) {
+    const v = detectCmdi(d);
+    if (v.confidence * scale >= opts.minConfidence) out.push({ family: 'cmdi', confidence: v.confidence * scale, detail: prefix + v.reason });
+  }
+}
+
+/**
+ * Every injection finding for one value: decoded once (percent, escapes, entities, UTF-7 …), then read by
+ * each enabled detector; a value that is base64 of text is read again decoded.
+ */
+export function inspectValue(raw: string, opts: DetectorOptions = DEFAULT_DETECTOR_OPTIONS): ValueFinding[] {
+  const out: ValueFinding[] = [];
+  if (raw.length < 2) return out;
+  const d = decodeValue(raw);
+  run(d, opts, out, 1, '');
+  if (d.base64 !== undefined) run(decodeValue(d.base64), opts, out, 0.95, 'base64: ');
+  if (out.length < 2) return out;
+  // one finding per family: the strongest
+  const best = new Map<InjectionFamily, ValueFinding>();
+  for (const x of out) { const b = best.get(x.family); if (!b || x.confidence > b.confidence) best.set(x.family, x); }
+  return [...best.values()];
+}

@@ -1,0 +1,286 @@
+import { CATALOG_WORDS, PROBE_FUNCTIONS, T } from './lexicon.js';
+import { SqlReader } from './parser.js';
+import { fingerprint, tokenize, type Token } from './tokenizer.js';
+
+export interface SqliVerdict {
+  confidence: number;
+  /** Which reading and rule matched, plus the token shape (e.g. "sq:logic s&1o1"). */
+  reason: string;
+}
+
+type Context = 'raw' | 'sq' | 'dq';
+
+/**
+ * Token budgets. The raw reading runs the "anywhere" rules (union select, stacked statements, probes)
+ * over this many tokens; a quoted reading swallows everything before the first quote into one string
+ * token, so padding before the break does not push the injection out of view.
+ */
+const MAX_RAW_TOKENS = 4096;
+const MAX_QUOTED_TOKENS = 1024;
+
+interface Prepared {
+  toks: Token[];
+  /** commentAfter[k]: a comment followed toks[k] (index -1 → position 0 holds "comment at start"). */
+  commentAfter: boolean[];
+  all: Token[];
+}
+
+function prepare(all: Token[]): Prepared {
+  const toks: Token[] = [];
+  const commentAfter: boolean[] = [];
+  let leading = false;
+  for (const t of all) {
+    if (t.type === T.COMMENT) {
+      if (toks.length === 0) leading = true;
+      else commentAfter[toks.length - 1] = true;
+      continue;
+    }
+    toks.push(t);
+  }
+  void leading;
+  return { toks, commentAfter, all };
+}
+
+/**
+ * Does the token run from `i` continue a query after its operand was broken out of (a closed string or a
+ * number)? Returns a confidence. `quoted`: the break was a closing quote, so even a bare comment counts.
+ */
+function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: boolean): [number, string] {
+  const toks = p.toks;
+  let closers = 0;
+  while (toks[i]?.type === T.RPAREN && closers < 8) { i++; closers++; }
+  const t = toks[i];
+  const commentBefore = i > 0 && p.commentAfter[i - 1] === true;
+  if (t === undefined) {
+    // only a comment after the break: admin'-- / admin')#
+    return quoted && commentBefore ? [0.8, 'comment'] : [0, ''];
+  }
+  if (commentBefore && quoted && !leading) {
+    // a comment between the break and more SQL (admin'/**/or/**/1=1) — continue reading, slightly stronger
+  }
+  switch (t.type) {
+    case T.LOGIC: case T.NOT: {
+      const e = r.expr(t.type === T.NOT ? i : i + 1);
+      if (e.end < 0) return [0, ''];
+      const after = toks[e.end];
+      const endsHere = after === undefined;
+      const commented = p.commentAfter[e.end - 1] === true;
+      const cont = endsHere || after.type === T.RPAREN || after.type === T.LOGIC || after.type === T.SEMICOLON ||
+        after.type === T.UNION || after.type === T.CLAUSE || (quoted && after.type === T.STRING) ||
+        (after.type === T.OTHER && e.end === toks.length - 1);
+      if (!cont && !commented) {
+        // the first predicate did not read cleanly; a later `or …` in the same run may
+        if (!quoted) return [0, ''];
+        for (let k = e.end; k < toks.length && k < e.end + 8; k++) {
+          if (toks[k]!.type === T.LOGIC) { const [more, w] = tail(p, r, k, quoted, false); return [more * 0.95, w]; }
+        }
+        return [0, ''];
+      }
+      let c = 0;
+      if (e.probe || e.subquery) c = 0.95;
+      else if (e.tautology) c = 0.92;
+      else if (e.compare && e.literal) c = quoted || leading || closers > 0 ? 0.9 : 0.85;
+      else if (e.func && (quoted || closers > 0)) c = 0.85;
+      else if (e.literal && e.values === 1 && (commented || (endsHere && (quoted || leading)))) c = 0.8;
+      else if (quoted && e.literal && e.names === 0 && e.values >= 2 && (endsHere || commented)) c = 0.8;
+      else if (e.func && leading && commented) c = 0.8;
+      else if (e.compare && commented) c = quoted || leading ? 0.85 : 0.7;
+      else if (quoted && t.value === '||' && e.literal && e.names === 0 && (endsHere || after.value === '||')) c = 0.8; // 'x'||'y'||' concatenation
+      if (c > 0 && after && after.type === T.LOGIC) {
+        const [more] = tail(p, r, e.end, quoted, false);
+        c = Math.max(c, more);
+      }
+      return [c, 'logic'];
+    }
+    case T.UNION: {
+      const nx = toks[i + 1];
+      const nx2 = toks[i + 2];
+      if (nx && nx.type === T.STATEMENT && nx.value === 'select') return [Math.max(0.9, r.statement(i + 1, true)), 'union'];
+      if (nx && nx.type === T.LPAREN && nx2?.value === 'select') return [0.95, 'union'];
+      return [0, ''];
+    }
+    case T.SEMICOLON: {
+      const nx = toks[i + 1];
+      if (nx === undefined) return quoted && (p.commentAfter[i] === true) ? [0.85, 'terminate'] : [0, ''];
+      if (nx.type === T.STATEMENT) return [r.statement(i + 1, true), 'stacked'];
+      if (nx.type === T.SEMICOLON) return [0, ''];
+      const [more, w] = tail(p, r, i + 1, quoted, leading);
+      return [more * 0.95, w];
+    }
+    case T.LPAREN: {
+      const nx = toks[i + 1];
+      if (nx?.type === T.STATEMENT && nx.value === 'select' && (quoted || closers > 0)) return [Math.max(0.85, r.statement(i + 1, true)), 'subquery'];
+      return [0, ''];
+    }
+    case T.CLAUSE: {
+      if (t.value === 'where' || t.value === 'having') {
+        const e = r.expr(i + 1);
+        if (e.end < 0) return [0, ''];
+        if (e.probe || e.subquery || e.tautology || (e.compare && e.literal)) return [0.9, t.value];
+        return [0, ''];
+      }
+      const l = r.list(i + 1);
+      if (l.end < 0) return [0, ''];
+      const after = toks[l.end];
+      const commented = p.commentAfter[l.end - 1] === true;
+      const tidy = after === undefined || after.type === T.UNION || after.type === T.SEMICOLON || after.type === T.CLAUSE || after.type === T.RPAREN || (quoted && after.type === T.STRING);
+      if (!tidy && !commented) return [0, ''];
+      if (after?.type === T.CLAUSE) {
+        const [more] = tail(p, r, l.end, quoted, false);
+        if (more > 0) return [more, 'clause'];
+      }
+      if (l.info.probe || l.info.subquery) return [0.95, 'clause'];
+      const numeric = toks[i + 1]?.type === T.NUMBER;
+      if (numeric || l.info.func) return [quoted || commented || closers > 0 ? 0.9 : 0.8, 'clause'];
+      return commented && quoted ? [0.8, 'clause'] : [0, ''];
+    }
+    case T.COMPARE: case T.ARITH: {
+      if (!quoted && !leading && closers === 0 && t.type === T.COMPARE) {
+        // 1=1… after a number is a plain comparison unless it carries a probe or sub-query
+        const e = r.expr(i + 1);
+        return e.probe || e.subquery ? [0.9, 'operator'] : [0, ''];
+      }
+      const e = r.expr(i + 1);
+      if (e.end < 0) return [0, ''];
+      if (e.probe || e.subquery) return [0.9, 'operator'];
+      const after = toks[e.end];
+      if (!quoted) return [0, ''];
+      if (e.func) return [0.85, 'operator'];
+      if (t.type === T.COMPARE && e.literal) {
+        // '=' / 'or'='…: the closing half of a predicate around the broken string
+        if (after === undefined || after.type === T.LOGIC || p.commentAfter[e.end - 1] === true) {
+          if (after?.type === T.LOGIC) {
+            const [more] = tail(p, r, e.end, quoted, false);
+            if (more > 0) return [Math.max(0.85, more), 'operator'];
+          }
+          return [0.8, 'operator'];
+        }
+      }
+      return [0, ''];
+    }
+    case T.STATEMENT: {
+      const c = r.statement(i, quoted || closers > 0);
+      return [quoted || closers > 0 || leading ? c : c * 0.8, 'statement'];
+    }
+    case T.KEYWORD: {
+      if (t.value === 'into' && (toks[i + 1]?.value === 'outfile' || toks[i + 1]?.value === 'dumpfile')) return [0.95, 'outfile'];
+      return [0, ''];
+    }
+    default:
+      return [0, ''];
+  }
+}
+
+interface Acc { best: number; why: string }
+function take(acc: Acc, c: number, why: string): void { if (c > acc.best) { acc.best = c; acc.why = why; } }
+
+function evaluate(input: string, ctx: Context): SqliVerdict {
+  const all = tokenize(input, ctx === 'raw' ? { maxTokens: MAX_RAW_TOKENS } : { quote: ctx === 'sq' ? '\'' : '"', maxTokens: MAX_QUOTED_TOKENS });
+  const p = prepare(all);
+  const r = new SqlReader(p.toks);
+  const toks = p.toks;
+  const acc: Acc = { best: 0, why: '' };
+  if (toks.length === 0) return { confidence: 0, reason: '' };
+
+  if (ctx !== 'raw') {
+    // toks[0] is the string the value was pasted into; the rest is what broke out of it
+    const [c, w] = tail(p, r, 1, true, false);
+    take(acc, c, `${ctx}:${w}`);
+  } else {
+    const first = toks[0]!;
+    if (first.type === T.NUMBER || first.type === T.BAREWORD || first.type === T.VARIABLE) {
+      const [c, w] = tail(p, r, 1, false, false);
+      take(acc, c, `num:${w}`);
+    } else if (first.type === T.STRING && first.closed) {
+      // the value itself opens and closes a string: 'hi' or 'x'='x
+      const [c, w] = tail(p, r, 1, true, false);
+      take(acc, c, `str:${w}`);
+    }
+    // a fragment that starts with SQL (spliced after a value the application supplies)
+    const [c, w] = tail(p, r, 0, false, true);
+    take(acc, c, `lead:${w}`);
+  }
+  // anywhere: union select, stacked statements, probes, string building, catalog discovery
+  let charCalls = 0;
+  for (let k = 0; k < toks.length; k++) {
+    const t = toks[k]!;
+    if (t.type === T.UNION) {
+      const nx = toks[k + 1];
+      if (nx && nx.type === T.STATEMENT && nx.value === 'select') {
+        const s = r.statement(k + 1, false);
+        take(acc, Math.max(s, 0.75), `${ctx}:union-select`);
+      } else if (nx?.type === T.LPAREN && toks[k + 2]?.value === 'select') take(acc, 0.9, `${ctx}:union-select`);
+    } else if (t.type === T.SEMICOLON && toks[k + 1]?.type === T.STATEMENT) {
+      take(acc, r.statement(k + 1, true) * (ctx === 'raw' ? 1 : 0.95), `${ctx}:stacked`);
+    } else if (t.type === T.STATEMENT && (k === 0 || toks[k - 1]!.type === T.LPAREN)) {
+      take(acc, r.statement(k, false), `${ctx}:statement`);
+    } else if (t.type === T.STATEMENT && (t.value === 'waitfor delay' || t.value === 'exec' || t.value === 'execute')) {
+      take(acc, r.statement(k, false) * 0.95, `${ctx}:statement`);
+    } else if (t.type === T.STATEMENT && (toks[k - 1]!.type === T.RPAREN || ['else', 'then', 'begin'].includes(toks[k - 1]!.value))) {
+      take(acc, r.statement(k, true) * 0.95, `${ctx}:statement`);
+    } else if (t.type === T.CLAUSE && (t.value === 'where' || t.value === 'having')) {
+      const e = r.expr(k + 1);
+      if (e.end > 0 && (e.probe || e.subquery || e.tautology || (e.compare && e.literal && p.commentAfter[e.end - 1] === true))) take(acc, 0.85, `${ctx}:${t.value}`);
+    } else if (t.type === T.FUNCTION) {
+      if (PROBE_FUNCTIONS.has(t.value)) {
+        const arg = toks[k + 2];
+        const close = toks[k + 3];
+        if (toks[k + 1]?.type === T.LPAREN && arg && (arg.type === T.NUMBER || arg.type === T.FUNCTION || arg.type === T.VARIABLE || arg.type === T.STRING || arg.type === T.STATEMENT ||
+            (arg.type === T.BAREWORD && close?.type === T.RPAREN && p.commentAfter[k + 3] === true))) {
+          take(acc, 0.85, `${ctx}:probe`);
+        }
+      } else if ((t.value === 'char' || t.value === 'chr' || t.value === 'nchar') && toks[k + 2]?.type === T.NUMBER) {
+        charCalls++;
+        if (charCalls >= 3) take(acc, 0.85, `${ctx}:char-building`);
+      }
+    } else if (t.type === T.VARIABLE && t.value.startsWith('@@') && toks.length > 1) {
+      take(acc, 0.6, `${ctx}:system-variable`);
+    } else if (t.type === T.BAREWORD && CATALOG_WORDS.has(t.value) && toks[k + 1]?.type === T.DOT && t.value !== 'sys' && t.value !== 'master' && t.value !== 'mysql') {
+      take(acc, 0.7, `${ctx}:catalog`);
+    } else if (t.type === T.KEYWORD && t.value === 'into' && (toks[k + 1]?.value === 'outfile' || toks[k + 1]?.value === 'dumpfile')) {
+      take(acc, 0.95, `${ctx}:outfile`);
+    }
+  }
+  return { confidence: acc.best, reason: acc.best > 0 ? `${acc.why} ${fingerprint(p.all)}` : '' };
+}
+
+/** Quick reject: text without a character or word SQL injection needs. */
+function mayBeSql(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // ' " ( ) ; = < > - # / * @ | & ` ,
+    if (c === 39 || c === 34 || c === 40 || c === 41 || c === 59 || c === 61 || c === 60 || c === 62 || c === 45 ||
+        c === 35 || c === 47 || c === 42 || c === 64 || c === 124 || c === 38 || c === 96 || c === 44) return true;
+  }
+  // keyword-only fragments ("1 or true", " ORDER BY 5") need a space and one of the words they are made of
+  if (s.indexOf(' ') < 0 && s.indexOf('\t') < 0 && s.indexOf('\n') < 0) return false;
+  let start = -1;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) | 0x20 : 32;
+    const word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 0x7f;
+    if (word) { if (start < 0) start = i; continue; }
+    if (start >= 0 && i - start <= 9 && TRIGGER_WORDS.has(s.slice(start, i).toLowerCase())) return true;
+    start = -1;
+  }
+  return false;
+}
+
+/** Words a SQL fragment without punctuation is made of (or 1 = 1 needs '='; these do not). */
+const TRIGGER_WORDS = new Set(['or', 'and', 'xor', 'union', 'select', 'order', 'group', 'having', 'where', 'waitfor', 'limit',
+  'procedure', 'into', 'exec', 'execute', 'drop', 'insert', 'delete', 'update', 'shutdown', 'declare', 'truncate', 'alter',
+  'create', 'grant', 'revoke', 'like', 'rlike', 'regexp', 'between', 'sleep', 'benchmark', 'not', 'null', 'is', 'in', 'as',
+  'begin', 'end', 'print', 'backup', 'copy', 'pragma', 'attach', 'handler', 'load', 'replace', 'rename', 'merge', 'call']);
+
+
+/**
+ * SQL injection confidence for one decoded value: the value is read as code in three positions — after
+ * a number (raw), inside a single-quoted and inside a double-quoted string — and each reading is checked
+ * for a continuation that only makes sense as injected SQL.
+ */
+export function detectSqli(input: string): SqliVerdict {
+  if (input.length < 2 || !mayBeSql(input)) return { confidence: 0, reason: '' };
+  let best = evaluate(input, 'raw');
+  if (input.indexOf('\'') >= 0) { const v = evaluate(input, 'sq'); if (v.confidence > best.confidence) best = v; }
+  if (input.indexOf('"') >= 0) { const v = evaluate(input, 'dq'); if (v.confidence > best.confidence) best = v; }
+  return best;
+}

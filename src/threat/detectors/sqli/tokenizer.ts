@@ -1,0 +1,238 @@
+import {
+  ARITH_WORDS, CLAUSE_PAIRS, CLAUSES, COMPARE_WORDS, KEYWORDS, LOGIC_WORDS, STATEMENTS, T, VALUE_WORDS,
+  DANGEROUS_FUNCTIONS, type TokenType,
+} from './lexicon.js';
+
+export interface Token {
+  type: TokenType;
+  /** Lower-case word or operator text; string contents for strings (bounded). */
+  value: string;
+  /** Comment tokens: true for a comment that runs to the end of the input (`--`, `#`, unclosed slash-star). */
+  toEnd?: boolean;
+  /** String tokens: false when the input ended before the closing quote. */
+  closed?: boolean;
+  /** Function tokens: the call had whitespace before '(' (only known SQL functions become calls then). */
+  spaced?: boolean;
+}
+
+export interface TokenizeOptions {
+  /** Start inside a string literal opened by this quote (the context an injected value lands in). */
+  quote?: '\'' | '"';
+  /** Stop after this many tokens (rules only look at the first ones). */
+  maxTokens?: number;
+}
+
+const MAX_STRING_VALUE = 64;
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0;
+}
+function isWordStart(c: number): boolean {
+  // letters of any script are word characters; typographic punctuation (dashes, primes, curly quotes) is not
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (c >= 0x80 && !(c >= 0x2010 && c <= 0x205e));
+}
+function isWord(c: number): boolean {
+  return isWordStart(c) || (c >= 48 && c <= 57) || c === 36;
+}
+function isDigit(c: number): boolean { return c >= 48 && c <= 57; }
+function isHex(c: number): boolean { return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70); }
+
+const OPS3 = ['<=>', '->>', '!<>'];
+/** Characters that can continue a multi-character operator. */
+function isOpChar(c: number): boolean {
+  return c === 60 || c === 61 || c === 62 || c === 33 || c === 124 || c === 38 || c === 58 || c === 45 || c === 126 || c === 42;
+}
+const OPS2 = new Map<string, TokenType>([
+  ['<=', T.COMPARE], ['>=', T.COMPARE], ['<>', T.COMPARE], ['!=', T.COMPARE], ['==', T.COMPARE], ['!<', T.COMPARE],
+  ['!>', T.COMPARE], [':=', T.COMPARE], ['||', T.LOGIC], ['&&', T.LOGIC], ['<<', T.ARITH], ['>>', T.ARITH],
+  ['::', T.ARITH], ['->', T.ARITH], ['~*', T.COMPARE], ['!~', T.COMPARE],
+]);
+const OPS1: Record<string, TokenType> = {
+  '=': T.COMPARE, '<': T.COMPARE, '>': T.COMPARE, '+': T.ARITH, '-': T.ARITH, '*': T.ARITH, '/': T.ARITH,
+  '%': T.ARITH, '^': T.ARITH, '|': T.ARITH, '&': T.ARITH, '~': T.ARITH, '!': T.NOT,
+  '(': T.LPAREN, ')': T.RPAREN, ',': T.COMMA, ';': T.SEMICOLON, '.': T.DOT,
+};
+
+/**
+ * SQL lexer in the spirit of libinjection: reads the input as a DBMS would after it was pasted into a
+ * query, optionally starting inside a quoted string. Handles string escapes (doubled quotes and
+ * backslashes), MySQL executable comments (their body is code), `--`/`#`/slash-star comments, hex and
+ * decimal numbers, @variables, backtick identifiers and multi-word clauses. Linear time.
+ */
+export function tokenize(input: string, opts: TokenizeOptions = {}): Token[] {
+  const out: Token[] = [];
+  const max = opts.maxTokens ?? 64;
+  const n = input.length;
+  let i = 0;
+  let inExecComment = false;
+
+
+  if (opts.quote) i = readString(input, n, out, opts.quote.charCodeAt(0), 0);
+
+  while (i < n && out.length < max) {
+    const c = input.charCodeAt(i);
+    if (isSpace(c)) { i++; continue; }
+    // comments
+    if (c === 45 /* - */ && input.charCodeAt(i + 1) === 45) {
+      const nl = input.indexOf('\n', i + 2);
+      out.push({ type: T.COMMENT, value: '--', toEnd: nl < 0 });
+      i = nl < 0 ? n : nl + 1;
+      continue;
+    }
+    if (c === 35 /* # */) {
+      const nl = input.indexOf('\n', i + 1);
+      out.push({ type: T.COMMENT, value: '#', toEnd: nl < 0 });
+      i = nl < 0 ? n : nl + 1;
+      continue;
+    }
+    if (c === 47 /* / */ && input.charCodeAt(i + 1) === 42 /* * */) {
+      if (input.charCodeAt(i + 2) === 33 /* ! */) { // MySQL executable comment: the body is code
+        i += 3;
+        while (i < n && isDigit(input.charCodeAt(i))) i++;
+        inExecComment = true;
+        continue;
+      }
+      const close = input.indexOf('*/', i + 2);
+      out.push({ type: T.COMMENT, value: '/*', toEnd: close < 0 });
+      i = close < 0 ? n : close + 2;
+      continue;
+    }
+    if (inExecComment && c === 42 && input.charCodeAt(i + 1) === 47) { i += 2; inExecComment = false; continue; }
+    // strings and quoted identifiers
+    if (c === 39 || c === 34) { i = readString(input, n, out, c, i + 1); continue; }
+    if (c === 96 /* ` */) {
+      const close = input.indexOf('`', i + 1);
+      const end = close < 0 ? n : close;
+      out.push({ type: T.BAREWORD, value: input.slice(i + 1, Math.min(end, i + 1 + MAX_STRING_VALUE)).toLowerCase() });
+      i = close < 0 ? n : close + 1;
+      continue;
+    }
+    // N'..', X'..', B'..', E'..' string prefixes
+    if ((c === 78 || c === 110 || c === 88 || c === 120 || c === 66 || c === 98 || c === 69 || c === 101) && input.charCodeAt(i + 1) === 39) {
+      i = readString(input, n, out, 39, i + 2);
+      continue;
+    }
+    // numbers
+    if (isDigit(c) || (c === 46 && isDigit(input.charCodeAt(i + 1)))) {
+      let j = i;
+      if (c === 48 && (input.charCodeAt(i + 1) === 120 || input.charCodeAt(i + 1) === 88) && isHex(input.charCodeAt(i + 2))) {
+        j = i + 2;
+        while (j < n && isHex(input.charCodeAt(j))) j++;
+      } else if (c === 48 && (input.charCodeAt(i + 1) === 98 || input.charCodeAt(i + 1) === 66) && (input.charCodeAt(i + 2) === 48 || input.charCodeAt(i + 2) === 49)) {
+        j = i + 2;
+        while (j < n && (input.charCodeAt(j) === 48 || input.charCodeAt(j) === 49)) j++;
+      } else {
+        while (j < n && isDigit(input.charCodeAt(j))) j++;
+        if (input.charCodeAt(j) === 46) { j++; while (j < n && isDigit(input.charCodeAt(j))) j++; }
+        const e = input.charCodeAt(j);
+        if ((e === 101 || e === 69) && (isDigit(input.charCodeAt(j + 1)) || ((input.charCodeAt(j + 1) === 43 || input.charCodeAt(j + 1) === 45) && isDigit(input.charCodeAt(j + 2))))) {
+          j += 2;
+          while (j < n && isDigit(input.charCodeAt(j))) j++;
+        }
+      }
+      out.push({ type: T.NUMBER, value: input.slice(i, Math.min(j, i + 32)) });
+      i = j;
+      continue;
+    }
+    // variables
+    if (c === 64 /* @ */ && (isWordStart(input.charCodeAt(i + 1)) || input.charCodeAt(i + 1) === 64 || input.charCodeAt(i + 1) === 39 || input.charCodeAt(i + 1) === 34 || input.charCodeAt(i + 1) === 96)) {
+      let j = i + 1;
+      if (input.charCodeAt(j) === 64) j++;
+      const q = input.charCodeAt(j);
+      if (q === 39 || q === 34 || q === 96) {
+        const close = input.indexOf(String.fromCharCode(q), j + 1);
+        j = close < 0 ? n : close + 1;
+      } else {
+        while (j < n && (isWord(input.charCodeAt(j)) || input.charCodeAt(j) === 46)) j++;
+      }
+      out.push({ type: T.VARIABLE, value: input.slice(i, Math.min(j, i + 64)).toLowerCase() });
+      i = j;
+      continue;
+    }
+    // words
+    if (isWordStart(c)) {
+      let j = i + 1;
+      while (j < n && isWord(input.charCodeAt(j))) j++;
+      const word = input.slice(i, j).toLowerCase();
+      i = j;
+      pushWord(input, n, i, out, word);
+      continue;
+    }
+    // operators and punctuation
+    const c2 = input.charCodeAt(i + 1);
+    if (isOpChar(c2)) {
+      const c3 = input.charCodeAt(i + 2);
+      if (isOpChar(c3)) {
+        const three = input.slice(i, i + 3);
+        if (OPS3.includes(three)) { out.push({ type: T.COMPARE, value: three }); i += 3; continue; }
+      }
+      const two = input.slice(i, i + 2);
+      const t2 = OPS2.get(two);
+      if (t2 !== undefined) { out.push({ type: t2, value: two }); i += 2; continue; }
+    }
+    const ch = input[i]!;
+    const t1 = OPS1[ch];
+    out.push({ type: t1 ?? T.OTHER, value: ch });
+    i++;
+  }
+  return out;
+}
+
+function readString(input: string, n: number, out: Token[], quote: number, from: number): number {
+  // from: index after the opening quote; returns index after the closing quote (or n)
+  let j = from;
+  while (j < n) {
+    const c = input.charCodeAt(j);
+    if (c === 92 /* \ */) { j += 2; continue; }
+    if (c === quote) {
+      if (input.charCodeAt(j + 1) === quote) { j += 2; continue; }
+      out.push({ type: T.STRING, value: input.slice(from, Math.min(j, from + MAX_STRING_VALUE)), closed: true });
+      return j + 1;
+    }
+    j++;
+  }
+  out.push({ type: T.STRING, value: input.slice(from, Math.min(n, from + MAX_STRING_VALUE)), closed: false });
+  return n;
+}
+
+function pushWord(input: string, n: number, i: number, out: Token[], word: string): void {
+  const prev = out[out.length - 1];
+  // multi-word forms
+  if (word === 'by' && prev && prev.type === T.BAREWORD && CLAUSE_PAIRS[prev.value] === 'by') {
+    prev.type = T.CLAUSE; prev.value += ' by'; return;
+  }
+  if ((word === 'all' || word === 'distinct') && prev && prev.type === T.UNION) { prev.value += ' ' + word; return; }
+  if (word === 'delay' && prev && prev.value === 'waitfor') { prev.value = 'waitfor delay'; return; }
+  if (word === 'like' && prev && prev.value === 'sounds') { prev.value = 'sounds like'; return; }
+  if (word === 'not' && prev === undefined) { out.push({ type: T.NOT, value: word }); return; }
+  // function call: a word directly followed by '(' (or a known SQL function followed by spaces and '(')
+  let k = i;
+  while (k < n && isSpace(input.charCodeAt(k))) k++;
+  if (input.charCodeAt(k) === 40 /* ( */) {
+    const callable = !STATEMENTS.has(word) && !LOGIC_WORDS.has(word) && !COMPARE_WORDS.has(word) &&
+      word !== 'union' && word !== 'not' && (!KEYWORDS.has(word) || DANGEROUS_FUNCTIONS.has(word));
+    if (callable && (k === i || DANGEROUS_FUNCTIONS.has(word))) {
+      out.push({ type: T.FUNCTION, value: word, spaced: k !== i });
+      return;
+    }
+  }
+  let type: TokenType = T.BAREWORD;
+  if (word === 'union') type = T.UNION;
+  else if (LOGIC_WORDS.has(word)) type = T.LOGIC;
+  else if (word === 'not') type = T.NOT;
+  else if (COMPARE_WORDS.has(word)) type = T.COMPARE;
+  else if (ARITH_WORDS.has(word)) type = T.ARITH;
+  else if (VALUE_WORDS.has(word)) type = T.NUMBER;
+  else if (STATEMENTS.has(word)) type = T.STATEMENT;
+  else if (CLAUSES.has(word)) type = T.CLAUSE;
+  else if (word === 'where') type = T.CLAUSE;
+  else if (KEYWORDS.has(word)) type = T.KEYWORD;
+  out.push({ type, value: word });
+}
+
+/** The shape of a token list as a string of type characters (comments included), e.g. "s&1o1c". */
+export function fingerprint(tokens: readonly Token[], max = 12): string {
+  let s = '';
+  for (let i = 0; i < tokens.length && i < max; i++) s += tokens[i]!.type;
+  return s;
+}

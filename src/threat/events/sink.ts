@@ -1,0 +1,73 @@
+import { counter, gauge } from '../../telemetry/metrics.js';
+import type { SecurityEvent } from './event.js';
+
+export const sinkDelivered = counter('portcullis_security_event_sink_delivered_total', 'Security events delivered, per sink', ['sink'] as const);
+export const sinkDropped = counter('portcullis_security_event_sink_dropped_total', 'Security events dropped, per sink and reason (queue_full, failed)', ['sink', 'reason'] as const);
+export const sinkRetries = counter('portcullis_security_event_sink_retries_total', 'Delivery retries, per sink', ['sink'] as const);
+export const sinkQueue = gauge('portcullis_security_event_sink_queue', 'Security events waiting, per sink', ['sink'] as const);
+
+/** A destination for security events. `offer` never blocks and never throws: it queues or drops. */
+export interface EventSink {
+  readonly name: string;
+  /** Stable description of the config, so a reload keeps an identical sink (and its queue). */
+  readonly key: string;
+  offer(e: SecurityEvent): void;
+  /** Deliver what is queued now (tests, shutdown). */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A bounded queue drained in batches on a short timer: `offer` is O(1); when the queue is full the new
+ * event is dropped and counted (the Check never waits on a sink).
+ */
+export abstract class QueuedSink implements EventSink {
+  protected queue: SecurityEvent[] = [];
+  private timer?: NodeJS.Timeout;
+  private draining?: Promise<void>;
+  protected closed = false;
+
+  constructor(readonly name: string, readonly key: string, protected readonly maxQueue: number, protected readonly flushMs: number, protected readonly batchSize: number) {}
+
+  offer(e: SecurityEvent): void {
+    if (this.closed) { sinkDropped.inc({ sink: this.name, reason: 'closed' }); return; }
+    if (this.queue.length >= this.maxQueue) { sinkDropped.inc({ sink: this.name, reason: 'queue_full' }); return; }
+    this.queue.push(e);
+    sinkQueue.set({ sink: this.name }, this.queue.length);
+    if (this.queue.length >= this.batchSize) this.kick(0);
+    else this.kick(this.flushMs);
+  }
+
+  private kick(ms: number): void {
+    if (this.timer && ms > 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, ms);
+    this.timer.unref();
+  }
+
+  flush(): Promise<void> {
+    this.draining ??= (async () => {
+      try {
+        while (this.queue.length > 0) {
+          const batch = this.queue.splice(0, this.batchSize);
+          sinkQueue.set({ sink: this.name }, this.queue.length);
+          const ok = await this.deliver(batch);
+          if (ok) sinkDelivered.inc({ sink: this.name }, batch.length);
+          else sinkDropped.inc({ sink: this.name, reason: 'failed' }, batch.length);
+        }
+      } finally {
+        this.draining = undefined;
+      }
+    })();
+    return this.draining;
+  }
+
+  /** Deliver one batch (retrying as the sink sees fit); false when it was given up on. */
+  protected abstract deliver(batch: SecurityEvent[]): Promise<boolean>;
+
+  async close(): Promise<void> {
+    await this.flush().catch(() => undefined);
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+}

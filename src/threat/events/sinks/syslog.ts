@@ -1,0 +1,109 @@
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { hostname } from 'node:os';
+import { connect, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { SecurityEvent } from '../event.js';
+import { QueuedSink, sinkRetries } from '../sink.js';
+
+export interface SyslogOptions {
+  host: string;
+  port: number;
+  protocol: 'udp' | 'tcp';
+  facility: number;
+  appName: string;
+  maxQueue: number;
+  flushMs: number;
+  maxMessageBytes: number;
+  timeoutMs: number;
+}
+
+const SEVERITY: Record<string, number> = { block: 4, deny: 4, throttle: 5, log: 6 };
+const SD_ID = 'portcullis@32473';
+
+function sdValue(v: string): string {
+  return v.replace(/[\\"\]]/g, (c) => `\\${c}`);
+}
+
+/** RFC 5424 line: <PRI>1 TIMESTAMP HOST APP PROCID MSGID [SD] MSG (MSG is the event as JSON). */
+export function formatRfc5424(e: SecurityEvent, facility: number, appName: string, host = hostname()): string {
+  const pri = facility * 8 + (SEVERITY[e.action] ?? 6);
+  const sd = `[${SD_ID} family="${sdValue(e.family)}" action="${sdValue(e.action)}" score="${e.score}" client_ip="${sdValue(e.client_ip)}" route="${sdValue(e.route)}" decision_id="${sdValue(e.decision_id)}" code="${sdValue(e.code)}"]`;
+  const h = (host || '-').replace(/[^\x21-\x7e]/g, '').slice(0, 255) || '-';
+  return `<${pri}>1 ${e.time} ${h} ${appName.slice(0, 48)} ${process.pid} security ${sd} ${JSON.stringify(e)}`;
+}
+
+/**
+ * Syslog over UDP (one datagram per event, RFC 5426) or TCP (octet-counted frames, RFC 6587). The TCP
+ * connection is kept and re-opened with backoff; events queue (bounded) while it is down.
+ */
+export class SyslogSink extends QueuedSink {
+  private udp?: UdpSocket;
+  private tcp?: Socket;
+  private connecting?: Promise<Socket>;
+
+  constructor(name: string, private readonly o: SyslogOptions, private readonly logger: Logger) {
+    super(name, `syslog|${o.protocol}|${o.host}|${o.port}|${o.facility}|${o.appName}`, o.maxQueue, o.flushMs, 200);
+  }
+
+  private frame(e: SecurityEvent): Buffer {
+    let line = Buffer.from(formatRfc5424(e, this.o.facility, this.o.appName));
+    if (line.length > this.o.maxMessageBytes) line = line.subarray(0, this.o.maxMessageBytes);
+    return line;
+  }
+
+  protected async deliver(batch: SecurityEvent[]): Promise<boolean> {
+    return this.o.protocol === 'udp' ? this.deliverUdp(batch) : this.deliverTcp(batch);
+  }
+
+  private async deliverUdp(batch: SecurityEvent[]): Promise<boolean> {
+    if (!this.udp) {
+      this.udp = createSocket(this.o.host.includes(':') ? 'udp6' : 'udp4');
+      this.udp.on('error', (err) => this.logger.warn({ sink: this.name, err: err.message }, 'syslog udp error'));
+      this.udp.unref();
+    }
+    const sock = this.udp;
+    let ok = true;
+    for (const e of batch) {
+      const msg = this.frame(e);
+      const sent = await new Promise<boolean>((resolve) => sock.send(msg, this.o.port, this.o.host, (err) => resolve(!err)));
+      ok &&= sent;
+    }
+    return ok;
+  }
+
+  private socket(): Promise<Socket> {
+    if (this.tcp && !this.tcp.destroyed) return Promise.resolve(this.tcp);
+    this.connecting ??= new Promise<Socket>((resolve, reject) => {
+      const s = connect({ host: this.o.host, port: this.o.port });
+      const timer = setTimeout(() => { s.destroy(new Error('connect timeout')); }, this.o.timeoutMs);
+      s.once('connect', () => { clearTimeout(timer); s.setNoDelay(true); this.tcp = s; resolve(s); });
+      s.once('error', (err) => { clearTimeout(timer); reject(err); });
+      s.on('close', () => { if (this.tcp === s) this.tcp = undefined; });
+      s.on('error', () => undefined);
+      s.unref();
+    }).finally(() => { this.connecting = undefined; });
+    return this.connecting;
+  }
+
+  private async deliverTcp(batch: SecurityEvent[]): Promise<boolean> {
+    const frames = Buffer.concat(batch.flatMap((e) => { const m = this.frame(e); return [Buffer.from(`${m.length} `), m]; }));
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt > 0) { sinkRetries.inc({ sink: this.name }); await new Promise((r) => setTimeout(r, 100 * 2 ** attempt).unref()); }
+      try {
+        const s = await this.socket();
+        const ok = await new Promise<boolean>((resolve) => s.write(frames, (err) => resolve(!err)));
+        if (ok) return true;
+      } catch (err) {
+        this.logger.warn({ sink: this.name, err: (err as Error).message, attempt }, 'syslog tcp unavailable');
+      }
+      this.tcp?.destroy(); this.tcp = undefined;
+    }
+    return false;
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    this.udp?.close();
+    this.tcp?.end();
+  }
+}

@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+import type { SecurityEvent } from '../event.js';
+import { QueuedSink, sinkRetries } from '../sink.js';
+
+export interface WebhookOptions {
+  url: string;
+  headers: Record<string, string>;
+  format: 'json' | 'ndjson';
+  batchSize: number;
+  flushMs: number;
+  maxQueue: number;
+  timeoutMs: number;
+  maxRetries: number;
+  backoffMs: number;
+}
+
+/**
+ * POSTs batches of events (a JSON array, or NDJSON) to an HTTP endpoint. 5xx, 429 and network errors are
+ * retried with exponential backoff (jittered); 4xx other than 429 are not (the receiver refused the data).
+ */
+export class WebhookSink extends QueuedSink {
+  constructor(name: string, private readonly o: WebhookOptions, private readonly logger: Logger, private readonly sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref())) {
+    super(name, `webhook|${o.url}|${o.format}|${JSON.stringify(Object.keys(o.headers).sort())}`, o.maxQueue, o.flushMs, o.batchSize);
+  }
+
+  protected async deliver(batch: SecurityEvent[]): Promise<boolean> {
+    const body = this.o.format === 'ndjson' ? batch.map((e) => JSON.stringify(e)).join('\n') + '\n' : JSON.stringify(batch);
+    const contentType = this.o.format === 'ndjson' ? 'application/x-ndjson' : 'application/json';
+    for (let attempt = 0; attempt <= this.o.maxRetries; attempt++) {
+      if (attempt > 0) {
+        sinkRetries.inc({ sink: this.name });
+        const base = this.o.backoffMs * 2 ** (attempt - 1);
+        await this.sleep(base / 2 + Math.random() * base / 2);
+      }
+      try {
+        const res = await fetch(this.o.url, {
+          method: 'POST',
+          headers: { 'content-type': contentType, 'user-agent': 'portcullis-security-events', ...this.o.headers },
+          body,
+          signal: AbortSignal.timeout(this.o.timeoutMs),
+        });
+        await res.arrayBuffer().catch(() => undefined);
+        if (res.ok) return true;
+        if (res.status < 500 && res.status !== 429) {
+          this.logger.warn({ sink: this.name, status: res.status }, 'security event webhook refused the batch');
+          return false;
+        }
+        this.logger.warn({ sink: this.name, status: res.status, attempt }, 'security event webhook failed; will retry');
+      } catch (err) {
+        this.logger.warn({ sink: this.name, err: (err as Error).message, attempt }, 'security event webhook unreachable; will retry');
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,75 @@
+import { readFile, stat } from 'node:fs/promises';
+import { Reader, type CountryResponse } from 'maxmind';
+import type { Logger } from 'pino';
+import { counter } from '../telemetry/metrics.js';
+
+const geoLoads = counter('portcullis_threat_geo_loads_total', 'GeoIP database loads by result', ['result'] as const);
+
+type CountryRecord = CountryResponse;
+
+/**
+ * A MaxMind .mmdb country database (GeoLite2/GeoIP2 Country or City, or any database with
+ * `country.iso_code`). Read into memory once; lookups are synchronous. The file is re-read in the
+ * background when its mtime changes; a file that fails to load leaves the last good database in place.
+ */
+export class GeoDb {
+  private reader?: Reader<CountryRecord>;
+  private mtimeMs = 0;
+  private timer?: NodeJS.Timeout;
+  private readonly cache = new Map<string, string | null>();
+  lastError?: string;
+
+  constructor(readonly path: string, private readonly logger: Logger, private readonly checkMs = 60_000) {}
+
+  get loaded(): boolean { return this.reader !== undefined; }
+
+  /** Load now; throws when the file is missing or not a MaxMind database (used at config load). */
+  async load(): Promise<boolean> {
+    const st = await stat(this.path);
+    if (this.reader && st.mtimeMs === this.mtimeMs) return false;
+    const buf = await readFile(this.path);
+    const reader = new Reader<CountryRecord>(buf);
+    this.reader = reader;
+    this.mtimeMs = st.mtimeMs;
+    this.cache.clear();
+    geoLoads.inc({ result: 'ok' });
+    this.logger.info({ path: this.path, type: reader.metadata.databaseType, build: reader.metadata.buildEpoch }, 'geo database loaded');
+    return true;
+  }
+
+  adopt(prev: GeoDb): void {
+    if (prev.path !== this.path || !prev.reader) return;
+    this.reader = prev.reader; this.mtimeMs = prev.mtimeMs;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      this.load().catch((err: Error) => {
+        this.lastError = err.message;
+        geoLoads.inc({ result: 'error' });
+        this.logger.warn({ path: this.path, err: err.message }, 'geo database reload failed; keeping the last good copy');
+      });
+    }, this.checkMs);
+    this.timer.unref();
+  }
+
+  stop(): void { if (this.timer) clearInterval(this.timer); this.timer = undefined; }
+
+  /** ISO 3166-1 alpha-2 country of an address, undefined when unknown (private ranges, not in the database). */
+  country(ip: string): string | undefined {
+    if (!this.reader || ip === '') return undefined;
+    const hit = this.cache.get(ip);
+    if (hit !== undefined) return hit ?? undefined;
+    let code: string | null = null;
+    try {
+      const rec = this.reader.get(ip);
+      code = rec?.country?.iso_code ?? rec?.registered_country?.iso_code ?? rec?.represented_country?.iso_code ?? null;
+    } catch {
+      code = null; // not an IP address
+    }
+    if (this.cache.size >= 10_000) this.cache.clear();
+    this.cache.set(ip, code);
+    return code ?? undefined;
+  }
+}

@@ -1,0 +1,70 @@
+import ipaddr from 'ipaddr.js';
+
+/**
+ * IP addresses as 16 bytes: IPv6 as is, IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d), so one trie holds both
+ * families and `::ffff:10.0.0.1` is the same client as `10.0.0.1`.
+ */
+export type IpBytes = Uint8Array;
+
+const V4_MAPPED_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
+
+function fromV4(octets: number[]): IpBytes {
+  const b = new Uint8Array(16);
+  b.set(V4_MAPPED_PREFIX, 0);
+  b[12] = octets[0]!; b[13] = octets[1]!; b[14] = octets[2]!; b[15] = octets[3]!;
+  return b;
+}
+
+/** Parse a textual address (brackets and an IPv6 zone are ignored); undefined when it is not one. */
+export function parseIp(text: string): IpBytes | undefined {
+  let s = text.trim();
+  if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
+  const zone = s.indexOf('%');
+  if (zone >= 0) s = s.slice(0, zone);
+  if (s.length === 0 || s.length > 45) return undefined;
+  try {
+    if (s.includes(':')) {
+      if (!ipaddr.IPv6.isValid(s)) return undefined;
+      return Uint8Array.from(ipaddr.IPv6.parse(s).toByteArray());
+    }
+    if (!ipaddr.IPv4.isValidFourPartDecimal(s)) return undefined;
+    return fromV4(ipaddr.IPv4.parse(s).toByteArray());
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Cidr { bytes: IpBytes; /** prefix length in the 128-bit space */ bits: number }
+
+/** `10.0.0.0/8`, `2001:db8::/32`, `::ffff:10.0.0.0/104`, or a single address (/32, /128). */
+export function parseCidr(text: string): Cidr | undefined {
+  const s = text.trim();
+  const slash = s.indexOf('/');
+  const addr = slash < 0 ? s : s.slice(0, slash);
+  const bytes = parseIp(addr);
+  if (!bytes) return undefined;
+  const v4 = !addr.includes(':');
+  const max = v4 ? 32 : 128;
+  let len = max;
+  if (slash >= 0) {
+    const p = s.slice(slash + 1);
+    if (!/^[0-9]{1,3}$/.test(p)) return undefined;
+    len = Number(p);
+    if (len > max) return undefined;
+  }
+  return { bytes, bits: v4 ? 96 + len : len };
+}
+
+/** Canonical text for logs and ban keys: dotted quad for IPv4 (also when it arrived IPv4-mapped). */
+export function formatIp(b: IpBytes): string {
+  let mapped = true;
+  for (let i = 0; i < 12; i++) if (b[i] !== V4_MAPPED_PREFIX[i]) { mapped = false; break; }
+  if (mapped) return `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+  return ipaddr.fromByteArray(Array.from(b)).toString();
+}
+
+/** Canonical form of an address string, or the input when it is not an address. */
+export function canonicalIp(text: string): string {
+  const b = parseIp(text);
+  return b ? formatIp(b) : text;
+}

@@ -1,0 +1,48 @@
+import { parseCidr, type Cidr } from './address.js';
+
+export type FeedFormat = 'plain' | 'spamhaus' | 'firehol';
+
+export interface ParsedFeed {
+  cidrs: Cidr[];
+  /** Lines that were neither blank, comments nor addresses (first few, for the log). */
+  invalid: Array<{ line: number; text: string }>;
+  invalidCount: number;
+}
+
+const MAX_INVALID_KEPT = 5;
+
+/**
+ * Parse a threat feed:
+ *  - plain: one address or CIDR per line; `#` and `;` start comments; anything after the first blank is ignored.
+ *  - spamhaus: DROP/EDROP text (`1.10.16.0/20 ; SBL256894`, header lines start with `;`) or the JSON-lines
+ *    form (`{"cidr":"1.10.16.0/20","sblid":…}` plus a `{"type":"metadata"…}` line).
+ *  - firehol: netset files (`#` comments, one address or CIDR per line).
+ */
+export function parseFeed(text: string, format: FeedFormat): ParsedFeed {
+  const out: ParsedFeed = { cidrs: [], invalid: [], invalidCount: 0 };
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!.trim();
+    if (line === '') continue;
+    let entry: string | undefined;
+    if (format === 'spamhaus' && line.startsWith('{')) {
+      try {
+        const obj = JSON.parse(line) as { cidr?: unknown; type?: unknown };
+        if (obj.type === 'metadata') continue;
+        if (typeof obj.cidr === 'string') entry = obj.cidr;
+      } catch { /* counted below */ }
+    } else {
+      if (line.startsWith('#') || line.startsWith(';') || line.startsWith('//')) continue;
+      const cut = line.search(/[\s;#]/);
+      if (cut >= 0) line = line.slice(0, cut);
+      entry = line;
+    }
+    const c = entry === undefined ? undefined : parseCidr(entry);
+    if (c) out.cidrs.push(c);
+    else {
+      out.invalidCount++;
+      if (out.invalid.length < MAX_INVALID_KEPT) out.invalid.push({ line: i + 1, text: lines[i]!.slice(0, 80) });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,204 @@
+import { isAbsolute, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { ConfigError } from '../config/errors.js';
+import type { ModuleEnv } from '../modules/module.js';
+import { AnomalyTracker, type AnomalyOptions } from './anomaly.js';
+import { BanList } from './bans.js';
+import { CadenceTracker, compileGoodBots, DEFAULT_GOOD_BOTS, type BotOptions } from './bot.js';
+import type { ThreatGlobalConfig, SinkConfig } from './config.js';
+import { DEFAULT_DETECTOR_OPTIONS, INJECTION_FAMILIES, type InjectionFamily } from './detectors/index.js';
+import { EventDispatcher } from './events/dispatcher.js';
+import type { EventSink } from './events/sink.js';
+import { FileSink } from './events/sinks/file.js';
+import { SyslogSink } from './events/sinks/syslog.js';
+import { WebhookSink } from './events/sinks/webhook.js';
+import { GeoDb } from './geo.js';
+import type { InputOptions } from './inputs.js';
+import { parseCidr } from './ip/address.js';
+import { ThreatFeed } from './ip/feeds.js';
+import { PrefixTrie } from './ip/trie.js';
+import { DEFAULT_WEIGHTS } from './scoring.js';
+
+export const DEFAULT_INSPECT_HEADERS = ['user-agent', 'referer', 'cookie', 'x-forwarded-host'];
+
+/** Everything the threat stages share for one config load (bans, feeds, geo, baselines, sinks). */
+export class ThreatState {
+  readonly mode: 'enforce' | 'detect';
+  readonly inputs: InputOptions;
+  readonly families: ReadonlySet<InjectionFamily>;
+  readonly markup: 'flag' | 'allow';
+  readonly minConfidence: number;
+  readonly weights: Readonly<Record<string, number>>;
+  readonly block: number;
+  readonly throttle: number;
+  readonly banTtlMs: number;
+  readonly banOnStoreError: 'deny' | 'allow';
+  readonly allow: PrefixTrie<true>;
+  readonly blockList: PrefixTrie<true>;
+  readonly feeds: ThreatFeed[];
+  readonly geo?: GeoDb;
+  readonly geoAllow?: ReadonlySet<string>;
+  readonly geoDeny?: ReadonlySet<string>;
+  readonly geoUnknown: 'allow' | 'deny';
+  readonly bans: BanList;
+  readonly bot?: BotOptions;
+  readonly cadence?: CadenceTracker;
+  readonly anomaly?: AnomalyTracker;
+  readonly events: EventDispatcher;
+  readonly logEvents: boolean;
+  readonly minEventAction: 'log' | 'throttle' | 'block';
+  readonly upstreamHeader: boolean;
+  /** Resources taken over by a newer instance: its close() must leave them open. */
+  handedOver = false;
+
+  constructor(readonly cfg: ThreatGlobalConfig, readonly env: ModuleEnv, readonly configured: boolean) {
+    const prev = (env.previous as { state?: ThreatState } | undefined)?.state;
+    const logger = env.logger;
+    this.mode = cfg.mode ?? 'enforce';
+    const ins = cfg.inspect ?? {};
+    this.inputs = {
+      headers: (ins.headers ?? DEFAULT_INSPECT_HEADERS).map((h) => h.toLowerCase()),
+      maxValueBytes: ins.max_value_bytes ?? 64 * 1024,
+      maxTotalBytes: ins.max_total_bytes ?? 512 * 1024,
+      maxJsonDepth: ins.max_json_depth ?? 32,
+      maxJsonValues: ins.max_json_values ?? 5000,
+      maxParts: ins.max_multipart_parts ?? 100,
+      inspectPath: ins.path ?? true,
+      inspectQuery: ins.query ?? true,
+      inspectBody: ins.body ?? true,
+    };
+    this.families = new Set((ins.families ?? INJECTION_FAMILIES) as InjectionFamily[]);
+    this.markup = ins.markup ?? 'flag';
+    const sc = cfg.scoring ?? {};
+    this.minConfidence = sc.min_confidence ?? DEFAULT_DETECTOR_OPTIONS.minConfidence;
+    this.weights = { ...DEFAULT_WEIGHTS, ...(sc.weights ?? {}) };
+    this.block = sc.block ?? 0.8;
+    this.throttle = sc.throttle ?? 0.5;
+    if (this.throttle > this.block) throw new ConfigError('/threat/scoring/throttle', `throttle (${this.throttle}) must not be above block (${this.block})`);
+    this.banTtlMs = cfg.ban?.ttl_ms ?? 600_000;
+    this.banOnStoreError = cfg.ban?.on_store_error ?? 'deny';
+    this.allow = compileCidrs(cfg.ip?.allow, '/threat/ip/allow');
+    this.blockList = compileCidrs(cfg.ip?.block, '/threat/ip/block');
+
+    this.feeds = (cfg.feeds ?? []).map((f, i) => {
+      const source = f.url ?? this.path(f.file!);
+      const feed = new ThreatFeed({
+        name: f.name, source, format: f.format, refreshMs: f.refresh_ms ?? 3_600_000, timeoutMs: f.timeout_ms ?? 10_000,
+        maxBytes: f.max_bytes ?? 32 * 1024 * 1024,
+      }, logger);
+      if (prev) for (const p of prev.feeds) feed.adopt(p);
+      void i;
+      return feed;
+    });
+    const names = new Set<string>();
+    (cfg.feeds ?? []).forEach((f, i) => { if (names.has(f.name)) throw new ConfigError(`/threat/feeds/${i}/name`, `duplicate feed name "${f.name}"`); names.add(f.name); });
+
+    if (cfg.geo) {
+      this.geo = new GeoDb(this.path(cfg.geo.database), logger, cfg.geo.check_ms ?? 60_000);
+      if (prev?.geo) this.geo.adopt(prev.geo);
+      this.geoAllow = cfg.geo.allow_countries ? new Set(cfg.geo.allow_countries.map((c) => c.toUpperCase())) : undefined;
+      this.geoDeny = cfg.geo.deny_countries ? new Set(cfg.geo.deny_countries.map((c) => c.toUpperCase())) : undefined;
+    }
+    this.geoUnknown = cfg.geo?.unknown ?? 'allow';
+
+    this.bans = new BanList(env.store, cfg.ban?.cache_ms ?? 2000, logger);
+
+    const b = cfg.bot ?? {};
+    if (b.enabled ?? true) {
+      this.bot = {
+        goodBots: compileGoodBots(b.good_bots ?? DEFAULT_GOOD_BOTS.map((token) => ({ token }))),
+        automation: b.automation ?? 0.3,
+        missingUserAgent: b.missing_user_agent ?? 0.4,
+        browserConsistency: b.browser_consistency ?? true,
+        cadence: {
+          enabled: b.cadence?.enabled ?? true, minRequests: b.cadence?.min_requests ?? 12,
+          maxCv: b.cadence?.max_cv ?? 0.05, maxMeanMs: b.cadence?.max_mean_ms ?? 10_000,
+        },
+      };
+      this.cadence = prev?.cadence ?? new CadenceTracker();
+    }
+    const a = cfg.anomaly ?? {};
+    if (a.enabled ?? true) {
+      const opts: AnomalyOptions = {
+        windowMs: a.window_ms ?? 60_000, maxClients: a.max_clients ?? 50_000, spikeFactor: a.spike_factor ?? 10,
+        spikeMinRequests: a.spike_min_requests ?? 300, distinctPaths: a.distinct_paths ?? 100, probePaths: a.probe_paths ?? 5,
+        authFailures: a.auth_failures ?? 10, authWindowMs: a.auth_window_ms ?? 300_000,
+      };
+      const same = prev?.anomaly && JSON.stringify(prev.anomaly.opts) === JSON.stringify(opts);
+      this.anomaly = same ? prev!.anomaly : new AnomalyTracker(opts);
+    }
+
+    const ev = cfg.events ?? {};
+    const sinks = (ev.sinks ?? []).map((s, i) => this.sink(s, i, logger));
+    if (prev) {
+      // keep identical sinks (their queues and connections) across a reload
+      for (let i = 0; i < sinks.length; i++) {
+        const same = prev.events.sinks.find((p) => p.key === sinks[i]!.key && p.name === sinks[i]!.name);
+        if (same) sinks[i] = same;
+      }
+    }
+    this.events = new EventDispatcher(sinks, logger);
+    this.logEvents = ev.log ?? true;
+    this.minEventAction = ev.min_action ?? 'throttle';
+    this.upstreamHeader = cfg.upstream_header ?? false;
+  }
+
+  path(p: string): string {
+    return isAbsolute(p) ? p : resolve(this.env.configDir, p);
+  }
+
+  private sink(s: SinkConfig, i: number, logger: Logger): EventSink {
+    const name = s.name ?? `${s.type}-${i}`;
+    const flushMs = s.flush_ms ?? 200;
+    const maxQueue = s.max_queue ?? 10_000;
+    switch (s.type) {
+      case 'file': return new FileSink(name, this.path(s.path!), logger, { maxQueue, flushMs });
+      case 'webhook': return new WebhookSink(name, {
+        url: s.url!, headers: s.headers ?? {}, format: s.format ?? 'json', batchSize: s.batch_size ?? 100, flushMs, maxQueue,
+        timeoutMs: s.timeout_ms ?? 2000, maxRetries: s.max_retries ?? 5, backoffMs: s.backoff_ms ?? 200,
+      }, logger);
+      case 'syslog': return new SyslogSink(name, {
+        host: s.host!, port: s.port!, protocol: s.protocol ?? 'udp', facility: s.facility ?? 13, appName: s.app_name ?? 'portcullis',
+        maxQueue, flushMs, maxMessageBytes: s.max_message_bytes ?? 8192, timeoutMs: s.timeout_ms ?? 2000,
+      }, logger);
+    }
+  }
+
+  /** After the swap: start refreshes, subscribe to bans. Feeds from files load before the first Check. */
+  async start(): Promise<void> {
+    const prev = (this.env.previous as { state?: ThreatState } | undefined)?.state;
+    if (prev) { prev.handedOver = true; prev.successorSinks = new Set(this.events.sinks); }
+    await this.bans.start().catch((err: Error) => this.env.logger.warn({ err: err.message }, 'cannot subscribe to ban updates; bans are still read from the store'));
+    for (const f of this.feeds) f.start();
+    this.geo?.start();
+  }
+
+  ready(): boolean {
+    return this.feeds.every((f) => f.loaded) && (this.geo === undefined || this.geo.loaded);
+  }
+
+  async close(): Promise<void> {
+    for (const f of this.feeds) f.stop();
+    this.geo?.stop();
+    await this.bans.close();
+    if (!this.handedOver) await Promise.all(this.events.sinks.map((s) => s.close().catch(() => undefined)));
+    else {
+      // sinks the new instance did not keep are ours to close
+      const next = this.successorSinks;
+      await Promise.all(this.events.sinks.filter((s) => !next.has(s)).map((s) => s.close().catch(() => undefined)));
+    }
+  }
+
+  /** Set by the successor: the sinks it kept. */
+  successorSinks: ReadonlySet<EventSink> = new Set();
+}
+
+export function compileCidrs(list: string[] | undefined, pointer: string): PrefixTrie<true> {
+  const t = new PrefixTrie<true>();
+  (list ?? []).forEach((s, i) => {
+    const c = parseCidr(s);
+    if (!c) throw new ConfigError(`${pointer}/${i}`, `"${s.slice(0, 64)}" is not an IP address or CIDR`);
+    t.insert(c.bytes, c.bits, true);
+  });
+  return t;
+}

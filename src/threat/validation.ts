@@ -1,0 +1,117 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsImport from 'ajv-formats';
+import { ConfigError } from '../config/errors.js';
+import type { RequestContext } from '../pipeline/context.js';
+
+const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
+
+export interface Violation { where: string; message: string }
+
+export interface ValidationOptions {
+  /** Media types accepted for requests that carry a body (`application/json`, `text/*`); empty: any. */
+  contentTypes: string[];
+  maxBodyBytes?: number;
+  maxHeaders?: number;
+  maxHeaderBytes?: number;
+  /** Method → compiled JSON Schema for the body ('*' applies to every method with a body). */
+  schemas: Map<string, ValidateFunction>;
+  maxViolations: number;
+}
+
+export const JSON_BODY_FACT = 'threat.json';
+const NO_BODY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'TRACE']);
+
+/** One Ajv per process for route schemas: compiled at config load, never per request. */
+let ajv: Ajv | undefined;
+function schemaCompiler(): Ajv {
+  if (!ajv) {
+    ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, coerceTypes: false, useDefaults: false });
+    addFormats(ajv);
+  }
+  return ajv;
+}
+
+const compiledCache = new Map<string, ValidateFunction>();
+
+export function compileSchema(schema: unknown, pointer: string): ValidateFunction {
+  const key = JSON.stringify(schema);
+  const hit = compiledCache.get(key);
+  if (hit) return hit;
+  try {
+    const fn = schemaCompiler().compile(schema as object);
+    if (compiledCache.size < 1000) compiledCache.set(key, fn);
+    return fn;
+  } catch (err) {
+    throw new ConfigError(pointer, `invalid JSON Schema: ${(err as Error).message}`);
+  }
+}
+
+export function mediaType(contentType: string | undefined): string {
+  if (!contentType) return '';
+  const semi = contentType.indexOf(';');
+  return (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+}
+
+export function isJsonType(mt: string): boolean {
+  return mt === 'application/json' || (mt.startsWith('application/') && mt.endsWith('+json'));
+}
+
+function typeAllowed(mt: string, allowed: string[]): boolean {
+  for (const a of allowed) {
+    if (a === mt) return true;
+    if (a.endsWith('/*') && mt.startsWith(a.slice(0, -1))) return true;
+    if (a === '*/*') return true;
+  }
+  return false;
+}
+
+function describe(e: ErrorObject): Violation {
+  const where = `body${e.instancePath.replace(/\//g, '.') || ''}`;
+  let message = e.message ?? 'is invalid';
+  if (e.keyword === 'additionalProperties') message = `unknown property "${String(e.params.additionalProperty).slice(0, 64)}"`;
+  else if (e.keyword === 'required') message = `missing required property "${String(e.params.missingProperty).slice(0, 64)}"`;
+  else if (e.keyword === 'enum') message = `must be one of ${JSON.stringify(e.params.allowedValues).slice(0, 200)}`;
+  return { where, message };
+}
+
+/**
+ * Request validation: header count and size, body size, content type, and the JSON body against the
+ * route's schema for the method. Returns the violations (empty: valid). A parsed JSON body is left on
+ * `ctx.facts['threat.json']` so later stages do not parse it again.
+ */
+export function validateRequest(ctx: RequestContext, o: ValidationOptions): Violation[] {
+  const out: Violation[] = [];
+  if (o.maxHeaders !== undefined || o.maxHeaderBytes !== undefined) {
+    let n = 0, bytes = 0;
+    for (const k in ctx.headers) { n++; bytes += k.length + ctx.headers[k]!.length; }
+    if (o.maxHeaders !== undefined && n > o.maxHeaders) out.push({ where: 'headers', message: `too many headers (${n} > ${o.maxHeaders})` });
+    if (o.maxHeaderBytes !== undefined && bytes > o.maxHeaderBytes) out.push({ where: 'headers', message: `headers too large (${bytes} > ${o.maxHeaderBytes} bytes)` });
+  }
+  const declared = Number(ctx.headers['content-length'] ?? ctx.body.length);
+  const size = Math.max(ctx.body.length, Number.isFinite(declared) ? declared : 0);
+  if (o.maxBodyBytes !== undefined && size > o.maxBodyBytes) out.push({ where: 'body', message: `body too large (${size} > ${o.maxBodyBytes} bytes)` });
+  const hasBody = size > 0 || ctx.headers['transfer-encoding'] !== undefined;
+  const mt = mediaType(ctx.headers['content-type']);
+  if (hasBody && o.contentTypes.length > 0 && !typeAllowed(mt, o.contentTypes)) {
+    out.push({ where: 'header.content-type', message: `content type ${mt === '' ? '(none)' : `"${mt.slice(0, 64)}"`} is not allowed (allowed: ${o.contentTypes.join(', ')})` });
+  }
+  const schema = o.schemas.get(ctx.method) ?? (NO_BODY_METHODS.has(ctx.method) ? undefined : o.schemas.get('*'));
+  if (schema && out.length === 0) {
+    if (ctx.bodyTruncated) {
+      out.push({ where: 'body', message: 'body was not received in full and cannot be validated' });
+    } else if (mt !== '' && !isJsonType(mt)) {
+      out.push({ where: 'header.content-type', message: `a JSON body is required (got "${mt.slice(0, 64)}")` });
+    } else {
+      let doc: unknown;
+      try {
+        doc = JSON.parse(ctx.body.toString('utf8'));
+        ctx.facts[JSON_BODY_FACT] = doc;
+      } catch (err) {
+        out.push({ where: 'body', message: `body is not valid JSON: ${(err as Error).message.slice(0, 120)}` });
+        return out;
+      }
+      if (!schema(doc)) for (const e of schema.errors ?? []) { out.push(describe(e)); if (out.length >= o.maxViolations) break; }
+    }
+  }
+  return out.slice(0, o.maxViolations);
+}

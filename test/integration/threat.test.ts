@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { country, writeMmdb } from '../fixtures/threat/mmdb-writer.js';
+import { startStack, type Stack } from './harness/stack.js';
+import type { Resp } from './harness/http.js';
+
+/**
+ * Threat protection through a real Envoy (request bodies sent to Portcullis with pack_as_bytes), two
+ * Portcullis replicas sharing a real Redis. Clients use distinct loopback source addresses (127.0.0.x),
+ * so Envoy's remote address — the client IP Portcullis sees — differs per test.
+ */
+
+const UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0';
+
+/** An HTTP request to Envoy from a chosen loopback source address. */
+function sendFrom(port: number, from: string, o: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<Resp> {
+  const headers: Record<string, string> = { 'user-agent': UA, accept: '*/*', 'accept-language': 'en', 'accept-encoding': 'identity', ...o.headers };
+  if (o.body !== undefined) headers['content-length'] = String(Buffer.byteLength(o.body));
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, localAddress: from, method: o.method ?? 'GET', path: o.path, headers, agent: false, timeout: 10000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const h: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers)) h[k] = Array.isArray(v) ? v.join(', ') : String(v);
+        resolve({ status: res.statusCode ?? 0, headers: h, body, json: () => JSON.parse(body) });
+      });
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`timed out: ${o.path}`)));
+    req.on('error', reject);
+    if (o.body !== undefined) req.write(o.body);
+    req.end();
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('threat protection through a real Envoy', () => {
+  let stack: Stack;
+  let hook: Server;
+  const events: any[] = [];
+  const get = (from: string, path: string, headers?: Record<string, string>) => sendFrom(stack.envoy.httpPort, from, { path, headers });
+  const post = (from: string, path: string, body: string, contentType = 'application/json') =>
+    sendFrom(stack.envoy.httpPort, from, { method: 'POST', path, body, headers: { 'content-type': contentType } });
+
+  before(async () => {
+    hook = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => { events.push(...JSON.parse(Buffer.concat(chunks).toString())); res.writeHead(204); res.end(); });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    const hookPort = (hook.address() as AddressInfo).port;
+    stack = await startStack({
+      redis: 'single',
+      replicas: 2,
+      config: ({ redisUrl, dir }) => {
+        const geo = join(dir, 'country.mmdb');
+        writeMmdb(geo, [['127.0.0.14/32', country('KP', 'North Korea')], ['127.0.0.15/32', country('DE', 'Germany')]]);
+        return `
+default_action: { action: deny }
+store: { kind: redis, url: "${redisUrl}" }
+threat:
+  ban: { ttl_ms: 60000, cache_ms: 1000 }
+  ip: { block: [127.0.0.16/32] }
+  geo: { database: ${geo} }
+  bot: { cadence: { enabled: false } }
+  events:
+    sinks:
+      - { type: webhook, url: "http://127.0.0.1:${hookPort}/events", flush_ms: 100 }
+      - { type: file, path: events.jsonl }
+routes:
+  - name: geo
+    match: { path: { prefix: /geo } }
+    threat: { geo: { deny_countries: [KP] } }
+  - name: items
+    match: { path: { prefix: /api/items } }
+    threat:
+      validation:
+        content_types: [application/json]
+        schemas:
+          POST: { type: object, required: [name], properties: { name: { type: string }, comment: { type: string } } }
+  - name: suspicious
+    match: { path: { prefix: /sus } }
+    threat: { block: 0.95, throttle: 0.5, ban: false }
+    ratelimit:
+      limits:
+        - { name: per-ip, by: ip, requests_per_unit: 100, unit: minute, throttled_requests_per_unit: 1 }
+  - name: api
+    match: { path: { prefix: / } }
+`;
+      },
+    });
+  });
+  after(async () => {
+    await stack?.stop();
+    hook?.close();
+  });
+
+  it('SQL injection in a query value → 403 ERR_THREAT, and the event reaches the webhook sink within a second', async () => {
+    const r = await get('127.0.0.11', "/api/search?q=1'%20UNION%20SELECT%20username,%20password%20FROM%20users--");
+    assert.equal(r.status, 403, r.body);
+    const body = r.json();
+    assert.equal(body.error, 'ERR_THREAT');
+    const started = Date.now();
+    let ev: any;
+    while (!ev && Date.now() - started < 3000) { await sleep(50); ev = events.find((e) => e.decision_id === body.decision_id); }
+    assert.ok(ev, 'event delivered to the webhook');
+    assert.ok(Date.now() - started < 1500, `delivered in ${Date.now() - started} ms`);
+    assert.equal(ev.family, 'sqli');
+    assert.equal(ev.where, 'query.q');
+    assert.equal(ev.action, 'block');
+    assert.equal(ev.client_ip, '127.0.0.11');
+    assert.equal(ev.route, 'api');
+    assert.ok(ev.score >= 0.8);
+    assert.ok(!JSON.stringify(ev).toLowerCase().includes('union select'), 'no raw payload in the event');
+  });
+
+  it('XSS in a JSON body → 403 (Envoy sends the body to Portcullis)', async () => {
+    const r = await post('127.0.0.12', '/api/comments', JSON.stringify({ author: 'eve', comment: 'nice post <img src=x onerror=alert(document.cookie)>' }));
+    assert.equal(r.status, 403, r.body);
+    assert.equal(r.json().error, 'ERR_THREAT');
+  });
+
+  it("a benign request with O'Brien and a quoted search → 200, body and query reach the upstream intact", async () => {
+    const q = await get('127.0.0.10', `/api/search?q=${encodeURIComponent('"O\'Brien" "New York" -- (2024); 50% off')}`);
+    assert.equal(q.status, 200, q.body);
+    assert.equal(new URL(q.json().path, 'http://x').searchParams.get('q'), '"O\'Brien" "New York" -- (2024); 50% off');
+    const doc = { name: "Seán O'Brien", comment: 'He said "hello"; then left (quickly). Select the best one -- or not!', tags: ['a&b', 'c|d'] };
+    const p = await post('127.0.0.10', '/api/items', JSON.stringify(doc));
+    assert.equal(p.status, 200, p.body);
+    assert.deepEqual(JSON.parse(p.json().body), doc);
+  });
+
+  it('a client banned after an attack is refused by the other replica too (ban in Redis)', async () => {
+    const from = '127.0.0.13';
+    const attack = await get(from, '/api/files?name=../../../../etc/passwd');
+    assert.equal(attack.status, 403);
+    assert.equal(attack.json().error, 'ERR_THREAT');
+    await sleep(100);
+    for (let i = 0; i < 4; i++) {
+      const r = await get(from, '/api/search?q=shoes');
+      assert.equal(r.status, 403, r.body);
+      assert.equal(r.json().error, 'ERR_BANNED');
+    }
+    await sleep(200);
+    const logs = stack.portcullis.map((p) => p.logs().split('\n').filter((l) => l.includes(`"client_ip":"${from}"`)));
+    const attacked = logs.findIndex((ls) => ls.some((l) => l.includes('"code":"ERR_THREAT"')));
+    assert.ok(attacked >= 0, 'one replica blocked the attack');
+    const other = logs[1 - attacked]!;
+    assert.ok(other.some((l) => l.includes('"code":"ERR_BANNED"')), 'the replica that never saw the attack refused the banned client');
+    assert.equal((await get('127.0.0.10', '/api/search?q=shoes')).status, 200, 'other clients unaffected');
+    const admin = await fetch(`${stack.portcullis[1 - attacked]!.adminUrl}/admin/threat/bans?ip=${from}`);
+    assert.equal(admin.status, 200);
+    assert.match((await admin.json() as any).reason, /traversal/);
+  });
+
+  it('geo blocking by the MaxMind database', async () => {
+    const kp = await get('127.0.0.14', '/geo/page');
+    assert.equal(kp.status, 403);
+    assert.equal(kp.json().error, 'ERR_GEO_BLOCKED');
+    assert.equal((await get('127.0.0.15', '/geo/page')).status, 200);
+  });
+
+  it('a spoofed X-Forwarded-For is ignored by default', async () => {
+    assert.equal((await get('127.0.0.16', '/api/x')).json().error, 'ERR_IP_BLOCKED');
+    // a blocked client cannot launder itself through XFF …
+    const laundered = await get('127.0.0.16', '/api/x', { 'x-forwarded-for': '127.0.0.10' });
+    assert.equal(laundered.status, 403);
+    assert.equal(laundered.json().error, 'ERR_IP_BLOCKED');
+    // … and a client cannot get another client blocked or geo-located by naming it
+    assert.equal((await get('127.0.0.17', '/api/x', { 'x-forwarded-for': '127.0.0.16' })).status, 200);
+    assert.equal((await get('127.0.0.15', '/geo/page', { 'x-forwarded-for': '127.0.0.14' })).status, 200);
+  });
+
+  it('a body that is not valid JSON on a JSON route → 400 with the violations', async () => {
+    const r = await post('127.0.0.18', '/api/items', 'name=alice&comment=hi');
+    assert.equal(r.status, 400, r.body);
+    const body = r.json();
+    assert.equal(body.error, 'ERR_VALIDATION');
+    assert.match(body.violations[0].message, /not valid JSON/);
+    const schema = await post('127.0.0.18', '/api/items', JSON.stringify({ comment: 'no name' }));
+    assert.equal(schema.status, 400);
+    assert.deepEqual(schema.json().violations, [{ where: 'body', message: 'missing required property "name"' }]);
+    const type = await post('127.0.0.18', '/api/items', '{"name":"x"}', 'text/plain');
+    assert.equal(type.status, 400);
+    assert.match(type.json().violations[0].message, /content type "text\/plain" is not allowed/);
+  });
+
+  it('a score between throttle and block gets the rate-limit module\'s tighter limit (429), not a 403', async () => {
+    const sus = "/sus/search?q=1'%20or%201=1--";
+    const first = await get('127.0.0.19', sus);
+    assert.equal(first.status, 200, first.body);
+    const second = await get('127.0.0.19', sus);
+    assert.equal(second.status, 429, second.body);
+    assert.equal((await get('127.0.0.19', '/sus/search?q=shoes')).status, 200, 'unsuspicious requests keep the normal limit');
+    assert.equal((await get('127.0.0.20', sus)).status, 200, 'another client has its own counter');
+    await sleep(300);
+    const ev = events.find((e) => e.client_ip === '127.0.0.19' && e.action === 'throttle');
+    assert.ok(ev, 'a throttle event');
+    assert.equal(ev.family, 'sqli');
+  });
+
+  it('security events are counted per family and action on /metrics', async () => {
+    const text = await (await fetch(`${stack.portcullis[0]!.adminUrl}/metrics`)).text() + await (await fetch(`${stack.portcullis[1]!.adminUrl}/metrics`)).text();
+    assert.match(text, /portcullis_security_events_total\{family="sqli",action="block"\} \d+/);
+    assert.match(text, /portcullis_security_event_sink_delivered_total\{sink="webhook-0"\} \d+/);
+  });
+});

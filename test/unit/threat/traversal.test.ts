@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decodeValue } from '../../../src/threat/decode/normalize.js';
+import { detectTraversal } from '../../../src/threat/detectors/traversal.js';
+
+const score = (s: string) => detectTraversal(decodeValue(s)).confidence;
+
+describe('path traversal and file inclusion detector', () => {
+  const attacks = [
+    '../../../etc/passwd', '..\\..\\..\\windows\\win.ini', '%2e%2e%2f%2e%2e%2fetc%2fpasswd', '%252e%252e%252fboot.ini',
+    '..%c0%af..%c0%afetc/passwd', '%c0%ae%c0%ae/%c0%ae%c0%ae/', '..%u2215..%u2215etc%u2215issue', '....//....//etc/shadow',
+    '/var/www/../../etc/passwd', '/etc/passwd', 'php://filter/convert.base64-encode/resource=index.php', 'file:///etc/hosts',
+    'expect://id', '..%00/etc/passwd', 'C:\\Windows\\System32\\drivers\\etc\\hosts', '0x2e0x2e0x2fetc0x2fpasswd',
+    '..2f..2f..2fetc2fpasswd', '/proc/self/environ', '../../../../.ssh/id_rsa', '..;/..;/admin',
+  ];
+  for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => assert.ok(score(a) >= 0.8, `${a}: ${score(a)}`));
+
+  const benign = [
+    'docs/getting-started.md', 'https://example.com/a/b/c.html', './build/output.js', 'C:\\Users\\jane\\report.docx',
+    'Wait... what?', 'v1.2.3', '1.000.000,00', '/home/jane/projects/app', 'src/index.ts', 'archive.2024.05.01.log',
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36', '../images/photo.jpg', 'etc.', 'passwd',
+  ];
+  for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
+});
