@@ -1,5 +1,6 @@
 // Demo credentials for scripts/demo.sh and docker-compose: an ES256 issuer key pair, tokens for a few
-// users, an API key, and an HMAC secret for signed requests. Written to envoy/demo/ (git-ignored).
+// users, an API key, and an HMAC secret for signed requests. Written to envoy/demo/ (git-ignored), or the
+// folder given as the first argument / PORTCULLIS_DEMO_DIR.
 // Existing keys are kept; tokens are minted fresh (valid 12 h). Prints nothing secret to logs: the
 // tokens go to envoy/demo/env.sh, which you `source`.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, SignJWT } from 'jose';
 import { hashKey, mintKey } from '../src/identity/api-key-format.js';
 
-const dir = resolve(import.meta.dirname, '..', 'envoy', 'demo');
+const dir = resolve(process.argv[2] ?? process.env.PORTCULLIS_DEMO_DIR ?? resolve(import.meta.dirname, '..', 'envoy', 'demo'));
 mkdirSync(dir, { recursive: true, mode: 0o700 });
 const privFile = join(dir, 'issuer-private.pem');
 const pubFile = join(dir, 'issuer-public.pem');
@@ -36,4 +37,4 @@ const env = {
   API_KEY: apiKey,
 };
 writeFileSync(join(dir, 'env.sh'), Object.entries(env).map(([k, v]) => `export ${k}='${v}'`).join('\n') + '\n', { mode: 0o600 });
-console.log(`demo credentials in ${dir} (source ${join('envoy', 'demo', 'env.sh')} for $ALICE_TOKEN, $WRITER_TOKEN, $ADMIN_TOKEN, $API_KEY)`);
+console.log(`demo credentials in ${dir} (source ${join(dir, 'env.sh')} for $ALICE_TOKEN, $WRITER_TOKEN, $ADMIN_TOKEN, $API_KEY)`);
