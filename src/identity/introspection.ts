@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.js';
 import type { RequestContext } from '../pipeline/context.js';
-import { CircuitBreaker } from './circuit-breaker.js';
+import { CircuitBreaker } from '../common/circuit-breaker.js';
 import type { IdentityCode } from './codes.js';
 import type { IntrospectionConfig } from './config.js';
 import { AuthFailure, fail } from './failure.js';
@@ -59,8 +59,8 @@ export class IntrospectionEndpoint {
     this.maxTtlMs = (cc.max_ttl_s ?? 300) * 1000;
     this.negativeTtlMs = (cc.negative_ttl_s ?? 5) * 1000;
     const cb = c.circuit_breaker ?? {};
-    this.breaker = new CircuitBreaker(cb.failure_threshold ?? 5, (cb.reset_s ?? 10) * 1000, clock,
-      (open) => identityMetrics.breakerOpen.set({ endpoint: c.name }, open ? 1 : 0));
+    this.breaker = new CircuitBreaker({ failures: cb.failure_threshold ?? 5, openMs: (cb.reset_s ?? 10) * 1000 }, clock,
+      (state) => identityMetrics.breakerOpen.set({ endpoint: c.name }, state === 'closed' ? 0 : 1));
     this.failOpen = c.fail_mode === 'open';
   }
 

@@ -1,6 +1,8 @@
 import { rlMetrics } from '../metrics.js';
-import { CircuitBreaker, type BreakerOptions } from './breaker.js';
+import { CircuitBreaker, type BreakerOptions, type BreakerState } from '../../common/circuit-breaker.js';
 import { StoreFailure, type CommitMode, type CounterOp, type CounterStore, type RawResult } from './types.js';
+
+const BREAKER_GAUGE: Record<BreakerState, number> = { closed: 0, open: 1, half_open: 2 };
 
 export interface GuardOptions {
   /** Per-call deadline, ms: past it the decision is made by the limits' failure modes. */
@@ -26,7 +28,12 @@ export class GuardedStore implements CounterStore {
     clock: () => number = Date.now,
   ) {
     this.kind = inner.kind;
-    this.breaker = new CircuitBreaker(opts.breaker, inner.kind, clock);
+    const label = inner.kind;
+    rlMetrics.breakerState.set({ store: label }, 0);
+    this.breaker = new CircuitBreaker(opts.breaker, clock, (st: BreakerState) => {
+      rlMetrics.breakerState.set({ store: label }, BREAKER_GAUGE[st]);
+      rlMetrics.breakerTransitions.inc({ store: label, to: st });
+    });
   }
 
   decide(ops: CounterOp[], mode: CommitMode, now: number): Promise<RawResult[]> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { CircuitBreaker } from '../../../src/ratelimit/store/breaker.js';
+import { CircuitBreaker } from '../../../src/common/circuit-breaker.js';
 import { GuardedStore } from '../../../src/ratelimit/store/guarded.js';
 import { StoreFailure, type CounterOp, type CounterStore, type RawResult } from '../../../src/ratelimit/store/types.js';
 import { FakeClock, decide, hit, rule, testLimiter, type TestLimiter } from './helpers.js';
@@ -51,7 +51,7 @@ describe('store deadline and circuit breaker', () => {
 
   it('a failed half-open probe opens the breaker again; only one probe at a time', () => {
     const clock = new FakeClock();
-    const b = new CircuitBreaker({ failures: 1, openMs: 100 }, 'test', clock.now);
+    const b = new CircuitBreaker({ failures: 1, openMs: 100 }, clock.now);
     b.failure();
     assert.equal(b.allow(), false);
     clock.advance(100);

@@ -1,7 +1,4 @@
-import { rlMetrics } from '../metrics.js';
-
 export type BreakerState = 'closed' | 'open' | 'half_open';
-const GAUGE: Record<BreakerState, number> = { closed: 0, open: 1, half_open: 2 };
 
 export interface BreakerOptions {
   /** Consecutive failures that open the breaker. */
@@ -11,8 +8,10 @@ export interface BreakerOptions {
 }
 
 /**
- * Closed → (N consecutive failures) → open: calls fail at once, no store wait → after openMs, half-open:
- * one probe call goes through; success closes, failure opens again.
+ * Closed → (N consecutive failures) → open: calls are refused at once, nobody waits on a dead dependency →
+ * after openMs, half-open: one probe call goes through; success closes, failure opens again.
+ * Used by the rate-limit store guard and the introspection client; each reports state changes to its own
+ * metrics through `onChange`.
  */
 export class CircuitBreaker {
   state: BreakerState = 'closed';
@@ -20,11 +19,13 @@ export class CircuitBreaker {
   private openedAt = 0;
   private probing = false;
 
-  constructor(private readonly opts: BreakerOptions, private readonly label: string, private readonly clock: () => number = Date.now) {
-    rlMetrics.breakerState.set({ store: label }, 0);
-  }
+  constructor(
+    private readonly opts: BreakerOptions,
+    private readonly clock: () => number = Date.now,
+    private readonly onChange?: (state: BreakerState) => void,
+  ) {}
 
-  /** May a call go to the store now? */
+  /** May a call go out now? (Takes the half-open probe slot when it is free.) */
   allow(): boolean {
     if (this.state === 'closed') return true;
     if (this.state === 'open') {
@@ -48,6 +49,8 @@ export class CircuitBreaker {
     if (this.state === 'closed' && ++this.consecutive >= this.opts.failures) this.open();
   }
 
+  isOpen(): boolean { return this.state !== 'closed'; }
+
   private open(): void {
     this.openedAt = this.clock();
     this.consecutive = 0;
@@ -56,7 +59,6 @@ export class CircuitBreaker {
 
   private to(s: BreakerState): void {
     this.state = s;
-    rlMetrics.breakerState.set({ store: this.label }, GAUGE[s]);
-    rlMetrics.breakerTransitions.inc({ store: this.label, to: s });
+    this.onChange?.(s);
   }
 }
