@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { country, writeMmdb } from '../fixtures/threat/mmdb-writer.js';
 import { startStack, type Stack } from './harness/stack.js';
-import type { Resp } from './harness/http.js';
+import { send, type Resp } from './harness/http.js';
 
 /**
  * Threat protection through a real Envoy (request bodies sent to Portcullis with pack_as_bytes), two
@@ -15,27 +15,10 @@ import type { Resp } from './harness/http.js';
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0';
 
-/** An HTTP request to Envoy from a chosen loopback source address. */
+/** An HTTP request to Envoy from a chosen loopback source address, with a browser's usual headers. */
 function sendFrom(port: number, from: string, o: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<Resp> {
   const headers: Record<string, string> = { 'user-agent': UA, accept: '*/*', 'accept-language': 'en', 'accept-encoding': 'identity', ...o.headers };
-  if (o.body !== undefined) headers['content-length'] = String(Buffer.byteLength(o.body));
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, localAddress: from, method: o.method ?? 'GET', path: o.path, headers, agent: false, timeout: 10000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const h: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers)) h[k] = Array.isArray(v) ? v.join(', ') : String(v);
-        resolve({ status: res.statusCode ?? 0, headers: h, body, json: () => JSON.parse(body) });
-      });
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`timed out: ${o.path}`)));
-    req.on('error', reject);
-    if (o.body !== undefined) req.write(o.body);
-    req.end();
-  });
+  return send(port, { ...o, headers, from });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

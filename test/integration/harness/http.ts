@@ -19,6 +19,8 @@ export interface ReqOptions {
   cert?: Buffer;
   key?: Buffer;
   timeoutMs?: number;
+  /** Source address on loopback (e.g. 127.0.0.7), so Envoy sees a distinct client IP. */
+  from?: string;
 }
 
 /** One HTTP(S) request to 127.0.0.1:port; the path is sent as given (no normalisation). */
@@ -29,7 +31,7 @@ export function send(port: number, o: ReqOptions): Promise<Resp> {
   if (o.body !== undefined && headers['content-length'] === undefined) headers['content-length'] = String(Buffer.byteLength(o.body));
   return new Promise((resolve, reject) => {
     const req = fn({
-      host: '127.0.0.1', port, method: o.method ?? 'GET', path: o.path, headers, agent: false,
+      host: '127.0.0.1', port, localAddress: o.from, method: o.method ?? 'GET', path: o.path, headers, agent: false,
       ...(tls ? { ca: o.ca, cert: o.cert, key: o.key, servername: 'localhost' } : {}),
       timeout: o.timeoutMs ?? 10000,
     }, (res) => {
