@@ -1,4 +1,4 @@
-import { decodeComponent } from '../../pipeline/query.js';
+import { parseQuery } from '../../pipeline/query.js';
 
 /** The body could not be parsed although its content type says it can (OPA-Envoy answers 400). */
 export class BodyParseError extends Error {}
@@ -17,14 +17,7 @@ function nullProto(): Record<string, unknown[]> {
 
 function parseForm(text: string): Record<string, unknown[]> {
   const out = nullProto();
-  let n = 0;
-  for (const pair of text.split('&')) {
-    if (pair === '') continue;
-    if (++n > MAX_FORM_FIELDS) break;
-    const eq = pair.indexOf('=');
-    const k = decodeComponent(eq < 0 ? pair : pair.slice(0, eq));
-    (out[k] ??= []).push(eq < 0 ? '' : decodeComponent(pair.slice(eq + 1)));
-  }
+  for (const [k, values] of parseQuery(text, MAX_FORM_FIELDS)) out[k] = values;
   return out;
 }
 
