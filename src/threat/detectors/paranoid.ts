@@ -1,4 +1,204 @@
 import type { Decoded } from '../decode/normalize.js';
+import { CODE_FUNCTIONS, PROSE_WORDS, TIER_A } from './cmdi-lexicon.js';
 import type { InjectionFamily, ParanoiaLevel } from './index.js';
+import { CLAUSES, DANGEROUS_FUNCTIONS, KEYWORDS, LOGIC_WORDS, STATEMENTS, T } from './sqli/lexicon.js';
+import { tokenize } from './sqli/tokenizer.js';
+
+/**
+ * Paranoia levels 2–4, in the manner of the OWASP Core Rule Set: each level adds rules that catch more
+ * and are wrong more often. Level 1 (the detectors themselves) only fires on values that read as an
+ * attack; these rules fire on values that only *look like parts* of one.
+ *
+ * - PL2: a bare command name (`whoami`, `netstat`), HTML markup of any kind and HTML/XML comments and
+ *   declarations, template syntax (`{{…}}`, `{%…%}`, `${…}`, `#{…}`, `<%…%>`), SQL comment sequences
+ *   next to code (`'--`, `;--`, slash-star), any dot-dot path segment, PHP filter-chain names,
+ *   interpreter function calls (`phpversion();`).
+ * - PL3: a value that is only SQL vocabulary (`select`, `order by`, `exec xp`), SQL operator and comment
+ *   fragments (`; --`, `(||6)`, `1-false`), a quote glued to a word (`'sqlvuln`), a shell metacharacter
+ *   before a word or a `{word}` placeholder (`a;{cmd}`, `<{cmd}`), a `{placeholder}` after a path
+ *   separator, a value of line breaks only, script statement shapes (`a="get";`, `$(…)`, `for (…;…;…)`),
+ *   a bare sensitive file name.
+ * - PL4: any `<`/`>` glued to text, a bare command name that is also an English word, an absolute
+ *   file-system path, any `{placeholder}`, a URL to active content (`.svg`, `.xxe`, `.swf` …).
+ *
+ * Every rule is a fixed-pattern scan of the decoded value: linear, no backtracking.
+ */
 export interface ParanoidFinding { family: InjectionFamily; confidence: number; detail: string; level: number; markup?: boolean }
-export function paranoidFindings(_d: Decoded, _pl: ParanoiaLevel): ParanoidFinding[] { return []; }
+
+const HIT = 0.85;
+const MAX_FRAGMENT = 96;
+
+/** SQL words that make up a keyword-only value (`order by`, `exec xp`, `union all`). */
+const SQL_WORDS = new Set([...STATEMENTS, ...CLAUSES, ...KEYWORDS, ...LOGIC_WORDS, 'union', 'order', 'group', 'by', 'like', 'where', 'not', 'null', 'xp', 'sp']);
+/** Files whose bare name is a disclosure target. */
+const SENSITIVE_FILES = new Set(['passwd', 'shadow', 'group', 'hosts', 'boot.ini', 'win.ini', 'system.ini', 'web.config', '.htaccess', '.htpasswd',
+  'httpd.conf', 'php.ini', 'my.cnf', '.bash_history', 'id_rsa', 'authorized_keys', '.env', 'config.php', 'wp-config.php', 'sam', 'ntuser.dat', 'known_hosts']);
+/** Active-content extensions a URL-valued parameter should not point at. */
+const ACTIVE_EXT = new Set(['svg', 'swf', 'xxe', 'xml', 'xsl', 'xslt', 'html', 'htm', 'js', 'php', 'jsp', 'asp', 'aspx', 'hta', 'vbs', 'sh', 'ps1', 'exe']);
+const TEMPLATE_PAIRS: Array<[string, string]> = [['{{', '}}'], ['{%', '%}'], ['${', '}'], ['#{', '}'], ['<%', '%>'], ['*{', '}'], ['@{', '}']];
+
+function isAlpha(c: number): boolean { return (c >= 97 && c <= 122) || (c >= 65 && c <= 90); }
+function isWordCh(c: number): boolean { return isAlpha(c) || (c >= 48 && c <= 57) || c === 95; }
+
+export function paranoidFindings(d: Decoded, pl: ParanoiaLevel): ParanoidFinding[] {
+  const out: ParanoidFinding[] = [];
+  if (pl < 2) return out;
+  const s = d.full;
+  const lower = s.toLowerCase();
+  const t = lower.trim();
+  if (t.length === 0) return out;
+  const add = (level: number, family: InjectionFamily, detail: string, markup = false) => {
+    if (level <= pl && !out.some((f) => f.family === family)) out.push({ family, confidence: HIT, detail, level, markup });
+  };
+  const short = t.length <= MAX_FRAGMENT;
+  const oneWord = short && /^[a-z0-9_.\-]+$/.test(t);
+
+  // ---- PL2 ----
+  if (oneWord) {
+    const name = t.endsWith('.exe') ? t.slice(0, -4) : t;
+    if (TIER_A.has(name) && !PROSE_WORDS.has(name)) add(2, 'cmdi', 'bare command name');
+    else if (TIER_A.has(name)) add(4, 'cmdi', 'bare command name that is also a word');
+  }
+  templateSyntax(lower, add);
+  markup(lower, add);
+  sqlComments(lower, add);
+  if (/(?:^|[/\\])\.\.(?:[/\\]|$)/.test(d.url.replaceAll('\\\\', '\\'))) add(2, 'traversal', 'dot-dot segment');
+  if (/(?:^|[|/])(?:convert\.(?:iconv|base64|quoted)|string\.(?:rot13|toupper|tolower)|zlib\.(?:deflate|inflate))/.test(t)) add(2, 'traversal', 'PHP filter chain');
+  codeCall(t, add);
+  if (pl < 3) return out;
+
+  // ---- PL3 ----
+  if (short) sqlFragment(t, add);
+  placeholders(lower, add);
+  shellMeta(lower, add);
+  if (/^[^a-z0-9]*$/.test(s) && /[\r\n]/.test(s)) add(3, 'cmdi', 'line breaks only');
+  scriptShapes(s, add);
+  if (oneWord && SENSITIVE_FILES.has(t)) add(3, 'traversal', 'bare sensitive file name');
+  if (short && /^(?:[/\\]\.?)+$/.test(t) && /[/\\]\.[/\\]/.test(t)) add(3, 'traversal', 'dot segments only');
+  if (pl < 4) return out;
+
+  // ---- PL4 ----
+  if (/[^\s<]<|<[^\s=]|[^\s=-]>|>[^\s=]/.test(lower)) add(4, 'xss', 'angle bracket glued to text', true);
+  if (short && /^\/[a-z0-9_.-]+(?:\/[a-z0-9_.+-]*)+$/.test(t) && !t.startsWith('/api/')) add(4, 'traversal', 'absolute file-system path');
+  else if (short && /^\/[a-z0-9_-]+\.[a-z0-9]{2,4}$/.test(t)) add(4, 'traversal', 'absolute file path');
+  if (/\{[a-z_][a-z0-9_]{0,23}\}/.test(lower)) add(4, 'cmdi', 'placeholder');
+  const url = /^[a-z][a-z0-9+.-]{1,15}:\/\/\S+\.([a-z0-9]{2,5})(?:[?#]\S*)?$/.exec(t);
+  if (url && ACTIVE_EXT.has(url[1]!)) add(4, 'xss', 'URL to active content');
+  return out;
+}
+
+type Add = (level: number, family: InjectionFamily, detail: string, markup?: boolean) => void;
+
+/** {{…}}, {%…%}, ${…}, #{…}, <%…%> with something inside. */
+function templateSyntax(s: string, add: Add): void {
+  if (s.indexOf('{') < 0 && s.indexOf('<%') < 0) return;
+  for (const [open, close] of TEMPLATE_PAIRS) {
+    const at = s.indexOf(open);
+    if (at < 0) continue;
+    const end = s.indexOf(close, at + open.length);
+    if (end < 0 && open !== '<%') continue;
+    const body = s.slice(at + open.length, end < 0 ? s.length : end);
+    if (/[a-z0-9_]/.test(body)) { add(2, 'cmdi', `template syntax ${open}…${close}`); return; }
+  }
+}
+
+/** Any HTML/XML tag, comment, conditional comment, CDATA or DTD fragment (e-mail addresses in <> aside). */
+function markup(s: string, add: Add): void {
+  if (s.indexOf('<') < 0 && s.indexOf('>') < 0) return;
+  if (s.indexOf('<!--') >= 0 || s.indexOf('-->') >= 0 || s.indexOf('<![') >= 0 || s.indexOf(']]>') >= 0 || s.indexOf(']>') >= 0) { add(2, 'xss', 'HTML comment or declaration', true); return; }
+  for (let i = s.indexOf('<'); i >= 0 && i < s.length; i = s.indexOf('<', i + 1)) {
+    const c = s.charCodeAt(i + 1);
+    if (isAlpha(c) || c === 47 || c === 33 || c === 63 || c === 37) {
+      const gt = s.indexOf('>', i);
+      const tag = s.slice(i, gt < 0 ? Math.min(s.length, i + 64) : gt);
+      if (tag.indexOf('@') > 0 && tag.indexOf(' ') < 0) continue; // <john@example.com>
+      add(2, 'xss', 'HTML markup', true);
+      return;
+    }
+  }
+  if (/#required|#implied|#pcdata|xmlns:/.test(s)) add(2, 'xss', 'XML declaration fragment', true);
+}
+
+/** SQL comment sequences next to code: '-- ;-- )-- a leading or trailing --, slash-star, MySQL /*!. */
+function sqlComments(s: string, add: Add): void {
+  const t = s.trim();
+  if (t.indexOf('/*') >= 0 || t.indexOf('*/') >= 0) {
+    if (!/^[\w./-]*\/\*[\w.-]*\/?$/.test(t)) { add(2, 'sqli', 'SQL block comment'); return; } // a/* glob is a path
+  }
+  const dd = t.indexOf('--');
+  if (dd < 0) return;
+  if (dd === 0 && t.charCodeAt(2) !== 45 && t.charCodeAt(2) !== 62) { add(2, 'sqli', 'leading SQL line comment'); return; }
+  for (let i = dd; i >= 0; i = t.indexOf('--', i + 2)) {
+    let p = i - 1; while (p >= 0 && t.charCodeAt(p) === 32) p--;
+    const prev = t.charCodeAt(p);
+    if (prev === 39 || prev === 34 || prev === 59 || prev === 41 || prev === 35) { add(2, 'sqli', 'SQL line comment after code'); return; }
+    if (i + 2 === t.length && p === i - 1 && isWordCh(prev)) { add(2, 'sqli', 'trailing SQL line comment'); return; }
+  }
+}
+
+/** Interpreter introspection called as a statement anywhere: phpversion(); getenv( … */
+function codeCall(s: string, add: Add): void {
+  const p = s.indexOf('(');
+  if (p < 0) return;
+  for (let i = p; i >= 0; i = s.indexOf('(', i + 1)) {
+    let k = i; while (k > 0 && isWordCh(s.charCodeAt(k - 1)) && i - k < 24) k--;
+    if (k < i && CODE_FUNCTIONS.has(s.slice(k, i)) && !isWordCh(s.charCodeAt(k - 1))) { add(2, 'cmdi', `${s.slice(k, i)}() call`); return; }
+  }
+}
+
+/** A value that is only SQL vocabulary, or SQL operators/comments/variables with few words. */
+function sqlFragment(t: string, add: Add): void {
+  const words = t.split(/\s+/);
+  if (words.length <= 3 && words.every((w) => SQL_WORDS.has(w) || DANGEROUS_FUNCTIONS.has(w)) && (SQL_WORDS.has(words[0]!) && !PROSE_SQL.has(t))) {
+    add(3, 'sqli', 'SQL keywords only');
+    return;
+  }
+  if (/^[\d\s./:+-]*$/.test(t)) return; // dates, phone numbers, ranges, versions
+  const toks = tokenize(t, { maxTokens: 32 });
+  let meta = 0, names = 0, vars = 0, strings = 0;
+  for (const k of toks) {
+    switch (k.type) {
+      case T.COMMENT: case T.COMPARE: case T.ARITH: case T.LOGIC: case T.NOT: case T.SEMICOLON: meta++; break;
+      case T.VARIABLE: vars++; meta++; break;
+      case T.STRING: if (k.closed === false) { strings++; meta++; } break;
+      case T.BAREWORD: case T.OTHER: names++; break;
+      default: break;
+    }
+  }
+  if (vars > 0 && toks.length <= 4) { add(3, 'sqli', 'SQL variable'); return; }
+  if (strings > 0 && toks.length <= 3 && /^['"]\+?[a-z_][a-z0-9_]*$/.test(t)) { add(3, 'sqli', 'quote glued to a word'); return; }
+  if (meta >= 1 && toks.length >= 2 && names <= 1 && meta >= names && toks.some((k) => k.type !== T.NUMBER && k.type !== T.ARITH)) {
+    add(3, 'sqli', 'SQL operator fragment');
+  } else if (meta >= 1 && toks.length >= 2 && names === 0) add(3, 'sqli', 'SQL operator fragment');
+}
+/** Keyword-only phrases that are ordinary English answers. */
+const PROSE_SQL = new Set(['all', 'none', 'end', 'if', 'on', 'in', 'as', 'to', 'by', 'for', 'with', 'and', 'or', 'not', 'key', 'time', 'user', 'view', 'index', 'mode', 'left', 'right', 'top', 'add', 'lock', 'share', 'table', 'tables', 'path', 'json', 'xml', 'function', 'window', 'over', 'then', 'else', 'when', 'any', 'some', 'from', 'into', 'values', 'login', 'column', 'columns', 'schema', 'database', 'show', 'use', 'set', 'call', 'load', 'copy', 'kill', 'begin', 'commit', 'explain', 'backup', 'restore', 'merge', 'rename', 'left join', 'true', 'false']);
+
+/** A {word} placeholder after a shell metacharacter, a path separator or at the start. */
+function placeholders(s: string, add: Add): void {
+  for (let i = s.indexOf('{'); i >= 0; i = s.indexOf('{', i + 1)) {
+    let j = i + 1; while (j < s.length && isWordCh(s.charCodeAt(j)) && j - i < 24) j++;
+    if (j === i + 1 || s.charCodeAt(j) !== 125) continue;
+    let p = i - 1; while (p >= 0 && (s.charCodeAt(p) === 32 || s.charCodeAt(p) === 39 || s.charCodeAt(p) === 34)) p--;
+    const prev = p >= 0 ? s.charCodeAt(p) : -1;
+    if (prev === 47 || prev === 92) { add(3, 'traversal', 'placeholder after a path separator'); return; }
+    if (prev === -1 || prev === 59 || prev === 124 || prev === 38 || prev === 10 || prev === 13 || prev === 96 || prev === 60 || prev === 62 || prev === 94 || prev === 40 || prev === 36) {
+      add(3, 'cmdi', 'placeholder in command position');
+      return;
+    }
+  }
+}
+
+/** A shell control operator glued to a word: a;b, x|y, a&&b, `x`, $(x). */
+function shellMeta(s: string, add: Add): void {
+  if (/(?:\|\|?|&&)\s*[a-z{]/.test(s) && !/\|\s*[a-z ]+\s*\|/.test(s)) { add(3, 'cmdi', 'control operator before a word'); return; }
+  if (/[a-z0-9)];[a-z{]/.test(s) && !/&[a-z0-9#]+;/.test(s)) { add(3, 'cmdi', 'semicolon glued between words'); return; }
+  if (/\$\([a-z]|`[a-z{][^`\s]*`/.test(s)) add(3, 'cmdi', 'command substitution');
+}
+
+/** Statement shapes only script has: a="…"; / $(…) / for (…;…;…) / ident.ident(…).ident(…); */
+function scriptShapes(s: string, add: Add): void {
+  if (/^\s*[A-Za-z_$][\w$]*\s*=\s*(["'`]).*\1\s*;?\s*$/.test(s) && s.length <= MAX_FRAGMENT) { add(3, 'xss', 'script assignment statement'); return; }
+  if (/\$\(\s*["'`]/.test(s) || /\bfor\s*\([^)]*;[^)]*;/.test(s) || /\)\.[A-Za-z_$][\w$]*\(\s*\)\s*;/.test(s)) { add(3, 'xss', 'script statement'); return; }
+  if (/[}*\]]\s*\{[^}]*\}|\{\s*[a-z-]+\s*:\s*[^;}]+[;}]/.test(s.toLowerCase()) && s.indexOf('"') !== s.indexOf('{') + 1) add(3, 'xss', 'CSS rule');
+}
