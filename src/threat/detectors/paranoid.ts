@@ -12,14 +12,16 @@ import { tokenize } from './sqli/tokenizer.js';
  * - PL2: a bare command name (`whoami`, `netstat`), HTML markup of any kind and HTML/XML comments and
  *   declarations, template syntax (`{{…}}`, `{%…%}`, `${…}`, `#{…}`, `<%…%>`), SQL comment sequences
  *   next to code (`'--`, `;--`, slash-star), any dot-dot path segment, PHP filter-chain names,
- *   interpreter function calls (`phpversion();`).
- * - PL3: a value that is only SQL vocabulary (`select`, `order by`, `exec xp`), SQL operator and comment
- *   fragments (`; --`, `(||6)`, `1-false`), a quote glued to a word (`'sqlvuln`), a shell metacharacter
+ *   interpreter function calls (`phpversion();`), hex literals that decode to text, NUL bytes.
+ * - PL3: a value that is only SQL vocabulary (`select`, `order by`, `exec xp`), SQL operator, comment and
+ *   predicate fragments (`; --`, `(||6)`, `1-false`, `' or x=y`), LDAP filter syntax, a quote glued to a
+ *   word (`'sqlvuln`), a shell metacharacter
  *   before a word or a `{word}` placeholder (`a;{cmd}`, `<{cmd}`), a `{placeholder}` after a path
  *   separator, a value of line breaks only, script statement shapes (`a="get";`, `$(…)`, `for (…;…;…)`),
  *   a bare sensitive file name.
  * - PL4: any `<`/`>` glued to text, a bare command name that is also an English word, an absolute
- *   file-system path, any `{placeholder}`, a URL to active content (`.svg`, `.xxe`, `.swf` …).
+ *   file-system path, any `{placeholder}`, a URL to active content (`.svg`, `.xxe`, `.swf` …), SQL
+ *   punctuation around a bare operand (`(word)`, `word;`, `@var`, `1*56`), a value of metacharacters only.
  *
  * Every rule is a fixed-pattern scan of the decoded value: linear, no backtracking.
  */
@@ -29,7 +31,7 @@ const HIT = 0.85;
 const MAX_FRAGMENT = 96;
 
 /** SQL words that make up a keyword-only value (`order by`, `exec xp`, `union all`). */
-const SQL_WORDS = new Set([...STATEMENTS, ...CLAUSES, ...KEYWORDS, ...LOGIC_WORDS, 'union', 'order', 'group', 'by', 'like', 'where', 'not', 'null', 'xp', 'sp']);
+const SQL_WORDS = new Set([...STATEMENTS, ...CLAUSES, ...KEYWORDS, ...LOGIC_WORDS, 'union', 'order', 'group', 'by', 'like', 'where', 'not', 'null', 'xp', 'sp', 'print']);
 /** Files whose bare name is a disclosure target. */
 const SENSITIVE_FILES = new Set(['passwd', 'shadow', 'group', 'hosts', 'boot.ini', 'win.ini', 'system.ini', 'web.config', '.htaccess', '.htpasswd',
   'httpd.conf', 'php.ini', 'my.cnf', '.bash_history', 'id_rsa', 'authorized_keys', '.env', 'config.php', 'wp-config.php', 'sam', 'ntuser.dat', 'known_hosts']);
@@ -46,10 +48,12 @@ export function paranoidFindings(d: Decoded, pl: ParanoiaLevel): ParanoidFinding
   const s = d.full;
   const lower = s.toLowerCase();
   const t = lower.trim();
-  if (t.length === 0) return out;
   const add = (level: number, family: InjectionFamily, detail: string, markup = false) => {
     if (level <= pl && !out.some((f) => f.family === family)) out.push({ family, confidence: HIT, detail, level, markup });
   };
+  // CR/LF and punctuation only: header/log splitting or a command separator probe
+  if (pl >= 3 && /[\r\n]/.test(s) && /^[^a-z0-9]*$/.test(t)) add(3, 'cmdi', 'line breaks only');
+  if (t.length === 0) return out;
   const short = t.length <= MAX_FRAGMENT;
   const oneWord = short && /^[a-z0-9_.\-]+$/.test(t);
 
@@ -57,7 +61,7 @@ export function paranoidFindings(d: Decoded, pl: ParanoiaLevel): ParanoidFinding
   if (oneWord) {
     const name = t.endsWith('.exe') ? t.slice(0, -4) : t;
     if (TIER_A.has(name) && !PROSE_WORDS.has(name)) add(2, 'cmdi', 'bare command name');
-    else if (TIER_A.has(name)) add(4, 'cmdi', 'bare command name that is also a word');
+    else if (TIER_A.has(name) && name !== 'true' && name !== 'false') add(4, 'cmdi', 'bare command name that is also a word');
   }
   templateSyntax(lower, add);
   markup(lower, add);
@@ -65,13 +69,15 @@ export function paranoidFindings(d: Decoded, pl: ParanoiaLevel): ParanoidFinding
   if (/(?:^|[/\\])\.\.(?:[/\\]|$)/.test(d.url.replaceAll('\\\\', '\\'))) add(2, 'traversal', 'dot-dot segment');
   if (/(?:^|[|/])(?:convert\.(?:iconv|base64|quoted)|string\.(?:rot13|toupper|tolower)|zlib\.(?:deflate|inflate))/.test(t)) add(2, 'traversal', 'PHP filter chain');
   codeCall(t, add);
+  if (t.indexOf('0x') >= 0) hexString(t, add);
+  if (s.indexOf('\u0000') >= 0) add(2, 'traversal', 'NUL byte');
   if (pl < 3) return out;
 
   // ---- PL3 ----
   if (short) sqlFragment(t, add);
+  ldapFilter(t, add);
   placeholders(lower, add);
   shellMeta(lower, add);
-  if (/^[^a-z0-9]*$/.test(s) && /[\r\n]/.test(s)) add(3, 'cmdi', 'line breaks only');
   scriptShapes(s, add);
   if (oneWord && SENSITIVE_FILES.has(t)) add(3, 'traversal', 'bare sensitive file name');
   if (short && /^(?:[/\\]\.?)+$/.test(t) && /[/\\]\.[/\\]/.test(t)) add(3, 'traversal', 'dot segments only');
@@ -79,6 +85,11 @@ export function paranoidFindings(d: Decoded, pl: ParanoiaLevel): ParanoidFinding
 
   // ---- PL4 ----
   if (/[^\s<]<|<[^\s=]|[^\s=-]>|>[^\s=]/.test(lower)) add(4, 'xss', 'angle bracket glued to text', true);
+  if (short) {
+    // SQL-shaped punctuation around a bare operand: (word), word;, @var, 1*56, 1'1, metacharacters only
+    if (/^\(\s*[a-z_][a-z0-9_]*\s*\)$|^[a-z_][a-z0-9_]*;$|^@[a-z_][a-z0-9_]*$|^\d+\s*[*%]\s*\d+$|^\d+\\?'\d+$/.test(t)) add(4, 'sqli', 'SQL punctuation around an operand');
+    else if (/^[!-/:-@[-`{-~]{2,}$/.test(t) && /['";|*()]/.test(t)) add(4, 'sqli', 'injection metacharacters only');
+  }
   if (short && /^\/[a-z0-9_.-]+(?:\/[a-z0-9_.+-]*)+$/.test(t) && !t.startsWith('/api/')) add(4, 'traversal', 'absolute file-system path');
   else if (short && /^\/[a-z0-9_-]+\.[a-z0-9]{2,4}$/.test(t)) add(4, 'traversal', 'absolute file path');
   if (/\{[a-z_][a-z0-9_]{0,23}\}/.test(lower)) add(4, 'cmdi', 'placeholder');
@@ -111,7 +122,7 @@ function markup(s: string, add: Add): void {
     if (isAlpha(c) || c === 47 || c === 33 || c === 63 || c === 37) {
       const gt = s.indexOf('>', i);
       const tag = s.slice(i, gt < 0 ? Math.min(s.length, i + 64) : gt);
-      if (tag.indexOf('@') > 0 && tag.indexOf(' ') < 0) continue; // <john@example.com>
+      if ((tag.indexOf('@') > 0 || tag.indexOf('://') > 0) && tag.indexOf(' ') < 0) continue; // <john@example.com>, <https://…>
       add(2, 'xss', 'HTML markup', true);
       return;
     }
@@ -122,12 +133,10 @@ function markup(s: string, add: Add): void {
 /** SQL comment sequences next to code: '-- ;-- )-- a leading or trailing --, slash-star, MySQL /*!. */
 function sqlComments(s: string, add: Add): void {
   const t = s.trim();
-  if (t.indexOf('/*') >= 0 || t.indexOf('*/') >= 0) {
-    if (!/^[\w./-]*\/\*[\w.-]*\/?$/.test(t)) { add(2, 'sqli', 'SQL block comment'); return; } // a/* glob is a path
-  }
+  if ((t.indexOf('/*') >= 0 && !/^[\w./-]*\/\*[\w.-]*\/?$/.test(t)) || /\*\/\s*(?:[='"]|--)/.test(t)) { add(2, 'sqli', 'SQL block comment'); return; } // a/* glob is a path
   const dd = t.indexOf('--');
   if (dd < 0) return;
-  if (dd === 0 && t.charCodeAt(2) !== 45 && t.charCodeAt(2) !== 62) { add(2, 'sqli', 'leading SQL line comment'); return; }
+  if (dd === 0 && (t.charCodeAt(2) === 32 || isAlpha(t.charCodeAt(2))) && t.length > 3) { add(2, 'sqli', 'leading SQL line comment'); return; }
   for (let i = dd; i >= 0; i = t.indexOf('--', i + 2)) {
     let p = i - 1; while (p >= 0 && t.charCodeAt(p) === 32) p--;
     const prev = t.charCodeAt(p);
@@ -146,33 +155,61 @@ function codeCall(s: string, add: Add): void {
   }
 }
 
-/** A value that is only SQL vocabulary, or SQL operators/comments/variables with few words. */
+/**
+ * A value that is only SQL vocabulary, or a short run of SQL-only operators: a comment with at most one
+ * word (`; --`, `1/*'*\/`), `||`/`&&` beside numbers or parentheses (`(||6)`), arithmetic on a boolean
+ * literal (`1-false`), a system or listed variable (`@@version`, `,@v`), an unclosed quote glued to a word.
+ */
 function sqlFragment(t: string, add: Add): void {
   const words = t.split(/\s+/);
-  if (words.length <= 3 && words.every((w) => SQL_WORDS.has(w) || DANGEROUS_FUNCTIONS.has(w)) && (SQL_WORDS.has(words[0]!) && !PROSE_SQL.has(t))) {
-    add(3, 'sqli', 'SQL keywords only');
-    return;
-  }
-  if (/^[\d\s./:+-]*$/.test(t)) return; // dates, phone numbers, ranges, versions
+  if (words.length <= 3 && words.every((w) => SQL_WORDS.has(w)) && !PROSE_SQL.has(words[0]!)) { add(3, 'sqli', 'SQL keywords only'); return; }
+  if (/^(?:exec|execute|call)\s+[a-z_]+$/.test(t)) { add(3, 'sqli', 'SQL keywords only'); return; }
   const toks = tokenize(t, { maxTokens: 32 });
-  let meta = 0, names = 0, vars = 0, strings = 0;
-  for (const k of toks) {
-    switch (k.type) {
-      case T.COMMENT: case T.COMPARE: case T.ARITH: case T.LOGIC: case T.NOT: case T.SEMICOLON: meta++; break;
-      case T.VARIABLE: vars++; meta++; break;
-      case T.STRING: if (k.closed === false) { strings++; meta++; } break;
-      case T.BAREWORD: case T.OTHER: names++; break;
-      default: break;
-    }
+  let comments = 0, names = 0;
+  for (let i = 0; i < toks.length; i++) {
+    const k = toks[i]!;
+    // -- and slash-star comments not written after a word (prose dashes: "Yes -- I agree"); # is too common
+    if (k.type === T.COMMENT && k.value !== '#' && (i === 0 || toks[i - 1]!.type !== T.BAREWORD)) comments++;
+    else if (k.type === T.BAREWORD || k.type === T.OTHER) names++;
   }
-  if (vars > 0 && toks.length <= 4) { add(3, 'sqli', 'SQL variable'); return; }
-  if (strings > 0 && toks.length <= 3 && /^['"]\+?[a-z_][a-z0-9_]*$/.test(t)) { add(3, 'sqli', 'quote glued to a word'); return; }
-  if (meta >= 1 && toks.length >= 2 && names <= 1 && meta >= names && toks.some((k) => k.type !== T.NUMBER && k.type !== T.ARITH)) {
-    add(3, 'sqli', 'SQL operator fragment');
-  } else if (meta >= 1 && toks.length >= 2 && names === 0) add(3, 'sqli', 'SQL operator fragment');
+  if (comments > 0 && names <= 1 && toks.length >= 2) { add(3, 'sqli', 'SQL comment fragment'); return; }
+  for (let i = 0; i < toks.length; i++) {
+    const k = toks[i]!, nx = toks[i + 1], pv = toks[i - 1];
+    if (k.type === T.LOGIC && (k.value === '||' || k.value === '&&') && (pv?.type === T.LPAREN || nx?.type === T.NUMBER || nx?.type === T.LPAREN)) { add(3, 'sqli', 'SQL logic operator fragment'); return; }
+    if (k.type === T.ARITH && pv?.type === T.NUMBER && nx?.type === T.NUMBER && /^[a-z]/.test(nx.value)) { add(3, 'sqli', 'arithmetic on a literal keyword'); return; }
+    if (k.type === T.VARIABLE && (k.value.startsWith('@@') || pv?.type === T.COMMA || pv?.type === T.LPAREN || (k.value.length > 1 && pv?.type === T.STATEMENT))) { add(3, 'sqli', 'SQL variable'); return; }
+  }
+  if (/^['"][+\s]?[a-z_][a-z0-9_]*;?$/.test(t)) { add(3, 'sqli', 'quote glued to a word'); return; }
+  // a predicate fragment: a logic or comparison word first, then an operand (' or x=y', ' like '%'')
+  const f = toks[0]?.type === T.STRING && toks[0].closed && toks.length <= 3 && toks[0].value === '' ? 1 : 0;
+  const head = toks[f];
+  if (head && (head.type === T.LOGIC || (head.type === T.COMPARE && /^[a-z]/.test(head.value))) && toks.length - f >= 2 && toks.length <= 8) {
+    if (toks[f + 1]!.type === T.STRING || toks.slice(f + 1).some((k) => k.type === T.COMPARE)) { add(3, 'sqli', 'SQL predicate fragment'); return; }
+  }
+  if (/^['"]\s*(?:or|and|xor|union|having|where)$/.test(t)) add(3, 'sqli', 'quote then a SQL operator word');
+}
+
+/** LDAP filter syntax (filed with SQL injection by most lists): (|(…)), (&(…)), *)(, a filter wildcard attribute. */
+function ldapFilter(t: string, add: Add): void {
+  if (/\(\s*[|&!]\s*\(|\*\s*\)\s*\(|\(\s*[a-z]+\s*=\s*\*\s*\)/.test(t)) add(3, 'sqli', 'LDAP filter syntax');
+}
+
+/** A 0x… literal long enough to be a string, that decodes to text (0x77006100… is "wa" in UTF-16). */
+function hexString(t: string, add: Add): void {
+  const m = /0x([0-9a-f]{16,})/.exec(t);
+  if (!m) return;
+  const hex = m[1]!.length % 2 === 0 ? m[1]! : m[1]!.slice(0, -1);
+  const buf = Buffer.from(hex.slice(0, 512), 'hex');
+  let printable = 0, nul = 0;
+  for (const b of buf) { if (b >= 32 && b < 127) printable++; else if (b === 0) nul++; else return; }
+  if (printable >= 4 && printable + nul === buf.length) add(2, 'sqli', 'hex-encoded text literal');
 }
 /** Keyword-only phrases that are ordinary English answers. */
-const PROSE_SQL = new Set(['all', 'none', 'end', 'if', 'on', 'in', 'as', 'to', 'by', 'for', 'with', 'and', 'or', 'not', 'key', 'time', 'user', 'view', 'index', 'mode', 'left', 'right', 'top', 'add', 'lock', 'share', 'table', 'tables', 'path', 'json', 'xml', 'function', 'window', 'over', 'then', 'else', 'when', 'any', 'some', 'from', 'into', 'values', 'login', 'column', 'columns', 'schema', 'database', 'show', 'use', 'set', 'call', 'load', 'copy', 'kill', 'begin', 'commit', 'explain', 'backup', 'restore', 'merge', 'rename', 'left join', 'true', 'false']);
+const PROSE_SQL = new Set(['all', 'none', 'end', 'if', 'on', 'in', 'as', 'to', 'by', 'for', 'with', 'and', 'or', 'not', 'key', 'time', 'user',
+  'view', 'index', 'mode', 'left', 'right', 'top', 'add', 'lock', 'share', 'table', 'tables', 'path', 'json', 'xml', 'function', 'window', 'over',
+  'then', 'else', 'when', 'any', 'some', 'from', 'into', 'values', 'login', 'column', 'columns', 'schema', 'database', 'show', 'use', 'set', 'call',
+  'load', 'copy', 'kill', 'begin', 'commit', 'explain', 'backup', 'restore', 'merge', 'rename', 'true', 'false', 'null', 'is', 'between', 'asc',
+  'default', 'returning', 'partition', 'outer', 'inner', 'cross', 'natural', 'using', 'case', 'exists', 'primary', 'foreign', 'references', 'delay']);
 
 /** A {word} placeholder after a shell metacharacter, a path separator or at the start. */
 function placeholders(s: string, add: Add): void {
@@ -191,9 +228,9 @@ function placeholders(s: string, add: Add): void {
 
 /** A shell control operator glued to a word: a;b, x|y, a&&b, `x`, $(x). */
 function shellMeta(s: string, add: Add): void {
-  if (/(?:\|\|?|&&)\s*[a-z{]/.test(s) && !/\|\s*[a-z ]+\s*\|/.test(s)) { add(3, 'cmdi', 'control operator before a word'); return; }
-  if (/[a-z0-9)];[a-z{]/.test(s) && !/&[a-z0-9#]+;/.test(s)) { add(3, 'cmdi', 'semicolon glued between words'); return; }
-  if (/\$\([a-z]|`[a-z{][^`\s]*`/.test(s)) add(3, 'cmdi', 'command substitution');
+  if (/(?:^|[^\s|])(?:\|\|?|&&)\+?[a-z{$]/.test(s)) { add(3, 'cmdi', 'control operator before a word'); return; }
+  if (/[a-z0-9)];[a-z{][a-z0-9_{}]*(?:[^a-z0-9_{}=]|$)/.test(s) && !/&[a-z0-9#]+;/.test(s)) { add(3, 'cmdi', 'semicolon glued between words'); return; }
+  if (/\$\([a-z]|(?:^|[;|&=(<>])\s*`[a-z{][^`\s]*`/.test(s)) add(3, 'cmdi', 'command substitution');
 }
 
 /** Statement shapes only script has: a="…"; / $(…) / for (…;…;…) / ident.ident(…).ident(…); */
