@@ -23,6 +23,14 @@ export interface Decoded {
 
 export const MAX_URL_ROUNDS = 4;
 const SPACED_UTF7 = / (?=A[C-H][A-Za-z0-9/]{1,6}-)/g;
+const SPACED_UTF7_ONE = / A[C-H][A-Za-z0-9/]{1,6}-/g;
+/** How many (up to 2) space-led UTF-7 shifts a value holds; each match attempt is bounded, so linear. */
+function spacedUtf7Shifts(s: string): number {
+  SPACED_UTF7_ONE.lastIndex = 0;
+  let m = 0;
+  while (m < 2 && SPACED_UTF7_ONE.exec(s) !== null) m++;
+  return m;
+}
 export const MAX_FULL_ROUNDS = 3;
 
 // Characters that file systems, shells or IIS fold to '.', '/' or '\' (and full-width ASCII in general).
@@ -88,7 +96,7 @@ export function decodeValue(raw: string): Decoded {
   }
   // UTF-7 whose '+' shifts became spaces in form decoding (+ADw-script+AD4- → " ADw-script AD4-"): ASCII
   // punctuation in UTF-7 always starts AC…AH; two shifts that decode to markup are the encoding, not prose
-  if (full.indexOf(' A') >= 0 && full.indexOf('-') >= 0) {
+  if (full.indexOf(' A') >= 0 && spacedUtf7Shifts(full) >= 2) {
     const u = decodeUtf7(full.replace(SPACED_UTF7, '+'));
     if (u.decoded >= 2 && (u.text.indexOf('<') >= 0 || u.text.indexOf('>') >= 0)) full = u.text;
   }

@@ -21,9 +21,16 @@ function isWs(c: number): boolean { return c === 32 || c === 9 || c === 10 || c 
 
 const MAX_SCAN = 16 * 1024;
 
+/** First characters of every name above: identifiers starting otherwise are skipped without a slice. */
+const FIRST = new Uint8Array(128);
+for (const name of [...SINKS, ...GLOBALS]) FIRST[name.charCodeAt(0)] = 1;
+const NONE: JsVerdict = { confidence: 0, reason: '' };
+
 export function detectJsExpression(s: string): JsVerdict {
   const n = Math.min(s.length, MAX_SCAN);
-  if (n < 4) return { confidence: 0, reason: '' };
+  if (n < 4) return NONE;
+  // every rule needs a call, a template or an assignment
+  if (s.indexOf('(') < 0 && s.indexOf('`') < 0 && s.indexOf('=') < 0) return NONE;
   let best = 0, why = '';
   const take = (c: number, w: string) => { if (c > best) { best = c; why = w; } };
   // a call shape anywhere: ident( with no space, )( or a tagged template
@@ -39,7 +46,9 @@ export function detectJsExpression(s: string): JsVerdict {
     if (!isIdStart(c) || (i > 0 && isId(s.charCodeAt(i - 1)))) { i++; continue; }
     let j = i + 1;
     while (j < n && isId(s.charCodeAt(j))) j++;
+    if (j - i < 3 || j - i > 14 || c >= 128 || FIRST[c] === 0) { i = j; continue; }
     const id = s.slice(i, j);
+    if (!SINKS.has(id) && !GLOBALS.has(id)) { i = j; continue; }
     let p = i - 1; while (p >= 0 && isWs(s.charCodeAt(p))) p--;
     let q = j; while (q < n && isWs(s.charCodeAt(q))) q++;
     const prev = p >= 0 ? s.charCodeAt(p) : -1;

@@ -164,6 +164,7 @@ function sqlFragment(t: string, add: Add): void {
   const words = t.split(/\s+/);
   if (words.length <= 3 && words.every((w) => SQL_WORDS.has(w)) && !PROSE_SQL.has(words[0]!)) { add(3, 'sqli', 'SQL keywords only'); return; }
   if (/^(?:exec|execute|call)\s+[a-z_]+$/.test(t)) { add(3, 'sqli', 'SQL keywords only'); return; }
+  if (!/[-/*#;@|&'"()+%=<>,]/.test(t)) return; // every fragment below needs SQL punctuation
   const toks = tokenize(t, { maxTokens: 32 });
   let comments = 0, names = 0;
   for (let i = 0; i < toks.length; i++) {
