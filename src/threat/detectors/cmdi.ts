@@ -106,6 +106,9 @@ function templates(s: string, acc: Acc): void {
     const end = s.indexOf(close, at + open.length);
     const body = s.slice(at + open.length, end < 0 ? Math.min(s.length, at + 512) : Math.min(end, at + 512));
     if (TEMPLATE_DANGER.some((d) => body.includes(d))) { take(acc, 0.9, `template expression ${open}…${close}`); return; }
+    // whitespace inside names is dropped by no template engine, but it slips past filters: .__ class __.
+    const packed = body.replace(/\s+/g, '');
+    if (packed.length !== body.length && TEMPLATE_DANGER.some((d) => d.startsWith('__') && packed.includes(d))) { take(acc, 0.85, `space-split template expression ${open}…${close}`); return; }
     if (open === '${' && /^\s*@?[a-z_][a-z0-9_]*\s*\(/.test(body)) { take(acc, 0.9, 'interpolated call ${…(…)}'); return; }
     if (/^\s*\{?\$\{?[a-z_]+\(/.test(body)) { take(acc, 0.9, 'interpolated call'); return; }
     if (/^\s*[0-9]+\s*[*+]\s*[0-9]+\s*$/.test(body)) take(acc, 0.8, `template arithmetic probe ${open}…${close}`);

@@ -23,12 +23,14 @@ describe('paranoia level 1: SQL string breaks and evasions', () => {
     "' or '' '", '" or "" "', "' or 'a",
     // bare EXISTS as a predicate, stacked DESCRIBE after an escaped quote
     "' or (EXISTS)", '" and (exists)', "\\'; desc users; --", "\\'; show tables; --",
+    // a hex literal that spells SQL (UTF-16LE and plain)
+    '0x770061006900740066006F0072002000640065006C00610079002000270030003A0030003A', '0x73656c65637420736c65657028352900',
   ];
   for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => assert.ok(sqli(a) >= 0.8, `${a}: ${sqli(a)}`));
 
   const benign = [
     "O''Brien", 'She said ""hello""', '1or2 items', "Bring 2 or 3 'friends'", 'path/*glob*/file', 'foo/*note*/bar',
-    "O\\'Brien said \\\"hi\\\"", 'describe your issue', "It's 'fine' or ''", 'Show tables and chairs',
+    "O\\'Brien said \\\"hi\\\"", 'describe your issue', '0x5f3a9c2e1b7d4f60aa11bb22cc33dd44ee55ff66', '0x48656c6c6f20776f726c6421', "It's 'fine' or ''", 'Show tables and chairs',
   ];
   for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(sqli(b) < 0.8, `${b}: ${sqli(b)}`));
 
@@ -43,6 +45,7 @@ describe('paranoia level 1: command injection gaps', () => {
     "' whoami", '" whoami', "' uname -a", '" id;',
     '| dir c:\\', '+|+dir+c:\\+|', '||+dir|c:\\', 'dir+c:\\', '$+|+Dir+c:\\', '&&+ipconfig+/all',
     '%0aid%0auname -a', '\\necho PWNED\\nexit\\n', '\\nwhoami\\nhostname\\n',
+    '{{[] .__ Class __.__ base __.__ subclasses __ ()}}', '{{ "" . __class__ . __mro__ }}',
   ];
   for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => assert.ok(cmdi(a) >= 0.8, `${a}: ${cmdi(a)}`));
   const benign = [

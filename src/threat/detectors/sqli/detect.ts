@@ -279,8 +279,8 @@ const TRIGGER_WORDS = new Set(['or', 'and', 'xor', 'union', 'select', 'order', '
  * for a continuation that only makes sense as injected SQL.
  */
 export function detectSqli(input: string): SqliVerdict {
-  if (input.length < 2 || !mayBeSql(input)) return { confidence: 0, reason: '' };
-  let best = readings(input);
+  if (input.length < 2) return { confidence: 0, reason: '' };
+  let best: SqliVerdict = mayBeSql(input) ? readings(input) : { confidence: 0, reason: '' };
   // keywords split by inline comments (uni/**/on sel/**/ect): no reason to write that but to slip past filters
   if (input.indexOf('/*') >= 0) {
     const j = joinCommentSplitWords(input);
@@ -296,7 +296,28 @@ export function detectSqli(input: string): SqliVerdict {
     const v = readings(input.replaceAll('""', '"').replaceAll('\'\'', '\'').replaceAll('\\\'', '\'').replaceAll('\\"', '"'));
     if (v.confidence > best.confidence) best = { confidence: v.confidence, reason: `quote-escape ${v.reason}` };
   }
+  // a 0x… literal that spells SQL (MSSQL: EXEC(CAST(0x… AS VARCHAR))): the decoded text is read too
+  if (best.confidence < 0.85 && input.indexOf('0x') >= 0) {
+    const text = hexText(input);
+    if (text !== undefined) {
+      const v = readings(text);
+      if (v.confidence >= 0.8) best = { confidence: Math.max(0.85, v.confidence * 0.95), reason: `hex-encoded ${v.reason}` };
+    }
+  }
   return best;
+}
+
+/** The first 0x… literal of 16+ hex digits as text (UTF-16LE NULs dropped), when every byte is printable. */
+export function hexText(s: string): string | undefined {
+  const at = s.indexOf('0x');
+  let end = at + 2;
+  const hex = (c: number) => (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 102);
+  while (end < s.length && end - at < 4098 && hex(s.charCodeAt(end))) end++;
+  if (end - at - 2 < 16) return undefined;
+  const buf = Buffer.from(s.slice(at + 2, end - ((end - at) % 2)), 'hex');
+  let out = '';
+  for (const b of buf) { if (b === 0) continue; if (b < 32 || b > 126) return undefined; out += String.fromCharCode(b); }
+  return out.length >= 4 ? out : undefined;
 }
 
 function readings(input: string): SqliVerdict {
