@@ -93,7 +93,7 @@ export function paranoidFindings(d: Decoded, pl: ParanoiaLevel): ParanoidFinding
   if (short && /^\/[a-z0-9_.-]+(?:\/[a-z0-9_.+-]*)+$/.test(t) && !t.startsWith('/api/')) add(4, 'traversal', 'absolute file-system path');
   else if (short && /^\/[a-z0-9_-]+\.[a-z0-9]{2,4}$/.test(t)) add(4, 'traversal', 'absolute file path');
   if (/\{[a-z_][a-z0-9_]{0,23}\}/.test(lower)) add(4, 'cmdi', 'placeholder');
-  const url = /^[a-z][a-z0-9+.-]{1,15}:\/\/\S+\.([a-z0-9]{2,5})(?:[?#]\S*)?$/.exec(t);
+  const url = short ? /^[a-z][a-z0-9+.-]{1,15}:\/\/\S+\.([a-z0-9]{2,5})(?:[?#]\S*)?$/.exec(t) : null;
   if (url && ACTIVE_EXT.has(url[1]!)) add(4, 'xss', 'URL to active content');
   return out;
 }
@@ -117,10 +117,11 @@ function templateSyntax(s: string, add: Add): void {
 function markup(s: string, add: Add): void {
   if (s.indexOf('<') < 0 && s.indexOf('>') < 0) return;
   if (s.indexOf('<!--') >= 0 || s.indexOf('-->') >= 0 || s.indexOf('<![') >= 0 || s.indexOf(']]>') >= 0 || s.indexOf(']>') >= 0) { add(2, 'xss', 'HTML comment or declaration', true); return; }
+  let gt = -2;
   for (let i = s.indexOf('<'); i >= 0 && i < s.length; i = s.indexOf('<', i + 1)) {
     const c = s.charCodeAt(i + 1);
     if (isAlpha(c) || c === 47 || c === 33 || c === 63 || c === 37) {
-      const gt = s.indexOf('>', i);
+      if (gt !== -1 && gt < i) gt = s.indexOf('>', i); // each '>' searched for once: linear
       const tag = s.slice(i, gt < 0 ? Math.min(s.length, i + 64) : gt);
       if ((tag.indexOf('@') > 0 || tag.indexOf('://') > 0) && tag.indexOf(' ') < 0) continue; // <john@example.com>, <https://…>
       add(2, 'xss', 'HTML markup', true);
@@ -237,6 +238,6 @@ function shellMeta(s: string, add: Add): void {
 /** Statement shapes only script has: a="…"; / $(…) / for (…;…;…) / ident.ident(…).ident(…); */
 function scriptShapes(s: string, add: Add): void {
   if (/^\s*[A-Za-z_$][\w$]*\s*=\s*(["'`]).*\1\s*;?\s*$/.test(s) && s.length <= MAX_FRAGMENT) { add(3, 'xss', 'script assignment statement'); return; }
-  if (/\$\(\s*["'`]/.test(s) || /\bfor\s*\([^)]*;[^)]*;/.test(s) || /\)\.[A-Za-z_$][\w$]*\(\s*\)\s*;/.test(s)) { add(3, 'xss', 'script statement'); return; }
-  if (/[}*\]]\s*\{[^}]*\}|\{\s*[a-z-]+\s*:\s*[^;}]+[;}]/.test(s.toLowerCase()) && s.indexOf('"') !== s.indexOf('{') + 1) add(3, 'xss', 'CSS rule');
+  if (/\$\(\s*["'`]/.test(s) || /\bfor\s*\([^);]{0,64};[^);]{0,64};/.test(s) || /\)\.[A-Za-z_$][\w$]*\(\s*\)\s*;/.test(s)) { add(3, 'xss', 'script statement'); return; }
+  if (s.length <= 512 && /[}*\]]\s{0,8}\{[^}]{0,256}\}|\{\s{0,8}[a-z-]{1,32}\s{0,8}:\s{0,8}[^;}]{1,256}[;}]/.test(s.toLowerCase()) && s.indexOf('"') !== s.indexOf('{') + 1) add(3, 'xss', 'CSS rule');
 }
