@@ -78,8 +78,8 @@ export function detectJsExpression(s: string): JsVerdict {
           r = e; while (r < n && isWs(s.charCodeAt(r))) r++;
         }
         const after = s.charCodeAt(r);
-        if (member.length > 0 && after === 40) take(0.85, `${id}.${member}() call`);
-        else if (member.length > 0 && after === 61 && s.charCodeAt(r + 1) !== 61 && assignedValue(s, r + 1, n)) take(0.85, `${id}.${member} assignment`);
+        if (member.length > 0 && after === 40) take(0.85, `${id}.…() call`);
+        else if (member.length > 0 && after === 61 && s.charCodeAt(r + 1) !== 61 && assignedValue(s, r + 1, n)) take(0.85, `${id}.… assignment`);
         i = e; continue;
       }
       // location="…" / location=name+… : navigation by assignment, as a statement
