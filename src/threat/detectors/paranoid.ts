@@ -141,7 +141,9 @@ function sqlComments(s: string, add: Add): void {
   for (let i = dd; i >= 0; i = t.indexOf('--', i + 2)) {
     let p = i - 1; while (p >= 0 && t.charCodeAt(p) === 32) p--;
     const prev = t.charCodeAt(p);
-    if (prev === 39 || prev === 34 || prev === 59 || prev === 41 || prev === 35) { add(2, 'sqli', 'SQL line comment after code'); return; }
+    // after a quote, ';', ')' — and nothing but one word after it: "Save" -- iOS 17.2 is prose
+    const rest = t.slice(i + 2).trim();
+    if ((prev === 39 || prev === 34 || prev === 59 || prev === 41 || prev === 35) && rest.indexOf(' ') < 0) { add(2, 'sqli', 'SQL line comment after code'); return; }
     if (i + 2 === t.length && p === i - 1 && isWordCh(prev)) { add(2, 'sqli', 'trailing SQL line comment'); return; }
   }
 }
@@ -171,7 +173,7 @@ function sqlFragment(t: string, add: Add): void {
   for (let i = 0; i < toks.length; i++) {
     const k = toks[i]!;
     // -- and slash-star comments not written after a word (prose dashes: "Yes -- I agree"); # is too common
-    if (k.type === T.COMMENT && k.value !== '#' && (i === 0 || toks[i - 1]!.type !== T.BAREWORD)) comments++;
+    if (k.type === T.COMMENT && k.value !== '#' && (i === 0 || AFTER_CODE.has(toks[i - 1]!.type))) comments++;
     else if (k.type === T.BAREWORD || k.type === T.OTHER) names++;
   }
   if (comments > 0 && names <= 1 && toks.length >= 2) { add(3, 'sqli', 'SQL comment fragment'); return; }
@@ -206,6 +208,8 @@ function hexString(t: string, add: Add): void {
   for (const b of buf) { if (b >= 32 && b < 127) printable++; else if (b === 0) nul++; else return; }
   if (printable >= 4 && printable + nul === buf.length) add(2, 'sqli', 'hex-encoded text literal');
 }
+/** Tokens a comment may follow in an injected fragment (not a word or a number of prose: "Error 404 -- …"). */
+const AFTER_CODE = new Set<string>([T.STRING, T.SEMICOLON, T.RPAREN, T.LPAREN, T.COMPARE, T.ARITH, T.COMMA, T.LOGIC]);
 /** Keyword-only phrases that are ordinary English answers. */
 const PROSE_SQL = new Set(['all', 'none', 'end', 'if', 'on', 'in', 'as', 'to', 'by', 'for', 'with', 'and', 'or', 'not', 'key', 'time', 'user',
   'view', 'index', 'mode', 'left', 'right', 'top', 'add', 'lock', 'share', 'table', 'tables', 'path', 'json', 'xml', 'function', 'window', 'over',
