@@ -6,11 +6,13 @@
  * (CheckRequest → RequestContext → screen/inspect stages). A request counts as detected when the stages
  * refuse it (risk score ≥ the block threshold). Benign inputs (shared/corpus/benign.jsonl and this repo's
  * realistic API-traffic fixture) are placed the same way; a refusal there is a false positive.
- * Also prints the inspection time of typical requests (median, p99).
+ * Runs once per paranoia level (threat.paranoia 1–4) and prints the levels side by side, then the
+ * inspection time of typical requests (median, p99) at PL1 and PL4. BENCH_DUMP=dir writes every miss and
+ * false positive per level to dir.
  *
  * Corpus location: $PORTCULLIS_CORPUS, else ../shared/corpus beside the repository.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +28,7 @@ import { topFinding, DEFAULT_WEIGHTS } from '../src/threat/scoring.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FAMILIES = ['sqli', 'xss', 'traversal', 'cmdi'] as const;
 const PLACEMENTS = ['query', 'form', 'json'] as const;
+const LEVELS = [1, 2, 3, 4] as const;
 type Placement = (typeof PLACEMENTS)[number];
 
 function corpusDir(): string {
@@ -100,80 +103,90 @@ async function main(): Promise<void> {
   const benignApi = readJsonl(resolve(root, 'test/fixtures/threat/benign-api.jsonl'));
   const logger = pino({ level: 'silent' });
   const store = new MemoryStore();
-  const mod = await threatModule.create({
-    ban: { ttl_ms: 0, cache_ms: 60_000 },
-    anomaly: { enabled: false },
-    bot: { cadence: { enabled: false } },
-    events: { log: false },
-  }, { store, logger, configPath: resolve(root, 'bench.yaml'), configDir: root });
-  const stages = mod.stages(undefined, { name: 'bench', index: 0 });
-  // warm the ban cache for the bench client so no lookup goes to the store during timing
-  const warm = buildContext(placed('warm', 'query'), limits);
-  for (const st of stages) { const r = st.run(warm); if (r && typeof (r as Promise<unknown>).then === 'function') await r; }
+  const dump = process.env.BENCH_DUMP; // a folder: every miss and false positive per level, one JSON line each
+  if (dump) mkdirSync(dump, { recursive: true });
+  const levels: Array<{ pl: number; stages: Stage[]; close?: () => Promise<void> | void }> = [];
+  for (const pl of LEVELS) {
+    const mod = await threatModule.create({
+      paranoia: pl,
+      ban: { ttl_ms: 0, cache_ms: 60_000 },
+      anomaly: { enabled: false },
+      bot: { cadence: { enabled: false } },
+      events: { log: false },
+    }, { store, logger, configPath: resolve(root, 'bench.yaml'), configDir: root });
+    const stages = mod.stages(undefined, { name: 'bench', index: 0 });
+    // warm the ban cache for the bench client so no lookup goes to the store during timing
+    const warm = buildContext(placed('warm', 'query'), limits);
+    for (const st of stages) { const r = st.run(warm); if (r && typeof (r as Promise<unknown>).then === 'function') await r; }
+    levels.push({ pl, stages, close: mod.close?.bind(mod) });
+  }
 
   console.log(`threat detection benchmark — corpus ${dir}`);
-  console.log(`detected = refused by the threat stages (score >= block threshold 0.8); family = strongest finding's family matches the label\n`);
+  console.log('detected = refused by the threat stages (score >= block threshold 0.8) in all three placements (query value, form field, JSON string);');
+  console.log('PLn = threat.paranoia n (1 = default). FP = benign inputs refused in any placement.\n');
 
-  // ---- detection per family and placement ----
-  const header = ['family', 'payloads', ...PLACEMENTS.map((p) => `${p} %`), 'all 3 %', 'family ok %'];
-  const rows: string[][] = [];
-  const misses = new Map<string, string[]>();
-  let totalHit = 0, totalN = 0;
-  for (const fam of FAMILIES) {
-    const list = attacks.filter((a) => a.family === fam);
-    const hits: Record<Placement, number> = { query: 0, form: 0, json: 0 };
-    let all3 = 0, famOk = 0;
-    for (const a of list) {
-      let n = 0;
-      for (const p of PLACEMENTS) {
-        const ctx = buildContext(placed(a.payload, p), limits);
-        const deny = runStages(stages, ctx);
-        if (deny?.code === 'ERR_THREAT') {
-          hits[p]++; n++;
-          if (topFinding(ctx.risk.findings, DEFAULT_WEIGHTS)?.family === fam) famOk++;
+  const pct = (x: number, d: number) => (100 * x / d).toFixed(2);
+  const detRows: string[][] = FAMILIES.map((f) => [f, String(attacks.filter((a) => a.family === f).length)]);
+  const placeRows: string[][] = [];
+  const fpRows: string[][] = [['benign.jsonl (corpus)', String(benignCorpus.length)], ['benign-api.jsonl (fixture)', String(benignApi.length)], ['overall (placed inputs)', String(3 * (benignCorpus.length + benignApi.length))]];
+  const missed: string[] = [];
+  for (const { pl, stages } of levels) {
+    const misses = new Map<string, string[]>();
+    let totalHit = 0, totalN = 0;
+    FAMILIES.forEach((fam, fi) => {
+      const list = attacks.filter((a) => a.family === fam);
+      const hits: Record<Placement, number> = { query: 0, form: 0, json: 0 };
+      let all3 = 0;
+      for (const a of list) {
+        let n = 0;
+        for (const p of PLACEMENTS) {
+          const ctx = buildContext(placed(a.payload, p), limits);
+          if (runStages(stages, ctx)?.code === 'ERR_THREAT') { hits[p]++; n++; }
         }
+        if (n === 3) all3++;
+        else { const m = misses.get(fam) ?? []; m.push(a.payload); misses.set(fam, m); }
+        totalHit += n; totalN += 3;
       }
-      if (n === 3) all3++;
-      else { const m = misses.get(fam) ?? []; m.push(a.payload); misses.set(fam, m); }
-      totalHit += n; totalN += 3;
-    }
-    const pct = (x: number, d: number) => (100 * x / d).toFixed(2);
-    rows.push([fam, String(list.length), ...PLACEMENTS.map((p) => pct(hits[p], list.length)), pct(all3, list.length), pct(famOk, list.length * 3)]);
-  }
-  printTable(header, rows);
-  console.log(`overall detection: ${(100 * totalHit / totalN).toFixed(2)}% of ${totalN} placed payloads\n`);
-
-  // ---- false positives ----
-  const fpRows: string[][] = [];
-  const fps: string[] = [];
-  let fpAll = 0, nAll = 0;
-  for (const [name, set] of [['benign.jsonl (corpus)', benignCorpus], ['benign-api.jsonl (fixture)', benignApi]] as const) {
-    let fp = 0;
-    const per: Record<Placement, number> = { query: 0, form: 0, json: 0 };
-    for (const b of set) {
-      let flagged = false;
-      for (const p of PLACEMENTS) {
-        const ctx = buildContext(placed(b.payload, p), limits);
-        if (runStages(stages, ctx)?.code === 'ERR_THREAT') {
-          per[p]++; flagged = true;
-          const top = topFinding(ctx.risk.findings, DEFAULT_WEIGHTS);
-          fps.push(`${name.split(' ')[0]} [${p}] ${top?.family}:${top?.detail ?? ''} — ${JSON.stringify(b.payload).slice(0, 90)}`);
+      detRows[fi]!.push(pct(all3, list.length));
+      if (pl === 1) placeRows.push([fam, ...PLACEMENTS.map((p) => pct(hits[p], list.length))]);
+    });
+    const fps: string[] = [];
+    let fpAll = 0, nAll = 0;
+    [benignCorpus, benignApi].forEach((set, si) => {
+      let fp = 0;
+      for (const b of set) {
+        let flagged = false;
+        for (const p of PLACEMENTS) {
+          const ctx = buildContext(placed(b.payload, p), limits);
+          if (runStages(stages, ctx)?.code === 'ERR_THREAT') {
+            fpAll++; flagged = true;
+            const top = topFinding(ctx.risk.findings, DEFAULT_WEIGHTS);
+            fps.push(JSON.stringify({ set: si === 0 ? 'benign' : 'benign-api', placement: p, family: top?.family, detail: top?.detail, payload: b.payload }));
+          }
         }
+        if (flagged) fp++;
+        nAll += 3;
       }
-      if (flagged) fp++;
+      fpRows[si]!.push(pct(fp, set.length));
+    });
+    fpRows[2]!.push(pct(fpAll, nAll));
+    missed.push(`PL${pl} misses: ${FAMILIES.map((f) => `${f} ${misses.get(f)?.length ?? 0}`).join(', ')}; overall detection ${pct(totalHit, totalN)}% of ${totalN} placed payloads; false positives ${fps.length}`);
+    if (dump) {
+      for (const f of FAMILIES) writeFileSync(resolve(dump, `pl${pl}-missed-${f}.jsonl`), (misses.get(f) ?? []).map((x) => JSON.stringify(x)).join('\n') + '\n');
+      writeFileSync(resolve(dump, `pl${pl}-fp.jsonl`), fps.join('\n') + '\n');
     }
-    fpAll += per.query + per.form + per.json;
-    nAll += set.length * 3;
-    fpRows.push([name, String(set.length), ...PLACEMENTS.map((p) => (100 * per[p] / set.length).toFixed(2)), (100 * fp / set.length).toFixed(2)]);
   }
-  printTable(['benign set', 'inputs', 'query FP %', 'form FP %', 'json FP %', 'any placement FP %'], fpRows);
-  console.log(`overall false-positive rate: ${(100 * fpAll / nAll).toFixed(2)}% of ${nAll} placed benign inputs`);
-  for (const f of fps.slice(0, 30)) console.log(`  FP ${f}`);
+  console.log('detection % (all 3 placements)');
+  printTable(['family', 'payloads', ...LEVELS.map((l) => `PL${l} %`)], detRows);
   console.log('');
-  for (const fam of FAMILIES) {
-    const m = misses.get(fam) ?? [];
-    console.log(`missed ${fam} (${m.length}, first 12): ${m.slice(0, 12).map((x) => JSON.stringify(x).slice(0, 60)).join('  ')}`);
-  }
+  console.log('false positives %');
+  printTable(['benign set', 'inputs', ...LEVELS.map((l) => `PL${l} %`)], fpRows);
+  console.log('');
+  console.log('PL1 detection by placement %');
+  printTable(['family', ...PLACEMENTS.map((p) => `${p} %`)], placeRows);
+  console.log('');
+  for (const m of missed) console.log(m);
+  if (dump) console.log(`misses and false positives written to ${dump}`);
   console.log('');
 
   // ---- cost ----
@@ -188,13 +201,16 @@ async function main(): Promise<void> {
   }));
   const attackGet = placed("1' UNION SELECT username, password FROM users--", 'query');
   console.log(`inspection time per request (screen + inspect stages, context already built; machine load ${loadavg().map((x) => x.toFixed(1)).join(' ')}):`);
-  printTable(['request', 'median µs', 'p99 µs', 'mean CPU µs', 'iterations'], [
-    ['typical GET (5 query params, cookie, referer)', ...timing(stages, typicalGet)],
-    ['typical POST (JSON order, ~600 B)', ...timing(stages, typicalPost)],
-    ['SQLi in a query value (blocked)', ...timing(stages, attackGet)],
-  ]);
+  const timed: string[][] = [];
+  for (const { pl, stages } of levels) {
+    if (pl !== 1 && pl !== LEVELS[LEVELS.length - 1]) continue;
+    timed.push([`PL${pl} typical GET (5 query params, cookie, referer)`, ...timing(stages, typicalGet)]);
+    timed.push([`PL${pl} typical POST (JSON order, ~600 B)`, ...timing(stages, typicalPost)]);
+    timed.push([`PL${pl} SQLi in a query value (blocked)`, ...timing(stages, attackGet)]);
+  }
+  printTable(['request', 'median µs', 'p99 µs', 'mean CPU µs', 'iterations'], timed);
   await store.close();
-  await mod.close?.();
+  for (const l of levels) await l.close?.();
 }
 
 function timing(stages: Stage[], req: unknown): [string, string, string, string] {

@@ -1,7 +1,7 @@
 import type { Command } from '../cli/command.js';
 import { parseFlags } from '../cli/command.js';
 import { decodeValue } from './decode/normalize.js';
-import { DEFAULT_DETECTOR_OPTIONS, INJECTION_FAMILIES, inspectValue, type InjectionFamily } from './detectors/index.js';
+import { DEFAULT_DETECTOR_OPTIONS, INJECTION_FAMILIES, inspectValue, type InjectionFamily, type ParanoiaLevel } from './detectors/index.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -10,21 +10,23 @@ async function readStdin(): Promise<string> {
 }
 
 /**
- * `portcullis threat scan [--markup allow] [--families sqli,xss] [--decoded] VALUE…` (or one value per
+ * `portcullis threat scan [--markup allow] [--families sqli,xss] [--paranoia 1-4] [--decoded] VALUE…` (or one value per
  * stdin line): what the injection detectors find in each value, as JSON lines. For triaging a false
  * positive or checking a payload without sending traffic.
  */
 export const threatScanCommand: Command = {
   name: 'threat scan',
   summary: 'Run the injection detectors on values (arguments or stdin lines) and print the findings',
-  usage: 'portcullis threat scan [--families sqli,xss,traversal,cmdi] [--markup flag|allow] [--decoded] [VALUE…]',
+  usage: 'portcullis threat scan [--families sqli,xss,traversal,cmdi] [--markup flag|allow] [--paranoia 1-4] [--decoded] [VALUE…]',
   async run(args) {
     const { flags, rest } = parseFlags(args);
     const fams = typeof flags.families === 'string' ? flags.families.split(',').map((f) => f.trim()) : [...INJECTION_FAMILIES];
     const unknown = fams.filter((f) => !(INJECTION_FAMILIES as readonly string[]).includes(f));
     if (unknown.length > 0) { process.stderr.write(`unknown families: ${unknown.join(', ')} (known: ${INJECTION_FAMILIES.join(', ')})\n`); return 2; }
     const markup = flags.markup === 'allow' ? 'allow' : 'flag';
-    const opts = { ...DEFAULT_DETECTOR_OPTIONS, families: new Set(fams as InjectionFamily[]), markup } as const;
+    const pl = flags.paranoia === undefined ? 1 : Number(flags.paranoia);
+    if (!Number.isInteger(pl) || pl < 1 || pl > 4) { process.stderr.write('--paranoia must be 1, 2, 3 or 4\n'); return 2; }
+    const opts = { ...DEFAULT_DETECTOR_OPTIONS, families: new Set(fams as InjectionFamily[]), markup, paranoia: pl as ParanoiaLevel } as const;
     const values = rest.length > 0 ? rest : (await readStdin()).split('\n').filter((l) => l !== '');
     let flagged = 0;
     for (const v of values) {

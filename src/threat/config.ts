@@ -4,6 +4,10 @@ const families = { type: 'array', items: { enum: ['sqli', 'xss', 'traversal', 'c
 const cidrList = { type: 'array', items: { type: 'string', minLength: 1 }, description: 'IPv4/IPv6 addresses or CIDRs' } as const;
 const countryList = { type: 'array', items: { type: 'string', pattern: '^[A-Za-z]{2}$' }, uniqueItems: true, description: 'ISO 3166-1 alpha-2 codes' } as const;
 const unit = { type: 'number', minimum: 0, maximum: 1 } as const;
+const paranoia = {
+  type: 'integer', minimum: 1, maximum: 4,
+  description: 'Detector paranoia level (default 1). Higher levels add rules with lower specificity: 2 bare shell commands, HTML markup and comments, template syntax; 3 SQL keyword/operator fragments, shell metacharacters before a word; 4 any SQL/shell/markup punctuation pattern',
+} as const;
 const mode = { enum: ['enforce', 'detect'], description: 'enforce: act on findings; detect: log what would have happened, never act' } as const;
 
 const sinkSchema = {
@@ -43,6 +47,7 @@ export const threatGlobalSchema = {
   description: 'Threat protection defaults for every route (routes can override).',
   properties: {
     mode,
+    paranoia,
     inspect: {
       type: 'object',
       additionalProperties: false,
@@ -182,6 +187,7 @@ export const threatRouteSchema = {
     ban: { type: 'boolean', description: 'Ban clients this route blocks (default true when ban.ttl_ms > 0)' },
     families,
     markup: { enum: ['flag', 'allow'] },
+    paranoia,
     upstream_header: { type: 'boolean' },
     ip: { type: 'object', additionalProperties: false, properties: { allow: cidrList, block: cidrList } },
     geo: { type: 'object', additionalProperties: false, properties: { allow_countries: countryList, deny_countries: countryList, unknown: { enum: ['allow', 'deny'] } } },
@@ -241,6 +247,7 @@ export interface SinkConfig {
 
 export interface ThreatGlobalConfig {
   mode?: Mode;
+  paranoia?: number;
   inspect?: {
     families?: string[]; headers?: string[]; path?: boolean; query?: boolean; body?: boolean; markup?: 'flag' | 'allow';
     max_value_bytes?: number; max_total_bytes?: number; max_json_depth?: number; max_json_values?: number; max_multipart_parts?: number;
@@ -270,6 +277,7 @@ export interface ThreatRouteConfig {
   ban?: boolean;
   families?: string[];
   markup?: 'flag' | 'allow';
+  paranoia?: number;
   upstream_header?: boolean;
   ip?: { allow?: string[]; block?: string[] };
   geo?: { allow_countries?: string[]; deny_countries?: string[]; unknown?: 'allow' | 'deny' };

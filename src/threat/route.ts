@@ -5,7 +5,7 @@ import type { RouteInfo } from '../modules/module.js';
 import type { BotOptions } from './bot.js';
 import type { ThreatRouteConfig } from './config.js';
 import type { CsrfOptions } from './csrf.js';
-import type { DetectorOptions, InjectionFamily } from './detectors/index.js';
+import type { DetectorOptions, InjectionFamily, ParanoiaLevel } from './detectors/index.js';
 import type { PrefixTrie } from './ip/trie.js';
 import { compileCidrs, type ThreatState } from './state.js';
 import { compileSchema, type ValidationOptions } from './validation.js';
@@ -49,6 +49,7 @@ export function compileRoute(s: ThreatState, rc: ThreatRouteConfig, info: RouteI
       families: rc.families ? new Set(rc.families as InjectionFamily[]) : s.families,
       markup: rc.markup ?? s.markup,
       minConfidence: s.minConfidence,
+      paranoia: (rc.paranoia ?? s.paranoia) as ParanoiaLevel,
     },
     upstreamHeader: rc.upstream_header ?? s.upstreamHeader,
     allow: rc.ip?.allow ? compileCidrs(rc.ip.allow, `${base}/ip/allow`) : undefined,

@@ -6,7 +6,7 @@ import { AnomalyTracker, type AnomalyOptions } from './anomaly.js';
 import { BanList } from './bans.js';
 import { CadenceTracker, compileGoodBots, DEFAULT_GOOD_BOTS, type BotOptions } from './bot.js';
 import type { ThreatGlobalConfig, SinkConfig } from './config.js';
-import { DEFAULT_DETECTOR_OPTIONS, INJECTION_FAMILIES, type InjectionFamily } from './detectors/index.js';
+import { DEFAULT_DETECTOR_OPTIONS, INJECTION_FAMILIES, type InjectionFamily, type ParanoiaLevel } from './detectors/index.js';
 import { EventDispatcher } from './events/dispatcher.js';
 import type { EventSink } from './events/sink.js';
 import { FileSink } from './events/sinks/file.js';
@@ -28,6 +28,7 @@ export class ThreatState {
   readonly families: ReadonlySet<InjectionFamily>;
   readonly markup: 'flag' | 'allow';
   readonly minConfidence: number;
+  readonly paranoia: ParanoiaLevel;
   readonly weights: Readonly<Record<string, number>>;
   readonly block: number;
   readonly throttle: number;
@@ -69,6 +70,7 @@ export class ThreatState {
     };
     this.families = new Set((ins.families ?? INJECTION_FAMILIES) as InjectionFamily[]);
     this.markup = ins.markup ?? 'flag';
+    this.paranoia = (cfg.paranoia ?? 1) as ParanoiaLevel;
     const sc = cfg.scoring ?? {};
     this.minConfidence = sc.min_confidence ?? DEFAULT_DETECTOR_OPTIONS.minConfidence;
     this.weights = { ...DEFAULT_WEIGHTS, ...(sc.weights ?? {}) };

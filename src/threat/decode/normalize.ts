@@ -22,6 +22,15 @@ export interface Decoded {
 }
 
 export const MAX_URL_ROUNDS = 4;
+const SPACED_UTF7 = / (?=A[C-H][A-Za-z0-9/]{1,6}-)/g;
+const SPACED_UTF7_ONE = / A[C-H][A-Za-z0-9/]{1,6}-/g;
+/** How many (up to 2) space-led UTF-7 shifts a value holds; each match attempt is bounded, so linear. */
+function spacedUtf7Shifts(s: string): number {
+  SPACED_UTF7_ONE.lastIndex = 0;
+  let m = 0;
+  while (m < 2 && SPACED_UTF7_ONE.exec(s) !== null) m++;
+  return m;
+}
 export const MAX_FULL_ROUNDS = 3;
 
 // Characters that file systems, shells or IIS fold to '.', '/' or '\' (and full-width ASCII in general).
@@ -85,10 +94,34 @@ export function decodeValue(raw: string): Decoded {
     }
     full = foldLookalikes(full);
   }
+  // UTF-7 whose '+' shifts became spaces in form decoding (+ADw-script+AD4- → " ADw-script AD4-"): ASCII
+  // punctuation in UTF-7 always starts AC…AH; two shifts that decode to markup are the encoding, not prose
+  if (full.indexOf(' A') >= 0 && spacedUtf7Shifts(full) >= 2) {
+    const u = decodeUtf7(full.replace(SPACED_UTF7, '+'));
+    if (u.decoded >= 2 && (u.text.indexOf('<') >= 0 || u.text.indexOf('>') >= 0)) full = u.text;
+  }
   d.full = full;
-  const b = decodeBase64Text(d.url);
+  const b = decodeBase64Text(d.url) ?? embeddedBase64(d.url);
   if (b !== undefined) d.base64 = b;
   return d;
+}
+
+/**
+ * Base64 inside a value rather than the whole of it: a `data:…;base64,` URI's payload, or a long base64
+ * run the value opens with, cut by a quote or bracket (`PHN2Zy…"/>`). Decoded only when it is text.
+ */
+export function embeddedBase64(s: string): string | undefined {
+  let from = -1;
+  const tag = s.indexOf(';base64,');
+  if (tag >= 0) from = tag + 8;
+  else if (s.length > 24 && isB64(s.charCodeAt(0))) from = 0;
+  if (from < 0) return undefined;
+  let end = from;
+  while (end < s.length && end - from < MAX_B64 && isB64(s.charCodeAt(end))) end++;
+  while (end < s.length && s.charCodeAt(end) === 61 && end - from < MAX_B64 + 2) end++;
+  if (end === s.length && from === 0) return undefined; // the whole value: decodeBase64Text's case
+  if (end - from < (from === 0 ? 24 : MIN_B64)) return undefined;
+  return decodeBase64Text(s.slice(from, end));
 }
 
 const MIN_B64 = 16;

@@ -106,6 +106,9 @@ function templates(s: string, acc: Acc): void {
     const end = s.indexOf(close, at + open.length);
     const body = s.slice(at + open.length, end < 0 ? Math.min(s.length, at + 512) : Math.min(end, at + 512));
     if (TEMPLATE_DANGER.some((d) => body.includes(d))) { take(acc, 0.9, `template expression ${open}…${close}`); return; }
+    // whitespace inside names is dropped by no template engine, but it slips past filters: .__ class __.
+    const packed = body.replace(/\s+/g, '');
+    if (packed.length !== body.length && TEMPLATE_DANGER.some((d) => d.startsWith('__') && packed.includes(d))) { take(acc, 0.85, `space-split template expression ${open}…${close}`); return; }
     if (open === '${' && /^\s*@?[a-z_][a-z0-9_]*\s*\(/.test(body)) { take(acc, 0.9, 'interpolated call ${…(…)}'); return; }
     if (/^\s*\{?\$\{?[a-z_]+\(/.test(body)) { take(acc, 0.9, 'interpolated call'); return; }
     if (/^\s*[0-9]+\s*[*+]\s*[0-9]+\s*$/.test(body)) take(acc, 0.8, `template arithmetic probe ${open}…${close}`);
@@ -178,8 +181,34 @@ function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolea
  */
 export function detectCmdi(d: Decoded): CmdiVerdict {
   const s = d.full.toLowerCase();
+  if (s.length < 2) return { confidence: 0, reason: '' };
+  const v = scan(s);
+  // '+' for a space (dir+c:\, ||+dir|c:\): a value with no spaces whose pluses separate words is read again
+  if (v.confidence < 0.9 && s.indexOf('+') >= 0 && s.indexOf(' ') < 0) {
+    const w = scan(s.replaceAll('+', ' '));
+    if (w.confidence > v.confidence) return { confidence: w.confidence, reason: `plus-spaced ${w.reason}` };
+  }
+  return v;
+}
+
+/** Lines of a value whose first word is a command: several of them are a script, not prose. */
+function commandLines(s: string): { lines: number; strong: number } {
+  let lines = 0, strong = 0;
+  let i = 0;
   const n = s.length;
-  if (n < 2) return { confidence: 0, reason: '' };
+  for (let guard = 0; guard < 256 && i < n; guard++) {
+    const w = readWord(s, i);
+    if (w && TIER_A.has(w.name) && argShape(s, w.end, w.name) !== 'assign') { lines++; if (!PROSE_WORDS.has(w.name)) strong++; }
+    const nl = s.indexOf('\n', i);
+    if (nl < 0) break;
+    i = nl + 1;
+    while (i < n && (s.charCodeAt(i) === 10 || s.charCodeAt(i) === 13)) i++;
+  }
+  return { lines, strong };
+}
+
+function scan(s: string): CmdiVerdict {
+  const n = s.length;
   const acc: Acc = { best: 0, why: '' };
   // which shell metacharacters occur at all (most values have none: only the start word is checked)
   let mask = 0;
@@ -196,6 +225,25 @@ export function detectCmdi(d: Decoded): CmdiVerdict {
     while (lead < n && (s.charCodeAt(lead) === 10 || s.charCodeAt(lead) === 13)) lead++;
     consider(s, acc, lead, SEMI, fenced);
   } else consider(s, acc, 0, START, fenced);
+  // a quote that closes the string the value was put in, then a command: ' whoami / " id;
+  const q0 = s.charCodeAt(lead);
+  if (q0 === 39 || q0 === 34) {
+    let k = lead + 1;
+    while (k < n && isWs(s.charCodeAt(k))) k++;
+    const w = k > lead + 1 || s.charCodeAt(k) === 59 ? readWord(s, k) : undefined;
+    if (w && TIER_A.has(w.name)) {
+      const arg = argShape(s, w.end, w.name);
+      const prose = PROSE_WORDS.has(w.name);
+      const sepAfter = arg === 'end' && w.end < n && s.charCodeAt(w.end) !== 35;
+      if ((!prose && (arg === 'end' || arg === 'shell')) || (prose && (arg === 'shell' || sepAfter))) take(acc, 0.85, `${w.name} after a closing quote`);
+    }
+  }
+  // newline-separated commands (real line breaks or \n escapes decoded): a value that opens with a line
+  // break and runs two command lines, or runs two lines one of which is unambiguously a command
+  if ((mask & M_SEP) !== 0 && s.indexOf('\n') >= 0) {
+    const cl = commandLines(s);
+    if (cl.lines >= 2 && (lead > 0 || cl.strong >= 1) && !fenced) take(acc, 0.85, `${cl.lines} command lines`);
+  }
   // a value that opens with a control operator chains onto whatever command it is appended to
   const op = s.charCodeAt(lead);
   if (op === 59 || op === 124 || op === 38 || (op === 36 && s.charCodeAt(lead + 1) === 40)) {

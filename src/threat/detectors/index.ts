@@ -2,10 +2,14 @@ import { decodeValue, type Decoded } from '../decode/normalize.js';
 import { detectCmdi } from './cmdi.js';
 import { detectSqli } from './sqli/detect.js';
 import { detectTraversal } from './traversal.js';
+import { detectJsExpression } from './js-expression.js';
+import { paranoidFindings } from './paranoid.js';
 import { detectXss, MARKUP } from './xss.js';
 
 export const INJECTION_FAMILIES = ['sqli', 'xss', 'traversal', 'cmdi'] as const;
 export type InjectionFamily = (typeof INJECTION_FAMILIES)[number];
+/** CRS-style paranoia: 1 (default) keeps to high-specificity rules; each level adds less specific ones. */
+export type ParanoiaLevel = 1 | 2 | 3 | 4;
 
 export interface DetectorOptions {
   families: ReadonlySet<InjectionFamily>;
@@ -13,12 +17,15 @@ export interface DetectorOptions {
   markup: 'flag' | 'allow';
   /** Findings below this confidence are dropped. */
   minConfidence: number;
+  /** Paranoia level 1–4 (see paranoid.ts for what each level adds). */
+  paranoia: ParanoiaLevel;
 }
 
 export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
   families: new Set(INJECTION_FAMILIES),
   markup: 'flag',
   minConfidence: 0.3,
+  paranoia: 1,
 };
 
 export interface ValueFinding {
@@ -34,7 +41,11 @@ function run(d: Decoded, opts: DetectorOptions, out: ValueFinding[], scale: numb
     if (v.confidence * scale >= opts.minConfidence) out.push({ family: 'sqli', confidence: v.confidence * scale, detail: prefix + v.reason });
   }
   if (f.has('xss')) {
-    const v = detectXss(d.full, d.raw);
+    let v = detectXss(d.full, d.raw);
+    if (v.confidence < 0.9) {
+      const js = detectJsExpression(d.full);
+      if (js.confidence > v.confidence) v = { ...js, markupOnly: false };
+    }
     let c = v.confidence;
     if (opts.markup === 'allow' && v.markupOnly && c <= MARKUP) c = Math.min(c, 0.3);
     if (c * scale >= opts.minConfidence) out.push({ family: 'xss', confidence: c * scale, detail: prefix + v.reason });
@@ -46,6 +57,13 @@ function run(d: Decoded, opts: DetectorOptions, out: ValueFinding[], scale: numb
   if (f.has('cmdi')) {
     const v = detectCmdi(d);
     if (v.confidence * scale >= opts.minConfidence) out.push({ family: 'cmdi', confidence: v.confidence * scale, detail: prefix + v.reason });
+  }
+  if (opts.paranoia > 1) {
+    for (const x of paranoidFindings(d, opts.paranoia)) {
+      if (!f.has(x.family)) continue;
+      if (x.family === 'xss' && opts.markup === 'allow' && x.markup) continue;
+      if (x.confidence * scale >= opts.minConfidence) out.push({ family: x.family, confidence: x.confidence * scale, detail: `${prefix}PL${x.level} ${x.detail}` });
+    }
   }
 }
 

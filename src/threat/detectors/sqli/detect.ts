@@ -63,7 +63,8 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
       const e = r.expr(t.type === T.NOT ? i : i + 1);
       if (e.end < 0) return [0, ''];
       const after = toks[e.end];
-      const endsHere = after === undefined;
+      // an unclosed string as the last token is the application's own closing quote, opened by the value
+      const endsHere = after === undefined || (quoted && after.type === T.STRING && after.closed === false && e.end === toks.length - 1);
       const commented = p.commentAfter[e.end - 1] === true;
       const cont = endsHere || after.type === T.RPAREN || after.type === T.LOGIC || after.type === T.SEMICOLON ||
         after.type === T.UNION || after.type === T.CLAUSE || (quoted && after.type === T.STRING) ||
@@ -278,9 +279,80 @@ const TRIGGER_WORDS = new Set(['or', 'and', 'xor', 'union', 'select', 'order', '
  * for a continuation that only makes sense as injected SQL.
  */
 export function detectSqli(input: string): SqliVerdict {
-  if (input.length < 2 || !mayBeSql(input)) return { confidence: 0, reason: '' };
+  if (input.length < 2) return { confidence: 0, reason: '' };
+  let best: SqliVerdict = mayBeSql(input) ? readings(input) : { confidence: 0, reason: '' };
+  // keywords split by inline comments (uni/**/on sel/**/ect): no reason to write that but to slip past filters
+  if (input.indexOf('/*') >= 0) {
+    const j = joinCommentSplitWords(input);
+    if (j.keywords > 0) {
+      if (0.85 > best.confidence) best = { confidence: 0.85, reason: 'comment-split keyword' };
+      const v = readings(j.text);
+      if (v.confidence > best.confidence) best = { confidence: v.confidence, reason: `comment-split ${v.reason}` };
+    }
+  }
+  // doubled quotes read as the break, not as an escape ("a"" or 1=1--"), and a backslash before a quote as
+  // one the application's own escaping doubles (\' becomes \\' — the quote then breaks out)
+  if (input.indexOf('""') >= 0 || input.indexOf('\'\'') >= 0 || input.indexOf('\\\'') >= 0 || input.indexOf('\\"') >= 0) {
+    const v = readings(input.replaceAll('""', '"').replaceAll('\'\'', '\'').replaceAll('\\\'', '\'').replaceAll('\\"', '"'));
+    if (v.confidence > best.confidence) best = { confidence: v.confidence, reason: `quote-escape ${v.reason}` };
+  }
+  // a 0x… literal that spells SQL (MSSQL: EXEC(CAST(0x… AS VARCHAR))): the decoded text is read too
+  if (best.confidence < 0.85 && input.indexOf('0x') >= 0) {
+    const text = hexText(input);
+    if (text !== undefined) {
+      const v = readings(text);
+      if (v.confidence >= 0.8) best = { confidence: Math.max(0.85, v.confidence * 0.95), reason: `hex-encoded ${v.reason}` };
+    }
+  }
+  return best;
+}
+
+/** The first 0x… literal of 16+ hex digits as text (UTF-16LE NULs dropped), when every byte is printable. */
+export function hexText(s: string): string | undefined {
+  const at = s.indexOf('0x');
+  let end = at + 2;
+  const hex = (c: number) => (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 102);
+  while (end < s.length && end - at < 4098 && hex(s.charCodeAt(end))) end++;
+  if (end - at - 2 < 16) return undefined;
+  const buf = Buffer.from(s.slice(at + 2, end - ((end - at) % 2)), 'hex');
+  let out = '';
+  for (const b of buf) { if (b === 0) continue; if (b < 32 || b > 126) return undefined; out += String.fromCharCode(b); }
+  return out.length >= 4 ? out : undefined;
+}
+
+function readings(input: string): SqliVerdict {
   let best = evaluate(input, 'raw');
   if (input.indexOf('\'') >= 0) { const v = evaluate(input, 'sq'); if (v.confidence > best.confidence) best = v; }
   if (input.indexOf('"') >= 0) { const v = evaluate(input, 'dq'); if (v.confidence > best.confidence) best = v; }
   return best;
+}
+
+/** Words a comment splits that only SQL has: joining uni + on must give one of these to count. */
+const SPLIT_WORDS = new Set(['union', 'select', 'insert', 'update', 'delete', 'drop', 'from', 'where', 'order', 'group', 'having',
+  'sleep', 'benchmark', 'concat', 'information_schema', 'table_name', 'column_name', 'exec', 'execute', 'declare', 'waitfor', 'char', 'substring', 'ascii', 'version', 'database']);
+
+/**
+ * Remove slash-star comments glued to word characters on both sides (`uni/**\/on`), counting how many
+ * joins produce a SQL keyword. Linear: one pass, each comment skipped once.
+ */
+export function joinCommentSplitWords(s: string): { text: string; keywords: number } {
+  let out = '';
+  let keywords = 0;
+  let i = 0;
+  const n = s.length;
+  const word = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+  while (i < n) {
+    const at = s.indexOf('/*', i);
+    if (at < 0) { out += s.slice(i); break; }
+    const close = s.indexOf('*/', at + 2);
+    if (close < 0) { out += s.slice(i); break; }
+    if (at > 0 && word(s.charCodeAt(at - 1)) && word(s.charCodeAt(close + 2)) && s.charCodeAt(at + 2) !== 33) {
+      let a = at; while (a > 0 && word(s.charCodeAt(a - 1)) && at - a < 32) a--;
+      let b = close + 2; while (b < n && word(s.charCodeAt(b)) && b - close < 34) b++;
+      if (SPLIT_WORDS.has((s.slice(a, at) + s.slice(close + 2, b)).toLowerCase())) keywords++;
+      out += s.slice(i, at);
+    } else out += s.slice(i, close + 2);
+    i = close + 2;
+  }
+  return { text: out, keywords };
 }

@@ -108,6 +108,8 @@ export class SqlReader {
       }
       case T.KEYWORD:
         if (t.value === 'exists' && toks[i + 1]?.type === T.LPAREN) { info.values++; return this.skipGroup(i + 1, info); }
+        // a bare EXISTS / a predicate keyword standing as an operand: only SQL writes that
+        if (t.value === 'exists') { info.values++; info.func = true; return i + 1; }
         if (t.value === 'case') {
           // CASE … END
           for (let j = i + 1; j < toks.length && j < i + 40; j++) if (toks[j]!.value === 'end') { info.values++; info.func = true; return j + 1; }
@@ -272,7 +274,11 @@ export class SqlReader {
       case 'begin':
         if (nx?.type === T.STATEMENT) return Math.max(0.75, this.statement(i + 1, true));
         return stacked && nx !== undefined ? 0.5 : stacked ? 0.4 : 0;
-      case 'commit': case 'rollback': case 'use': case 'show': case 'describe': case 'desc': case 'explain':
+      case 'show': case 'describe': case 'desc': case 'explain': case 'use':
+        // desc users; / show tables -- : one object name, then the statement ends
+        if (stacked && nx && (nx.type === T.BAREWORD || nx.type === T.KEYWORD) && (nx2 === undefined || nx2.type === T.SEMICOLON)) return 0.85;
+        return stacked && nx !== undefined ? 0.5 : stacked ? 0.4 : 0;
+      case 'commit': case 'rollback':
       case 'pragma': case 'load': case 'handler': case 'rename': case 'dbcc':
       case 'bulk': case 'attach': case 'vacuum': case 'kill': case 'merge':
         return stacked && nx !== undefined ? 0.5 : stacked ? 0.4 : 0;

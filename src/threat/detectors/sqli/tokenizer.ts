@@ -132,6 +132,16 @@ export function tokenize(input: string, opts: TokenizeOptions = {}): Token[] {
       }
       out.push({ type: T.NUMBER, value: input.slice(i, Math.min(j, i + 32)) });
       i = j;
+      // 1or1=1 / 1and2: an operator word glued between numbers is still an operator (most DBMS lex it so)
+      if (isWordStart(input.charCodeAt(i))) {
+        let k = i;
+        while (k < n && k - i < 5 && ((input.charCodeAt(k) | 0x20) >= 97 && (input.charCodeAt(k) | 0x20) <= 122)) k++;
+        const w = input.slice(i, k).toLowerCase();
+        if ((LOGIC_WORDS.has(w) || w === 'union' || w === 'div' || w === 'like') && (isDigit(input.charCodeAt(k)) || !isWord(input.charCodeAt(k)))) {
+          pushWord(input, n, k, out, w);
+          i = k;
+        }
+      }
       continue;
     }
     // variables

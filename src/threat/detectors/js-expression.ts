@@ -1,0 +1,104 @@
+/**
+ * JavaScript-context XSS without markup: a value that lands inside a script (an inline handler, a JS
+ * string, a JSONP callback) needs no tag. Reads the value as JS tokens and looks for what only script
+ * does with the functions and objects an attacker needs: a sink passed around as a value
+ * (`(alert)(1)`, `a=alert,a(1)`, `[1].find(alert)`), a tagged template (`alert\`1\``), a call or an
+ * assignment on a sensitive global (`window.open(…)`, `navigator.vibrate(…)`, `location="…"`).
+ * Case-sensitive like JS itself; one pass over the value.
+ */
+export interface JsVerdict { confidence: number; reason: string }
+
+/** Functions that execute code, show UI or exfiltrate: referencing one as a value is the point. */
+const SINKS = new Set(['alert', 'prompt', 'confirm', 'eval', 'setTimeout', 'setInterval', 'Function', 'execScript', 'importScripts', 'print']);
+/** Globals whose members navigate, open windows, read secrets or drive the device. */
+const GLOBALS = new Set(['window', 'document', 'location', 'navigator', 'top', 'self', 'parent', 'opener', 'frames', 'globalThis', 'localStorage', 'sessionStorage', 'history']);
+/** Globals that navigate when assigned. */
+const NAV_TARGETS = new Set(['location', 'href']);
+
+function isIdStart(c: number): boolean { return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36; }
+function isId(c: number): boolean { return isIdStart(c) || (c >= 48 && c <= 57); }
+function isWs(c: number): boolean { return c === 32 || c === 9 || c === 10 || c === 13; }
+
+const MAX_SCAN = 16 * 1024;
+
+/** First characters of every name above: identifiers starting otherwise are skipped without a slice. */
+const FIRST = new Uint8Array(128);
+for (const name of [...SINKS, ...GLOBALS]) FIRST[name.charCodeAt(0)] = 1;
+const NONE: JsVerdict = { confidence: 0, reason: '' };
+
+export function detectJsExpression(s: string): JsVerdict {
+  const n = Math.min(s.length, MAX_SCAN);
+  if (n < 4) return NONE;
+  // every rule needs a call, a template or an assignment
+  if (s.indexOf('(') < 0 && s.indexOf('`') < 0 && s.indexOf('=') < 0) return NONE;
+  let best = 0, why = '';
+  const take = (c: number, w: string) => { if (c > best) { best = c; why = w; } };
+  // a call shape anywhere: ident( with no space, )( or a tagged template
+  let calls = false;
+  for (let i = 1; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 40 && (isId(s.charCodeAt(i - 1)) || s.charCodeAt(i - 1) === 41)) { calls = true; break; }
+  }
+  let i = 0;
+  let guard = 0;
+  while (i < n && guard++ < 4096) {
+    const c = s.charCodeAt(i);
+    if (!isIdStart(c) || (i > 0 && isId(s.charCodeAt(i - 1)))) { i++; continue; }
+    let j = i + 1;
+    while (j < n && isId(s.charCodeAt(j))) j++;
+    if (j - i < 3 || j - i > 14 || c >= 128 || FIRST[c] === 0) { i = j; continue; }
+    const id = s.slice(i, j);
+    if (!SINKS.has(id) && !GLOBALS.has(id)) { i = j; continue; }
+    let p = i - 1; while (p >= 0 && isWs(s.charCodeAt(p))) p--;
+    let q = j; while (q < n && isWs(s.charCodeAt(q))) q++;
+    const prev = p >= 0 ? s.charCodeAt(p) : -1;
+    const next = q < n ? s.charCodeAt(q) : -1;
+    if (SINKS.has(id) && prev !== 46) {
+      // tagged template: alert`1` (a stray backslash from a JS-string context included)
+      let b = j; while (b < n && b - j < 4 && s.charCodeAt(b) === 92) b++;
+      const bt = s.charCodeAt(b) === 96;
+      if (bt && id !== 'print') take(0.85, `${id} tagged template`);
+      // a sink as a value: (alert)(1) / a=alert,a(1) / [1].find(alert)
+      const valuePos = prev === -1 || prev === 40 || prev === 44 || prev === 61 || prev === 91 || prev === 58 || prev === 63 || prev === 124 || prev === 38;
+      const valueEnd = next === -1 || next === 41 || next === 44 || next === 59 || next === 93;
+      if (valuePos && valueEnd && calls && id !== 'print' && !(prev === -1 && next === -1)) {
+        const invoked = next === 41 && s.charCodeAt(q + 1) === 40;
+        take(invoked ? 0.9 : 0.85, `${id} used as a value`);
+      }
+    } else if (GLOBALS.has(id) && prev !== 46) {
+      // window.open( / navigator.vibrate( / document.cookie= / location.href=
+      if (next === 46) {
+        // the member chain: window.open / document.location.assign (up to three hops)
+        let e = q, r = q, member = '';
+        for (let hop = 0; hop < 3 && s.charCodeAt(r) === 46; hop++) {
+          let k = r + 1; while (k < n && isWs(s.charCodeAt(k))) k++;
+          e = k; while (e < n && isId(s.charCodeAt(e))) e++;
+          if (e === k) break;
+          member += (member ? '.' : '') + s.slice(k, e);
+          r = e; while (r < n && isWs(s.charCodeAt(r))) r++;
+        }
+        const after = s.charCodeAt(r);
+        if (member.length > 0 && after === 40) take(0.85, `${id}.…() call`);
+        else if (member.length > 0 && after === 61 && s.charCodeAt(r + 1) !== 61 && assignedValue(s, r + 1, n)) take(0.85, `${id}.… assignment`);
+        i = e; continue;
+      }
+      // location="…" / location=name+… : navigation by assignment, as a statement
+      if (NAV_TARGETS.has(id) && next === 61 && s.charCodeAt(q + 1) !== 61 && (prev === -1 || prev === 59 || prev === 123 || prev === 44 || prev === 40) && assignedValue(s, q + 1, n)) {
+        take(0.85, `${id} assignment`);
+      }
+    }
+    i = j;
+  }
+  return { confidence: best, reason: best > 0 ? `js: ${why}` : '' };
+}
+
+/** The right-hand side of an assignment is script: a quoted string, a template, or a name followed by an operator or call. */
+function assignedValue(s: string, i: number, n: number): boolean {
+  while (i < n && isWs(s.charCodeAt(i))) i++;
+  const c = s.charCodeAt(i);
+  if (c === 34 || c === 39 || c === 96) return true;
+  if (!isIdStart(c)) return false;
+  let j = i; while (j < n && isId(s.charCodeAt(j))) j++;
+  const k = s.charCodeAt(j);
+  return k === 40 || k === 46 || k === 43 || k === 91;
+}
