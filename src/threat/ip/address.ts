@@ -15,8 +15,32 @@ function fromV4(octets: number[]): IpBytes {
   return b;
 }
 
+/** Strict dotted-quad IPv4 (four decimal parts 0-255, no leading zeros) without allocation-heavy parsing. */
+function fastV4(s: string): IpBytes | undefined {
+  const b = new Uint8Array(16);
+  b.set(V4_MAPPED_PREFIX, 0);
+  let part = 0, value = 0, digits = 0, lead0 = false;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46; // end acts as a final '.'
+    if (c === 46) {
+      if (digits === 0 || (lead0 && digits > 1) || value > 255 || part > 3) return undefined;
+      b[12 + part++] = value;
+      value = 0; digits = 0; lead0 = false;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 0) lead0 = c === 48;
+      if (++digits > 3) return undefined;
+      value = value * 10 + (c - 48);
+    } else return undefined;
+  }
+  return part === 4 ? b : undefined;
+}
+
 /** Parse a textual address (brackets and an IPv6 zone are ignored); undefined when it is not one. */
 export function parseIp(text: string): IpBytes | undefined {
+  if (text.length >= 7 && text.length <= 15) {
+    const v4 = fastV4(text);
+    if (v4) return v4;
+  }
   let s = text.trim();
   if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
   const zone = s.indexOf('%');

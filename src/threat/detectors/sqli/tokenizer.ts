@@ -24,6 +24,23 @@ export interface TokenizeOptions {
 
 const MAX_STRING_VALUE = 64;
 
+/** Word → token type, one lookup per word. Built lowest precedence first, so later sets win. */
+const WORD_TYPE: ReadonlyMap<string, TokenType> = (() => {
+  const m = new Map<string, TokenType>();
+  const add = (words: Iterable<string>, t: TokenType) => { for (const w of words) m.set(w, t); };
+  add(KEYWORDS, T.KEYWORD);
+  add(['where'], T.CLAUSE);
+  add(CLAUSES, T.CLAUSE);
+  add(STATEMENTS, T.STATEMENT);
+  add(VALUE_WORDS, T.NUMBER);
+  add(ARITH_WORDS, T.ARITH);
+  add(COMPARE_WORDS, T.COMPARE);
+  add(['not'], T.NOT);
+  add(LOGIC_WORDS, T.LOGIC);
+  add(['union'], T.UNION);
+  return m;
+})();
+
 function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0;
 }
@@ -226,18 +243,7 @@ function pushWord(input: string, n: number, i: number, out: Token[], word: strin
       return;
     }
   }
-  let type: TokenType = T.BAREWORD;
-  if (word === 'union') type = T.UNION;
-  else if (LOGIC_WORDS.has(word)) type = T.LOGIC;
-  else if (word === 'not') type = T.NOT;
-  else if (COMPARE_WORDS.has(word)) type = T.COMPARE;
-  else if (ARITH_WORDS.has(word)) type = T.ARITH;
-  else if (VALUE_WORDS.has(word)) type = T.NUMBER;
-  else if (STATEMENTS.has(word)) type = T.STATEMENT;
-  else if (CLAUSES.has(word)) type = T.CLAUSE;
-  else if (word === 'where') type = T.CLAUSE;
-  else if (KEYWORDS.has(word)) type = T.KEYWORD;
-  out.push({ type, value: word });
+  out.push({ type: WORD_TYPE.get(word) ?? T.BAREWORD, value: word });
 }
 
 /** The shape of a token list as a string of type characters (comments included), e.g. "s&1o1c". */
