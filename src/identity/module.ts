@@ -2,7 +2,6 @@ import { resolve } from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import type { ModuleEnv, ModuleInstance, PortcullisModule, RouteInfo } from '../modules/module.js';
 import type { Stage } from '../pipeline/stage.js';
-import type { KvStore } from '../store/types.js';
 import { revocationRoutes } from './admin.js';
 import { ApiKeySource } from './api-key-store.js';
 import { ApiKeyVerifier } from './api-keys.js';
@@ -21,14 +20,8 @@ import { identifyStage } from './stage.js';
 import { TokenCache } from './token-cache.js';
 import { TokenSources } from './token-source.js';
 import { systemClock, type Clock, type CredentialVerifier } from './verifier.js';
+import { storeId } from '../store/store-id.js';
 
-const storeIds = new WeakMap<KvStore, number>();
-let nextStoreId = 1;
-function storeId(s: KvStore): number {
-  let id = storeIds.get(s);
-  if (id === undefined) { id = nextStoreId++; storeIds.set(s, id); }
-  return id;
-}
 
 export interface IdentityInstance extends ModuleInstance<IdentityRouteConfig> {
   /** Carried to the next instance on reload. */

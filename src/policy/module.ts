@@ -5,7 +5,6 @@ import { ConfigError } from '../config/errors.js';
 import type { ModuleEnv, ModuleInstance, PortcullisModule, RouteInfo } from '../modules/module.js';
 import type { Stage } from '../pipeline/stage.js';
 import { sendJson } from '../server/admin-route.js';
-import type { KvStore } from '../store/types.js';
 import { VERSION } from '../version.js';
 import type { SigningConfig, VerificationKey } from './bundle/signature.js';
 import { BundleTarget } from './bundle-target.js';
@@ -26,6 +25,7 @@ import type { BundleSource } from './sources/bundle-source.js';
 import { FileBundleSource } from './sources/file-source.js';
 import { HttpBundleSource } from './sources/http-source.js';
 import { DEFAULT_MEMORY, type MemoryOptions } from './wasm/engine.js';
+import { storeId } from '../store/store-id.js';
 
 interface PolicyInstance extends ModuleInstance<PolicyRouteConfig> {
   sources: BundleSource[];
@@ -34,13 +34,6 @@ interface PolicyInstance extends ModuleInstance<PolicyRouteConfig> {
   targets: Map<string, BundleTarget>;
 }
 
-const storeIds = new WeakMap<KvStore, number>();
-let nextStoreId = 1;
-function storeId(s: KvStore): number {
-  let id = storeIds.get(s);
-  if (id === undefined) { id = nextStoreId++; storeIds.set(s, id); }
-  return id;
-}
 
 function authHeaders(headers: Record<string, string> | undefined, cred: Credentials | undefined): Record<string, string> {
   const out: Record<string, string> = {};
