@@ -13,6 +13,9 @@ export const pathMatchSchema = {
   },
 } as const;
 
+/** host:port or [v6]:port */
+const listenAddressSchema = { type: 'string', pattern: '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s]+):[0-9]{1,5}$' } as const;
+
 const methodSchema = { type: 'string', pattern: '^[A-Z]+$' } as const;
 
 const headerMatchSchema = {
@@ -78,7 +81,7 @@ export function configSchema(): object {
           type: 'object',
           additionalProperties: false,
           properties: {
-            address: { type: 'string', pattern: '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s]+):[0-9]{1,5}$' },
+            address: listenAddressSchema,
             max_receive_message_bytes: { type: 'integer', minimum: 1024 },
             max_send_message_bytes: { type: 'integer', minimum: 1024 },
             keepalive_time_ms: { type: 'integer', minimum: 1000 },
@@ -90,7 +93,7 @@ export function configSchema(): object {
         admin: {
           type: 'object',
           additionalProperties: false,
-          properties: { address: { type: 'string', pattern: '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s]+):[0-9]{1,5}$' } },
+          properties: { address: listenAddressSchema },
         },
         drain_timeout_ms: { type: 'integer', minimum: 0 },
       },
