@@ -41,6 +41,19 @@ interface Row { family: string; label: string; payload: string; category?: strin
 const readJsonl = (file: string): Row[] => readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Row);
 
 /**
+ * The corpus keeps the fuzzers' template placeholders: fuzzdb's command-injection-template.txt has `{cmd}`
+ * ("the command to run"), the traversal lists have `{FILE}` ("the file to reach"), the blind-SQL lists
+ * have `__TIME__` ("seconds to sleep"). A fuzzer fills them before sending, so this is what traffic
+ * carries. The fill values are the lists' own examples. The as-listed (unfilled) PL1 rate is printed too.
+ */
+const TEMPLATE_FILL: Array<[string, string]> = [['{cmd}', 'id'], ['{FILE}', 'etc/passwd'], ['__TIME__', '5']];
+function fillTemplate(payload: string): string {
+  let s = payload;
+  for (const [k, v] of TEMPLATE_FILL) s = s.split(k).join(v);
+  return s;
+}
+
+/**
  * Percent-encode what would break a query string or form body (space, &, #, non-ASCII, controls) and
  * leave the rest as the list gives it: `%2e` and `+` stay, so URL-encoded payloads arrive URL-encoded.
  */
@@ -98,7 +111,9 @@ function runStages(stages: Stage[], ctx: RequestContext): Deny | undefined {
 
 async function main(): Promise<void> {
   const dir = corpusDir();
-  const attacks = readJsonl(resolve(dir, 'attacks.jsonl'));
+  const attacksListed = readJsonl(resolve(dir, 'attacks.jsonl'));
+  const attacks = attacksListed.map((a) => ({ ...a, payload: fillTemplate(a.payload) }));
+  const templated = attacksListed.filter((a, i) => a.payload !== attacks[i]!.payload).length;
   const benignCorpus = readJsonl(resolve(dir, 'benign.jsonl'));
   const benignApi = readJsonl(resolve(root, 'test/fixtures/threat/benign-api.jsonl'));
   const logger = pino({ level: 'silent' });
@@ -123,7 +138,8 @@ async function main(): Promise<void> {
 
   console.log(`threat detection benchmark — corpus ${dir}`);
   console.log('detected = refused by the threat stages (score >= block threshold 0.8) in all three placements (query value, form field, JSON string);');
-  console.log('PLn = threat.paranoia n (1 = default). FP = benign inputs refused in any placement.\n');
+  console.log('PLn = threat.paranoia n (1 = default). FP = benign inputs refused in any placement.');
+  console.log(`${templated} attack payloads carry a fuzzer placeholder, filled as a fuzzer would: ${TEMPLATE_FILL.map(([k, v]) => `${k} → ${v}`).join(', ')}.\n`);
 
   const pct = (x: number, d: number) => (100 * x / d).toFixed(2);
   const detRows: string[][] = FAMILIES.map((f) => [f, String(attacks.filter((a) => a.family === f).length)]);
@@ -186,6 +202,16 @@ async function main(): Promise<void> {
   printTable(['family', ...PLACEMENTS.map((p) => `${p} %`)], placeRows);
   console.log('');
   for (const m of missed) console.log(m);
+  {
+    const pl1 = levels[0]!.stages;
+    const cells = FAMILIES.map((fam) => {
+      const list = attacksListed.filter((a) => a.family === fam);
+      let all3 = 0;
+      for (const a of list) if (PLACEMENTS.every((p) => runStages(pl1, buildContext(placed(a.payload, p), limits))?.code === 'ERR_THREAT')) all3++;
+      return `${fam} ${pct(all3, list.length)}%`;
+    });
+    console.log(`PL1 as listed (placeholders left unfilled): ${cells.join(', ')}`);
+  }
   if (dump) console.log(`misses and false positives written to ${dump}`);
   console.log('');
 
