@@ -2,6 +2,8 @@ import {
   ACTIVE_PREFIXES, ACTIVE_TAGS, DOM_PROPERTIES, EVENT_NAMES, JS_SINKS, PASSIVE_TAGS, RAW_TEXT_TAGS, SCRIPT_ATTRIBUTES,
   SCRIPT_SCHEMES, URL_ATTRIBUTES,
 } from './xss-lexicon.js';
+import { compact, cssRuleRisk, styleRisk } from './xss-css.js';
+import { commentBreakout, dtdFragment, encodedBreakout, namespaceInjection, utf7Angle } from './xss-fragments.js';
 
 export interface XssVerdict {
   confidence: number;
@@ -46,16 +48,6 @@ function stripInvisible(s: string): string {
   return last === 0 ? s : out + s.slice(last);
 }
 
-/** Whitespace removed (browsers drop tabs/newlines inside URL schemes: java\tscript:). */
-function compact(s: string): string {
-  let out = '';
-  let last = 0;
-  for (let i = 0; i < s.length; i++) {
-    if (isWs(s.charCodeAt(i))) { out += s.slice(last, i); last = i + 1; }
-  }
-  return last === 0 ? s : out + s.slice(last);
-}
-
 /** Confidence that a URL-ish value runs script: javascript:, vbscript:, data:text/html … */
 function schemeRisk(valueLower: string): number {
   const v = compact(valueLower);
@@ -77,21 +69,22 @@ function schemeRisk(valueLower: string): number {
   return 0;
 }
 
-function styleRisk(v: string): number {
-  const c = compact(v);
-  if (c.includes('expression(') || c.includes('javascript:') || c.includes('behavior:') || c.includes('-moz-binding') ||
-      c.includes('behaviour:') || c.includes('vbscript:')) return 0.9;
-  if (c.includes('url(') || c.includes('@import')) return 0.6;
-  return 0;
-}
-
-interface Acc { best: number; why: string; markupOnly?: boolean }
+interface Acc { best: number; why: string; markupOnly?: boolean; lastClose?: number }
 
 /** Names from the input are reported as plain words (no angle brackets reach logs or SIEM consoles). */
 function safe(name: string): string {
   return name.replace(/[^a-z0-9:_-]/g, '').slice(0, 32);
 }
-function take(acc: Acc, c: number, why: string): void { if (c > acc.best) { acc.best = c; acc.why = why; acc.markupOnly = why.startsWith('tag '); } }
+/** Keeps the strongest evidence; at equal confidence, script or breakout evidence wins over markup alone. */
+function take(acc: Acc, c: number, why: string, markup = why.startsWith('tag ')): void {
+  if (c > acc.best || (c === acc.best && acc.markupOnly === true && !markup)) { acc.best = c; acc.why = why; acc.markupOnly = markup; }
+}
+
+/** Where the last comment close (`-->`, `--!>`) is: a `<!--` after it is never closed. Searched once per value. */
+function lastCommentClose(s: string, acc: Acc): number {
+  if (acc.lastClose === undefined) acc.lastClose = Math.max(s.lastIndexOf('-->'), s.lastIndexOf('--!>'));
+  return acc.lastClose;
+}
 
 /** Parse the tag opening at `i` (s[i] === '<'); returns the index after it. */
 function scanTag(s: string, i: number, acc: Acc): number {
@@ -104,10 +97,14 @@ function scanTag(s: string, i: number, acc: Acc): number {
       const close = s.indexOf('>', j);
       const body = s.slice(j + 3, close < 0 ? Math.min(n, j + 200) : Math.min(close, j + 200));
       if (body.trimStart().startsWith('[if') || body.startsWith('#exec') || body.startsWith('#include')) take(acc, 0.85, 'conditional comment');
+      // a comment opener never closed hides the rest of the page (dangling markup): markup injection
+      else if (lastCommentClose(s, acc) < j + 3 && s.charCodeAt(j + 3) !== 62 && !s.startsWith('->', j + 3)) take(acc, MARKUP, 'unclosed comment opener', true);
       else take(acc, 0.3, 'html comment');
       return j + 1;
     }
     if (head.startsWith('[cdata[')) { take(acc, 0.6, 'cdata'); return j + 1; }
+    // downlevel-revealed conditional comments: <![if !ie]> … <![endif]>
+    if (head.startsWith('[if') || head.startsWith('[endif')) { take(acc, 0.85, 'conditional comment'); return j + 1; }
     if (head.startsWith('doctype') || head.startsWith('entity') || head.startsWith('attlist') || head.startsWith('element')) {
       take(acc, 0.85, 'markup declaration');
       return j + 1;
@@ -295,7 +292,8 @@ export function detectXss(input: string, raw: string = input): XssVerdict {
   const hasParen = lower.indexOf('(') >= 0 || lower.indexOf('`') >= 0;
   const hasEq = lower.indexOf('=') >= 0;
   const hasBrace = lower.indexOf('{') >= 0;
-  if (!hasLt && !hasColon && !hasParen && !hasEq && !hasBrace) return { confidence: 0, reason: '' };
+  const hasGt = lower.indexOf('>') >= 0;
+  if (!hasLt && !hasColon && !hasParen && !hasEq && !hasBrace && !hasGt) return { confidence: 0, reason: '' };
   if (hasLt) {
     let i = lower.indexOf('<');
     let guard = 0;
@@ -303,7 +301,17 @@ export function detectXss(input: string, raw: string = input): XssVerdict {
       const next = scanTag(lower, i, acc);
       i = lower.indexOf('<', Math.max(next, i + 1));
     }
+    // markup whose '<' arrived as UTF-7 (+ADw-): an evasion encoding, whatever element it spells
+    if (acc.best > 0 && acc.best < 0.85 && raw !== input && raw.indexOf('<') < 0 && utf7Angle(raw)) take(acc, 0.85, `UTF-7 encoded ${acc.why}`, false);
   }
+  if (hasGt) {
+    const b = encodedBreakout(input, raw);
+    if (b.confidence > 0) take(acc, b.confidence, b.reason);
+    if (lower.indexOf('--') >= 0) { const c = commentBreakout(lower); if (c.confidence > 0) take(acc, c.confidence, c.reason); }
+    if (lower.indexOf('#') >= 0) { const d = dtdFragment(lower); if (d.confidence > 0) take(acc, d.confidence, d.reason); }
+  }
+  if (hasEq && lower.indexOf('xmlns') >= 0) { const x = namespaceInjection(lower); if (x.confidence > 0) take(acc, x.confidence, x.reason); }
+  if (hasBrace || (hasParen && lower.indexOf('@import') >= 0)) { const c = cssRuleRisk(lower); if (c.confidence > 0) take(acc, c.confidence, c.reason); }
   if (hasColon) {
     const r = schemeRisk(lower);
     if (r > 0) take(acc, r, 'script url');
