@@ -33,6 +33,8 @@ export function detectJsExpression(s: string): JsVerdict {
   if (s.indexOf('(') < 0 && s.indexOf('`') < 0 && s.indexOf('=') < 0) return NONE;
   let best = 0, why = '';
   const take = (c: number, w: string) => { if (c > best) { best = c; why = w; } };
+  if (s.indexOf('$(') >= 0 || s.indexOf('jQuery(') >= 0) { if (jquerySelection(s, n)) take(0.85, 'jQuery selection with a method call'); }
+  if (s.indexOf(';') >= 0 && s.indexOf('for') >= 0) { if (forHeader(s, n)) take(0.85, 'for (init; test; update) loop'); }
   // a call shape anywhere: ident( with no space, )( or a tagged template
   let calls = false;
   for (let i = 1; i < n; i++) {
@@ -101,4 +103,58 @@ function assignedValue(s: string, i: number, n: number): boolean {
   let j = i; while (j < n && isId(s.charCodeAt(j))) j++;
   const k = s.charCodeAt(j);
   return k === 40 || k === 46 || k === 43 || k === 91;
+}
+
+/** Skips whitespace from i. */
+function ws(s: string, i: number, n: number): number { while (i < n && isWs(s.charCodeAt(i))) i++; return i; }
+
+/** `$("a.x").click()`, `jQuery(document).on(…)`: a DOM selection by a quoted selector or a name, then a method call. */
+function jquerySelection(s: string, n: number): boolean {
+  for (let i = s.indexOf('('); i >= 0 && i < n; i = s.indexOf('(', i + 1)) {
+    const start = s.charCodeAt(i - 1) === 36 ? i - 1 : s.startsWith('jQuery', i - 6) ? i - 6 : -1;
+    if (start < 0 || (start > 0 && isId(s.charCodeAt(start - 1)))) continue;
+    let k = ws(s, i + 1, n);
+    const q = s.charCodeAt(k);
+    if (q === 34 || q === 39 || q === 96) {
+      const close = s.indexOf(String.fromCharCode(q), k + 1);
+      if (close < 0 || close - k > 128) continue;
+      k = close + 1;
+    } else {
+      const id = k;
+      while (k < n && isId(s.charCodeAt(k))) k++;
+      if (k === id) continue;
+    }
+    k = ws(s, k, n);
+    if (s.charCodeAt(k) !== 41) continue;
+    k = ws(s, k + 1, n);
+    if (s.charCodeAt(k) !== 46) continue;
+    k = ws(s, k + 1, n);
+    const m = k;
+    while (k < n && isId(s.charCodeAt(k))) k++;
+    if (k - m >= 2 && s.charCodeAt(ws(s, k, n)) === 40) return true;
+  }
+  return false;
+}
+
+/** A C-family loop header: `for (i = 0; i < n; i++)` — an assignment (or nothing), a test, an update (`++`, `--`, `+=`, `-=`); or an assignment and a comparison test. */
+function forHeader(s: string, n: number): boolean {
+  for (let i = s.indexOf('for'); i >= 0 && i < n; i = s.indexOf('for', i + 3)) {
+    if (i > 0 && isId(s.charCodeAt(i - 1))) continue;
+    const open = ws(s, i + 3, n);
+    if (s.charCodeAt(open) !== 40) continue;
+    const close = s.indexOf(')', open);
+    if (close < 0 || close - open > 96) continue;
+    const head = s.slice(open + 1, close);
+    const a = head.indexOf(';');
+    const b = a < 0 ? -1 : head.indexOf(';', a + 1);
+    if (b < 0 || head.indexOf(';', b + 1) >= 0) continue;
+    const init = head.slice(0, a).trim(), update = head.slice(b + 1);
+    if (init.length > 0 && init.indexOf('=') < 0) continue;
+    if (init.length === 0 && head.trim() === ';;') return true; // for (;;)
+    if (update.indexOf('++') >= 0 || update.indexOf('--') >= 0 || update.indexOf('+=') >= 0 || update.indexOf('-=') >= 0) return true;
+    // an assignment then a comparison is the header too (a form-decoded `i++` arrives as `i  `)
+    const test = head.slice(a + 1, b);
+    if (init.length > 0 && (test.indexOf('<') >= 0 || test.indexOf('>') >= 0 || test.indexOf('!=') >= 0 || test.indexOf('==') >= 0)) return true;
+  }
+  return false;
 }
