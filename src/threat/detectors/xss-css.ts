@@ -59,8 +59,8 @@ export function cssRuleRisk(s: string): CssVerdict {
     if (selectorBefore(s, open) && declarationAt(s, open + 1, end)) {
       const body = s.slice(open + 1, end);
       const c = compact(body.indexOf('/*') >= 0 ? stripComments(body) : body);
-      if (scriptInCss(c)) return { confidence: 0.9, reason: 'css rule with script' };
-      if (c.includes('url(') && best.confidence < 0.85) best = { confidence: 0.85, reason: 'css rule loading a URL' };
+      if (scriptInCss(c) && !namedArguments(body)) return { confidence: 0.9, reason: 'css rule with script' };
+      if (c.includes('url(') && best.confidence < 0.85 && !namedArguments(body)) best = { confidence: 0.85, reason: 'css rule loading a URL' };
       else if (splitByComment(body) && best.confidence < 0.85) best = { confidence: 0.85, reason: 'css rule with comment-split words' };
     }
     if (close < 0) break;
@@ -97,6 +97,27 @@ function declarationAt(s: string, i: number, end: number): boolean {
   if (i === start || i - start > 40) return false;
   while (i < end && isWs(s.charCodeAt(i))) i++;
   return s.charCodeAt(i) === 58 && s.charCodeAt(i + 1) !== 58; // property: (not a C++/Ruby ::)
+}
+
+/**
+ * The block's `url(` / `expression(` takes named arguments (`url(transform: {…})`, `url(size: 2)`): a GraphQL
+ * selection with an aliased field, not CSS — a CSS url() holds a URL (`https:/`, `data:image/…`, a path).
+ */
+function namedArguments(body: string): boolean {
+  for (const fn of ['url(', 'expression(']) {
+    const at = body.indexOf(fn);
+    if (at < 0) continue;
+    let k = at + fn.length;
+    while (k < body.length && isWs(body.charCodeAt(k))) k++;
+    const id = k;
+    while (k < body.length && isWordCh(body.charCodeAt(k))) k++;
+    if (k === id) continue;
+    while (k < body.length && isWs(body.charCodeAt(k))) k++;
+    if (body.charCodeAt(k) !== 58) continue;
+    const v = body.charCodeAt(k + 1);
+    if (isWs(v) || v === 123 || v === 36 || v === 34 || (v >= 48 && v <= 57)) return true; // name: value, name:{, name:$var, name:"…", name:1
+  }
+  return false;
 }
 
 /** The text without its comments (exp/**\/ression( reads as expression( to the CSS parser). */

