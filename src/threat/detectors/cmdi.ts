@@ -1,5 +1,6 @@
 import type { Decoded } from '../decode/normalize.js';
 import { CODE_FUNCTIONS, EXEC_FUNCTIONS, NUMERIC_ARG, PROSE_WORDS, SUBCOMMANDS, TIER_A } from './cmdi-lexicon.js';
+import { templates } from './cmdi-template.js';
 
 export interface CmdiVerdict { confidence: number; reason: string }
 
@@ -90,29 +91,6 @@ function argShape(s: string, i: number, cmd?: string): 'shell' | 'end' | 'word' 
   if (s.startsWith('://', k)) return 'shell';
   if (cmd !== undefined && SUBCOMMANDS[cmd]?.has(s.slice(j, k))) return 'shell';
   return 'word';
-}
-
-const TEMPLATE_OPENERS: Array<[string, string]> = [['{{', '}}'], ['{%', '%}'], ['${', '}'], ['#{', '}'], ['<%=', '%>'], ['<%', '%>'], ['*{', '}'], ['@{', '}']];
-const TEMPLATE_DANGER = ['__class__', '__mro__', '__subclasses__', '__globals__', '__builtins__', '__import__', '__init__',
-  'getruntime', 'java.lang', 'processbuilder', 'freemarker', 'new()', '.exec(', 'popen', 'subprocess', 'os.system', 'system(',
-  'lipsum', 'cycler', 'joiner', 'config.items', 'request.application', 'self._', 'get_user_file', 'phpinfo', '@print', 'sleep(',
-  'passthru', 'shell_exec', 'file_get_contents', 'readfile', 'include'];
-
-/** Server-side template expressions that reach code: {{ ''.__class__ }}, ${T(java.lang.Runtime)}, {${phpinfo()}}. */
-function templates(s: string, acc: Acc): void {
-  for (const [open, close] of TEMPLATE_OPENERS) {
-    const at = s.indexOf(open);
-    if (at < 0) continue;
-    const end = s.indexOf(close, at + open.length);
-    const body = s.slice(at + open.length, end < 0 ? Math.min(s.length, at + 512) : Math.min(end, at + 512));
-    if (TEMPLATE_DANGER.some((d) => body.includes(d))) { take(acc, 0.9, `template expression ${open}…${close}`); return; }
-    // whitespace inside names is dropped by no template engine, but it slips past filters: .__ class __.
-    const packed = body.replace(/\s+/g, '');
-    if (packed.length !== body.length && TEMPLATE_DANGER.some((d) => d.startsWith('__') && packed.includes(d))) { take(acc, 0.85, `space-split template expression ${open}…${close}`); return; }
-    if (open === '${' && /^\s*@?[a-z_][a-z0-9_]*\s*\(/.test(body)) { take(acc, 0.9, 'interpolated call ${…(…)}'); return; }
-    if (/^\s*\{?\$\{?[a-z_]+\(/.test(body)) { take(acc, 0.9, 'interpolated call'); return; }
-    if (/^\s*[0-9]+\s*[*+]\s*[0-9]+\s*$/.test(body)) take(acc, 0.8, `template arithmetic probe ${open}…${close}`);
-  }
 }
 
 const M_SEP = 1, M_BT = 2, M_DOLLAR = 4, M_LTGT = 8, M_BRACE = 16, M_PAREN = 32, M_PCT = 64, M_SLASH = 128;
@@ -207,6 +185,58 @@ function commandLines(s: string): { lines: number; strong: number } {
   return { lines, strong };
 }
 
+/**
+ * A value that opens with an input redirection or a cmd.exe caret glued to a command: `<id;`, `<whoami`,
+ * `^netstat`. Appended to a command line the `<` ends the previous word and the name runs; `^` is cmd.exe's
+ * escape. The command must end the value or be followed by a separator or shell-shaped arguments (`<time
+ * datetime=…>`, `<head>` are markup). A regex anchor before an English word (`^test`) needs a separator.
+ */
+function redirectOrCaret(s: string, lead: number, acc: Acc): void {
+  const c = s.charCodeAt(lead + 1);
+  if (c < 97 || c > 122) return;
+  const w = readWord(s, lead + 1);
+  if (!w || w.path || !TIER_A.has(w.name)) return;
+  const arg = argShape(s, w.end, w.name);
+  if (arg !== 'end' && arg !== 'shell') return;
+  const prose = PROSE_WORDS.has(w.name);
+  const sep = w.end < s.length;
+  if (s.charCodeAt(lead) === 60 ? true : !prose || sep) take(acc, 0.85, `${w.name} after ${s[lead]}`);
+}
+
+/**
+ * An interpreter function called as a statement: `phpversion();`, `:phpinfo();`, `x;system($c);` — a
+ * name from CODE_FUNCTIONS right before `(`, not a method or member (`.`, `->`, `$` before it) nor a word
+ * in a sentence (a word before it), whose argument list closes and is followed by `;`.
+ */
+function codeStatement(s: string, acc: Acc): void {
+  let guard = 0;
+  for (let p = s.indexOf('('); p >= 0 && guard < 64; p = s.indexOf('(', p + 1), guard++) {
+    let k = p;
+    while (k > 0 && p - k < 24) {
+      const c = s.charCodeAt(k - 1);
+      if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95)) break;
+      k--;
+    }
+    if (k === p) continue;
+    const before = k > 0 ? s.charCodeAt(k - 1) : 32;
+    if (before === 46 || before === 62 || before === 36 || before === 92) continue; // .x( ->x( $x( \x(
+    if (isWs(before)) { // a word of prose before it: "the include(s); list"
+      let b = k - 1;
+      while (b > 0 && isWs(s.charCodeAt(b - 1))) b--;
+      const w = b > 0 ? s.charCodeAt(b - 1) : 0;
+      if ((w >= 97 && w <= 122) || (w >= 48 && w <= 57)) continue;
+    }
+    if (!CODE_FUNCTIONS.has(s.slice(k, p))) continue;
+    const close = s.indexOf(')', p + 1);
+    if (close < 0 || close - p > 160) continue;
+    const inner = s.indexOf('(', p + 1);
+    if (inner >= 0 && inner < close) continue;
+    let j = close + 1;
+    while (j < s.length && isWs(s.charCodeAt(j))) j++;
+    if (s.charCodeAt(j) === 59) { take(acc, 0.85, `${s.slice(k, p)}(); statement`); return; }
+  }
+}
+
 function scan(s: string): CmdiVerdict {
   const n = s.length;
   const acc: Acc = { best: 0, why: '' };
@@ -257,6 +287,7 @@ function scan(s: string): CmdiVerdict {
     const table = op === 124 && s.indexOf('|', k) > 0;
     if (wordish && !entity && !table) take(acc, 0.8, 'value opens with a shell control operator');
   }
+  if (op === 60 || op === 94) redirectOrCaret(s, lead, acc);
   let positions = 0;
   if ((mask & (M_SEP | M_BT | M_DOLLAR | M_LTGT | M_BRACE)) === 0) positions = MAX_POSITIONS;
   for (let i = 0; i < n && positions < MAX_POSITIONS; i++) {
@@ -287,7 +318,7 @@ function scan(s: string): CmdiVerdict {
     }
   }
   // template and interpolation injection: {{ … }}, {% … %}, ${ … }, #{ … }, <%= … %>
-  if ((mask & (M_BRACE | M_LTGT)) !== 0) templates(s, acc);
+  if ((mask & (M_BRACE | M_LTGT)) !== 0) templates(s, (c, why) => take(acc, c, why));
   // signatures that are shell-only
   if ((mask & M_PAREN) !== 0) {
     const ss = s.indexOf('()');
@@ -299,6 +330,7 @@ function scan(s: string): CmdiVerdict {
     if (s.indexOf('<!--#exec') >= 0) take(acc, 0.95, 'SSI exec');
     if (s.indexOf('<?php') >= 0 || s.indexOf('<?=') >= 0) take(acc, 0.9, 'PHP code');
   }
+  if ((mask & M_PAREN) !== 0 && (mask & M_SEP) !== 0 && s.indexOf(';') >= 0) codeStatement(s, acc);
   if ((mask & M_PCT) !== 0 && s.indexOf('%comspec%') >= 0) take(acc, 0.9, '%COMSPEC%');
   if ((mask & M_PAREN) !== 0 && /\(\s*['"$`[]/.test(s)) {
     for (const f of EXEC_FUNCTIONS) {
