@@ -23,7 +23,7 @@ describe('paranoia levels: each level adds rules, lower levels stay quiet', () =
     '<br>', '<br/><hr/>', '<kbd>Ctrl</kbd>', '<!-- IE 6-9 -->', '<![endif]-->',      // markup and comments
     '{{person.name}}', '{% for c in items %}', '${user}', '#{user}', '<% = x %>',  // template syntax
     'name--', '1);--', '; --', '--sp_password', 'a/*b*/c',                                   // SQL comment sequences
-    '../users.db.php', '..\\data\\x', '../{FILE}', 'passwd',                                               // dot-dot segments
+    '../notes.txt', '..\\data\\x', '../{FILE}', 'passwd',                                               // dot-dot segments
     'string.rot13', 'see phpversion()',                                          // filter chains, interpreter calls
     '0x77006100690074006600', 'file.txt%00',                                         // hex text literal, NUL byte
   ];
