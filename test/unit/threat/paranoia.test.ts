@@ -33,7 +33,7 @@ describe('paranoia levels: each level adds rules, lower levels stay quiet', () =
     'select', 'order by', 'HAVING', 'exec xp', 'union all',                         // keyword-only values
     '(||6)', '1-false', ',@variable', "'sqlvuln", "' or",                   // SQL fragments
     '*(|(mail=*))', '*)(uid=*',                                                     // LDAP filters
-    'a;{cmd}', '<{cmd}', '{cmd}', 'FAIL||{cmd}', 'x|y', '%0a%0d',                    // shell metacharacters
+    'a;{cmd}', '<{cmd}', '{cmd}', 'FAIL||{cmd}', 'x|y', '%0a%0d', '^cat',            // shell metacharacters
     'logs/{FILE}', 'shadow', 'a="get";', "$('a.b').click();",                          // placeholders, files, script
   ];
   for (const v of pl3) it(`PL3 blocks ${JSON.stringify(v)}`, () => firstBlockedAt(v, 3));
