@@ -211,6 +211,14 @@ const SENSITIVE_EXT = /\.(?:php[3-8]?|phtml|phps|inc|asp|aspx|ascx|asa|asax|jsp|
  * A value opening with a dot-dot whose separator is an encoded backslash or encoded twice (..%5c, ..%252f):
  * an encoder's relative link (encodeURIComponent) only ever has ..%2F.
  */
+/** PHP_FILTER, read only where a dot follows "c?????t" (convert.): most values have no such dot. */
+function phpFilter(src: string): boolean {
+  for (let i = src.indexOf('.', 7); i >= 0; i = src.indexOf('.', i + 1)) {
+    if ((src.charCodeAt(i - 1) | 32) === 116 && (src.charCodeAt(i - 7) | 32) === 99) return PHP_FILTER.test(src);
+  }
+  return false;
+}
+
 const LEADING_ENCODED_SEP = /^(?:\.|%2e){2}%(?:5c|25)/i;
 
 function take(acc: { best: number; why: string }, c: number, why: string): void { if (c > acc.best) { acc.best = c; acc.why = why; } }
@@ -240,7 +248,7 @@ export function detectTraversal(d: Decoded): TraversalVerdict {
       }
     }
     if (hasColon) wrappers(src, acc);
-    if (hasDot && PHP_FILTER.test(src)) take(acc, 0.85, 'PHP filter chain');
+    if (hasDot && phpFilter(src)) take(acc, 0.85, 'PHP filter chain');
     return { confidence: acc.best, reason: acc.why };
   }
 
@@ -313,6 +321,6 @@ export function detectTraversal(d: Decoded): TraversalVerdict {
   if (nul >= 0 && (segments > 0 || target)) take(acc, 0.95, 'NUL truncation');
   else if (nul > 0 && src.lastIndexOf('.', nul) > 0) take(acc, 0.7, 'NUL truncation');
   if (hasColon) wrappers(src, acc);
-  if (PHP_FILTER.test(src)) take(acc, 0.85, 'PHP filter chain');
+  if (phpFilter(src)) take(acc, 0.85, 'PHP filter chain');
   return { confidence: acc.best, reason: acc.why };
 }
