@@ -1,3 +1,5 @@
+import { take, type Acc } from './cmdi-verdict.js';
+
 /**
  * Server-side template injection (filed with command injection: a template engine that evaluates input
  * runs code). Read on the lower-cased decoded value.
@@ -9,11 +11,12 @@ const TEMPLATE_DANGER = ['__class__', '__mro__', '__subclasses__', '__globals__'
   'lipsum', 'cycler', 'joiner', 'config.items', 'request.application', 'self._', 'get_user_file', 'phpinfo', '@print', 'sleep(',
   'passthru', 'shell_exec', 'file_get_contents', 'readfile', 'include'];
 
-/** Tags of Jinja/Twig/Django/Liquid/Nunjucks that open a block closed by `{% end<tag> %}`. */
-const BLOCK_TAGS = new Set(['for', 'if', 'unless', 'while', 'macro', 'call', 'filter', 'with', 'set', 'block', 'raw', 'capture', 'case',
-  'tablerow', 'apply', 'embed', 'autoescape', 'spaceless', 'sandbox', 'verbatim']);
+/**
+ * Tags of Jinja/Twig/Django/Liquid/Nunjucks that evaluate something and open a block closed by
+ * `{% end<tag> %}` (loops, conditions, macros, captures); layout tags (block, raw, verbatim) evaluate nothing.
+ */
+const BLOCK_TAGS = new Set(['for', 'if', 'unless', 'while', 'macro', 'call', 'filter', 'with', 'set', 'capture', 'case', 'tablerow', 'apply']);
 
-export type Take = (confidence: number, why: string) => void;
 
 function isDigit(c: number): boolean { return c >= 48 && c <= 57; }
 function isWs(c: number): boolean { return c === 32 || c === 9 || c === 10 || c === 13; }
@@ -90,22 +93,22 @@ function controlBlock(s: string): string | undefined {
  * evaluation probes (arithmetic on literals: {{7*7}}, ${7*'7'}, <%= 7*7 %>, #{7*7}) and control blocks
  * ({% for x in y %}…{% endfor %}). Plain placeholders ({{first_name}}, ${customer}) are none of these.
  */
-export function templates(s: string, take: Take): void {
+export function templates(s: string, acc: Acc): void {
   for (const [open, close] of TEMPLATE_OPENERS) {
     const at = s.indexOf(open);
     if (at < 0) continue;
     const end = s.indexOf(close, at + open.length);
     const body = s.slice(at + open.length, end < 0 ? Math.min(s.length, at + 512) : Math.min(end, at + 512));
-    if (TEMPLATE_DANGER.some((d) => body.includes(d))) { take(0.9, `template expression ${open}…${close}`); return; }
+    if (TEMPLATE_DANGER.some((d) => body.includes(d))) { take(acc, 0.9, `template expression ${open}…${close}`); return; }
     // whitespace inside names is dropped by no template engine, but it slips past filters: .__ class __.
     const packed = body.replace(/\s+/g, '');
-    if (packed.length !== body.length && TEMPLATE_DANGER.some((d) => d.startsWith('__') && packed.includes(d))) { take(0.85, `space-split template expression ${open}…${close}`); return; }
-    if (open === '${' && /^\s*@?[a-z_][a-z0-9_]*\s*\(/.test(body)) { take(0.9, 'interpolated call ${…(…)}'); return; }
-    if (/^\s*\{?\$\{?[a-z_]+\(/.test(body)) { take(0.9, 'interpolated call'); return; }
-    if (end >= 0 && literalArithmetic(body)) take(0.8, `template arithmetic probe ${open}…${close}`);
+    if (packed.length !== body.length && TEMPLATE_DANGER.some((d) => d.startsWith('__') && packed.includes(d))) { take(acc, 0.85, `space-split template expression ${open}…${close}`); return; }
+    if (open === '${' && /^\s*@?[a-z_][a-z0-9_]*\s*\(/.test(body)) { take(acc, 0.9, 'interpolated call ${…(…)}'); return; }
+    if (/^\s*\{?\$\{?[a-z_]+\(/.test(body)) { take(acc, 0.9, 'interpolated call'); return; }
+    if (end >= 0 && literalArithmetic(body)) take(acc, 0.8, `template arithmetic probe ${open}…${close}`);
     if (open === '{%') {
       const tag = controlBlock(s);
-      if (tag !== undefined) take(0.8, `template control block {% ${tag} %}…{% end${tag} %}`);
+      if (tag !== undefined) take(acc, 0.8, `template control block {% ${tag} %}…{% end${tag} %}`);
     }
   }
 }

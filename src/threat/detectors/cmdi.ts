@@ -1,6 +1,8 @@
 import type { Decoded } from '../decode/normalize.js';
-import { CODE_FUNCTIONS, EXEC_FUNCTIONS, NUMERIC_ARG, PROSE_WORDS, SUBCOMMANDS, TIER_A } from './cmdi-lexicon.js';
+import { codeStatement, execCalls } from './cmdi-code.js';
+import { CODE_FUNCTIONS, NUMERIC_ARG, PROSE_WORDS, SUBCOMMANDS, TIER_A } from './cmdi-lexicon.js';
 import { templates } from './cmdi-template.js';
+import { take, type Acc } from './cmdi-verdict.js';
 
 export interface CmdiVerdict { confidence: number; reason: string }
 
@@ -98,8 +100,6 @@ const CHAR_MASK = new Uint8Array(128);
 for (const [c, m] of [[59, M_SEP], [124, M_SEP], [38, M_SEP], [10, M_SEP], [13, M_SEP], [96, M_BT], [36, M_DOLLAR], [60, M_LTGT],
   [62, M_LTGT], [123, M_BRACE], [40, M_PAREN], [37, M_PCT], [47, M_SLASH], [92, M_SLASH]] as const) CHAR_MASK[c] = m;
 
-interface Acc { best: number; why: string }
-function take(acc: Acc, c: number, why: string): void { if (c > acc.best) { acc.best = c; acc.why = why; } }
 
 function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolean): void {
   const w = readWord(s, pos);
@@ -203,40 +203,6 @@ function redirectOrCaret(s: string, lead: number, acc: Acc): void {
   if (s.charCodeAt(lead) === 60 ? true : !prose || sep) take(acc, 0.85, `${w.name} after ${s[lead]}`);
 }
 
-/**
- * An interpreter function called as a statement: `phpversion();`, `:phpinfo();`, `x;system($c);` — a
- * name from CODE_FUNCTIONS right before `(`, not a method or member (`.`, `->`, `$` before it) nor a word
- * in a sentence (a word before it), whose argument list closes and is followed by `;`.
- */
-function codeStatement(s: string, acc: Acc): void {
-  let guard = 0;
-  for (let p = s.indexOf('('); p >= 0 && guard < 64; p = s.indexOf('(', p + 1), guard++) {
-    let k = p;
-    while (k > 0 && p - k < 24) {
-      const c = s.charCodeAt(k - 1);
-      if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95)) break;
-      k--;
-    }
-    if (k === p) continue;
-    const before = k > 0 ? s.charCodeAt(k - 1) : 32;
-    if (before === 46 || before === 62 || before === 36 || before === 92) continue; // .x( ->x( $x( \x(
-    if (isWs(before)) { // a word of prose before it: "the include(s); list"
-      let b = k - 1;
-      while (b > 0 && isWs(s.charCodeAt(b - 1))) b--;
-      const w = b > 0 ? s.charCodeAt(b - 1) : 0;
-      if ((w >= 97 && w <= 122) || (w >= 48 && w <= 57)) continue;
-    }
-    if (!CODE_FUNCTIONS.has(s.slice(k, p))) continue;
-    const close = s.indexOf(')', p + 1);
-    if (close < 0 || close - p > 160) continue;
-    const inner = s.indexOf('(', p + 1);
-    if (inner >= 0 && inner < close) continue;
-    let j = close + 1;
-    while (j < s.length && isWs(s.charCodeAt(j))) j++;
-    if (s.charCodeAt(j) === 59) { take(acc, 0.85, `${s.slice(k, p)}(); statement`); return; }
-  }
-}
-
 function scan(s: string): CmdiVerdict {
   const n = s.length;
   const acc: Acc = { best: 0, why: '' };
@@ -318,7 +284,7 @@ function scan(s: string): CmdiVerdict {
     }
   }
   // template and interpolation injection: {{ … }}, {% … %}, ${ … }, #{ … }, <%= … %>
-  if ((mask & (M_BRACE | M_LTGT)) !== 0) templates(s, (c, why) => take(acc, c, why));
+  if ((mask & (M_BRACE | M_LTGT)) !== 0) templates(s, acc);
   // signatures that are shell-only
   if ((mask & M_PAREN) !== 0) {
     const ss = s.indexOf('()');
@@ -332,17 +298,6 @@ function scan(s: string): CmdiVerdict {
   }
   if ((mask & M_PAREN) !== 0 && (mask & M_SEP) !== 0 && s.indexOf(';') >= 0) codeStatement(s, acc);
   if ((mask & M_PCT) !== 0 && s.indexOf('%comspec%') >= 0) take(acc, 0.9, '%COMSPEC%');
-  if ((mask & M_PAREN) !== 0 && /\(\s*['"$`[]/.test(s)) {
-    for (const f of EXEC_FUNCTIONS) {
-      const at = s.indexOf(f);
-      if (at < 0) continue;
-      const before = at > 0 ? s.charCodeAt(at - 1) : 32;
-      if ((before >= 97 && before <= 122) || before === 95) continue;
-      let k = at + f.length;
-      while (k < n && isWs(s.charCodeAt(k))) k++;
-      const a = s.charCodeAt(k);
-      if (a === 39 || a === 34 || a === 36 || a === 96 || a === 91) take(acc, f === 'eval(' || f.startsWith('include') || f.startsWith('require') || f === 'fopen(' || f === 'readfile(' || f === 'file_get_contents(' ? 0.8 : 0.85, `${f.slice(0, -1)} call`);
-    }
-  }
+  if ((mask & M_PAREN) !== 0 && /\(\s*['"$`[]/.test(s)) execCalls(s, acc);
   return { confidence: acc.best, reason: acc.why };
 }

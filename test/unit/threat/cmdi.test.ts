@@ -32,7 +32,7 @@ describe('OS command injection detector', () => {
     for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => assert.ok(score(a) >= 0.8, `${a}: ${score(a)}`));
     const benign = [
       '{{order_id}}', 'Hi {{ user.first_name }}!', '${total}', 'Price: {amount} EUR', '#{ticket}', '{{ 42 }}', '{{1.5*2}}',
-      '{% for item in cart %}', '{% if x %} unclosed', '{% print 1 * 2 %}', 'for {% and endfor %}', '{{ a * b }}', '7*7=49',
+      '{% for item in cart %}', '{% if x %} unclosed', 'Use {% raw %}{{ x }}{% endraw %} to escape', '{% print 1 * 2 %}', 'for {% and endfor %}', '{{ a * b }}', '7*7=49',
     ];
     for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
   });
