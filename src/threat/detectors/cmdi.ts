@@ -1,5 +1,8 @@
 import type { Decoded } from '../decode/normalize.js';
-import { CODE_FUNCTIONS, EXEC_FUNCTIONS, NUMERIC_ARG, PROSE_WORDS, SUBCOMMANDS, TIER_A } from './cmdi-lexicon.js';
+import { codeStatement, execCalls } from './cmdi-code.js';
+import { CODE_FUNCTIONS, NUMERIC_ARG, PROSE_WORDS, SUBCOMMANDS, TIER_A } from './cmdi-lexicon.js';
+import { templates } from './cmdi-template.js';
+import { take, type Acc } from './cmdi-verdict.js';
 
 export interface CmdiVerdict { confidence: number; reason: string }
 
@@ -92,36 +95,11 @@ function argShape(s: string, i: number, cmd?: string): 'shell' | 'end' | 'word' 
   return 'word';
 }
 
-const TEMPLATE_OPENERS: Array<[string, string]> = [['{{', '}}'], ['{%', '%}'], ['${', '}'], ['#{', '}'], ['<%=', '%>'], ['<%', '%>'], ['*{', '}'], ['@{', '}']];
-const TEMPLATE_DANGER = ['__class__', '__mro__', '__subclasses__', '__globals__', '__builtins__', '__import__', '__init__',
-  'getruntime', 'java.lang', 'processbuilder', 'freemarker', 'new()', '.exec(', 'popen', 'subprocess', 'os.system', 'system(',
-  'lipsum', 'cycler', 'joiner', 'config.items', 'request.application', 'self._', 'get_user_file', 'phpinfo', '@print', 'sleep(',
-  'passthru', 'shell_exec', 'file_get_contents', 'readfile', 'include'];
-
-/** Server-side template expressions that reach code: {{ ''.__class__ }}, ${T(java.lang.Runtime)}, {${phpinfo()}}. */
-function templates(s: string, acc: Acc): void {
-  for (const [open, close] of TEMPLATE_OPENERS) {
-    const at = s.indexOf(open);
-    if (at < 0) continue;
-    const end = s.indexOf(close, at + open.length);
-    const body = s.slice(at + open.length, end < 0 ? Math.min(s.length, at + 512) : Math.min(end, at + 512));
-    if (TEMPLATE_DANGER.some((d) => body.includes(d))) { take(acc, 0.9, `template expression ${open}…${close}`); return; }
-    // whitespace inside names is dropped by no template engine, but it slips past filters: .__ class __.
-    const packed = body.replace(/\s+/g, '');
-    if (packed.length !== body.length && TEMPLATE_DANGER.some((d) => d.startsWith('__') && packed.includes(d))) { take(acc, 0.85, `space-split template expression ${open}…${close}`); return; }
-    if (open === '${' && /^\s*@?[a-z_][a-z0-9_]*\s*\(/.test(body)) { take(acc, 0.9, 'interpolated call ${…(…)}'); return; }
-    if (/^\s*\{?\$\{?[a-z_]+\(/.test(body)) { take(acc, 0.9, 'interpolated call'); return; }
-    if (/^\s*[0-9]+\s*[*+]\s*[0-9]+\s*$/.test(body)) take(acc, 0.8, `template arithmetic probe ${open}…${close}`);
-  }
-}
-
 const M_SEP = 1, M_BT = 2, M_DOLLAR = 4, M_LTGT = 8, M_BRACE = 16, M_PAREN = 32, M_PCT = 64, M_SLASH = 128;
 const CHAR_MASK = new Uint8Array(128);
 for (const [c, m] of [[59, M_SEP], [124, M_SEP], [38, M_SEP], [10, M_SEP], [13, M_SEP], [96, M_BT], [36, M_DOLLAR], [60, M_LTGT],
   [62, M_LTGT], [123, M_BRACE], [40, M_PAREN], [37, M_PCT], [47, M_SLASH], [92, M_SLASH]] as const) CHAR_MASK[c] = m;
 
-interface Acc { best: number; why: string }
-function take(acc: Acc, c: number, why: string): void { if (c > acc.best) { acc.best = c; acc.why = why; } }
 
 function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolean): void {
   const w = readWord(s, pos);
@@ -207,6 +185,24 @@ function commandLines(s: string): { lines: number; strong: number } {
   return { lines, strong };
 }
 
+/**
+ * A value that opens with an input redirection or a cmd.exe caret glued to a command: `<id;`, `<whoami`,
+ * `^netstat`. Appended to a command line the `<` ends the previous word and the name runs; `^` is cmd.exe's
+ * escape. The command must end the value or be followed by a separator or shell-shaped arguments (`<time
+ * datetime=…>`, `<head>` are markup). A regex anchor before an English word (`^test`) needs a separator.
+ */
+function redirectOrCaret(s: string, lead: number, acc: Acc): void {
+  const c = s.charCodeAt(lead + 1);
+  if (c < 97 || c > 122) return;
+  const w = readWord(s, lead + 1);
+  if (!w || w.path || !TIER_A.has(w.name)) return;
+  const arg = argShape(s, w.end, w.name);
+  if (arg !== 'end' && arg !== 'shell') return;
+  const prose = PROSE_WORDS.has(w.name);
+  const sep = w.end < s.length;
+  if (s.charCodeAt(lead) === 60 ? true : !prose || sep) take(acc, 0.85, `${w.name} after ${s[lead]}`);
+}
+
 function scan(s: string): CmdiVerdict {
   const n = s.length;
   const acc: Acc = { best: 0, why: '' };
@@ -257,6 +253,7 @@ function scan(s: string): CmdiVerdict {
     const table = op === 124 && s.indexOf('|', k) > 0;
     if (wordish && !entity && !table) take(acc, 0.8, 'value opens with a shell control operator');
   }
+  if (op === 60 || op === 94) redirectOrCaret(s, lead, acc);
   let positions = 0;
   if ((mask & (M_SEP | M_BT | M_DOLLAR | M_LTGT | M_BRACE)) === 0) positions = MAX_POSITIONS;
   for (let i = 0; i < n && positions < MAX_POSITIONS; i++) {
@@ -299,18 +296,8 @@ function scan(s: string): CmdiVerdict {
     if (s.indexOf('<!--#exec') >= 0) take(acc, 0.95, 'SSI exec');
     if (s.indexOf('<?php') >= 0 || s.indexOf('<?=') >= 0) take(acc, 0.9, 'PHP code');
   }
+  if ((mask & M_PAREN) !== 0 && (mask & M_SEP) !== 0 && s.indexOf(';') >= 0) codeStatement(s, acc);
   if ((mask & M_PCT) !== 0 && s.indexOf('%comspec%') >= 0) take(acc, 0.9, '%COMSPEC%');
-  if ((mask & M_PAREN) !== 0 && /\(\s*['"$`[]/.test(s)) {
-    for (const f of EXEC_FUNCTIONS) {
-      const at = s.indexOf(f);
-      if (at < 0) continue;
-      const before = at > 0 ? s.charCodeAt(at - 1) : 32;
-      if ((before >= 97 && before <= 122) || before === 95) continue;
-      let k = at + f.length;
-      while (k < n && isWs(s.charCodeAt(k))) k++;
-      const a = s.charCodeAt(k);
-      if (a === 39 || a === 34 || a === 36 || a === 96 || a === 91) take(acc, f === 'eval(' || f.startsWith('include') || f.startsWith('require') || f === 'fopen(' || f === 'readfile(' || f === 'file_get_contents(' ? 0.8 : 0.85, `${f.slice(0, -1)} call`);
-    }
-  }
+  if ((mask & M_PAREN) !== 0 && /\(\s*['"$`[]/.test(s)) execCalls(s, acc);
   return { confidence: acc.best, reason: acc.why };
 }

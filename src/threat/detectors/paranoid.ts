@@ -232,11 +232,19 @@ function placeholders(s: string, add: Add): void {
   }
 }
 
-/** A shell control operator glued to a word: a;b, x|y, a&&b, `x`, $(x). */
+/** A shell control operator glued to a word: a;b, x|y, a&&b, `x`, $(x), ^id, <id. */
 function shellMeta(s: string, add: Add): void {
   if (/(?:^|[^\s|])(?:\|\|?|&&)\+?[a-z{$]/.test(s)) { add(3, 'cmdi', 'control operator before a word'); return; }
   if (/[a-z0-9)];[a-z{][a-z0-9_{}]*(?:[^a-z0-9_{}=]|$)/.test(s) && !/&[a-z0-9#]+;/.test(s)) { add(3, 'cmdi', 'semicolon glued between words'); return; }
-  if (/\$\([a-z]|(?:^|[;|&=(<>])\s*`[a-z{][^`\s]*`/.test(s)) add(3, 'cmdi', 'command substitution');
+  if (/\$\([a-z]|(?:^|[;|&=(<>])\s*`[a-z{][^`\s]*`/.test(s)) { add(3, 'cmdi', 'command substitution'); return; }
+  // a leading redirection or cmd.exe caret glued to a command name of any kind: ^id, <route;
+  const t = s.trimStart();
+  const op = t.charCodeAt(0);
+  if (op === 60 || op === 94) {
+    let j = 1; while (j < t.length && j < 24 && isAlpha(t.charCodeAt(j))) j++;
+    const nx = t.charCodeAt(j);
+    if (j > 1 && (j === t.length || nx === 32 || nx === 59 || nx === 124 || nx === 38 || nx === 10 || nx === 13) && TIER_A.has(t.slice(1, j))) add(3, 'cmdi', 'redirection or caret before a command');
+  }
 }
 
 /** Statement shapes only script has: a="…"; / $(…) / for (…;…;…) / ident.ident(…).ident(…); */

@@ -195,6 +195,32 @@ function wrappers(src: string, acc: { best: number; why: string }): void {
   if (drive) take(acc, 0.85, 'windows system path');
 }
 
+/**
+ * PHP filter names that only a php://filter chain uses: `convert.iconv.<from>.<to>` (the filter-chain
+ * gadget that builds arbitrary bytes), `convert.base64-encode`, `convert.quoted-printable-decode`.
+ */
+const PHP_FILTER = /(?:^|[^a-z0-9_])convert\.(?:iconv\.[a-z0-9_-]{2,24}[./][a-z0-9_-]|base64-(?:en|de)code|quoted-printable-(?:en|de)code)/i;
+
+/**
+ * Extensions of server-side code, configuration, secrets and data stores: a dot-dot segment that reaches
+ * one of them is reading the application, not an asset (`../images/photo.jpg`, `../shared/config.json`).
+ */
+const SENSITIVE_EXT = /\.(?:php[3-8]?|phtml|phps|inc|asp|aspx|ascx|asa|asax|jsp|jspx|cfm|cgi|pl|db|sqlite3?|mdb|sql|bak|old|ini|conf|cnf|cfg|config|env|log|pem|key|htaccess|htpasswd)(?![a-z0-9_])/;
+
+/**
+ * A value opening with a dot-dot whose separator is an encoded backslash or encoded twice (..%5c, ..%252f):
+ * an encoder's relative link (encodeURIComponent) only ever has ..%2F.
+ */
+/** PHP_FILTER, read only where a dot follows "c?????t" (convert.): most values have no such dot. */
+function phpFilter(src: string): boolean {
+  for (let i = src.indexOf('.', 7); i >= 0; i = src.indexOf('.', i + 1)) {
+    if ((src.charCodeAt(i - 1) | 32) === 116 && (src.charCodeAt(i - 7) | 32) === 99) return PHP_FILTER.test(src);
+  }
+  return false;
+}
+
+const LEADING_ENCODED_SEP = /^(?:\.|%2e){2}%(?:5c|25)/i;
+
 function take(acc: { best: number; why: string }, c: number, why: string): void { if (c > acc.best) { acc.best = c; acc.why = why; } }
 
 /**
@@ -222,6 +248,7 @@ export function detectTraversal(d: Decoded): TraversalVerdict {
       }
     }
     if (hasColon) wrappers(src, acc);
+    if (hasDot && phpFilter(src)) take(acc, 0.85, 'PHP filter chain');
     return { confidence: acc.best, reason: acc.why };
   }
 
@@ -261,7 +288,16 @@ export function detectTraversal(d: Decoded): TraversalVerdict {
   const norm = chars.replace(/~+/g, '/').replace(/\/{2,}/g, '/');
   const target = hasSep || d.overlong > 0 || d.invalid > 0 ? targetAt(norm) : undefined;
   if (segments >= 2) take(acc, 0.9, `${segments} dot-dot segments`);
-  else if (segments === 1) take(acc, bounded > 0 ? 0.8 : 0.7, atStart ? 'leading dot-dot segment' : 'dot-dot segment');
+  else if (segments === 1) {
+    take(acc, bounded > 0 ? 0.8 : 0.7, atStart ? 'leading dot-dot segment' : 'dot-dot segment');
+    // the separator encoded twice (..%255c), or a leading dot-dot whose backslash is still encoded when the
+    // value arrives (a query value ..%5c was sent as ..%255c): an evasion, not a relative link
+    if (d.depth >= 2 || (atStart && LEADING_ENCODED_SEP.test(d.raw))) take(acc, 0.85, 'dot-dot with an encoded separator');
+    else {
+      const ext = SENSITIVE_EXT.exec(norm.slice(norm.indexOf('..')));
+      if (ext) take(acc, 0.85, `dot-dot segment to a ${ext[0]} file`);
+    }
+  }
   if (singles >= 3) take(acc, 0.8, `${singles} dot segments`);
   if (!target && (d.invalid > 0 || d.unicode > 0 || d.overlong > 0)) {
     // an encoder mangled the separators: look for a target name with anything between its parts
@@ -285,5 +321,6 @@ export function detectTraversal(d: Decoded): TraversalVerdict {
   if (nul >= 0 && (segments > 0 || target)) take(acc, 0.95, 'NUL truncation');
   else if (nul > 0 && src.lastIndexOf('.', nul) > 0) take(acc, 0.7, 'NUL truncation');
   if (hasColon) wrappers(src, acc);
+  if (phpFilter(src)) take(acc, 0.85, 'PHP filter chain');
   return { confidence: acc.best, reason: acc.why };
 }

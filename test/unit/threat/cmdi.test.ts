@@ -22,4 +22,32 @@ describe('OS command injection detector', () => {
     'Hello {{first_name}}', 'Dear ${customer}', 'find my phone', 'curl',
   ];
   for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
+
+  describe('template injection probes', () => {
+    const attacks = [
+      '{{7*7}}', '{{ 9 * 9 }}', "{{3*'3'}}", '${6*6}', '${{5*5}}', '#{2*21}', '<%= 8*8 %>', '{{12+30}}', '{{2**10}}',
+      '{{12 30}}', // a raw '+' in a query string arrives as a space
+      '{% for x in range(3) %}{{x}}{% endfor %}', '{%- if true -%}yes{%- endif -%}', '{% macro m() %}z{% endmacro %}',
+    ];
+    for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => assert.ok(score(a) >= 0.8, `${a}: ${score(a)}`));
+    const benign = [
+      '{{order_id}}', 'Hi {{ user.first_name }}!', '${total}', 'Price: {amount} EUR', '#{ticket}', '{{ 42 }}', '{{1.5*2}}',
+      '{% for item in cart %}', '{% if x %} unclosed', 'Use {% raw %}{{ x }}{% endraw %} to escape', '{% print 1 * 2 %}', 'for {% and endfor %}', '{{ a * b }}', '7*7=49',
+    ];
+    for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
+  });
+
+  describe('redirection or caret before a command', () => {
+    const attacks = ['<whoami', '<uname;', '<ls -la', '<cat\n', '^hostname', '^netstat;', '^ver|', '<date'];
+    for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => assert.ok(score(a) >= 0.8, `${a}: ${score(a)}`));
+    const benign = ['<3 you', '< 5 items', '^test', '^start', '^[a-z]+$', '^1.2.3', '^_^', '<head>', '<time datetime="2024">', '<user@example.com>', 'a <b> c'];
+    for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
+  });
+
+  describe('interpreter function called as a statement', () => {
+    const attacks = ['phpinfo();', ';phpversion();', '|getenv("PATH");', 'x:var_dump($GLOBALS);', 'print_r($_SERVER) ;'];
+    for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => assert.ok(score(a) >= 0.8, `${a}: ${score(a)}`));
+    const benign = ['$user->system();', 'app.include(x);', 'the system (beta); ok', 'Robert\'); Smith', 'console.log(x);', 'md5 (hash); sha1 (hash)', 'the include(s); list'];
+    for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
+  });
 });

@@ -21,4 +21,17 @@ describe('path traversal and file inclusion detector', () => {
     'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36', '../images/photo.jpg', 'etc.', 'passwd',
   ];
   for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
+
+  describe('dot-dot to application files, double encoding, PHP filter names', () => {
+    const attacks = [
+      '../app/settings.inc', '..\\web.config.bak', '../data/shop.sqlite', '../private/server.key', '../index.php5', '%2e%2e/local.ini',
+      '..%252fdata', '..%255cdata', '..%5csecret', 'convert.iconv.UTF-16LE.UTF-8', 'CONVERT.QUOTED-PRINTABLE-DECODE', 'x|convert.base64-decode',
+    ];
+    for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => assert.ok(score(a) >= 0.8, `${a}: ${score(a)}`));
+    const benign = [
+      '../images/photo.jpg', '../docs/readme.md', '../shared/config.json', '../styles/site.css', 'see ../notes.txt', '../php/intro.html',
+      'convert.iconv', 'how to convert.base64 data', 'conversion.iconv.x', '/images/logo.png', '../phpunit.xml.dist', '..%2Fimages%2Fphoto.jpg',
+    ];
+    for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
+  });
 });
