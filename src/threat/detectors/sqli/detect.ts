@@ -1,7 +1,9 @@
 import { CATALOG_WORDS, PROBE_FUNCTIONS, T } from './lexicon.js';
 import { SqlReader } from './parser.js';
 import { fingerprint, tokenize, type Token } from './tokenizer.js';
+import { ldapFilterInjection } from './ldap.js';
 import { hexText, joinCommentSplitWords } from './obfuscation.js';
+import { probeVerdict } from './probes.js';
 
 export { hexText, joinCommentSplitWords };
 
@@ -63,6 +65,8 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
   }
   switch (t.type) {
     case T.LOGIC: case T.NOT: {
+      // ' OR / ') and: the break, then an operator word with its operand still to come (a truncated probe)
+      if (quoted && toks[i + 1] === undefined && isLogicWord(t)) return [0.8, 'dangling-logic'];
       const e = r.expr(t.type === T.NOT ? i : i + 1);
       if (e.end < 0) return [0, ''];
       const after = toks[e.end];
@@ -89,6 +93,7 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
       else if (quoted && e.literal && e.names === 0 && e.values >= 2 && (endsHere || commented)) c = 0.8;
       else if (e.func && leading && commented) c = 0.8;
       else if (e.compare && commented) c = quoted || leading ? 0.85 : 0.7;
+      else if (e.compare && leading && endsHere && isLogicWord(t)) c = 0.8; // OR col=other: the rest of a WHERE
       else if (quoted && t.value === '||' && e.literal && e.names === 0 && (endsHere || after.value === '||')) c = 0.8; // 'x'||'y'||' concatenation
       if (c > 0 && after && after.type === T.LOGIC) {
         const [more] = tail(p, r, e.end, quoted, false);
@@ -105,11 +110,30 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
     }
     case T.SEMICOLON: {
       const nx = toks[i + 1];
-      if (nx === undefined) return quoted && (p.commentAfter[i] === true) ? [0.85, 'terminate'] : [0, ''];
+      if (nx === undefined) {
+        if (quoted && p.commentAfter[i] === true) return [0.85, 'terminate'];
+        // ; -- / ); /*: end the statement, comment out the rest (a '#' after ';' is too often a hashtag)
+        const last = p.all[p.all.length - 1]!;
+        return leading && p.commentAfter[i] === true && last.value !== '#' ? [0.8, 'terminate'] : [0, ''];
+      }
       if (nx.type === T.STATEMENT) return [r.statement(i + 1, true), 'stacked'];
       if (nx.type === T.SEMICOLON) return [0, ''];
       const [more, w] = tail(p, r, i + 1, quoted, leading);
       return [more * 0.95, w];
+    }
+    case T.COMMA: {
+      // ',NULL) / '),1,2): the break lands in a VALUES or argument list, padded with literals and closed
+      if (!quoted) return [0, ''];
+      let k = i, items = 0, nulls = 0;
+      while (toks[k]?.type === T.COMMA && items < 32) {
+        const v = toks[k + 1];
+        if (!v || (v.type !== T.NUMBER && v.type !== T.STRING && v.type !== T.VARIABLE)) return [0, ''];
+        items++;
+        if (v.value === 'null') nulls++;
+        k += 2;
+      }
+      if (toks[k]?.type !== T.RPAREN) return [0, ''];
+      return closers > 0 || nulls > 0 || items > 1 ? [0.85, 'values-list'] : [0, ''];
     }
     case T.LPAREN: {
       const nx = toks[i + 1];
@@ -139,6 +163,9 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
       return commented && quoted ? [0.8, 'clause'] : [0, ''];
     }
     case T.COMPARE: case T.ARITH: {
+      if ((t.value === 'like' || t.value === 'ilike') && (quoted || leading || closers > 0) && wildcardOnly(toks[i + 1])) {
+        return [0.85, 'match-all']; // like '%': true for every row
+      }
       if (!quoted && !leading && closers === 0 && t.type === T.COMPARE) {
         // 1=1… after a number is a plain comparison unless it carries a probe or sub-query
         const e = r.expr(i + 1);
@@ -175,6 +202,14 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
   }
 }
 
+function isLogicWord(t: Token): boolean { return t.type === T.LOGIC && (t.value === 'or' || t.value === 'and' || t.value === 'xor'); }
+/** A string literal of LIKE wildcards only ('%', '%%'). */
+function wildcardOnly(t: Token | undefined): boolean {
+  if (t?.type !== T.STRING || t.value.length === 0) return false;
+  for (let k = 0; k < t.value.length; k++) if (t.value.charCodeAt(k) !== 37) return false;
+  return true;
+}
+
 interface Acc { best: number; why: string }
 function take(acc: Acc, c: number, why: string): void { if (c > acc.best) { acc.best = c; acc.why = why; } }
 
@@ -195,6 +230,8 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
     if (first.type === T.NUMBER || first.type === T.BAREWORD || first.type === T.VARIABLE) {
       const [c, w] = tail(p, r, 1, false, false);
       take(acc, c, `num:${w}`);
+      // T-SQL runs a batch without ';': @v SELECT … INTO … is two statements
+      if (first.type === T.VARIABLE && toks[1]?.type === T.STATEMENT) take(acc, r.statement(1, false), 'var:statement');
     } else if (first.type === T.STRING && first.closed) {
       // the value itself opens and closes a string: 'hi' or 'x'='x
       const [c, w] = tail(p, r, 1, true, false);
@@ -284,6 +321,13 @@ const TRIGGER_WORDS = new Set(['or', 'and', 'xor', 'union', 'select', 'order', '
 export function detectSqli(input: string): SqliVerdict {
   if (input.length < 2) return { confidence: 0, reason: '' };
   let best: SqliVerdict = mayBeSql(input) ? readings(input) : { confidence: 0, reason: '' };
+  if (best.confidence < 0.85) {
+    // probes (a lone quote, a comment trick) and LDAP filter fragments: shapes, not statements
+    const v = probeVerdict(input);
+    if (v.confidence > best.confidence) best = v;
+    const ldap = input.indexOf('(') >= 0 ? ldapFilterInjection(input) : undefined;
+    if (ldap !== undefined && best.confidence < 0.85) best = { confidence: 0.85, reason: ldap };
+  }
   // keywords split by inline comments (uni/**/on sel/**/ect): no reason to write that but to slip past filters
   if (input.indexOf('/*') >= 0) {
     const j = joinCommentSplitWords(input);
