@@ -28,7 +28,7 @@ describe('SQL injection probes: quotes', () => {
 describe('SQL injection probes: comments', () => {
   flags(['5/*"*/', "id/* ' */", '/*!50001 select*/', '3/*!12345"*/', "user*/='x'--", '*/ or 2>1#', '*/;', '--  sp_password', '#sp_password',
     "x' or 2>1 /*sp_password*/"]);
-  clean(["/* TODO: don't forget */", '/*! jQuery v3.7.1 | (c) OpenJS */', '/*!1.2.3*/', '*/5 * * * *', 'src/**/*.ts', '**/*.js', 'a */ b',
+  clean(["/* TODO: don't forget */", '/*! jQuery v3.7.1 | (c) OpenJS */', '/*!1.2.3*/', '*/5 * * * *', 'src/**/*.ts', '**/*.js', 'a */ b', 'Note: a */ or b',
     '--verbose', 'how do I reset sp_password in SQL Server', '/* a */ b */ c', 'C:\\temp\\*/report']);
 });
 

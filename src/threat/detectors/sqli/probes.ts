@@ -90,7 +90,7 @@ function commentProbe(s: string): string | undefined {
     if (open < 0 || (close >= 0 && close < open)) {
       // a close with no open before it
       if (close < 0) return undefined;
-      if (!opened && sqlAfterClose(s, close + 2)) return 'comment close without an opener, then SQL';
+      if (!opened && sqlAfterClose(s, close)) return 'comment close without an opener, then SQL';
       return undefined;
     }
     opened = true;
@@ -117,12 +117,14 @@ function onlyQuotes(s: string, a: number, b: number): boolean {
   return quotes > 0;
 }
 
-/** After `*\/`: `=`, a quote, `;`, a comment, or a logic word (or / and / union). */
-function sqlAfterClose(s: string, i: number): boolean {
+/** After the `*\/` at `at`: `=`, a quote, `;`, a comment — or, when the value starts with it, or / and / union. */
+function sqlAfterClose(s: string, at: number): boolean {
+  let i = at + 2;
   while (i < s.length && isBlank(s.charCodeAt(i))) i++;
   const c = s.charCodeAt(i);
   if (c === 61 || isQuote(c) || c === 59 || c === 35) return true;
   if (c === 45 && s.charCodeAt(i + 1) === 45) return true;
+  for (let k = 0; k < at; k++) if (!isBlank(s.charCodeAt(k))) return false; // prose: "a */ or b"
   let j = i;
   while (j < s.length && j - i < 6 && isLetter(s.charCodeAt(j))) j++;
   if (j === i || isIdent(s.charCodeAt(j))) return false;
