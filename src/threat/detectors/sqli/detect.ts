@@ -320,9 +320,11 @@ const TRIGGER_WORDS = new Set(['or', 'and', 'xor', 'union', 'select', 'order', '
  */
 export function detectSqli(input: string): SqliVerdict {
   if (input.length < 2) return { confidence: 0, reason: '' };
-  let best: SqliVerdict = mayBeSql(input) ? readings(input) : { confidence: 0, reason: '' };
-  if (best.confidence < 0.85) {
-    // probes (a lone quote, a comment trick) and LDAP filter fragments: shapes, not statements
+  const maybe = mayBeSql(input);
+  let best: SqliVerdict = maybe ? readings(input) : { confidence: 0, reason: '' };
+  if (maybe && best.confidence < 0.85) {
+    // probes (a lone quote, a comment trick) and LDAP filter fragments: shapes, not statements (each
+    // needs a character mayBeSql looks for: a quote, '*', '-', '#', '(')
     const v = probeVerdict(input);
     if (v.confidence > best.confidence) best = v;
     const ldap = input.indexOf('(') >= 0 ? ldapFilterInjection(input) : undefined;

@@ -36,11 +36,12 @@ export function probeVerdict(s: string): SqliVerdict {
     if (q) return { confidence: 0.8, reason: `probe:${q}` };
     if (numberSplitByEscapedQuote(s, a, b)) return { confidence: 0.8, reason: 'probe:escaped quote inside a number' };
   }
-  if (s.indexOf('*/') >= 0 || s.indexOf('/*!') >= 0) {
+  // single-character searches first: they are the cheap reject for the common value
+  if (s.indexOf('*') >= 0) {
     const c = commentProbe(s);
     if (c) return { confidence: 0.85, reason: `probe:${c}` };
   }
-  if (s.indexOf('_') >= 0 && (s.indexOf('--') >= 0 || s.indexOf('#') >= 0 || s.indexOf('/*') >= 0)) {
+  if (s.indexOf('_') >= 0 && (s.indexOf('-') >= 0 || s.indexOf('#') >= 0 || s.indexOf('*') >= 0)) {
     if (spPasswordComment(s)) return { confidence: 0.85, reason: 'probe:comment naming sp_password (MSSQL trace-log evasion)' };
   }
   return NONE;
