@@ -22,7 +22,7 @@ describe('paranoia levels: each level adds rules, lower levels stay quiet', () =
     'whoami', 'netstat', 'ifconfig.exe', 'systeminfo',                            // bare commands
     '<br>', '<br/><hr/>', '<kbd>Ctrl</kbd>', '<!-- IE 6-9 -->', '<![endif]-->',      // markup and comments
     '{{person.name}}', '{% for c in items %}', '${user}', '#{user}', '<% = x %>',  // template syntax
-    'name--', '1);--', 'a/*b*/c',                                                    // SQL comment sequences
+    'name--', 'a/*b*/c',                                                             // SQL comment sequences
     '../users.db.php', '..\\data\\x', '../{FILE}', 'passwd',                                               // dot-dot segments
     'convert.iconv.UTF8.UTF7', ':phpversion();',                                    // filter chains, interpreter calls
     '0x77006100690074006600', 'file.txt%00',                                         // hex text literal, NUL byte
@@ -39,8 +39,8 @@ describe('paranoia levels: each level adds rules, lower levels stay quiet', () =
   for (const v of pl3) it(`PL3 blocks ${JSON.stringify(v)}`, () => firstBlockedAt(v, 3));
 
   // probes PL1 reads itself (sqli-probes.test.ts has the rules): a lone quote glued to a word, a dangling
-  // operator after a quote, ; --, a comment naming sp_password, LDAP composite filters
-  const pl1 = ["'sqlvuln", "' or", '; --', '--sp_password', '*(|(mail=*))', '*)(uid=*'];
+  // operator after a quote, ; -- and 1);--, a comment naming sp_password, LDAP composite filters
+  const pl1 = ["'sqlvuln", "' or", '; --', '1);--', '--sp_password', '*(|(mail=*))', '*)(uid=*'];
   for (const v of pl1) it(`PL1 blocks ${JSON.stringify(v)}`, () => firstBlockedAt(v, 1));
 
   const pl4 = ['route', 'cat', '(sqlvuln)', 'sqlvuln;', '1*56', '<>"\'%;)(&+', 'price>100', '/usr/spool/lp/log', 'Price: {price}', 'https://cdn.example.net/x/test.xxe'];

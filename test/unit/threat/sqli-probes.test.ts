@@ -34,15 +34,16 @@ describe('SQL injection probes: comments', () => {
 
 describe('SQL injection: break-out fragments', () => {
   flags(["  LIKE '%%'", "') like '%", " or col_a = col_b", " AND t1.id=t2.id", '" AND', "') or", ';--', ');/* rest', "', null, null)",
-    "')),1,2)", "\"),'a','b') --", 'print @@servername', '@v select @@version into tmp --']);
+    "')),1,2)", "\"),'a','b') --", '7;--', ')) -- rest', ') /*', 'print @@servername', '@v select @@version into tmp --']);
   clean(["I like '%' signs", 'or else', 'and/or usage', 'OR', 'or x', 'either a=b or c', 'AND x', "'yes', 'no'", "('yes', 'no')", "Parents', 2)",
-    'print @john', 'Print two copies (one for you, one for the office).', '@team select a venue', '; see note', 'Note; -- see below', '; #hashtag',
+    'print @john', 'Print two copies (one for you, one for the office).', '@team select a venue', '; see note', 'Note; -- see below', '; #hashtag', '5; # tag', ') #', '1; see', 'Yes; -- see above', ':) -- bye',
     "Rock 'n' roll or jazz", 'x or y = z', 'like %', "like '100%'"]);
 });
 
 describe('LDAP filter injection (reported as sqli)', () => {
-  flags(['admin)(|(uid=*))', '*)(cn=*', '(&(objectClass=user)(!(sn=*)))', 'x*)(userPassword=*)', '*( | ( mail = * ) )', '%2A%28%7C%28givenName%3D%2A%29%29'], /LDAP filter injection/);
-  clean(['f(x)(y)', '(a|b)', 'smile :-) (see &c)', '(| hello |)', '*)(', 'a (!) note', '(& then)', 'price (*) (see footnote)']);
+  flags(['admin)(|(uid=*))', '*)(cn=*', '(&(objectClass=user)(!(sn=*)))', 'x*)(userPassword=*)', '*( | ( mail = * ) )', '%2A%28%7C%28givenName%3D%2A%29%29',
+    'jdoe)(department=*', 'bob)(&)', 'guest)(|)', '*)(|(&'], /LDAP filter injection/);
+  clean(['f(x)(y)', '(a|b)', 'smile :-) (see &c)', '(| hello |)', '*)(', 'a (!) note', '(& then)', 'price (*) (see footnote)', 'f(x)(y=2)', 'a (&) b', '(|)', 'Tom (&) Jerry']);
   it('names the shape', () => {
     assert.equal(ldapFilterInjection('(|(mail=*))'), 'LDAP filter injection: composite filter');
     assert.equal(ldapFilterInjection('bob*)(mail=*'), 'LDAP filter injection: wildcard closes the filter, a new one opens');

@@ -57,8 +57,9 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
   const t = toks[i];
   const commentBefore = i > 0 && p.commentAfter[i - 1] === true;
   if (t === undefined) {
-    // only a comment after the break: admin'-- / admin')#
-    return quoted && commentBefore ? [0.8, 'comment'] : [0, ''];
+    // only a comment after the break: admin'-- / admin')# — or, in a fragment, )) -- (closes and comments out)
+    if (quoted && commentBefore) return [0.8, 'comment'];
+    return leading && closers > 0 && commentBefore && p.all[p.all.length - 1]!.value !== '#' ? [0.8, 'comment'] : [0, ''];
   }
   if (commentBefore && quoted && !leading) {
     // a comment between the break and more SQL (admin'/**/or/**/1=1) — continue reading, slightly stronger
@@ -113,8 +114,10 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
       if (nx === undefined) {
         if (quoted && p.commentAfter[i] === true) return [0.85, 'terminate'];
         // ; -- / ); /*: end the statement, comment out the rest (a '#' after ';' is too often a hashtag)
+        // also right after a leading number: 5;-- ends a numeric condition the same way
         const last = p.all[p.all.length - 1]!;
-        return leading && p.commentAfter[i] === true && last.value !== '#' ? [0.8, 'terminate'] : [0, ''];
+        const afterNumber = i - closers === 1 && toks[0]!.type === T.NUMBER;
+        return (leading || afterNumber) && p.commentAfter[i] === true && last.value !== '#' ? [0.8, 'terminate'] : [0, ''];
       }
       if (nx.type === T.STATEMENT) return [r.statement(i + 1, true), 'stacked'];
       if (nx.type === T.SEMICOLON) return [0, ''];

@@ -3,8 +3,10 @@
  * (a login name pasted into `(&(uid=…)(userPassword=…))`), so it is reported with that family. Two shapes
  * only a filter has:
  *
- * - a composite filter opened by the value: `(|(attr=…`, `(&(attr=…`, `(!(attr=…`
+ * - a composite filter opened by the value: `(|(attr=…`, `(&(attr=…`, `(!(attr=…`, `(|(&…`
  * - a wildcard that closes the application's assertion, then a new one: `*)(attr=…`
+ * - a close, then a presence (wildcard) assertion: `)(attr=*`
+ * - a close, then the absolute true or false filter (RFC 4526): `)(&)`, `)(|)`
  *
  * Each '(' is looked at once with a bounded look-ahead: linear.
  */
@@ -22,19 +24,27 @@ export function ldapFilterInjection(s: string): string | undefined {
     if (c === 124 /* | */ || c === 38 /* & */ || c === 33 /* ! */) {
       let k = j + 1;
       while (isBlank(s.charCodeAt(k))) k++;
-      if (s.charCodeAt(k) === 40 && assertionAt(s, k + 1)) return 'LDAP filter injection: composite filter';
+      if (s.charCodeAt(k) === 40 && (assertionAt(s, k + 1) >= 0 || isFilterOp(s.charCodeAt(k + 1)))) return 'LDAP filter injection: composite filter';
+      if (i >= 1 && s.charCodeAt(i - 1) === 41 && c !== 33 && s.charCodeAt(j + 1) === 41) return 'LDAP filter injection: absolute true or false filter';
     }
-    if (i >= 2 && s.charCodeAt(i - 1) === 41 /* ) */ && s.charCodeAt(i - 2) === 42 /* * */ && assertionAt(s, i + 1)) {
-      return 'LDAP filter injection: wildcard closes the filter, a new one opens';
+    if (i >= 1 && s.charCodeAt(i - 1) === 41 /* ) */) {
+      const v = assertionAt(s, i + 1);
+      if (v >= 0 && i >= 2 && s.charCodeAt(i - 2) === 42 /* * */) return 'LDAP filter injection: wildcard closes the filter, a new one opens';
+      if (v >= 0 && s.charCodeAt(v) === 42) return 'LDAP filter injection: a close, then a wildcard assertion';
     }
   }
   return undefined;
 }
 
-/** attr=, attr~=, attr>=, attr<= (attribute descriptions may carry options: cn;lang-en). */
-function assertionAt(s: string, i: number): boolean {
+function isFilterOp(c: number): boolean { return c === 124 || c === 38 || c === 33; }
+
+/**
+ * attr=, attr~=, attr>=, attr<= (attribute descriptions may carry options: cn;lang-en): the index after
+ * the operator (blanks skipped), or -1.
+ */
+function assertionAt(s: string, i: number): number {
   while (isBlank(s.charCodeAt(i))) i++;
-  if (!isLetter(s.charCodeAt(i))) return false;
+  if (!isLetter(s.charCodeAt(i))) return -1;
   const a = i;
   while (i < s.length && i - a < MAX_ATTR) {
     const c = s.charCodeAt(i);
@@ -43,6 +53,9 @@ function assertionAt(s: string, i: number): boolean {
   }
   while (isBlank(s.charCodeAt(i))) i++;
   const op = s.charCodeAt(i);
-  if (op === 61) return true;
-  return (op === 126 || op === 62 || op === 60) && s.charCodeAt(i + 1) === 61;
+  if (op === 61) i++;
+  else if ((op === 126 || op === 62 || op === 60) && s.charCodeAt(i + 1) === 61) i += 2;
+  else return -1;
+  while (isBlank(s.charCodeAt(i))) i++;
+  return i;
 }
