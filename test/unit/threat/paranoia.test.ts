@@ -22,7 +22,7 @@ describe('paranoia levels: each level adds rules, lower levels stay quiet', () =
     'whoami', 'netstat', 'ifconfig.exe', 'systeminfo',                            // bare commands
     '<br>', '<br/><hr/>', '<kbd>Ctrl</kbd>', '<!-- IE 6-9 -->', '<![CDATA[x]]>',     // markup and comments
     '{{person.name}}', '{% for c in items %}', '${user}', '#{user}', '<% = x %>',  // template syntax
-    'name--', '1);--', '; --', '--sp_password', 'a/*b*/c',                                   // SQL comment sequences
+    'name--', 'a/*b*/c',                                                             // SQL comment sequences
     '../notes.txt', '..\\data\\x', '../{FILE}', 'passwd',                                               // dot-dot segments
     'string.rot13', 'see phpversion()',                                          // filter chains, interpreter calls
     '0x77006100690074006600', 'file.txt%00',                                         // hex text literal, NUL byte
@@ -31,12 +31,17 @@ describe('paranoia levels: each level adds rules, lower levels stay quiet', () =
 
   const pl3 = [
     'select', 'order by', 'HAVING', 'exec xp', 'union all',                         // keyword-only values
-    '(||6)', '1-false', ',@variable', "'sqlvuln", "' or",                   // SQL fragments
-    '*(|(mail=*))', '*)(uid=*',                                                     // LDAP filters
+    '(||6)', '1-false', ',@variable', "'em",                                        // SQL fragments
+    '(mail=*)',                                                                     // LDAP filters
     'a;{cmd}', '<{cmd}', '{cmd}', 'FAIL||{cmd}', 'x|y', '%0a%0d', '^cat',            // shell metacharacters
     'logs/{FILE}', 'shadow', 'a="get";', "$('a.b')",                                  // placeholders, files, script
   ];
   for (const v of pl3) it(`PL3 blocks ${JSON.stringify(v)}`, () => firstBlockedAt(v, 3));
+
+  // probes PL1 reads itself (sqli-probes.test.ts has the rules): a lone quote glued to a word, a dangling
+  // operator after a quote, ; -- and 1);--, a comment naming sp_password, LDAP composite filters
+  const pl1 = ["'sqlvuln", "' or", '; --', '1);--', '--sp_password', '*(|(mail=*))', '*)(uid=*'];
+  for (const v of pl1) it(`PL1 blocks ${JSON.stringify(v)}`, () => firstBlockedAt(v, 1));
 
   const pl4 = ['route', 'cat', '(sqlvuln)', 'sqlvuln;', '1*56', '<>"\'%;)(&+', 'price>100', '/usr/spool/lp/log', 'Price: {price}', 'https://cdn.example.net/x/test.xxe'];
   for (const v of pl4) it(`PL4 blocks ${JSON.stringify(v)}`, () => firstBlockedAt(v, 4));

@@ -1,6 +1,12 @@
 import { CATALOG_WORDS, PROBE_FUNCTIONS, T } from './lexicon.js';
 import { SqlReader } from './parser.js';
 import { fingerprint, tokenize, type Token } from './tokenizer.js';
+import { ldapFilterInjection } from './ldap.js';
+import { hexText, joinCommentSplitWords } from './obfuscation.js';
+import { mayBeSql } from './gate.js';
+import { probeVerdict } from './probes.js';
+
+export { hexText, joinCommentSplitWords };
 
 export interface SqliVerdict {
   confidence: number;
@@ -52,14 +58,17 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
   const t = toks[i];
   const commentBefore = i > 0 && p.commentAfter[i - 1] === true;
   if (t === undefined) {
-    // only a comment after the break: admin'-- / admin')#
-    return quoted && commentBefore ? [0.8, 'comment'] : [0, ''];
+    // only a comment after the break: admin'-- / admin')# — or, in a fragment, )) -- (closes and comments out)
+    if (quoted && commentBefore) return [0.8, 'comment'];
+    return leading && closers > 0 && commentBefore && p.all[p.all.length - 1]!.value !== '#' ? [0.8, 'comment'] : [0, ''];
   }
   if (commentBefore && quoted && !leading) {
     // a comment between the break and more SQL (admin'/**/or/**/1=1) — continue reading, slightly stronger
   }
   switch (t.type) {
     case T.LOGIC: case T.NOT: {
+      // ' OR / ') and: the break, then an operator word with its operand still to come (a truncated probe)
+      if (quoted && toks[i + 1] === undefined && isLogicWord(t)) return [0.8, 'dangling-logic'];
       const e = r.expr(t.type === T.NOT ? i : i + 1);
       if (e.end < 0) return [0, ''];
       const after = toks[e.end];
@@ -86,6 +95,7 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
       else if (quoted && e.literal && e.names === 0 && e.values >= 2 && (endsHere || commented)) c = 0.8;
       else if (e.func && leading && commented) c = 0.8;
       else if (e.compare && commented) c = quoted || leading ? 0.85 : 0.7;
+      else if (e.compare && leading && endsHere && isLogicWord(t)) c = 0.8; // OR col=other: the rest of a WHERE
       else if (quoted && t.value === '||' && e.literal && e.names === 0 && (endsHere || after.value === '||')) c = 0.8; // 'x'||'y'||' concatenation
       if (c > 0 && after && after.type === T.LOGIC) {
         const [more] = tail(p, r, e.end, quoted, false);
@@ -102,11 +112,32 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
     }
     case T.SEMICOLON: {
       const nx = toks[i + 1];
-      if (nx === undefined) return quoted && (p.commentAfter[i] === true) ? [0.85, 'terminate'] : [0, ''];
+      if (nx === undefined) {
+        if (quoted && p.commentAfter[i] === true) return [0.85, 'terminate'];
+        // ; -- / ); /*: end the statement, comment out the rest (a '#' after ';' is too often a hashtag)
+        // also right after a leading number: 5;-- ends a numeric condition the same way
+        const last = p.all[p.all.length - 1]!;
+        const afterNumber = i - closers === 1 && toks[0]!.type === T.NUMBER;
+        return (leading || afterNumber) && p.commentAfter[i] === true && last.value !== '#' ? [0.8, 'terminate'] : [0, ''];
+      }
       if (nx.type === T.STATEMENT) return [r.statement(i + 1, true), 'stacked'];
       if (nx.type === T.SEMICOLON) return [0, ''];
       const [more, w] = tail(p, r, i + 1, quoted, leading);
       return [more * 0.95, w];
+    }
+    case T.COMMA: {
+      // ',NULL) / '),1,2): the break lands in a VALUES or argument list, padded with literals and closed
+      if (!quoted) return [0, ''];
+      let k = i, items = 0, nulls = 0;
+      while (toks[k]?.type === T.COMMA && items < 32) {
+        const v = toks[k + 1];
+        if (!v || (v.type !== T.NUMBER && v.type !== T.STRING && v.type !== T.VARIABLE)) return [0, ''];
+        items++;
+        if (v.value === 'null') nulls++;
+        k += 2;
+      }
+      if (toks[k]?.type !== T.RPAREN) return [0, ''];
+      return closers > 0 || nulls > 0 || items > 1 ? [0.85, 'values-list'] : [0, ''];
     }
     case T.LPAREN: {
       const nx = toks[i + 1];
@@ -136,6 +167,9 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
       return commented && quoted ? [0.8, 'clause'] : [0, ''];
     }
     case T.COMPARE: case T.ARITH: {
+      if ((t.value === 'like' || t.value === 'ilike') && (quoted || leading || closers > 0) && wildcardOnly(toks[i + 1])) {
+        return [0.85, 'match-all']; // like '%': true for every row
+      }
       if (!quoted && !leading && closers === 0 && t.type === T.COMPARE) {
         // 1=1… after a number is a plain comparison unless it carries a probe or sub-query
         const e = r.expr(i + 1);
@@ -172,6 +206,14 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
   }
 }
 
+function isLogicWord(t: Token): boolean { return t.type === T.LOGIC && (t.value === 'or' || t.value === 'and' || t.value === 'xor'); }
+/** A string literal of LIKE wildcards only ('%', '%%'). */
+function wildcardOnly(t: Token | undefined): boolean {
+  if (t?.type !== T.STRING || t.value.length === 0) return false;
+  for (let k = 0; k < t.value.length; k++) if (t.value.charCodeAt(k) !== 37) return false;
+  return true;
+}
+
 interface Acc { best: number; why: string }
 function take(acc: Acc, c: number, why: string): void { if (c > acc.best) { acc.best = c; acc.why = why; } }
 
@@ -192,6 +234,8 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
     if (first.type === T.NUMBER || first.type === T.BAREWORD || first.type === T.VARIABLE) {
       const [c, w] = tail(p, r, 1, false, false);
       take(acc, c, `num:${w}`);
+      // T-SQL runs a batch without ';': @v SELECT … INTO … is two statements
+      if (first.type === T.VARIABLE && toks[1]?.type === T.STATEMENT) take(acc, r.statement(1, false), 'var:statement');
     } else if (first.type === T.STRING && first.closed) {
       // the value itself opens and closes a string: 'hi' or 'x'='x
       const [c, w] = tail(p, r, 1, true, false);
@@ -245,34 +289,6 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
   return { confidence: acc.best, reason: acc.best > 0 ? `${acc.why} ${fingerprint(p.all)}` : '' };
 }
 
-/** Quick reject: text without a character or word SQL injection needs. */
-function mayBeSql(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    // ' " ( ) ; = < > - # / * @ | & ` ,
-    if (c === 39 || c === 34 || c === 40 || c === 41 || c === 59 || c === 61 || c === 60 || c === 62 || c === 45 ||
-        c === 35 || c === 47 || c === 42 || c === 64 || c === 124 || c === 38 || c === 96 || c === 44) return true;
-  }
-  // keyword-only fragments ("1 or true", " ORDER BY 5") need a space and one of the words they are made of
-  if (s.indexOf(' ') < 0 && s.indexOf('\t') < 0 && s.indexOf('\n') < 0) return false;
-  let start = -1;
-  for (let i = 0; i <= s.length; i++) {
-    const c = i < s.length ? s.charCodeAt(i) | 0x20 : 32;
-    const word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 0x7f;
-    if (word) { if (start < 0) start = i; continue; }
-    if (start >= 0 && i - start <= 9 && TRIGGER_WORDS.has(s.slice(start, i).toLowerCase())) return true;
-    start = -1;
-  }
-  return false;
-}
-
-/** Words a SQL fragment without punctuation is made of (or 1 = 1 needs '='; these do not). */
-const TRIGGER_WORDS = new Set(['or', 'and', 'xor', 'union', 'select', 'order', 'group', 'having', 'where', 'waitfor', 'limit',
-  'procedure', 'into', 'exec', 'execute', 'drop', 'insert', 'delete', 'update', 'shutdown', 'declare', 'truncate', 'alter',
-  'create', 'grant', 'revoke', 'like', 'rlike', 'regexp', 'between', 'sleep', 'benchmark', 'not', 'null', 'is', 'in', 'as',
-  'begin', 'end', 'print', 'backup', 'copy', 'pragma', 'attach', 'handler', 'load', 'replace', 'rename', 'merge', 'call']);
-
-
 /**
  * SQL injection confidence for one decoded value: the value is read as code in three positions — after
  * a number (raw), inside a single-quoted and inside a double-quoted string — and each reading is checked
@@ -280,7 +296,16 @@ const TRIGGER_WORDS = new Set(['or', 'and', 'xor', 'union', 'select', 'order', '
  */
 export function detectSqli(input: string): SqliVerdict {
   if (input.length < 2) return { confidence: 0, reason: '' };
-  let best: SqliVerdict = mayBeSql(input) ? readings(input) : { confidence: 0, reason: '' };
+  const maybe = mayBeSql(input);
+  let best: SqliVerdict = maybe ? readings(input) : { confidence: 0, reason: '' };
+  if (maybe && best.confidence < 0.85) {
+    // probes (a lone quote, a comment trick) and LDAP filter fragments: shapes, not statements (each
+    // needs a character mayBeSql looks for: a quote, '*', '-', '#', '(')
+    const v = probeVerdict(input);
+    if (v.confidence > best.confidence) best = v;
+    const ldap = input.indexOf('(') >= 0 ? ldapFilterInjection(input) : undefined;
+    if (ldap !== undefined && best.confidence < 0.85) best = { confidence: 0.85, reason: ldap };
+  }
   // keywords split by inline comments (uni/**/on sel/**/ect): no reason to write that but to slip past filters
   if (input.indexOf('/*') >= 0) {
     const j = joinCommentSplitWords(input);
@@ -307,52 +332,9 @@ export function detectSqli(input: string): SqliVerdict {
   return best;
 }
 
-/** The first 0x… literal of 16+ hex digits as text (UTF-16LE NULs dropped), when every byte is printable. */
-export function hexText(s: string): string | undefined {
-  const at = s.indexOf('0x');
-  let end = at + 2;
-  const hex = (c: number) => (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 102);
-  while (end < s.length && end - at < 4098 && hex(s.charCodeAt(end))) end++;
-  if (end - at - 2 < 16) return undefined;
-  const buf = Buffer.from(s.slice(at + 2, end - ((end - at) % 2)), 'hex');
-  let out = '';
-  for (const b of buf) { if (b === 0) continue; if (b < 32 || b > 126) return undefined; out += String.fromCharCode(b); }
-  return out.length >= 4 ? out : undefined;
-}
-
 function readings(input: string): SqliVerdict {
   let best = evaluate(input, 'raw');
   if (input.indexOf('\'') >= 0) { const v = evaluate(input, 'sq'); if (v.confidence > best.confidence) best = v; }
   if (input.indexOf('"') >= 0) { const v = evaluate(input, 'dq'); if (v.confidence > best.confidence) best = v; }
   return best;
-}
-
-/** Words a comment splits that only SQL has: joining uni + on must give one of these to count. */
-const SPLIT_WORDS = new Set(['union', 'select', 'insert', 'update', 'delete', 'drop', 'from', 'where', 'order', 'group', 'having',
-  'sleep', 'benchmark', 'concat', 'information_schema', 'table_name', 'column_name', 'exec', 'execute', 'declare', 'waitfor', 'char', 'substring', 'ascii', 'version', 'database']);
-
-/**
- * Remove slash-star comments glued to word characters on both sides (`uni/**\/on`), counting how many
- * joins produce a SQL keyword. Linear: one pass, each comment skipped once.
- */
-export function joinCommentSplitWords(s: string): { text: string; keywords: number } {
-  let out = '';
-  let keywords = 0;
-  let i = 0;
-  const n = s.length;
-  const word = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
-  while (i < n) {
-    const at = s.indexOf('/*', i);
-    if (at < 0) { out += s.slice(i); break; }
-    const close = s.indexOf('*/', at + 2);
-    if (close < 0) { out += s.slice(i); break; }
-    if (at > 0 && word(s.charCodeAt(at - 1)) && word(s.charCodeAt(close + 2)) && s.charCodeAt(at + 2) !== 33) {
-      let a = at; while (a > 0 && word(s.charCodeAt(a - 1)) && at - a < 32) a--;
-      let b = close + 2; while (b < n && word(s.charCodeAt(b)) && b - close < 34) b++;
-      if (SPLIT_WORDS.has((s.slice(a, at) + s.slice(close + 2, b)).toLowerCase())) keywords++;
-      out += s.slice(i, at);
-    } else out += s.slice(i, close + 2);
-    i = close + 2;
-  }
-  return { text: out, keywords };
 }

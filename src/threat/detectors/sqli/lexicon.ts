@@ -16,7 +16,7 @@ export const STATEMENTS = new Set([
   'select', 'insert', 'update', 'delete', 'drop', 'create', 'alter', 'truncate', 'exec', 'execute', 'declare',
   'shutdown', 'grant', 'revoke', 'merge', 'call', 'waitfor', 'replace', 'rename', 'handler', 'load', 'backup',
   'restore', 'dbcc', 'bulk', 'openrowset', 'opendatasource', 'begin', 'commit', 'rollback', 'set', 'use',
-  'show', 'describe', 'desc', 'explain', 'pragma', 'attach', 'copy', 'vacuum', 'kill', 'reconfigure',
+  'show', 'describe', 'desc', 'explain', 'pragma', 'attach', 'copy', 'vacuum', 'kill', 'reconfigure', 'print',
 ]);
 
 /** Clause starters that continue a query after its WHERE: order by, group by, having, limit … */

@@ -282,6 +282,10 @@ export class SqlReader {
       case 'pragma': case 'load': case 'handler': case 'rename': case 'dbcc':
       case 'bulk': case 'attach': case 'vacuum': case 'kill': case 'merge':
         return stacked && nx !== undefined ? 0.5 : stacked ? 0.4 : 0;
+      case 'print':
+        // T-SQL PRINT @@version / PRINT @@servername: a disclosure only an injected batch writes
+        if (nx?.type === T.VARIABLE && nx.value.startsWith('@@')) return boost(0.85);
+        return stacked && nx !== undefined ? 0.5 : 0;
       case 'openrowset': case 'opendatasource':
         return 0.9;
       default:
