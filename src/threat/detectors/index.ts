@@ -1,3 +1,4 @@
+import { C_BACKSLASH, C_BACKTICK, C_BRACE, C_COLON, C_DOT, C_DQUOTE, C_EQ, C_FRACTION, C_GT, C_HEX_PREFIX, C_LT, C_PAREN, C_SLASH, C_SQUOTE } from '../decode/charclass.js';
 import { decodeValue, type Decoded } from '../decode/normalize.js';
 import { detectCmdi } from './cmdi.js';
 import { detectSqli } from './sqli/detect.js';
@@ -34,13 +35,38 @@ export interface ValueFinding {
   detail: string;
 }
 
+/**
+ * Pre-filters: a family is read only when the value holds a character its grammar cannot start without.
+ * Each is a necessary condition of the detector it guards (nothing else is skipped), and
+ * test/unit/threat/prefilter.test.ts holds the detectors to it.
+ *
+ * Markup and script (xss.ts, js-expression.ts): a tag needs '<', a script URL ':', a call '(' or '`', an
+ * event handler or assignment '=', a template expression '{'; the 7-bit trick needs '¼'. A value that
+ * arrived encoded and decodes to nothing but quotes or angle brackets is a scanner's probe.
+ */
+const XSS_SYNTAX = C_LT | C_COLON | C_PAREN | C_BACKTICK | C_EQ | C_BRACE | C_FRACTION;
+const PROBE_CHARS = C_LT | C_GT | C_SQUOTE | C_DQUOTE;
+/**
+ * Paths (traversal.ts): a dot, a separator, a colon (drive letters, stream wrappers) or spelled-out hex
+ * (0x2e0x2e0x2f) — unless decoding itself was anomalous (overlong UTF-8, malformed or %u escapes).
+ */
+const PATH_SYNTAX = C_DOT | C_SLASH | C_BACKSLASH | C_COLON | C_HEX_PREFIX;
+
+export function mayBeXss(d: Decoded): boolean {
+  return (d.fullClasses & XSS_SYNTAX) !== 0 || (d.full !== d.raw && (d.fullClasses & PROBE_CHARS) !== 0);
+}
+
+export function mayBeTraversal(d: Decoded): boolean {
+  return (d.urlClasses & PATH_SYNTAX) !== 0 || d.overlong > 0 || d.invalid > 0 || d.unicode > 0;
+}
+
 function run(d: Decoded, opts: DetectorOptions, out: ValueFinding[], scale: number, prefix: string): void {
   const f = opts.families;
   if (f.has('sqli')) {
     const v = detectSqli(d.full);
     if (v.confidence * scale >= opts.minConfidence) out.push({ family: 'sqli', confidence: v.confidence * scale, detail: prefix + v.reason });
   }
-  if (f.has('xss')) {
+  if (f.has('xss') && mayBeXss(d)) {
     let v = detectXss(d.full, d.raw);
     if (v.confidence < 0.9) {
       const js = detectJsExpression(d.full);
@@ -50,7 +76,7 @@ function run(d: Decoded, opts: DetectorOptions, out: ValueFinding[], scale: numb
     if (opts.markup === 'allow' && v.markupOnly && c <= MARKUP) c = Math.min(c, 0.3);
     if (c * scale >= opts.minConfidence) out.push({ family: 'xss', confidence: c * scale, detail: prefix + v.reason });
   }
-  if (f.has('traversal')) {
+  if (f.has('traversal') && mayBeTraversal(d)) {
     const v = detectTraversal(d);
     if (v.confidence * scale >= opts.minConfidence) out.push({ family: 'traversal', confidence: v.confidence * scale, detail: prefix + v.reason });
   }
