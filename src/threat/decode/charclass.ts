@@ -26,6 +26,8 @@ export const C_AMP = 1 << 15; // & (character references)
 export const C_PLUS = 1 << 16; // + (UTF-7 shifts)
 /** A character at or above U+00A0: full-width forms and look-alike separators are folded. */
 export const C_WIDE = 1 << 17;
+/** ' A': where a UTF-7 shift whose '+' became a space (form decoding) may start. */
+export const C_SPACE_A = 1 << 18;
 
 const ASCII = new Uint32Array(128);
 for (const [ch, bit] of [['<', C_LT], ['>', C_GT], [':', C_COLON], ['(', C_PAREN], ['`', C_BACKTICK], ['=', C_EQ], ['{', C_BRACE],
@@ -40,6 +42,7 @@ export function charClasses(s: string): number {
     if (c < 128) {
       m |= ASCII[c]!;
       if ((c === 120 || c === 88) && prev === 48) m |= C_HEX_PREFIX;
+      else if (c === 65 && prev === 32) m |= C_SPACE_A;
     } else if (c >= 0xa0) m |= c === 0xbc ? C_FRACTION | C_WIDE : C_WIDE;
     prev = c;
   }

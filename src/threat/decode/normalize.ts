@@ -1,4 +1,4 @@
-import { C_AMP, C_BACKSLASH, C_PERCENT, C_PLUS, C_WIDE, charClasses } from './charclass.js';
+import { C_AMP, C_BACKSLASH, C_PERCENT, C_PLUS, C_SPACE_A, C_WIDE, charClasses } from './charclass.js';
 import { decodeEntities } from './entities.js';
 import { decodeBackslashEscapes, decodeUtf7 } from './escapes.js';
 import { hasPercentEscape, percentDecodeOnce } from './percent.js';
@@ -104,12 +104,13 @@ export function decodeValue(raw: string): Decoded {
   }
   // UTF-7 whose '+' shifts became spaces in form decoding (+ADw-script+AD4- → " ADw-script AD4-"): ASCII
   // punctuation in UTF-7 always starts AC…AH; two shifts that decode to markup are the encoding, not prose
-  if (full.indexOf(' A') >= 0 && spacedUtf7Shifts(full) >= 2) {
+  let fullClasses = full === cur ? urlClasses : charClasses(full);
+  if ((fullClasses & C_SPACE_A) !== 0 && spacedUtf7Shifts(full) >= 2) {
     const u = decodeUtf7(full.replace(SPACED_UTF7, '+'));
-    if (u.decoded >= 2 && (u.text.indexOf('<') >= 0 || u.text.indexOf('>') >= 0)) full = u.text;
+    if (u.decoded >= 2 && (u.text.indexOf('<') >= 0 || u.text.indexOf('>') >= 0)) { full = u.text; fullClasses = charClasses(full); }
   }
   d.full = full;
-  d.fullClasses = full === cur ? urlClasses : charClasses(full);
+  d.fullClasses = fullClasses;
   const b = decodeBase64Text(d.url) ?? embeddedBase64(d.url);
   if (b !== undefined) d.base64 = b;
   return d;

@@ -30,6 +30,8 @@ describe('charClasses', () => {
     assert.equal(cc.charClasses('0x2e') & cc.C_HEX_PREFIX, cc.C_HEX_PREFIX);
     assert.equal(cc.charClasses('0X2F') & cc.C_HEX_PREFIX, cc.C_HEX_PREFIX);
     assert.equal(cc.charClasses('x0 box'), 0);
+    assert.equal(cc.charClasses('a ADw-'), cc.C_SPACE_A);
+    assert.equal(cc.charClasses('aA bA'), 0);
     assert.equal(cc.charClasses('Seán'), cc.C_WIDE);
     assert.equal(cc.charClasses('\u00bcscript\u00be'), cc.C_FRACTION | cc.C_WIDE);
   });
