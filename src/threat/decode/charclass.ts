@@ -28,10 +28,16 @@ export const C_PLUS = 1 << 16; // + (UTF-7 shifts)
 export const C_WIDE = 1 << 17;
 /** ' A': where a UTF-7 shift whose '+' became a space (form decoding) may start. */
 export const C_SPACE_A = 1 << 18;
+/** Shell control characters (with & < > ( ` { above). */
+export const C_SEMI = 1 << 19; // ;
+export const C_PIPE = 1 << 20; // |
+export const C_DOLLAR = 1 << 21; // $
+export const C_NEWLINE = 1 << 22; // \n or \r
 
 const ASCII = new Uint32Array(128);
 for (const [ch, bit] of [['<', C_LT], ['>', C_GT], [':', C_COLON], ['(', C_PAREN], ['`', C_BACKTICK], ['=', C_EQ], ['{', C_BRACE],
-  ["'", C_SQUOTE], ['"', C_DQUOTE], ['.', C_DOT], ['/', C_SLASH], ['\\', C_BACKSLASH], ['%', C_PERCENT], ['&', C_AMP], ['+', C_PLUS]] as const) ASCII[ch.charCodeAt(0)] = bit;
+  ["'", C_SQUOTE], ['"', C_DQUOTE], ['.', C_DOT], ['/', C_SLASH], ['\\', C_BACKSLASH], ['%', C_PERCENT], ['&', C_AMP], ['+', C_PLUS],
+  [';', C_SEMI], ['|', C_PIPE], ['$', C_DOLLAR], ['\n', C_NEWLINE], ['\r', C_NEWLINE]] as const) ASCII[ch.charCodeAt(0)] = bit;
 
 /** The C_* bits present in s. Linear, no allocation. */
 export function charClasses(s: string): number {

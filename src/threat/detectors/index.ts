@@ -1,5 +1,9 @@
-import { C_BACKSLASH, C_BACKTICK, C_BRACE, C_COLON, C_DOT, C_DQUOTE, C_EQ, C_FRACTION, C_GT, C_HEX_PREFIX, C_LT, C_PAREN, C_SLASH, C_SQUOTE } from '../decode/charclass.js';
+import {
+  C_AMP, C_BACKSLASH, C_BACKTICK, C_BRACE, C_COLON, C_DOLLAR, C_DOT, C_DQUOTE, C_EQ, C_FRACTION, C_GT, C_HEX_PREFIX, C_LT, C_NEWLINE, C_PAREN,
+  C_PERCENT, C_PIPE, C_PLUS, C_SEMI, C_SLASH, C_SQUOTE,
+} from '../decode/charclass.js';
 import { decodeValue, type Decoded } from '../decode/normalize.js';
+import { CODE_FUNCTIONS, TIER_A } from './cmdi-lexicon.js';
 import { detectCmdi } from './cmdi.js';
 import { detectSqli } from './sqli/detect.js';
 import { detectTraversal } from './traversal.js';
@@ -52,6 +56,38 @@ const PROBE_CHARS = C_LT | C_GT | C_SQUOTE | C_DQUOTE;
  */
 const PATH_SYNTAX = C_DOT | C_SLASH | C_BACKSLASH | C_COLON | C_HEX_PREFIX;
 
+/**
+ * Commands (cmdi.ts): a command runs from a command position — after a shell operator, a line break, a
+ * closing quote, inside a substitution or a template — or at the very start of the value. A value with
+ * none of the characters those are made of (nor a variable, a path, an escape or a '+' for a space) is a
+ * command only when its first word names one.
+ */
+const SHELL_SYNTAX = C_SEMI | C_PIPE | C_AMP | C_NEWLINE | C_BACKTICK | C_DOLLAR | C_LT | C_GT | C_BRACE | C_PAREN | C_PERCENT |
+  C_SLASH | C_BACKSLASH | C_SQUOTE | C_DQUOTE | C_PLUS;
+const MAX_COMMAND_WORD = 64;
+
+/** cmdi.ts's command word at the start: after blanks, a run of word characters, lower-cased, .exe/.com/.bat cut. */
+function startsWithCommand(s: string): boolean {
+  const n = s.length;
+  let i = 0;
+  while (i < n) { const c = s.charCodeAt(i); if (c !== 32 && c !== 9 && c !== 11 && c !== 12) break; i++; }
+  const start = i;
+  for (; i < n && i - start < MAX_COMMAND_WORD; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128) return true; // lower-casing may turn it into ASCII (K, İ): let the detector read it
+    const word = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46 || c === 58 || c === 126 || c === 63 || c === 42;
+    if (!word) break;
+  }
+  if (i === start) return false;
+  let name = s.slice(start, i).toLowerCase();
+  if (name.endsWith('.exe') || name.endsWith('.com') || name.endsWith('.bat')) name = name.slice(0, -4);
+  return TIER_A.has(name) || CODE_FUNCTIONS.has(name);
+}
+
+export function mayBeCmdi(d: Decoded): boolean {
+  return (d.fullClasses & SHELL_SYNTAX) !== 0 || startsWithCommand(d.full);
+}
+
 export function mayBeXss(d: Decoded): boolean {
   return (d.fullClasses & XSS_SYNTAX) !== 0 || (d.full !== d.raw && (d.fullClasses & PROBE_CHARS) !== 0);
 }
@@ -80,7 +116,7 @@ function run(d: Decoded, opts: DetectorOptions, out: ValueFinding[], scale: numb
     const v = detectTraversal(d);
     if (v.confidence * scale >= opts.minConfidence) out.push({ family: 'traversal', confidence: v.confidence * scale, detail: prefix + v.reason });
   }
-  if (f.has('cmdi')) {
+  if (f.has('cmdi') && mayBeCmdi(d)) {
     const v = detectCmdi(d);
     if (v.confidence * scale >= opts.minConfidence) out.push({ family: 'cmdi', confidence: v.confidence * scale, detail: prefix + v.reason });
   }

