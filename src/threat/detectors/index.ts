@@ -65,6 +65,8 @@ const PATH_SYNTAX = C_DOT | C_SLASH | C_BACKSLASH | C_COLON | C_HEX_PREFIX;
 const SHELL_SYNTAX = C_SEMI | C_PIPE | C_AMP | C_NEWLINE | C_BACKTICK | C_DOLLAR | C_LT | C_GT | C_BRACE | C_PAREN | C_PERCENT |
   C_SLASH | C_BACKSLASH | C_SQUOTE | C_DQUOTE | C_PLUS;
 const MAX_COMMAND_WORD = 64;
+/** Longest name in the lexicon, plus an .exe/.com/.bat suffix: longer first words name no command. */
+const LONGEST_COMMAND = Math.max(0, ...[...TIER_A, ...CODE_FUNCTIONS].map((w) => w.length)) + 4;
 
 /** cmdi.ts's command word at the start: after blanks, a run of word characters, lower-cased, .exe/.com/.bat cut. */
 function startsWithCommand(s: string): boolean {
@@ -72,14 +74,17 @@ function startsWithCommand(s: string): boolean {
   let i = 0;
   while (i < n) { const c = s.charCodeAt(i); if (c !== 32 && c !== 9 && c !== 11 && c !== 12) break; i++; }
   const start = i;
+  let upper = false;
   for (; i < n && i - start < MAX_COMMAND_WORD; i++) {
     const c = s.charCodeAt(i);
     if (c >= 128) return true; // lower-casing may turn it into ASCII (K, İ): let the detector read it
-    const word = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46 || c === 58 || c === 126 || c === 63 || c === 42;
+    if (c >= 65 && c <= 90) { upper = true; continue; }
+    const word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46 || c === 58 || c === 126 || c === 63 || c === 42;
     if (!word) break;
   }
-  if (i === start) return false;
-  let name = s.slice(start, i).toLowerCase();
+  if (i === start || i - start > LONGEST_COMMAND) return false;
+  let name = s.slice(start, i);
+  if (upper) name = name.toLowerCase();
   if (name.endsWith('.exe') || name.endsWith('.com') || name.endsWith('.bat')) name = name.slice(0, -4);
   return TIER_A.has(name) || CODE_FUNCTIONS.has(name);
 }
