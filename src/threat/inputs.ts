@@ -22,7 +22,9 @@ export interface InputOptions {
 /** Why inspection stopped short (the request is still inspected up to the limits). */
 export interface InputLimits { truncatedValues: number; budgetExhausted: boolean; depthExceeded: boolean; unparsedBody?: string }
 
-export type Visit = (where: string, value: string) => void;
+/** `header`: a request header's value (values that repeat across requests: a caller may memoise them). */
+export type Visit = (where: string, value: string, header: boolean) => void;
+type Emit = (where: string, value: string) => void;
 
 /** Characters that make a JSON key worth inspecting (keys are usually identifiers). */
 function suspiciousKey(k: string): boolean {
@@ -41,14 +43,15 @@ function suspiciousKey(k: string): boolean {
 export function walkInputs(ctx: RequestContext, o: InputOptions, visit: Visit): InputLimits {
   const lim: InputLimits = { truncatedValues: 0, budgetExhausted: false, depthExceeded: false };
   let budget = o.maxTotalBytes;
-  const emit = (where: string, value: string) => {
+  const emitAs = (where: string, value: string, header: boolean) => {
     if (value.length < 2 || lim.budgetExhausted) return;
     let v = value;
     if (v.length > o.maxValueBytes) { v = v.slice(0, o.maxValueBytes); lim.truncatedValues++; }
     if (v.length > budget) { lim.budgetExhausted = true; v = v.slice(0, budget); if (v.length < 2) return; }
     budget -= v.length;
-    visit(where, v);
+    visit(where, v, header);
   };
+  const emit: Emit = (where, value) => emitAs(where, value, false);
 
   if (o.inspectPath && ctx.path.length > 1) {
     emit('path', ctx.path);
@@ -70,13 +73,13 @@ export function walkInputs(ctx: RequestContext, o: InputOptions, visit: Visit): 
     const v = ctx.headers[h];
     if (v === undefined) continue;
     if (h === 'cookie') { for (const [k, cv] of parseCookies(v)) emit(`cookie.${k.slice(0, 64)}`, decodeComponent(cv)); }
-    else emit(`header.${h}`, v);
+    else emitAs(`header.${h}`, v, true);
   }
   if (o.inspectBody && ctx.body.length > 0) body(ctx, o, emit, lim);
   return lim;
 }
 
-function body(ctx: RequestContext, o: InputOptions, emit: Visit, lim: InputLimits): void {
+function body(ctx: RequestContext, o: InputOptions, emit: Emit, lim: InputLimits): void {
   const mt = mediaType(ctx.headers['content-type']);
   if (mt === 'application/x-www-form-urlencoded') {
     const form = parseQuery(ctx.body.toString('utf8'), 2000);
@@ -92,7 +95,7 @@ function body(ctx: RequestContext, o: InputOptions, emit: Visit, lim: InputLimit
       try { doc = JSON.parse(ctx.body.toString('utf8')); ctx.facts[JSON_BODY_FACT] = doc; }
       catch { lim.unparsedBody = 'json'; emit('body', ctx.body.toString('utf8')); return; }
     }
-    walkJson(doc, '$', 0, o, emit, lim, { n: 0 });
+    walkJson(doc, JSON_ROOT, 0, o, emit, lim, { n: 0 });
     return;
   }
   if (mt === 'multipart/form-data') { multipart(ctx, o, emit, lim); return; }
@@ -112,9 +115,13 @@ function looksJson(b: Buffer): boolean {
   return false;
 }
 
-function walkJson(v: unknown, path: string, depth: number, o: InputOptions, emit: Visit, lim: InputLimits, count: { n: number }): void {
+/** `where` of a JSON body value: `body.$.a.b[0]`; a suspicious key is reported as `body-key.$.a`. */
+const JSON_ROOT = 'body.$';
+const KEY_PREFIX = 'body-key.';
+
+function walkJson(v: unknown, path: string, depth: number, o: InputOptions, emit: Emit, lim: InputLimits, count: { n: number }): void {
   if (count.n >= o.maxJsonValues) { lim.budgetExhausted = true; return; }
-  if (typeof v === 'string') { count.n++; emit(`body.${path}`, v); return; }
+  if (typeof v === 'string') { count.n++; emit(path, v); return; }
   if (v === null || typeof v !== 'object') return;
   if (depth >= o.maxJsonDepth) { lim.depthExceeded = true; return; }
   if (Array.isArray(v)) {
@@ -123,13 +130,13 @@ function walkJson(v: unknown, path: string, depth: number, o: InputOptions, emit
   }
   for (const k of Object.keys(v as object)) {
     if (count.n >= o.maxJsonValues) return;
-    if (suspiciousKey(k)) { count.n++; emit(`body-key.${path}`, k); }
+    if (suspiciousKey(k)) { count.n++; emit(KEY_PREFIX + path.slice(5), k); }
     walkJson((v as Record<string, unknown>)[k], `${path}.${k.length > 64 ? k.slice(0, 64) : k}`, depth + 1, o, emit, lim, count);
   }
 }
 
 /** Text parts of multipart/form-data (file parts with a non-text type are skipped). */
-function multipart(ctx: RequestContext, o: InputOptions, emit: Visit, lim: InputLimits): void {
+function multipart(ctx: RequestContext, o: InputOptions, emit: Emit, lim: InputLimits): void {
   const ct = ctx.headers['content-type'] ?? '';
   const m = /boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i.exec(ct);
   if (!m) { lim.unparsedBody = 'multipart'; emit('body', ctx.body.toString('utf8')); return; }

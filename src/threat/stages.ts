@@ -148,9 +148,9 @@ export function detectStage(s: ThreatState, r: RouteThreat): Stage {
     run(ctx) {
       const findings = ctx.risk.findings;
       const det = r.detector;
-      const lim = walkInputs(ctx, s.inputs, (where, value) => {
+      const lim = walkInputs(ctx, s.inputs, (where, value, header) => {
         let fs: ValueFinding[] | undefined;
-        if (value.length <= MEMO_MAX_VALUE && where.startsWith('header.')) {
+        if (header && value.length <= MEMO_MAX_VALUE) {
           // header values (user agents above all) repeat across requests: their findings are memoised
           const key = `${where}\0${value}`;
           fs = memo.get(key);

@@ -1,3 +1,4 @@
+import { C_AMP, C_BACKSLASH, C_PERCENT, C_PLUS, C_SPACE_A, C_WIDE, charClasses } from './charclass.js';
 import { decodeEntities } from './entities.js';
 import { decodeBackslashEscapes, decodeUtf7 } from './escapes.js';
 import { hasPercentEscape, percentDecodeOnce } from './percent.js';
@@ -19,6 +20,9 @@ export interface Decoded {
   unicode: number;
   /** The value read as base64, when it is base64 of printable text (payloads smuggled that way). */
   base64?: string;
+  /** charClasses() of `url` and of `full`: which syntax characters each holds (see charclass.ts). */
+  urlClasses: number;
+  fullClasses: number;
 }
 
 export const MAX_URL_ROUNDS = 4;
@@ -63,9 +67,11 @@ export function foldLookalikes(s: string): string {
 }
 
 export function decodeValue(raw: string): Decoded {
-  const d: Decoded = { raw, url: raw, full: raw, depth: 0, overlong: 0, invalid: 0, unicode: 0 };
+  // one pass tells which decoders have anything to do (most values: none) and which syntax it holds
+  const rawClasses = charClasses(raw);
+  const d: Decoded = { raw, url: raw, full: raw, depth: 0, overlong: 0, invalid: 0, unicode: 0, base64: undefined, urlClasses: rawClasses, fullClasses: rawClasses };
   let cur = raw;
-  if (cur.indexOf('%') >= 0) {
+  if ((rawClasses & C_PERCENT) !== 0) {
     for (let round = 0; round < MAX_URL_ROUNDS; round++) {
       const r = percentDecodeOnce(cur, hasPercentEscape(cur));
       d.overlong += r.overlong;
@@ -76,10 +82,12 @@ export function decodeValue(raw: string): Decoded {
       cur = r.text;
     }
   }
-  cur = foldLookalikes(cur);
+  if (cur !== raw || (rawClasses & C_WIDE) !== 0) cur = foldLookalikes(cur);
   d.url = cur;
+  const urlClasses = cur === raw ? rawClasses : charClasses(cur);
+  d.urlClasses = urlClasses;
   let full = cur;
-  const hasSpecial = full.indexOf('\\') >= 0 || full.indexOf('&') >= 0 || full.indexOf('+') >= 0;
+  const hasSpecial = (urlClasses & (C_BACKSLASH | C_AMP | C_PLUS)) !== 0;
   if (hasSpecial) {
     for (let round = 0; round < MAX_FULL_ROUNDS; round++) {
       let changed = 0;
@@ -96,11 +104,13 @@ export function decodeValue(raw: string): Decoded {
   }
   // UTF-7 whose '+' shifts became spaces in form decoding (+ADw-script+AD4- → " ADw-script AD4-"): ASCII
   // punctuation in UTF-7 always starts AC…AH; two shifts that decode to markup are the encoding, not prose
-  if (full.indexOf(' A') >= 0 && spacedUtf7Shifts(full) >= 2) {
+  let fullClasses = full === cur ? urlClasses : charClasses(full);
+  if ((fullClasses & C_SPACE_A) !== 0 && spacedUtf7Shifts(full) >= 2) {
     const u = decodeUtf7(full.replace(SPACED_UTF7, '+'));
-    if (u.decoded >= 2 && (u.text.indexOf('<') >= 0 || u.text.indexOf('>') >= 0)) full = u.text;
+    if (u.decoded >= 2 && (u.text.indexOf('<') >= 0 || u.text.indexOf('>') >= 0)) { full = u.text; fullClasses = charClasses(full); }
   }
   d.full = full;
+  d.fullClasses = fullClasses;
   const b = decodeBase64Text(d.url) ?? embeddedBase64(d.url);
   if (b !== undefined) d.base64 = b;
   return d;

