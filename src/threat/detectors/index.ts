@@ -1,5 +1,5 @@
 import {
-  C_AMP, C_BACKSLASH, C_BACKTICK, C_BRACE, C_COLON, C_DOLLAR, C_DOT, C_DQUOTE, C_EQ, C_FRACTION, C_GT, C_HEX_PREFIX, C_LT, C_NEWLINE, C_PAREN,
+  C_AMP, C_BACKSLASH, C_BACKTICK, C_BRACE, C_CARET, C_COLON, C_DOLLAR, C_DOT, C_DQUOTE, C_EQ, C_FRACTION, C_GT, C_HEX_PREFIX, C_LT, C_NEWLINE, C_PAREN,
   C_PERCENT, C_PIPE, C_PLUS, C_SEMI, C_SLASH, C_SQUOTE,
 } from '../decode/charclass.js';
 import { decodeValue, type Decoded } from '../decode/normalize.js';
@@ -45,10 +45,11 @@ export interface ValueFinding {
  * test/unit/threat/prefilter.test.ts holds the detectors to it.
  *
  * Markup and script (xss.ts, js-expression.ts): a tag needs '<', a script URL ':', a call '(' or '`', an
- * event handler or assignment '=', a template expression '{'; the 7-bit trick needs '¼'. A value that
+ * event handler or assignment '=', a template expression '{', a comment breakout or DTD tail '>'; the 7-bit
+ * trick needs '¼'. A value that
  * arrived encoded and decodes to nothing but quotes or angle brackets is a scanner's probe.
  */
-const XSS_SYNTAX = C_LT | C_COLON | C_PAREN | C_BACKTICK | C_EQ | C_BRACE | C_FRACTION;
+const XSS_SYNTAX = C_LT | C_GT | C_COLON | C_PAREN | C_BACKTICK | C_EQ | C_BRACE | C_FRACTION;
 const PROBE_CHARS = C_LT | C_GT | C_SQUOTE | C_DQUOTE;
 /**
  * Paths (traversal.ts): a dot, a separator, a colon (drive letters, stream wrappers) or spelled-out hex
@@ -58,12 +59,12 @@ const PATH_SYNTAX = C_DOT | C_SLASH | C_BACKSLASH | C_COLON | C_HEX_PREFIX;
 
 /**
  * Commands (cmdi.ts): a command runs from a command position — after a shell operator, a line break, a
- * closing quote, inside a substitution or a template — or at the very start of the value. A value with
+ * closing quote, a redirection or cmd.exe caret, inside a substitution or a template — or at the very start of the value. A value with
  * none of the characters those are made of (nor a variable, a path, an escape or a '+' for a space) is a
  * command only when its first word names one.
  */
 const SHELL_SYNTAX = C_SEMI | C_PIPE | C_AMP | C_NEWLINE | C_BACKTICK | C_DOLLAR | C_LT | C_GT | C_BRACE | C_PAREN | C_PERCENT |
-  C_SLASH | C_BACKSLASH | C_SQUOTE | C_DQUOTE | C_PLUS;
+  C_SLASH | C_BACKSLASH | C_SQUOTE | C_DQUOTE | C_PLUS | C_CARET;
 const MAX_COMMAND_WORD = 64;
 /** Longest name in the lexicon, plus an .exe/.com/.bat suffix: longer first words name no command. */
 const LONGEST_COMMAND = Math.max(0, ...[...TIER_A, ...CODE_FUNCTIONS].map((w) => w.length)) + 4;

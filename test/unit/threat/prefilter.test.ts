@@ -17,7 +17,7 @@ describe('charClasses', () => {
   it('sets one distinct bit per syntax character', () => {
     const cases: Array<[string, number]> = [['<', cc.C_LT], ['>', cc.C_GT], [':', cc.C_COLON], ['(', cc.C_PAREN], ['`', cc.C_BACKTICK],
       ['=', cc.C_EQ], ['{', cc.C_BRACE], ["'", cc.C_SQUOTE], ['"', cc.C_DQUOTE], ['.', cc.C_DOT], ['/', cc.C_SLASH], ['\\', cc.C_BACKSLASH],
-      ['%', cc.C_PERCENT], ['&', cc.C_AMP], ['+', cc.C_PLUS], [';', cc.C_SEMI], ['|', cc.C_PIPE], ['$', cc.C_DOLLAR], ['\n', cc.C_NEWLINE]];
+      ['%', cc.C_PERCENT], ['&', cc.C_AMP], ['+', cc.C_PLUS], [';', cc.C_SEMI], ['|', cc.C_PIPE], ['$', cc.C_DOLLAR], ['\n', cc.C_NEWLINE], ['^', cc.C_CARET]];
     const seen = new Set<number>();
     for (const [ch, bit] of cases) {
       assert.equal(cc.charClasses(`a${ch}b`), bit, ch);
@@ -53,6 +53,7 @@ const ATTACKS = [
   '0x2e0x2e0x2fetc0x2fshadow', '..2f..2fetc2fshadow', '%c0%ae%c0%ae%c0%af', '%u002e%u002e%u2215etc', '%2e%2e%5cwin.ini',
   'ＪavaScript：alert（1）', 'uname -a', 'curl.exe http://198.51.100.7/x', '; nslookup example.net', 'a|id', '$(sleep 4)', '`uptime`',
   'x\ncat etc/group', 'n\'c\' -lvp 4444', '{{ self.__init__.__globals__ }}', 'ping+-c+3+10.0.0.1', '\u212Aill -9 1', '\\u003csvg onload=alert(1)\\u003e', '&#x3C;script&#x3E;', '+ADw-script+AD4-',
+  '^netstat -an', '<id;', 'a #REQUIRED>', 'x--><svg', '-->{}',
 ];
 /** Benign near-misses: prose, names, ids, amounts. */
 const BENIGN = ["Seán O'Brien", 'whoami lyrics', 'Kill Bill', 'sean.obrien@example.com', 'Order 1234 — please ship Tuesday', 'x0 box', 'O(n) time', 'a = b', 'v1.2.3', 'see https://example.com/a'];
@@ -74,7 +75,7 @@ function samples(): string[] {
   const base = [...ATTACKS, ...BENIGN, ...corpus()];
   const out: string[] = [];
   for (const v of base) {
-    out.push(v, v.replace(/[<>:(`={]/g, ' '), v.replace(/[./\\:]/g, ''), v.replace(/[<>:(`={./\\]/g, ''), v.replace(/[;|&\n\r`$<>{(%/\\'"+]/g, ' '));
+    out.push(v, v.replace(/[<>:(`={]/g, ' '), v.replace(/[./\\:]/g, ''), v.replace(/[<>:(`={./\\]/g, ''), v.replace(/[;|&\n\r`$<>{(%/\\'"+^]/g, ' '), v.replace(/[;|&\n\r`$<>{(%/\\'"+]/g, ' '));
   }
   return out;
 }
