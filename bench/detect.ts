@@ -146,6 +146,8 @@ async function main(): Promise<void> {
   const placeRows: string[][] = [];
   const fpRows: string[][] = [['benign.jsonl (corpus)', String(benignCorpus.length)], ['benign-api.jsonl (fixture)', String(benignApi.length)], ['overall (placed inputs)', String(3 * (benignCorpus.length + benignApi.length))]];
   const missed: string[] = [];
+  const pl1Misses = new Map<string, string[]>();
+  let pl1Fp = 0;
   for (const { pl, stages } of levels) {
     const misses = new Map<string, string[]>();
     let totalHit = 0, totalN = 0;
@@ -186,6 +188,7 @@ async function main(): Promise<void> {
       fpRows[si]!.push(pct(fp, set.length));
     });
     fpRows[2]!.push(pct(fpAll, nAll));
+    if (pl === 1) { for (const [f, m] of misses) pl1Misses.set(f, m); pl1Fp = 100 * fpAll / nAll; }
     missed.push(`PL${pl} misses: ${FAMILIES.map((f) => `${f} ${misses.get(f)?.length ?? 0}`).join(', ')}; overall detection ${pct(totalHit, totalN)}% of ${totalN} placed payloads; false positives ${fps.length}`);
     if (dump) {
       for (const f of FAMILIES) writeFileSync(resolve(dump, `pl${pl}-missed-${f}.jsonl`), (misses.get(f) ?? []).map((x) => JSON.stringify(x)).join('\n') + '\n');
@@ -211,6 +214,19 @@ async function main(): Promise<void> {
       return `${fam} ${pct(all3, list.length)}%`;
     });
     console.log(`PL1 as listed (placeholders left unfilled): ${cells.join(', ')}`);
+  }
+  {
+    // What the PL1 misses are made of: a value of words only (letters, digits, blanks, ':', '.', ',') has no
+    // quote, operator, comment or separator to break out of a data context with.
+    const wordsOnly = (s: string) => /^[\p{L}\p{N}_\s:.,]*$/u.test(s);
+    const cells = FAMILIES.map((f) => { const m = pl1Misses.get(f) ?? []; return `${f} ${m.filter(wordsOnly).length} of ${m.length}`; });
+    console.log(`PL1 misses that are words only (no quote, operator, comment or separator): ${cells.join(', ')}`);
+    const benignSet = new Set([...benignCorpus, ...benignApi].map((b) => b.payload.trim().toLowerCase()));
+    const same = attacks.filter((a) => benignSet.has(a.payload.trim().toLowerCase()));
+    console.log(`attack payloads identical (case-insensitively) to a benign input: ${same.length} (${same.map((a) => `${a.family} ${JSON.stringify(a.payload.trim())}`).join(', ')})`);
+    const t = (fam: string) => Number(pct(attacks.filter((a) => a.family === fam).length - (pl1Misses.get(fam)?.length ?? 0), attacks.filter((a) => a.family === fam).length));
+    const verdict = FAMILIES.map((f) => `${f} ${t(f) >= 99 ? 'met' : 'NOT met'}`).join(', ');
+    console.log(`PL1 against the targets (>= 99 % per family, <= 0.5 % FP): ${verdict}; FP ${pl1Fp <= 0.5 ? 'met' : 'NOT met'} (${pl1Fp.toFixed(2)} %)`);
   }
   if (dump) console.log(`misses and false positives written to ${dump}`);
   console.log('');
