@@ -7,6 +7,9 @@ import * as cc from '../../../src/threat/decode/charclass.js';
 import { decodeValue } from '../../../src/threat/decode/normalize.js';
 import { detectCmdi } from '../../../src/threat/detectors/cmdi.js';
 import { inspectValue, mayBeCmdi, mayBeTraversal, mayBeXss } from '../../../src/threat/detectors/index.js';
+import { mayBeSql } from '../../../src/threat/detectors/sqli/gate.js';
+import { readings } from '../../../src/threat/detectors/sqli/detect.js';
+import { probeVerdict } from '../../../src/threat/detectors/sqli/probes.js';
 import { detectJsExpression } from '../../../src/threat/detectors/js-expression.js';
 import { detectTraversal } from '../../../src/threat/detectors/traversal.js';
 import { detectXss } from '../../../src/threat/detectors/xss.js';
@@ -55,6 +58,9 @@ const ATTACKS = [
   'x\ncat etc/group', 'n\'c\' -lvp 4444', '{{ self.__init__.__globals__ }}', 'ping+-c+3+10.0.0.1', '\u212Aill -9 1', '\\u003csvg onload=alert(1)\\u003e', '&#x3C;script&#x3E;', '+ADw-script+AD4-',
   '^netstat -an', '<id;', 'a #REQUIRED>', 'x--><svg', '-->{}',
 ];
+/** Values with '-' or '@' as their only SQL punctuation that a SQL reading must still see. */
+const SQL_DASH_AT = ['information_schema.tables-x', 'union\vselect-1', 'not-1', '1or-x', '0xabor-1', 'x@@version', 'a--', 'utl_http.request-x', 'a!1-b',
+  '$select-x', 'mysql-user', 'waitfor\vdelay-x', '@v\vselect-x'];
 /** Benign near-misses: prose, names, ids, amounts. */
 const BENIGN = ["Seán O'Brien", 'whoami lyrics', 'Kill Bill', 'sean.obrien@example.com', 'Order 1234 — please ship Tuesday', 'x0 box', 'O(n) time', 'a = b', 'v1.2.3', 'see https://example.com/a'];
 
@@ -75,7 +81,8 @@ function samples(): string[] {
   const base = [...ATTACKS, ...BENIGN, ...corpus()];
   const out: string[] = [];
   for (const v of base) {
-    out.push(v, v.replace(/[<>:(`={]/g, ' '), v.replace(/[./\\:]/g, ''), v.replace(/[<>:(`={./\\]/g, ''), v.replace(/[;|&\n\r`$<>{(%/\\'"+^]/g, ' '), v.replace(/[;|&\n\r`$<>{(%/\\'"+]/g, ' '));
+    out.push(v, v.replace(/[<>:(`={]/g, ' '), v.replace(/[./\\:]/g, ''), v.replace(/[<>:(`={./\\]/g, ''), v.replace(/[;|&\n\r`$<>{(%/\\'"+^]/g, ' '), v.replace(/[;|&\n\r`$<>{(%/\\'"+]/g, ' '),
+      v.replace(/['"()=;<>#/*|&`,]/g, ''), v.replace(/['"()=;<>#/*|&`,]/g, '-'), v.replace(/['"()=;<>#/*|&`,\s]/g, '@'), v.replace(/[\s'"()=;<>#/*|&`,]/g, '\v'));
   }
   return out;
 }
@@ -115,6 +122,24 @@ describe('detector pre-filters are necessary conditions', () => {
       assert.equal(detectCmdi(d).confidence, 0, `cmdi on ${JSON.stringify(v)}`);
     }
     assert.ok(skipped > 0);
+  });
+
+  // (a value without any SQL punctuation is read only when it holds a space and a trigger word: a heuristic,
+  // not held to here — 'drop\vshipping' scores 0.1, below every threshold)
+  it('sql: no finding from the SQL readings or probes when mayBeSql says no to a value with - or @', () => {
+    let skipped = 0;
+    for (const v of [...values, ...SQL_DASH_AT]) {
+      if (mayBeSql(v) || !/[-@]/.test(v)) continue;
+      skipped++;
+      assert.equal(readings(v).confidence, 0, `sqli on ${JSON.stringify(v)}`);
+      assert.equal(probeVerdict(v).confidence, 0, `sqli probe on ${JSON.stringify(v)}`);
+    }
+    assert.ok(skipped > 0);
+  });
+
+  it('sql: reads a value whose only punctuation is - or @ when a word, comment or operator around it can mean SQL', () => {
+    for (const v of SQL_DASH_AT) assert.ok(mayBeSql(v), v);
+    for (const v of ['SKU-1234-XL', 'sean.obrien@example.com', 'Mary-Jane', 'x-request-id', '2024-05-01', 'a@b.c d-e']) assert.ok(!mayBeSql(v), v);
   });
 
   it('reads a value that opens with a command name even without shell syntax', () => {

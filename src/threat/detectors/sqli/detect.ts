@@ -332,7 +332,8 @@ export function detectSqli(input: string): SqliVerdict {
   return best;
 }
 
-function readings(input: string): SqliVerdict {
+/** The raw, single- and double-quoted readings of one value: the strongest (exported for the pre-filter test). */
+export function readings(input: string): SqliVerdict {
   let best = evaluate(input, 'raw');
   if (input.indexOf('\'') >= 0) { const v = evaluate(input, 'sq'); if (v.confidence > best.confidence) best = v; }
   if (input.indexOf('"') >= 0) { const v = evaluate(input, 'dq'); if (v.confidence > best.confidence) best = v; }

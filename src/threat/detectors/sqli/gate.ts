@@ -1,11 +1,17 @@
+import { CATALOG_WORDS, CLAUSE_PAIRS, DANGEROUS_FUNCTIONS, PROBE_FUNCTIONS } from './lexicon.js';
+import { isWord, isWordStart, WORD_TYPE } from './tokenizer.js';
+
 /** Quick reject: text without a character or word SQL injection needs. */
 export function mayBeSql(s: string): boolean {
+  let dashOrAt = false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    // ' " ( ) ; = < > - # / * @ | & ` ,
-    if (c === 39 || c === 34 || c === 40 || c === 41 || c === 59 || c === 61 || c === 60 || c === 62 || c === 45 ||
-        c === 35 || c === 47 || c === 42 || c === 64 || c === 124 || c === 38 || c === 96 || c === 44) return true;
+    // ' " ( ) ; = < > # / * | & ` ,
+    if (c === 39 || c === 34 || c === 40 || c === 41 || c === 59 || c === 61 || c === 60 || c === 62 ||
+        c === 35 || c === 47 || c === 42 || c === 124 || c === 38 || c === 96 || c === 44) return true;
+    if (c === 45 || c === 64) dashOrAt = true; // - @
   }
+  if (dashOrAt) return sqlAroundDashOrAt(s);
   // keyword-only fragments ("1 or true", " ORDER BY 5") need a space and one of the words they are made of
   if (s.indexOf(' ') < 0 && s.indexOf('\t') < 0 && s.indexOf('\n') < 0) return false;
   let start = -1;
@@ -24,3 +30,40 @@ const TRIGGER_WORDS = new Set(['or', 'and', 'xor', 'union', 'select', 'order', '
   'procedure', 'into', 'exec', 'execute', 'drop', 'insert', 'delete', 'update', 'shutdown', 'declare', 'truncate', 'alter',
   'create', 'grant', 'revoke', 'like', 'rlike', 'regexp', 'between', 'sleep', 'benchmark', 'not', 'null', 'is', 'in', 'as',
   'begin', 'end', 'print', 'backup', 'copy', 'pragma', 'attach', 'handler', 'load', 'replace', 'rename', 'merge', 'call']);
+
+/**
+ * Every word the SQL readings give a meaning: a token type other than a plain name (tokenizer.ts WORD_TYPE),
+ * the halves of multi-word forms the tokenizer joins (order by, union all, waitfor delay, sounds like), and
+ * the names the rules look up (catalog objects, probe and dangerous functions).
+ */
+const MEANINGFUL = new Set<string>([...WORD_TYPE.keys(), ...CATALOG_WORDS, ...PROBE_FUNCTIONS, ...DANGEROUS_FUNCTIONS,
+  ...Object.keys(CLAUSE_PAIRS), ...Object.values(CLAUSE_PAIRS), 'all', 'distinct', 'waitfor', 'delay', 'sounds', 'like', 'not', 'union']);
+const LONGEST_MEANINGFUL = Math.max(...[...MEANINGFUL].map((w) => w.length));
+
+/**
+ * A value whose only SQL punctuation is '-' or '@' (SKU-1234-XL, sean@example.com). Without a quote,
+ * parenthesis, ';', '=', '<', '>', '#', '/', '*', '|', '&', '`' or ',', its raw reading can only hold names,
+ * numbers, @variables and the operators - + ~ % ^ . :: — and no rule reads that as SQL: every rule needs a
+ * word with SQL meaning, a `--` comment, an @@system variable or a '!' (NOT). A run of word characters that
+ * starts with a digit or '$' may hold a word the tokenizer splits off (1or1, 0xabor, $select), so it counts
+ * when it holds anything but digits. (The probes need a quote, '*' or a comment; the LDAP reading '('.)
+ */
+function sqlAroundDashOrAt(s: string): boolean {
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (!isWord(c)) {
+      if (c === 33 /* ! */) return true;
+      if ((c === 45 || c === 64) && s.charCodeAt(i + 1) === c) return true; // -- @@
+      i++;
+      continue;
+    }
+    const start = i;
+    let digitsOnly = c >= 48 && c <= 57;
+    while (i < n && isWord(s.charCodeAt(i))) { const k = s.charCodeAt(i); if (k < 48 || k > 57) digitsOnly = false; i++; }
+    if (!isWordStart(c)) { if (!digitsOnly) return true; continue; }
+    if (i - start <= LONGEST_MEANINGFUL && MEANINGFUL.has(s.slice(start, i).toLowerCase())) return true;
+  }
+  return false;
+}

@@ -25,7 +25,7 @@ export interface TokenizeOptions {
 const MAX_STRING_VALUE = 64;
 
 /** Word → token type, one lookup per word. Built lowest precedence first, so later sets win. */
-const WORD_TYPE: ReadonlyMap<string, TokenType> = (() => {
+export const WORD_TYPE: ReadonlyMap<string, TokenType> = (() => {
   const m = new Map<string, TokenType>();
   const add = (words: Iterable<string>, t: TokenType) => { for (const w of words) m.set(w, t); };
   add(KEYWORDS, T.KEYWORD);
@@ -44,11 +44,11 @@ const WORD_TYPE: ReadonlyMap<string, TokenType> = (() => {
 function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0;
 }
-function isWordStart(c: number): boolean {
+export function isWordStart(c: number): boolean {
   // letters of any script are word characters; typographic punctuation (dashes, primes, curly quotes) is not
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (c >= 0x80 && !(c >= 0x2010 && c <= 0x205e));
 }
-function isWord(c: number): boolean {
+export function isWord(c: number): boolean {
   return isWordStart(c) || (c >= 48 && c <= 57) || c === 36;
 }
 function isDigit(c: number): boolean { return c >= 48 && c <= 57; }
