@@ -8,11 +8,16 @@ export interface Token {
   /** Lower-case word or operator text; string contents for strings (bounded). */
   value: string;
   /** Comment tokens: true for a comment that runs to the end of the input (`--`, `#`, unclosed slash-star). */
-  toEnd?: boolean;
-  /** String tokens: false when the input ended before the closing quote. */
-  closed?: boolean;
+  toEnd: boolean;
+  /** String tokens: false when the input ended before the closing quote (true for every other token). */
+  closed: boolean;
   /** Function tokens: the call had whitespace before '(' (only known SQL functions become calls then). */
-  spaced?: boolean;
+  spaced: boolean;
+}
+
+/** Every token carries every field, so all share one object shape (one hidden class at the read sites). */
+function tok(type: TokenType, value: string, toEnd = false, closed = true, spaced = false): Token {
+  return { type, value, toEnd, closed, spaced };
 }
 
 export interface TokenizeOptions {
@@ -92,13 +97,13 @@ export function tokenize(input: string, opts: TokenizeOptions = {}): Token[] {
     // comments
     if (c === 45 /* - */ && input.charCodeAt(i + 1) === 45) {
       const nl = input.indexOf('\n', i + 2);
-      out.push({ type: T.COMMENT, value: '--', toEnd: nl < 0 });
+      out.push(tok(T.COMMENT, '--', nl < 0));
       i = nl < 0 ? n : nl + 1;
       continue;
     }
     if (c === 35 /* # */) {
       const nl = input.indexOf('\n', i + 1);
-      out.push({ type: T.COMMENT, value: '#', toEnd: nl < 0 });
+      out.push(tok(T.COMMENT, '#', nl < 0));
       i = nl < 0 ? n : nl + 1;
       continue;
     }
@@ -110,7 +115,7 @@ export function tokenize(input: string, opts: TokenizeOptions = {}): Token[] {
         continue;
       }
       const close = input.indexOf('*/', i + 2);
-      out.push({ type: T.COMMENT, value: '/*', toEnd: close < 0 });
+      out.push(tok(T.COMMENT, '/*', close < 0));
       i = close < 0 ? n : close + 2;
       continue;
     }
@@ -120,7 +125,7 @@ export function tokenize(input: string, opts: TokenizeOptions = {}): Token[] {
     if (c === 96 /* ` */) {
       const close = input.indexOf('`', i + 1);
       const end = close < 0 ? n : close;
-      out.push({ type: T.BAREWORD, value: input.slice(i + 1, Math.min(end, i + 1 + MAX_STRING_VALUE)).toLowerCase() });
+      out.push(tok(T.BAREWORD, input.slice(i + 1, Math.min(end, i + 1 + MAX_STRING_VALUE)).toLowerCase()));
       i = close < 0 ? n : close + 1;
       continue;
     }
@@ -147,7 +152,7 @@ export function tokenize(input: string, opts: TokenizeOptions = {}): Token[] {
           while (j < n && isDigit(input.charCodeAt(j))) j++;
         }
       }
-      out.push({ type: T.NUMBER, value: input.slice(i, Math.min(j, i + 32)) });
+      out.push(tok(T.NUMBER, input.slice(i, Math.min(j, i + 32))));
       i = j;
       // 1or1=1 / 1and2: an operator word glued between numbers is still an operator (most DBMS lex it so)
       if (isWordStart(input.charCodeAt(i))) {
@@ -172,7 +177,7 @@ export function tokenize(input: string, opts: TokenizeOptions = {}): Token[] {
       } else {
         while (j < n && (isWord(input.charCodeAt(j)) || input.charCodeAt(j) === 46)) j++;
       }
-      out.push({ type: T.VARIABLE, value: input.slice(i, Math.min(j, i + 64)).toLowerCase() });
+      out.push(tok(T.VARIABLE, input.slice(i, Math.min(j, i + 64)).toLowerCase()));
       i = j;
       continue;
     }
@@ -191,15 +196,15 @@ export function tokenize(input: string, opts: TokenizeOptions = {}): Token[] {
       const c3 = input.charCodeAt(i + 2);
       if (isOpChar(c3)) {
         const three = input.slice(i, i + 3);
-        if (OPS3.includes(three)) { out.push({ type: T.COMPARE, value: three }); i += 3; continue; }
+        if (OPS3.includes(three)) { out.push(tok(T.COMPARE, three)); i += 3; continue; }
       }
       const two = input.slice(i, i + 2);
       const t2 = OPS2.get(two);
-      if (t2 !== undefined) { out.push({ type: t2, value: two }); i += 2; continue; }
+      if (t2 !== undefined) { out.push(tok(t2, two)); i += 2; continue; }
     }
     const ch = input[i]!;
     const t1 = OPS1[ch];
-    out.push({ type: t1 ?? T.OTHER, value: ch });
+    out.push(tok(t1 ?? T.OTHER, ch));
     i++;
   }
   return out;
@@ -213,12 +218,12 @@ function readString(input: string, n: number, out: Token[], quote: number, from:
     if (c === 92 /* \ */) { j += 2; continue; }
     if (c === quote) {
       if (input.charCodeAt(j + 1) === quote) { j += 2; continue; }
-      out.push({ type: T.STRING, value: input.slice(from, Math.min(j, from + MAX_STRING_VALUE)), closed: true });
+      out.push(tok(T.STRING, input.slice(from, Math.min(j, from + MAX_STRING_VALUE)), false, true));
       return j + 1;
     }
     j++;
   }
-  out.push({ type: T.STRING, value: input.slice(from, Math.min(n, from + MAX_STRING_VALUE)), closed: false });
+  out.push(tok(T.STRING, input.slice(from, Math.min(n, from + MAX_STRING_VALUE)), false, false));
   return n;
 }
 
@@ -231,7 +236,7 @@ function pushWord(input: string, n: number, i: number, out: Token[], word: strin
   if ((word === 'all' || word === 'distinct') && prev && prev.type === T.UNION) { prev.value += ' ' + word; return; }
   if (word === 'delay' && prev && prev.value === 'waitfor') { prev.value = 'waitfor delay'; return; }
   if (word === 'like' && prev && prev.value === 'sounds') { prev.value = 'sounds like'; return; }
-  if (word === 'not' && prev === undefined) { out.push({ type: T.NOT, value: word }); return; }
+  if (word === 'not' && prev === undefined) { out.push(tok(T.NOT, word)); return; }
   // function call: a word directly followed by '(' (or a known SQL function followed by spaces and '(')
   let k = i;
   while (k < n && isSpace(input.charCodeAt(k))) k++;
@@ -239,11 +244,11 @@ function pushWord(input: string, n: number, i: number, out: Token[], word: strin
     const callable = !STATEMENTS.has(word) && !LOGIC_WORDS.has(word) && !COMPARE_WORDS.has(word) &&
       word !== 'union' && word !== 'not' && (!KEYWORDS.has(word) || DANGEROUS_FUNCTIONS.has(word));
     if (callable && (k === i || DANGEROUS_FUNCTIONS.has(word))) {
-      out.push({ type: T.FUNCTION, value: word, spaced: k !== i });
+      out.push(tok(T.FUNCTION, word, false, true, k !== i));
       return;
     }
   }
-  out.push({ type: WORD_TYPE.get(word) ?? T.BAREWORD, value: word });
+  out.push(tok(WORD_TYPE.get(word) ?? T.BAREWORD, word));
 }
 
 /** The shape of a token list as a string of type characters (comments included), e.g. "s&1o1c". */
