@@ -32,9 +32,8 @@ export function detectJsExpression(s: string): JsVerdict {
   // every rule needs a call, a template or an assignment
   if (s.indexOf('(') < 0 && s.indexOf('`') < 0 && s.indexOf('=') < 0) return NONE;
   let best = 0, why = '';
-  const take = (c: number, w: string) => { if (c > best) { best = c; why = w; } };
-  if (s.indexOf('$(') >= 0 || s.indexOf('jQuery(') >= 0) { if (jquerySelection(s, n)) take(0.85, 'jQuery selection with a method call'); }
-  if (s.indexOf(';') >= 0 && s.indexOf('for') >= 0) { if (forHeader(s, n)) take(0.85, 'for (init; test; update) loop'); }
+  if (s.indexOf('$(') >= 0 || s.indexOf('jQuery(') >= 0) { if (jquerySelection(s, n)) { if (0.85 > best) { best = 0.85; why = 'jQuery selection with a method call'; } } }
+  if (s.indexOf(';') >= 0 && s.indexOf('for') >= 0) { if (forHeader(s, n)) { if (0.85 > best) { best = 0.85; why = 'for (init; test; update) loop'; } } }
   // a call shape anywhere: ident( with no space, )( or a tagged template
   let calls = false;
   for (let i = 1; i < n; i++) {
@@ -59,13 +58,14 @@ export function detectJsExpression(s: string): JsVerdict {
       // tagged template: alert`1` (a stray backslash from a JS-string context included)
       let b = j; while (b < n && b - j < 4 && s.charCodeAt(b) === 92) b++;
       const bt = s.charCodeAt(b) === 96;
-      if (bt && id !== 'print') take(0.85, `${id} tagged template`);
+      if (bt && id !== 'print') { if (0.85 > best) { best = 0.85; why = `${id} tagged template`; } }
       // a sink as a value: (alert)(1) / a=alert,a(1) / [1].find(alert)
       const valuePos = prev === -1 || prev === 40 || prev === 44 || prev === 61 || prev === 91 || prev === 58 || prev === 63 || prev === 124 || prev === 38;
       const valueEnd = next === -1 || next === 41 || next === 44 || next === 59 || next === 93;
       if (valuePos && valueEnd && calls && id !== 'print' && !(prev === -1 && next === -1)) {
         const invoked = next === 41 && s.charCodeAt(q + 1) === 40;
-        take(invoked ? 0.9 : 0.85, `${id} used as a value`);
+        const conf = invoked ? 0.9 : 0.85;
+        if (conf > best) { best = conf; why = `${id} used as a value`; }
       }
     } else if (GLOBALS.has(id) && prev !== 46) {
       // window.open( / navigator.vibrate( / document.cookie= / location.href=
@@ -80,13 +80,13 @@ export function detectJsExpression(s: string): JsVerdict {
           r = e; while (r < n && isWs(s.charCodeAt(r))) r++;
         }
         const after = s.charCodeAt(r);
-        if (member.length > 0 && after === 40) take(0.85, `${id}.…() call`);
-        else if (member.length > 0 && after === 61 && s.charCodeAt(r + 1) !== 61 && assignedValue(s, r + 1, n)) take(0.85, `${id}.… assignment`);
+        if (member.length > 0 && after === 40) { if (0.85 > best) { best = 0.85; why = `${id}.…() call`; } }
+        else if (member.length > 0 && after === 61 && s.charCodeAt(r + 1) !== 61 && assignedValue(s, r + 1, n)) { if (0.85 > best) { best = 0.85; why = `${id}.… assignment`; } }
         i = e; continue;
       }
       // location="…" / location=name+… : navigation by assignment, as a statement
       if (NAV_TARGETS.has(id) && next === 61 && s.charCodeAt(q + 1) !== 61 && (prev === -1 || prev === 59 || prev === 123 || prev === 44 || prev === 40) && assignedValue(s, q + 1, n)) {
-        take(0.85, `${id} assignment`);
+        if (0.85 > best) { best = 0.85; why = `${id} assignment`; }
       }
     }
     i = j;
