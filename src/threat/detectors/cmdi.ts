@@ -12,6 +12,8 @@ const START = 0, NEWLINE = 1, SEMI = 2, STRONG = 3, AMP = 4, SUBST = 5;
 /** Command positions examined per value (separators beyond this are not: the value is still bounded in size). */
 const MAX_POSITIONS = 1024;
 
+function alnum(c: number): boolean { return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57); }
+function isLower(c: number): boolean { return c >= 97 && c <= 122; }
 function isWs(c: number): boolean { return c === 32 || c === 9 || c === 11 || c === 12; }
 function isWordChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46 || c === 47 || c === 92 || c === 58 || c === 126 || c === 63 || c === 42;
@@ -80,7 +82,6 @@ function argShape(s: string, i: number, cmd?: string): 'shell' | 'end' | 'word' 
   if (c === 59 || c === 124 || c === 38 || c === 10 || c === 13 || c === 96 || c === 41 || c === 35) return 'end';
   if (j === i && c !== 40) return 'word'; // glued to the next character: not a command word
   const c3 = s.charCodeAt(j + 2);
-  const alnum = (x: number) => (x >= 97 && x <= 122) || (x >= 65 && x <= 90) || (x >= 48 && x <= 57);
   if (c === 45 && (alnum(c2) || (c2 === 45 && alnum(c3)))) return 'shell'; // -la --help
   if (c === 47 && c2 !== 47) return 'shell'; // /etc … (not //comment)
   if (c === 92 || c === 36 || c === 62 || c === 60 || c === 126 || c === 34 || c === 39 || c === 123 || c === 42 || c === 46) return 'shell';
@@ -247,8 +248,7 @@ function scan(s: string): CmdiVerdict {
     while (k < n && (s.charCodeAt(k) === 59 || s.charCodeAt(k) === 124 || s.charCodeAt(k) === 38 || s.charCodeAt(k) === 96 || s.charCodeAt(k) === 36 || s.charCodeAt(k) === 40)) k++;
     while (k < n && isWs(s.charCodeAt(k))) k++;
     const nc = s.charCodeAt(k);
-    const letter = (c: number) => c >= 97 && c <= 122;
-    const wordish = letter(nc) || nc === 123 || ((nc === 47 || nc === 92) && letter(s.charCodeAt(k + 1)));
+    const wordish = isLower(nc) || nc === 123 || ((nc === 47 || nc === 92) && isLower(s.charCodeAt(k + 1)));
     const entity = op === 38 && /^&[a-z][a-z0-9]{1,15};/.test(s.slice(lead, lead + 18));
     const table = op === 124 && s.indexOf('|', k) > 0;
     if (wordish && !entity && !table) take(acc, 0.8, 'value opens with a shell control operator');
