@@ -81,20 +81,25 @@ function classify(s: string): { cls: Uint8Array; chars: string } {
   return { cls, chars };
 }
 
+/** The separator a hex pair spells: 2e '.', 2f '/', 5c '\\' (lower-case char codes). */
+function map(a: number, b: number): string | undefined {
+  if (a === 50 && b === 101) return '.';
+  if (a === 50 && b === 102) return '/';
+  if (a === 53 && b === 99) return '\\';
+  return undefined;
+}
+
 /** `0x2e` / `0x2f` / `0x5c` spelled out, and `2f`/`5c`/`2e` glued to dots (..2f..2f): fold them. */
 function foldHexLiterals(s: string): string {
   const lower = s.toLowerCase();
   if (lower.indexOf('2e') < 0 && lower.indexOf('2f') < 0 && lower.indexOf('5c') < 0) return s;
+  // a bare 2e/2f/5c folds only after a dot or separator (or once a 0x… one folded): without either, nothing
+  // does (a value whose lower-casing changes its length is rebuilt as before)
+  if (lower.length === s.length && lower.indexOf('0x') < 0 && s.indexOf('.') < 0 && s.indexOf('/') < 0 && s.indexOf('\\') < 0) return s;
   let out = '';
   let i = 0;
   let folded = 0;
   const n = s.length;
-  const map = (a: number, b: number): string | undefined => {
-    if (a === 50 && b === 101) return '.';
-    if (a === 50 && b === 102) return '/';
-    if (a === 53 && b === 99) return '\\';
-    return undefined;
-  };
   while (i < n) {
     const c = lower.charCodeAt(i);
     if (c === 48 && lower.charCodeAt(i + 1) === 120) { // 0x..
