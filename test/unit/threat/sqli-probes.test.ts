@@ -37,7 +37,9 @@ describe('SQL injection: break-out fragments', () => {
     "')),1,2)", "\"),'a','b') --", '7;--', ')) -- rest', ') /*', 'print @@servername', '@v select @@version into tmp --']);
   clean(["I like '%' signs", 'or else', 'and/or usage', 'OR', 'or x', 'either a=b or c', 'AND x', "'yes', 'no'", "('yes', 'no')", "Parents', 2)",
     'print @john', 'Print two copies (one for you, one for the office).', '@team select a venue', '; see note', 'Note; -- see below', '; #hashtag', '5; # tag', ') #', '1; see', 'Yes; -- see above', ':) -- bye',
-    "Rock 'n' roll or jazz", 'x or y = z', 'like %', "like '100%'"]);
+    "Rock 'n' roll or jazz", 'x or y = z', 'like %', "like '100%'",
+    // prose that ends in a quote and a conjunction (search typed as you go, a wrapped line)
+    '"harry potter" and', 'translated from English to Spanish," or', "PROVIDED ``AS IS'' AND", "'rock and roll' or", '"data.csv" and']);
 });
 
 describe('LDAP filter injection (reported as sqli)', () => {

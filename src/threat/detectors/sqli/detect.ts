@@ -29,6 +29,12 @@ interface Prepared {
   /** commentAfter[k]: a comment followed toks[k] (index -1 → position 0 holds "comment at start"). */
   commentAfter: boolean[];
   all: Token[];
+  /**
+   * The value was read as pasted into a string and what it broke out of is at most one word (`' or`,
+   * `admin' or`). Prose that ends in a quote and a conjunction (`…to Spanish," or`, `"a b" and`, a search
+   * typed as you go) broke out of a sentence, not an operand.
+   */
+  shortBreak: boolean;
 }
 
 function prepare(all: Token[]): Prepared {
@@ -44,7 +50,7 @@ function prepare(all: Token[]): Prepared {
     toks.push(t);
   }
   void leading;
-  return { toks, commentAfter, all };
+  return { toks, commentAfter, all, shortBreak: false };
 }
 
 /**
@@ -68,7 +74,7 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
   switch (t.type) {
     case T.LOGIC: case T.NOT: {
       // ' OR / ') and: the break, then an operator word with its operand still to come (a truncated probe)
-      if (quoted && toks[i + 1] === undefined && isLogicWord(t)) return [0.8, 'dangling-logic'];
+      if (quoted && p.shortBreak && toks[i + 1] === undefined && isLogicWord(t)) return [0.8, 'dangling-logic'];
       const e = r.expr(t.type === T.NOT ? i : i + 1);
       if (e.end < 0) return [0, ''];
       const after = toks[e.end];
@@ -227,6 +233,7 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
 
   if (ctx !== 'raw') {
     // toks[0] is the string the value was pasted into; the rest is what broke out of it
+    p.shortBreak = !/\s/.test(toks[0]!.value);
     const [c, w] = tail(p, r, 1, true, false);
     take(acc, c, `${ctx}:${w}`);
   } else {
