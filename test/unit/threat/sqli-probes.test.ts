@@ -52,3 +52,8 @@ describe('LDAP filter injection (reported as sqli)', () => {
     assert.equal(ldapFilterInjection('(x)(y=1)'), undefined);
   });
 });
+
+describe('SQL injection: probe functions reached through a dot are Oracle packages only', () => {
+  flags(["1 or utl_http.request('http://203.0.113.9/')", "x' and dbms_pipe.receive_message('p',9)--", "1-utl_inaddr.get_host_address('x')"]);
+  clean(['tests/sleep.c', 'my-benchmark.py', 'libs/numeric/benchmarks/benchmark.hpp', 'gnulib-tests/sleep.c', 'sleep.mp3', 'x-benchmark.json']);
+});

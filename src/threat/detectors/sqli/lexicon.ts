@@ -74,6 +74,8 @@ export const PROBE_FUNCTIONS = new Set([
   'pg_ls_dir', 'lo_import', 'lo_export', 'load_extension', 'dbms_pipe', 'dbms_lock', 'utl_inaddr', 'utl_http',
   'name_const', 'gtid_subset', 'dbms_xmlgen', 'openrowset', 'opendatasource',
 ]);
+/** The probe functions that are Oracle packages, reached through a dot (utl_http.request, dbms_pipe.receive_message). */
+export const PROBE_PACKAGES = new Set([...PROBE_FUNCTIONS].filter((f) => f.startsWith('dbms_') || f.startsWith('utl_')));
 
 /** Catalog objects that only appear in schema discovery. */
 export const CATALOG_WORDS = new Set([

@@ -1,4 +1,4 @@
-import { CATALOG_WORDS, DDL_OBJECTS, PROBE_FUNCTIONS, T } from './lexicon.js';
+import { CATALOG_WORDS, DDL_OBJECTS, PROBE_FUNCTIONS, PROBE_PACKAGES, T } from './lexicon.js';
 import type { Token } from './tokenizer.js';
 
 /**
@@ -74,7 +74,8 @@ export class SqlReader {
         info.values++; info.names++;
         if (CATALOG_WORDS.has(t.value)) info.catalog = true;
         // Oracle packages reached through a dot: utl_http.request, dbms_pipe.receive_message
-        if (PROBE_FUNCTIONS.has(t.value) && toks[i + 1]?.type === T.DOT) info.probe = true;
+        // (only packages: sleep.c or benchmark.hpp is a file name, not a call)
+        if (PROBE_PACKAGES.has(t.value) && toks[i + 1]?.type === T.DOT) info.probe = true;
         let j = i + 1;
         let hops = 0;
         while (toks[j]?.type === T.DOT && hops++ < 4) {
