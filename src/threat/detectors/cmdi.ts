@@ -283,7 +283,9 @@ function scan(s: string): CmdiVerdict {
     const wordish = isLower(nc) || nc === 123 || ((nc === 47 || nc === 92) && isLower(s.charCodeAt(k + 1)));
     const entity = op === 38 && /^&[a-z][a-z0-9]{1,15};/.test(s.slice(lead, lead + 18));
     const table = op === 124 && s.indexOf('|', k) > 0;
-    if (wordish && !entity && !table) take(acc, 0.8, 'value opens with a shell control operator');
+    // ';;' (a Lisp or ini comment) is a syntax error to a shell outside `case`: it chains onto nothing
+    const caseEnd = op === 59 && s.charCodeAt(lead + 1) === 59;
+    if (wordish && !entity && !table && !caseEnd) take(acc, 0.8, 'value opens with a shell control operator');
   }
   if (op === 60 || op === 94) redirectOrCaret(s, lead, acc);
   let positions = 0;

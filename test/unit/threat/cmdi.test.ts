@@ -28,7 +28,8 @@ describe('OS command injection detector', () => {
       'cat /etc/hosts now', 'find /var/www and more -exec rm {} +'];
     for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => assert.ok(score(a) >= 0.8, `${a}: ${score(a)}`));
     const benign = ['open https://example.com to continue', "type 'yes' to confirm", 'find /docs for help', 'at https://status.example.com we post updates',
-      'start https://app.example.com and sign in', "echo \"hello\" back, don't shout"];
+      'start https://app.example.com and sign in', "echo \"hello\" back, don't shout",
+      ';; Everyone is granted permission to copy', ';; see the notes below']; // ';;' is a shell syntax error outside `case`
     for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
   });
 

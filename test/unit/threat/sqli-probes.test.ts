@@ -39,7 +39,10 @@ describe('SQL injection: break-out fragments', () => {
     'print @john', 'Print two copies (one for you, one for the office).', '@team select a venue', '; see note', 'Note; -- see below', '; #hashtag', '5; # tag', ') #', '1; see', 'Yes; -- see above', ':) -- bye',
     "Rock 'n' roll or jazz", 'x or y = z', 'like %', "like '100%'",
     // prose that ends in a quote and a conjunction (search typed as you go, a wrapped line)
-    '"harry potter" and', 'translated from English to Spanish," or', "PROVIDED ``AS IS'' AND", "'rock and roll' or", '"data.csv" and']);
+    '"harry potter" and', 'translated from English to Spanish," or', "PROVIDED ``AS IS'' AND", "'rock and roll' or", '"data.csv" and',
+    // two quoted words joined by or/and: a search for either
+    "'red' or 'blue'", "'yes' and 'no'", '"cats" or "dogs"']);
+  flags(["'1' or '1'", "'x' or 'y'--", "'a' or 1", "1' or '1"]);
 });
 
 describe('LDAP filter injection (reported as sqli)', () => {

@@ -35,6 +35,11 @@ interface Prepared {
    * typed as you go) broke out of a sentence, not an operand.
    */
   shortBreak: boolean;
+  /**
+   * The value opens and closes a string itself ('hi' or 'x'='x). Two quoted words joined by or/and
+   * ('red' or 'blue') is a search for either, unless the operand is a number a condition can be true with.
+   */
+  ownString: boolean;
 }
 
 function prepare(all: Token[]): Prepared {
@@ -50,7 +55,14 @@ function prepare(all: Token[]): Prepared {
     toks.push(t);
   }
   void leading;
-  return { toks, commentAfter, all, shortBreak: false };
+  return { toks, commentAfter, all, shortBreak: false, ownString: false };
+}
+
+/** A number, or a string holding one ('1'): an operand that makes a condition true. */
+function numericOperand(t: Token | undefined): boolean {
+  if (t === undefined) return false;
+  if (t.type === T.NUMBER) return true;
+  return t.type === T.STRING && t.value.length > 0 && t.value.length <= 20 && !Number.isNaN(Number(t.value));
 }
 
 /**
@@ -97,7 +109,8 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
       else if (e.tautology) c = 0.92;
       else if (e.compare && e.literal) c = quoted || leading || closers > 0 ? 0.9 : 0.85;
       else if (e.func && (quoted || closers > 0)) c = 0.85;
-      else if (e.literal && e.values === 1 && (commented || (endsHere && (quoted || leading)))) c = 0.8;
+      else if (e.literal && e.values === 1 && (commented || (endsHere && (quoted || leading))) &&
+        (commented || !p.ownString || numericOperand(toks[e.end - 1]))) c = 0.8;
       else if (quoted && e.literal && e.names === 0 && e.values >= 2 && (endsHere || commented)) c = 0.8;
       else if (e.func && leading && commented) c = 0.8;
       else if (e.compare && commented) c = quoted || leading ? 0.85 : 0.7;
@@ -245,7 +258,9 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
       if (first.type === T.VARIABLE && toks[1]?.type === T.STATEMENT) take(acc, r.statement(1, false), 'var:statement');
     } else if (first.type === T.STRING && first.closed) {
       // the value itself opens and closes a string: 'hi' or 'x'='x
+      p.ownString = true;
       const [c, w] = tail(p, r, 1, true, false);
+      p.ownString = false;
       take(acc, c, `str:${w}`);
     }
     // a fragment that starts with SQL (spliced after a value the application supplies)
