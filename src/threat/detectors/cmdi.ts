@@ -102,6 +102,33 @@ function proseContinues(s: string, from: number): boolean {
   return sentence;
 }
 
+/**
+ * Markdown inline code: a backtick span holding one word that is also English (`true`, `false`, `type`,
+ * `split`), set off by blanks or markdown punctuation, beside a word of prose ("Default: `false`",
+ * "| `type` | string |").
+ * Run bare, those commands reveal nothing; a probe is the span alone or glued to a value (x`id`).
+ */
+function inlineCodeWord(s: string, open: number, close: number): boolean {
+  if (close < 0 || close - open - 1 > 16 || close - open - 1 < 2) return false;
+  for (let k = open + 1; k < close; k++) if (!isLetter(s.charCodeAt(k))) return false;
+  if (!PROSE_WORDS.has(s.slice(open + 1, close))) return false;
+  // set off as a code span: by a blank or markdown punctuation, not glued to a value (x`id`, name=`id`)
+  const before = open > 0 ? s.charCodeAt(open - 1) : 32;
+  const after = close + 1 < s.length ? s.charCodeAt(close + 1) : 32;
+  if (!isWs(before) && !SPAN_OPEN.includes(before)) return false;
+  if (!isWs(after) && !SPAN_CLOSE.includes(after)) return false;
+  let run = 0;
+  for (let k = 0; k <= s.length; k++) {
+    if (k >= open && k <= close) { run = 0; continue; }
+    if (k < s.length && isLetter(s.charCodeAt(k))) { run++; continue; }
+    if (run >= 2) return true; // a word of prose beside the span
+    run = 0;
+  }
+  return false;
+}
+const SPAN_OPEN = [40, 91, 42, 95, 34, 39]; // ( [ * _ " '
+const SPAN_CLOSE = [46, 44, 58, 41, 93, 42, 95, 34, 39, 33, 63]; // . , : ) ] * _ " ' ! ?
+
 /** What follows the command word: shell-shaped arguments or not. */
 function argShape(s: string, i: number, cmd?: string): 'shell' | 'end' | 'word' | 'assign' {
   const n = s.length;
@@ -305,8 +332,8 @@ function scan(s: string): CmdiVerdict {
       const prev2 = i > 1 ? s.charCodeAt(i - 2) : 32;
       // `code` inside prose or markdown is not a substitution
       const prose = isWs(prev) && ((prev2 >= 97 && prev2 <= 122) || prev2 === 44 || prev2 === 46);
-      if (!prose) consider(s, acc, i + 1, SUBST, fenced);
       const close = s.indexOf('`', i + 1);
+      if (!prose && !inlineCodeWord(s, i, close)) consider(s, acc, i + 1, SUBST, fenced);
       if (close > i) i = close;
     } else if (c === 36 /* $ */ && s.charCodeAt(i + 1) === 40 /* ( */ && s.charCodeAt(i + 2) !== 40) { positions++; consider(s, acc, i + 2, SUBST, fenced); }
     else if ((c === 60 || c === 62) && s.charCodeAt(i + 1) === 40) { positions++; consider(s, acc, i + 2, SUBST, fenced); } // <(cmd) >(cmd)

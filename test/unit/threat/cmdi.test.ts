@@ -30,6 +30,14 @@ describe('OS command injection detector', () => {
     const benign = ['open https://example.com to continue', "type 'yes' to confirm", 'find /docs for help', 'at https://status.example.com we post updates',
       'start https://app.example.com and sign in', "echo \"hello\" back, don't shout",
       ';; Everyone is granted permission to copy', ';; see the notes below']; // ';;' is a shell syntax error outside `case`
+  });
+
+  describe('markdown inline code holding one English word', () => {
+    const attacks = ['`id`', 'x`id`', 'name=`id`', '; `id`', '`id`;', 'a`sleep 5`', '`cat /etc/passwd`', 'ok `type C:\\boot.ini` x'];
+    for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => assert.ok(score(a) >= 0.8, `${a}: ${score(a)}`));
+    const benign = ['Default: `false`', '| `resetTTL` | `boolean` | `false` | Reset TTL |', '`true` when the stream is no longer readable.',
+      '**Default:** `true`.', 'Pass (`split`) to break lines', '| Property | `type` |'];
+    for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
     for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
   });
 
