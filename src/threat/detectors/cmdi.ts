@@ -129,6 +129,22 @@ function inlineCodeWord(s: string, open: number, close: number): boolean {
 const SPAN_OPEN = [40, 91, 42, 95, 34, 39]; // ( [ * _ " '
 const SPAN_CLOSE = [46, 44, 58, 41, 93, 42, 95, 34, 39, 33, 63]; // . , : ) ] * _ " ' ! ?
 
+/** A '>' or '>>' (optionally after a file descriptor) followed by an absolute, home or ./ path. */
+function redirectsToPath(s: string, from: number): boolean {
+  let i = s.indexOf('>', from);
+  let guard = 0;
+  while (i >= 0 && guard++ < 4) {
+    let j = i + 1;
+    if (s.charCodeAt(j) === 62) j++;
+    while (j < s.length && isWs(s.charCodeAt(j))) j++;
+    const c = s.charCodeAt(j);
+    const c2 = s.charCodeAt(j + 1);
+    if ((c === 47 && isLetter(c2)) || (c === 126 && c2 === 47) || (c === 46 && c2 === 47)) return true; // /x ~/ ./
+    i = s.indexOf('>', j);
+  }
+  return false;
+}
+
 /** What follows the command word: shell-shaped arguments or not. */
 function argShape(s: string, i: number, cmd?: string): 'shell' | 'end' | 'word' | 'assign' {
   const n = s.length;
@@ -195,6 +211,8 @@ function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolea
       const nx = readWord(s, w.end);
       if (nx && TIER_A.has(nx.name) && /^\s*$/.test(s.slice(nx.end))) c = 0.8;
     }
+    // echo some words > /var/www/x.php: the command's output redirected into a file path
+    if (c < 0.8 && arg === 'word' && redirectsToPath(s, w.end)) c = 0.8;
   } else if (kind === NEWLINE) {
     if (systemPath) c = 0.85;
     else if (arg === 'shell' || (!prose && arg === 'end')) c = prose ? 0.75 : 0.8;

