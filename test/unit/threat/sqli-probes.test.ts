@@ -60,3 +60,8 @@ describe('SQL injection: probe functions reached through a dot are Oracle packag
   flags(["1 or utl_http.request('http://203.0.113.9/')", "x' and dbms_pipe.receive_message('p',9)--", "1-utl_inaddr.get_host_address('x')"]);
   clean(['tests/sleep.c', 'my-benchmark.py', 'libs/numeric/benchmarks/benchmark.hpp', 'gnulib-tests/sleep.c', 'sleep.mp3', 'x-benchmark.json']);
 });
+
+describe('SQL injection: EXEC runs dynamic SQL from a string or a variable, not a word', () => {
+  flags(["1; exec('select 1')", "'; exec (@cmd)--", '1;EXEC(char(0x73))']);
+  clean(['TypeScript Execute (tsx): The easiest way to run TypeScript', 'Execute (carefully) the plan', 'exec (summary) notes']);
+});

@@ -249,7 +249,9 @@ export class SqlReader {
         if (nx && DDL_OBJECTS.has(nx.value)) return boost(0.85);
         return stacked ? 0.5 : 0.1;
       case 'exec': case 'execute':
-        if (nx && ((nx.type === T.BAREWORD && /^(xp_|sp_|master|dbo|sys|immediate)/.test(nx.value)) || nx.type === T.LPAREN || nx.type === T.STRING || nx.type === T.VARIABLE || nx.type === T.FUNCTION)) return boost(0.9);
+        // EXEC proc / EXEC (@sql) / EXEC ('…'): dynamic SQL takes a string or a variable, not a word ("Execute (tsx): …")
+        if (nx && ((nx.type === T.BAREWORD && /^(xp_|sp_|master|dbo|sys|immediate)/.test(nx.value)) || (nx.type === T.LPAREN && dynamicSqlArg(toks[i + 2])) ||
+          nx.type === T.STRING || nx.type === T.VARIABLE || nx.type === T.FUNCTION)) return boost(0.9);
         return stacked ? 0.6 : 0.1;
       case 'declare':
         return nx?.type === T.VARIABLE ? boost(0.9) : stacked ? 0.5 : 0.1;
@@ -301,4 +303,9 @@ export function merge(into: ExprInfo, e: ExprInfo): void {
   into.compare ||= e.compare; into.literal ||= e.literal; into.func ||= e.func; into.probe ||= e.probe;
   into.subquery ||= e.subquery; into.tautology ||= e.tautology; into.catalog ||= e.catalog;
   into.values += e.values;
+}
+
+/** What EXEC ( … ) runs: a string, a variable, or a call that builds one (char(…), concat(…)). */
+function dynamicSqlArg(t: Token | undefined): boolean {
+  return t !== undefined && (t.type === T.STRING || t.type === T.VARIABLE || t.type === T.FUNCTION || t.type === T.LPAREN);
 }
