@@ -145,6 +145,15 @@ function redirectsToPath(s: string, from: number): boolean {
   return false;
 }
 
+/** Nothing but blanks, '=', ':', a quote or a separator before position `at`, back to the last such mark. */
+function opensValue(s: string, at: number): boolean {
+  let k = at - 1;
+  while (k >= 0 && isWs(s.charCodeAt(k))) k--;
+  if (k < 0) return true;
+  const c = s.charCodeAt(k);
+  return c === 61 || c === 58 || c === 34 || c === 39 || c === 59 || c === 10 || c === 13 || c === 124 || c === 38; // = : " ' ; \n \r | &
+}
+
 /** What follows the command word: shell-shaped arguments or not. */
 function argShape(s: string, i: number, cmd?: string): 'shell' | 'end' | 'word' | 'assign' {
   const n = s.length;
@@ -367,7 +376,9 @@ function scan(s: string): CmdiVerdict {
   // signatures that are shell-only
   if ((mask & M_PAREN) !== 0) {
     const ss = s.indexOf('()');
-    if (ss >= 0 && /^\(\)\s*\{/.test(s.slice(ss, ss + 8))) take(acc, 0.95, 'shellshock function definition');
+    // bash imports a function from an environment value that starts with '() {' (VAR=() { …, "() { …");
+    // a name or 'function' before it is JavaScript or a shell function of its own (main() {, function () {)
+    if (ss >= 0 && /^\(\)\s*\{/.test(s.slice(ss, ss + 8)) && opensValue(s, ss)) take(acc, 0.95, 'shellshock function definition');
   }
   if ((mask & M_DOLLAR) !== 0 && (s.indexOf('${ifs') >= 0 || s.indexOf('$ifs') >= 0)) take(acc, 0.85, '$IFS spacing');
   if ((mask & M_SLASH) !== 0 && (s.indexOf('/dev/tcp/') >= 0 || s.indexOf('/dev/udp/') >= 0)) take(acc, 0.95, '/dev/tcp redirection');

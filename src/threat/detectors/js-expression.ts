@@ -34,6 +34,7 @@ export function detectJsExpression(s: string): JsVerdict {
   let best = 0, why = '';
   if (s.indexOf('$(') >= 0 || s.indexOf('jQuery(') >= 0) { if (jquerySelection(s, n)) { if (0.85 > best) { best = 0.85; why = 'jQuery selection with a method call'; } } }
   if (s.indexOf(';') >= 0 && s.indexOf('for') >= 0) { if (forHeader(s, n)) { if (0.85 > best) { best = 0.85; why = 'for (init; test; update) loop'; } } }
+  if (s.indexOf('function') >= 0 && functionWithBody(s, n)) { if (0.85 > best) { best = 0.85; why = 'function (params) { definition'; } }
   // a call shape anywhere: ident( with no space, )( or a tagged template
   let calls = false;
   for (let i = 1; i < n; i++) {
@@ -155,6 +156,46 @@ function forHeader(s: string, n: number): boolean {
     // an assignment then a comparison is the header too (a form-decoded `i++` arrives as `i  `)
     const test = head.slice(a + 1, b);
     if (init.length > 0 && (test.indexOf('<') >= 0 || test.indexOf('>') >= 0 || test.indexOf('!=') >= 0 || test.indexOf('==') >= 0)) return true;
+  }
+  return false;
+}
+
+/**
+ * A function defined with its body opening: `function name(a, b) {`, `function(){`. Only script defines
+ * one; prose says "the function (see below)" without the brace.
+ */
+function functionWithBody(s: string, n: number): boolean {
+  let at = s.indexOf('function');
+  let guard = 0;
+  while (at >= 0 && at < n && guard++ < 16) {
+    const before = at > 0 ? s.charCodeAt(at - 1) : 32;
+    let k = at + 8;
+    if (!isId(before)) {
+      while (k < n && isWs(s.charCodeAt(k))) k++;
+      if (s.charCodeAt(k) === 42) k++; // function* generator
+      while (k < n && isWs(s.charCodeAt(k))) k++;
+      while (k < n && isId(s.charCodeAt(k)) && k - at < 48) k++; // the name, if any
+      while (k < n && isWs(s.charCodeAt(k))) k++;
+      if (s.charCodeAt(k) === 40) {
+        const close = s.indexOf(')', k);
+        if (close > k && close - k <= 96) {
+          // parameters: names (…rest, =default) separated by commas — two words with only a blank between is prose
+          let ok = true;
+          let gap = false, word = false;
+          for (let m = k + 1; m < close && ok; m++) {
+            const c = s.charCodeAt(m);
+            if (isId(c) || c === 46) { if (gap && word) ok = false; word = true; gap = false; }
+            else if (isWs(c)) gap = true;
+            else if (c === 44 || c === 61) { word = false; gap = false; }
+            else ok = false;
+          }
+          let b = close + 1;
+          while (b < n && isWs(s.charCodeAt(b))) b++;
+          if (ok && s.charCodeAt(b) === 123) return true;
+        }
+      }
+    }
+    at = s.indexOf('function', at + 8);
   }
   return false;
 }

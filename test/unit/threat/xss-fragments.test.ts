@@ -51,7 +51,7 @@ flags('CSS rules that fetch, run script or hide words in comments', [
 clean('braces that are not CSS rules', [
   'if (x) { a: 1 }', "const style = {background: 'url(x)'}", '{"a":{"b":"url(x)"}}', 'Hello {{first_name}}, see {url: x}',
   '{color: red}', 'a { color: red }', 'div {color: red; /* note */ }', 'Price {price} USD: url(x)', '@import is a sass directive',
-  'function f() {return url(x)}', 'else {note: see url(x)}',
+  'if (ok) {return url(x)}', 'else {note: see url(x)}',
   // GraphQL selections with aliased fields that take arguments
   '{ image { small: url(size: 2) } }', 'query { p(id: 1) { title thumb: url(transform: {maxWidth: 100}) } }',
   '{ product { img: url(transform:{maxWidth:100}) } }',
@@ -84,4 +84,12 @@ describe('markup allowance', () => {
     assert.ok((xss('--><i>x', allow)?.confidence ?? 0) >= 0.8);
     assert.ok((xss('+ADw-b+AD4-x', allow)?.confidence ?? 0) >= 0.8);
   });
+});
+
+describe('a function defined with its body', () => {
+  const xs = (v: string) => Math.max(0, ...inspectValue(v, DEFAULT_DETECTOR_OPTIONS).filter((f) => f.family === 'xss').map((f) => f.confidence));
+  for (const a of ['function boom(){', 'function (a, b) {', 'function f(a = 1, ...rest) {', 'async function run() {', 'x=function*gen(){'])
+    it(`flags ${JSON.stringify(a)}`, () => assert.ok(xs(a) >= 0.8, a));
+  for (const b of ['the function (see below) { braces }', 'dysfunction() {', 'What is a function (in maths)?', 'function keys {F1-F12}'])
+    it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(xs(b) < 0.8, b));
 });
