@@ -30,7 +30,8 @@ describe('OS command injection detector', () => {
     const benign = ['open https://example.com to continue', "type 'yes' to confirm", 'find /docs for help', 'at https://status.example.com we post updates',
       'start https://app.example.com and sign in', "echo \"hello\" back, don't shout",
       ';; Everyone is granted permission to copy', ';; see the notes below', 'sort by price > 100', 'echo chamber > politics',
-      'mixin() {', 'async function main() {']; // a name before '() {' is a function of its own, not an imported shellshock value // ';;' is a shell syntax error outside `case`
+      'mixin() {', 'async function main() {']; // ';;' is a shell syntax error outside `case`; a name before '() {' is a function of its own, not an imported shellshock value
+    for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
   });
 
   describe('markdown inline code holding one English word', () => {
@@ -38,7 +39,6 @@ describe('OS command injection detector', () => {
     for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => assert.ok(score(a) >= 0.8, `${a}: ${score(a)}`));
     const benign = ['Default: `false`', '| `resetTTL` | `boolean` | `false` | Reset TTL |', '`true` when the stream is no longer readable.',
       '**Default:** `true`.', 'Pass (`split`) to break lines', '| Property | `type` |'];
-    for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
     for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
   });
 
