@@ -1,6 +1,7 @@
 import type { Decoded } from '../decode/normalize.js';
 import { codeStatement, execCalls } from './cmdi-code.js';
 import { CODE_FUNCTIONS, NUMERIC_ARG, PROSE_WORDS, SUBCOMMANDS, TIER_A } from './cmdi-lexicon.js';
+import { inlineCodeWord, isWs, opensValue, proseContinues, redirectsToPath } from './cmdi-prose.js';
 import { templates } from './cmdi-template.js';
 import { take, type Acc } from './cmdi-verdict.js';
 
@@ -14,7 +15,6 @@ const MAX_POSITIONS = 1024;
 
 function alnum(c: number): boolean { return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57); }
 function isLower(c: number): boolean { return c >= 97 && c <= 122; }
-function isWs(c: number): boolean { return c === 32 || c === 9 || c === 11 || c === 12; }
 function isWordChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46 || c === 47 || c === 92 || c === 58 || c === 126 || c === 63 || c === 42;
 }
@@ -68,90 +68,6 @@ function readWord(s: string, i: number): Word | undefined {
   // a quote or backslash inside a word only changes how it looks: wh''oami is whoami
   if (obfuscated && (name.startsWith("'") || name.length < 2)) obfuscated = false;
   return { name: base, end: j, path, glob, variable, obfuscated };
-}
-
-const isLetter = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
-/**
- * An English word that is also a command opens the value, with one shell-looking argument, and the value
- * then goes on as a sentence — two plain words in a row, no shell operator anywhere and no argument-shaped
- * word after them ("open https://example.com to continue", "type 'yes' to confirm", "find /docs for
- * help"). A command line that starts with such a word reads as arguments to its end ("find / -perm
- * -4000", "cat /etc/passwd > x", "net user guest s3cret /add").
- */
-function proseContinues(s: string, from: number): boolean {
-  let plainRun = 0;
-  let sentence = false;
-  let i = from;
-  const n = s.length;
-  while (i < n) {
-    while (i < n && isWs(s.charCodeAt(i))) i++;
-    const start = i;
-    let plain = true;
-    for (; i < n && !isWs(s.charCodeAt(i)); i++) {
-      const c = s.charCodeAt(i);
-      if (c === 59 || c === 124 || c === 38 || c === 96 || c === 36 || c === 62 || c === 60) return false; // ; | & ` $ > <
-      if (!isLetter(c) && !(c === 39 && i > start)) plain = false; // letters, an inner apostrophe (don't)
-    }
-    if (i === start) break;
-    if (plain && i - start >= 2) { if (++plainRun >= 2) sentence = true; continue; }
-    plainRun = 0;
-    const c0 = s.charCodeAt(start);
-    // after the sentence started: a flag, a path, a quoted or numeric argument means a command line
-    if (sentence && (c0 === 45 || c0 === 47 || c0 === 92 || c0 === 126 || c0 === 34 || c0 === 39 || (c0 >= 48 && c0 <= 57))) return false;
-  }
-  return sentence;
-}
-
-/**
- * Markdown inline code: a backtick span holding one word that is also English (`true`, `false`, `type`,
- * `split`), set off by blanks or markdown punctuation, beside a word of prose ("Default: `false`",
- * "| `type` | string |").
- * Run bare, those commands reveal nothing; a probe is the span alone or glued to a value (x`id`).
- */
-function inlineCodeWord(s: string, open: number, close: number): boolean {
-  if (close < 0 || close - open - 1 > 16 || close - open - 1 < 2) return false;
-  for (let k = open + 1; k < close; k++) if (!isLetter(s.charCodeAt(k))) return false;
-  if (!PROSE_WORDS.has(s.slice(open + 1, close))) return false;
-  // set off as a code span: by a blank or markdown punctuation, not glued to a value (x`id`, name=`id`)
-  const before = open > 0 ? s.charCodeAt(open - 1) : 32;
-  const after = close + 1 < s.length ? s.charCodeAt(close + 1) : 32;
-  if (!isWs(before) && !SPAN_OPEN.includes(before)) return false;
-  if (!isWs(after) && !SPAN_CLOSE.includes(after)) return false;
-  let run = 0;
-  for (let k = 0; k <= s.length; k++) {
-    if (k >= open && k <= close) { run = 0; continue; }
-    if (k < s.length && isLetter(s.charCodeAt(k))) { run++; continue; }
-    if (run >= 2) return true; // a word of prose beside the span
-    run = 0;
-  }
-  return false;
-}
-const SPAN_OPEN = [40, 91, 42, 95, 34, 39]; // ( [ * _ " '
-const SPAN_CLOSE = [46, 44, 58, 41, 93, 42, 95, 34, 39, 33, 63]; // . , : ) ] * _ " ' ! ?
-
-/** A '>' or '>>' (optionally after a file descriptor) followed by an absolute, home or ./ path. */
-function redirectsToPath(s: string, from: number): boolean {
-  let i = s.indexOf('>', from);
-  let guard = 0;
-  while (i >= 0 && guard++ < 4) {
-    let j = i + 1;
-    if (s.charCodeAt(j) === 62) j++;
-    while (j < s.length && isWs(s.charCodeAt(j))) j++;
-    const c = s.charCodeAt(j);
-    const c2 = s.charCodeAt(j + 1);
-    if ((c === 47 && isLetter(c2)) || (c === 126 && c2 === 47) || (c === 46 && c2 === 47)) return true; // /x ~/ ./
-    i = s.indexOf('>', j);
-  }
-  return false;
-}
-
-/** Nothing but blanks, '=', ':', a quote or a separator before position `at`, back to the last such mark. */
-function opensValue(s: string, at: number): boolean {
-  let k = at - 1;
-  while (k >= 0 && isWs(s.charCodeAt(k))) k--;
-  if (k < 0) return true;
-  const c = s.charCodeAt(k);
-  return c === 61 || c === 58 || c === 34 || c === 39 || c === 59 || c === 10 || c === 13 || c === 124 || c === 38; // = : " ' ; \n \r | &
 }
 
 /** What follows the command word: shell-shaped arguments or not. */
