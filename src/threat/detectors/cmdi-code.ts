@@ -1,9 +1,8 @@
 import { CODE_FUNCTIONS, EXEC_FUNCTIONS } from './cmdi-lexicon.js';
 import { take, type Acc } from './cmdi-verdict.js';
+import { isShellBlank as isWs } from './chars.js';
 
 /** Interpreter code in a value: functions that run a command string, and code calls written as statements. */
-
-function isWs(c: number): boolean { return c === 32 || c === 9 || c === 11 || c === 12; }
 
 /**
  * An interpreter function called as a statement: `phpversion();`, `:phpinfo();`, `x;system($c);` — a

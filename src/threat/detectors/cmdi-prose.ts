@@ -2,12 +2,12 @@
  * What in a value reads as prose or markdown rather than as a command line, and the few shell shapes that
  * decide it (cmdi.ts asks these once it has found a command word).
  */
+import { isLetter, isShellBlank } from './chars.js';
 import { PROSE_WORDS } from './cmdi-lexicon.js';
 
 /** Blanks inside a command line (a line break is a separator, not a blank). */
-export function isWs(c: number): boolean { return c === 32 || c === 9 || c === 11 || c === 12; }
+export const isWs = isShellBlank;
 
-export const isLetter = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 /**
  * An English word that is also a command opens the value, with one shell-looking argument, and the value
  * then goes on as a sentence — two plain words in a row, no shell operator anywhere and no argument-shaped

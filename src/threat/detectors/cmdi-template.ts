@@ -1,4 +1,5 @@
 import { take, type Acc } from './cmdi-verdict.js';
+import { isDigit, isCodeWs as isWs } from './chars.js';
 
 /**
  * Server-side template injection (filed with command injection: a template engine that evaluates input
@@ -18,8 +19,6 @@ const TEMPLATE_DANGER = ['__class__', '__mro__', '__subclasses__', '__globals__'
 const BLOCK_TAGS = new Set(['for', 'if', 'unless', 'while', 'macro', 'call', 'filter', 'with', 'set', 'capture', 'case', 'tablerow', 'apply']);
 
 
-function isDigit(c: number): boolean { return c >= 48 && c <= 57; }
-function isWs(c: number): boolean { return c === 32 || c === 9 || c === 10 || c === 13; }
 
 /**
  * A template body that is arithmetic on literals only: `7*7`, `7*'7'`, ` 4 + 4 `, `{7*7` (of `${{7*7}}`).

@@ -6,6 +6,8 @@
  * assignment on a sensitive global (`window.open(…)`, `navigator.vibrate(…)`, `location="…"`).
  * Case-sensitive like JS itself; one pass over the value.
  */
+import { isCodeWs as isWs } from './chars.js';
+
 export interface JsVerdict { confidence: number; reason: string }
 
 /** Functions that execute code, show UI or exfiltrate: referencing one as a value is the point. */
@@ -17,7 +19,6 @@ const NAV_TARGETS = new Set(['location', 'href']);
 
 function isIdStart(c: number): boolean { return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36; }
 function isId(c: number): boolean { return isIdStart(c) || (c >= 48 && c <= 57); }
-function isWs(c: number): boolean { return c === 32 || c === 9 || c === 10 || c === 13; }
 
 const MAX_SCAN = 16 * 1024;
 

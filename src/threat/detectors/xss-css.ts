@@ -4,11 +4,11 @@
  * `@font-face` sources — the basis of CSS data exfiltration), and its comments split words to hide them
  * from filters (`exp/**\/ression`, `!/**\/important`). All scans are indexOf/char-code loops: linear.
  */
+import { isHtmlWs as isWs } from './chars.js';
 export interface CssVerdict { confidence: number; reason: string }
 
 const NONE: CssVerdict = { confidence: 0, reason: '' };
 
-function isWs(c: number): boolean { return c === 32 || c === 9 || c === 10 || c === 12 || c === 13; }
 function isWordCh(c: number): boolean { return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 45 || c === 95; }
 
 /** Whitespace removed (browsers drop tabs/newlines inside URL schemes: java\tscript:). */

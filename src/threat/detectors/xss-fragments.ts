@@ -4,11 +4,11 @@
  * markup smuggled as UTF-7, a namespace declaration that switches a document to an active vocabulary,
  * and the tail of a DTD declaration. Each is a bounded indexOf / char-code scan of the lower-case value.
  */
+import { isHtmlWs as isWs } from './chars.js';
 export interface FragmentVerdict { confidence: number; reason: string }
 
 const NONE: FragmentVerdict = { confidence: 0, reason: '' };
 
-function isWs(c: number): boolean { return c === 32 || c === 9 || c === 10 || c === 12 || c === 13; }
 function isAlpha(c: number): boolean { return (c >= 97 && c <= 122) || (c >= 65 && c <= 90); }
 
 /**

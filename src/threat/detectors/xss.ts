@@ -4,6 +4,7 @@ import {
 } from './xss-lexicon.js';
 import { compact, cssRuleRisk, styleRisk } from './xss-css.js';
 import { commentBreakout, dtdFragment, encodedBreakout, namespaceInjection, utf7Angle } from './xss-fragments.js';
+import { isHtmlWs as isWs } from './chars.js';
 
 export interface XssVerdict {
   confidence: number;
@@ -32,7 +33,6 @@ const WEAK_SINKS = new Set(['fetch', 'open', 'print', 'import', 'postmessage', '
 const STRONG_SINKS = new Set(['alert', 'prompt', 'confirm', 'eval', 'settimeout', 'setinterval', 'execscript', 'msgbox', 'fromcharcode', 'atob', 'globaleval']);
 const MAX_NAME = 64;
 
-function isWs(c: number): boolean { return c === 32 || c === 9 || c === 10 || c === 12 || c === 13; }
 function isAlpha(c: number): boolean { return (c >= 97 && c <= 122) || (c >= 65 && c <= 90); }
 function isIdent(c: number): boolean { return isAlpha(c) || (c >= 48 && c <= 57) || c === 95 || c === 36; }
 

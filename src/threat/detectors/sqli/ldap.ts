@@ -10,10 +10,9 @@
  *
  * Each '(' is looked at once with a bounded look-ahead: linear.
  */
-const MAX_ATTR = 64;
+import { isCodeWs as isBlank, isLetter } from '../chars.js';
 
-function isBlank(c: number): boolean { return c === 32 || c === 9 || c === 10 || c === 13; }
-function isLetter(c: number): boolean { return (c >= 97 && c <= 122) || (c >= 65 && c <= 90); }
+const MAX_ATTR = 64;
 
 /** The reason text when the value holds an LDAP filter fragment, else undefined. */
 export function ldapFilterInjection(s: string): string | undefined {

@@ -1,4 +1,5 @@
 import type { SqliVerdict } from './detect.js';
+import { isDigit, isLetter } from '../chars.js';
 
 /**
  * Probe shapes: values too short to carry a query of their own, written only to learn how the application
@@ -20,9 +21,7 @@ const MAX_WORD_PROBE = 64;
 /** English words written with a leading apostrophe (aphaeresis): a value of one of them is prose. */
 const ELISIONS = new Set(['tis', 'twas', 'til', 'till', 'cause', 'cos', 'coz', 'bout', 'round', 'em', 'kay', 'neath', 'nuff', 'scuse', 'sup', 'ello', 'ere', 'fraid', 'gainst', 'mongst', 'nother', 'specially', 'twill', 'twould', 'tween', 'twixt', 'cept']);
 
-function isLetter(c: number): boolean { return (c >= 97 && c <= 122) || (c >= 65 && c <= 90); }
 function isIdent(c: number): boolean { return isLetter(c) || (c >= 48 && c <= 57) || c === 95; }
-function isDigit(c: number): boolean { return c >= 48 && c <= 57; }
 function isQuote(c: number): boolean { return c === 39 || c === 34; }
 function isBlank(c: number): boolean { return c === 32 || c === 9 || c === 10 || c === 13; }
 

@@ -2,6 +2,7 @@ import {
   ARITH_WORDS, CLAUSE_PAIRS, CLAUSES, COMPARE_WORDS, KEYWORDS, LOGIC_WORDS, STATEMENTS, T, VALUE_WORDS,
   DANGEROUS_FUNCTIONS, type TokenType,
 } from './lexicon.js';
+import { isDigit } from '../chars.js';
 
 export interface Token {
   type: TokenType;
@@ -56,7 +57,6 @@ export function isWordStart(c: number): boolean {
 export function isWord(c: number): boolean {
   return isWordStart(c) || (c >= 48 && c <= 57) || c === 36;
 }
-function isDigit(c: number): boolean { return c >= 48 && c <= 57; }
 function isHex(c: number): boolean { return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70); }
 
 const OPS3 = ['<=>', '->>', '!<>'];
