@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { Finding, RequestContext } from '../pipeline/context.js';
 import { parseCidr } from './ip/address.js';
 import { PrefixTrie } from './ip/trie.js';
+import type { BotDnsVerifier } from './bot-verify.js';
 
 /** Vulnerability scanners and attack tools: nobody sends these by accident. */
 const ATTACK_TOOLS = ['sqlmap', 'nikto', 'nmap', 'masscan', 'zgrab', 'nuclei', 'wpscan', 'acunetix', 'nessus', 'openvas',
@@ -16,15 +17,29 @@ const AUTOMATION = ['curl/', 'wget/', 'python-requests', 'python-urllib', 'pytho
   'java/', 'okhttp', 'apache-httpclient', 'libwww-perl', 'lwp::', 'scrapy', 'node-fetch', 'axios/', 'undici', 'got (',
   'postmanruntime', 'insomnia', 'powershell', 'winhttp', 'ruby', 'faraday', 'guzzlehttp', 'restsharp', 'dart:io',
   'reqwest', 'libcurl', 'httpie', 'mechanize', 'colly', 'php/', 'perl/', 'python/', 'okhttp/', 'cfnetwork', 'bot', 'crawler', 'spider'];
-/** Search engines and link unfurlers commonly allowed (their user agents; add CIDRs to verify the claim). */
-export const DEFAULT_GOOD_BOTS = ['googlebot', 'bingbot', 'duckduckbot', 'applebot', 'yandexbot', 'baiduspider', 'slurp',
-  'facebookexternalhit', 'twitterbot', 'linkedinbot', 'slackbot', 'discordbot', 'whatsapp', 'telegrambot', 'pinterestbot',
-  'google-inspectiontool', 'adsbot-google', 'mediapartners-google', 'uptimerobot', 'pingdom'];
+/**
+ * Search engines and link unfurlers commonly allowed, by user-agent token. Where the operator documents
+ * forward-confirmed reverse DNS for its crawler, its domains are given: a claim is then verified, and a
+ * claim that DNS does not confirm is itself a finding. The others cannot be verified by DNS (give them
+ * `cidrs` from the operator's published ranges); their claim only waives the weak bot signals.
+ */
+const GOOGLE = ['googlebot.com', 'google.com', 'googleusercontent.com'];
+export const DEFAULT_GOOD_BOTS: ReadonlyArray<{ token: string; domains?: string[] }> = [
+  { token: 'googlebot', domains: GOOGLE }, { token: 'google-inspectiontool', domains: GOOGLE },
+  { token: 'adsbot-google', domains: GOOGLE }, { token: 'mediapartners-google', domains: GOOGLE },
+  { token: 'bingbot', domains: ['search.msn.com'] }, { token: 'applebot', domains: ['applebot.apple.com'] },
+  { token: 'yandexbot', domains: ['yandex.ru', 'yandex.net', 'yandex.com'] }, { token: 'baiduspider', domains: ['baidu.com', 'baidu.jp'] },
+  { token: 'slurp', domains: ['crawl.yahoo.net'] },
+  ...['duckduckbot', 'facebookexternalhit', 'twitterbot', 'linkedinbot', 'slackbot', 'discordbot', 'whatsapp', 'telegrambot',
+    'pinterestbot', 'uptimerobot', 'pingdom'].map((token) => ({ token })),
+];
 
-export interface GoodBot { token: string; cidrs?: PrefixTrie<true> }
+export interface GoodBot { token: string; cidrs?: PrefixTrie<true>; domains?: string[] }
 
 export interface BotOptions {
   goodBots: GoodBot[];
+  /** Verifies `domains` claims by forward-confirmed reverse DNS; without it `domains` are not checked. */
+  dns?: BotDnsVerifier;
   /** Confidence given to plain HTTP libraries (curl, python-requests …); 0 ignores them. */
   automation: number;
   /** Confidence for a request with no user agent at all. */
@@ -34,14 +49,15 @@ export interface BotOptions {
   cadence: { enabled: boolean; minRequests: number; maxCv: number; maxMeanMs: number };
 }
 
-export function compileGoodBots(list: Array<{ token: string; cidrs?: string[] }>): GoodBot[] {
+export function compileGoodBots(list: ReadonlyArray<{ token: string; cidrs?: string[]; domains?: string[] }>): GoodBot[] {
   return list.map((b) => {
     let cidrs: PrefixTrie<true> | undefined;
     if (b.cidrs && b.cidrs.length > 0) {
       cidrs = new PrefixTrie<true>();
       for (const c of b.cidrs) { const p = parseCidr(c); if (p) cidrs.insert(p.bytes, p.bits, true); }
     }
-    return { token: b.token.toLowerCase(), cidrs };
+    const domains = b.domains && b.domains.length > 0 ? b.domains.map((d) => d.toLowerCase().replace(/^\.|\.$/g, '')) : undefined;
+    return { token: b.token.toLowerCase(), cidrs, domains };
   });
 }
 
@@ -107,8 +123,14 @@ export class CadenceTracker {
 /**
  * Bot signals for one request: attack tools and headless browsers by user agent, HTTP libraries (a weak
  * signal on an API), a browser user agent without the headers that browser always sends, and request
- * cadence too regular for a person. Claimed good bots (search engines) are exempt — and when CIDRs are
- * configured for one, a claim from outside them is itself a finding.
+ * cadence too regular for a person.
+ *
+ * A user agent claiming a good bot (search engines …) is judged by what can be checked. Attack-tool and
+ * headless markers always count: a claim does not hide them. A claim verified by the bot's `cidrs` or by
+ * forward-confirmed reverse DNS under its `domains` waives every other signal. A claim that every
+ * configured check refutes is itself a finding (0.85) and waives nothing. A claim not yet decided (DNS
+ * lookup in flight or failing) waives nothing either. A claim with no check configured waives the weak
+ * signals (HTTP library, browser consistency, cadence): it cannot be verified, only trusted.
  */
 export function botFindings(ctx: RequestContext, ip: string, ipBytes: Uint8Array | undefined, opts: BotOptions, cadence: CadenceTracker | undefined, out: Finding[]): void {
   const ua = (ctx.headers['user-agent'] ?? '').toLowerCase();
@@ -116,18 +138,16 @@ export function botFindings(ctx: RequestContext, ip: string, ipBytes: Uint8Array
   if (ua === '') {
     if (opts.missingUserAgent > 0) out.push({ family: 'bot', where, confidence: opts.missingUserAgent, detail: 'no user agent' });
   } else {
-    for (const g of opts.goodBots) {
-      if (!ua.includes(g.token)) continue;
-      if (g.cidrs && ipBytes && !g.cidrs.has(ipBytes)) {
-        out.push({ family: 'bot', where, confidence: 0.85, detail: `claims to be ${g.token} from outside its networks` });
-      }
-      return; // a (verified or trusted) good bot: no further bot signals
-    }
     const c = classifyUa(ua);
     if (c.kind === 'tool') { out.push({ family: 'bot', where, confidence: 0.95, detail: `attack tool ${c.token}` }); return; }
     if (c.kind === 'headless') out.push({ family: 'bot', where, confidence: 0.7, detail: `headless browser ${c.token}` });
-    else if (c.kind === 'automation') { if (opts.automation > 0) out.push({ family: 'bot', where, confidence: opts.automation, detail: `automation client ${c.token}` }); }
-    else if (opts.browserConsistency && ua.startsWith('mozilla/5.0')) browserConsistency(ctx, ua, out);
+    else {
+      const claim = goodBotClaim(ua, ip, ipBytes, opts);
+      if (claim === 'verified' || claim === 'trusted') return;
+      if (claim !== undefined && claim !== 'unknown') out.push({ family: 'bot', where, confidence: 0.85, detail: claim });
+      if (c.kind === 'automation') { if (opts.automation > 0) out.push({ family: 'bot', where, confidence: opts.automation, detail: `automation client ${c.token}` }); }
+      else if (opts.browserConsistency && ua.startsWith('mozilla/5.0')) browserConsistency(ctx, ua, out);
+    }
   }
   if (cadence && opts.cadence.enabled && ip !== '') {
     const [n, mean, cv] = cadence.observe(ip, ctx.time);
@@ -135,6 +155,27 @@ export function botFindings(ctx: RequestContext, ip: string, ipBytes: Uint8Array
       out.push({ family: 'bot', where: 'client', confidence: 0.6, detail: `regular cadence (${Math.round(mean)} ms ± ${Math.round(cv * 100)}%)` });
     }
   }
+}
+
+/**
+ * The first good bot the user agent names, judged: 'verified', 'trusted' (nothing to check it against),
+ * 'unknown' (not decided yet), or the reason it is refuted; undefined when no good bot is named.
+ */
+function goodBotClaim(ua: string, ip: string, ipBytes: Uint8Array | undefined, opts: BotOptions): 'verified' | 'trusted' | 'unknown' | string | undefined {
+  for (const g of opts.goodBots) {
+    if (!ua.includes(g.token)) continue;
+    const dns = g.domains && opts.dns;
+    if (!g.cidrs && !dns) return 'trusted';
+    if (g.cidrs && ipBytes && g.cidrs.has(ipBytes)) return 'verified';
+    if (dns) {
+      const v = dns.verdict(ip, g.domains!);
+      if (v === 'confirmed') return 'verified';
+      if (v === 'unknown') return 'unknown';
+      return `claims to be ${g.token} but reverse DNS does not confirm it`;
+    }
+    return ipBytes ? `claims to be ${g.token} from outside its networks` : 'unknown';
+  }
+  return undefined;
 }
 
 /** A browser user agent without the headers that browser always sends. */

@@ -133,9 +133,28 @@ export const threatGlobalSchema = {
             type: 'object',
             additionalProperties: false,
             required: ['token'],
-            properties: { token: { type: 'string', minLength: 3 }, cidrs: cidrList },
+            properties: {
+              token: { type: 'string', minLength: 3 },
+              cidrs: cidrList,
+              domains: {
+                type: 'array', minItems: 1,
+                items: { type: 'string', pattern: '^\\.?([A-Za-z0-9-]{1,63}\\.)+[A-Za-z]{2,63}\\.?$' },
+                description: 'The bot is verified when its address has a PTR name under one of these domains that resolves back to it (forward-confirmed reverse DNS)',
+              },
+            },
           },
-          description: 'User-agent tokens exempt from bot findings; with cidrs, only from those networks',
+          description: 'User-agent tokens of good bots. Verified ones (by cidrs or DNS domains) skip every bot signal; unverifiable ones (neither given) skip the weak ones; a claim refuted by every check is a finding (0.85)',
+        },
+        dns: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            enabled: { type: 'boolean', description: 'Verify good-bot domains by forward-confirmed reverse DNS (default true)' },
+            servers: { type: 'array', items: { type: 'string', pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[0-9.]+)(:[0-9]{1,5})?$|^[0-9A-Fa-f:.]+$' }, description: 'Resolvers ("1.1.1.1", "127.0.0.1:5353", "[::1]:53"); default the system\'s' },
+            timeout_ms: { type: 'integer', minimum: 10, maximum: 10000, description: 'Per DNS query (default 1000)' },
+            cache_ms: { type: 'integer', minimum: 1000, description: 'How long an answer is kept per client address (default 3600000)' },
+            max_entries: { type: 'integer', minimum: 1, maximum: 10000000, description: 'Client addresses kept (default 10000)' },
+          },
         },
         cadence: {
           type: 'object',
@@ -259,7 +278,8 @@ export interface ThreatGlobalConfig {
   geo?: { database: string; check_ms?: number; allow_countries?: string[]; deny_countries?: string[]; unknown?: 'allow' | 'deny' };
   bot?: {
     enabled?: boolean; automation?: number; missing_user_agent?: number; browser_consistency?: boolean;
-    good_bots?: Array<{ token: string; cidrs?: string[] }>;
+    good_bots?: Array<{ token: string; cidrs?: string[]; domains?: string[] }>;
+    dns?: { enabled?: boolean; servers?: string[]; timeout_ms?: number; cache_ms?: number; max_entries?: number };
     cadence?: { enabled?: boolean; min_requests?: number; max_cv?: number; max_mean_ms?: number };
   };
   anomaly?: {

@@ -4,6 +4,7 @@ import { ConfigError } from '../config/errors.js';
 import type { ModuleEnv } from '../modules/module.js';
 import { AnomalyTracker, type AnomalyOptions } from './anomaly.js';
 import { BanList } from './bans.js';
+import { BotDnsVerifier, DEFAULT_BOT_DNS, type BotDnsOptions } from './bot-verify.js';
 import { CadenceTracker, compileGoodBots, DEFAULT_GOOD_BOTS, type BotOptions } from './bot.js';
 import type { ThreatGlobalConfig, SinkConfig } from './config.js';
 import { DEFAULT_DETECTOR_OPTIONS, INJECTION_FAMILIES, type InjectionFamily, type ParanoiaLevel } from './detectors/index.js';
@@ -108,7 +109,8 @@ export class ThreatState {
     const b = cfg.bot ?? {};
     if (b.enabled ?? true) {
       this.bot = {
-        goodBots: compileGoodBots(b.good_bots ?? DEFAULT_GOOD_BOTS.map((token) => ({ token }))),
+        goodBots: compileGoodBots(b.good_bots ?? DEFAULT_GOOD_BOTS),
+        dns: b.dns?.enabled === false ? undefined : this.botDns(b.dns ?? {}, prev),
         automation: b.automation ?? 0.3,
         missingUserAgent: b.missing_user_agent ?? 0.4,
         browserConsistency: b.browser_consistency ?? true,
@@ -143,6 +145,24 @@ export class ThreatState {
     this.logEvents = ev.log ?? true;
     this.minEventAction = ev.min_action ?? 'throttle';
     this.upstreamHeader = cfg.upstream_header ?? false;
+  }
+
+  /** The reverse-DNS verifier, kept across reloads (with its cache) while its options are unchanged. */
+  private botDns(d: NonNullable<NonNullable<ThreatGlobalConfig['bot']>['dns']>, prev: ThreatState | undefined): BotDnsVerifier {
+    const opts: BotDnsOptions = {
+      ...DEFAULT_BOT_DNS,
+      servers: d.servers ?? DEFAULT_BOT_DNS.servers,
+      timeoutMs: d.timeout_ms ?? DEFAULT_BOT_DNS.timeoutMs,
+      cacheMs: d.cache_ms ?? DEFAULT_BOT_DNS.cacheMs,
+      maxEntries: d.max_entries ?? DEFAULT_BOT_DNS.maxEntries,
+    };
+    const old = prev?.bot?.dns;
+    if (old && JSON.stringify(old.opts) === JSON.stringify(opts)) return old;
+    try {
+      return new BotDnsVerifier(opts, this.env.logger);
+    } catch (err) {
+      throw new ConfigError('/threat/bot/dns/servers', (err as Error).message);
+    }
   }
 
   path(p: string): string {

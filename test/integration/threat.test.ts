@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { startTestDns, type TestDns } from '../fixtures/threat/dns-server.js';
 import { country, writeMmdb } from '../fixtures/threat/mmdb-writer.js';
 import { startStack, type Stack } from './harness/stack.js';
 import { send, type Resp } from './harness/http.js';
@@ -26,6 +27,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('threat protection through a real Envoy', () => {
   let stack: Stack;
   let hook: Server;
+  let dns: TestDns;
   const events: any[] = [];
   const get = (from: string, path: string, headers?: Record<string, string>) => sendFrom(stack.envoy.httpPort, from, { path, headers });
   const post = (from: string, path: string, body: string, contentType = 'application/json') =>
@@ -39,6 +41,11 @@ describe('threat protection through a real Envoy', () => {
     });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
     const hookPort = (hook.address() as AddressInfo).port;
+    // forward-confirmed reverse DNS: 127.0.0.21 is a real Googlebot, 127.0.0.22's PTR name does not resolve back
+    dns = await startTestDns({
+      ptr: { '127.0.0.21': ['crawl-127-0-0-21.googlebot.com.'], '127.0.0.22': ['crawl-66-249-66-1.googlebot.com.'] },
+      hosts: { 'crawl-127-0-0-21.googlebot.com': ['127.0.0.21'], 'crawl-66-249-66-1.googlebot.com': ['66.249.66.1'] },
+    });
     stack = await startStack({
       redis: 'single',
       replicas: 2,
@@ -52,7 +59,7 @@ threat:
   ban: { ttl_ms: 60000, cache_ms: 1000 }
   ip: { block: [127.0.0.16/32] }
   geo: { database: ${geo} }
-  bot: { cadence: { enabled: false } }
+  bot: { cadence: { enabled: false }, dns: { servers: ["${dns.address}"], timeout_ms: 500 } }
   events:
     sinks:
       - { type: webhook, url: "http://127.0.0.1:${hookPort}/events", flush_ms: 100 }
@@ -74,6 +81,9 @@ routes:
     ratelimit:
       limits:
         - { name: per-ip, by: ip, requests_per_unit: 100, unit: minute, throttled_requests_per_unit: 1 }
+  - name: bots
+    match: { path: { prefix: /bots } }
+    threat: { block: 0.5, ban: false, upstream_header: true }
   - name: api
     match: { path: { prefix: / } }
 `;
@@ -83,6 +93,7 @@ routes:
   after(async () => {
     await stack?.stop();
     hook?.close();
+    await dns?.close();
   });
 
   it('SQL injection in a query value → 403 ERR_THREAT, and the event reaches the webhook sink within a second', async () => {
@@ -187,6 +198,36 @@ routes:
     const ev = events.find((e) => e.client_ip === '127.0.0.19' && e.action === 'throttle');
     assert.ok(ev, 'a throttle event');
     assert.equal(ev.family, 'sqli');
+  });
+
+  const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
+  /** Requests from `from` as Googlebot until `done` holds for `n` in a row (both replicas have decided), within 5 s. */
+  async function asGooglebot(from: string, n: number, done: (r: Resp) => boolean): Promise<Resp[]> {
+    const seen: Resp[] = [];
+    let streak = 0;
+    const started = Date.now();
+    while (streak < n && Date.now() - started < 5000) {
+      const r = await get(from, '/bots/page', { 'user-agent': GOOGLEBOT });
+      seen.push(r);
+      streak = done(r) ? streak + 1 : 0;
+      if (streak === 0) await sleep(50);
+    }
+    assert.equal(streak, n, `statuses seen: ${seen.map((r) => r.status).join(' ')}`);
+    return seen;
+  }
+
+  it('a Googlebot confirmed by reverse and forward DNS skips the bot signals', async () => {
+    const seen = await asGooglebot('127.0.0.21', 4, (r) => r.status === 200 && r.json().headers['x-portcullis-risk-findings'] === undefined);
+    assert.ok(seen.every((r) => r.status === 200), 'undecided while DNS answers: never refused');
+    assert.ok(dns.queries.includes('PTR 21.0.0.127.in-addr.arpa'));
+  });
+
+  it('a Googlebot whose PTR name does not resolve back to it is refused once DNS has answered', async () => {
+    const seen = await asGooglebot('127.0.0.22', 4, (r) => r.status === 403);
+    assert.equal(seen[0]!.status, 200, 'the first request is not held for DNS');
+    assert.equal(seen.at(-1)!.json().error, 'ERR_THREAT');
+    const text = await (await fetch(`${stack.portcullis[0]!.adminUrl}/metrics`)).text() + await (await fetch(`${stack.portcullis[1]!.adminUrl}/metrics`)).text();
+    assert.match(text, /portcullis_threat_bot_dns_lookups_total\{result="unconfirmed"\} [1-9]/);
   });
 
   it('security events are counted per family and action on /metrics', async () => {

@@ -8,7 +8,8 @@ import type { Finding } from '../../../src/pipeline/context.js';
 import { checkRequest } from '../helpers.js';
 
 const opts: BotOptions = {
-  goodBots: compileGoodBots([{ token: 'googlebot', cidrs: ['66.249.64.0/19'] }, ...DEFAULT_GOOD_BOTS.filter((t) => t !== 'googlebot').map((token) => ({ token }))]),
+  // no DNS verifier here: `domains` are not checked, so only googlebot (by CIDR) can be verified or refuted
+  goodBots: compileGoodBots([{ token: 'googlebot', cidrs: ['66.249.64.0/19'] }, ...DEFAULT_GOOD_BOTS.filter((b) => b.token !== 'googlebot')]),
   automation: 0.3, missingUserAgent: 0.4, browserConsistency: true,
   cadence: { enabled: true, minRequests: 12, maxCv: 0.05, maxMeanMs: 10_000 },
 };
@@ -46,6 +47,23 @@ describe('bot signals', () => {
     assert.deepEqual(bot({ 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' }, '66.249.66.1'), []);
     assert.match(bot({ 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1)' }, '203.0.113.9')[0]!.detail!, /outside its networks/);
     assert.deepEqual(bot({ 'user-agent': 'Mozilla/5.0 (compatible; bingbot/2.0)' }), []);
+  });
+
+  it('a refuted claim waives nothing: the HTTP-library signal still counts', () => {
+    const f = bot({ 'user-agent': 'python-requests/2.31 (compatible; Googlebot/2.1)' }, '203.0.113.9');
+    assert.deepEqual(f.map((x) => x.confidence).sort(), [0.3, 0.85]);
+  });
+
+  it('a good-bot claim never hides an attack tool or a headless browser', () => {
+    const tool = bot({ 'user-agent': 'sqlmap/1.7.2 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' }, '66.249.66.1');
+    assert.equal(tool[0]?.detail, 'attack tool sqlmap');
+    const headless = bot({ 'user-agent': 'Mozilla/5.0 (compatible; bingbot/2.0) HeadlessChrome/120.0.0.0', ...BROWSER_HEADERS });
+    assert.match(headless[0]?.detail ?? '', /headless browser/);
+  });
+
+  it('an unverifiable claim waives the weak signals only', () => {
+    // slackbot has no cidrs and no domains: its claim is trusted for the HTTP-library and cadence signals
+    assert.deepEqual(bot({ 'user-agent': 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots) python-requests/2.31' }), []);
   });
 
   it('machine-regular cadence is a finding; human jitter is not', () => {

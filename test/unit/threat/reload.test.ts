@@ -27,6 +27,8 @@ describe('threat module across a config reload', () => {
     assert.equal(b.state.feeds[0]!.has(parseIp('203.0.113.9')!), true);
     assert.equal(b.state.events.sinks[0], a.state.events.sinks[0], 'identical sink kept');
     assert.equal(b.state.anomaly, a.state.anomaly, 'baselines kept');
+    assert.ok(a.state.bot?.dns, 'good bots verified by DNS by default');
+    assert.equal(b.state.bot?.dns, a.state.bot?.dns, 'reverse-DNS verifier (and its cache) kept');
     await b.start();
     await a.close();
     b.state.events.emit({ time: new Date().toISOString(), client_ip: '203.0.113.9', route: 'r', family: 'ip', where: 'client', score: 1, action: 'deny', mode: 'enforce', code: 'ERR_IP_BLOCKED', decision_id: 'd-after-reload', request_id: 'r', method: 'GET', path: '/', findings: [] });
@@ -40,5 +42,13 @@ describe('threat module across a config reload', () => {
     assert.ok((await c.state.bans.lookup('198.51.100.9')) > Date.now());
     await c.close();
     await store.close();
+  });
+
+  it('a resolver address that is not one is a config error naming its path', async () => {
+    const env = { store: new MemoryStore(), logger: silent, configPath: '/x/p.yaml', configDir: '/x' };
+    await assert.rejects(threatModule.create({ bot: { dns: { servers: ['999.1.1.1:53'] } } }, env), (err: Error & { path?: string }) => {
+      assert.match(`${err.path ?? ''} ${err.message}`, /\/threat\/bot\/dns\/servers/);
+      return true;
+    });
   });
 });
