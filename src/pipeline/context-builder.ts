@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { Peer, RequestContext } from './context.js';
 import { BadRequestError } from './deny.js';
@@ -75,13 +76,18 @@ function safeName(k: string): string {
   return /^[a-z0-9-]{1,64}$/.test(k) ? `"${k}"` : '(unprintable)';
 }
 
-/** Client IP: Envoy's source address, or the Nth-from-right X-Forwarded-For entry with N trusted hops. */
+/**
+ * Client IP: Envoy's source address, or the Nth-from-right X-Forwarded-For entry with N trusted hops.
+ * As Envoy does, a header with fewer entries than that falls back to the source address (its leftmost
+ * entry is whatever the client wrote), and so does an entry that is not an IP address.
+ */
 export function clientIp(sourceAddress: string, xff: string | undefined, trustedHops: number): string {
   if (trustedHops <= 0 || !xff) return sourceAddress;
   const parts = xff.split(',');
   const idx = parts.length - trustedHops;
-  if (idx < 0) return parts[0]!.trim() || sourceAddress;
-  return parts[idx]!.trim() || sourceAddress;
+  if (idx < 0) return sourceAddress;
+  const entry = parts[idx]!.trim();
+  return isIP(entry) !== 0 ? entry : sourceAddress;
 }
 
 /**

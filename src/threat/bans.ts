@@ -48,7 +48,9 @@ export class BanList {
   private remember(ip: string, until: number): void {
     const t = this.now();
     if (until > t) this.cache.set(ip, until, { ttl: until - t });
-    else this.cache.set(ip, 0, { ttl: this.cacheMs });
+    // lru-cache reads a ttl of 0 as "never expires": cache_ms 0 means "never trust a clean answer"
+    else if (this.cacheMs > 0) this.cache.set(ip, 0, { ttl: this.cacheMs });
+    else this.cache.delete(ip);
   }
 
   /** Cached answer: ban expiry when banned, 0 when known clean, undefined when the store must be asked. */

@@ -56,7 +56,13 @@ describe('RequestContext from a CheckRequest', () => {
     assert.equal(clientIp('10.0.0.1', '1.2.3.4, 5.6.7.8', 0), '10.0.0.1');
     assert.equal(clientIp('10.0.0.1', '1.2.3.4, 5.6.7.8', 1), '5.6.7.8');
     assert.equal(clientIp('10.0.0.1', '1.2.3.4, 5.6.7.8', 2), '1.2.3.4');
-    assert.equal(clientIp('10.0.0.1', '1.2.3.4', 5), '1.2.3.4');
+    // fewer entries than trusted hops: the leftmost is the client's own claim, so the source address counts
+    assert.equal(clientIp('10.0.0.1', '1.2.3.4', 5), '10.0.0.1');
+    assert.equal(clientIp('10.0.0.1', '1.2.3.4, 5.6.7.8', 3), '10.0.0.1');
+    // an entry that is not an address never becomes the client IP
+    assert.equal(clientIp('10.0.0.1', 'not-an-ip, 5.6.7.8', 2), '10.0.0.1');
+    assert.equal(clientIp('10.0.0.1', '1.2.3.4, ', 1), '10.0.0.1');
+    assert.equal(clientIp('10.0.0.1', '2001:db8::7, 5.6.7.8', 2), '2001:db8::7');
     const ctx = buildContext(checkRequest({ headers: { 'x-forwarded-for': '6.6.6.6' } }), opts);
     assert.equal(ctx.client.ip, '192.0.2.10');
   });
