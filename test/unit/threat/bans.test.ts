@@ -47,6 +47,20 @@ describe('BanList', () => {
     assert.equal(store.gets, 2);
   });
 
+  it('cache_ms 0 never trusts a clean answer (lru-cache would read ttl 0 as "forever")', async () => {
+    let t = 1_000_000;
+    const store = counting(new MemoryStore(() => t));
+    const bans = new BanList(store, 0, silent, () => t);
+    await bans.lookup('192.0.2.2');
+    assert.equal(bans.cached('192.0.2.2'), undefined, 'the store is asked every time');
+    t += 60_000;
+    assert.equal(bans.cached('192.0.2.2'), undefined);
+    await bans.ban('192.0.2.2', 10_000, 'test');
+    assert.ok((bans.cached('192.0.2.2') ?? 0) > t, 'a ban is still cached until it expires');
+    await bans.unban('192.0.2.2');
+    assert.equal(bans.cached('192.0.2.2'), undefined);
+  });
+
   it('a ban expires with its TTL', async () => {
     let t = 5_000_000;
     const store = new MemoryStore(() => t);
