@@ -25,7 +25,10 @@ interface ClientState {
   /** EWMA of past windows' counts: the client's own baseline. */
   baseline: number;
   windows: number;
-  paths: Set<string>;
+  /** Distinct paths this window, as a linear-counting bitmap (fixed size, whatever the paths). */
+  paths: Uint32Array;
+  /** Bits set in `paths`. */
+  pathBits: number;
   probes: number;
   authFails: number[];
 }
@@ -37,11 +40,28 @@ const PROBE_PATHS = ['/.env', '/.git/', '/.svn/', '/.hg/', '/.aws/', '/.ssh/', '
   '/manager/html', '/boaform', '/hnap1', '/vendor/phpunit', '/.well-known/security.txt~', '/shell', '/backup', '/.bak', '/.old',
   '/dump.sql', '/db.sql', '/.idea/', '/.vscode/', '/composer.json', '/package.json', '/docker-compose', '/owa/', '/autodiscover'];
 
-const MAX_PATHS = 256;
+/** Bits in each client's distinct-path bitmap: 256 bytes, estimates within a few percent up to ~2000. */
+const PATH_BITS = 2048;
+/** The largest `distinct_paths` the bitmap can count reliably. */
+export const MAX_DISTINCT_PATHS = 2000;
 const ALPHA = 0.3;
 
+/** FNV-1a, 32 bits: the path's bit in the bitmap. */
+function pathHash(path: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < path.length; i++) { h ^= path.charCodeAt(i); h = Math.imul(h, 0x01000193); }
+  return h >>> 0;
+}
+
+/** Linear-counting estimate of the distinct paths behind `bits` set bits. */
+export function distinctEstimate(bits: number): number {
+  if (bits >= PATH_BITS) return Infinity;
+  if (bits === 0) return 0;
+  return Math.round(-PATH_BITS * Math.log(1 - bits / PATH_BITS));
+}
+
 /**
- * Per-client rolling baselines in bounded memory: request-rate spikes against the client's own history,
+ * Per-client rolling baselines in bounded memory (a few hundred bytes per client, whatever its paths): request-rate spikes against the client's own history,
  * path enumeration (many distinct paths, scanner-favourite paths) and repeated authentication failures
  * (fed from decisions, so the identify phase's 401s count). State is per replica.
  */
@@ -55,7 +75,7 @@ export class AnomalyTracker {
   private state(client: string, now: number): ClientState {
     let s = this.clients.get(client);
     if (!s) {
-      s = { windowStart: now, count: 0, baseline: 0, windows: 0, paths: new Set(), probes: 0, authFails: [] };
+      s = { windowStart: now, count: 0, baseline: 0, windows: 0, paths: new Uint32Array(PATH_BITS / 32), pathBits: 0, probes: 0, authFails: [] };
       this.clients.set(client, s);
     }
     const elapsed = now - s.windowStart;
@@ -67,7 +87,8 @@ export class AnomalyTracker {
       s.windows++;
       s.windowStart = now - (elapsed % this.opts.windowMs);
       s.count = 0;
-      s.paths.clear();
+      s.paths.fill(0);
+      s.pathBits = 0;
       s.probes = 0;
     }
     return s;
@@ -78,7 +99,9 @@ export class AnomalyTracker {
     if (client === '') return;
     const s = this.state(client, now);
     s.count++;
-    if (s.paths.size < MAX_PATHS) s.paths.add(path);
+    const bit = pathHash(path) % PATH_BITS;
+    const word = bit >>> 5, mask = 1 << (bit & 31);
+    if ((s.paths[word]! & mask) === 0) { s.paths[word]! |= mask; s.pathBits++; }
     const lower = path.toLowerCase();
     for (const p of PROBE_PATHS) {
       if (lower.includes(p)) { s.probes++; out.push({ family: 'anomaly', where: 'path', confidence: 0.5, detail: `scanner path ${p}` }); break; }
@@ -87,8 +110,9 @@ export class AnomalyTracker {
     if (s.windows > 0 && s.count >= o.spikeMinRequests && s.count > o.spikeFactor * Math.max(1, s.baseline)) {
       out.push({ family: 'anomaly', where: 'client', confidence: 0.6, detail: `rate spike: ${s.count} requests vs baseline ${s.baseline.toFixed(1)} per window` });
     }
-    if (s.paths.size >= o.distinctPaths) {
-      out.push({ family: 'anomaly', where: 'client', confidence: 0.65, detail: `path enumeration: ${s.paths.size} distinct paths in one window` });
+    const distinct = distinctEstimate(s.pathBits);
+    if (distinct >= o.distinctPaths) {
+      out.push({ family: 'anomaly', where: 'client', confidence: 0.65, detail: `path enumeration: ~${Number.isFinite(distinct) ? distinct : `${MAX_DISTINCT_PATHS}+`} distinct paths in one window` });
     }
     if (s.probes >= o.probePaths) {
       out.push({ family: 'anomaly', where: 'client', confidence: 0.8, detail: `${s.probes} scanner paths in one window` });

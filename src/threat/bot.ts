@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Finding, RequestContext } from '../pipeline/context.js';
+import { ConfigError } from '../config/errors.js';
 import { parseCidr } from './ip/address.js';
 import { PrefixTrie } from './ip/trie.js';
 import type { BotDnsVerifier } from './bot-verify.js';
@@ -49,12 +50,17 @@ export interface BotOptions {
   cadence: { enabled: boolean; minRequests: number; maxCv: number; maxMeanMs: number };
 }
 
-export function compileGoodBots(list: ReadonlyArray<{ token: string; cidrs?: string[]; domains?: string[] }>): GoodBot[] {
-  return list.map((b) => {
+/** Compiles the good-bot list; a CIDR that does not parse is a ConfigError at `base/i/cidrs/j`. */
+export function compileGoodBots(list: ReadonlyArray<{ token: string; cidrs?: string[]; domains?: string[] }>, base = '/threat/bot/good_bots'): GoodBot[] {
+  return list.map((b, i) => {
     let cidrs: PrefixTrie<true> | undefined;
     if (b.cidrs && b.cidrs.length > 0) {
       cidrs = new PrefixTrie<true>();
-      for (const c of b.cidrs) { const p = parseCidr(c); if (p) cidrs.insert(p.bytes, p.bits, true); }
+      b.cidrs.forEach((c, j) => {
+        const p = parseCidr(c);
+        if (!p) throw new ConfigError(`${base}/${i}/cidrs/${j}`, `"${c}" is not an IP address or CIDR`);
+        cidrs!.insert(p.bytes, p.bits, true);
+      });
     }
     const domains = b.domains && b.domains.length > 0 ? b.domains.map((d) => d.toLowerCase().replace(/^\.|\.$/g, '')) : undefined;
     return { token: b.token.toLowerCase(), cidrs, domains };

@@ -1,9 +1,13 @@
 /** Config of the threat module: `threat:` at the top level and `routes[].threat:`. */
+import { MAX_DISTINCT_PATHS } from './anomaly.js';
+import { SCORED_FAMILIES } from './scoring.js';
 
 const families = { type: 'array', items: { enum: ['sqli', 'xss', 'traversal', 'cmdi'] }, uniqueItems: true } as const;
 const cidrList = { type: 'array', items: { type: 'string', minLength: 1 }, description: 'IPv4/IPv6 addresses or CIDRs' } as const;
 const countryList = { type: 'array', items: { type: 'string', pattern: '^[A-Za-z]{2}$' }, uniqueItems: true, description: 'ISO 3166-1 alpha-2 codes' } as const;
 const unit = { type: 'number', minimum: 0, maximum: 1 } as const;
+/** A score threshold: 0 would act on every request, findings or not. */
+const threshold = { type: 'number', exclusiveMinimum: 0, maximum: 1 } as const;
 const paranoia = {
   type: 'integer', minimum: 1, maximum: 4,
   description: 'Detector paranoia level (default 1). Higher levels add rules with lower specificity: 2 bare shell commands, HTML markup and comments, template syntax; 3 SQL keyword/operator fragments, shell metacharacters before a word; 4 any SQL/shell/markup punctuation pattern',
@@ -69,9 +73,9 @@ export const threatGlobalSchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        weights: { type: 'object', additionalProperties: unit, propertyNames: { pattern: '^[a-z_]+$' } },
-        block: { ...unit, description: 'Score at or above which the request is refused (default 0.8)' },
-        throttle: { ...unit, description: 'Score at or above which the rate-limit module applies its tighter limit (default 0.5)' },
+        weights: { type: 'object', additionalProperties: unit, propertyNames: { enum: SCORED_FAMILIES }, description: `Weight per finding family (${SCORED_FAMILIES.join(', ')})` },
+        block: { ...threshold, description: 'Score at or above which the request is refused (default 0.8; above 0)' },
+        throttle: { ...threshold, description: 'Score at or above which the rate-limit module applies its tighter limit (default 0.5; above 0)' },
         min_confidence: { ...unit, description: 'Findings below this confidence are dropped (default 0.3)' },
       },
     },
@@ -177,7 +181,7 @@ export const threatGlobalSchema = {
         max_clients: { type: 'integer', minimum: 1 },
         spike_factor: { type: 'number', minimum: 1 },
         spike_min_requests: { type: 'integer', minimum: 1 },
-        distinct_paths: { type: 'integer', minimum: 2 },
+        distinct_paths: { type: 'integer', minimum: 2, maximum: MAX_DISTINCT_PATHS, description: `Distinct paths in one window that read as enumeration (default 100, at most ${MAX_DISTINCT_PATHS})` },
         probe_paths: { type: 'integer', minimum: 1 },
         auth_failures: { type: 'integer', minimum: 1 },
         auth_window_ms: { type: 'integer', minimum: 1000 },
@@ -201,8 +205,8 @@ export const threatRouteSchema = {
   additionalProperties: false,
   properties: {
     mode: { enum: ['enforce', 'detect', 'off'] },
-    block: unit,
-    throttle: unit,
+    block: threshold,
+    throttle: threshold,
     ban: { type: 'boolean', description: 'Ban clients this route blocks (default true when ban.ttl_ms > 0)' },
     families,
     markup: { enum: ['flag', 'allow'] },

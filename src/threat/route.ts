@@ -60,6 +60,9 @@ export function compileRoute(s: ThreatState, rc: ThreatRouteConfig, info: RouteI
     bot: rc.bot?.enabled === false || !s.bot ? undefined : rc.bot?.automation !== undefined ? { ...s.bot, automation: rc.bot.automation } : s.bot,
     anomaly: rc.anomaly?.enabled ?? s.anomaly !== undefined,
   };
+  if ((rc.bot?.enabled || rc.bot?.automation !== undefined) && rc.bot?.enabled !== false && !s.bot) {
+    throw new ConfigError(`${base}/bot`, 'bot detection is disabled globally (threat.bot.enabled: false)');
+  }
   if (rc.anomaly?.enabled && !s.anomaly) throw new ConfigError(`${base}/anomaly/enabled`, 'anomaly detection is disabled globally (threat.anomaly.enabled: false)');
   if (rc.csrf) {
     const c = rc.csrf;

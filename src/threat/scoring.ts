@@ -6,8 +6,14 @@ export interface Thresholds { block: number; throttle: number }
 
 /** Default family weights: injection and reputation findings count fully, behaviour less. */
 export const DEFAULT_WEIGHTS: Readonly<Record<string, number>> = {
-  sqli: 1, xss: 1, traversal: 1, cmdi: 1, evasion: 0.9, ip: 1, feed: 1, geo: 1, bot: 0.7, anomaly: 0.8, csrf: 1, validation: 0.5, oversize: 0.6,
+  sqli: 1, xss: 1, traversal: 1, cmdi: 1, oversize: 0.6, bot: 0.7, anomaly: 0.8,
+  // refusals (IP lists and feeds, geo, bans, CSRF, validation) deny outright in enforce mode; in detect mode
+  // their findings are scored with these weights
+  ip: 1, geo: 1, ban: 1, csrf: 1, validation: 0.5,
 };
+
+/** The finding families there are: the only keys `scoring.weights` accepts. */
+export const SCORED_FAMILIES = Object.keys(DEFAULT_WEIGHTS);
 
 /**
  * Risk in [0, 1]: per family the strongest finding (weighted), combined as independent evidence
@@ -28,6 +34,7 @@ export function riskScore(findings: readonly Finding[], weights: Readonly<Record
 }
 
 export function actionFor(score: number, t: Thresholds): Action {
+  if (score <= 0) return 'none'; // nothing found: no threshold acts on it
   if (score >= t.block) return 'block';
   if (score >= t.throttle) return 'throttle';
   return score > 0 ? 'log' : 'none';

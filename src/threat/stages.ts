@@ -137,6 +137,13 @@ const MEMO_MAX_VALUE = 1024;
 const MEMO_MAX_ENTRIES = 4096;
 const THREAT_DENY_MESSAGE = 'request blocked by threat protection';
 
+/** `scoring.min_confidence` for the bot and anomaly findings from index `from` on (the detectors apply it themselves). */
+function dropWeak(findings: Finding[], from: number, min: number): void {
+  let w = from;
+  for (let i = from; i < findings.length; i++) if (findings[i]!.confidence >= min) findings[w++] = findings[i]!;
+  findings.length = w;
+}
+
 /** inspect: injection detectors, bot and anomaly signals → risk score → block / throttle / log. */
 export function detectStage(s: ThreatState, r: RouteThreat): Stage {
   const thresholds = { block: r.block, throttle: r.throttle };
@@ -166,8 +173,10 @@ export function detectStage(s: ThreatState, r: RouteThreat): Stage {
         findings.push({ family: 'oversize', where: 'request', confidence: 0.4, detail: lim.budgetExhausted ? 'inspection budget exhausted' : lim.depthExceeded ? 'JSON nested too deep to inspect fully' : `${lim.truncatedValues} values inspected in part` });
       }
       const ip = (ctx.facts[IP_FACT] as string | undefined) ?? ctx.client.ip;
+      const behaviour = findings.length;
       if (r.bot) botFindings(ctx, ip, parseIp(ip), r.bot, s.cadence, findings);
       if (r.anomaly && s.anomaly) s.anomaly.observe(ip, ctx.path, ctx.time, findings);
+      dropWeak(findings, behaviour, det.minConfidence);
       const score = riskScore(findings, s.weights);
       ctx.risk.score = score;
       ctx.dynamicMetadata['threat_score'] = score;
