@@ -10,6 +10,10 @@
  * inspection time of typical requests (median, p99) at PL1 and PL4. BENCH_DUMP=dir writes every miss and
  * false positive per level to dir.
  *
+ * Last, a held-out section measures test/fixtures/threat/heldout (libinjection's test data, never used for
+ * tuning; see its README) the same way: detection per family in all three placements, false positives on
+ * libinjection's false_positives.txt.
+ *
  * Corpus location: $PORTCULLIS_CORPUS, else ../shared/corpus beside the repository.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -251,8 +255,92 @@ async function main(): Promise<void> {
     timed.push([`PL${pl} SQLi in a query value (blocked)`, ...timing(stages, attackGet)]);
   }
   printTable(['request', 'median µs', 'p99 µs', 'mean CPU µs', 'iterations'], timed);
+  console.log('');
+  heldOut(levels, dump);
   await store.close();
   for (const l of levels) await l.close?.();
+}
+
+/**
+ * libinjection's test lines are URL-encoded user input ("as might be found in a query string"; its reader
+ * URL-decodes each line once: '+' is a space, %XX a byte, anything else literal). So the line itself is what
+ * a query value or form field carries, and the decoded line is what a JSON string carries. A '%' not followed
+ * by two hex digits is a literal '%' to libinjection; it is sent as %25 so the gateway decodes the same value.
+ */
+function urlDecodeOnce(s: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    if (ch === '+') bytes.push(0x20);
+    else if (ch === '%' && /^[0-9a-fA-F]{2}$/.test(s.slice(i + 1, i + 3))) { bytes.push(parseInt(s.slice(i + 1, i + 3), 16)); i += 2; }
+    else { const cp = s.codePointAt(i)!; const c = String.fromCodePoint(cp); bytes.push(...Buffer.from(c, 'utf8')); i += c.length - 1; }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+const placedHeldOut = (line: string, where: Placement): unknown =>
+  where === 'json' ? placed(urlDecodeOnce(line), 'json') : placed(line.replace(/%(?![0-9a-fA-F]{2})/g, '%25'), where);
+
+/** One input a line, libinjection's convention: blank lines and lines starting with '#' are skipped. */
+const readLines = (file: string): string[] => readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
+
+function heldOut(levels: Array<{ pl: number; stages: Stage[] }>, dump: string | undefined): void {
+  const dir = resolve(root, 'test/fixtures/threat/heldout');
+  const fams = ['sqli', 'xss'] as const;
+  const sets = Object.fromEntries(fams.map((f) => [f, readLines(resolve(dir, `${f}.txt`))])) as Record<(typeof fams)[number], string[]>;
+  const benign = readLines(resolve(dir, 'benign.txt'));
+  const pct = (x: number, d: number) => (100 * x / d).toFixed(2);
+  console.log(`held-out (libinjection test data, never used for tuning) — ${dir}`);
+  console.log('lines are URL-encoded user input (libinjection convention): the query value and form field carry the line, the JSON string the line URL-decoded once.');
+  console.log('same definitions as above: detected = refused in all three placements; FP = benign input refused in any placement.\n');
+  const detRows: string[][] = fams.map((f) => [f, String(sets[f].length)]);
+  const placeRows: string[][] = [];
+  const fpRow: string[] = ['benign.txt (libinjection false_positives)', String(benign.length)];
+  const summary: string[] = [];
+  for (const { pl, stages } of levels) {
+    const refusedIn = (line: string) => PLACEMENTS.filter((p) => runStages(stages, buildContext(placedHeldOut(line, p), limits))?.code === 'ERR_THREAT');
+    const missCounts: string[] = [];
+    fams.forEach((fam, fi) => {
+      const hits: Record<Placement, number> = { query: 0, form: 0, json: 0 };
+      const misses: string[] = [];
+      for (const line of sets[fam]) {
+        const got = refusedIn(line);
+        for (const p of got) hits[p]++;
+        if (got.length !== PLACEMENTS.length) misses.push(JSON.stringify({ line, refused_in: got }));
+      }
+      detRows[fi]!.push(pct(sets[fam].length - misses.length, sets[fam].length));
+      if (pl === 1) placeRows.push([fam, ...PLACEMENTS.map((p) => pct(hits[p], sets[fam].length))]);
+      missCounts.push(`${fam} ${misses.length}`);
+      if (dump) writeFileSync(resolve(dump, `heldout-pl${pl}-missed-${fam}.jsonl`), misses.join('\n') + '\n');
+    });
+    const fps: string[] = [];
+    let fp = 0;
+    for (const line of benign) {
+      let flagged = false;
+      for (const p of PLACEMENTS) {
+        const ctx = buildContext(placedHeldOut(line, p), limits);
+        if (runStages(stages, ctx)?.code === 'ERR_THREAT') {
+          flagged = true;
+          const top = topFinding(ctx.risk.findings, DEFAULT_WEIGHTS);
+          fps.push(JSON.stringify({ set: 'heldout-benign', placement: p, family: top?.family, detail: top?.detail, payload: line }));
+        }
+      }
+      if (flagged) fp++;
+    }
+    fpRow.push(pct(fp, benign.length));
+    summary.push(`PL${pl} held-out misses: ${missCounts.join(', ')}; false positives ${fp} inputs (${fps.length} placed)`);
+    if (dump) writeFileSync(resolve(dump, `heldout-pl${pl}-fp.jsonl`), fps.join('\n') + (fps.length ? '\n' : ''));
+  }
+  console.log('held-out detection % (all 3 placements)');
+  printTable(['family', 'payloads', ...LEVELS.map((l) => `PL${l} %`)], detRows);
+  console.log('');
+  console.log('held-out PL1 detection by placement %');
+  printTable(['family', ...PLACEMENTS.map((p) => `${p} %`)], placeRows);
+  console.log('');
+  console.log('held-out false positives % (refused in any placement)');
+  printTable(['benign set', 'inputs', ...LEVELS.map((l) => `PL${l} %`)], [fpRow]);
+  console.log('');
+  for (const m of summary) console.log(m);
+  if (dump) console.log(`held-out misses and false positives written to ${dump} (heldout-pl*-missed-*.jsonl, heldout-pl*-fp.jsonl)`);
 }
 
 function timing(stages: Stage[], req: unknown): [string, string, string, string] {
