@@ -14,6 +14,10 @@
  * tuning; see its README) the same way: detection per family in all three placements, false positives on
  * libinjection's false_positives.txt.
  *
+ * Then a second held-out section measures test/fixtures/threat/heldout2 (OWASP CRS regression tests, never used
+ * for tuning; see its README): detection per family at PL1–4, PL1 detection split by the paranoia level of the CRS
+ * rule each payload tests, and false positives on the CRS tests titled as false-positive/negative cases.
+ *
  * Corpus location: $PORTCULLIS_CORPUS, else ../shared/corpus beside the repository.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -257,6 +261,8 @@ async function main(): Promise<void> {
   printTable(['request', 'median µs', 'p99 µs', 'mean CPU µs', 'iterations'], timed);
   console.log('');
   heldOut(levels, dump);
+  console.log('');
+  heldOut2(levels, dump);
   await store.close();
   for (const l of levels) await l.close?.();
 }
@@ -341,6 +347,85 @@ function heldOut(levels: Array<{ pl: number; stages: Stage[] }>, dump: string | 
   console.log('');
   for (const m of summary) console.log(m);
   if (dump) console.log(`held-out misses and false positives written to ${dump} (heldout-pl*-missed-*.jsonl, heldout-pl*-fp.jsonl)`);
+}
+
+/**
+ * Held-out #2: OWASP CRS regression tests (test/fixtures/threat/heldout2, see its README). Each row is an
+ * attacker-controlled value already URL-decoded once, so it is placed like the tuning corpus (placed()).
+ */
+interface CrsRow { pl?: number | null; rule: number; payload: string }
+function heldOut2(levels: Array<{ pl: number; stages: Stage[] }>, dump: string | undefined): void {
+  const dir = resolve(root, 'test/fixtures/threat/heldout2');
+  const fams = FAMILIES.filter((f) => existsSync(resolve(dir, `${f}.jsonl`)));
+  const read = (f: string): CrsRow[] => readFileSync(resolve(dir, f), 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as CrsRow);
+  const sets = Object.fromEntries(fams.map((f) => [f, read(`${f}.jsonl`)])) as Record<string, CrsRow[]>;
+  const benign = existsSync(resolve(dir, 'benign.jsonl')) ? read('benign.jsonl') : [];
+  const pct = (x: number, d: number) => (d === 0 ? '-' : (100 * x / d).toFixed(2));
+  const BUCKETS = ['1', '2', '3', '4', 'unknown'] as const;
+  const bucket = (r: CrsRow) => (r.pl === 1 || r.pl === 2 || r.pl === 3 || r.pl === 4 ? String(r.pl) : 'unknown');
+  console.log(`held-out #2 (OWASP CRS regression tests, never used for tuning) — ${dir}`);
+  console.log('each line is the attacker-controlled value of one CRS test (URL-decoded once), placed like the tuning corpus.');
+  console.log('same definitions as above: detected = refused in all three placements; FP = benign input refused in any placement.\n');
+  const detRows: string[][] = fams.map((f) => [f, String(sets[f]!.length)]);
+  const placeRows: string[][] = [];
+  const plRows: string[][] = [];
+  const fpRow: string[] = ['benign.jsonl (CRS false-positive/negative tests)', String(benign.length)];
+  const summary: string[] = [];
+  for (const { pl, stages } of levels) {
+    const refusedIn = (payload: string) => PLACEMENTS.filter((p) => runStages(stages, buildContext(placed(payload, p), limits))?.code === 'ERR_THREAT');
+    const missCounts: string[] = [];
+    fams.forEach((fam, fi) => {
+      const rows = sets[fam]!;
+      const hits: Record<Placement, number> = { query: 0, form: 0, json: 0 };
+      const byPl: Record<string, [number, number]> = Object.fromEntries(BUCKETS.map((b) => [b, [0, 0]]));
+      const misses: string[] = [];
+      for (const r of rows) {
+        const got = refusedIn(r.payload);
+        for (const p of got) hits[p]++;
+        const b = byPl[bucket(r)]!; b[1]++;
+        if (got.length === PLACEMENTS.length) b[0]++;
+        else misses.push(JSON.stringify({ crs_pl: r.pl ?? null, rule: r.rule, payload: r.payload, refused_in: got }));
+      }
+      detRows[fi]!.push(pct(rows.length - misses.length, rows.length));
+      if (pl === 1) {
+        placeRows.push([fam, ...PLACEMENTS.map((p) => pct(hits[p], rows.length))]);
+        plRows.push([fam, ...BUCKETS.map((b) => `${pct(byPl[b]![0], byPl[b]![1])} (${byPl[b]![1]})`)]);
+      }
+      missCounts.push(`${fam} ${misses.length}`);
+      if (dump) writeFileSync(resolve(dump, `heldout2-pl${pl}-missed-${fam}.jsonl`), misses.join('\n') + (misses.length ? '\n' : ''));
+    });
+    const fps: string[] = [];
+    let fp = 0;
+    for (const b of benign) {
+      let flagged = false;
+      for (const p of PLACEMENTS) {
+        const ctx = buildContext(placed(b.payload, p), limits);
+        if (runStages(stages, ctx)?.code === 'ERR_THREAT') {
+          flagged = true;
+          const top = topFinding(ctx.risk.findings, DEFAULT_WEIGHTS);
+          fps.push(JSON.stringify({ set: 'heldout2-benign', placement: p, family: top?.family, detail: top?.detail, rule: b.rule, payload: b.payload }));
+        }
+      }
+      if (flagged) fp++;
+    }
+    fpRow.push(pct(fp, benign.length));
+    summary.push(`PL${pl} held-out #2 misses: ${missCounts.join(', ')}; false positives ${fp} inputs (${fps.length} placed)`);
+    if (dump) writeFileSync(resolve(dump, `heldout2-pl${pl}-fp.jsonl`), fps.join('\n') + (fps.length ? '\n' : ''));
+  }
+  console.log('held-out #2 detection % (all 3 placements)');
+  printTable(['family', 'payloads', ...LEVELS.map((l) => `PL${l} %`)], detRows);
+  console.log('');
+  console.log('held-out #2 PL1 detection by placement %');
+  printTable(['family', ...PLACEMENTS.map((p) => `${p} %`)], placeRows);
+  console.log('');
+  console.log('held-out #2 PL1 detection % by paranoia level of the CRS rule tested (payloads in brackets)');
+  printTable(['family', ...BUCKETS.map((b) => (b === 'unknown' ? 'CRS PL ?' : `CRS PL${b}`))], plRows);
+  console.log('');
+  console.log('held-out #2 false positives % (refused in any placement)');
+  printTable(['benign set', 'inputs', ...LEVELS.map((l) => `PL${l} %`)], [fpRow]);
+  console.log('');
+  for (const m of summary) console.log(m);
+  if (dump) console.log(`held-out #2 misses and false positives written to ${dump} (heldout2-pl*-missed-*.jsonl, heldout2-pl*-fp.jsonl)`);
 }
 
 function timing(stages: Stage[], req: unknown): [string, string, string, string] {
