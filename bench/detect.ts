@@ -10,34 +10,22 @@
  * inspection time of typical requests (median, p99) at PL1 and PL4. BENCH_DUMP=dir writes every miss and
  * false positive per level to dir.
  *
- * Last, a held-out section measures test/fixtures/threat/heldout (libinjection's test data, never used for
- * tuning; see its README) the same way: detection per family in all three placements, false positives on
- * libinjection's false_positives.txt.
- *
- * Then a second held-out section measures test/fixtures/threat/heldout2 (OWASP CRS regression tests, never used
- * for tuning; see its README): detection per family at PL1–4, PL1 detection split by the paranoia level of the CRS
- * rule each payload tests, and false positives on the CRS tests titled as false-positive/negative cases.
+ * Last, the held-out sections (bench/detect-heldout.ts) measure attack and benign strings from other sources
+ * the same way: libinjection's test data and OWASP CRS regression tests.
  *
  * Corpus location: $PORTCULLIS_CORPUS, else ../shared/corpus beside the repository.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { pino } from 'pino';
-import { buildContext, DEFAULT_REQUEST_LIMITS } from '../src/pipeline/context-builder.js';
-import type { RequestContext } from '../src/pipeline/context.js';
-import { Deny } from '../src/pipeline/deny.js';
+import { buildContext } from '../src/pipeline/context-builder.js';
 import type { Stage } from '../src/pipeline/stage.js';
 import { MemoryStore } from '../src/store/memory.js';
 import { threatModule } from '../src/threat/module.js';
 import { topFinding, DEFAULT_WEIGHTS } from '../src/threat/scoring.js';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const FAMILIES = ['sqli', 'xss', 'traversal', 'cmdi'] as const;
-const PLACEMENTS = ['query', 'form', 'json'] as const;
-const LEVELS = [1, 2, 3, 4] as const;
-type Placement = (typeof PLACEMENTS)[number];
+import { FAMILIES, LEVELS, limits, placed, PLACEMENTS, printTable, root, runStages, checkRequest, type Placement } from './detect-common.js';
+import { crsSection, libinjectionSection } from './detect-heldout.js';
 
 function corpusDir(): string {
   const candidates = [process.env.PORTCULLIS_CORPUS, resolve(root, '..', 'shared', 'corpus'), resolve(root, '..', '..', 'shared', 'corpus')].filter(Boolean) as string[];
@@ -59,62 +47,6 @@ function fillTemplate(payload: string): string {
   let s = payload;
   for (const [k, v] of TEMPLATE_FILL) s = s.split(k).join(v);
   return s;
-}
-
-/**
- * Percent-encode what would break a query string or form body (space, &, #, non-ASCII, controls) and
- * leave the rest as the list gives it: `%2e` and `+` stay, so URL-encoded payloads arrive URL-encoded.
- */
-function formValue(s: string): string {
-  let out = '';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (c <= 0x20 || c >= 0x7f || ch === '&' || ch === '#' || ch === '"' || ch === '<' || ch === '>' || ch === '`' || ch === '{' || ch === '}' || ch === '|' || ch === '\\' || ch === '^') {
-      out += encodeURIComponent(ch).replace(/[!'()*]/g, (x) => `%${x.charCodeAt(0).toString(16).toUpperCase()}`);
-      if (ch === '\\' || ch === '^' || ch === '`' || ch === '{' || ch === '}' || ch === '|' || ch === '"' || ch === '<' || ch === '>') { /* already encoded */ }
-    } else out += ch;
-  }
-  return out;
-}
-
-const BROWSER_HEADERS: Record<string, string> = {
-  'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15',
-  accept: 'application/json, text/plain, */*',
-  'accept-language': 'en-GB,en;q=0.9',
-  'accept-encoding': 'gzip, deflate, br',
-  'sec-fetch-mode': 'cors',
-  'sec-fetch-site': 'same-origin',
-  'x-request-id': 'bench',
-};
-
-function checkRequest(method: string, path: string, headers: Record<string, string>, body?: string): unknown {
-  const all: Record<string, string> = { ':authority': 'shop.example.com', ...BROWSER_HEADERS, ...headers };
-  if (body !== undefined) all['content-length'] = String(Buffer.byteLength(body));
-  return {
-    attributes: {
-      source: { address: { socket_address: { address: '203.0.113.7', port_value: 50000 } } },
-      request: { http: { method, path, host: 'shop.example.com', scheme: 'https', protocol: 'HTTP/1.1', headers: all, raw_body: body === undefined ? undefined : Buffer.from(body) } },
-    },
-  };
-}
-
-function placed(payload: string, where: Placement): unknown {
-  switch (where) {
-    case 'query': return checkRequest('GET', `/api/search?q=${formValue(payload)}&page=1`, {});
-    case 'form': return checkRequest('POST', '/api/comments', { 'content-type': 'application/x-www-form-urlencoded' }, `name=alice&comment=${formValue(payload)}&notify=1`);
-    case 'json': return checkRequest('POST', '/api/items', { 'content-type': 'application/json' }, JSON.stringify({ name: 'alice', comment: payload, tags: ['a', 'b'], qty: 2 }));
-  }
-}
-
-const limits = { limits: { ...DEFAULT_REQUEST_LIMITS }, trustedHops: 0 };
-
-function runStages(stages: Stage[], ctx: RequestContext): Deny | undefined {
-  for (const st of stages) {
-    const r = st.run(ctx);
-    if (r instanceof Deny) return r;
-    if (r && typeof (r as Promise<unknown>).then === 'function') throw new Error(`stage ${st.name} went async in the benchmark`);
-  }
-  return undefined;
 }
 
 async function main(): Promise<void> {
@@ -260,172 +192,11 @@ async function main(): Promise<void> {
   }
   printTable(['request', 'median µs', 'p99 µs', 'mean CPU µs', 'iterations'], timed);
   console.log('');
-  heldOut(levels, dump);
+  libinjectionSection(levels, dump);
   console.log('');
-  heldOut2(levels, dump);
+  crsSection(levels, dump);
   await store.close();
   for (const l of levels) await l.close?.();
-}
-
-/**
- * libinjection's test lines are URL-encoded user input ("as might be found in a query string"; its reader
- * URL-decodes each line once: '+' is a space, %XX a byte, anything else literal). So the line itself is what
- * a query value or form field carries, and the decoded line is what a JSON string carries. A '%' not followed
- * by two hex digits is a literal '%' to libinjection; it is sent as %25 so the gateway decodes the same value.
- */
-function urlDecodeOnce(s: string): string {
-  const bytes: number[] = [];
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i]!;
-    if (ch === '+') bytes.push(0x20);
-    else if (ch === '%' && /^[0-9a-fA-F]{2}$/.test(s.slice(i + 1, i + 3))) { bytes.push(parseInt(s.slice(i + 1, i + 3), 16)); i += 2; }
-    else { const cp = s.codePointAt(i)!; const c = String.fromCodePoint(cp); bytes.push(...Buffer.from(c, 'utf8')); i += c.length - 1; }
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
-const placedHeldOut = (line: string, where: Placement): unknown =>
-  where === 'json' ? placed(urlDecodeOnce(line), 'json') : placed(line.replace(/%(?![0-9a-fA-F]{2})/g, '%25'), where);
-
-/** One input a line, libinjection's convention: blank lines and lines starting with '#' are skipped. */
-const readLines = (file: string): string[] => readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
-
-function heldOut(levels: Array<{ pl: number; stages: Stage[] }>, dump: string | undefined): void {
-  const dir = resolve(root, 'test/fixtures/threat/heldout');
-  const fams = ['sqli', 'xss'] as const;
-  const sets = Object.fromEntries(fams.map((f) => [f, readLines(resolve(dir, `${f}.txt`))])) as Record<(typeof fams)[number], string[]>;
-  const benign = readLines(resolve(dir, 'benign.txt'));
-  const pct = (x: number, d: number) => (100 * x / d).toFixed(2);
-  console.log(`held-out (libinjection test data, never used for tuning) — ${dir}`);
-  console.log('lines are URL-encoded user input (libinjection convention): the query value and form field carry the line, the JSON string the line URL-decoded once.');
-  console.log('same definitions as above: detected = refused in all three placements; FP = benign input refused in any placement.\n');
-  const detRows: string[][] = fams.map((f) => [f, String(sets[f].length)]);
-  const placeRows: string[][] = [];
-  const fpRow: string[] = ['benign.txt (libinjection false_positives)', String(benign.length)];
-  const summary: string[] = [];
-  for (const { pl, stages } of levels) {
-    const refusedIn = (line: string) => PLACEMENTS.filter((p) => runStages(stages, buildContext(placedHeldOut(line, p), limits))?.code === 'ERR_THREAT');
-    const missCounts: string[] = [];
-    fams.forEach((fam, fi) => {
-      const hits: Record<Placement, number> = { query: 0, form: 0, json: 0 };
-      const misses: string[] = [];
-      for (const line of sets[fam]) {
-        const got = refusedIn(line);
-        for (const p of got) hits[p]++;
-        if (got.length !== PLACEMENTS.length) misses.push(JSON.stringify({ line, refused_in: got }));
-      }
-      detRows[fi]!.push(pct(sets[fam].length - misses.length, sets[fam].length));
-      if (pl === 1) placeRows.push([fam, ...PLACEMENTS.map((p) => pct(hits[p], sets[fam].length))]);
-      missCounts.push(`${fam} ${misses.length}`);
-      if (dump) writeFileSync(resolve(dump, `heldout-pl${pl}-missed-${fam}.jsonl`), misses.join('\n') + '\n');
-    });
-    const fps: string[] = [];
-    let fp = 0;
-    for (const line of benign) {
-      let flagged = false;
-      for (const p of PLACEMENTS) {
-        const ctx = buildContext(placedHeldOut(line, p), limits);
-        if (runStages(stages, ctx)?.code === 'ERR_THREAT') {
-          flagged = true;
-          const top = topFinding(ctx.risk.findings, DEFAULT_WEIGHTS);
-          fps.push(JSON.stringify({ set: 'heldout-benign', placement: p, family: top?.family, detail: top?.detail, payload: line }));
-        }
-      }
-      if (flagged) fp++;
-    }
-    fpRow.push(pct(fp, benign.length));
-    summary.push(`PL${pl} held-out misses: ${missCounts.join(', ')}; false positives ${fp} inputs (${fps.length} placed)`);
-    if (dump) writeFileSync(resolve(dump, `heldout-pl${pl}-fp.jsonl`), fps.join('\n') + (fps.length ? '\n' : ''));
-  }
-  console.log('held-out detection % (all 3 placements)');
-  printTable(['family', 'payloads', ...LEVELS.map((l) => `PL${l} %`)], detRows);
-  console.log('');
-  console.log('held-out PL1 detection by placement %');
-  printTable(['family', ...PLACEMENTS.map((p) => `${p} %`)], placeRows);
-  console.log('');
-  console.log('held-out false positives % (refused in any placement)');
-  printTable(['benign set', 'inputs', ...LEVELS.map((l) => `PL${l} %`)], [fpRow]);
-  console.log('');
-  for (const m of summary) console.log(m);
-  if (dump) console.log(`held-out misses and false positives written to ${dump} (heldout-pl*-missed-*.jsonl, heldout-pl*-fp.jsonl)`);
-}
-
-/**
- * Held-out #2: OWASP CRS regression tests (test/fixtures/threat/heldout2, see its README). Each row is an
- * attacker-controlled value already URL-decoded once, so it is placed like the tuning corpus (placed()).
- */
-interface CrsRow { pl?: number | null; rule: number; payload: string }
-function heldOut2(levels: Array<{ pl: number; stages: Stage[] }>, dump: string | undefined): void {
-  const dir = resolve(root, 'test/fixtures/threat/heldout2');
-  const fams = FAMILIES.filter((f) => existsSync(resolve(dir, `${f}.jsonl`)));
-  const read = (f: string): CrsRow[] => readFileSync(resolve(dir, f), 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as CrsRow);
-  const sets = Object.fromEntries(fams.map((f) => [f, read(`${f}.jsonl`)])) as Record<string, CrsRow[]>;
-  const benign = existsSync(resolve(dir, 'benign.jsonl')) ? read('benign.jsonl') : [];
-  const pct = (x: number, d: number) => (d === 0 ? '-' : (100 * x / d).toFixed(2));
-  const BUCKETS = ['1', '2', '3', '4', 'unknown'] as const;
-  const bucket = (r: CrsRow) => (r.pl === 1 || r.pl === 2 || r.pl === 3 || r.pl === 4 ? String(r.pl) : 'unknown');
-  console.log(`held-out #2 (OWASP CRS regression tests, never used for tuning) — ${dir}`);
-  console.log('each line is the attacker-controlled value of one CRS test (URL-decoded once), placed like the tuning corpus.');
-  console.log('same definitions as above: detected = refused in all three placements; FP = benign input refused in any placement.\n');
-  const detRows: string[][] = fams.map((f) => [f, String(sets[f]!.length)]);
-  const placeRows: string[][] = [];
-  const plRows: string[][] = [];
-  const fpRow: string[] = ['benign.jsonl (CRS false-positive/negative tests)', String(benign.length)];
-  const summary: string[] = [];
-  for (const { pl, stages } of levels) {
-    const refusedIn = (payload: string) => PLACEMENTS.filter((p) => runStages(stages, buildContext(placed(payload, p), limits))?.code === 'ERR_THREAT');
-    const missCounts: string[] = [];
-    fams.forEach((fam, fi) => {
-      const rows = sets[fam]!;
-      const hits: Record<Placement, number> = { query: 0, form: 0, json: 0 };
-      const byPl: Record<string, [number, number]> = Object.fromEntries(BUCKETS.map((b) => [b, [0, 0]]));
-      const misses: string[] = [];
-      for (const r of rows) {
-        const got = refusedIn(r.payload);
-        for (const p of got) hits[p]++;
-        const b = byPl[bucket(r)]!; b[1]++;
-        if (got.length === PLACEMENTS.length) b[0]++;
-        else misses.push(JSON.stringify({ crs_pl: r.pl ?? null, rule: r.rule, payload: r.payload, refused_in: got }));
-      }
-      detRows[fi]!.push(pct(rows.length - misses.length, rows.length));
-      if (pl === 1) {
-        placeRows.push([fam, ...PLACEMENTS.map((p) => pct(hits[p], rows.length))]);
-        plRows.push([fam, ...BUCKETS.map((b) => `${pct(byPl[b]![0], byPl[b]![1])} (${byPl[b]![1]})`)]);
-      }
-      missCounts.push(`${fam} ${misses.length}`);
-      if (dump) writeFileSync(resolve(dump, `heldout2-pl${pl}-missed-${fam}.jsonl`), misses.join('\n') + (misses.length ? '\n' : ''));
-    });
-    const fps: string[] = [];
-    let fp = 0;
-    for (const b of benign) {
-      let flagged = false;
-      for (const p of PLACEMENTS) {
-        const ctx = buildContext(placed(b.payload, p), limits);
-        if (runStages(stages, ctx)?.code === 'ERR_THREAT') {
-          flagged = true;
-          const top = topFinding(ctx.risk.findings, DEFAULT_WEIGHTS);
-          fps.push(JSON.stringify({ set: 'heldout2-benign', placement: p, family: top?.family, detail: top?.detail, rule: b.rule, payload: b.payload }));
-        }
-      }
-      if (flagged) fp++;
-    }
-    fpRow.push(pct(fp, benign.length));
-    summary.push(`PL${pl} held-out #2 misses: ${missCounts.join(', ')}; false positives ${fp} inputs (${fps.length} placed)`);
-    if (dump) writeFileSync(resolve(dump, `heldout2-pl${pl}-fp.jsonl`), fps.join('\n') + (fps.length ? '\n' : ''));
-  }
-  console.log('held-out #2 detection % (all 3 placements)');
-  printTable(['family', 'payloads', ...LEVELS.map((l) => `PL${l} %`)], detRows);
-  console.log('');
-  console.log('held-out #2 PL1 detection by placement %');
-  printTable(['family', ...PLACEMENTS.map((p) => `${p} %`)], placeRows);
-  console.log('');
-  console.log('held-out #2 PL1 detection % by paranoia level of the CRS rule tested (payloads in brackets)');
-  printTable(['family', ...BUCKETS.map((b) => (b === 'unknown' ? 'CRS PL ?' : `CRS PL${b}`))], plRows);
-  console.log('');
-  console.log('held-out #2 false positives % (refused in any placement)');
-  printTable(['benign set', 'inputs', ...LEVELS.map((l) => `PL${l} %`)], [fpRow]);
-  console.log('');
-  for (const m of summary) console.log(m);
-  if (dump) console.log(`held-out #2 misses and false positives written to ${dump} (heldout2-pl*-missed-*.jsonl, heldout2-pl*-fp.jsonl)`);
 }
 
 function timing(stages: Stage[], req: unknown): [string, string, string, string] {
@@ -444,14 +215,6 @@ function timing(stages: Stage[], req: unknown): [string, string, string, string]
   }
   t.sort();
   return [t[Math.floor(n / 2)]!.toFixed(1), t[Math.floor(n * 0.99)]!.toFixed(1), (cpu / n).toFixed(1), String(n)];
-}
-
-function printTable(header: string[], rows: string[][]): void {
-  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
-  console.log(line(header));
-  console.log(w.map((x) => '-'.repeat(x)).join('  '));
-  for (const r of rows) console.log(line(r));
 }
 
 main().catch((err) => { console.error(err); process.exit(1); });
