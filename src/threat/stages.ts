@@ -9,6 +9,7 @@ import { inspectValue, type ValueFinding } from './detectors/index.js';
 import { EVENT_FACT, type EventAction } from './events/event.js';
 import { walkInputs } from './inputs.js';
 import { formatIp, parseIp } from './ip/address.js';
+import { findingsHeaderValue } from './risk-header.js';
 import type { RouteThreat } from './route.js';
 import { actionFor, riskScore, topFinding } from './scoring.js';
 import type { ThreatState } from './state.js';
@@ -183,7 +184,7 @@ export function detectStage(s: ThreatState, r: RouteThreat): Stage {
       const action = actionFor(score, thresholds);
       if (r.upstreamHeader) {
         ctx.upstreamHeaders.push([RISK_SCORE_HEADER, String(score)]);
-        if (findings.length > 0) ctx.upstreamHeaders.push([RISK_FINDINGS_HEADER, findings.slice(0, 8).map((f) => `${f.family}@${f.where}`).join(',').slice(0, 512)]);
+        if (findings.length > 0) ctx.upstreamHeaders.push([RISK_FINDINGS_HEADER, findingsHeaderValue(findings)]);
       }
       if (action === 'none') return undefined;
       const level = action === 'block' ? 2 : action === 'throttle' ? 1 : 0;
