@@ -1,5 +1,8 @@
 import type { RequestContext } from './context.js';
 
+/** Parameters kept by parseQuery (and so in the cached query, route matching and the policy input). */
+export const MAX_QUERY_PARAMS = 1000;
+
 /** Decode a query component ('+' is a space); malformed escapes are kept as they are. */
 export function decodeComponent(s: string): string {
   if (!s.includes('%') && !s.includes('+')) return s;
@@ -7,20 +10,36 @@ export function decodeComponent(s: string): string {
   try { return decodeURIComponent(plus); } catch { return plus; }
 }
 
+/**
+ * Each `name=value` of a raw query or form body, decoded, in order (empty parts skipped); `fn` returns
+ * false to stop. Linear in the input: nothing is split or collected.
+ */
+export function forEachParam(raw: string, fn: (name: string, value: string) => boolean | void): void {
+  const n = raw.length;
+  let eq = -1;
+  for (let start = 0; start < n;) {
+    let end = raw.indexOf('&', start);
+    if (end < 0) end = n;
+    if (end > start) {
+      if (eq < start) { eq = raw.indexOf('=', start); if (eq < 0) eq = n; }
+      const k = decodeComponent(raw.slice(start, eq < end ? eq : end));
+      const v = eq < end ? decodeComponent(raw.slice(eq + 1, end)) : '';
+      if (fn(k, v) === false) return;
+    }
+    start = end + 1;
+  }
+}
+
 /** Parse a raw query string into name → values, bounded by maxParams. */
-export function parseQuery(raw: string, maxParams = 1000): Map<string, string[]> {
+export function parseQuery(raw: string, maxParams = MAX_QUERY_PARAMS): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  if (raw === '') return out;
   let count = 0;
-  for (const part of raw.split('&')) {
-    if (part === '') continue;
-    if (++count > maxParams) break;
-    const eq = part.indexOf('=');
-    const k = decodeComponent(eq < 0 ? part : part.slice(0, eq));
-    const v = eq < 0 ? '' : decodeComponent(part.slice(eq + 1));
+  forEachParam(raw, (k, v) => {
+    if (++count > maxParams) return false;
     const list = out.get(k);
     if (list) list.push(v); else out.set(k, [v]);
-  }
+    return true;
+  });
   return out;
 }
 

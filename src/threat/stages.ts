@@ -7,8 +7,9 @@ import { botFindings } from './bot.js';
 import { csrfViolation } from './csrf.js';
 import { inspectValue, type ValueFinding } from './detectors/index.js';
 import { EVENT_FACT, type EventAction } from './events/event.js';
-import { walkInputs } from './inputs.js';
+import { oversizeFinding, walkInputs } from './inputs.js';
 import { formatIp, parseIp } from './ip/address.js';
+import { findingsHeaderValue } from './risk-header.js';
 import type { RouteThreat } from './route.js';
 import { actionFor, riskScore, topFinding } from './scoring.js';
 import type { ThreatState } from './state.js';
@@ -169,9 +170,8 @@ export function detectStage(s: ThreatState, r: RouteThreat): Stage {
         } else fs = inspectValue(value, det);
         for (let i = 0; i < fs.length; i++) { const f = fs[i]!; findings.push({ family: f.family, where, confidence: f.confidence, detail: f.detail }); }
       });
-      if (lim.budgetExhausted || lim.truncatedValues > 0 || lim.depthExceeded) {
-        findings.push({ family: 'oversize', where: 'request', confidence: 0.4, detail: lim.budgetExhausted ? 'inspection budget exhausted' : lim.depthExceeded ? 'JSON nested too deep to inspect fully' : `${lim.truncatedValues} values inspected in part` });
-      }
+      const cut = oversizeFinding(lim);
+      if (cut) findings.push(cut);
       const ip = (ctx.facts[IP_FACT] as string | undefined) ?? ctx.client.ip;
       const behaviour = findings.length;
       if (r.bot) botFindings(ctx, ip, parseIp(ip), r.bot, s.cadence, findings);
@@ -183,7 +183,7 @@ export function detectStage(s: ThreatState, r: RouteThreat): Stage {
       const action = actionFor(score, thresholds);
       if (r.upstreamHeader) {
         ctx.upstreamHeaders.push([RISK_SCORE_HEADER, String(score)]);
-        if (findings.length > 0) ctx.upstreamHeaders.push([RISK_FINDINGS_HEADER, findings.slice(0, 8).map((f) => `${f.family}@${f.where}`).join(',').slice(0, 512)]);
+        if (findings.length > 0) ctx.upstreamHeaders.push([RISK_FINDINGS_HEADER, findingsHeaderValue(findings)]);
       }
       if (action === 'none') return undefined;
       const level = action === 'block' ? 2 : action === 'throttle' ? 1 : 0;

@@ -114,7 +114,7 @@ function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolea
   const arg = argShape(s, w.end, w.name);
   if (arg === 'assign') return; // key=value, VAR=…
   if (w.variable) {
-    if (kind !== START && s.indexOf(`${w.name}=`) >= 0) take(acc, 0.85, `$${w.name} executed`);
+    if (kind !== START && s.indexOf(`${w.name}=`) >= 0) take(acc, 0.85, 'assigned $variable executed'); // the name is the value's: not echoed
     return;
   }
   if (w.glob && kind !== START) { take(acc, 0.85, 'glob-obfuscated command path'); return; }

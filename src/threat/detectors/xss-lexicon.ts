@@ -43,6 +43,19 @@ export const URL_ATTRIBUTES = new Set([
 /** Attributes that are script or markup by themselves. */
 export const SCRIPT_ATTRIBUTES = new Set(['srcdoc', 'style', 'fscommand', 'seeksegmenttime', 'attributename', 'dataformatas', 'datasrc', 'datafld', 'contenteditable', 'autofocus']);
 
+/** A tag for a finding's detail: the lexicon's word, `svg:…` for a namespaced element, else "unknown tag". */
+export function tagLabel(name: string): string {
+  if (ACTIVE_TAGS.has(name) || PASSIVE_TAGS.has(name)) return name;
+  const colon = name.indexOf(':');
+  return colon > 0 && ACTIVE_PREFIXES.has(name.slice(0, colon)) ? `${name.slice(0, colon)}:…` : 'unknown tag';
+}
+
+/** An attribute for a finding's detail: the lexicon's word (a handler only if it is a known event), else "unknown attribute". */
+export function attributeLabel(attr: string): string {
+  if (URL_ATTRIBUTES.has(attr) || SCRIPT_ATTRIBUTES.has(attr) || attr === 'style') return attr;
+  return attr.startsWith('on') && EVENT_NAMES.has(attr.slice(2)) ? attr : 'unknown attribute';
+}
+
 /** URL schemes that execute or render attacker content. */
 export const SCRIPT_SCHEMES = ['javascript:', 'vbscript:', 'livescript:', 'mocha:', 'jscript:', 'ecmascript:'];
 

@@ -1,6 +1,6 @@
 import {
-  ACTIVE_PREFIXES, ACTIVE_TAGS, DOM_PROPERTIES, EVENT_NAMES, JS_SINKS, PASSIVE_TAGS, RAW_TEXT_TAGS, SCRIPT_ATTRIBUTES,
-  SCRIPT_SCHEMES, URL_ATTRIBUTES,
+  ACTIVE_PREFIXES, ACTIVE_TAGS, attributeLabel, DOM_PROPERTIES, EVENT_NAMES, JS_SINKS, PASSIVE_TAGS, RAW_TEXT_TAGS, SCRIPT_ATTRIBUTES,
+  SCRIPT_SCHEMES, tagLabel, URL_ATTRIBUTES,
 } from './xss-lexicon.js';
 import { compact, cssRuleRisk, styleRisk } from './xss-css.js';
 import { commentBreakout, dtdFragment, encodedBreakout, namespaceInjection, utf7Angle } from './xss-fragments.js';
@@ -71,10 +71,6 @@ function schemeRisk(valueLower: string): number {
 
 interface Acc { best: number; why: string; markupOnly?: boolean; lastClose?: number }
 
-/** Names from the input are reported as plain words (no angle brackets reach logs or SIEM consoles). */
-function safe(name: string): string {
-  return name.replace(/[^a-z0-9:_-]/g, '').slice(0, 32);
-}
 /** Keeps the strongest evidence; at equal confidence, script or breakout evidence wins over markup alone. */
 function take(acc: Acc, c: number, why: string, markup = why.startsWith('tag ')): void {
   if (c > acc.best || (c === acc.best && acc.markupOnly === true && !markup)) { acc.best = c; acc.why = why; acc.markupOnly = markup; }
@@ -128,9 +124,9 @@ function scanTag(s: string, i: number, acc: Acc): number {
   }
   const name = s.slice(nameStart, j);
   if (closing) {
-    if (RAW_TEXT_TAGS.has(name)) take(acc, 0.85, `closing ${safe(name)} breaks out of raw text`);
-    else if (INERT_TAGS.has(name)) take(acc, INERT - 0.1, `tag /${safe(name)}`);
-    else if (ACTIVE_TAGS.has(name) || PASSIVE_TAGS.has(name) || (name.indexOf(':') > 0 && ACTIVE_PREFIXES.has(name.slice(0, name.indexOf(':'))))) take(acc, MARKUP, `tag /${safe(name)}`);
+    if (RAW_TEXT_TAGS.has(name)) take(acc, 0.85, `closing ${name} breaks out of raw text`);
+    else if (INERT_TAGS.has(name)) take(acc, INERT - 0.1, `tag /${name}`);
+    else if (ACTIVE_TAGS.has(name) || PASSIVE_TAGS.has(name) || (name.indexOf(':') > 0 && ACTIVE_PREFIXES.has(name.slice(0, name.indexOf(':'))))) take(acc, MARKUP, `tag /${tagLabel(name)}`);
     else take(acc, 0.3, 'closing tag');
     const gt = s.indexOf('>', j);
     return gt < 0 ? n : gt + 1;
@@ -138,7 +134,10 @@ function scanTag(s: string, i: number, acc: Acc): number {
   const colon = name.indexOf(':');
   const prefixed = colon > 0 && ACTIVE_PREFIXES.has(name.slice(0, colon)) && isAlpha(name.charCodeAt(colon + 1));
   let tagConf = ACTIVE_TAGS.has(name) ? (INTERACTIVE.has(name) ? 0.85 : 0.9) : INERT_TAGS.has(name) ? INERT : PASSIVE_TAGS.has(name) || prefixed ? MARKUP : 0.25;
-  let why = `tag ${safe(name)}`;
+  // details name tags and attributes by the lexicon's words only: they never echo the value
+  const label = tagLabel(name);
+  let why = label === 'unknown tag' ? label : `tag ${label}`;
+  let markup = true;
   let attrs = 0;
   while (j < n && attrs < MAX_ATTRS) {
     let c = s.charCodeAt(j);
@@ -173,21 +172,22 @@ function scanTag(s: string, i: number, acc: Acc): number {
       }
     }
     if (attr.length > 2 && attr.charCodeAt(0) === 111 && attr.charCodeAt(1) === 110 && isAlpha(attr.charCodeAt(2))) {
-      tagConf = Math.max(tagConf, 0.95); why = `${safe(name)} with event handler ${safe(attr)}`;
+      tagConf = Math.max(tagConf, 0.95); markup = false;
+      why = EVENT_NAMES.has(attr.slice(2)) ? `${label} with event handler ${attr}` : `${label} with an unknown event handler`;
     } else if (URL_ATTRIBUTES.has(attr) || attr.endsWith(':href')) {
       const r = schemeRisk(value);
-      if (r > 0) { tagConf = Math.max(tagConf, Math.max(r, 0.85)); why = `${safe(name)} ${safe(attr)} with a script URL`; }
+      if (r > 0) { tagConf = Math.max(tagConf, Math.max(r, 0.85)); why = `${label} ${attributeLabel(attr)} with a script URL`; markup = false; }
       else if (name === 'img' || name === 'image' || name === 'iframe' || name === 'embed') tagConf = Math.max(tagConf, 0.5);
     } else if (attr === 'style') {
       const r = styleRisk(value);
-      if (r > 0) { tagConf = Math.max(tagConf, r); why = `${safe(name)} style with script`; }
+      if (r > 0) { tagConf = Math.max(tagConf, r); why = `${label} style with script`; markup = false; }
     } else if (SCRIPT_ATTRIBUTES.has(attr)) {
       tagConf = Math.max(tagConf, STRONG_ATTRIBUTES.has(attr) ? 0.9 : Math.min(0.9, tagConf + 0.1));
-      why = `${safe(name)} attribute ${safe(attr)}`;
+      why = `${label} attribute ${attr}`; markup = false;
     } else if (hasValue && tagConf < 0.45) tagConf = Math.min(0.45, tagConf + 0.1);
-    if (hasValue && schemeRisk(value) >= 0.9) { tagConf = Math.max(tagConf, 0.9); why = `${safe(name)} ${safe(attr)} with a script URL`; }
+    if (hasValue && schemeRisk(value) >= 0.9) { tagConf = Math.max(tagConf, 0.9); why = `${label} ${attributeLabel(attr)} with a script URL`; markup = false; }
   }
-  take(acc, tagConf, why);
+  take(acc, tagConf, why, markup);
   return j;
 }
 

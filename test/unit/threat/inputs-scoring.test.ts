@@ -25,11 +25,11 @@ describe('inputs', () => {
     assert.ok(!seen.some(([w]) => w === 'header.x-other'));
   });
 
-  it('form fields, JSON string values (with paths, depth-bounded) and multipart text parts', () => {
+  it('form fields, JSON string values (with paths; below max depth under the path of the cut) and multipart text parts', () => {
     const [form] = collect({ method: 'POST', body: 'name=O%27Brien&c=a+b', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     assert.deepEqual(form.filter(([w]) => w.startsWith('form.')), [['form.name', "O'Brien"], ['form.c', 'a b']]);
     const [json, lim] = collect({ method: 'POST', body: JSON.stringify({ a: 'one', b: [{ c: 'two' }, 3], d: { e: { f: { g: { h: 'too deep' } } } } }), headers: { 'content-type': 'application/json' } });
-    assert.deepEqual(json.filter(([w]) => w.startsWith('body.')), [['body.$.a', 'one'], ['body.$.b[0].c', 'two']]);
+    assert.deepEqual(json.filter(([w]) => w.startsWith('body.')), [['body.$.a', 'one'], ['body.$.b[0].c', 'two'], ['body.$.d.e.f.g..*', 'too deep']]);
     assert.equal(lim.depthExceeded, true);
     const boundary = 'XyZ';
     const mp = [`--${boundary}`, 'Content-Disposition: form-data; name="comment"', '', 'hello <b>', `--${boundary}`,

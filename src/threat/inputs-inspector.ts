@@ -1,0 +1,120 @@
+import { forEachParam } from '../pipeline/query.js';
+
+export interface InputOptions {
+  /** Header names (lower-case) whose values are inspected; `cookie` inspects each cookie value. */
+  headers: readonly string[];
+  /** Longest value read at once; the rest of a longer value is read last, in windows (and counted). */
+  maxValueBytes: number;
+  /** Total bytes inspected per request. */
+  maxTotalBytes: number;
+  maxJsonDepth: number;
+  /** String values (and suspicious keys) of one JSON body read before they count as over the limit. */
+  maxJsonValues: number;
+  /** Multipart parts read before they count as over the limit. */
+  maxParts: number;
+  inspectPath: boolean;
+  inspectQuery: boolean;
+  inspectBody: boolean;
+}
+
+/**
+ * What the walk had to read other than one value at a time, or could not read. Inputs past a count limit,
+ * the rest of long values and JSON past the depth limit are inspected all the same (within the total
+ * budget); only `budgetExhausted` means part of the request went uninspected.
+ */
+export interface InputLimits {
+  /** Values longer than maxValueBytes (read in overlapping windows after every other value). */
+  truncatedValues: number;
+  /** Query parameters, cookies, form fields, multipart parts and JSON values past their count limit. */
+  overCount: number;
+  /** The total budget ran out: the rest of the request was not inspected. */
+  budgetExhausted: boolean;
+  /** JSON nested deeper than maxJsonDepth (the deeper values are reported under the path of the cut). */
+  depthExceeded: boolean;
+  /** A body that is not the structure it claims ('json', 'multipart'): read as text instead. */
+  unparsedBody?: string;
+}
+
+/** `header`: a request header's value (values that repeat across requests: a caller may memoise them). */
+export type Visit = (where: string, value: string, header: boolean) => void;
+
+/**
+ * Budget charged for a value however short: about what reading it costs in bytes of a long one, so that
+ * many tiny inputs cannot cost more than the budget allows.
+ */
+export const MIN_COST = 8;
+/** Overlap of the windows the rest of a long value is read in: a payload up to this long is never split. */
+const WINDOW_OVERLAP = 1024;
+
+/** Every inspected input goes through one Inspector: sizes bounded, the total budgeted, cuts recorded. */
+export class Inspector {
+  readonly lim: InputLimits = { truncatedValues: 0, overCount: 0, budgetExhausted: false, depthExceeded: false };
+  private budget: number;
+  private tails: Array<[where: string, value: string]> | undefined;
+
+  constructor(private readonly o: InputOptions, private readonly visit: Visit) {
+    this.budget = o.maxTotalBytes;
+  }
+
+  get exhausted(): boolean { return this.lim.budgetExhausted; }
+
+  /** Inspect a value (shorter than 2: nothing to read); of a long one the first maxValueBytes now, the rest last. */
+  emit(where: string, value: string, header = false): void {
+    if (value.length < 2 || this.lim.budgetExhausted) return;
+    if (value.length > this.o.maxValueBytes) {
+      this.lim.truncatedValues++;
+      (this.tails ??= []).push([where, value]);
+      this.read(where, value.slice(0, this.o.maxValueBytes), header);
+    } else this.read(where, value, header);
+  }
+
+  /** Charge work that is not a value (a multipart part's header block). */
+  charge(bytes: number): void {
+    if (bytes > this.budget) { this.budget = 0; this.lim.budgetExhausted = true; } else this.budget -= bytes;
+  }
+
+  /** Read the rest of the long values, in windows that overlap, with what is left of the budget. */
+  finish(): InputLimits {
+    if (this.tails === undefined) return this.lim;
+    const max = this.o.maxValueBytes;
+    const overlap = Math.min(WINDOW_OVERLAP, max >> 2);
+    const step = max - overlap;
+    for (const [where, value] of this.tails) {
+      for (let at = step; at + overlap < value.length && !this.lim.budgetExhausted; at += step) this.read(where, value.slice(at, at + max), false);
+    }
+    return this.lim;
+  }
+
+  private read(where: string, value: string, header: boolean): void {
+    let v = value;
+    const cost = v.length < MIN_COST ? MIN_COST : v.length;
+    if (cost > this.budget) {
+      this.lim.budgetExhausted = true;
+      v = v.slice(0, this.budget);
+      this.budget = 0;
+      if (v.length < 2) return;
+    } else this.budget -= cost;
+    this.visit(where, v, header);
+  }
+}
+
+/** Characters that make a key worth inspecting (keys are usually identifiers). */
+export function suspiciousKey(k: string): boolean {
+  for (let i = 0; i < k.length; i++) {
+    const c = k.charCodeAt(i);
+    if (c === 60 || c === 39 || c === 34 || c === 40 || c === 59 || c === 96 || c === 124 || c === 36 || c === 37 || c === 92 || c === 47) return true;
+  }
+  return false;
+}
+
+/** Every parameter of a query or form body (`query.q`, odd keys as `query-key.…`); past `max` counted, and read all the same. */
+export function inspectParams(w: Inspector, raw: string, kind: 'query' | 'form', max: number): void {
+  let n = 0;
+  forEachParam(raw, (k, v) => {
+    if (++n > max) w.lim.overCount++;
+    const name = k.length > 64 ? k.slice(0, 64) : k;
+    w.emit(`${kind}.${name}`, v);
+    if (suspiciousKey(k)) w.emit(`${kind}-key.${name}`, k);
+    return !w.exhausted;
+  });
+}

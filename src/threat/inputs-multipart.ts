@@ -1,0 +1,94 @@
+import { type Inspector, MIN_COST } from './inputs-inspector.js';
+
+const BOUNDARY = /boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i;
+const NAME = /(?:^|[;\s])name\s*=\s*(?:"([^"]*)"|([^\s;]+))/i;
+const FILENAME = /(?:^|[;\s])filename\*?\s*=\s*(?:"([^"]*)"|([^\s;]*))/i;
+const CONTENT_TYPE = /(?:^|\n)[ \t]*content-type[ \t]*:[ \t]*([^\r\n;]+)/i;
+
+function textType(t: string): boolean {
+  return t.startsWith('text/') || t === 'application/json' || t === 'application/xml' || t.endsWith('+json') || t.endsWith('+xml');
+}
+
+/** A delimiter: `--boundary` at the start of the body or of a line. */
+function delimiterAt(b: Buffer, delim: Buffer, from: number): number {
+  let i = b.indexOf(delim, from);
+  while (i > 0 && b[i - 1] !== 10) i = b.indexOf(delim, i + 1);
+  return i;
+}
+
+/**
+ * After a delimiter: -1 for the close delimiter (`--`), the start of the part's header block after
+ * transport padding and CRLF or a bare LF, or -2 when the line is no delimiter line at all.
+ */
+function afterDelimiter(b: Buffer, at: number): number {
+  if (b[at] === 45 && b[at + 1] === 45) return -1;
+  let i = at;
+  while (b[i] === 32 || b[i] === 9) i++;
+  if (b[i] === 13) i++;
+  return b[i] === 10 ? i + 1 : i >= b.length ? i : -2;
+}
+
+/** Where the header block of a part ends (an empty line, CRLF or LF): [end of headers, start of content]. */
+function headerEnd(p: Buffer): [number, number] | undefined {
+  if (p[0] === 10) return [0, 1];
+  if (p[0] === 13 && p[1] === 10) return [0, 2];
+  for (let i = p.indexOf(10); i >= 0; i = p.indexOf(10, i + 1)) {
+    if (p[i + 1] === 10) return [i, i + 2];
+    if (p[i + 1] === 13 && p[i + 2] === 10) return [i, i + 3];
+  }
+  return undefined;
+}
+
+function unparsed(w: Inspector, b: Buffer): void {
+  w.lim.unparsedBody = 'multipart';
+  w.emit('body', b.toString('utf8'));
+}
+
+/**
+ * multipart/form-data (RFC 7578), every part. A part without a filename (or with an empty one) is a form
+ * field: busboy, multer, Go and Spring hand it to the application as text whatever type it declares, so
+ * its text is inspected.
+ * A file part is inspected by its filename, and its content when the type is text. Lines end in CRLF or
+ * a bare LF. A body without a boundary or delimiter, or with a line that starts like a delimiter and is
+ * none (parsers disagree on those), is inspected as raw text and recorded as unparsed; so is a part
+ * without a header block. Parts past maxParts are counted and read all the same.
+ */
+export function inspectMultipart(contentType: string, b: Buffer, maxParts: number, w: Inspector): void {
+  const m = BOUNDARY.exec(contentType);
+  if (!m) return unparsed(w, b);
+  const delim = Buffer.from(`--${m[1] ?? m[2]}`);
+  const parts: Array<[number, number]> = [];
+  let pos = delimiterAt(b, delim, 0);
+  if (pos < 0) return unparsed(w, b);
+  while (pos >= 0) {
+    const start = afterDelimiter(b, pos + delim.length);
+    if (start === -1) break;
+    if (start === -2) return unparsed(w, b);
+    const next = delimiterAt(b, delim, start);
+    let end = next < 0 ? b.length : next - 1; // the line break before a delimiter is the delimiter's
+    if (next >= 0 && end > start && b[end - 1] === 13) end--;
+    parts.push([start, Math.max(start, end)]);
+    pos = next;
+  }
+  for (let n = 0; n < parts.length && !w.exhausted; n++) {
+    if (n >= maxParts) w.lim.overCount++;
+    w.charge(MIN_COST);
+    part(b.subarray(parts[n]![0], parts[n]![1]), n, w);
+  }
+}
+
+function part(p: Buffer, n: number, w: Inspector): void {
+  const he = headerEnd(p);
+  if (he === undefined) { w.lim.unparsedBody = 'multipart'; w.emit(`multipart.${n}`, p.toString('utf8')); return; }
+  const head = p.subarray(0, he[0]).toString('utf8');
+  const nm = NAME.exec(head);
+  const name = (nm?.[1] ?? nm?.[2] ?? String(n)).slice(0, 64);
+  const fn = FILENAME.exec(head);
+  const filename = fn === null ? '' : (fn[1] ?? fn[2] ?? '').slice(0, 255);
+  const content = p.subarray(he[1]);
+  // no filename, or an empty one (Go reads that as a form value too): a field
+  if (filename === '') { w.emit(`multipart.${name}`, content.toString('utf8')); return; }
+  const type = CONTENT_TYPE.exec(head)?.[1]?.trim().toLowerCase() ?? 'application/octet-stream';
+  if (textType(type)) w.emit(`multipart.${name}`, content.toString('utf8'));
+  w.emit(`multipart.${name}.filename`, filename);
+}

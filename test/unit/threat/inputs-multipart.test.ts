@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildContext, DEFAULT_REQUEST_LIMITS } from '../../../src/pipeline/context-builder.js';
+import { walkInputs, type InputOptions } from '../../../src/threat/inputs.js';
+import { checkRequest } from '../helpers.js';
+
+const o: InputOptions = { headers: [], maxValueBytes: 4096, maxTotalBytes: 64 * 1024, maxJsonDepth: 8, maxJsonValues: 100, maxParts: 10, inspectPath: false, inspectQuery: false, inspectBody: true };
+function walk(body: string, contentType = 'multipart/form-data; boundary=XyZ') {
+  const c = buildContext(checkRequest({ method: 'POST', body, headers: { 'content-type': contentType } }), { limits: DEFAULT_REQUEST_LIMITS, trustedHops: 0 });
+  const seen: Array<[string, string]> = [];
+  const lim = walkInputs(c, o, (w, v) => seen.push([w, v]));
+  return { seen, lim };
+}
+const part = (head: string, content: string, nl = '\r\n') => `--XyZ${nl}${head.split('\n').join(nl)}${nl}${nl}${content}${nl}`;
+const field = (name: string, extra = '') => `Content-Disposition: form-data; name="${name}"${extra}`;
+const SQLI = "1' OR '1'='1";
+
+describe('multipart bodies', () => {
+  it('a part without a filename is a field: its text is read whatever type it declares', () => {
+    for (const type of ['', '\nContent-Type: application/octet-stream', '\nContent-Type: application/x-www-form-urlencoded', '\nContent-Type: image/png']) {
+      const { seen } = walk(part(field('q') + type, SQLI) + '--XyZ--\r\n');
+      assert.deepEqual(seen, [['multipart.q', SQLI]], type);
+    }
+  });
+
+  it('a file part by its filename, its content only when text; an empty filename is a field', () => {
+    const body = part(field('f', '; filename="a.png"') + '\nContent-Type: image/png', '\x89PNG <x>') +
+      part(field('t', '; filename="a.txt"') + '\nContent-Type: text/plain', 'hello there') +
+      part(field('e', '; filename=""') + '\nContent-Type: application/octet-stream', SQLI) + '--XyZ--\r\n';
+    assert.deepEqual(walk(body).seen, [['multipart.f.filename', 'a.png'], ['multipart.t', 'hello there'], ['multipart.t.filename', 'a.txt'], ['multipart.e', SQLI]]);
+  });
+
+  it('accepts LF-only line endings, transport padding after a delimiter, a preamble and an epilogue', () => {
+    const lf = `preamble\n${part(field('a'), 'one', '\n')}--XyZ \t\n${field('b')}\n\n${SQLI}\n--XyZ--\nepilogue <script>`;
+    const { seen, lim } = walk(lf);
+    assert.deepEqual(seen, [['multipart.a', 'one'], ['multipart.b', SQLI]]);
+    assert.equal(lim.unparsedBody, undefined);
+  });
+
+  it('does not split at the boundary inside a line, and keeps a body cut short', () => {
+    const { seen } = walk(part(field('a'), 'x --XyZ y') + part(field('b'), 'cut sho'));
+    assert.deepEqual(seen, [['multipart.a', 'x --XyZ y'], ['multipart.b', 'cut sho\r\n']]);
+  });
+
+  it('a body it cannot parse is read as raw text and recorded', () => {
+    for (const [body, ct] of [
+      [`${field('q')}\r\n\r\n${SQLI}`, 'multipart/form-data'], // no boundary parameter
+      [`${field('q')}\r\n\r\n${SQLI}`, 'multipart/form-data; boundary=XyZ'], // no delimiter
+      [part(field('q'), 'x') + `--XyZabc\r\n${field('r')}\r\n\r\n${SQLI}\r\n--XyZ--`, 'multipart/form-data; boundary=XyZ'], // a line that is almost a delimiter
+    ]) {
+      const { seen, lim } = walk(body!, ct);
+      assert.equal(lim.unparsedBody, 'multipart');
+      assert.ok(seen.some(([w, v]) => w === 'body' && v.includes(SQLI)), ct);
+    }
+    const headless = walk(`--XyZ\r\n${SQLI}\r\n--XyZ--`);
+    assert.equal(headless.lim.unparsedBody, 'multipart');
+    assert.deepEqual(headless.seen, [['multipart.0', SQLI]]);
+  });
+});
