@@ -45,12 +45,12 @@ describe('an attack cannot be padded past an inspection limit', () => {
     });
   });
 
-  it('past the total budget: certain oversize (refused when oversize weighs 1, with the default weight a throttle)', async () => {
+  it('past the total budget: certain oversize, refused by default (fail closed); a lower oversize weight throttles', async () => {
     const padded: ReqSpec = { method: 'PUT', path: '/f', body: `${Array.from({ length: 600 }, (_, i) => `f${i}=xxxxxxxx`).join('&')}&q=${enc(SQLI)}`, headers: FORM };
-    await withRuntime(', inspect: { max_total_bytes: 4096 }, scoring: { weights: { oversize: 1 } }', async (send) => {
+    await withRuntime(', inspect: { max_total_bytes: 4096 }', async (send) => {
       assert.equal(outcome(await send(padded)), 'ERR_THREAT');
     });
-    await withRuntime(', inspect: { max_total_bytes: 4096 }, mode: detect, upstream_header: true', async (send) => {
+    await withRuntime(', inspect: { max_total_bytes: 4096 }, scoring: { weights: { oversize: 0.6 } }, mode: detect, upstream_header: true', async (send) => {
       const resp = await send(padded);
       const h = Object.fromEntries(resp.ok_response.headers.map((x: any) => [x.header.key, x.header.value]));
       assert.equal(h['x-portcullis-risk-score'], '0.6');
