@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { counter, gauge } from '../../telemetry/metrics.js';
 import type { SecurityEvent } from './event.js';
 
@@ -9,12 +10,25 @@ export const sinkQueue = gauge('portcullis_security_event_sink_queue', 'Security
 /** A destination for security events. `offer` never blocks and never throws: it queues or drops. */
 export interface EventSink {
   readonly name: string;
-  /** Stable description of the config, so a reload keeps an identical sink (and its queue). */
+  /** Digest of every resolved option (see sinkKey), so a reload keeps only an identical sink (and its queue). */
   readonly key: string;
   offer(e: SecurityEvent): void;
   /** Deliver what is queued now (tests, shutdown). */
   flush(): Promise<void>;
   close(): Promise<void>;
+}
+
+function stable(v: unknown): unknown {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, stable((v as Record<string, unknown>)[k])]));
+}
+
+/**
+ * The reuse key of a sink: its type and a sha256 of all its resolved options (header values included, so
+ * a rotated token or a changed retry count builds a new sink). Only the digest: options may hold secrets.
+ */
+export function sinkKey(type: string, options: object): string {
+  return `${type}|${createHash('sha256').update(JSON.stringify(stable(options))).digest('hex')}`;
 }
 
 /**

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { SecurityEvent } from '../event.js';
-import { QueuedSink, sinkRetries } from '../sink.js';
+import { QueuedSink, sinkKey, sinkRetries } from '../sink.js';
 
 export interface SyslogOptions {
   host: string;
@@ -42,7 +42,7 @@ export class SyslogSink extends QueuedSink {
   private connecting?: Promise<Socket>;
 
   constructor(name: string, private readonly o: SyslogOptions, private readonly logger: Logger) {
-    super(name, `syslog|${o.protocol}|${o.host}|${o.port}|${o.facility}|${o.appName}`, o.maxQueue, o.flushMs, 200);
+    super(name, sinkKey('syslog', o), o.maxQueue, o.flushMs, 200);
   }
 
   private frame(e: SecurityEvent): Buffer {
