@@ -19,6 +19,7 @@ import { parseCidr } from './ip/address.js';
 import { ThreatFeed } from './ip/feeds.js';
 import { PrefixTrie } from './ip/trie.js';
 import { DEFAULT_WEIGHTS } from './scoring.js';
+import { SchemaCompiler } from './validation.js';
 
 export const DEFAULT_INSPECT_HEADERS = ['user-agent', 'referer', 'cookie', 'x-forwarded-host'];
 
@@ -50,6 +51,8 @@ export class ThreatState {
   readonly logEvents: boolean;
   readonly minEventAction: 'log' | 'throttle' | 'block';
   readonly upstreamHeader: boolean;
+  /** Route JSON Schemas of this config load. */
+  readonly schemas = new SchemaCompiler();
   /**
    * The sinks this instance closes: those it built, plus (once swapped in) those it kept from the
    * instance it replaces. A kept sink stays its predecessor's until start(), so closing an instance that
