@@ -18,6 +18,7 @@ import type { InputOptions } from './inputs.js';
 import { parseCidr } from './ip/address.js';
 import { ThreatFeed } from './ip/feeds.js';
 import { PrefixTrie } from './ip/trie.js';
+import { checkUrl } from './url.js';
 import { DEFAULT_WEIGHTS } from './scoring.js';
 import { SchemaCompiler } from './validation.js';
 
@@ -92,13 +93,13 @@ export class ThreatState {
     this.blockList = compileCidrs(cfg.ip?.block, '/threat/ip/block');
 
     this.feeds = (cfg.feeds ?? []).map((f, i) => {
+      if (f.url !== undefined) checkUrl(f.url, `/threat/feeds/${i}/url`);
       const source = f.url ?? this.path(f.file!);
       const feed = new ThreatFeed({
         name: f.name, source, format: f.format, refreshMs: f.refresh_ms ?? 3_600_000, timeoutMs: f.timeout_ms ?? 10_000,
-        maxBytes: f.max_bytes ?? 32 * 1024 * 1024,
+        maxBytes: f.max_bytes ?? 32 * 1024 * 1024, headers: f.headers ?? {},
       }, logger);
       if (prev) for (const p of prev.feeds) feed.adopt(p);
-      void i;
       return feed;
     });
     const names = new Set<string>();
@@ -183,7 +184,7 @@ export class ThreatState {
     const maxQueue = s.max_queue ?? 10_000;
     switch (s.type) {
       case 'file': return new FileSink(name, this.path(s.path!), logger, { maxQueue, flushMs });
-      case 'webhook': return new WebhookSink(name, {
+      case 'webhook': checkUrl(s.url!, `/threat/events/sinks/${i}/url`); return new WebhookSink(name, {
         url: s.url!, headers: s.headers ?? {}, format: s.format ?? 'json', batchSize: s.batch_size ?? 100, flushMs, maxQueue,
         timeoutMs: s.timeout_ms ?? 2000, maxRetries: s.max_retries ?? 5, backoffMs: s.backoff_ms ?? 200,
       }, logger);

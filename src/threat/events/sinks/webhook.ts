@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { SecurityEvent } from '../event.js';
+import { redactUrls } from '../../url.js';
 import { QueuedSink, sinkKey, sinkRetries } from '../sink.js';
 
 export interface WebhookOptions {
@@ -47,7 +48,7 @@ export class WebhookSink extends QueuedSink {
         }
         this.logger.warn({ sink: this.name, status: res.status, attempt }, 'security event webhook failed; will retry');
       } catch (err) {
-        this.logger.warn({ sink: this.name, err: (err as Error).message, attempt }, 'security event webhook unreachable; will retry');
+        this.logger.warn({ sink: this.name, err: redactUrls((err as Error).message), attempt }, 'security event webhook unreachable; will retry');
       }
     }
     return false;
