@@ -22,7 +22,7 @@ const sinkSchema = {
     type: { enum: ['file', 'webhook', 'syslog'] },
     name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Metrics label (default: the type and position)' },
     path: { type: 'string', minLength: 1, description: 'file: JSON-lines file (relative to the config folder)' },
-    url: { type: 'string', pattern: '^https?://', description: 'webhook: endpoint receiving POSTed batches' },
+    url: { type: 'string', pattern: '^https?://', description: 'webhook: endpoint receiving POSTed batches (no user:password@: use headers); logged without its query string' },
     headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'webhook: extra request headers (e.g. authorization); never logged' },
     format: { enum: ['json', 'ndjson'], description: 'webhook: JSON array (default) or newline-delimited JSON' },
     batch_size: { type: 'integer', minimum: 1, maximum: 10000 },
@@ -101,7 +101,8 @@ export const threatGlobalSchema = {
         required: ['name', 'format'],
         properties: {
           name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
-          url: { type: 'string', pattern: '^https?://' },
+          url: { type: 'string', pattern: '^https?://', description: 'No user:password@ (use headers); logged without its query string' },
+          headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'url: extra request headers (e.g. authorization); never logged' },
           file: { type: 'string', minLength: 1 },
           format: { enum: ['plain', 'spamhaus', 'firehol'] },
           refresh_ms: { type: 'integer', minimum: 1000 },
@@ -278,7 +279,7 @@ export interface ThreatGlobalConfig {
   scoring?: { weights?: Record<string, number>; block?: number; throttle?: number; min_confidence?: number };
   ban?: { ttl_ms?: number; cache_ms?: number; on_store_error?: 'deny' | 'allow' };
   ip?: { allow?: string[]; block?: string[] };
-  feeds?: Array<{ name: string; url?: string; file?: string; format: 'plain' | 'spamhaus' | 'firehol'; refresh_ms?: number; timeout_ms?: number; max_bytes?: number }>;
+  feeds?: Array<{ name: string; url?: string; headers?: Record<string, string>; file?: string; format: 'plain' | 'spamhaus' | 'firehol'; refresh_ms?: number; timeout_ms?: number; max_bytes?: number }>;
   geo?: { database: string; check_ms?: number; allow_countries?: string[]; deny_countries?: string[]; unknown?: 'allow' | 'deny' };
   bot?: {
     enabled?: boolean; automation?: number; missing_user_agent?: number; browser_consistency?: boolean;

@@ -18,7 +18,9 @@ import type { InputOptions } from './inputs.js';
 import { parseCidr } from './ip/address.js';
 import { ThreatFeed } from './ip/feeds.js';
 import { PrefixTrie } from './ip/trie.js';
+import { checkUrl } from './url.js';
 import { DEFAULT_WEIGHTS } from './scoring.js';
+import { SchemaCompiler } from './validation.js';
 
 export const DEFAULT_INSPECT_HEADERS = ['user-agent', 'referer', 'cookie', 'x-forwarded-host'];
 
@@ -50,8 +52,15 @@ export class ThreatState {
   readonly logEvents: boolean;
   readonly minEventAction: 'log' | 'throttle' | 'block';
   readonly upstreamHeader: boolean;
-  /** Resources taken over by a newer instance: its close() must leave them open. */
-  handedOver = false;
+  /** Route JSON Schemas of this config load. */
+  readonly schemas = new SchemaCompiler();
+  /**
+   * The sinks this instance closes: those it built, plus (once swapped in) those it kept from the
+   * instance it replaces. A kept sink stays its predecessor's until start(), so closing an instance that
+   * never went live (a rejected reload) leaves the running config's sinks open.
+   */
+  private readonly ownSinks = new Set<EventSink>();
+  private readonly keptSinks = new Set<EventSink>();
 
   constructor(readonly cfg: ThreatGlobalConfig, readonly env: ModuleEnv, readonly configured: boolean) {
     const prev = (env.previous as { state?: ThreatState } | undefined)?.state;
@@ -84,13 +93,13 @@ export class ThreatState {
     this.blockList = compileCidrs(cfg.ip?.block, '/threat/ip/block');
 
     this.feeds = (cfg.feeds ?? []).map((f, i) => {
+      if (f.url !== undefined) checkUrl(f.url, `/threat/feeds/${i}/url`);
       const source = f.url ?? this.path(f.file!);
       const feed = new ThreatFeed({
         name: f.name, source, format: f.format, refreshMs: f.refresh_ms ?? 3_600_000, timeoutMs: f.timeout_ms ?? 10_000,
-        maxBytes: f.max_bytes ?? 32 * 1024 * 1024,
+        maxBytes: f.max_bytes ?? 32 * 1024 * 1024, headers: f.headers ?? {},
       }, logger);
       if (prev) for (const p of prev.feeds) feed.adopt(p);
-      void i;
       return feed;
     });
     const names = new Set<string>();
@@ -133,14 +142,14 @@ export class ThreatState {
     }
 
     const ev = cfg.events ?? {};
-    const sinks = (ev.sinks ?? []).map((s, i) => this.sink(s, i, logger));
-    if (prev) {
-      // keep identical sinks (their queues and connections) across a reload
-      for (let i = 0; i < sinks.length; i++) {
-        const same = prev.events.sinks.find((p) => p.key === sinks[i]!.key && p.name === sinks[i]!.name);
-        if (same) sinks[i] = same;
-      }
-    }
+    // keep identical sinks (their queues and connections) across a reload; building one opens nothing
+    const sinks = (ev.sinks ?? []).map((s, i) => {
+      const built = this.sink(s, i, logger);
+      const same = prev?.events.sinks.find((p) => p.key === built.key && p.name === built.name);
+      if (same) this.keptSinks.add(same);
+      else this.ownSinks.add(built);
+      return same ?? built;
+    });
     this.events = new EventDispatcher(sinks, logger);
     this.logEvents = ev.log ?? true;
     this.minEventAction = ev.min_action ?? 'throttle';
@@ -175,7 +184,7 @@ export class ThreatState {
     const maxQueue = s.max_queue ?? 10_000;
     switch (s.type) {
       case 'file': return new FileSink(name, this.path(s.path!), logger, { maxQueue, flushMs });
-      case 'webhook': return new WebhookSink(name, {
+      case 'webhook': checkUrl(s.url!, `/threat/events/sinks/${i}/url`); return new WebhookSink(name, {
         url: s.url!, headers: s.headers ?? {}, format: s.format ?? 'json', batchSize: s.batch_size ?? 100, flushMs, maxQueue,
         timeoutMs: s.timeout_ms ?? 2000, maxRetries: s.max_retries ?? 5, backoffMs: s.backoff_ms ?? 200,
       }, logger);
@@ -189,7 +198,8 @@ export class ThreatState {
   /** After the swap: start refreshes, subscribe to bans. Feeds from files load before the first Check. */
   async start(): Promise<void> {
     const prev = (this.env.previous as { state?: ThreatState } | undefined)?.state;
-    if (prev) { prev.handedOver = true; prev.successorSinks = new Set(this.events.sinks); }
+    for (const s of this.keptSinks) { prev?.ownSinks.delete(s); this.ownSinks.add(s); }
+    this.keptSinks.clear();
     await this.bans.start().catch((err: Error) => this.env.logger.warn({ err: err.message }, 'cannot subscribe to ban updates; bans are still read from the store'));
     for (const f of this.feeds) f.start();
     this.geo?.start();
@@ -199,20 +209,19 @@ export class ThreatState {
     return this.feeds.every((f) => f.loaded) && (this.geo === undefined || this.geo.loaded);
   }
 
+  /**
+   * Stops what this instance owns. Feeds, the geo database and the ban list are its own objects (adopt()
+   * copies data, not timers); the anomaly and cadence trackers and the DNS verifier may be shared with
+   * another instance but hold no timer or socket, so there is nothing of theirs to close.
+   */
   async close(): Promise<void> {
     for (const f of this.feeds) f.stop();
     this.geo?.stop();
     await this.bans.close();
-    if (!this.handedOver) await Promise.all(this.events.sinks.map((s) => s.close().catch(() => undefined)));
-    else {
-      // sinks the new instance did not keep are ours to close
-      const next = this.successorSinks;
-      await Promise.all(this.events.sinks.filter((s) => !next.has(s)).map((s) => s.close().catch(() => undefined)));
-    }
+    const mine = [...this.ownSinks];
+    this.ownSinks.clear();
+    await Promise.all(mine.map((s) => s.close().catch(() => undefined)));
   }
-
-  /** Set by the successor: the sinks it kept. */
-  successorSinks: ReadonlySet<EventSink> = new Set();
 }
 
 export function compileCidrs(list: string[] | undefined, pointer: string): PrefixTrie<true> {

@@ -21,29 +21,45 @@ export interface ValidationOptions {
 export const JSON_BODY_FACT = 'threat.json';
 const NO_BODY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'TRACE']);
 
-/** One Ajv per process for route schemas: compiled at config load, never per request. */
-let ajv: Ajv | undefined;
-function schemaCompiler(): Ajv {
-  if (!ajv) {
-    ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, coerceTypes: false, useDefaults: false });
-    addFormats(ajv);
+/**
+ * Compiles the route schemas of one config load: each load has its own Ajv (a `$id` is unique within a
+ * load, so an edited schema keeping its `$id` compiles on reload, and old schemas are not kept forever),
+ * created on first use; a schema that appears on several routes is compiled once. Never per request.
+ */
+export class SchemaCompiler {
+  private ajv?: Ajv;
+  private readonly compiled = new Map<string, ValidateFunction>();
+
+  compile(schema: unknown, pointer: string): ValidateFunction {
+    const key = JSON.stringify(schema);
+    const hit = this.compiled.get(key);
+    if (hit) return hit;
+    if (!this.ajv) {
+      this.ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, coerceTypes: false, useDefaults: false });
+      addFormats(this.ajv);
+    }
+    try {
+      const fn = this.ajv.compile(schema as object);
+      this.compiled.set(key, fn);
+      return fn;
+    } catch (err) {
+      throw new ConfigError(pointer, `invalid JSON Schema: ${(err as Error).message}`);
+    }
   }
-  return ajv;
 }
 
-const compiledCache = new Map<string, ValidateFunction>();
+/** The compiler of the config load being compiled (set around a synchronous compile by withSchemaCompiler). */
+let active: SchemaCompiler | undefined;
 
-export function compileSchema(schema: unknown, pointer: string): ValidateFunction {
-  const key = JSON.stringify(schema);
-  const hit = compiledCache.get(key);
-  if (hit) return hit;
-  try {
-    const fn = schemaCompiler().compile(schema as object);
-    if (compiledCache.size < 1000) compiledCache.set(key, fn);
-    return fn;
-  } catch (err) {
-    throw new ConfigError(pointer, `invalid JSON Schema: ${(err as Error).message}`);
-  }
+export function withSchemaCompiler<T>(compiler: SchemaCompiler, fn: () => T): T {
+  const outer = active;
+  active = compiler;
+  try { return fn(); } finally { active = outer; }
+}
+
+/** Compile with `compiler`, else the current load's (withSchemaCompiler), else a fresh one. */
+export function compileSchema(schema: unknown, pointer: string, compiler: SchemaCompiler = active ?? new SchemaCompiler()): ValidateFunction {
+  return compiler.compile(schema, pointer);
 }
 
 export function mediaType(contentType: string | undefined): string {
@@ -72,6 +88,15 @@ function describe(e: ErrorObject): Violation {
   else if (e.keyword === 'required') message = `missing required property "${String(e.params.missingProperty).slice(0, 64)}"`;
   else if (e.keyword === 'enum') message = `must be one of ${JSON.stringify(e.params.allowedValues).slice(0, 200)}`;
   return { where, message };
+}
+
+/**
+ * A fixed message for a body JSON.parse refused: V8's own message quotes the start of the body (a password
+ * in a form post), so at most the character position V8 reports is kept.
+ */
+function notJson(err: Error): string {
+  const at = / JSON at position (\d{1,10})(?: \(line \d+ column \d+\))?$/.exec(err.message)?.[1];
+  return at === undefined ? 'body is not valid JSON' : `body is not valid JSON (at character ${at})`;
 }
 
 /**
@@ -107,7 +132,7 @@ export function validateRequest(ctx: RequestContext, o: ValidationOptions): Viol
         doc = JSON.parse(ctx.body.toString('utf8'));
         ctx.facts[JSON_BODY_FACT] = doc;
       } catch (err) {
-        out.push({ where: 'body', message: `body is not valid JSON: ${(err as Error).message.slice(0, 120)}` });
+        out.push({ where: 'body', message: notJson(err as Error) });
         return out;
       }
       if (!schema(doc)) for (const e of schema.errors ?? []) { out.push(describe(e)); if (out.length >= o.maxViolations) break; }

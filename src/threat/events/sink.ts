@@ -1,20 +1,34 @@
+import { createHash } from 'node:crypto';
 import { counter, gauge } from '../../telemetry/metrics.js';
 import type { SecurityEvent } from './event.js';
 
 export const sinkDelivered = counter('portcullis_security_event_sink_delivered_total', 'Security events delivered, per sink', ['sink'] as const);
-export const sinkDropped = counter('portcullis_security_event_sink_dropped_total', 'Security events dropped, per sink and reason (queue_full, failed)', ['sink', 'reason'] as const);
+export const sinkDropped = counter('portcullis_security_event_sink_dropped_total', 'Security events dropped, per sink and reason (queue_full, failed, closed)', ['sink', 'reason'] as const);
 export const sinkRetries = counter('portcullis_security_event_sink_retries_total', 'Delivery retries, per sink', ['sink'] as const);
 export const sinkQueue = gauge('portcullis_security_event_sink_queue', 'Security events waiting, per sink', ['sink'] as const);
 
 /** A destination for security events. `offer` never blocks and never throws: it queues or drops. */
 export interface EventSink {
   readonly name: string;
-  /** Stable description of the config, so a reload keeps an identical sink (and its queue). */
+  /** Digest of every resolved option (see sinkKey), so a reload keeps only an identical sink (and its queue). */
   readonly key: string;
   offer(e: SecurityEvent): void;
   /** Deliver what is queued now (tests, shutdown). */
   flush(): Promise<void>;
   close(): Promise<void>;
+}
+
+function stable(v: unknown): unknown {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, stable((v as Record<string, unknown>)[k])]));
+}
+
+/**
+ * The reuse key of a sink: its type and a sha256 of all its resolved options (header values included, so
+ * a rotated token or a changed retry count builds a new sink). Only the digest: options may hold secrets.
+ */
+export function sinkKey(type: string, options: object): string {
+  return `${type}|${createHash('sha256').update(JSON.stringify(stable(options))).digest('hex')}`;
 }
 
 /**
@@ -26,6 +40,8 @@ export abstract class QueuedSink implements EventSink {
   private timer?: NodeJS.Timeout;
   private draining?: Promise<void>;
   protected closed = false;
+  /** Set by deliver() when the destination stalled: this flush stops, the rest waits for the next one. */
+  protected stalled = false;
 
   constructor(readonly name: string, readonly key: string, protected readonly maxQueue: number, protected readonly flushMs: number, protected readonly batchSize: number) {}
 
@@ -54,9 +70,11 @@ export abstract class QueuedSink implements EventSink {
           const ok = await this.deliver(batch);
           if (ok) sinkDelivered.inc({ sink: this.name }, batch.length);
           else sinkDropped.inc({ sink: this.name, reason: 'failed' }, batch.length);
+          if (this.stalled) break;
         }
       } finally {
         this.draining = undefined;
+        if (this.stalled) { this.stalled = false; if (!this.closed && this.queue.length > 0) this.kick(this.flushMs); }
       }
     })();
     return this.draining;
@@ -69,5 +87,8 @@ export abstract class QueuedSink implements EventSink {
     await this.flush().catch(() => undefined);
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.queue.length > 0) sinkDropped.inc({ sink: this.name, reason: 'closed' }, this.queue.length);
+    this.queue = [];
+    sinkQueue.set({ sink: this.name }, 0);
   }
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { counter, gauge } from '../../telemetry/metrics.js';
 import type { IpBytes } from './address.js';
 import { parseFeed, type FeedFormat } from './feed-format.js';
+import { redactUrls } from '../url.js';
 import { PrefixTrie } from './trie.js';
 
 const feedEntries = gauge('portcullis_threat_feed_entries', 'CIDR entries in the active copy of each threat feed', ['feed'] as const);
@@ -18,6 +19,8 @@ export interface FeedConfig {
   timeoutMs: number;
   /** Largest body accepted from a URL. */
   maxBytes: number;
+  /** Extra request headers for a URL (authorization); never logged. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -32,6 +35,7 @@ export class ThreatFeed {
   private mtimeMs = 0;
   private timer?: NodeJS.Timeout;
   private inflight?: Promise<void>;
+  /** Why the last load failed; URLs in it are redacted (it reaches logs and /admin/threat/status). */
   lastError?: string;
 
   constructor(readonly cfg: FeedConfig, private readonly logger: Logger) {}
@@ -82,7 +86,7 @@ export class ThreatFeed {
       if (parsed.invalidCount > 0) this.logger.warn({ feed: name, invalid: parsed.invalidCount, examples: parsed.invalid }, 'threat feed has unparseable lines (skipped)');
       this.logger.info({ feed: name, entries: trie.size }, 'threat feed loaded');
     } catch (err) {
-      this.lastError = (err as Error).message;
+      this.lastError = redactUrls((err as Error).message);
       feedLoads.inc({ feed: name, result: 'error' });
       this.logger.warn({ feed: name, err: this.lastError, keeping: this.trie ? this.trie.size : 0 }, 'threat feed load failed; keeping the last good copy');
     }
@@ -97,7 +101,7 @@ export class ThreatFeed {
   }
 
   private async fetchUrl(): Promise<string | undefined> {
-    const headers: Record<string, string> = { accept: 'text/plain, application/json;q=0.9, */*;q=0.1' };
+    const headers: Record<string, string> = { accept: 'text/plain, application/json;q=0.9, */*;q=0.1', ...this.cfg.headers };
     if (this.trie && this.etag) headers['if-none-match'] = this.etag;
     if (this.trie && this.lastModified) headers['if-modified-since'] = this.lastModified;
     const res = await fetch(this.cfg.source, { headers, signal: AbortSignal.timeout(this.cfg.timeoutMs), redirect: 'follow' });

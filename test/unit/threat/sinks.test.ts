@@ -3,7 +3,7 @@ import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -111,5 +111,39 @@ describe('security event sinks', () => {
     assert.equal(frames.length, 2);
     assert.match(frames[1]!, /decision_id="d-9"/);
     await ts.close(); tcp.close();
+  });
+
+  it('syslog TCP: a collector that accepts but stops reading costs one timeout, drops that batch, and the next flush reconnects; close is bounded', { timeout: 15_000 }, async (t) => {
+    const conns: Socket[] = [];
+    let reading = false;
+    const tcp = createTcpServer((c) => { conns.push(c); if (reading) c.resume(); else c.pause(); });
+    await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
+    t.after(() => { for (const c of conns) c.destroy(); tcp.close(); });
+    const s = new SyslogSink('syslog-stall', { host: '127.0.0.1', port: (tcp.address() as AddressInfo).port, protocol: 'tcp', facility: 13, appName: 'portcullis', maxQueue: 1000, flushMs: 1000, maxMessageBytes: 65000, timeoutMs: 300 }, silent);
+    // 200-event batches of ~60 KB events: one batch (12 MB) is more than the socket buffers on both ends hold
+    const big = 'x'.repeat(60_000);
+    for (let i = 0; i < 600; i++) s.offer(ev(i, { where: big }));
+    const t0 = Date.now();
+    await s.flush();
+    assert.ok(Date.now() - t0 < 3000, `flush took ${Date.now() - t0} ms`);
+    assert.equal(await metric('portcullis_security_event_sink_dropped_total', { sink: 'syslog-stall', reason: 'failed' }), 200);
+    assert.equal(await metric('portcullis_security_event_sink_queue', { sink: 'syslog-stall' }), 400, 'the rest waits for the next flush');
+    assert.equal(conns.length, 1);
+
+    reading = true;
+    await s.flush();
+    assert.equal(conns.length, 2, 'a new connection');
+    assert.equal(await metric('portcullis_security_event_sink_delivered_total', { sink: 'syslog-stall' }), 400);
+    await s.close();
+
+    // shutting down against a stalled collector is bounded too; what it could not send is counted
+    reading = false;
+    const s2 = new SyslogSink('syslog-stall-close', { host: '127.0.0.1', port: (tcp.address() as AddressInfo).port, protocol: 'tcp', facility: 13, appName: 'portcullis', maxQueue: 1000, flushMs: 1000, maxMessageBytes: 65000, timeoutMs: 300 }, silent);
+    for (let i = 0; i < 400; i++) s2.offer(ev(i, { where: big }));
+    const t1 = Date.now();
+    await s2.close();
+    assert.ok(Date.now() - t1 < 3000, `close took ${Date.now() - t1} ms`);
+    assert.equal(await metric('portcullis_security_event_sink_dropped_total', { sink: 'syslog-stall-close', reason: 'failed' }), 200);
+    assert.equal(await metric('portcullis_security_event_sink_dropped_total', { sink: 'syslog-stall-close', reason: 'closed' }), 200);
   });
 });

@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Logger } from 'pino';
 import type { SecurityEvent } from '../event.js';
-import { QueuedSink } from '../sink.js';
+import { QueuedSink, sinkKey } from '../sink.js';
 
 /** Appends one JSON object per line to a file (flushed at most `flushMs` after an event). */
 export class FileSink extends QueuedSink {
@@ -9,7 +9,7 @@ export class FileSink extends QueuedSink {
   private failed = false;
 
   constructor(name: string, private readonly path: string, private readonly logger: Logger, opts: { maxQueue: number; flushMs: number }) {
-    super(name, `file|${path}`, opts.maxQueue, opts.flushMs, 500);
+    super(name, sinkKey('file', { path, ...opts }), opts.maxQueue, opts.flushMs, 500);
   }
 
   private open(): WriteStream {

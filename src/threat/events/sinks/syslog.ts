@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { SecurityEvent } from '../event.js';
-import { QueuedSink, sinkRetries } from '../sink.js';
+import { QueuedSink, sinkKey, sinkRetries } from '../sink.js';
 
 export interface SyslogOptions {
   host: string;
@@ -34,7 +34,9 @@ export function formatRfc5424(e: SecurityEvent, facility: number, appName: strin
 
 /**
  * Syslog over UDP (one datagram per event, RFC 5426) or TCP (octet-counted frames, RFC 6587). The TCP
- * connection is kept and re-opened with backoff; events queue (bounded) while it is down.
+ * connection is kept and re-opened with backoff; events queue (bounded) while it is down. A write the
+ * collector does not take within `timeoutMs` (it stopped reading) drops the batch, destroys the
+ * connection and ends the flush; the next flush connects again.
  */
 export class SyslogSink extends QueuedSink {
   private udp?: UdpSocket;
@@ -42,7 +44,7 @@ export class SyslogSink extends QueuedSink {
   private connecting?: Promise<Socket>;
 
   constructor(name: string, private readonly o: SyslogOptions, private readonly logger: Logger) {
-    super(name, `syslog|${o.protocol}|${o.host}|${o.port}|${o.facility}|${o.appName}`, o.maxQueue, o.flushMs, 200);
+    super(name, sinkKey('syslog', o), o.maxQueue, o.flushMs, 200);
   }
 
   private frame(e: SecurityEvent): Buffer {
@@ -91,8 +93,14 @@ export class SyslogSink extends QueuedSink {
       if (attempt > 0) { sinkRetries.inc({ sink: this.name }); await new Promise((r) => setTimeout(r, 100 * 2 ** attempt).unref()); }
       try {
         const s = await this.socket();
-        const ok = await new Promise<boolean>((resolve) => s.write(frames, (err) => resolve(!err)));
-        if (ok) return true;
+        const r = await this.write(s, frames);
+        if (r === 'ok') return true;
+        if (r === 'timeout') {
+          s.destroy();
+          this.logger.warn({ sink: this.name, timeout_ms: this.o.timeoutMs, events: batch.length }, 'syslog tcp collector is not reading; batch dropped, reconnecting on the next flush');
+          this.stalled = true;
+          return false;
+        }
       } catch (err) {
         this.logger.warn({ sink: this.name, err: (err as Error).message, attempt }, 'syslog tcp unavailable');
       }
@@ -101,9 +109,21 @@ export class SyslogSink extends QueuedSink {
     return false;
   }
 
+  /** Hand `data` to the socket and wait until it has left our buffers: at most `timeoutMs`. */
+  private write(s: Socket, data: Buffer): Promise<'ok' | 'error' | 'timeout'> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve('timeout'), this.o.timeoutMs);
+      timer.unref();
+      s.write(data, (err) => { clearTimeout(timer); resolve(err ? 'error' : 'ok'); });
+    });
+  }
+
   override async close(): Promise<void> {
     await super.close();
     this.udp?.close();
-    this.tcp?.end();
+    const s = this.tcp;
+    s?.end();
+    // a collector that stopped reading never lets end() finish
+    if (s) setTimeout(() => s.destroy(), this.o.timeoutMs).unref();
   }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { SecurityEvent } from '../event.js';
-import { QueuedSink, sinkRetries } from '../sink.js';
+import { redactUrls } from '../../url.js';
+import { QueuedSink, sinkKey, sinkRetries } from '../sink.js';
 
 export interface WebhookOptions {
   url: string;
@@ -20,7 +21,7 @@ export interface WebhookOptions {
  */
 export class WebhookSink extends QueuedSink {
   constructor(name: string, private readonly o: WebhookOptions, private readonly logger: Logger, private readonly sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref())) {
-    super(name, `webhook|${o.url}|${o.format}|${JSON.stringify(Object.keys(o.headers).sort())}`, o.maxQueue, o.flushMs, o.batchSize);
+    super(name, sinkKey('webhook', o), o.maxQueue, o.flushMs, o.batchSize);
   }
 
   protected async deliver(batch: SecurityEvent[]): Promise<boolean> {
@@ -47,7 +48,7 @@ export class WebhookSink extends QueuedSink {
         }
         this.logger.warn({ sink: this.name, status: res.status, attempt }, 'security event webhook failed; will retry');
       } catch (err) {
-        this.logger.warn({ sink: this.name, err: (err as Error).message, attempt }, 'security event webhook unreachable; will retry');
+        this.logger.warn({ sink: this.name, err: redactUrls((err as Error).message), attempt }, 'security event webhook unreachable; will retry');
       }
     }
     return false;
