@@ -8,7 +8,6 @@ import { EVENT_FACT, makeEvent } from './events/event.js';
 import { compileRoute } from './route.js';
 import { csrfStage, detectStage, IP_FACT, RISK_FINDINGS_HEADER, RISK_SCORE_HEADER, screenStage, validationStage, type PendingEvent } from './stages.js';
 import { ThreatState } from './state.js';
-import { withSchemaCompiler } from './validation.js';
 
 /**
  * Threat protection: the `screen` phase (IP allow/block lists, threat feeds, geo, active bans) and the
@@ -21,8 +20,7 @@ export class ThreatModule implements ModuleInstance<ThreatRouteConfig> {
   stages(route: ThreatRouteConfig | undefined, info: RouteInfo): Stage[] {
     if (route === undefined && !this.state.configured) return [];
     if (route?.mode === 'off') return [];
-    // route schemas compile with this load's Ajv (compileRoute is synchronous)
-    const r = withSchemaCompiler(this.state.schemas, () => compileRoute(this.state, route ?? {}, info));
+    const r = compileRoute(this.state, route ?? {}, info);
     const out: Stage[] = [screenStage(this.state, r)];
     if (r.validation) out.push(validationStage(r));
     if (r.csrf) out.push(csrfStage(r));

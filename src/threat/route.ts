@@ -78,14 +78,14 @@ export function compileRoute(s: ThreatState, rc: ThreatRouteConfig, info: RouteI
   if (rc.validation) {
     const v = rc.validation;
     const schemas = new Map<string, ValidateFunction>();
-    for (const [method, schema] of Object.entries(v.schemas ?? {})) schemas.set(method, compileSchema(schema, `${base}/validation/schemas/${method}`));
+    for (const [method, schema] of Object.entries(v.schemas ?? {})) schemas.set(method, compileSchema(schema, `${base}/validation/schemas/${method}`, s.schemas));
     for (const [method, file] of Object.entries(v.schema_files ?? {})) {
       const ptr = `${base}/validation/schema_files/${method}`;
       if (schemas.has(method)) throw new ConfigError(ptr, `method ${method} has both an inline schema and a schema file`);
       let doc: unknown;
       try { doc = JSON.parse(readFileSync(s.path(file), 'utf8')); }
       catch (err) { throw new ConfigError(ptr, `cannot read JSON Schema ${file}: ${(err as Error).message}`); }
-      schemas.set(method, compileSchema(doc, ptr));
+      schemas.set(method, compileSchema(doc, ptr, s.schemas));
     }
     r.validation = {
       contentTypes: (v.content_types ?? []).map((t) => t.toLowerCase()),

@@ -48,17 +48,8 @@ export class SchemaCompiler {
   }
 }
 
-/** The compiler of the config load being compiled (set around a synchronous compile by withSchemaCompiler). */
-let active: SchemaCompiler | undefined;
-
-export function withSchemaCompiler<T>(compiler: SchemaCompiler, fn: () => T): T {
-  const outer = active;
-  active = compiler;
-  try { return fn(); } finally { active = outer; }
-}
-
-/** Compile with `compiler`, else the current load's (withSchemaCompiler), else a fresh one. */
-export function compileSchema(schema: unknown, pointer: string, compiler: SchemaCompiler = active ?? new SchemaCompiler()): ValidateFunction {
+/** Compile with the config load's compiler (`ThreatState.schemas`). */
+export function compileSchema(schema: unknown, pointer: string, compiler: SchemaCompiler): ValidateFunction {
   return compiler.compile(schema, pointer);
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildContext, DEFAULT_REQUEST_LIMITS } from '../../../src/pipeline/context-builder.js';
 import { csrfViolation, type CsrfOptions } from '../../../src/threat/csrf.js';
-import { compileSchema, validateRequest, type ValidationOptions } from '../../../src/threat/validation.js';
+import { compileSchema, SchemaCompiler, validateRequest, type ValidationOptions } from '../../../src/threat/validation.js';
 import { checkRequest, type ReqSpec } from '../helpers.js';
 import { ConfigError } from '../../../src/config/errors.js';
 
@@ -43,7 +43,7 @@ describe('CSRF', () => {
 });
 
 describe('request validation', () => {
-  const schema = compileSchema({ type: 'object', required: ['name', 'qty'], additionalProperties: false, properties: { name: { type: 'string', maxLength: 20 }, qty: { type: 'integer', minimum: 1 } } }, '/x');
+  const schema = compileSchema({ type: 'object', required: ['name', 'qty'], additionalProperties: false, properties: { name: { type: 'string', maxLength: 20 }, qty: { type: 'integer', minimum: 1 } } }, '/x', new SchemaCompiler());
   const v: ValidationOptions = { contentTypes: ['application/json'], maxBodyBytes: 200, maxHeaders: 20, maxHeaderBytes: 2000, schemas: new Map([['POST', schema]]), maxViolations: 20 };
   const post = (body: string, ct = 'application/json', extra: Record<string, string> = {}) =>
     validateRequest(ctx({ method: 'POST', path: '/items', body, headers: { 'content-type': ct, ...extra } }), v);
@@ -73,6 +73,6 @@ describe('request validation', () => {
   });
 
   it('an invalid schema is a config error at the given path', () => {
-    assert.throws(() => compileSchema({ type: 'no-such-type' }, '/routes/1/threat/validation/schemas/POST'), (e: unknown) => e instanceof ConfigError && e.path === '/routes/1/threat/validation/schemas/POST');
+    assert.throws(() => compileSchema({ type: 'no-such-type' }, '/routes/1/threat/validation/schemas/POST', new SchemaCompiler()), (e: unknown) => e instanceof ConfigError && e.path === '/routes/1/threat/validation/schemas/POST');
   });
 });

@@ -33,7 +33,7 @@ describe('request validation schemas per config load', () => {
 });
 
 describe('a body that is not JSON', () => {
-  const v = { contentTypes: [], schemas: new Map([['POST', compileSchema({ type: 'object' }, '/x')]]), maxViolations: 20 };
+  const v = { contentTypes: [], schemas: new Map([['POST', compileSchema({ type: 'object' }, '/x', new SchemaCompiler())]]), maxViolations: 20 };
   const msg = (body: string) => validateRequest(ctx({ method: 'POST', path: '/', body, headers: { 'content-type': 'application/json' } }), v)[0]!.message;
 
   it('is reported with a fixed message that never quotes the body (at most the character position)', () => {
