@@ -1,4 +1,4 @@
-import { CATALOG_WORDS, DDL_OBJECTS, PROBE_FUNCTIONS, PROBE_PACKAGES, T } from './lexicon.js';
+import { CATALOG_WORDS, DDL_OBJECTS, NAME_KEYWORDS, PROBE_FUNCTIONS, PROBE_PACKAGES, T } from './lexicon.js';
 import type { Token } from './tokenizer.js';
 
 /**
@@ -76,6 +76,9 @@ export class SqlReader {
         // Oracle packages reached through a dot: utl_http.request, dbms_pipe.receive_message
         // (only packages: sleep.c or benchmark.hpp is a file name, not a call)
         if (PROBE_PACKAGES.has(t.value) && toks[i + 1]?.type === T.DOT) info.probe = true;
+        // a name, spaces, then an argument list: a call of a function the lexicon does not know (soundex (1));
+        // it only lengthens the operand (no evidence of its own: prose puts asides in parentheses too)
+        if (toks[i + 1]?.type === T.LPAREN) return this.skipGroup(i + 1, this.fresh());
         let j = i + 1;
         let hops = 0;
         while (toks[j]?.type === T.DOT && hops++ < 4) {
@@ -108,6 +111,8 @@ export class SqlReader {
         return this.skipGroup(i, info);
       }
       case T.KEYWORD:
+        // a non-reserved keyword where an operand stands is a column name (where column = 1)
+        if (NAME_KEYWORDS.has(t.value)) { info.values++; info.names++; return i + 1; }
         if (t.value === 'exists' && toks[i + 1]?.type === T.LPAREN) { info.values++; return this.skipGroup(i + 1, info); }
         // a bare EXISTS / a predicate keyword standing as an operand: only SQL writes that
         if (t.value === 'exists') { info.values++; info.func = true; return i + 1; }

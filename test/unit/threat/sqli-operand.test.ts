@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decodeValue } from '../../../src/threat/decode/normalize.js';
+import { detectSqli } from '../../../src/threat/detectors/sqli/detect.js';
+
+const verdict = (s: string) => detectSqli(decodeValue(s).full);
+const flags = (list: string[]) => {
+  for (const a of list) it(`flags ${JSON.stringify(a)}`, () => { const v = verdict(a); assert.ok(v.confidence >= 0.8, `${a}: ${v.confidence} ${v.reason}`); });
+};
+const clean = (list: string[]) => {
+  for (const b of list) it(`does not flag ${JSON.stringify(b)}`, () => { const v = verdict(b); assert.ok(v.confidence < 0.8, `${b}: ${v.confidence} ${v.reason}`); });
+};
+
+describe('SQL operands: non-reserved keywords, spaced calls, [names] and \\N', () => {
+  // column / time / mode are column names where an operand stands
+  flags(["z' or time <> '4", "q' xor mode != -'5", "b' or column >= '7"]);
+  // a function the lexicon does not know, called with a space before its arguments
+  flags(["' or reverse (7) <> '8", "x' and levenshtein (1, 2) = '3"]);
+  // T-SQL bracketed identifiers
+  flags(["k'; select [secret] from accounts", 'SELECT"a"FROM[information_schema].[columns]']);
+  // MySQL's \N is NULL
+  flags(["q' or price is \\N --"]);
+  clean(['Pick a time (morning) or later', 'see [note] below or above', 'Mode (dark) or light', 'a\\N b']);
+});
