@@ -22,3 +22,16 @@ describe('SQL operands: non-reserved keywords, spaced calls, [names] and \\N', (
   flags(["q' or price is \\N --"]);
   clean(['Pick a time (morning) or later', 'see [note] below or above', 'Mode (dark) or light', 'a\\N b']);
 });
+
+describe('SQL operands: the broken operand continued by arithmetic', () => {
+  // raw: the leading operand is an arithmetic expression or a call
+  flags(['WIDTH*3 OR 5=6', '(7)*NAME AND 2=4', '-4-((8)) or 3 = 3', 'ROUND(LN(2)) OR COS(0)=1', '-3 and 2>2', '-7 UNION ALL SELECT']);
+  // quoted: arithmetic on the broken string, then a comparison or a boolean
+  flags(["q'%7<>'2", "v'&2='2", "p'*@b or '6", "m' - 'n' - 1 = '0", "r'|col!='", "w' / 2 / 2 ='"]);
+  // quoted: bitwise or integer operators between two strings (no comparison)
+  flags(["c' ^ 'd", "e' div 'f", "g'|+'9"]);
+  clean([
+    "5' - 6' wide", "the '%' sign", '"*"', 'size 9"&page=2&sort=new', "Tom's - Jerry's", '2 * 3 and more', '(optional) and size=large',
+    "o'clock - 'ish", "x'*''''''''", "plus' + 'minus", "app.get('/', (req) => res)", "n('*', list)",
+  ]);
+});

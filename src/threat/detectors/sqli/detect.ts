@@ -5,6 +5,7 @@ import { ldapFilterInjection } from './ldap.js';
 import { hexText, joinCommentSplitWords } from './obfuscation.js';
 import { mayBeSql } from './gate.js';
 import { probeVerdict } from './probes.js';
+import { comparingOperand, leadingArithmetic, stringArithmetic, stringOperatorProbe } from './operand.js';
 
 export { hexText, joinCommentSplitWords };
 
@@ -249,6 +250,13 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
     p.shortBreak = !/\s/.test(toks[0]!.value);
     const [c, w] = tail(p, r, 1, true, false);
     take(acc, c, `${ctx}:${w}`);
+    // the broken string continued by arithmetic: x'|3!='4, a'*@a or '1
+    const o = stringArithmetic(r, toks);
+    if (o.end > 0) {
+      take(acc, comparingOperand(toks, o, p.commentAfter[o.end - 1] === true), `${ctx}:operand-compare`);
+      take(acc, stringOperatorProbe(input, ctx === 'sq' ? '\'' : '"', toks, o), `${ctx}:string-arithmetic`);
+      if (o.end < toks.length) { const [c2, w2] = tail(p, r, o.end, true, false); take(acc, c2, `${ctx}:operand-${w2}`); }
+    }
   } else {
     const first = toks[0]!;
     if (first.type === T.NUMBER || first.type === T.BAREWORD || first.type === T.VARIABLE) {
@@ -263,6 +271,9 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
       p.ownString = false;
       take(acc, c, `str:${w}`);
     }
+    // the leading operand is an arithmetic expression: HOPE*1 and 8=3, -9-(2) or 1=1, floor(pi()) and …
+    const o = leadingArithmetic(r, toks);
+    if (o.end > 0 && o.end < toks.length) { const [c2, w2] = tail(p, r, o.end, false, false); take(acc, c2, `num:operand-${w2}`); }
     // a fragment that starts with SQL (spliced after a value the application supplies)
     const [c, w] = tail(p, r, 0, false, true);
     take(acc, c, `lead:${w}`);
