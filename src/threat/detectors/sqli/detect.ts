@@ -5,6 +5,7 @@ import { ldapFilterInjection } from './ldap.js';
 import { hexText, joinCommentSplitWords } from './obfuscation.js';
 import { mayBeSql } from './gate.js';
 import { probeVerdict } from './probes.js';
+import { inchMarksOnly, phraseQuote, proseComment, quotedLastWord } from './prose.js';
 import { comparingOperand, leadingArithmetic, stringArithmetic, stringOperatorProbe } from './operand.js';
 
 export { hexText, joinCommentSplitWords };
@@ -41,6 +42,10 @@ interface Prepared {
    * ('red' or 'blue') is a search for either, unless the operand is a number a condition can be true with.
    */
   ownString: boolean;
+  /** Quoted reading: the break is preceded by two words or more (prose, not an operand). */
+  proseBreak: boolean;
+  /** Quoted reading: the comment after the break is a number sign, a hashtag or a search exclusion. */
+  proseComment: boolean;
 }
 
 function prepare(all: Token[]): Prepared {
@@ -56,7 +61,7 @@ function prepare(all: Token[]): Prepared {
     toks.push(t);
   }
   void leading;
-  return { toks, commentAfter, all, shortBreak: false, ownString: false };
+  return { toks, commentAfter, all, shortBreak: false, ownString: false, proseBreak: false, proseComment: false };
 }
 
 /** A number, or a string holding one ('1'): an operand that makes a condition true. */
@@ -78,7 +83,7 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
   const commentBefore = i > 0 && p.commentAfter[i - 1] === true;
   if (t === undefined) {
     // only a comment after the break: admin'-- / admin')# — or, in a fragment, )) -- (closes and comments out)
-    if (quoted && commentBefore) return [0.8, 'comment'];
+    if (quoted && commentBefore && !p.proseComment) return [0.8, 'comment'];
     return leading && closers > 0 && commentBefore && p.all[p.all.length - 1]!.value !== '#' ? [0.8, 'comment'] : [0, ''];
   }
   if (commentBefore && quoted && !leading) {
@@ -111,7 +116,7 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
       else if (e.compare && e.literal) c = quoted || leading || closers > 0 ? 0.9 : 0.85;
       else if (e.func && (quoted || closers > 0)) c = 0.85;
       else if (e.literal && e.values === 1 && (commented || (endsHere && (quoted || leading))) &&
-        (commented || !p.ownString || numericOperand(toks[e.end - 1]))) c = 0.8;
+        (commented || !(p.ownString || p.proseBreak) || numericOperand(toks[e.end - 1]))) c = 0.8;
       else if (quoted && e.literal && e.names === 0 && e.values >= 2 && (endsHere || commented)) c = 0.8;
       else if (e.func && leading && commented) c = 0.8;
       else if (e.compare && commented) c = quoted || leading ? 0.85 : 0.7;
@@ -247,7 +252,10 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
 
   if (ctx !== 'raw') {
     // toks[0] is the string the value was pasted into; the rest is what broke out of it
+    const quote = ctx === 'sq' ? '\'' : '"';
     p.shortBreak = !/\s/.test(toks[0]!.value);
+    p.proseBreak = /\S\s+\S/.test(toks[0]!.value);
+    p.proseComment = proseComment(input, quote, p.proseBreak);
     const [c, w] = tail(p, r, 1, true, false);
     take(acc, c, `${ctx}:${w}`);
     // the broken string continued by arithmetic: x'|3!='4, a'*@a or '1
@@ -319,6 +327,11 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
       take(acc, 0.95, `${ctx}:outfile`);
     }
   }
+  // a quoted reading whose quote opens a phrase ("not" stuffer) or marks inches (16" or 18"): the weaker
+  // rules read text, not a break (a tautology, a probe or a statement still counts)
+  // (double quotes only: search boxes quote phrases with them; a single-quoted word is a break: a 'or' b)
+  if (ctx === 'dq' && acc.best < 0.9 && (phraseQuote(input, '"') || inchMarksOnly(input))) return { confidence: 0, reason: '' };
+  if (ctx === 'sq' && acc.best < 0.9 && quotedLastWord(input)) return { confidence: 0, reason: '' };
   return { confidence: acc.best, reason: acc.best > 0 ? `${acc.why} ${fingerprint(p.all)}` : '' };
 }
 

@@ -228,6 +228,8 @@ export class SqlReader {
         const after = toks[j];
         const tidy = after === undefined || after.type === T.SEMICOLON || after.type === T.CLAUSE || after.type === T.UNION || after.type === T.RPAREN || after.type === T.COMMENT;
         if (e.probe || e.catalog || e.subquery) return 0.95;
+        // the whole value is SELECT 'text': an instruction naming a menu item (select 'save'), it reads nothing
+        if (i === 0 && !stacked && !fromOk && after === undefined && l.items === 1 && toks[i + 1]?.type === T.STRING && l.end === i + 2) return 0.4;
         if ((e.literal || e.func || l.items > 1) && (tidy || fromOk)) return boost(0.85);
         if (e.literal || e.func || l.items > 1) return stacked ? 0.5 : 0.4;
         if (fromOk && after?.type === T.SEMICOLON) return boost(0.8);
