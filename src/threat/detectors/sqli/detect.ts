@@ -5,6 +5,7 @@ import { ldapFilterInjection } from './ldap.js';
 import { hexText, joinCommentSplitWords } from './obfuscation.js';
 import { mayBeSql } from './gate.js';
 import { probeVerdict } from './probes.js';
+import { fromTail } from './clauses.js';
 import { inchMarksOnly, phraseQuote, proseComment, quotedLastWord } from './prose.js';
 import { comparingOperand, leadingArithmetic, stringArithmetic, stringOperatorProbe } from './operand.js';
 
@@ -93,6 +94,8 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
     case T.LOGIC: case T.NOT: {
       // ' OR / ') and: the break, then an operator word with its operand still to come (a truncated probe)
       if (quoted && p.shortBreak && toks[i + 1] === undefined && isLogicWord(t)) return [0.8, 'dangling-logic'];
+      // 1 and select top 1 name from users --: a whole SELECT where an operand should stand
+      if (toks[i + 1]?.type === T.STATEMENT && toks[i + 1]!.value === 'select') return [r.statement(i + 1, quoted) * 0.95, 'logic-select'];
       const e = r.expr(t.type === T.NOT ? i : i + 1);
       if (e.end < 0) return [0, ''];
       const after = toks[e.end];
@@ -122,6 +125,11 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
       else if (e.compare && commented) c = quoted || leading ? 0.85 : 0.7;
       else if (e.compare && leading && endsHere && isLogicWord(t)) c = 0.8; // OR col=other: the rest of a WHERE
       else if (quoted && t.value === '||' && e.literal && e.names === 0 && (endsHere || after.value === '||')) c = 0.8; // 'x'||'y'||' concatenation
+      if (after?.type === T.CLAUSE && e.literal) {
+        // 0 or 1 group by … having …: the operand, then the clauses of the query it was spliced into
+        const [more] = tail(p, r, e.end, quoted, false);
+        c = Math.max(c, more);
+      }
       if (c > 0 && after && after.type === T.LOGIC) {
         const [more] = tail(p, r, e.end, quoted, false);
         c = Math.max(c, more);
@@ -174,6 +182,8 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
         const e = r.expr(i + 1);
         if (e.end < 0) return [0, ''];
         if (e.probe || e.subquery || e.tautology || (e.compare && e.literal)) return [0.9, t.value];
+        // HAVING with an aggregate call as its whole condition (having min(0)): only a query writes that
+        if (t.value === 'having' && e.func && toks[i + 1]?.type === T.FUNCTION) return [0.85, t.value];
         return [0, ''];
       }
       const l = r.list(i + 1);
@@ -224,6 +234,12 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
     }
     case T.KEYWORD: {
       if (t.value === 'into' && (toks[i + 1]?.value === 'outfile' || toks[i + 1]?.value === 'dumpfile')) return [0.95, 'outfile'];
+      if (t.value === 'from' && (quoted || closers > 0)) return [fromTail(r, toks, i), 'from'];
+      if (t.value === 'if') {
+        // T-SQL IF <predicate> <statement> (;if 1=1 shutdown --)
+        const e = r.expr(i + 1);
+        if (e.end > 0 && e.compare && toks[e.end]?.type === T.STATEMENT) return [r.statement(e.end, true) * 0.95, 'if'];
+      }
       return [0, ''];
     }
     default:

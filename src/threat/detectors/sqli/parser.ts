@@ -1,5 +1,6 @@
 import { CATALOG_WORDS, DDL_OBJECTS, NAME_KEYWORDS, PROBE_FUNCTIONS, PROBE_PACKAGES, T } from './lexicon.js';
 import type { Token } from './tokenizer.js';
+import { queryEnds, readClauses } from './clauses.js';
 
 /**
  * A small recursive-descent reader over SQL tokens (comments removed). It does not validate SQL; it
@@ -216,7 +217,12 @@ export class SqlReader {
     const boost = (base: number) => (stacked ? Math.max(base, 0.9) : base);
     switch (verb.value) {
       case 'select': {
-        const l = this.list(i + 1);
+        // SELECT DISTINCT / ALL, T-SQL SELECT TOP n: a row limit is a literal of the query
+        let s0 = i + 1;
+        while (toks[s0]?.value === 'distinct' || toks[s0]?.value === 'all') s0++;
+        const top = toks[s0]?.value === 'top' && toks[s0 + 1]?.type === T.NUMBER;
+        if (top) s0 += 2;
+        const l = this.list(s0);
         if (l.end < 0) return 0;
         const e = l.info;
         let fromOk = false;
@@ -227,7 +233,10 @@ export class SqlReader {
         } else if (toks[j]?.value === 'into') fromOk = true;
         const after = toks[j];
         const tidy = after === undefined || after.type === T.SEMICOLON || after.type === T.CLAUSE || after.type === T.UNION || after.type === T.RPAREN || after.type === T.COMMENT;
+        if (top) e.literal = true;
         if (e.probe || e.catalog || e.subquery) return 0.95;
+        // FROM source, then clauses that read (where id=1, limit 1,1, order by 2) up to the query's end
+        if (fromOk) { const cl = readClauses(this, toks, j); if (cl > j && queryEnds(toks[cl])) return boost(0.85); }
         // the whole value is SELECT 'text': an instruction naming a menu item (select 'save'), it reads nothing
         if (i === 0 && !stacked && !fromOk && after === undefined && l.items === 1 && toks[i + 1]?.type === T.STRING && l.end === i + 2) return 0.4;
         if ((e.literal || e.func || l.items > 1) && (tidy || fromOk)) return boost(0.85);
