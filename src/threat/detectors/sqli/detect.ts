@@ -7,7 +7,9 @@ import { mayBeSql } from './gate.js';
 import { probeVerdict } from './probes.js';
 import { fromTail } from './clauses.js';
 import { inchMarksOnly, phraseQuote, proseComment, quotedLastWord } from './prose.js';
-import { comparingOperand, leadingArithmetic, stringArithmetic, stringOperatorProbe } from './operand.js';
+import { commentedOperand, comparingOperand, leadingArithmetic, stringArithmetic, stringOperatorProbe } from './operand.js';
+import { caseExpression } from './case.js';
+import { holdsSqlCall, metadataComparison } from './calls.js';
 
 export { hexText, joinCommentSplitWords };
 
@@ -124,6 +126,7 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
       else if (e.func && leading && commented) c = 0.8;
       else if (e.compare && commented) c = quoted || leading ? 0.85 : 0.7;
       else if (e.compare && leading && endsHere && isLogicWord(t)) c = 0.8; // OR col=other: the rest of a WHERE
+      else if (e.compare && (quoted || toks[0]!.type === T.NUMBER) && holdsSqlCall(toks, i + 1, e.end)) c = 0.85; // 1 || substr(user,1,1) = …
       else if (quoted && t.value === '||' && e.literal && e.names === 0 && (endsHere || after.value === '||')) c = 0.8; // 'x'||'y'||' concatenation
       if (after?.type === T.CLAUSE && e.literal) {
         // 0 or 1 group by … having …: the operand, then the clauses of the query it was spliced into
@@ -298,6 +301,8 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
     // the leading operand is an arithmetic expression: HOPE*1 and 8=3, -9-(2) or 1=1, floor(pi()) and …
     const o = leadingArithmetic(r, toks);
     if (o.end > 0 && o.end < toks.length) { const [c2, w2] = tail(p, r, o.end, false, false); take(acc, c2, `num:operand-${w2}`); }
+    take(acc, commentedOperand(input, r, toks, p.all), 'num:commented');
+    take(acc, metadataComparison(r, toks), 'raw:metadata-compare');
     // a fragment that starts with SQL (spliced after a value the application supplies)
     const [c, w] = tail(p, r, 0, false, true);
     take(acc, c, `lead:${w}`);
@@ -339,6 +344,8 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
       take(acc, 0.6, `${ctx}:system-variable`);
     } else if (t.type === T.BAREWORD && CATALOG_WORDS.has(t.value) && toks[k + 1]?.type === T.DOT && t.value !== 'sys' && t.value !== 'master' && t.value !== 'mysql') {
       take(acc, 0.7, `${ctx}:catalog`);
+    } else if (t.type === T.KEYWORD && t.value === 'case') {
+      if (caseExpression(r, toks, k) > 0) take(acc, 0.85, `${ctx}:case`);
     } else if (t.type === T.KEYWORD && t.value === 'into' && (toks[k + 1]?.value === 'outfile' || toks[k + 1]?.value === 'dumpfile')) {
       take(acc, 0.95, `${ctx}:outfile`);
     }

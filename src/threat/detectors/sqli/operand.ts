@@ -74,3 +74,18 @@ export function stringOperatorProbe(input: string, quote: string, toks: readonly
   const op = toks[1]!.value;
   return op === '+' || op === '-' ? 0 : 0.8;
 }
+
+/**
+ * Raw reading: the value is one numeric operand (a number, a variable, arithmetic on them) and then an
+ * empty comment to the end (`1--`, `2 * 3 /*`, `@v /*`): it ends a numeric condition and comments out the
+ * rest of the query. '#' is left out (a number then '#' is text: "room 4 #").
+ */
+export function commentedOperand(input: string, r: SqlReader, toks: readonly Token[], all: readonly Token[]): number {
+  const trimmed = input.trimEnd();
+  if (!trimmed.endsWith('--') && !trimmed.endsWith('/*')) return 0;
+  if (all.length !== toks.length + 1 || all[all.length - 1]!.type !== T.COMMENT) return 0;
+  const t0 = toks[0];
+  if (t0 === undefined || !(t0.type === T.NUMBER || t0.type === T.VARIABLE || (t0.type === T.ARITH && t0.value === '-'))) return 0;
+  for (const t of toks) if (t.type !== T.NUMBER && t.type !== T.VARIABLE && t.type !== T.ARITH && t.type !== T.LPAREN && t.type !== T.RPAREN) return 0;
+  return r.expr(0).end === toks.length ? 0.8 : 0;
+}
