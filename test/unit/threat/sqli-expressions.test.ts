@@ -26,5 +26,5 @@ describe('SQL expressions: comparisons built from SQL functions', () => {
 
 describe('SQL expressions: a numeric operand, then an empty comment', () => {
   flags(['5--', '2 * 3 /*', '@v /*', '-8 --']);
-  clean(['555--1234', 'room 4 #', '5 -- 6 items', '2020-10-01', '1 #', 'v2 --']);
+  clean(['555--1234', 'room 4 #', '5 -- 6 items', '2020-10-01', '1 #', 'v2 --', '2.  --', '7\t-------', '4 /* -- */']);
 });

@@ -35,3 +35,10 @@ describe('SQL operands: the broken operand continued by arithmetic', () => {
     "o'clock - 'ish", "x'*''''''''", "plus' + 'minus", "app.get('/', (req) => res)", "n('*', list)",
   ]);
 });
+
+describe('SQL operands: prose around a quote and an operator', () => {
+  // a quoted symbol at the start, a quotation after several words, a quoted build flag, a table cell
+  clean(["'~' marks the home directory, and '=' sets it", "the flag '-V<level>' sets verbosity", '"-Dfoo=bar;baz=qux"', "|'|\t'{x}\t1  jump to mark"]);
+  flags(["~' / 2 = '1", "' - 1 = '0"]);
+});
+

@@ -278,10 +278,10 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
     const [c, w] = tail(p, r, 1, true, false);
     take(acc, c, `${ctx}:${w}`);
     // the broken string continued by arithmetic: x'|3!='4, a'*@a or '1
-    const o = stringArithmetic(r, toks);
+    const o = stringArithmetic(input, quote, r, toks);
     if (o.end > 0) {
       take(acc, comparingOperand(toks, o, p.commentAfter[o.end - 1] === true), `${ctx}:operand-compare`);
-      take(acc, stringOperatorProbe(input, ctx === 'sq' ? '\'' : '"', toks, o), `${ctx}:string-arithmetic`);
+      take(acc, stringOperatorProbe(toks, o), `${ctx}:string-arithmetic`);
       if (o.end < toks.length) { const [c2, w2] = tail(p, r, o.end, true, false); take(acc, c2, `${ctx}:operand-${w2}`); }
     }
   } else {

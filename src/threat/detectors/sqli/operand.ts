@@ -30,24 +30,38 @@ export function leadingArithmetic(r: SqlReader, toks: readonly Token[]): Operand
   return arith ? { end: e.end, info: e } : NONE;
 }
 
-/** Quoted reading: an arithmetic or bitwise operator right after the break continues the broken string. */
-export function stringArithmetic(r: SqlReader, toks: readonly Token[]): Operand {
+/**
+ * Quoted reading: an arithmetic or bitwise operator right after the break continues the broken string. The
+ * broken string is at most one word (x'|…, ' / 1 …): after two words the quote opens a quotation in
+ * prose ("the option '-x<n>'"). A quote, a symbol and a quote after a non-word character is a quoted
+ * symbol (get('/', …), "'^' is used for"), not an operator.
+ */
+export function stringArithmetic(input: string, quote: string, r: SqlReader, toks: readonly Token[]): Operand {
   if (toks[1]?.type !== T.ARITH) return NONE;
   // "…9"&page=2: '&' then name= separates the parameters of a URL query string
   if (toks[1].value === '&' && toks[2]?.type === T.BAREWORD && toks[3]?.value === '=') return NONE;
+  if (/\S\s+\S/.test(toks[0]!.value) || quotedSymbol(input, quote)) return NONE;
   const e = r.expr(0);
   return e.end > 2 ? { end: e.end, info: e } : NONE;
 }
 
+function quotedSymbol(input: string, quote: string): boolean {
+  const q = input.indexOf(quote);
+  if (q > 0 && /\w/.test(input[q - 1]!)) return false;
+  let k = q + 1;
+  while (k < input.length && k - q <= 4 && input[k] !== quote && !/[\s\w]/.test(input[k]!)) k++;
+  return k > q + 1 && input[k] === quote;
+}
+
 /**
  * Confidence for a quoted-reading operand that itself compares (`x'|3!='4`): the expression must end
- * the value, end in the application's own closing quote, or be commented out.
+ * the value (in the application's own closing quote) or be commented out.
  */
 export function comparingOperand(toks: readonly Token[], o: Operand, commented: boolean): number {
   const e = o.info;
   if (e === undefined || !e.compare) return 0;
   const after = toks[o.end];
-  if (after === undefined || commented || after.type === T.SEMICOLON) return e.tautology ? 0.92 : 0.85;
+  if (after === undefined || commented) return e.tautology ? 0.92 : 0.85;
   return 0;
 }
 
@@ -56,19 +70,11 @@ export function comparingOperand(toks: readonly Token[], o: Operand, commented: 
  * closing quote (`x' & 'y`, `x' div 'y`, `x'|+'1`): arithmetic on strings, which only a probe writes.
  * Plus and minus are left out: prose joins quoted words with them.
  */
-export function stringOperatorProbe(input: string, quote: string, toks: readonly Token[], o: Operand): number {
+export function stringOperatorProbe(toks: readonly Token[], o: Operand): number {
   if (o.info === undefined || o.end !== toks.length) return 0;
-  // '/' or '*' between two quotes, opened after a non-word character, is a quoted symbol (get('/', …)),
-  // not an operator after a break (x'|+'1)
-  const q = input.indexOf(quote);
-  if (q > 0 && !/\w/.test(input[q - 1]!)) {
-    let k = q + 1;
-    while (k < input.length && k - q <= 4 && input[k] !== quote && !/[\s\w]/.test(input[k]!)) k++;
-    if (input[k] === quote) return 0;
-  }
-  // the broken string is one word glued to the quote (x' & 'y); '*' or "the '%' sign" quote a symbol
+  // the broken string is one word glued to the quote (x' & 'y): not "the '%' sign", not a table cell |'|
   const head = toks[0]!.value;
-  if (head.length === 0 || /\s/.test(head)) return 0;
+  if (!/^[\p{L}\p{N}_.]+$/u.test(head)) return 0;
   const last = toks[toks.length - 1]!;
   if (last.type !== T.STRING || last.closed || !/[a-z0-9]/i.test(last.value)) return 0;
   const op = toks[1]!.value;
@@ -83,9 +89,11 @@ export function stringOperatorProbe(input: string, quote: string, toks: readonly
 export function commentedOperand(input: string, r: SqlReader, toks: readonly Token[], all: readonly Token[]): number {
   const trimmed = input.trimEnd();
   if (!trimmed.endsWith('--') && !trimmed.endsWith('/*')) return 0;
+  if (trimmed.endsWith('---')) return 0; // a rule of dashes (12 ------)
   if (all.length !== toks.length + 1 || all[all.length - 1]!.type !== T.COMMENT) return 0;
   const t0 = toks[0];
   if (t0 === undefined || !(t0.type === T.NUMBER || t0.type === T.VARIABLE || (t0.type === T.ARITH && t0.value === '-'))) return 0;
+  for (const t of toks) if (t.type === T.NUMBER && t.value.endsWith('.')) return 0; // an enumerator: "1.  --"
   for (const t of toks) if (t.type !== T.NUMBER && t.type !== T.VARIABLE && t.type !== T.ARITH && t.type !== T.LPAREN && t.type !== T.RPAREN) return 0;
   return r.expr(0).end === toks.length ? 0.8 : 0;
 }
