@@ -31,3 +31,8 @@ describe('SQL prose: quoted phrases joined by and/or, a quoted last word', () =>
   clean(['\'summer dress" or "beach hat', '\'winter coat" and "wool', "select 'Open'", "press 'or'"]);
   flags(['x" or "y', "q' or '", "n' and 'b", "a 'or' b"]);
 });
+
+describe('SQL prose: an operator symbol quoted in a sentence', () => {
+  clean(["When you press the '=' key the sum appears", "put a space before and after '<', '>' and the rest"]);
+  flags(["a '<>' b", "x'='x", "q' = 'q"]);
+});

@@ -6,7 +6,7 @@ import { hexText, joinCommentSplitWords } from './obfuscation.js';
 import { mayBeSql } from './gate.js';
 import { probeVerdict } from './probes.js';
 import { fromTail } from './clauses.js';
-import { inchMarksOnly, phraseQuote, proseComment, quotedLastWord } from './prose.js';
+import { inchMarksOnly, phraseQuote, proseComment, quotedLastWord, quotedSymbolInText } from './prose.js';
 import { commentedOperand, comparingOperand, leadingArithmetic, stringArithmetic, stringOperatorProbe } from './operand.js';
 import { caseExpression } from './case.js';
 import { holdsSqlCall, metadataComparison } from './calls.js';
@@ -354,7 +354,7 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
   // rules read text, not a break (a tautology, a probe or a statement still counts)
   // (double quotes only: search boxes quote phrases with them; a single-quoted word is a break: a 'or' b)
   if (ctx === 'dq' && acc.best < 0.9 && (phraseQuote(input, '"') || inchMarksOnly(input))) return { confidence: 0, reason: '' };
-  if (ctx === 'sq' && acc.best < 0.9 && quotedLastWord(input)) return { confidence: 0, reason: '' };
+  if (ctx === 'sq' && acc.best < 0.9 && (quotedLastWord(input) || quotedSymbolInText(input))) return { confidence: 0, reason: '' };
   return { confidence: acc.best, reason: acc.best > 0 ? `${acc.why} ${fingerprint(p.all)}` : '' };
 }
 

@@ -47,6 +47,18 @@ export function quotedLastWord(input: string): boolean {
   return true;
 }
 
+/**
+ * Single quotes: an operator symbol quoted after two words or more (`the '=' register`, `before and
+ * after '=', '+'`) names the symbol in a sentence; a break follows one operand (`x'='x`, `a '<>' b`).
+ */
+export function quotedSymbolInText(input: string): boolean {
+  const q = input.indexOf('\'');
+  if (q < 3 || !isSpace(input[q - 1]) || !/\S\s+\S/.test(input.slice(0, q))) return false;
+  let k = q + 1;
+  while (k < input.length && k - q <= 3 && input[k] !== '\'' && !isSpace(input[k]) && !isWordChar(input[k])) k++;
+  return k > q + 1 && input[k] === '\'' && phraseAfter(input[k + 1]);
+}
+
 /** Every double quote follows a digit: inch or second marks (`16" or 18"`, `7" #2 needle`), not strings. */
 export function inchMarksOnly(input: string): boolean {
   let seen = false;
