@@ -21,13 +21,17 @@ export function holdsSqlCall(toks: readonly Token[], a: number, b: number): bool
   return false;
 }
 
+/** Tokens a whole-value comparison of metadata calls may take. */
+const MAX_COMPARISON = 32;
+
 /** The whole value compares, and one side is a metadata call with no arguments: database() like schema(). */
 export function metadataComparison(r: SqlReader, toks: readonly Token[]): number {
-  const e = r.expr(0);
-  if (e.end !== toks.length || !e.compare) return 0;
-  for (let k = 0; k + 2 < e.end; k++) {
+  let call = false;
+  for (let k = 0; k + 2 < toks.length && k < MAX_COMPARISON && !call; k++) {
     const t = toks[k]!;
-    if (t.type === T.FUNCTION && METADATA.has(t.value) && toks[k + 1]!.type === T.LPAREN && toks[k + 2]!.type === T.RPAREN) return 0.85;
+    call = t.type === T.FUNCTION && METADATA.has(t.value) && toks[k + 1]!.type === T.LPAREN && toks[k + 2]!.type === T.RPAREN;
   }
-  return 0;
+  if (!call || toks.length > MAX_COMPARISON) return 0;
+  const e = r.expr(0);
+  return e.end === toks.length && e.compare ? 0.85 : 0;
 }

@@ -45,10 +45,9 @@ interface Prepared {
    * ('red' or 'blue') is a search for either, unless the operand is a number a condition can be true with.
    */
   ownString: boolean;
-  /** Quoted reading: the break is preceded by two words or more (prose, not an operand). */
-  proseBreak: boolean;
-  /** Quoted reading: the comment after the break is a number sign, a hashtag or a search exclusion. */
-  proseComment: boolean;
+  /** Quoted reading: the value and its quote, for the text conventions (prose.ts) the rules ask about. */
+  input: string;
+  quote: string;
 }
 
 function prepare(all: Token[]): Prepared {
@@ -64,7 +63,7 @@ function prepare(all: Token[]): Prepared {
     toks.push(t);
   }
   void leading;
-  return { toks, commentAfter, all, shortBreak: false, ownString: false, proseBreak: false, proseComment: false };
+  return { toks, commentAfter, all, shortBreak: false, ownString: false, input: '', quote: '' };
 }
 
 /** A number, or a string holding one ('1'): an operand that makes a condition true. */
@@ -86,7 +85,7 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
   const commentBefore = i > 0 && p.commentAfter[i - 1] === true;
   if (t === undefined) {
     // only a comment after the break: admin'-- / admin')# — or, in a fragment, )) -- (closes and comments out)
-    if (quoted && commentBefore && !p.proseComment) return [0.8, 'comment'];
+    if (quoted && commentBefore && !(p.quote !== '' && proseComment(p.input, p.quote, proseBreak(p)))) return [0.8, 'comment'];
     return leading && closers > 0 && commentBefore && p.all[p.all.length - 1]!.value !== '#' ? [0.8, 'comment'] : [0, ''];
   }
   if (commentBefore && quoted && !leading) {
@@ -121,7 +120,7 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
       else if (e.compare && e.literal) c = quoted || leading || closers > 0 ? 0.9 : 0.85;
       else if (e.func && (quoted || closers > 0)) c = 0.85;
       else if (e.literal && e.values === 1 && (commented || (endsHere && (quoted || leading))) &&
-        (commented || !(p.ownString || p.proseBreak) || numericOperand(toks[e.end - 1]))) c = 0.8;
+        (commented || !(p.ownString || proseBreak(p)) || numericOperand(toks[e.end - 1]))) c = 0.8;
       else if (quoted && e.literal && e.names === 0 && e.values >= 2 && (endsHere || commented)) c = 0.8;
       else if (e.func && leading && commented) c = 0.8;
       else if (e.compare && commented) c = quoted || leading ? 0.85 : 0.7;
@@ -250,6 +249,9 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
   }
 }
 
+/** Quoted reading: the break is preceded by two words or more (prose, not an operand). */
+function proseBreak(p: Prepared): boolean { return p.quote !== '' && /\S\s+\S/.test(p.toks[0]!.value); }
+
 function isLogicWord(t: Token): boolean { return t.type === T.LOGIC && (t.value === 'or' || t.value === 'and' || t.value === 'xor'); }
 /** A string literal of LIKE wildcards only ('%', '%%'). */
 function wildcardOnly(t: Token | undefined): boolean {
@@ -273,8 +275,8 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
     // toks[0] is the string the value was pasted into; the rest is what broke out of it
     const quote = ctx === 'sq' ? '\'' : '"';
     p.shortBreak = !/\s/.test(toks[0]!.value);
-    p.proseBreak = /\S\s+\S/.test(toks[0]!.value);
-    p.proseComment = proseComment(input, quote, p.proseBreak);
+    p.input = input;
+    p.quote = quote;
     const [c, w] = tail(p, r, 1, true, false);
     take(acc, c, `${ctx}:${w}`);
     // the broken string continued by arithmetic: x'|3!='4, a'*@a or '1
@@ -353,8 +355,8 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
   // a quoted reading whose quote opens a phrase ("not" stuffer) or marks inches (16" or 18"): the weaker
   // rules read text, not a break (a tautology, a probe or a statement still counts)
   // (double quotes only: search boxes quote phrases with them; a single-quoted word is a break: a 'or' b)
-  if (ctx === 'dq' && acc.best < 0.9 && (phraseQuote(input, '"') || inchMarksOnly(input))) return { confidence: 0, reason: '' };
-  if (ctx === 'sq' && acc.best < 0.9 && (quotedLastWord(input) || quotedSymbolInText(input))) return { confidence: 0, reason: '' };
+  if (ctx === 'dq' && acc.best > 0 && acc.best < 0.9 && (phraseQuote(input, '"') || inchMarksOnly(input))) return { confidence: 0, reason: '' };
+  if (ctx === 'sq' && acc.best > 0 && acc.best < 0.9 && (quotedLastWord(input) || quotedSymbolInText(input))) return { confidence: 0, reason: '' };
   return { confidence: acc.best, reason: acc.best > 0 ? `${acc.why} ${fingerprint(p.all)}` : '' };
 }
 

@@ -23,9 +23,12 @@ const NONE: Operand = { end: -1, info: undefined };
 export function leadingArithmetic(r: SqlReader, toks: readonly Token[]): Operand {
   const t0 = toks[0];
   if (t0 === undefined) return NONE;
+  // cheap reject before reading: a call, a sign or a group first, or an operator second
+  const sign = t0.type === T.ARITH && (t0.value === '-' || t0.value === '+');
+  if (t0.type !== T.FUNCTION && !sign && t0.type !== T.LPAREN && toks[1]?.type !== T.ARITH) return NONE;
   const e = r.expr(0);
   if (e.end < 2) return NONE;
-  let arith = t0.type === T.FUNCTION || (t0.type === T.ARITH && (t0.value === '-' || t0.value === '+'));
+  let arith = t0.type === T.FUNCTION || sign;
   for (let k = 0; k < e.end && !arith; k++) if (toks[k]!.type === T.ARITH) arith = true;
   return arith ? { end: e.end, info: e } : NONE;
 }
@@ -87,10 +90,12 @@ export function stringOperatorProbe(toks: readonly Token[], o: Operand): number 
  * rest of the query. '#' is left out (a number then '#' is text: "room 4 #").
  */
 export function commentedOperand(input: string, r: SqlReader, toks: readonly Token[], all: readonly Token[]): number {
-  const trimmed = input.trimEnd();
-  if (!trimmed.endsWith('--') && !trimmed.endsWith('/*')) return 0;
-  if (trimmed.endsWith('---')) return 0; // a rule of dashes (12 ------)
   if (all.length !== toks.length + 1 || all[all.length - 1]!.type !== T.COMMENT) return 0;
+  let end = input.length;
+  while (end > 0 && input.charCodeAt(end - 1) <= 32) end--;
+  const c1 = input[end - 2], c2 = input[end - 1];
+  if (!((c1 === '-' && c2 === '-') || (c1 === '/' && c2 === '*'))) return 0;
+  if (input[end - 3] === '-') return 0; // a rule of dashes (12 ------)
   const t0 = toks[0];
   if (t0 === undefined || !(t0.type === T.NUMBER || t0.type === T.VARIABLE || (t0.type === T.ARITH && t0.value === '-'))) return 0;
   for (const t of toks) if (t.type === T.NUMBER && t.value.endsWith('.')) return 0; // an enumerator: "1.  --"
