@@ -5,6 +5,11 @@ import { ldapFilterInjection } from './ldap.js';
 import { hexText, joinCommentSplitWords } from './obfuscation.js';
 import { mayBeSql } from './gate.js';
 import { probeVerdict } from './probes.js';
+import { fromTail } from './clauses.js';
+import { inchMarksOnly, phraseQuote, proseComment, quotedLastWord, quotedSymbolInText } from './prose.js';
+import { commentedOperand, comparingOperand, leadingArithmetic, stringArithmetic, stringOperatorProbe } from './operand.js';
+import { caseExpression } from './case.js';
+import { holdsSqlCall, metadataComparison } from './calls.js';
 
 export { hexText, joinCommentSplitWords };
 
@@ -40,6 +45,9 @@ interface Prepared {
    * ('red' or 'blue') is a search for either, unless the operand is a number a condition can be true with.
    */
   ownString: boolean;
+  /** Quoted reading: the value and its quote, for the text conventions (prose.ts) the rules ask about. */
+  input: string;
+  quote: string;
 }
 
 function prepare(all: Token[]): Prepared {
@@ -55,7 +63,7 @@ function prepare(all: Token[]): Prepared {
     toks.push(t);
   }
   void leading;
-  return { toks, commentAfter, all, shortBreak: false, ownString: false };
+  return { toks, commentAfter, all, shortBreak: false, ownString: false, input: '', quote: '' };
 }
 
 /** A number, or a string holding one ('1'): an operand that makes a condition true. */
@@ -77,7 +85,7 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
   const commentBefore = i > 0 && p.commentAfter[i - 1] === true;
   if (t === undefined) {
     // only a comment after the break: admin'-- / admin')# — or, in a fragment, )) -- (closes and comments out)
-    if (quoted && commentBefore) return [0.8, 'comment'];
+    if (quoted && commentBefore && !(p.quote !== '' && proseComment(p.input, p.quote, proseBreak(p)))) return [0.8, 'comment'];
     return leading && closers > 0 && commentBefore && p.all[p.all.length - 1]!.value !== '#' ? [0.8, 'comment'] : [0, ''];
   }
   if (commentBefore && quoted && !leading) {
@@ -87,6 +95,8 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
     case T.LOGIC: case T.NOT: {
       // ' OR / ') and: the break, then an operator word with its operand still to come (a truncated probe)
       if (quoted && p.shortBreak && toks[i + 1] === undefined && isLogicWord(t)) return [0.8, 'dangling-logic'];
+      // 1 and select top 1 name from users --: a whole SELECT where an operand should stand
+      if (toks[i + 1]?.type === T.STATEMENT && toks[i + 1]!.value === 'select') return [r.statement(i + 1, quoted) * 0.95, 'logic-select'];
       const e = r.expr(t.type === T.NOT ? i : i + 1);
       if (e.end < 0) return [0, ''];
       const after = toks[e.end];
@@ -110,12 +120,18 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
       else if (e.compare && e.literal) c = quoted || leading || closers > 0 ? 0.9 : 0.85;
       else if (e.func && (quoted || closers > 0)) c = 0.85;
       else if (e.literal && e.values === 1 && (commented || (endsHere && (quoted || leading))) &&
-        (commented || !p.ownString || numericOperand(toks[e.end - 1]))) c = 0.8;
+        (commented || !(p.ownString || proseBreak(p)) || numericOperand(toks[e.end - 1]))) c = 0.8;
       else if (quoted && e.literal && e.names === 0 && e.values >= 2 && (endsHere || commented)) c = 0.8;
       else if (e.func && leading && commented) c = 0.8;
       else if (e.compare && commented) c = quoted || leading ? 0.85 : 0.7;
       else if (e.compare && leading && endsHere && isLogicWord(t)) c = 0.8; // OR col=other: the rest of a WHERE
+      else if (e.compare && (quoted || toks[0]!.type === T.NUMBER) && holdsSqlCall(toks, i + 1, e.end)) c = 0.85; // 1 || substr(user,1,1) = …
       else if (quoted && t.value === '||' && e.literal && e.names === 0 && (endsHere || after.value === '||')) c = 0.8; // 'x'||'y'||' concatenation
+      if (after?.type === T.CLAUSE && e.literal) {
+        // 0 or 1 group by … having …: the operand, then the clauses of the query it was spliced into
+        const [more] = tail(p, r, e.end, quoted, false);
+        c = Math.max(c, more);
+      }
       if (c > 0 && after && after.type === T.LOGIC) {
         const [more] = tail(p, r, e.end, quoted, false);
         c = Math.max(c, more);
@@ -168,6 +184,8 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
         const e = r.expr(i + 1);
         if (e.end < 0) return [0, ''];
         if (e.probe || e.subquery || e.tautology || (e.compare && e.literal)) return [0.9, t.value];
+        // HAVING with an aggregate call as its whole condition (having min(0)): only a query writes that
+        if (t.value === 'having' && e.func && toks[i + 1]?.type === T.FUNCTION) return [0.85, t.value];
         return [0, ''];
       }
       const l = r.list(i + 1);
@@ -218,12 +236,21 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
     }
     case T.KEYWORD: {
       if (t.value === 'into' && (toks[i + 1]?.value === 'outfile' || toks[i + 1]?.value === 'dumpfile')) return [0.95, 'outfile'];
+      if (t.value === 'from' && (quoted || closers > 0)) return [fromTail(r, toks, i), 'from'];
+      if (t.value === 'if') {
+        // T-SQL IF <predicate> <statement> (;if 1=1 shutdown --)
+        const e = r.expr(i + 1);
+        if (e.end > 0 && e.compare && toks[e.end]?.type === T.STATEMENT) return [r.statement(e.end, true) * 0.95, 'if'];
+      }
       return [0, ''];
     }
     default:
       return [0, ''];
   }
 }
+
+/** Quoted reading: the break is preceded by two words or more (prose, not an operand). */
+function proseBreak(p: Prepared): boolean { return p.quote !== '' && /\S\s+\S/.test(p.toks[0]!.value); }
 
 function isLogicWord(t: Token): boolean { return t.type === T.LOGIC && (t.value === 'or' || t.value === 'and' || t.value === 'xor'); }
 /** A string literal of LIKE wildcards only ('%', '%%'). */
@@ -246,9 +273,19 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
 
   if (ctx !== 'raw') {
     // toks[0] is the string the value was pasted into; the rest is what broke out of it
+    const quote = ctx === 'sq' ? '\'' : '"';
     p.shortBreak = !/\s/.test(toks[0]!.value);
+    p.input = input;
+    p.quote = quote;
     const [c, w] = tail(p, r, 1, true, false);
     take(acc, c, `${ctx}:${w}`);
+    // the broken string continued by arithmetic: x'|3!='4, a'*@a or '1
+    const o = stringArithmetic(input, quote, r, toks);
+    if (o.end > 0) {
+      take(acc, comparingOperand(toks, o, p.commentAfter[o.end - 1] === true), `${ctx}:operand-compare`);
+      take(acc, stringOperatorProbe(toks, o), `${ctx}:string-arithmetic`);
+      if (o.end < toks.length) { const [c2, w2] = tail(p, r, o.end, true, false); take(acc, c2, `${ctx}:operand-${w2}`); }
+    }
   } else {
     const first = toks[0]!;
     if (first.type === T.NUMBER || first.type === T.BAREWORD || first.type === T.VARIABLE) {
@@ -263,6 +300,11 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
       p.ownString = false;
       take(acc, c, `str:${w}`);
     }
+    // the leading operand is an arithmetic expression: HOPE*1 and 8=3, -9-(2) or 1=1, floor(pi()) and …
+    const o = leadingArithmetic(r, toks);
+    if (o.end > 0 && o.end < toks.length) { const [c2, w2] = tail(p, r, o.end, false, false); take(acc, c2, `num:operand-${w2}`); }
+    take(acc, commentedOperand(input, r, toks, p.all), 'num:commented');
+    take(acc, metadataComparison(r, toks), 'raw:metadata-compare');
     // a fragment that starts with SQL (spliced after a value the application supplies)
     const [c, w] = tail(p, r, 0, false, true);
     take(acc, c, `lead:${w}`);
@@ -304,10 +346,17 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
       take(acc, 0.6, `${ctx}:system-variable`);
     } else if (t.type === T.BAREWORD && CATALOG_WORDS.has(t.value) && toks[k + 1]?.type === T.DOT && t.value !== 'sys' && t.value !== 'master' && t.value !== 'mysql') {
       take(acc, 0.7, `${ctx}:catalog`);
+    } else if (t.type === T.KEYWORD && t.value === 'case') {
+      if (caseExpression(r, toks, k) > 0) take(acc, 0.85, `${ctx}:case`);
     } else if (t.type === T.KEYWORD && t.value === 'into' && (toks[k + 1]?.value === 'outfile' || toks[k + 1]?.value === 'dumpfile')) {
       take(acc, 0.95, `${ctx}:outfile`);
     }
   }
+  // a quoted reading whose quote opens a phrase ("not" stuffer) or marks inches (16" or 18"): the weaker
+  // rules read text, not a break (a tautology, a probe or a statement still counts)
+  // (double quotes only: search boxes quote phrases with them; a single-quoted word is a break: a 'or' b)
+  if (ctx === 'dq' && acc.best > 0 && acc.best < 0.9 && (phraseQuote(input, '"') || inchMarksOnly(input))) return { confidence: 0, reason: '' };
+  if (ctx === 'sq' && acc.best > 0 && acc.best < 0.9 && (quotedLastWord(input) || quotedSymbolInText(input))) return { confidence: 0, reason: '' };
   return { confidence: acc.best, reason: acc.best > 0 ? `${acc.why} ${fingerprint(p.all)}` : '' };
 }
 

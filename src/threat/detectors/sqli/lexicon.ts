@@ -42,6 +42,12 @@ export const KEYWORDS = new Set([
   'lock', 'share', 'mode', 'intersect', 'except', 'minus', 'returning', 'over', 'partition', 'window',
 ]);
 
+/**
+ * Keywords that are not reserved where an operand stands: DDL object words and option names a schema also
+ * uses as column names (`where column != 1`, `select login from users`). In operand position they are names.
+ */
+export const NAME_KEYWORDS = new Set(['login', 'column', 'columns', 'time', 'mode', 'path', 'json', 'xml', 'key', 'share', 'delay', 'index']);
+
 /** Objects DDL acts on: `drop table`, `create user` … */
 export const DDL_OBJECTS = new Set([
   'table', 'database', 'schema', 'view', 'index', 'procedure', 'function', 'trigger', 'user', 'login', 'role',

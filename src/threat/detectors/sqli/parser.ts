@@ -1,5 +1,6 @@
-import { CATALOG_WORDS, DDL_OBJECTS, PROBE_FUNCTIONS, PROBE_PACKAGES, T } from './lexicon.js';
+import { CATALOG_WORDS, DDL_OBJECTS, NAME_KEYWORDS, PROBE_FUNCTIONS, PROBE_PACKAGES, T } from './lexicon.js';
 import type { Token } from './tokenizer.js';
+import { queryEnds, readClauses } from './clauses.js';
 
 /**
  * A small recursive-descent reader over SQL tokens (comments removed). It does not validate SQL; it
@@ -76,6 +77,9 @@ export class SqlReader {
         // Oracle packages reached through a dot: utl_http.request, dbms_pipe.receive_message
         // (only packages: sleep.c or benchmark.hpp is a file name, not a call)
         if (PROBE_PACKAGES.has(t.value) && toks[i + 1]?.type === T.DOT) info.probe = true;
+        // a name, spaces, then an argument list: a call of a function the lexicon does not know (soundex (1));
+        // it only lengthens the operand (no evidence of its own: prose puts asides in parentheses too)
+        if (toks[i + 1]?.type === T.LPAREN) return this.skipGroup(i + 1, this.fresh());
         let j = i + 1;
         let hops = 0;
         while (toks[j]?.type === T.DOT && hops++ < 4) {
@@ -108,6 +112,8 @@ export class SqlReader {
         return this.skipGroup(i, info);
       }
       case T.KEYWORD:
+        // a non-reserved keyword where an operand stands is a column name (where column = 1)
+        if (NAME_KEYWORDS.has(t.value)) { info.values++; info.names++; return i + 1; }
         if (t.value === 'exists' && toks[i + 1]?.type === T.LPAREN) { info.values++; return this.skipGroup(i + 1, info); }
         // a bare EXISTS / a predicate keyword standing as an operand: only SQL writes that
         if (t.value === 'exists') { info.values++; info.func = true; return i + 1; }
@@ -211,7 +217,12 @@ export class SqlReader {
     const boost = (base: number) => (stacked ? Math.max(base, 0.9) : base);
     switch (verb.value) {
       case 'select': {
-        const l = this.list(i + 1);
+        // SELECT DISTINCT / ALL, T-SQL SELECT TOP n: a row limit is a literal of the query
+        let s0 = i + 1;
+        while (toks[s0]?.value === 'distinct' || toks[s0]?.value === 'all') s0++;
+        const top = toks[s0]?.value === 'top' && toks[s0 + 1]?.type === T.NUMBER;
+        if (top) s0 += 2;
+        const l = this.list(s0);
         if (l.end < 0) return 0;
         const e = l.info;
         let fromOk = false;
@@ -222,7 +233,12 @@ export class SqlReader {
         } else if (toks[j]?.value === 'into') fromOk = true;
         const after = toks[j];
         const tidy = after === undefined || after.type === T.SEMICOLON || after.type === T.CLAUSE || after.type === T.UNION || after.type === T.RPAREN || after.type === T.COMMENT;
+        if (top) e.literal = true;
         if (e.probe || e.catalog || e.subquery) return 0.95;
+        // FROM source, then clauses that read (where id=1, limit 1,1, order by 2) up to the query's end
+        if (fromOk) { const cl = readClauses(this, toks, j); if (cl > j && queryEnds(toks[cl])) return boost(0.85); }
+        // the whole value is SELECT 'text': an instruction naming a menu item (select 'save'), it reads nothing
+        if (i === 0 && !stacked && !fromOk && after === undefined && l.items === 1 && toks[i + 1]?.type === T.STRING && l.end === i + 2) return 0.4;
         if ((e.literal || e.func || l.items > 1) && (tidy || fromOk)) return boost(0.85);
         if (e.literal || e.func || l.items > 1) return stacked ? 0.5 : 0.4;
         if (fromOk && after?.type === T.SEMICOLON) return boost(0.8);

@@ -129,6 +129,22 @@ export function tokenize(input: string, opts: TokenizeOptions = {}): Token[] {
       i = close < 0 ? n : close + 1;
       continue;
     }
+    // [name]: a T-SQL bracketed identifier (one word; a bracket around prose or a list index stays punctuation)
+    if (c === 91 /* [ */ && isWordStart(input.charCodeAt(i + 1))) {
+      let j = i + 1;
+      while (j < n && j - i <= MAX_STRING_VALUE && isWord(input.charCodeAt(j))) j++;
+      if (input.charCodeAt(j) === 93 /* ] */) {
+        out.push(tok(T.BAREWORD, input.slice(i + 1, j).toLowerCase()));
+        i = j + 1;
+        continue;
+      }
+    }
+    // \N: MySQL's spelling of NULL (upper case only, not followed by a word character)
+    if (c === 92 /* \ */ && input.charCodeAt(i + 1) === 78 && !isWord(input.charCodeAt(i + 2))) {
+      out.push(tok(T.NUMBER, 'null'));
+      i += 2;
+      continue;
+    }
     // N'..', X'..', B'..', E'..' string prefixes
     if ((c === 78 || c === 110 || c === 88 || c === 120 || c === 66 || c === 98 || c === 69 || c === 101) && input.charCodeAt(i + 1) === 39) {
       i = readString(input, n, out, 39, i + 2);
