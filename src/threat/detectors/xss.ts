@@ -5,6 +5,7 @@ import {
 import { compact, cssRuleRisk, styleRisk } from './xss-css.js';
 import { commentBreakout, dtdFragment, encodedBreakout, namespaceInjection, utf7Angle } from './xss-fragments.js';
 import { isHtmlWs as isWs } from './chars.js';
+import { commentSplitMember, jsfuck, templateCallGadget } from './xss-js-obfuscation.js';
 
 export interface XssVerdict {
   confidence: number;
@@ -294,7 +295,8 @@ export function detectXss(input: string, raw: string = input): XssVerdict {
   const hasEq = lower.indexOf('=') >= 0;
   const hasBrace = lower.indexOf('{') >= 0;
   const hasGt = lower.indexOf('>') >= 0;
-  if (!hasLt && !hasColon && !hasParen && !hasEq && !hasBrace && !hasGt) return { confidence: 0, reason: '' };
+  const hasComment = lower.indexOf('/*') >= 0;
+  if (!hasLt && !hasColon && !hasParen && !hasEq && !hasBrace && !hasGt && !hasComment) return { confidence: 0, reason: '' };
   if (hasLt) {
     let i = lower.indexOf('<');
     let guard = 0;
@@ -320,6 +322,13 @@ export function detectXss(input: string, raw: string = input): XssVerdict {
   }
   if (hasEq) scanHandlers(lower, acc);
   if (hasParen) scanSinks(lower, acc);
+  if (hasComment) { const m = commentSplitMember(lower); if (m.confidence > 0) take(acc, m.confidence, m.reason); }
+  if (hasParen) {
+    const t = templateCallGadget(input);
+    if (t.confidence > 0) take(acc, t.confidence, t.reason);
+    const f = jsfuck(lower);
+    if (f.confidence > 0) take(acc, f.confidence, f.reason);
+  }
   if (lower.indexOf('[') >= 0) {
     for (const g of GLOBALS) {
       const at = lower.indexOf(g);
