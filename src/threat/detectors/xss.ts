@@ -5,6 +5,7 @@ import {
 import { compact, cssRuleRisk, styleRisk } from './xss-css.js';
 import { commentBreakout, dtdFragment, encodedBreakout, namespaceInjection, utf7Angle } from './xss-fragments.js';
 import { isHtmlWs as isWs } from './chars.js';
+import { xmlExternalReference } from './xss-xml.js';
 import { commentSplitMember, jsfuck, templateCallGadget } from './xss-js-obfuscation.js';
 
 export interface XssVerdict {
@@ -186,6 +187,10 @@ function scanTag(s: string, i: number, acc: Acc): number {
       tagConf = Math.max(tagConf, STRONG_ATTRIBUTES.has(attr) ? 0.9 : Math.min(0.9, tagConf + 0.1));
       why = `${label} attribute ${attr}`; markup = false;
     } else if (hasValue && tagConf < 0.45) tagConf = Math.min(0.45, tagConf + 0.1);
+    if (attr.indexOf(':') > 0 || name.indexOf(':') > 0) {
+      const x = xmlExternalReference(name, attr, value);
+      if (x > 0 && x >= tagConf) { tagConf = x; why = 'XML reference to an external resource'; markup = false; }
+    }
     if (hasValue && schemeRisk(value) >= 0.9) { tagConf = Math.max(tagConf, 0.9); why = `${label} ${attributeLabel(attr)} with a script URL`; markup = false; }
   }
   take(acc, tagConf, why, markup);
