@@ -3,6 +3,7 @@ import {
   SCRIPT_SCHEMES, tagLabel, URL_ATTRIBUTES,
 } from './xss-lexicon.js';
 import { compact, cssRuleRisk, styleRisk } from './xss-css.js';
+import { cssScriptUrl } from './xss-css-url.js';
 import { commentBreakout, dtdFragment, encodedBreakout, namespaceInjection, utf7Angle } from './xss-fragments.js';
 import { isHtmlWs as isWs } from './chars.js';
 import { xmlExternalReference } from './xss-xml.js';
@@ -324,6 +325,7 @@ export function detectXss(input: string, raw: string = input): XssVerdict {
     const r = schemeRisk(lower);
     if (r > 0) take(acc, r, 'script url');
     if (lower.indexOf('expression(') >= 0 || lower.indexOf('-moz-binding') >= 0 || lower.indexOf('behavior:url(') >= 0) take(acc, 0.75, 'css expression');
+    if (hasParen && lower.indexOf('url(') >= 0) { const u = cssScriptUrl(lower); if (u.confidence > 0) take(acc, u.confidence, u.reason); }
   }
   if (hasEq) scanHandlers(lower, acc);
   if (hasParen) scanSinks(lower, acc);
