@@ -276,12 +276,18 @@ function encodedProbe(text: string, raw: string): boolean {
   return true;
 }
 
-/** US-ASCII 7-bit trick: Latin-1 characters whose low 7 bits spell markup (¼script¾ is <script>). */
+/**
+ * US-ASCII 7-bit trick: Latin-1 characters whose low 7 bits spell markup (¼script¾ is <script>). A
+ * character that arrived as its two UTF-8 bytes read one by one (`\xc2\xbc` decoded to "Â¼") is that
+ * character: the lead byte 0xC2/0xC3 and its continuation byte are one Latin-1 character.
+ */
 function stripHighBit(s: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    out += c >= 0xa0 && c <= 0xff ? String.fromCharCode(c & 0x7f) : s[i];
+    let c = s.charCodeAt(i);
+    const next = s.charCodeAt(i + 1);
+    if ((c === 0xc2 || c === 0xc3) && next >= 0x80 && next <= 0xbf) { c = c === 0xc2 ? next : next + 0x40; i++; }
+    out += c >= 0xa0 && c <= 0xff ? String.fromCharCode(c & 0x7f) : String.fromCharCode(c);
   }
   return out;
 }
