@@ -4,6 +4,7 @@ import {
 } from './xss-lexicon.js';
 import { compact, cssRuleRisk, styleRisk } from './xss-css.js';
 import { cssScriptUrl } from './xss-css-url.js';
+import { schemeByReferences } from './xss-scheme-refs.js';
 import { commentBreakout, dtdFragment, encodedBreakout, namespaceInjection, utf7Angle } from './xss-fragments.js';
 import { isHtmlWs as isWs } from './chars.js';
 import { xmlExternalReference } from './xss-xml.js';
@@ -58,7 +59,8 @@ function schemeRisk(valueLower: string): number {
     const at = v.indexOf(sch);
     if (at < 0) continue;
     const rest = v.slice(at + sch.length, at + sch.length + 48);
-    const codeLike = /[(`=[{/;]/.test(rest);
+    // a backslash right after the scheme: a JS escape sequence spelling the code (javascript:\u0061lert)
+    const codeLike = /[(`=[{/;]/.test(rest) || rest.charCodeAt(0) === 92;
     if (codeLike) return 0.95;
     return at === 0 ? 0.6 : 0.5;
   }
@@ -330,6 +332,7 @@ export function detectXss(input: string, raw: string = input): XssVerdict {
   if (hasColon) {
     const r = schemeRisk(lower);
     if (r > 0) take(acc, r, 'script url');
+    if (r > 0 && r < 0.85 && raw !== input) { const e = schemeByReferences(raw); if (e.confidence > 0) take(acc, e.confidence, e.reason); }
     if (lower.indexOf('expression(') >= 0 || lower.indexOf('-moz-binding') >= 0 || lower.indexOf('behavior:url(') >= 0) take(acc, 0.75, 'css expression');
     if (hasParen && lower.indexOf('url(') >= 0) { const u = cssScriptUrl(lower); if (u.confidence > 0) take(acc, u.confidence, u.reason); }
   }
