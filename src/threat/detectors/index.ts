@@ -45,8 +45,8 @@ export interface ValueFinding {
  * test/unit/threat/prefilter.test.ts holds the detectors to it.
  *
  * Markup and script (xss.ts, js-expression.ts): a tag needs '<', a script URL ':', a call '(' or '`', an
- * event handler or assignment '=', a template expression '{', a comment breakout or DTD tail '>'; the 7-bit
- * trick needs '¼'. A value that
+ * event handler or assignment '=', a template expression '{', a comment breakout or DTD tail '>', a
+ * comment-split member access '/*'; the 7-bit trick needs '¼'. A value that
  * arrived encoded and decodes to nothing but quotes or angle brackets is a scanner's probe.
  */
 const XSS_SYNTAX = C_LT | C_GT | C_COLON | C_PAREN | C_BACKTICK | C_EQ | C_BRACE | C_FRACTION;
@@ -95,7 +95,7 @@ export function mayBeCmdi(d: Decoded): boolean {
 }
 
 export function mayBeXss(d: Decoded): boolean {
-  return (d.fullClasses & XSS_SYNTAX) !== 0 || (d.full !== d.raw && (d.fullClasses & PROBE_CHARS) !== 0);
+  return (d.fullClasses & XSS_SYNTAX) !== 0 || ((d.fullClasses & C_SLASH) !== 0 && d.full.indexOf('/*') >= 0) || (d.full !== d.raw && (d.fullClasses & PROBE_CHARS) !== 0);
 }
 
 export function mayBeTraversal(d: Decoded): boolean {

@@ -3,8 +3,12 @@ import {
   SCRIPT_SCHEMES, tagLabel, URL_ATTRIBUTES,
 } from './xss-lexicon.js';
 import { compact, cssRuleRisk, styleRisk } from './xss-css.js';
+import { cssScriptUrl } from './xss-css-url.js';
+import { schemeByReferences } from './xss-scheme-refs.js';
 import { commentBreakout, dtdFragment, encodedBreakout, namespaceInjection, utf7Angle } from './xss-fragments.js';
 import { isHtmlWs as isWs } from './chars.js';
+import { xmlExternalReference } from './xss-xml.js';
+import { commentSplitMember, jsfuck, templateCallGadget } from './xss-js-obfuscation.js';
 
 export interface XssVerdict {
   confidence: number;
@@ -55,7 +59,8 @@ function schemeRisk(valueLower: string): number {
     const at = v.indexOf(sch);
     if (at < 0) continue;
     const rest = v.slice(at + sch.length, at + sch.length + 48);
-    const codeLike = /[(`=[{/;]/.test(rest);
+    // a backslash right after the scheme: a JS escape sequence spelling the code (javascript:\u0061lert)
+    const codeLike = /[(`=[{/;]/.test(rest) || rest.charCodeAt(0) === 92;
     if (codeLike) return 0.95;
     return at === 0 ? 0.6 : 0.5;
   }
@@ -185,6 +190,10 @@ function scanTag(s: string, i: number, acc: Acc): number {
       tagConf = Math.max(tagConf, STRONG_ATTRIBUTES.has(attr) ? 0.9 : Math.min(0.9, tagConf + 0.1));
       why = `${label} attribute ${attr}`; markup = false;
     } else if (hasValue && tagConf < 0.45) tagConf = Math.min(0.45, tagConf + 0.1);
+    if (attr.indexOf(':') > 0 || name.indexOf(':') > 0) {
+      const x = xmlExternalReference(name, attr, value);
+      if (x > 0 && x >= tagConf) { tagConf = x; why = 'XML reference to an external resource'; markup = false; }
+    }
     if (hasValue && schemeRisk(value) >= 0.9) { tagConf = Math.max(tagConf, 0.9); why = `${label} ${attributeLabel(attr)} with a script URL`; markup = false; }
   }
   take(acc, tagConf, why, markup);
@@ -269,12 +278,18 @@ function encodedProbe(text: string, raw: string): boolean {
   return true;
 }
 
-/** US-ASCII 7-bit trick: Latin-1 characters whose low 7 bits spell markup (¼script¾ is <script>). */
+/**
+ * US-ASCII 7-bit trick: Latin-1 characters whose low 7 bits spell markup (¼script¾ is <script>). A
+ * character that arrived as its two UTF-8 bytes read one by one (`\xc2\xbc` decoded to "Â¼") is that
+ * character: the lead byte 0xC2/0xC3 and its continuation byte are one Latin-1 character.
+ */
 function stripHighBit(s: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    out += c >= 0xa0 && c <= 0xff ? String.fromCharCode(c & 0x7f) : s[i];
+    let c = s.charCodeAt(i);
+    const next = s.charCodeAt(i + 1);
+    if ((c === 0xc2 || c === 0xc3) && next >= 0x80 && next <= 0xbf) { c = c === 0xc2 ? next : next + 0x40; i++; }
+    out += c >= 0xa0 && c <= 0xff ? String.fromCharCode(c & 0x7f) : String.fromCharCode(c);
   }
   return out;
 }
@@ -294,7 +309,8 @@ export function detectXss(input: string, raw: string = input): XssVerdict {
   const hasEq = lower.indexOf('=') >= 0;
   const hasBrace = lower.indexOf('{') >= 0;
   const hasGt = lower.indexOf('>') >= 0;
-  if (!hasLt && !hasColon && !hasParen && !hasEq && !hasBrace && !hasGt) return { confidence: 0, reason: '' };
+  const hasComment = lower.indexOf('/*') >= 0;
+  if (!hasLt && !hasColon && !hasParen && !hasEq && !hasBrace && !hasGt && !hasComment) return { confidence: 0, reason: '' };
   if (hasLt) {
     let i = lower.indexOf('<');
     let guard = 0;
@@ -316,10 +332,19 @@ export function detectXss(input: string, raw: string = input): XssVerdict {
   if (hasColon) {
     const r = schemeRisk(lower);
     if (r > 0) take(acc, r, 'script url');
+    if (r > 0 && r < 0.85 && raw !== input) { const e = schemeByReferences(raw); if (e.confidence > 0) take(acc, e.confidence, e.reason); }
     if (lower.indexOf('expression(') >= 0 || lower.indexOf('-moz-binding') >= 0 || lower.indexOf('behavior:url(') >= 0) take(acc, 0.75, 'css expression');
+    if (hasParen && lower.indexOf('url(') >= 0) { const u = cssScriptUrl(lower); if (u.confidence > 0) take(acc, u.confidence, u.reason); }
   }
   if (hasEq) scanHandlers(lower, acc);
   if (hasParen) scanSinks(lower, acc);
+  if (hasComment) { const m = commentSplitMember(lower); if (m.confidence > 0) take(acc, m.confidence, m.reason); }
+  if (hasParen) {
+    const t = templateCallGadget(input);
+    if (t.confidence > 0) take(acc, t.confidence, t.reason);
+    const f = jsfuck(lower);
+    if (f.confidence > 0) take(acc, f.confidence, f.reason);
+  }
   if (lower.indexOf('[') >= 0) {
     for (const g of GLOBALS) {
       const at = lower.indexOf(g);
