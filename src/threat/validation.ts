@@ -1,3 +1,4 @@
+import { notJsonMessage } from '../pipeline/json-message.js';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsImport from 'ajv-formats';
 import { ConfigError } from '../config/errors.js';
@@ -81,14 +82,6 @@ function describe(e: ErrorObject): Violation {
   return { where, message };
 }
 
-/**
- * A fixed message for a body JSON.parse refused: V8's own message quotes the start of the body (a password
- * in a form post), so at most the character position V8 reports is kept.
- */
-function notJson(err: Error): string {
-  const at = / JSON at position (\d{1,10})(?: \(line \d+ column \d+\))?$/.exec(err.message)?.[1];
-  return at === undefined ? 'body is not valid JSON' : `body is not valid JSON (at character ${at})`;
-}
 
 /**
  * Request validation: header count and size, body size, content type, and the JSON body against the
@@ -123,7 +116,7 @@ export function validateRequest(ctx: RequestContext, o: ValidationOptions): Viol
         doc = JSON.parse(ctx.body.toString('utf8'));
         ctx.facts[JSON_BODY_FACT] = doc;
       } catch (err) {
-        out.push({ where: 'body', message: notJson(err as Error) });
+        out.push({ where: 'body', message: notJsonMessage(err as Error) });
         return out;
       }
       if (!schema(doc)) for (const e of schema.errors ?? []) { out.push(describe(e)); if (out.length >= o.maxViolations) break; }

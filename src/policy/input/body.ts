@@ -1,3 +1,4 @@
+import { notJsonMessage } from '../../pipeline/json-message.js';
 import { parseQuery } from '../../pipeline/query.js';
 
 /** The body could not be parsed although its content type says it can (OPA-Envoy answers 400). */
@@ -70,7 +71,7 @@ export function parseBody(contentType: string | undefined, body: Buffer, truncat
   const text = body.toString('utf8');
   if (json) {
     try { return { parsed: JSON.parse(text), truncated: false }; } catch (err) {
-      throw new BodyParseError(`request body is not valid JSON: ${(err as Error).message.slice(0, 120)}`);
+      throw new BodyParseError(notJsonMessage(err, 'request body is not valid JSON'));
     }
   }
   if (form) return { parsed: parseForm(text), truncated: false };
