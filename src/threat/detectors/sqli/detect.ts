@@ -10,6 +10,7 @@ import { inchMarksOnly, phraseQuote, proseComment, quotedLastWord, quotedSymbolI
 import { commentedOperand, comparingOperand, leadingArithmetic, stringArithmetic, stringOperatorProbe } from './operand.js';
 import { caseExpression } from './case.js';
 import { holdsSqlCall, metadataComparison } from './calls.js';
+import { collateBreak } from './collate.js';
 
 export { hexText, joinCommentSplitWords };
 
@@ -204,6 +205,10 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
       return commented && quoted ? [0.8, 'clause'] : [0, ''];
     }
     case T.COMPARE: case T.ARITH: {
+      if (quoted && t.value === 'collate') {
+        const c = collateBreak(toks, i, p.shortBreak, p.commentAfter);
+        if (c > 0) return [c, 'collate'];
+      }
       if ((t.value === 'like' || t.value === 'ilike') && (quoted || leading || closers > 0) && wildcardOnly(toks[i + 1])) {
         return [0.85, 'match-all']; // like '%': true for every row
       }
