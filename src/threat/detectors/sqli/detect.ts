@@ -10,6 +10,7 @@ import { inchMarksOnly, phraseQuote, proseComment, quotedLastWord, quotedSymbolI
 import { commentedOperand, comparingOperand, leadingArithmetic, stringArithmetic, stringOperatorProbe } from './operand.js';
 import { caseExpression } from './case.js';
 import { holdsSqlCall, metadataComparison } from './calls.js';
+import { danglingComparison, stackedAfterBreak, truncatedUnion } from './truncated.js';
 import { collateBreak } from './collate.js';
 
 export { hexText, joinCommentSplitWords };
@@ -110,6 +111,10 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
       if (!cont && !commented) {
         // the first predicate did not read cleanly; a later `or …` in the same run may
         if (!quoted) return [0, ''];
+        if (t.type === T.LOGIC) {
+          const d = danglingComparison(toks, p.shortBreak, e.values, e.end);
+          if (d > 0) return [d, 'dangling-compare'];
+        }
         for (let k = e.end; k < toks.length && k < e.end + 8; k++) {
           if (toks[k]!.type === T.LOGIC) { const [more, w] = tail(p, r, k, quoted, false); return [more * 0.95, w]; }
         }
@@ -144,6 +149,10 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
       const nx2 = toks[i + 2];
       if (nx && nx.type === T.STATEMENT && nx.value === 'select') return [Math.max(0.9, r.statement(i + 1, true)), 'union'];
       if (nx && nx.type === T.LPAREN && nx2?.value === 'select') return [0.95, 'union'];
+      if (quoted && p.quote === '\'') {
+        const c = truncatedUnion(toks, i, (k) => p.commentAfter[k] === true);
+        if (c > 0) return [c, 'truncated-union'];
+      }
       return [0, ''];
     }
     case T.SEMICOLON: {
@@ -156,7 +165,7 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
         const afterNumber = i - closers === 1 && toks[0]!.type === T.NUMBER;
         return (leading || afterNumber) && p.commentAfter[i] === true && last.value !== '#' ? [0.8, 'terminate'] : [0, ''];
       }
-      if (nx.type === T.STATEMENT) return [r.statement(i + 1, true), 'stacked'];
+      if (nx.type === T.STATEMENT) return [Math.max(r.statement(i + 1, true), quoted ? stackedAfterBreak(toks, i, p.shortBreak) : 0), 'stacked'];
       if (nx.type === T.SEMICOLON) return [0, ''];
       const [more, w] = tail(p, r, i + 1, quoted, leading);
       return [more * 0.95, w];
