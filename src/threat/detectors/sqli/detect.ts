@@ -10,6 +10,7 @@ import { inchMarksOnly, phraseQuote, proseComment, quotedLastWord, quotedSymbolI
 import { commentedOperand, comparingOperand, leadingArithmetic, stringArithmetic, stringOperatorProbe } from './operand.js';
 import { caseExpression } from './case.js';
 import { holdsSqlCall, metadataComparison } from './calls.js';
+import { catalogSource } from './catalog.js';
 import { danglingComparison, stackedAfterBreak, truncatedUnion } from './truncated.js';
 import { collateBreak } from './collate.js';
 
@@ -360,6 +361,8 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
       take(acc, 0.6, `${ctx}:system-variable`);
     } else if (t.type === T.BAREWORD && CATALOG_WORDS.has(t.value) && toks[k + 1]?.type === T.DOT && t.value !== 'sys' && t.value !== 'master' && t.value !== 'mysql') {
       take(acc, 0.7, `${ctx}:catalog`);
+    } else if (t.type === T.KEYWORD && (t.value === 'from' || t.value === 'join')) {
+      take(acc, catalogSource(toks, k, p.commentAfter), `${ctx}:catalog-source`);
     } else if (t.type === T.KEYWORD && t.value === 'case') {
       if (caseExpression(r, toks, k) > 0) take(acc, 0.85, `${ctx}:case`);
     } else if (t.type === T.KEYWORD && t.value === 'into' && (toks[k + 1]?.value === 'outfile' || toks[k + 1]?.value === 'dumpfile')) {
