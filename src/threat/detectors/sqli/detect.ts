@@ -11,6 +11,7 @@ import { commentedOperand, comparingOperand, leadingArithmetic, stringArithmetic
 import { caseExpression } from './case.js';
 import { holdsSqlCall, metadataComparison } from './calls.js';
 import { catalogSource } from './catalog.js';
+import { commentSpacing } from './comment-spacing.js';
 import { danglingComparison, stackedAfterBreak, truncatedUnion } from './truncated.js';
 import { collateBreak } from './collate.js';
 
@@ -402,6 +403,9 @@ export function detectSqli(input: string): SqliVerdict {
       const v = readings(j.text);
       if (v.confidence > best.confidence) best = { confidence: v.confidence, reason: `comment-split ${v.reason}` };
     }
+    // comments as the whitespace between SQL words (select/**/x/**/from)
+    const c = best.confidence < 0.85 ? commentSpacing(input) : 0;
+    if (c > best.confidence) best = { confidence: c, reason: 'comment-spaced keywords' };
   }
   // doubled quotes read as the break, not as an escape ("a"" or 1=1--"), and a backslash before a quote as
   // one the application's own escaping doubles (\' becomes \\' — the quote then breaks out)
