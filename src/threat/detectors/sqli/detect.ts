@@ -12,6 +12,7 @@ import { caseExpression } from './case.js';
 import { holdsSqlCall, metadataComparison } from './calls.js';
 import { catalogSource } from './catalog.js';
 import { commentSpacing } from './comment-spacing.js';
+import { setOperation } from './setops.js';
 import { danglingComparison, stackedAfterBreak, truncatedUnion } from './truncated.js';
 import { collateBreak } from './collate.js';
 
@@ -362,6 +363,9 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
       take(acc, 0.6, `${ctx}:system-variable`);
     } else if (t.type === T.BAREWORD && CATALOG_WORDS.has(t.value) && toks[k + 1]?.type === T.DOT && t.value !== 'sys' && t.value !== 'master' && t.value !== 'mysql') {
       take(acc, 0.7, `${ctx}:catalog`);
+    } else if (t.type === T.KEYWORD && (t.value === 'intersect' || t.value === 'except' || t.value === 'minus')) {
+      const broke = (ctx !== 'raw' && k === 1) || (k > 0 && toks[k - 1]!.type === T.RPAREN);
+      take(acc, setOperation(r, toks, k, broke), `${ctx}:set-operation`);
     } else if (t.type === T.KEYWORD && (t.value === 'from' || t.value === 'join')) {
       take(acc, catalogSource(toks, k, p.commentAfter), `${ctx}:catalog-source`);
     } else if (t.type === T.KEYWORD && t.value === 'case') {
