@@ -22,3 +22,8 @@ describe('SQL breakouts: truncated after the break', () => {
   flags(["\";DELETE X", "a';insert", "\";update t"]);
   clean(["\";", "He said \"no\";select one", "\";hello there", "';print me"]);
 });
+
+describe('SQL breakouts: a quote, then SELECT cut short', () => {
+  flags(["'SELECT tok", "9' select n", "' select/*"]);
+  clean(["'select all of them", "l'select x", "the 'select t"]);
+});

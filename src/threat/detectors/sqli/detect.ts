@@ -248,6 +248,10 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
       return [0, ''];
     }
     case T.STATEMENT: {
+      if (quoted && p.quote === '\'' && t.value === 'select') {
+        const u = truncatedUnion(toks, i, (k) => p.commentAfter[k] === true);
+        if (u > 0) return [u, 'truncated-select'];
+      }
       const c = r.statement(i, quoted || closers > 0);
       return [quoted || closers > 0 || leading ? c : c * 0.8, 'statement'];
     }

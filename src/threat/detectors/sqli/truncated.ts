@@ -18,17 +18,18 @@ export function danglingComparison(toks: readonly Token[], shortBreak: boolean, 
 }
 
 /**
- * `'UNION A` / `1'union all`: the value opens with a quote (nothing or a number before it), UNION follows the
- * break, then at most one word and the end (or a comment). Names with an apostrophe (l'union) have a word
- * before the quote; a quoted phrase closes its quote.
+ * `'UNION A` / `1'union all` / `'SELECT pa`: the value opens with a quote (nothing or a number before it),
+ * UNION or SELECT follows the break, then at most one word and the end (or a comment). Names with an
+ * apostrophe (l'union) have a word before the quote; a quoted phrase closes its quote.
  */
 export function truncatedUnion(toks: readonly Token[], i: number, commented: (k: number) => boolean): number {
   const head = toks[0]!;
   if (head.type !== T.STRING || (head.value !== '' && !/^\d+$/.test(head.value))) return 0;
-  if (toks[i]?.type !== T.UNION) return 0;
+  const verb = toks[i];
+  if (verb?.type !== T.UNION && !(verb?.type === T.STATEMENT && verb.value === 'select')) return 0;
   const rest = toks.length - (i + 1);
   if (commented(i)) return 0.85;
-  if (rest === 0) return toks[i]!.value !== 'union' ? 0.8 : 0;
+  if (rest === 0) return verb.type === T.UNION && verb.value !== 'union' ? 0.8 : 0;
   const w = toks[i + 1]!;
   const word = w.type === T.BAREWORD || w.type === T.KEYWORD || w.type === T.STATEMENT;
   return rest === 1 && word ? 0.8 : 0;
