@@ -13,6 +13,7 @@ import { holdsSqlCall, metadataComparison } from './calls.js';
 import { catalogSource } from './catalog.js';
 import { commentSpacing } from './comment-spacing.js';
 import { setOperation } from './setops.js';
+import { commentedTautology } from './tautology.js';
 import { danglingComparison, stackedAfterBreak, truncatedUnion } from './truncated.js';
 import { collateBreak } from './collate.js';
 
@@ -326,6 +327,7 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
     if (o.end > 0 && o.end < toks.length) { const [c2, w2] = tail(p, r, o.end, false, false); take(acc, c2, `num:operand-${w2}`); }
     take(acc, commentedOperand(input, r, toks, p.all), 'num:commented');
     take(acc, metadataComparison(r, toks), 'raw:metadata-compare');
+    take(acc, commentedTautology(r, toks, p.all, p.commentAfter), 'raw:commented-tautology');
     // a fragment that starts with SQL (spliced after a value the application supplies)
     const [c, w] = tail(p, r, 0, false, true);
     take(acc, c, `lead:${w}`);
