@@ -27,3 +27,8 @@ describe('SQL breakouts: a quote, then SELECT cut short', () => {
   flags(["'SELECT tok", "9' select n", "' select/*"]);
   clean(["'select all of them", "l'select x", "the 'select t"]);
 });
+
+describe('SQL breakouts: a comparison left without its operand, the rest commented out', () => {
+  flags(["bob'and uid is not?--", "k' or age >= --", "'xor name like ?#"]);
+  clean(["x' and id is not", "'or a = ?", "it's or not?--", "say 'or what is -- this"]);
+});

@@ -116,7 +116,7 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
         // the first predicate did not read cleanly; a later `or …` in the same run may
         if (!quoted) return [0, ''];
         if (t.type === T.LOGIC) {
-          const d = danglingComparison(toks, p.shortBreak, e.values, e.end);
+          const d = danglingComparison(toks, p.shortBreak, e.values, e.end, p.commentAfter);
           if (d > 0) return [d, 'dangling-compare'];
         }
         for (let k = e.end; k < toks.length && k < e.end + 8; k++) {

@@ -8,13 +8,19 @@ import type { Token } from './tokenizer.js';
  */
 
 /**
- * `' or abc!` / `'xor 42<`: after a short break, a boolean operator, one operand, then a comparison operator
- * with its right-hand side missing — the value ends there. `e` is the operand's info, `end` its end index.
+ * `' or abc!` / `'xor 42<` / `u'and id is not?--`: after a short break, a boolean operator, one operand, then
+ * a comparison operator with its right-hand side missing — the value ends there, or after one stray
+ * character with the rest commented out. `values` counts the operands read, `end` indexes the operator.
  */
-export function danglingComparison(toks: readonly Token[], shortBreak: boolean, values: number, end: number): number {
-  if (!shortBreak || values !== 1 || end !== toks.length - 1) return 0;
-  const op = toks[end]!;
-  return op.type === T.COMPARE || (op.type === T.NOT && op.value === '!') ? 0.8 : 0;
+export function danglingComparison(toks: readonly Token[], shortBreak: boolean, values: number, end: number, commentAfter: readonly boolean[]): number {
+  if (!shortBreak || values !== 1) return 0;
+  const op = toks[end];
+  if (op === undefined || !(op.type === T.COMPARE || (op.type === T.NOT && op.value === '!'))) return 0;
+  let k = end + 1;
+  if (op.value === 'is' && toks[k]?.type === T.NOT) k++;
+  if (toks[k]?.type === T.OTHER) k++;
+  if (k !== toks.length) return 0;
+  return k === end + 1 || commentAfter[k - 1] === true ? 0.8 : 0;
 }
 
 /**
