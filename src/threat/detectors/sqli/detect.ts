@@ -14,6 +14,7 @@ import { catalogSource } from './catalog.js';
 import { commentSpacing } from './comment-spacing.js';
 import { setOperation } from './setops.js';
 import { commentedTautology } from './tautology.js';
+import { assignedFragment } from './assigned.js';
 import { danglingComparison, stackedAfterBreak, truncatedUnion } from './truncated.js';
 import { collateBreak } from './collate.js';
 
@@ -404,6 +405,12 @@ export function detectSqli(input: string): SqliVerdict {
     if (v.confidence > best.confidence) best = v;
     const ldap = input.indexOf('(') >= 0 ? ldapFilterInjection(input) : undefined;
     if (ldap !== undefined && best.confidence < 0.85) best = { confidence: 0.85, reason: ldap };
+  }
+  // name=AND 1=(…: the value's own assignment, then a condition chained with a boolean operator
+  const assigned = maybe && best.confidence < 0.85 ? assignedFragment(input) : undefined;
+  if (assigned !== undefined) {
+    const v = readings(assigned);
+    if (v.confidence >= 0.85 && v.confidence > best.confidence) best = { confidence: v.confidence, reason: `assigned ${v.reason}` };
   }
   // keywords split by inline comments (uni/**/on sel/**/ect): no reason to write that but to slip past filters
   if (input.indexOf('/*') >= 0) {
