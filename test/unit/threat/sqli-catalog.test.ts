@@ -13,5 +13,6 @@ const clean = (list: string[]) => {
 
 describe('SQL sources: reading a system catalogue', () => {
   flags(['FROM information_schema.', 'from information_schema.columns where table_name=0x7573 limit', 'join pg_catalog.pg_tables)', 'from master..sysdatabases--', 'FROM sys.objects;', 'from mysql.user where 1']);
-  clean(['data from information_schema is useful', 'from master to servant', 'a note from sys admins', 'from mysql.com downloads', 'from the sysobjects docs page']);
+  flags(['join information_schema.key_column_usage on', 'from sysobjects, syscolumns where 1=1']);
+  clean(['data from information_schema is useful', 'from master to servant', 'a note from sys admins', 'from mysql.com downloads', 'from the sysobjects docs page', 'data from information_schema as a source', 'away from pg_catalog on a trip']);
 });

@@ -4,7 +4,7 @@ import type { Token } from './tokenizer.js';
 /**
  * Reading from a system catalogue (`from information_schema.tables where …`, `join pg_catalog.pg_user`,
  * `from master..sysdatabases--`): schema discovery, the step before extraction. The object must stand where
- * a query's source stands — the value ends after it, or a clause, `;`, `)`, UNION or a comment follows —
+ * a query's source stands — the value ends after it, or a clause, `;`, `)`, `,`, ON, JOIN, UNION or a comment follows —
  * so prose that names a catalogue (`data from information_schema is …`) does not count. Generic names a
  * catalogue also has (mysql, master, sys) only count as the qualifier of a catalogue object.
  */
@@ -38,6 +38,14 @@ export function catalogSource(toks: readonly Token[], k: number, commentAfter: r
   if (!catalogue) return 0;
   const after = toks[j];
   const source = after === undefined || commentAfter[j - 1] === true || after.type === T.CLAUSE ||
-    after.type === T.SEMICOLON || after.type === T.RPAREN || after.type === T.UNION;
+    after.type === T.SEMICOLON || after.type === T.RPAREN || after.type === T.UNION || after.type === T.COMMA ||
+    after.value === 'join' || (after.value === 'on' && joinCondition(toks, j + 1));
   return source ? 0.85 : 0;
+}
+
+/** What follows ON: the end, or a (qualified) name and a comparison (on a.id = b.id). */
+function joinCondition(toks: readonly Token[], k: number): boolean {
+  if (toks[k] === undefined) return true;
+  const nx = toks[k + 1];
+  return nx?.type === T.COMPARE || nx?.type === T.DOT;
 }
