@@ -114,6 +114,14 @@ export class SqlReader {
         }
         return this.skipGroup(i, info);
       }
+      case T.COMPARE: {
+        // MySQL full-text search: MATCH (cols) AGAINST ('words' …) is a predicate only a query writes
+        if (t.value !== 'match' || toks[i + 1]?.type !== T.LPAREN) return -1;
+        const j = this.skipGroup(i + 1, info);
+        if (toks[j]?.value !== 'against' || toks[j + 1]?.type !== T.LPAREN) return -1;
+        info.values++; info.func = true;
+        return this.skipGroup(j + 1, info);
+      }
       case T.KEYWORD:
         // a non-reserved keyword where an operand stands is a column name (where column = 1)
         if (NAME_KEYWORDS.has(t.value)) { info.values++; info.names++; return i + 1; }
