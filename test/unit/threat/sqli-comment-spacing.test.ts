@@ -15,3 +15,8 @@ describe('SQL obfuscation: inline comments as the whitespace between SQL words',
   flags(['SELECT/*no-space*/secret/**/FROM/**/accounts', 'update/**/users/**/set/**/role=1', "k'/**/and/**/0/**/union/**/x", 'INSERT/*a*/INTO/*b*/logs']);
   clean(['int/*width*/w/*height*/h', 'select/* pick one */ from the list', '/* select */ a /* from */ b', 'path/*glob*/select.txt', 'a/**/select']);
 });
+
+describe('SQL obfuscation: a value-opening verb glued to an inline comment', () => {
+  flags(['DROP/*note*/orders', 'truncate/**/audit', ' union/*x*/y']);
+  clean(['delete/*old*/p;', 'x drop/*c*/t', 'dropdown/*menu*/item', 'Drop /* spaced */ it']);
+});
