@@ -15,6 +15,7 @@ import { commentSpacing } from './comment-spacing.js';
 import { setOperation } from './setops.js';
 import { commentedTautology } from './tautology.js';
 import { assignedFragment } from './assigned.js';
+import { dropEmptyExponents } from './scientific.js';
 import { danglingComparison, stackedAfterBreak, truncatedUnion } from './truncated.js';
 import { collateBreak } from './collate.js';
 
@@ -411,6 +412,14 @@ export function detectSqli(input: string): SqliVerdict {
   if (assigned !== undefined) {
     const v = readings(assigned);
     if (v.confidence >= 0.85 && v.confidence > best.confidence) best = { confidence: v.confidence, reason: `assigned ${v.reason}` };
+  }
+  // 1.e(ascii 1.e(…: MySQL drops a number with an empty exponent; read the text it executes
+  if (maybe && best.confidence < 0.85) {
+    const d = dropEmptyExponents(input);
+    if (d.count > 0) {
+      const v = readings(d.text);
+      if (v.confidence >= 0.8 && v.confidence > best.confidence) best = { confidence: v.confidence, reason: `empty-exponent ${v.reason}` };
+    }
   }
   // keywords split by inline comments (uni/**/on sel/**/ect): no reason to write that but to slip past filters
   if (input.indexOf('/*') >= 0) {
