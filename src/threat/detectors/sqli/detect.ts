@@ -16,6 +16,7 @@ import { setOperation } from './setops.js';
 import { commentedTautology } from './tautology.js';
 import { assignedFragment } from './assigned.js';
 import { dropEmptyExponents } from './scientific.js';
+import { stripOdbcEscapes } from './odbc.js';
 import { danglingComparison, stackedAfterBreak, truncatedUnion } from './truncated.js';
 import { collateBreak } from './collate.js';
 
@@ -419,6 +420,14 @@ export function detectSqli(input: string): SqliVerdict {
     if (d.count > 0) {
       const v = readings(d.text);
       if (v.confidence >= 0.8 && v.confidence > best.confidence) best = { confidence: v.confidence, reason: `empty-exponent ${v.reason}` };
+    }
+  }
+  // 1 or {x sleep(5)}: an ODBC escape brace around an expression; read the expression
+  if (maybe && best.confidence < 0.85 && input.indexOf('{') >= 0) {
+    const o = stripOdbcEscapes(input);
+    if (o.count > 0) {
+      const v = readings(o.text);
+      if (v.confidence >= 0.8 && v.confidence > best.confidence) best = { confidence: v.confidence, reason: `odbc-escape ${v.reason}` };
     }
   }
   // keywords split by inline comments (uni/**/on sel/**/ect): no reason to write that but to slip past filters
