@@ -6,7 +6,10 @@ import { isWord } from './tokenizer.js';
  * read as the plain SQL a filter would have caught. This removes each such number (not after a word
  * character: `v1.e(` is a name) and counts them, so the readings see the text MySQL executes. Linear.
  */
+const CANDIDATE = /\d\.?[eE][(.,)]/;
+
 export function dropEmptyExponents(s: string): { text: string; count: number } {
+  if (!CANDIDATE.test(s)) return { text: s, count: 0 };
   let out = '';
   let count = 0;
   let from = 0;

@@ -9,12 +9,11 @@ import type { Token } from './tokenizer.js';
  * Raw reading; `toks` without comments, `all` with them, `commentAfter` as in detect.ts.
  */
 export function commentedTautology(r: SqlReader, toks: readonly Token[], all: readonly Token[], commentAfter: readonly boolean[]): number {
-  if (toks.length > 16) return 0;
-  const e = r.expr(0);
-  if (e.end < 0 || !e.tautology || e.names > 0) return 0;
-  const op = toks[e.end];
-  if (op?.type !== T.LOGIC || e.end !== toks.length - 1 || commentAfter[e.end] !== true) return 0;
-  const last = all[all.length - 1]!;
+  // the cheap shape first: a boolean operator last, then a comment to the end
   // (not '#': after a word like `and` it is as often a hashtag)
-  return last.type === T.COMMENT && last.toEnd && last.value !== '#' ? 0.85 : 0;
+  const last = all[all.length - 1];
+  if (toks.length > 16 || toks.length < 4 || last?.type !== T.COMMENT || !last.toEnd || last.value === '#') return 0;
+  if (toks[toks.length - 1]!.type !== T.LOGIC || commentAfter[toks.length - 1] !== true) return 0;
+  const e = r.expr(0);
+  return e.end === toks.length - 1 && e.tautology && e.names === 0 ? 0.85 : 0;
 }
