@@ -10,6 +10,15 @@ import { inchMarksOnly, phraseQuote, proseComment, quotedLastWord, quotedSymbolI
 import { commentedOperand, comparingOperand, leadingArithmetic, stringArithmetic, stringOperatorProbe } from './operand.js';
 import { caseExpression } from './case.js';
 import { holdsSqlCall, metadataComparison } from './calls.js';
+import { catalogSource } from './catalog.js';
+import { commentSpacing } from './comment-spacing.js';
+import { setOperation } from './setops.js';
+import { commentedTautology } from './tautology.js';
+import { assignedFragment } from './assigned.js';
+import { dropEmptyExponents } from './scientific.js';
+import { stripOdbcEscapes } from './odbc.js';
+import { danglingComparison, stackedAfterBreak, truncatedUnion } from './truncated.js';
+import { collateBreak } from './collate.js';
 
 export { hexText, joinCommentSplitWords };
 
@@ -109,6 +118,10 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
       if (!cont && !commented) {
         // the first predicate did not read cleanly; a later `or …` in the same run may
         if (!quoted) return [0, ''];
+        if (t.type === T.LOGIC) {
+          const d = danglingComparison(toks, p.shortBreak, e.values, e.end, p.commentAfter);
+          if (d > 0) return [d, 'dangling-compare'];
+        }
         for (let k = e.end; k < toks.length && k < e.end + 8; k++) {
           if (toks[k]!.type === T.LOGIC) { const [more, w] = tail(p, r, k, quoted, false); return [more * 0.95, w]; }
         }
@@ -143,6 +156,10 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
       const nx2 = toks[i + 2];
       if (nx && nx.type === T.STATEMENT && nx.value === 'select') return [Math.max(0.9, r.statement(i + 1, true)), 'union'];
       if (nx && nx.type === T.LPAREN && nx2?.value === 'select') return [0.95, 'union'];
+      if (quoted && p.quote === '\'') {
+        const c = truncatedUnion(toks, i, (k) => p.commentAfter[k] === true);
+        if (c > 0) return [c, 'truncated-union'];
+      }
       return [0, ''];
     }
     case T.SEMICOLON: {
@@ -155,7 +172,7 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
         const afterNumber = i - closers === 1 && toks[0]!.type === T.NUMBER;
         return (leading || afterNumber) && p.commentAfter[i] === true && last.value !== '#' ? [0.8, 'terminate'] : [0, ''];
       }
-      if (nx.type === T.STATEMENT) return [r.statement(i + 1, true), 'stacked'];
+      if (nx.type === T.STATEMENT) return [Math.max(r.statement(i + 1, true), quoted ? stackedAfterBreak(toks, i, p.shortBreak) : 0), 'stacked'];
       if (nx.type === T.SEMICOLON) return [0, ''];
       const [more, w] = tail(p, r, i + 1, quoted, leading);
       return [more * 0.95, w];
@@ -204,6 +221,10 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
       return commented && quoted ? [0.8, 'clause'] : [0, ''];
     }
     case T.COMPARE: case T.ARITH: {
+      if (quoted && t.value === 'collate') {
+        const c = collateBreak(toks, i, p.shortBreak, p.commentAfter);
+        if (c > 0) return [c, 'collate'];
+      }
       if ((t.value === 'like' || t.value === 'ilike') && (quoted || leading || closers > 0) && wildcardOnly(toks[i + 1])) {
         return [0.85, 'match-all']; // like '%': true for every row
       }
@@ -231,6 +252,10 @@ function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: bo
       return [0, ''];
     }
     case T.STATEMENT: {
+      if (quoted && p.quote === '\'' && t.value === 'select') {
+        const u = truncatedUnion(toks, i, (k) => p.commentAfter[k] === true);
+        if (u > 0) return [u, 'truncated-select'];
+      }
       const c = r.statement(i, quoted || closers > 0);
       return [quoted || closers > 0 || leading ? c : c * 0.8, 'statement'];
     }
@@ -305,6 +330,7 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
     if (o.end > 0 && o.end < toks.length) { const [c2, w2] = tail(p, r, o.end, false, false); take(acc, c2, `num:operand-${w2}`); }
     take(acc, commentedOperand(input, r, toks, p.all), 'num:commented');
     take(acc, metadataComparison(r, toks), 'raw:metadata-compare');
+    take(acc, commentedTautology(r, toks, p.all, p.commentAfter), 'raw:commented-tautology');
     // a fragment that starts with SQL (spliced after a value the application supplies)
     const [c, w] = tail(p, r, 0, false, true);
     take(acc, c, `lead:${w}`);
@@ -346,6 +372,11 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
       take(acc, 0.6, `${ctx}:system-variable`);
     } else if (t.type === T.BAREWORD && CATALOG_WORDS.has(t.value) && toks[k + 1]?.type === T.DOT && t.value !== 'sys' && t.value !== 'master' && t.value !== 'mysql') {
       take(acc, 0.7, `${ctx}:catalog`);
+    } else if (t.type === T.KEYWORD && (t.value === 'intersect' || t.value === 'except' || t.value === 'minus')) {
+      const broke = (ctx !== 'raw' && k === 1) || (k > 0 && toks[k - 1]!.type === T.RPAREN);
+      take(acc, setOperation(r, toks, k, broke), `${ctx}:set-operation`);
+    } else if (t.type === T.KEYWORD && (t.value === 'from' || t.value === 'join')) {
+      take(acc, catalogSource(toks, k, p.commentAfter), `${ctx}:catalog-source`);
     } else if (t.type === T.KEYWORD && t.value === 'case') {
       if (caseExpression(r, toks, k) > 0) take(acc, 0.85, `${ctx}:case`);
     } else if (t.type === T.KEYWORD && t.value === 'into' && (toks[k + 1]?.value === 'outfile' || toks[k + 1]?.value === 'dumpfile')) {
@@ -377,6 +408,28 @@ export function detectSqli(input: string): SqliVerdict {
     const ldap = input.indexOf('(') >= 0 ? ldapFilterInjection(input) : undefined;
     if (ldap !== undefined && best.confidence < 0.85) best = { confidence: 0.85, reason: ldap };
   }
+  // name=AND 1=(…: the value's own assignment, then a condition chained with a boolean operator
+  const assigned = maybe && best.confidence < 0.85 ? assignedFragment(input) : undefined;
+  if (assigned !== undefined) {
+    const v = readings(assigned);
+    if (v.confidence >= 0.85 && v.confidence > best.confidence) best = { confidence: v.confidence, reason: `assigned ${v.reason}` };
+  }
+  // 1.e(ascii 1.e(…: MySQL drops a number with an empty exponent; read the text it executes
+  if (maybe && best.confidence < 0.85) {
+    const d = dropEmptyExponents(input);
+    if (d.count > 0) {
+      const v = readings(d.text);
+      if (v.confidence >= 0.8 && v.confidence > best.confidence) best = { confidence: v.confidence, reason: `empty-exponent ${v.reason}` };
+    }
+  }
+  // 1 or {x sleep(5)}: an ODBC escape brace around an expression; read the expression
+  if (maybe && best.confidence < 0.85 && input.indexOf('{') >= 0) {
+    const o = stripOdbcEscapes(input);
+    if (o.count > 0) {
+      const v = readings(o.text);
+      if (v.confidence >= 0.8 && v.confidence > best.confidence) best = { confidence: v.confidence, reason: `odbc-escape ${v.reason}` };
+    }
+  }
   // keywords split by inline comments (uni/**/on sel/**/ect): no reason to write that but to slip past filters
   if (input.indexOf('/*') >= 0) {
     const j = joinCommentSplitWords(input);
@@ -385,6 +438,9 @@ export function detectSqli(input: string): SqliVerdict {
       const v = readings(j.text);
       if (v.confidence > best.confidence) best = { confidence: v.confidence, reason: `comment-split ${v.reason}` };
     }
+    // comments as the whitespace between SQL words (select/**/x/**/from)
+    const c = best.confidence < 0.85 ? commentSpacing(input) : 0;
+    if (c > best.confidence) best = { confidence: c, reason: 'comment-spaced keywords' };
   }
   // doubled quotes read as the break, not as an escape ("a"" or 1=1--"), and a backslash before a quote as
   // one the application's own escaping doubles (\' becomes \\' — the quote then breaks out)

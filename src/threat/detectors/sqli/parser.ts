@@ -22,6 +22,9 @@ export interface ExprInfo {
   catalog: boolean;
 }
 
+/** Quantifiers of a comparison with a sub-query (x = ALL (select …)). */
+const QUANTIFIERS = new Set(['all', 'any', 'some']);
+
 /** Token visits one reader may spend on a value: keeps the reader linear-bounded on hostile input. */
 const STEP_BUDGET = 60_000;
 /** A group that does not close within this many tokens is read as running to here. */
@@ -111,10 +114,22 @@ export class SqlReader {
         }
         return this.skipGroup(i, info);
       }
+      case T.COMPARE: {
+        // MySQL full-text search: MATCH (cols) AGAINST ('words' …) is a predicate only a query writes
+        if (t.value !== 'match' || toks[i + 1]?.type !== T.LPAREN) return -1;
+        const j = this.skipGroup(i + 1, info);
+        if (toks[j]?.value !== 'against' || toks[j + 1]?.type !== T.LPAREN) return -1;
+        info.values++; info.func = true;
+        return this.skipGroup(j + 1, info);
+      }
       case T.KEYWORD:
         // a non-reserved keyword where an operand stands is a column name (where column = 1)
         if (NAME_KEYWORDS.has(t.value)) { info.values++; info.names++; return i + 1; }
         if (t.value === 'exists' && toks[i + 1]?.type === T.LPAREN) { info.values++; return this.skipGroup(i + 1, info); }
+        // = ALL (select …) / > ANY (…) / < SOME (…): a quantified comparison with a sub-query
+        if (QUANTIFIERS.has(t.value) && toks[i + 1]?.type === T.LPAREN && toks[i + 2]?.value === 'select') {
+          info.values++; info.subquery = true; return this.skipGroup(i + 1, info);
+        }
         // a bare EXISTS / a predicate keyword standing as an operand: only SQL writes that
         if (t.value === 'exists') { info.values++; info.func = true; return i + 1; }
         if (t.value === 'case') {

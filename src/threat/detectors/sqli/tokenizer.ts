@@ -68,6 +68,8 @@ const OPS2 = new Map<string, TokenType>([
   ['<=', T.COMPARE], ['>=', T.COMPARE], ['<>', T.COMPARE], ['!=', T.COMPARE], ['==', T.COMPARE], ['!<', T.COMPARE],
   ['!>', T.COMPARE], [':=', T.COMPARE], ['||', T.LOGIC], ['&&', T.LOGIC], ['<<', T.ARITH], ['>>', T.ARITH],
   ['::', T.ARITH], ['->', T.ARITH], ['~*', T.COMPARE], ['!~', T.COMPARE],
+  // PostgreSQL JSON/array containment ('{"a":1}' @> '{}'); '<@' stays '<' then a variable (MySQL reads it so)
+  ['@>', T.COMPARE],
 ]);
 const OPS1: Record<string, TokenType> = {
   '=': T.COMPARE, '<': T.COMPARE, '>': T.COMPARE, '+': T.ARITH, '-': T.ARITH, '*': T.ARITH, '/': T.ARITH,
