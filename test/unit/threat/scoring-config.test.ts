@@ -7,7 +7,6 @@ import type { ThreatModule } from '../../../src/threat/module.js';
 import { actionFor } from '../../../src/threat/scoring.js';
 import { decide, denyBody, runtimeFrom } from '../helpers.js';
 
-const UA = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0', accept: '*/*', 'accept-language': 'en', 'accept-encoding': 'gzip' };
 const ROUTE = 'routes:\n  - name: api\n    match: { path: { prefix: / } }\n';
 
 /** The config is refused, and the error names `path`. */
