@@ -1,4 +1,5 @@
 import type { Decoded } from '../decode/normalize.js';
+import { batchFor } from './cmdi-batch.js';
 import { codeStatement, execCalls } from './cmdi-code.js';
 import { CODE_FUNCTIONS, NUMERIC_ARG, PROSE_WORDS, SUBCOMMANDS, TIER_A } from './cmdi-lexicon.js';
 import { inlineCodeWord, isWs, opensValue, proseContinues, redirectsToPath } from './cmdi-prose.js';
@@ -309,6 +310,7 @@ function scan(s: string): CmdiVerdict {
   }
   if ((mask & M_PAREN) !== 0 && (mask & M_SEP) !== 0 && s.indexOf(';') >= 0) codeStatement(s, acc);
   if ((mask & M_PCT) !== 0 && s.indexOf('%comspec%') >= 0) take(acc, 0.9, '%COMSPEC%');
+  if ((mask & M_PCT) !== 0 && (mask & M_PAREN) !== 0) batchFor(s, acc);
   if ((mask & M_PAREN) !== 0 && /\(\s*['"$`[]/.test(s)) execCalls(s, acc);
   return { confidence: acc.best, reason: acc.why };
 }
