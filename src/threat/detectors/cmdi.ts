@@ -55,6 +55,9 @@ function readWord(s: string, i: number): Word | undefined {
     if (c === 92 && isWordChar(s.charCodeAt(j + 1)) && s.charCodeAt(j + 1) !== 92 && j > i && s.charCodeAt(j - 1) !== 58) { j++; obfuscated = true; continue; } // wh\oami
     if (c === 92 && !isWordChar(s.charCodeAt(j + 1))) break;
     if (c === 36 && (s.charCodeAt(j + 1) === 64 || s.charCodeAt(j + 1) === 42) && name.length > 0) { j += 2; obfuscated = true; continue; } // who$@ami
+    // an empty substitution glued to a word expands to nothing: ping`` 1.2.3.4, who$()ami (not a ``` fence)
+    if (name.length > 0 && c === 96 && s.charCodeAt(j + 1) === 96 && s.charCodeAt(j + 2) !== 96) { j += 2; obfuscated = true; continue; }
+    if (name.length > 0 && c === 36 && s.charCodeAt(j + 1) === 40 && s.charCodeAt(j + 2) === 41) { j += 3; obfuscated = true; continue; }
     if (!isWordChar(c)) break;
     name += s[j];
     plain++;
