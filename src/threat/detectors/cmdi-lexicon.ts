@@ -31,6 +31,9 @@ export const TIER_A = new Set([
   'usleep', 'cmdkey', 'klist', 'qwinsta', 'quser', 'dsquery', 'nltest', 'wevtutil', 'fsutil', 'bcdedit', 'diskpart',
 ]);
 
+/** Commands that run the command named in their first argument: `time tracert`, `nohup nc …`, `sudo whoami`. */
+export const WRAPPERS = new Set(['time', 'nohup', 'sudo', 'setsid', 'strace', 'exec', 'env', 'xargs', 'busybox']);
+
 /** Commands whose argument is a number or a host: `sleep 5` / `ping 10.0.0.1` alone is a timing probe. */
 export const NUMERIC_ARG = new Set(['sleep', 'usleep', 'ping', 'timeout', 'kill', 'seq', 'nc', 'telnet', 'host', 'dig', 'nslookup']);
 

@@ -1,7 +1,7 @@
 import type { Decoded } from '../decode/normalize.js';
 import { batchFor } from './cmdi-batch.js';
 import { codeStatement, execCalls } from './cmdi-code.js';
-import { CODE_FUNCTIONS, NUMERIC_ARG, PROSE_WORDS, SUBCOMMANDS, TIER_A } from './cmdi-lexicon.js';
+import { CODE_FUNCTIONS, NUMERIC_ARG, PROSE_WORDS, SUBCOMMANDS, TIER_A, WRAPPERS } from './cmdi-lexicon.js';
 import { inlineCodeWord, isWs, opensValue, proseContinues, redirectsToPath } from './cmdi-prose.js';
 import { templates } from './cmdi-template.js';
 import { take, type Acc } from './cmdi-verdict.js';
@@ -127,6 +127,7 @@ function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolea
   if (!TIER_A.has(w.name)) return;
   const prose = PROSE_WORDS.has(w.name);
   if (w.obfuscated && arg !== 'word') { take(acc, 0.85, `quote-split command ${w.name}`); return; }
+  if (arg === 'word' && !fenced) wrapped(s, acc, w);
   // &name; is a character reference, not a command
   if (kind === AMP && s.charCodeAt(w.end) === 59 && s.charCodeAt(pos - 1) === 38 && !isWs(s.charCodeAt(pos))) return;
   const systemPath = w.path && /^(?:\/(?:usr\/)?(?:local\/)?s?bin\/|[a-z]:\\|\\\\|%systemroot%|%windir%)/.test(s.slice(pos, pos + 80).trimStart());
@@ -160,6 +161,29 @@ function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolea
     else c = kind === SUBST ? 0.7 : 0.4;
   }
   take(acc, c, `${w.path ? 'path ' : ''}${w.name} after ${['start', 'newline', ';', '|/&&/||', '&', 'substitution'][kind]}`);
+}
+
+/**
+ * A command word whose argument is itself a command line: a wrapper running a command that is not a word
+ * of prose (`time tracert`, `sudo whoami;`), or `alias name=command` defining a name for one.
+ */
+function wrapped(s: string, acc: Acc, w: Word): void {
+  if (w.name === 'alias') {
+    let k = w.end;
+    while (k < s.length && isWs(s.charCodeAt(k))) k++;
+    const eq = k;
+    while (k < s.length && k - eq < 32 && (alnum(s.charCodeAt(k)) || s.charCodeAt(k) === 95 || s.charCodeAt(k) === 45)) k++;
+    if (k === eq || s.charCodeAt(k) !== 61) return;
+    const q = s.charCodeAt(k + 1);
+    const v = readWord(s, q === 39 || q === 34 ? k + 2 : k + 1); // alias ll='ls -la': the first word of the quoted line
+    if (v && TIER_A.has(v.name)) take(acc, 0.85, `alias for ${v.name}`);
+    return;
+  }
+  if (!WRAPPERS.has(w.name)) return;
+  const nx = readWord(s, w.end);
+  if (!nx || !TIER_A.has(nx.name) || PROSE_WORDS.has(nx.name)) return;
+  const arg = argShape(s, nx.end, nx.name);
+  if (arg === 'end' || arg === 'shell') take(acc, 0.85, `${nx.name} run by ${w.name}`);
 }
 
 /**
