@@ -19,6 +19,7 @@ import { dropEmptyExponents } from './scientific.js';
 import { stripOdbcEscapes } from './odbc.js';
 import { danglingComparison, stackedAfterBreak, truncatedUnion } from './truncated.js';
 import { collateBreak } from './collate.js';
+import { spacedCall } from './spaced-call.js';
 
 export { hexText, joinCommentSplitWords };
 
@@ -304,6 +305,7 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
     p.quote = quote;
     const [c, w] = tail(p, r, 1, true, false);
     take(acc, c, `${ctx}:${w}`);
+    take(acc, spacedCall(toks, 1, p.shortBreak, p.commentAfter), `${ctx}:spaced-call`);
     // the broken string continued by arithmetic: x'|3!='4, a'*@a or '1
     const o = stringArithmetic(input, quote, r, toks);
     if (o.end > 0) {
