@@ -20,6 +20,7 @@ import { stripOdbcEscapes } from './odbc.js';
 import { danglingComparison, stackedAfterBreak, truncatedUnion } from './truncated.js';
 import { collateBreak } from './collate.js';
 import { spacedCall } from './spaced-call.js';
+import { numericCast } from './numeric-cast.js';
 
 export { hexText, joinCommentSplitWords };
 
@@ -341,6 +342,7 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
   let charCalls = 0;
   for (let k = 0; k < toks.length; k++) {
     const t = toks[k]!;
+    if (toks[k + 1]?.type === T.LPAREN && t.type !== T.LPAREN) take(acc, numericCast(toks, k), `${ctx}:numeric-cast`);
     if (t.type === T.UNION) {
       const nx = toks[k + 1];
       if (nx && nx.type === T.STATEMENT && nx.value === 'select') {
