@@ -21,6 +21,7 @@ import { danglingComparison, stackedAfterBreak, truncatedUnion } from './truncat
 import { collateBreak } from './collate.js';
 import { spacedCall } from './spaced-call.js';
 import { numericCast } from './numeric-cast.js';
+import { exponentCatalog } from './exponent-catalog.js';
 
 export { hexText, joinCommentSplitWords };
 
@@ -425,6 +426,11 @@ export function detectSqli(input: string): SqliVerdict {
       const v = readings(d.text);
       if (v.confidence >= 0.8 && v.confidence > best.confidence) best = { confidence: v.confidence, reason: `empty-exponent ${v.reason}` };
     }
+  }
+  // information_schema 1.e.tables: an empty-exponent number qualifying a catalog view (no gate word needed)
+  if (best.confidence < 0.85 && input.indexOf('.') >= 0) {
+    const x = exponentCatalog(input);
+    if (x > best.confidence) best = { confidence: x, reason: 'empty-exponent catalog' };
   }
   // 1 or {x sleep(5)}: an ODBC escape brace around an expression; read the expression
   if (maybe && best.confidence < 0.85 && input.indexOf('{') >= 0) {
