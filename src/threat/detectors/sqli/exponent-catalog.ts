@@ -1,11 +1,13 @@
 /**
  * MySQL's empty-exponent gap used to qualify a catalog view: `information_schema 1.e.tables` executes as
  * `information_schema.tables` (the number `1.e` is dropped and `.tables` binds to the word before it), so the
- * number glued to `.` and an information_schema view name (`1.e.columns`, `2e.schemata`) is written only to
- * hide a schema lookup. A digit must start the number (not `v1.e.tables`, a name). Linear: one scan.
+ * number glued to `.` and an information_schema view or column name (`1.e.columns`, `2e.table_name`) is
+ * written only to hide a schema lookup. A digit must start the number (not `v1.e.tables`, a name). Linear: one scan.
  */
 const VIEWS = new Set(['tables', 'columns', 'schemata', 'routines', 'views', 'triggers', 'processlist', 'user_privileges',
-  'table_privileges', 'column_privileges', 'key_column_usage', 'statistics', 'innodb_tables', 'innodb_columns']);
+  'table_privileges', 'column_privileges', 'key_column_usage', 'statistics', 'innodb_tables', 'innodb_columns',
+  // and the catalog's own column names (`select x 1.e.table_name`)
+  'table_name', 'column_name', 'table_schema', 'schema_name']);
 
 function isWordChar(c: number): boolean { return (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 122) || c === 95 || c === 36; }
 
