@@ -309,7 +309,7 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
     const [c, w] = tail(p, r, 1, true, false);
     take(acc, c, `${ctx}:${w}`);
     take(acc, spacedCall(toks, 1, p.shortBreak, p.commentAfter), `${ctx}:spaced-call`);
-    take(acc, loginTerminate(input, toks, p.commentAfter), `${ctx}:login-terminate`);
+    take(acc, loginTerminate(toks, p.commentAfter), `${ctx}:login-terminate`);
     // the broken string continued by arithmetic: x'|3!='4, a'*@a or '1
     const o = stringArithmetic(input, quote, r, toks);
     if (o.end > 0) {
