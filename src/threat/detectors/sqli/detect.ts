@@ -322,6 +322,8 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
     if (first.type === T.NUMBER || first.type === T.BAREWORD || first.type === T.VARIABLE) {
       const [c, w] = tail(p, r, 1, false, false);
       take(acc, c, `num:${w}`);
+      // (a '#' after a number is too often a hashtag: 5 or apples (2) #fruit)
+      if (first.type === T.NUMBER && p.all[p.all.length - 1]!.value !== '#') take(acc, spacedCall(toks, 1, true, p.commentAfter, false), 'num:spaced-call');
       // T-SQL runs a batch without ';': @v SELECT … INTO … is two statements
       if (first.type === T.VARIABLE && toks[1]?.type === T.STATEMENT) take(acc, r.statement(1, false), 'var:statement');
     } else if (first.type === T.STRING && first.closed) {
