@@ -19,6 +19,10 @@ import { dropEmptyExponents } from './scientific.js';
 import { stripOdbcEscapes } from './odbc.js';
 import { danglingComparison, stackedAfterBreak, truncatedUnion } from './truncated.js';
 import { collateBreak } from './collate.js';
+import { spacedCall } from './spaced-call.js';
+import { numericCast } from './numeric-cast.js';
+import { exponentCatalog } from './exponent-catalog.js';
+import { loginTerminate } from './login-terminate.js';
 
 export { hexText, joinCommentSplitWords };
 
@@ -304,6 +308,8 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
     p.quote = quote;
     const [c, w] = tail(p, r, 1, true, false);
     take(acc, c, `${ctx}:${w}`);
+    take(acc, spacedCall(toks, 1, p.shortBreak, p.commentAfter), `${ctx}:spaced-call`);
+    take(acc, loginTerminate(toks, p.commentAfter), `${ctx}:login-terminate`);
     // the broken string continued by arithmetic: x'|3!='4, a'*@a or '1
     const o = stringArithmetic(input, quote, r, toks);
     if (o.end > 0) {
@@ -316,6 +322,8 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
     if (first.type === T.NUMBER || first.type === T.BAREWORD || first.type === T.VARIABLE) {
       const [c, w] = tail(p, r, 1, false, false);
       take(acc, c, `num:${w}`);
+      // (a '#' after a number is too often a hashtag: 5 or apples (2) #fruit)
+      if (first.type === T.NUMBER && p.all[p.all.length - 1]!.value !== '#') take(acc, spacedCall(toks, 1, true, p.commentAfter, false), 'num:spaced-call');
       // T-SQL runs a batch without ';': @v SELECT … INTO … is two statements
       if (first.type === T.VARIABLE && toks[1]?.type === T.STATEMENT) take(acc, r.statement(1, false), 'var:statement');
     } else if (first.type === T.STRING && first.closed) {
@@ -339,6 +347,7 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
   let charCalls = 0;
   for (let k = 0; k < toks.length; k++) {
     const t = toks[k]!;
+    if (toks[k + 1]?.type === T.LPAREN && t.type !== T.LPAREN) take(acc, numericCast(toks, k), `${ctx}:numeric-cast`);
     if (t.type === T.UNION) {
       const nx = toks[k + 1];
       if (nx && nx.type === T.STATEMENT && nx.value === 'select') {
@@ -421,6 +430,11 @@ export function detectSqli(input: string): SqliVerdict {
       const v = readings(d.text);
       if (v.confidence >= 0.8 && v.confidence > best.confidence) best = { confidence: v.confidence, reason: `empty-exponent ${v.reason}` };
     }
+  }
+  // information_schema 1.e.tables: an empty-exponent number qualifying a catalog view (no gate word needed)
+  if (best.confidence < 0.85 && input.indexOf('.') >= 0) {
+    const x = exponentCatalog(input);
+    if (x > best.confidence) best = { confidence: x, reason: 'empty-exponent catalog' };
   }
   // 1 or {x sleep(5)}: an ODBC escape brace around an expression; read the expression
   if (maybe && best.confidence < 0.85 && input.indexOf('{') >= 0) {
