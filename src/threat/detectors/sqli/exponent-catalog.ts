@@ -1,3 +1,6 @@
+import { exponentAt } from './scientific.js';
+import { isWord } from './tokenizer.js';
+
 /**
  * MySQL's empty-exponent gap used to qualify a catalog view: `information_schema 1.e.tables` executes as
  * `information_schema.tables` (the number `1.e` is dropped and `.tables` binds to the word before it), so the
@@ -9,19 +12,15 @@ const VIEWS = new Set(['tables', 'columns', 'schemata', 'routines', 'views', 'tr
   // and the catalog's own column names (`select x 1.e.table_name`)
   'table_name', 'column_name', 'table_schema', 'schema_name']);
 
-function isWordChar(c: number): boolean { return (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 122) || c === 95 || c === 36; }
 
 export function exponentCatalog(s: string): number {
   const n = s.length;
   for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57 || (i > 0 && (isWordChar(s.charCodeAt(i - 1)) || s.charCodeAt(i - 1) === 46))) continue;
-    let j = i;
-    while (j < n && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
-    if (s.charCodeAt(j) === 46) j++;
+    const j = exponentAt(s, i);
+    if (j < 0) continue;
     if ((s.charCodeAt(j) | 32) === 101 && s.charCodeAt(j + 1) === 46) {
       let k = j + 2;
-      while (k < n && isWordChar(s.charCodeAt(k)) && k - j < 40) k++;
+      while (k < n && isWord(s.charCodeAt(k)) && k - j < 40) k++;
       if (VIEWS.has(s.slice(j + 2, k).toLowerCase())) return 0.85;
     }
     i = j;

@@ -8,6 +8,19 @@ import { isWord } from './tokenizer.js';
  */
 const CANDIDATE = /\d\.?[eE][(.,)]/;
 
+/**
+ * Where the exponent letter of a number starting at `i` would stand (after its digits and an optional dot),
+ * or -1 when no number starts there: a digit not glued to a word character or a dot before it.
+ */
+export function exponentAt(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c < 48 || c > 57 || (i > 0 && (isWord(s.charCodeAt(i - 1)) || s.charCodeAt(i - 1) === 46))) return -1;
+  let j = i;
+  while (j < s.length && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
+  if (s.charCodeAt(j) === 46) j++;
+  return j;
+}
+
 export function dropEmptyExponents(s: string): { text: string; count: number } {
   if (!CANDIDATE.test(s)) return { text: s, count: 0 };
   let out = '';
@@ -15,11 +28,8 @@ export function dropEmptyExponents(s: string): { text: string; count: number } {
   let from = 0;
   const n = s.length;
   for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57 || (i > 0 && (isWord(s.charCodeAt(i - 1)) || s.charCodeAt(i - 1) === 46))) continue;
-    let j = i;
-    while (j < n && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
-    if (s.charCodeAt(j) === 46) j++;
+    const j = exponentAt(s, i);
+    if (j < 0) continue;
     const e = s.charCodeAt(j);
     const next = s.charCodeAt(j + 1);
     if ((e === 101 || e === 69) && (next === 40 || next === 46 || next === 44 || next === 41)) {
