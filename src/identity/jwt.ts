@@ -139,7 +139,10 @@ export class JwtVerifier implements CredentialVerifier<FoundToken> {
       jti: claims.jti,
       issuedAtMs: typeof claims.iat === 'number' ? claims.iat * 1000 : undefined,
     };
-    this.o.cache.set(cacheKey, verified, issuer.name, (claims.exp as number) * 1000);
+    // a cache hit skips jose's checks: the entry must end when any time-bound claim check would start failing
+    let until = (claims.exp as number) * 1000;
+    if (issuer.maxTokenAgeS !== undefined && typeof claims.iat === 'number') until = Math.min(until, (claims.iat + issuer.maxTokenAgeS) * 1000);
+    this.o.cache.set(cacheKey, verified, issuer.name, until);
     return verified;
   }
 }

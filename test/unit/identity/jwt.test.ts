@@ -209,6 +209,19 @@ describe('JWT verification', () => {
     clock.advance(-181_000);
   });
 
+  it('a cached token is not served once it is older than max_token_age_s (the cache entry ends at iat + max age)', async () => {
+    const cache = new TokenCache(1000, 3_600_000, clock.now);
+    const v = verifier({ max_token_age_s: 60, clock_skew_s: 0 }, cache);
+    const t = await sign(rsa, nowS(), { iat: nowS(), exp: nowS() + 3600 });
+    assert.equal(await code(v, t), 'OK');
+    clock.advance(120_000); // the token is now 120 s old: too old, whatever the cache remembers
+    try {
+      assert.equal(await code(v, t), 'ERR_JWT_TOO_OLD');
+    } finally {
+      clock.advance(-120_000);
+    }
+  });
+
   it('a cached token verified for one issuer is not accepted by a route that trusts another issuer', async () => {
     const cache = new TokenCache(1000, 3_600_000, clock.now);
     const a = new JwtVerifier([issuer({ keys: [{ jwk: rsa.jwk as any }] }, clock.now)], { maxTokenBytes: 8192, cache, clock: clock.now, skipOpaque: false });
