@@ -36,8 +36,9 @@ export function componentValue(m: SignedMessage, name: string): string {
     case '@target-uri': return `${m.scheme.toLowerCase()}://${m.authority}${m.path === '' ? '/' : m.path}${m.query !== '' ? `?${m.query}` : ''}`;
     default: {
       if (name.startsWith('@')) throw new SignatureBaseError(`unsupported derived component ${name}`);
-      const v = m.headers[name];
-      if (v === undefined) throw new SignatureBaseError(`covered field ${name} is not in the request`);
+      // own fields only: the name comes from the client, and a header map may have Object's prototype
+      const v = Object.hasOwn(m.headers, name) ? m.headers[name] : undefined;
+      if (typeof v !== 'string') throw new SignatureBaseError(`covered field ${name} is not in the request`);
       // RFC 9421 §2.1: leading/trailing whitespace removed, obs-fold replaced by a space
       return v.replace(/\r?\n[ \t]+/g, ' ').trim();
     }

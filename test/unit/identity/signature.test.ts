@@ -9,7 +9,7 @@ import { compileSigningKeys } from '../../../src/identity/signature-keys.js';
 import { SignatureVerifier } from '../../../src/identity/signature.js';
 import { MemoryStore } from '../../../src/store/memory.js';
 import { parseDictionary, type InnerList } from 'structured-headers';
-import { ctxOf, fakeClock, type Req } from './helpers.js';
+import { ctxOf, fakeClock, runtimeFor, type Req } from './helpers.js';
 
 // RFC 9421 Appendix B.1.5 / B.1.4 test keys
 const RFC_SHARED = 'uzvJfB4u3N0Jy4T7NZ75MDVcr8zSTInedJtkgcu46YW4XByzNJjxBdtjUkdJPBtbmHhIDi6pcl8jsasjlTMtDQ==';
@@ -177,5 +177,38 @@ describe('HTTP Message Signatures (RFC 9421)', () => {
     assert.throws(() => compileSigningKeys([{ id: 'a', algorithm: 'hmac-sha256', secret: 'short' }], '.', '/k'), /at least 32 bytes/);
     const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
     assert.throws(() => compileSigningKeys([{ id: 'a', algorithm: 'ed25519', public_key: rsa }], '.', '/k'), /expected an ed25519 key/);
+  });
+  /** A request signed over the required components plus `extra` (hmac-sha256, client-1, now). */
+  function signedWith(extra: string): Req {
+    const created = Math.floor(Date.now() / 1000);
+    const input = `sig1=("@method" "@authority" "@path" "@query" "${extra}");created=${created};keyid="client-1";nonce="n-${extra}-${created}"`;
+    return { method: 'GET', path: '/orders?id=7', host: 'api.test', headers: { 'signature-input': input, signature: `sig1=:${Buffer.alloc(32).toString('base64')}:` } };
+  }
+
+  for (const name of ['constructor', '__proto__']) {
+    it(`a covered field named "${name}" that the request lacks is malformed, not an internal error`, async () => {
+      clock.set(Date.now());
+      assert.equal(await code(verifier(), signedWith(name)), 'ERR_SIG_MALFORMED');
+    });
+  }
+
+  it('on a fail_open route, a signature covering "constructor" does not get the request through unauthenticated', async () => {
+    const h = await runtimeFor(`
+identity:
+  signatures:
+    keys: [ { id: client-1, algorithm: hmac-sha256, secret: "${SECRET}" } ]
+routes:
+  - name: partner
+    match: { path: { prefix: / } }
+    fail_open: true
+    identity: { accept: [signature] }
+`);
+    try {
+      const r = await h.send(signedWith('constructor'));
+      assert.equal(r.allowed, false);
+      assert.equal(r.code, 'ERR_SIG_MALFORMED');
+    } finally {
+      await h.close();
+    }
   });
 });
