@@ -63,7 +63,9 @@ export class MtlsVerifier implements CredentialVerifier<CertFacts | 'invalid'> {
   extract(ctx: RequestContext): CertFacts | 'invalid' | AuthFailure | undefined {
     const xfcc = ctx.headers['x-forwarded-client-cert'];
     if (xfcc !== undefined && this.fromTrustedProxy(ctx)) {
-      const el = parseXfcc(xfcc.slice(0, 64 * 1024)).at(-1);
+      // too long to parse: never cut it (the element that counts is at the end), refuse it
+      if (xfcc.length > 64 * 1024) return 'invalid';
+      const el = parseXfcc(xfcc).at(-1);
       if (el === undefined) return 'invalid';
       const cert = el.get('cert')?.[0];
       if (cert !== undefined) return this.parser.parse(cert) ?? 'invalid';

@@ -1,7 +1,7 @@
 /**
  * x-forwarded-client-cert (Envoy's format): elements separated by ',', each a ';'-separated list of
  * key=value pairs, values optionally double-quoted with \" escapes. Keys: By, Hash, Cert, Chain, Subject,
- * URI, DNS. The last element is the one the nearest proxy added.
+ * URI, DNS. The last element is the one the nearest proxy added; at most the last maxElements are returned.
  */
 export type XfccElement = Map<string, string[]>;
 
@@ -20,6 +20,12 @@ export function parseXfcc(header: string, maxElements = 16): XfccElement[] {
     }
     key = ''; val = ''; inKey = true;
   };
+  // the LAST elements are kept (the nearest proxy's is last; earlier ones may be whatever the client wrote)
+  const keep = () => {
+    out.push(el);
+    el = new Map();
+    if (out.length > maxElements) out.shift();
+  };
   for (let i = 0; i < header.length; i++) {
     const c = header[i]!;
     if (quoted) {
@@ -30,16 +36,16 @@ export function parseXfcc(header: string, maxElements = 16): XfccElement[] {
     }
     if (inKey) {
       if (c === '=') { inKey = false; continue; }
-      if (c === ';' || c === ',') { push(); if (c === ',') { out.push(el); el = new Map(); } continue; }
+      if (c === ';' || c === ',') { push(); if (c === ',') keep(); continue; }
       key += c;
       continue;
     }
     if (c === '"' && val === '') { quoted = true; continue; }
     if (c === ';') { push(); continue; }
-    if (c === ',') { push(); out.push(el); el = new Map(); if (out.length >= maxElements) return out; continue; }
+    if (c === ',') { push(); keep(); continue; }
     val += c;
   }
   push();
-  if (el.size > 0) out.push(el);
+  if (el.size > 0) { out.push(el); if (out.length > maxElements) out.shift(); }
   return out;
 }

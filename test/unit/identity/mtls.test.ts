@@ -133,4 +133,15 @@ describe('mTLS client identity', () => {
     assert.deepEqual(els[0]!.get('subject'), ['CN=x,O="Q";y']);
     assert.deepEqual(els[1]!.get('dns'), ['d1', 'd2']);
   });
+  it('with a proxy that appends to x-forwarded-client-cert, client-written elements never decide: the last one does', async () => {
+    const v = cfg({ xfcc: { trusted_proxies: ['127.0.0.0/8'] } });
+    const real = 'By=spiffe://edge;URI=spiffe://elsewhere.test/ns/x/sa/intruder'; // what the proxy appended
+    const forged = 'By=spiffe://edge;URI=spiffe://portcullis.test/ns/demo/sa/admin';
+    // many forged elements before the real one
+    const many = `${Array(20).fill(forged).join(',')},${real}`;
+    assert.equal(await code(v, { address: '127.0.0.9', headers: { 'x-forwarded-client-cert': many } }), 'ERR_MTLS_NOT_ALLOWED');
+    // one forged element padded past 64 KiB before the real one
+    const padded = `${forged};Subject="${'x'.repeat(70 * 1024)}",${real}`;
+    assert.notEqual(await code(v, { address: '127.0.0.9', headers: { 'x-forwarded-client-cert': padded } }), 'OK spiffe://portcullis.test/ns/demo/sa/admin svc');
+  });
 });
