@@ -5,18 +5,34 @@
  *
  * Split like held-out #2 by line parity: "dev" (odd lines) may be dumped and read when fixing false positives;
  * "test" (even lines) is never dumped and never read — only counted (per kind and per detector family).
- * A false positive = the value refused in any of the three placements (query value, form field, JSON string).
+ * A false positive = the value refused in any of the three placements (query value, form field, JSON string);
+ * the query value and form field are percent-encoded as a client encodes typed text (see placeText).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildContext } from '../src/pipeline/context-builder.js';
 import { DEFAULT_WEIGHTS, topFinding } from '../src/threat/scoring.js';
-import { FAMILIES, LEVELS, limits, placed, PLACEMENTS, printTable, root, runStages } from './detect-common.js';
+import { checkRequest, FAMILIES, LEVELS, limits, placed, PLACEMENTS, printTable, root, runStages, type Placement } from './detect-common.js';
 import type { Levels } from './detect-heldout.js';
 
 interface Row { kind: string; package: string; payload: string }
 
 const pct = (x: number, d: number) => (d === 0 ? '-' : (100 * x / d).toFixed(2));
+
+/**
+ * These values are plain text as a user typed or pasted it, not attack strings already URL-encoded, so the
+ * query value and form field carry them the way a browser or HTTP client encodes them (every reserved
+ * character percent-encoded: a '+' in `team+pkg@example.org` or a '%' in "100%" stays what it was). The
+ * JSON placement is the same as the other sections'.
+ */
+function placeText(text: string, where: Placement): unknown {
+  const v = encodeURIComponent(text);
+  switch (where) {
+    case 'query': return checkRequest('GET', `/api/search?q=${v}&page=1`, {});
+    case 'form': return checkRequest('POST', '/api/comments', { 'content-type': 'application/x-www-form-urlencoded' }, `name=alice&comment=${v}&notify=1`);
+    case 'json': return placed(text, 'json');
+  }
+}
 
 export function debianBenignSection(levels: Levels, dump: string | undefined): void {
   const file = resolve(root, 'test/fixtures/threat/benign-debian/benign.jsonl');
@@ -24,7 +40,8 @@ export function debianBenignSection(levels: Levels, dump: string | undefined): v
   const kinds = [...new Set(all.map((r) => r.kind))].sort();
   const halves = [['dev', all.filter((_, i) => i % 2 === 0)], ['test', all.filter((_, i) => i % 2 === 1)]] as const;
   console.log(`benign #3 (Debian package metadata, never tuned on; dev = odd lines, may be dumped and read; test = even lines, never dumped, never read — only counted) — ${file}`);
-  console.log('FP = value refused in any placement; "family" = the detector family of the top finding where it was first refused.\n');
+  console.log('text placed as a client sends typed text (query value and form field fully percent-encoded, JSON string); FP = value refused in any placement;');
+  console.log('"family" = the detector family of the top finding where it was first refused.\n');
   const fpRows: string[][] = halves.map(([name, rows]) => [`benign-debian ${name}`, String(rows.length)]);
   const kindRows: string[][] = kinds.map((k) => [k, ...halves.map(([, rows]) => String(rows.filter((r) => r.kind === k).length))]);
   const summary: string[] = [];
@@ -37,7 +54,7 @@ export function debianBenignSection(levels: Levels, dump: string | undefined): v
       for (const r of rows) {
         let first: string | undefined;
         for (const p of PLACEMENTS) {
-          const ctx = buildContext(placed(r.payload, p), limits);
+          const ctx = buildContext(placeText(r.payload, p), limits);
           if (runStages(stages, ctx)?.code !== 'ERR_THREAT') continue;
           placedFp++;
           const top = topFinding(ctx.risk.findings, DEFAULT_WEIGHTS);
