@@ -11,7 +11,8 @@
  * false positive per level to dir.
  *
  * Last, the held-out sections (bench/detect-heldout.ts) measure attack and benign strings from other sources
- * the same way: libinjection's test data and OWASP CRS regression tests.
+ * the same way: libinjection's test data and OWASP CRS regression tests; then benign #3
+ * (bench/detect-benign-debian.ts): false positives on text sampled from Debian's package metadata.
  *
  * Corpus location: $PORTCULLIS_CORPUS, else ../shared/corpus beside the repository.
  */
@@ -25,6 +26,7 @@ import { MemoryStore } from '../src/store/memory.js';
 import { threatModule } from '../src/threat/module.js';
 import { topFinding, DEFAULT_WEIGHTS } from '../src/threat/scoring.js';
 import { FAMILIES, LEVELS, limits, placed, PLACEMENTS, printTable, root, runStages, checkRequest, type Placement } from './detect-common.js';
+import { debianBenignSection } from './detect-benign-debian.js';
 import { crsSection, libinjectionSection } from './detect-heldout.js';
 
 function corpusDir(): string {
@@ -195,6 +197,8 @@ async function main(): Promise<void> {
   libinjectionSection(levels, dump);
   console.log('');
   crsSection(levels, dump);
+  console.log('');
+  debianBenignSection(levels, dump);
   await store.close();
   for (const l of levels) await l.close?.();
 }

@@ -13,13 +13,13 @@ export const isWs = isShellBlank;
  * then goes on as a sentence — two plain words in a row, no shell operator anywhere and no argument-shaped
  * word after them ("open https://example.com to continue", "type 'yes' to confirm", "find /docs for
  * help"). A command line that starts with such a word reads as arguments to its end ("find / -perm
- * -4000", "cat /etc/passwd > x", "net user guest s3cret /add").
+ * -4000", "cat /etc/passwd > x", "net user guest s3cret /add"). `to` bounds the reading (one line of a value).
  */
-export function proseContinues(s: string, from: number): boolean {
+export function proseContinues(s: string, from: number, to = s.length): boolean {
   let plainRun = 0;
   let sentence = false;
   let i = from;
-  const n = s.length;
+  const n = to;
   while (i < n) {
     while (i < n && isWs(s.charCodeAt(i))) i++;
     const start = i;

@@ -205,15 +205,20 @@ export function detectCmdi(d: Decoded): CmdiVerdict {
   return v;
 }
 
-/** Lines of a value whose first word is a command: several of them are a script, not prose. */
+/**
+ * Lines of a value whose first word is a command: several of them are a script, not prose. A line whose
+ * command word is followed by a plain word and then reads as a sentence to the line's end ("curl is a
+ * command line tool for …", "bzip2 compresses files using …") is prose about the command, not a command line.
+ */
 function commandLines(s: string): { lines: number; strong: number } {
   let lines = 0, strong = 0;
   let i = 0;
   const n = s.length;
   for (let guard = 0; guard < 256 && i < n; guard++) {
     const w = readWord(s, i);
-    if (w && TIER_A.has(w.name) && argShape(s, w.end, w.name) !== 'assign') { lines++; if (!PROSE_WORDS.has(w.name)) strong++; }
     const nl = s.indexOf('\n', i);
+    const arg = w && TIER_A.has(w.name) ? argShape(s, w.end, w.name) : 'assign';
+    if (w && arg !== 'assign' && !(arg === 'word' && proseContinues(s, w.end, nl < 0 ? n : nl))) { lines++; if (!PROSE_WORDS.has(w.name)) strong++; }
     if (nl < 0) break;
     i = nl + 1;
     while (i < n && (s.charCodeAt(i) === 10 || s.charCodeAt(i) === 13)) i++;

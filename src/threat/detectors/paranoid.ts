@@ -82,7 +82,9 @@ export function paranoidFindings(d: Decoded, pl: ParanoiaLevel): ParanoidFinding
   if (pl < 4) return out;
 
   // ---- PL4 ----
-  if (/[^\s<]<|<[^\s=]|[^\s=-]>|>[^\s=]/.test(lower)) add(sink, 4, 'xss', 'angle bracket glued to text', true);
+  // an address in angle brackets (Name <user+tag@example.org>, <https://…>) is how mail and git write one, not markup
+  const bare = lower.indexOf('@') >= 0 || lower.indexOf('://') >= 0 ? lower.replace(ANGLE_ADDRESS, ' ') : lower;
+  if (/[^\s<]<|<[^\s=]|[^\s=-]>|>[^\s=]/.test(bare)) add(sink, 4, 'xss', 'angle bracket glued to text', true);
   if (short) {
     // SQL-shaped punctuation around a bare operand: (word), word;, @var, 1*56, 1'1, metacharacters only
     if (/^\(\s*[a-z_][a-z0-9_]*\s*\)$|^[a-z_][a-z0-9_]*;$|^@[a-z_][a-z0-9_]*$|^\d+\s*[*%]\s*\d+$|^\d+\\?'\d+$/.test(t)) add(sink, 4, 'sqli', 'SQL punctuation around an operand');
@@ -95,6 +97,9 @@ export function paranoidFindings(d: Decoded, pl: ParanoiaLevel): ParanoidFinding
   if (url && ACTIVE_EXT.has(url[1]!)) add(sink, 4, 'xss', 'URL to active content');
   return out;
 }
+
+/** `<local@domain>` or `<scheme://…>` set off by a blank, '(' or ',' (or the start), and by a blank, ')', ',', ';' or the end. */
+const ANGLE_ADDRESS = /(?<=^|[\s(,])<(?:[^\s<>"'@]+@[^\s<>"'@]+|[a-z][a-z0-9+.-]{1,15}:\/\/[^\s<>"']+)>(?=$|[\s),;.])/g;
 
 /** Where the rules put their findings: one per family, the first rule that fires wins, levels above pl are dropped. */
 interface Sink { out: ParanoidFinding[]; pl: number }

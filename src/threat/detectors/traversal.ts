@@ -1,4 +1,5 @@
 import type { Decoded } from '../decode/normalize.js';
+import { pathInProse } from './traversal-prose.js';
 
 export interface TraversalVerdict { confidence: number; reason: string }
 
@@ -248,7 +249,7 @@ export function detectTraversal(d: Decoded): TraversalVerdict {
     if (hasSep) {
       const t = targetAt(folded.toLowerCase().replace(/\\/g, '/'));
       if (t && STRONG_TARGETS.has(t[0])) {
-        if (t[1]) take(acc, 0.85, `absolute path ${t[0]}`);
+        if (t[1]) take(acc, pathInProse(folded.toLowerCase().replace(/\\/g, '/'), t[0]) ? 0.6 : 0.85, `absolute path ${t[0]}`);
         else take(acc, folded.toLowerCase().startsWith(t[0]) ? 0.8 : 0.6, `path ${t[0]}`);
       }
     }
@@ -314,7 +315,7 @@ export function detectTraversal(d: Decoded): TraversalVerdict {
     const [t, absolute] = target;
     const strong = STRONG_TARGETS.has(t);
     if (segments > 0) take(acc, strong ? 0.95 : 0.9, `traversal to ${t}`);
-    else if (strong && (absolute || d.overlong > 0 || d.invalid > 0)) take(acc, 0.85, `absolute path ${t}`);
+    else if (strong && (absolute || d.overlong > 0 || d.invalid > 0)) take(acc, d.overlong === 0 && d.invalid === 0 && pathInProse(norm, t) ? 0.6 : 0.85, `absolute path ${t}`);
     else if (strong && norm.startsWith(t)) take(acc, 0.8, `value is the path ${t}`);
     else if (strong) take(acc, 0.6, `path ${t}`);
   }

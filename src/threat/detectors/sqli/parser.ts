@@ -280,9 +280,11 @@ export class SqlReader {
         if (nx && DDL_OBJECTS.has(nx.value)) return boost(0.85);
         return stacked ? 0.5 : 0.1;
       case 'exec': case 'execute':
-        // EXEC proc / EXEC (@sql) / EXEC ('…'): dynamic SQL takes a string or a variable, not a word ("Execute (tsx): …")
+        // EXEC proc / EXEC (@sql) / EXEC ('…'): dynamic SQL takes a string or a variable, not a word ("Execute (tsx): …").
+        // A string that never closes is an apostrophe in prose ("it exec's helper programs"), unless a break came
+        // first (stacked): then the application's own closing quote ends it.
         if (nx && ((nx.type === T.BAREWORD && /^(xp_|sp_|master|dbo|sys|immediate)/.test(nx.value)) || (nx.type === T.LPAREN && dynamicSqlArg(toks[i + 2])) ||
-          nx.type === T.STRING || nx.type === T.VARIABLE || nx.type === T.FUNCTION)) return boost(0.9);
+          (nx.type === T.STRING && (nx.closed || stacked)) || nx.type === T.VARIABLE || nx.type === T.FUNCTION)) return boost(0.9);
         return stacked ? 0.6 : 0.1;
       case 'declare':
         return nx?.type === T.VARIABLE ? boost(0.9) : stacked ? 0.5 : 0.1;
