@@ -64,6 +64,29 @@ describe('spine through a real Envoy', () => {
     assert.ok(!all.includes('s3cr3t-t0ken') && !all.includes('c00kie'));
   });
 
+  it('Envoy normalises the path before routing and Check, so dot-segments and doubled slashes cannot dodge a route', async () => {
+    // without normalize_path Portcullis would match "/public/../api/v1/users/7" to the open public route while an
+    // upstream that resolves dot-segments serves /api/v1/users/7
+    for (const path of ['/public/../api/v1/users/7', '/public/%2e%2e/api/v1/users/7', '/public/./../api/v1/users/7']) {
+      const r = await stack.request({ path });
+      assert.equal(r.status, 403, `${path}: ${r.body}`);
+      assert.equal(r.json().message, 'x-tenant required', path);
+    }
+    const ok = await stack.request({ path: '/public/../api//v1/users/7', headers: { 'x-tenant': 'acme' } });
+    assert.equal(ok.status, 200, ok.body);
+    assert.equal(ok.json().path, '/api/v1/users/7', 'the upstream sees the same normalised path Portcullis judged');
+    // an escaped slash is unescaped, the path normalised, and the client redirected to that one path
+    const esc = await stack.request({ path: '/public%2F..%2Fapi/v1/users/7' });
+    assert.equal(esc.status, 307);
+    assert.equal(esc.headers.location, '/api/v1/users/7');
+  });
+
+  it('Envoy refuses header names with underscores, which CGI-style upstreams read as dashes', async () => {
+    // x_tenant would reach a WSGI/CGI upstream as HTTP_X_TENANT, the same variable as x-tenant
+    const r = await stack.request({ path: '/api/v1/users/7', headers: { x_tenant: 'acme' } });
+    assert.equal(r.status, 400);
+  });
+
   it('/metrics is valid Prometheus exposition with checks, durations, stages and build info', async () => {
     const text = await (await fetch(`${stack.portcullis[0]!.adminUrl}/metrics`)).text();
     // promtool parses the exposition and lints names; the only lint it may report is about prom-client's
