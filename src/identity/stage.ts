@@ -1,6 +1,7 @@
 import type { Identity, RequestContext } from '../pipeline/context.js';
 import { Deny } from '../pipeline/deny.js';
 import type { Stage, StageOutcome } from '../pipeline/stage.js';
+import { rawParamNames } from '../pipeline/query.js';
 import { metrics } from '../telemetry/metrics.js';
 import { AuthFailure, fail, type CredentialKind } from './failure.js';
 import type { Forwarder } from './forwarding.js';
@@ -57,7 +58,7 @@ export function identifyStage(o: IdentifyOptions): Stage {
     if (o.stripCredential && presented !== null && typeof presented === 'object' && 'where' in (presented as object)) {
       const f = presented as FoundToken;
       if (f.header !== undefined) ctx.upstreamHeadersToRemove.push(f.header);
-      if (f.queryParam !== undefined) ctx.queryParamsToRemove.push(f.queryParam);
+      if (f.queryParam !== undefined) ctx.queryParamsToRemove.push(...rawParamNames(ctx.rawQuery, f.queryParam));
     }
     return undefined;
   };

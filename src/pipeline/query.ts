@@ -30,6 +30,29 @@ export function forEachParam(raw: string, fn: (name: string, value: string) => b
   }
 }
 
+/**
+ * Each spelling, as sent, of the parameter whose decoded name is `name` (`access%5Ftoken` is `access_token`).
+ * Envoy removes query parameters by the name as sent, so removing a credential needs every spelling.
+ */
+export function rawParamNames(raw: string, name: string, maxParams = MAX_QUERY_PARAMS): string[] {
+  const out: string[] = [];
+  const n = raw.length;
+  let count = 0;
+  for (let start = 0; start < n && count < maxParams;) {
+    let end = raw.indexOf('&', start);
+    if (end < 0) end = n;
+    if (end > start) {
+      count++;
+      let eq = raw.indexOf('=', start);
+      if (eq < 0 || eq > end) eq = end;
+      const rawName = raw.slice(start, eq);
+      if (decodeComponent(rawName) === name && !out.includes(rawName)) out.push(rawName);
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
 /** Parse a raw query string into name → values, bounded by maxParams. */
 export function parseQuery(raw: string, maxParams = MAX_QUERY_PARAMS): Map<string, string[]> {
   const out = new Map<string, string[]>();

@@ -76,6 +76,9 @@ routes:
   - name: internal
     match: { path: { prefix: /api/v1/inventory } }
     identity: { accept: [mtls], forward: { claims: { sub: x-user-id, roles: x-user-roles } } }
+  - name: stripped
+    match: { path: { prefix: /api/v1/reports } }
+    identity: { accept: [jwt], strip_credential: true }
   - name: web
     match: { path: { prefix: / } }
     identity: { accept: [jwt], allow_anonymous: true }
@@ -156,6 +159,19 @@ routes:
     assert.equal(r.status, 400);
     assert.equal(r.json().error, 'ERR_TOKEN_AMBIGUOUS');
     assert.match(r.headers['www-authenticate'] ?? '', /error="invalid_request"/);
+  });
+
+  it('strip_credential removes a query token from what the upstream sees, however its name is escaped', async () => {
+    const t = await sign(rsa, nowS());
+    for (const name of ['access_token', 'access%5Ftoken', 'acc%65ss_token']) {
+      const r = await stack.request({ path: `/api/v1/reports/1?a=1&${name}=${t}&b=2` });
+      assert.equal(r.status, 200, `${name}: ${r.body}`);
+      const seen = r.json().path as string;
+      assert.ok(!seen.includes(t.slice(-20)), `${name}: the upstream saw the token in ${seen}`);
+      assert.match(seen, /^\/api\/v1\/reports\/1\?/);
+      assert.match(seen, /a=1/);
+      assert.match(seen, /b=2/);
+    }
   });
 
   it('an invalid token on an anonymous-friendly route is still 401; no token is anonymous', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { forEachParam, parseQuery } from '../../../src/pipeline/query.js';
+import { forEachParam, parseQuery, rawParamNames } from '../../../src/pipeline/query.js';
 
 const pairs = (raw: string) => { const out: Array<[string, string]> = []; forEachParam(raw, (k, v) => { out.push([k, v]); }); return out; };
 
@@ -29,5 +29,17 @@ describe('query parameters', () => {
   it('parseQuery keeps the first maxParams, grouped by name', () => {
     const m = parseQuery('a=1&b=2&a=3&c=4', 3);
     assert.deepEqual([...m], [['a', ['1', '3']], ['b', ['2']]]);
+  });
+});
+
+describe('rawParamNames', () => {
+  it('returns each spelling, as sent, of a decoded name, once, in order', () => {
+    assert.deepEqual(rawParamNames('a=1&access%5Ftoken=x&access_token=y&acc%65ss_token=z&access%5Ftoken=w', 'access_token'),
+      ['access%5Ftoken', 'access_token', 'acc%65ss_token']);
+  });
+  it('handles names without a value and ignores other names and empty parts', () => {
+    assert.deepEqual(rawParamNames('&&token&b=token&token=', 'token'), ['token']);
+    assert.deepEqual(rawParamNames('x=access_token', 'access_token'), []);
+    assert.deepEqual(rawParamNames('', 'access_token'), []);
   });
 });
