@@ -1,3 +1,5 @@
+import { decodeComponent } from '../../pipeline/query.js';
+
 /**
  * OPA's decision-log masking: JSON pointers into the event ("/input/…", "/result/…") that are erased,
  * or replaced ("upsert") with a fixed value. The event's input is shared with the request, so masking
@@ -14,7 +16,49 @@ export const DEFAULT_MASKS = [
   '/input/attributes/request/http/headers/proxy-authorization',
   '/input/attributes/request/http/headers/cookie',
   '/input/attributes/request/http/headers/x-api-key',
+  '/input/parsed_query/access_token',   // RFC 6750 §2.3's query token
 ];
+
+const RAW_PATH = ['attributes', 'request', 'http', 'path'];
+
+/**
+ * The raw path with every `name=value` whose decoded name is `name` erased (replacement undefined) or given
+ * the replacement as its value; undefined when the parameter is not there.
+ */
+export function maskQueryParam(rawPath: string, name: string, replacement: string | undefined): string | undefined {
+  const q = rawPath.indexOf('?');
+  if (q < 0) return undefined;
+  const h = rawPath.indexOf('#', q);
+  const end = h < 0 ? rawPath.length : h;
+  let changed = false;
+  const kept: string[] = [];
+  for (const part of rawPath.slice(q + 1, end).split('&')) {
+    const eq = part.indexOf('=');
+    if (part !== '' && decodeComponent(eq < 0 ? part : part.slice(0, eq)) === name) {
+      changed = true;
+      if (replacement !== undefined) kept.push(`${eq < 0 ? part : part.slice(0, eq)}=${encodeURIComponent(replacement)}`);
+    } else kept.push(part);
+  }
+  if (!changed) return undefined;
+  const query = kept.join('&');
+  return `${rawPath.slice(0, q)}${query === '' ? '' : `?${query}`}${rawPath.slice(end)}`;
+}
+
+/** A parsed_query parameter is also in the raw path's query string: mask it there too. */
+function maskInRawPath(event: Record<string, unknown>, rule: MaskRule): boolean {
+  const name = rule.segments[2]!;
+  const input = event.input;
+  let node: unknown = input;
+  for (const k of RAW_PATH) node = isContainer(node) ? (node as Record<string, unknown>)[k] : undefined;
+  if (typeof node !== 'string') return false;
+  const masked = maskQueryParam(node, name, rule.op === 'remove' ? undefined : String(rule.value));
+  if (masked === undefined) return false;
+  let cur = shallowCopy(input as Record<string, unknown>) as Record<string, unknown>;
+  event.input = cur;
+  for (const k of RAW_PATH.slice(0, -1)) { cur[k] = shallowCopy(cur[k] as Record<string, unknown>); cur = cur[k] as Record<string, unknown>; }
+  cur[RAW_PATH[RAW_PATH.length - 1]!] = masked;
+  return true;
+}
 
 export function parsePointer(p: string): string[] {
   if (!p.startsWith('/')) throw new Error(`mask path "${p}" must be a JSON pointer starting with /`);
@@ -49,6 +93,9 @@ export function applyMasks(event: Record<string, unknown>, rules: readonly MaskR
   const erased: string[] = [];
   const masked: string[] = [];
   for (const rule of rules) {
+    if (rule.segments.length === 3 && rule.segments[0] === 'input' && rule.segments[1] === 'parsed_query' && maskInRawPath(event, rule)) {
+      (rule.op === 'remove' ? erased : masked).push(`/input/attributes/request/http/path?${rule.segments[2]}`);
+    }
     const [top, ...rest] = rule.segments;
     let node = event[top!];
     if (rest.length === 0) {

@@ -42,6 +42,26 @@ describe('decision-log masking', () => {
     assert.equal(input.parsed_body.card, '4111');
   });
 
+  it('a parsed_query mask also masks that parameter in the raw path, under any spelling of its name', () => {
+    const path = '/api/x?a=1&access_token=SECRET1&acc%65ss_token=SECRET2&b=2#frag';
+    const input = { attributes: { request: { http: { path, headers: {} } } }, parsed_query: { access_token: ['SECRET1', 'SECRET2'], a: ['1'] } };
+    const e: Record<string, unknown> = { input };
+    const { erased } = applyMasks(e, DEFAULT_MASKS.map((m) => maskRule(m)));
+    const out = JSON.stringify(e);
+    assert.ok(!out.includes('SECRET'), out);
+    assert.equal((e.input as any).attributes.request.http.path, '/api/x?a=1&b=2#frag');
+    assert.deepEqual((e.input as any).parsed_query, { a: ['1'] });
+    assert.ok(erased.includes('/input/parsed_query/access_token'));
+    assert.ok(erased.includes('/input/attributes/request/http/path?access_token'));
+    assert.equal(input.attributes.request.http.path, path, 'the original is untouched');
+    const up: Record<string, unknown> = { input: { attributes: { request: { http: { path: '/p?key=k1&x=1' } } }, parsed_query: { key: ['k1'] } } };
+    applyMasks(up, [maskRule({ op: 'upsert', path: '/input/parsed_query/key', value: '****' })]);
+    assert.equal((up.input as any).attributes.request.http.path, '/p?key=****&x=1'.replace('****', encodeURIComponent('****')));
+    const none: Record<string, unknown> = { input: { attributes: { request: { http: { path: '/p?access_token' } } } } };
+    applyMasks(none, DEFAULT_MASKS.map((m) => maskRule(m)));
+    assert.equal((none.input as any).attributes.request.http.path, '/p', 'a bare name is erased too');
+  });
+
   it('refuses pointers outside /input and /result', () => {
     assert.throws(() => maskRule('/labels/id'));
     assert.throws(() => maskRule('input/x'));
