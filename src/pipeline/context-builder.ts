@@ -52,12 +52,14 @@ function headersOf(http: any, limits: RequestLimits): Record<string, string> {
   if (list && list.length > 0) {
     out = Object.create(null);
     for (const h of list) {
-      const k = h.key.toLowerCase();
+      const k = typeof h.key === 'string' ? h.key.toLowerCase() : '';
+      if (k === '') throw new BadRequestError('ERR_BAD_REQUEST', 'a header has no name');
       const v = h.raw_value && h.raw_value.length > 0 ? h.raw_value.toString('utf8') : (h.value ?? '');
       out[k] = out[k] === undefined ? v : `${out[k]},${v}`;
     }
   } else {
-    out = http.headers ?? Object.create(null);
+    // a null-prototype copy, so a header named "constructor" or "__proto__" is just a header
+    out = Object.assign(Object.create(null), http.headers);
   }
   let n = 0;
   let bytes = 0;

@@ -35,6 +35,15 @@ describe('RequestContext from a CheckRequest', () => {
     assert.equal(ctx.headers.b, 'v');
   });
 
+  it('a legacy header map gives headers without Object built-ins ("constructor" is only a header if sent)', () => {
+    const ctx = buildContext(checkRequest({ headers: { a: '1' } }), opts);
+    assert.equal(ctx.headers.constructor, undefined);
+    assert.equal(ctx.headers['__proto__' as string], undefined);
+    assert.equal(ctx.headers.a, '1');
+    const sent = buildContext(checkRequest({ headers: { constructor: 'c' } }), opts);
+    assert.equal(sent.headers.constructor, 'c');
+  });
+
   const bad: Array<[string, any, string]> = [
     ['no attributes', {}, 'ERR_BAD_REQUEST'],
     ['no http', { attributes: { request: {} } }, 'ERR_BAD_REQUEST'],
@@ -44,6 +53,7 @@ describe('RequestContext from a CheckRequest', () => {
     ['huge header', checkRequest({ headers: { big: 'x'.repeat(200 * 1024) } }), 'ERR_BAD_REQUEST'],
     ['invalid UTF-8 in a header', checkRequest({ headers: { h: Buffer.from([0x61, 0xff, 0x62]).toString('utf8') } }), 'ERR_BAD_REQUEST'],
     ['invalid UTF-8 in the path', checkRequest({ path: Buffer.from([0x2f, 0xc3, 0x28]).toString('utf8') }), 'ERR_BAD_REQUEST'],
+    ['a header_map entry without a name', (() => { const r = checkRequest(); r.attributes.request.http.header_map = { headers: [{ value: 'v' }] }; return r; })(), 'ERR_BAD_REQUEST'],
     ['body over the cap', checkRequest({ method: 'POST', body: Buffer.alloc(DEFAULT_REQUEST_LIMITS.maxBodyBytes + 1) }), 'ERR_PAYLOAD_TOO_LARGE'],
   ];
   for (const [name, req, code] of bad) {
