@@ -10,8 +10,9 @@
  * inspection time of typical requests (median, p99) at PL1 and PL4. BENCH_DUMP=dir writes every miss and
  * false positive per level to dir.
  *
- * Last, the held-out sections (bench/detect-heldout.ts) measure attack and benign strings from other sources
- * the same way: libinjection's test data and OWASP CRS regression tests.
+ * Then the held-out sections (bench/detect-heldout.ts) measure attack and benign strings from other sources
+ * the same way: libinjection's test data and OWASP CRS regression tests. Last, the evasion section
+ * (bench/detect-evasion.ts) re-encodes the detected corpus attacks as attackers encode and measures again.
  *
  * Corpus location: $PORTCULLIS_CORPUS, else ../shared/corpus beside the repository.
  */
@@ -25,6 +26,7 @@ import { MemoryStore } from '../src/store/memory.js';
 import { threatModule } from '../src/threat/module.js';
 import { topFinding, DEFAULT_WEIGHTS } from '../src/threat/scoring.js';
 import { FAMILIES, LEVELS, limits, placed, PLACEMENTS, printTable, root, runStages, checkRequest, type Placement } from './detect-common.js';
+import { evasionSection } from './detect-evasion.js';
 import { crsSection, libinjectionSection } from './detect-heldout.js';
 
 function corpusDir(): string {
@@ -195,6 +197,8 @@ async function main(): Promise<void> {
   libinjectionSection(levels, dump);
   console.log('');
   crsSection(levels, dump);
+  console.log('');
+  evasionSection(levels[0]!.stages, attacks, dump);
   await store.close();
   for (const l of levels) await l.close?.();
 }
