@@ -66,22 +66,18 @@ export function jsonUnicodeEscape(s: string): string {
 /**
  * Positions outside SQL string literals and quoted identifiers ('…', "…", `…`), in one pass: sqlmap's
  * tamper scripts (space2comment, randomcase, versionedkeywords) leave quoted text alone, since changing
- * it changes the data. A payload usually opens by closing the application's quote: a leading quote run
- * that is unbalanced is read as closing, not opening.
+ * it changes the data. A payload usually opens by closing the application's string (`'`, `1' or`,
+ * `admin') or`): the first quote, when no blank comes before it, is read as closing, not opening.
  */
 export function outsideQuotes(s: string): boolean[] {
   const out = new Array<boolean>(s.length).fill(true);
   let q = 0;
-  const counts = new Map<number, number>();
-  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); if (c === 39 || c === 34) counts.set(c, (counts.get(c) ?? 0) + 1); }
-  // an odd number of a quote kind: its first occurrence closes the application's string
-  const skipFirst = new Set<number>([...counts].filter(([, n]) => n % 2 === 1).map(([c]) => c));
+  const first = s.search(/['"]/);
+  const closing = first >= 0 && !/\s/.test(s.slice(0, first)) ? first : -1;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (q === 0 && (c === 39 || c === 34 || c === 96)) {
-      if (skipFirst.has(c)) { skipFirst.delete(c); continue; }
-      q = c; out[i] = false; continue;
-    }
+    if (i === closing) continue;
+    if (q === 0 && (c === 39 || c === 34 || c === 96)) { q = c; out[i] = false; continue; }
     if (q !== 0) { out[i] = false; if (c === q) q = 0; }
   }
   return out;
@@ -159,12 +155,16 @@ export function plusForSpace(s: string): string | undefined {
 /**
  * Printable ASCII as its full-width form (U+FF01–FF5E) and the space as U+3000. Targets that fold them
  * back: applications that NFKC-normalise input (Python unicodedata, Java Normalizer, .NET), SQL Server's
- * best-fit conversion of nvarchar to varchar, IIS's %u best-fit decoding of paths.
+ * best-fit conversion of nvarchar to varchar, IIS's %u best-fit decoding of paths. Percent escapes the
+ * payload holds are decoded before any such folding, so they are kept as they are.
  */
 export function fullwidth(s: string): string | undefined {
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
+    // a percent escape the payload already holds is decoded before any folding: it stays as it is
+    const esc = c === 37 ? /^%(?:u[0-9a-fA-F]{4}|[0-9a-fA-F]{2}|%?[0-9a-fA-F]?)/.exec(s.slice(i, i + 6)) : null;
+    if (esc) { out += esc[0]; i += esc[0].length - 1; continue; }
     out += c >= 0x21 && c <= 0x7e ? String.fromCharCode(c + 0xfee0) : c === 0x20 ? '\u3000' : s[i];
   }
   return changed(s, out);
@@ -291,6 +291,15 @@ export function isCmdExe(s: string): boolean {
   return /\\|%\w+%|\^/.test(s);
 }
 
+/**
+ * Code rather than a command line: PHP (`<?php`), a template expression (`{{`, `{%`, `<%`, `${@`) or a
+ * function call (`system(…)`, `exec('…')`). Shell quoting inside them would break the code, so the shell
+ * transforms skip them.
+ */
+export function isCode(s: string): boolean {
+  return /<\?|\{\{|\{%|<%|\$\{@|[A-Za-z_]\(/.test(s);
+}
+
 /** Spans of a shell command line outside quotes and not part of a variable name ($x, ${x}). */
 function shellWords(s: string): Array<[number, number]> {
   const outside = new Array<boolean>(s.length).fill(true);
@@ -310,7 +319,8 @@ function shellWords(s: string): Array<[number, number]> {
     const prev = s[start - 1];
     const isVar = prev === '$' || (prev === '{' && s[start - 2] === '$') || prev === '%';
     // a word glued to other word characters (digits, '_', '.') is kept whole: could be a variable or a file name
-    const glued = /[\w]/.test(s[i] ?? '') || /[\w\\]/.test(prev ?? '');
+    // an assignment's name (CMD=…) quoted is no longer an assignment
+    const glued = /[\w=]/.test(s[i] ?? '') || /[\w\\]/.test(prev ?? '');
     if (!isVar && !glued && i - start >= 2) out.push([start, i]);
   }
   return out;
@@ -318,7 +328,7 @@ function shellWords(s: string): Array<[number, number]> {
 
 /** Inside each word (outside quotes, not a variable): `ins` inserted after the first letter (`w'h'oami` needs two). */
 function shellInsert(s: string, at: (w: string) => string): string | undefined {
-  if (isCmdExe(s)) return undefined;
+  if (isCmdExe(s) || isCode(s)) return undefined;
   const ws = shellWords(s);
   if (ws.length === 0) return undefined;
   let out = '';
@@ -345,7 +355,7 @@ export function shellLineContinuation(s: string): string | undefined {
  * `$IFS` before a word character would name another variable, so there `$IFS$9` (an empty positional).
  */
 export function shellIfs(s: string, braces: boolean): string | undefined {
-  if (s.indexOf(' ') < 0 || isCmdExe(s)) return undefined;
+  if (s.indexOf(' ') < 0 || isCmdExe(s) || isCode(s)) return undefined;
   let q = 0;
   let out = '';
   for (let i = 0; i < s.length; i++) {
