@@ -155,16 +155,15 @@ export function plusForSpace(s: string): string | undefined {
 /**
  * Printable ASCII as its full-width form (U+FF01–FF5E) and the space as U+3000. Targets that fold them
  * back: applications that NFKC-normalise input (Python unicodedata, Java Normalizer, .NET), SQL Server's
- * best-fit conversion of nvarchar to varchar, IIS's %u best-fit decoding of paths. Percent escapes the
- * payload holds are decoded before any such folding, so they are kept as they are.
+ * best-fit conversion of nvarchar to varchar, IIS's %u best-fit decoding of paths. Payloads that are
+ * already percent-encoded are skipped: the escapes are decoded before any such folding, and mixing the
+ * two layers spells nothing a target decodes.
  */
 export function fullwidth(s: string): string | undefined {
+  if (s.indexOf('%') >= 0) return undefined;
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    // a percent escape the payload already holds is decoded before any folding: it stays as it is
-    const esc = c === 37 ? /^%(?:u[0-9a-fA-F]{4}|[0-9a-fA-F]{2}|%?[0-9a-fA-F]?)/.exec(s.slice(i, i + 6)) : null;
-    if (esc) { out += esc[0]; i += esc[0].length - 1; continue; }
     out += c >= 0x21 && c <= 0x7e ? String.fromCharCode(c + 0xfee0) : c === 0x20 ? '\u3000' : s[i];
   }
   return changed(s, out);
