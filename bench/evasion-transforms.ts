@@ -371,6 +371,34 @@ export function shellIfs(s: string, braces: boolean): string | undefined {
   return changed(s, out);
 }
 
+/**
+ * A JavaScript identifier escape for the first letter of every called name (`\u0061lert(1)`): ECMAScript
+ * reads escapes inside identifiers, in script bodies, event handlers and javascript: URLs alike.
+ */
+export function jsIdentifierEscape(s: string): string | undefined {
+  const out = s.replace(/(^|[^\w$\\.])([A-Za-z_$])([\w$]*)(?=\()/g, (_, pre: string, c: string, rest: string) => `${pre}\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}${rest}`);
+  return changed(s, out);
+}
+
+/** A tab inside `javascript:` (`java\tscript:`): the URL parser of every browser strips ASCII tab and newline. */
+export function tabInScheme(s: string): string | undefined {
+  return changed(s, s.replace(/(java)(script:)/gi, '$1\t$2'));
+}
+
+/**
+ * Each space outside literals as a line comment and a line break: MySQL `#` (sqlmap space2hash) or
+ * `--` (SQL Server, PostgreSQL, Oracle, MySQL with a blank after it: space2mssqlhash / space2dash).
+ */
+export function sqlCommentNewline(s: string, dash: boolean): string | undefined {
+  return sqlReplaceSpaces(s, dash ? '-- x%0A' : '%23x%0A');
+}
+
+/** Forward slashes as backslashes: Windows and IIS take either as a path separator. */
+export function backslashForSlash(s: string): string | undefined {
+  if (!/\.\.\//.test(s) || /%/.test(s)) return undefined;
+  return s.replaceAll('/', '\\');
+}
+
 const ALL: readonly Family[] = ['sqli', 'xss', 'traversal', 'cmdi'];
 const QFJ = ['query', 'form', 'json'] as const;
 
@@ -399,6 +427,11 @@ export const TRANSFORMS: readonly Transform[] = [
   { name: 'attribute values as &#DD;', families: ['xss'], placements: QFJ, apply: (s) => entityEncodeAttributes(s, decimalRef) },
   { name: 'attribute values as &#xHH;', families: ['xss'], placements: QFJ, apply: (s) => entityEncodeAttributes(s, hexRef) },
   { name: 'attribute values as &#00000DD (no ;)', families: ['xss'], placements: QFJ, apply: (s) => entityEncodeAttributes(s, paddedNoSemiRef) },
+  { name: 'SQL #…%0A for space (MySQL)', families: ['sqli'], placements: QFJ, apply: (s) => sqlCommentNewline(s, false) },
+  { name: 'SQL --…%0A for space', families: ['sqli'], placements: QFJ, apply: (s) => sqlCommentNewline(s, true) },
+  { name: 'backslash for slash (Windows)', families: ['traversal'], placements: QFJ, apply: backslashForSlash },
+  { name: 'JS \\u escape in called names', families: ['xss'], placements: QFJ, apply: jsIdentifierEscape },
+  { name: 'tab inside javascript:', families: ['xss'], placements: QFJ, apply: tabInScheme },
   { name: '$IFS for space', families: ['cmdi'], placements: QFJ, apply: (s) => shellIfs(s, false) },
   { name: '${IFS} for space', families: ['cmdi'], placements: QFJ, apply: (s) => shellIfs(s, true) },
   { name: "quotes in words (w'h'oami)", families: ['cmdi'], placements: QFJ, apply: shellQuotes },
