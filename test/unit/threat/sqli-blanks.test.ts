@@ -10,3 +10,8 @@ describe('SQL evasion: inline comments between the halves of a multi-word form (
   sqliFlags(['/**/ORDER/**/BY/**/30/**/', "')/**/waitfor/**/delay/**/'0:0:20'/**/--", '1/**/UNION/**/ALL/**/SELECT/**/1,2--', ' order/*x*/by 3#']);
   sqliClean(['order/* see the note */by Friday', 'it sounds/**/like a plan', 'int a /* all */ = b; // ok', '/* delay */ the waitfor', 'a/*b*/by/*c*/d']);
 });
+
+describe('SQL evasion: a line comment and a line break between SQL words (sqlmap space2hash, space2dash)', () => {
+  sqliFlags(['#x\nUNION#x\nALL#x\nSELECT#x\n1,2,3', '-- x\nORDER-- x\nBY-- x\n5', "');waitfor#a\ndelay#b\n'0:0:5'--", '%23x%0AUNION%23x%0AALL%23x%0ASELECT%23x%0ANULL']);
+  sqliClean(['order # see ticket\nby Friday', '-- note\nunion all hands meeting', '# Heading\nsounds\nlike a plan', 'Order #12\nby courier']);
+});

@@ -245,8 +245,11 @@ function readString(input: string, n: number, out: Token[], quote: number, from:
   return n;
 }
 
-/** A closed slash-star comment: whitespace to every DBMS (`ORDER/**\/BY` is `ORDER BY`). */
-function inlineComment(t: Token): boolean { return t.type === T.COMMENT && t.value === '/*' && !t.toEnd; }
+/**
+ * A comment that ends before the input does — a closed slash-star, or a `--`/`#` line comment ended by a
+ * line break: whitespace to every DBMS (`ORDER/**\/BY` and `ORDER#x<LF>BY` are `ORDER BY`).
+ */
+function inlineComment(t: Token): boolean { return t.type === T.COMMENT && !t.toEnd; }
 
 /** Second halves of the multi-word forms pushWord joins. */
 const SECOND_HALVES = new Set(['by', 'all', 'distinct', 'delay', 'like']);
