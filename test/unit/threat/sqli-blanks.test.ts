@@ -15,3 +15,8 @@ describe('SQL evasion: a line comment and a line break between SQL words (sqlmap
   sqliFlags(['#x\nUNION#x\nALL#x\nSELECT#x\n1,2,3', '-- x\nORDER-- x\nBY-- x\n5', "');waitfor#a\ndelay#b\n'0:0:5'--", '%23x%0AUNION%23x%0AALL%23x%0ASELECT%23x%0ANULL']);
   sqliClean(['order # see ticket\nby Friday', '-- note\nunion all hands meeting', '# Heading\nsounds\nlike a plan', 'Order #12\nby courier']);
 });
+
+describe('SQL evasion: a NUL byte after a probe (sqlmap appendnullbyte) trims like a blank', () => {
+  sqliFlags(["'sqlvuln%00", "1\\'1%00", "'probe1\u0000", "'probe1\u000b"]);
+  sqliClean(['hello%00', "O'Brien%00", "'tis%00", 'abc\u0000def']);
+});
