@@ -200,7 +200,7 @@ export function detectCmdi(d: Decoded): CmdiVerdict {
   if (s.length < 2) return { confidence: 0, reason: '' };
   let v = scan(s);
   // quoting glued into words (w'h'oami, w\hoami, wh\<LF>oami): read again as the shell runs it
-  if (v.confidence < 0.8 && (d.urlClasses & (C_BACKSLASH | C_SQUOTE | C_DQUOTE)) !== 0) {
+  if (v.confidence < 0.8 && (d.urlClasses & (C_BACKSLASH | C_SQUOTE | C_DQUOTE)) !== 0 && mayBeGlued(d.url, d.urlClasses)) {
     const u = shellDequote(d.url);
     if (u !== undefined) {
       const w = scan(u.toLowerCase());
@@ -213,6 +213,13 @@ export function detectCmdi(d: Decoded): CmdiVerdict {
     if (w.confidence > v.confidence) return { confidence: w.confidence, reason: `plus-spaced ${w.reason}` };
   }
   return v;
+}
+
+/** A backslash, or a quote kind that occurs twice (a closed segment needs two): else nothing can be glued. */
+function mayBeGlued(s: string, classes: number): boolean {
+  if ((classes & C_BACKSLASH) !== 0) return true;
+  if ((classes & C_SQUOTE) !== 0 && s.indexOf("'") !== s.lastIndexOf("'")) return true;
+  return (classes & C_DQUOTE) !== 0 && s.indexOf('"') !== s.lastIndexOf('"');
 }
 
 /** Lines of a value whose first word is a command: several of them are a script, not prose. */
