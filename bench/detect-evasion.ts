@@ -80,6 +80,6 @@ export function evasionSection(pl1: Stage[], attacks: Attack[], dump: string | u
   });
   printTable(['encoding', 'placements', ...FAMILIES.map((f) => `${f} %`)], rows);
   if (badRequest.n > 0) console.log(`\n${badRequest.n} placed requests were refused as malformed or too large (400, ERR_BAD_REQUEST) before inspection; counted as refused.`);
-  console.log(`\nevasion overall: ${(100 * allHit / allN).toFixed(2)} % of ${allN} encoded payloads still detected at PL1`);
+  console.log(`\nevasion overall: ${(100 * allHit / allN).toFixed(2)} % of ${allN} encoded payloads still detected at PL1 (${allN - allHit} missed)`);
   if (dump) console.log(`evasion misses written to ${dump} (evasion-<row>-<family>.jsonl, row = table row from 0)`);
 }
