@@ -10,9 +10,11 @@
  * inspection time of typical requests (median, p99) at PL1 and PL4. BENCH_DUMP=dir writes every miss and
  * false positive per level to dir.
  *
- * Last, the held-out sections (bench/detect-heldout.ts) measure attack and benign strings from other sources
+ * Then the held-out sections (bench/detect-heldout.ts) measure attack and benign strings from other sources
  * the same way: libinjection's test data and OWASP CRS regression tests; then benign #3
- * (bench/detect-benign-debian.ts): false positives on text sampled from Debian's package metadata.
+ * (bench/detect-benign-debian.ts): false positives on text sampled from Debian's package metadata. Last, the
+ * evasion section (bench/detect-evasion.ts) re-encodes the detected corpus attacks as attackers encode and
+ * measures again.
  *
  * Corpus location: $PORTCULLIS_CORPUS, else ../shared/corpus beside the repository.
  */
@@ -27,6 +29,7 @@ import { threatModule } from '../src/threat/module.js';
 import { topFinding, DEFAULT_WEIGHTS } from '../src/threat/scoring.js';
 import { FAMILIES, LEVELS, limits, placed, PLACEMENTS, printTable, root, runStages, checkRequest, type Placement } from './detect-common.js';
 import { debianBenignSection } from './detect-benign-debian.js';
+import { evasionSection } from './detect-evasion.js';
 import { crsSection, libinjectionSection } from './detect-heldout.js';
 
 function corpusDir(): string {
@@ -199,6 +202,8 @@ async function main(): Promise<void> {
   crsSection(levels, dump);
   console.log('');
   debianBenignSection(levels, dump);
+  console.log('');
+  evasionSection(levels[0]!.stages, attacks, dump);
   await store.close();
   for (const l of levels) await l.close?.();
 }

@@ -36,7 +36,8 @@ export function hasPercentEscape(s: string): boolean {
 
 /**
  * Decode a run of bytes as UTF-8, accepting overlong and 5/6-byte sequences (decoded to their code point,
- * counted as overlong when they encode an ASCII character). Bytes that fit no sequence become U+FFFD.
+ * counted as overlong when they encode an ASCII character). Bytes that fit no sequence become U+FFFD, but
+ * for a lone A0–BF byte, read as the Latin-1 character it is to a single-byte reader.
  */
 function utf8(bytes: number[], out: string[], r: PercentResult): void {
   let i = 0;
@@ -51,7 +52,12 @@ function utf8(bytes: number[], out: string[], r: PercentResult): void {
     else if (b >= 0xf0 && b <= 0xf7) { need = 3; cp = b & 0x07; }
     else if (b >= 0xf8 && b <= 0xfb) { need = 4; cp = b & 0x03; }
     else if (b >= 0xfc && b <= 0xfd) { need = 5; cp = b & 0x01; }
-    else { out.push('\uFFFD'); r.invalid++; i++; continue; }
+    else {
+      // a lone byte A0–BF is no UTF-8, but to a Latin-1 reader (a MySQL latin1 connection, PHP's byte
+      // strings) it is a character: NBSP (0xA0) is whitespace there, which sqlmap's space2mysqlblank uses
+      out.push(b >= 0xa0 && b <= 0xbf ? String.fromCharCode(b) : '\uFFFD');
+      r.invalid++; i++; continue;
+    }
     let ok = i + need < n;
     if (ok) {
       for (let k = 1; k <= need; k++) {

@@ -1,6 +1,8 @@
+import { C_BACKSLASH, C_DQUOTE, C_SQUOTE } from '../decode/charclass.js';
 import type { Decoded } from '../decode/normalize.js';
 import { batchFor } from './cmdi-batch.js';
 import { codeStatement, execCalls } from './cmdi-code.js';
+import { shellDequote } from './cmdi-dequote.js';
 import { CODE_FUNCTIONS, NUMERIC_ARG, PROSE_WORDS, SUBCOMMANDS, TIER_A, WRAPPERS } from './cmdi-lexicon.js';
 import { inlineCodeWord, isWs, opensValue, proseContinues, redirectsToPath } from './cmdi-prose.js';
 import { templates } from './cmdi-template.js';
@@ -196,13 +198,28 @@ function wrapped(s: string, acc: Acc, w: Word): void {
 export function detectCmdi(d: Decoded): CmdiVerdict {
   const s = d.full.toLowerCase();
   if (s.length < 2) return { confidence: 0, reason: '' };
-  const v = scan(s);
+  let v = scan(s);
+  // quoting glued into words (w'h'oami, w\hoami, wh\<LF>oami): read again as the shell runs it
+  if (v.confidence < 0.8 && (d.urlClasses & (C_BACKSLASH | C_SQUOTE | C_DQUOTE)) !== 0 && mayBeGlued(d.url, d.urlClasses)) {
+    const u = shellDequote(d.url);
+    if (u !== undefined) {
+      const w = scan(u.toLowerCase());
+      if (w.confidence > v.confidence) v = { confidence: w.confidence, reason: `dequoted ${w.reason}` };
+    }
+  }
   // '+' for a space (dir+c:\, ||+dir|c:\): a value with no spaces whose pluses separate words is read again
   if (v.confidence < 0.9 && s.indexOf('+') >= 0 && s.indexOf(' ') < 0) {
     const w = scan(s.replaceAll('+', ' '));
     if (w.confidence > v.confidence) return { confidence: w.confidence, reason: `plus-spaced ${w.reason}` };
   }
   return v;
+}
+
+/** A backslash, or a quote kind that occurs twice (a closed segment needs two): else nothing can be glued. */
+function mayBeGlued(s: string, classes: number): boolean {
+  if ((classes & C_BACKSLASH) !== 0) return true;
+  if ((classes & C_SQUOTE) !== 0 && s.indexOf("'") !== s.lastIndexOf("'")) return true;
+  return (classes & C_DQUOTE) !== 0 && s.indexOf('"') !== s.lastIndexOf('"');
 }
 
 /**

@@ -4,6 +4,8 @@
  * markup smuggled as UTF-7, a namespace declaration that switches a document to an active vocabulary,
  * and the tail of a DTD declaration. Each is a bounded indexOf / char-code scan of the lower-case value.
  */
+import { MAX_URL_ROUNDS } from '../decode/normalize.js';
+import { percentDecodeOnce } from '../decode/percent.js';
 import { isHtmlWs as isWs } from './chars.js';
 export interface FragmentVerdict { confidence: number; reason: string }
 
@@ -53,9 +55,23 @@ export function encodedBreakout(text: string, raw: string): FragmentVerdict {
 
 /**
  * The raw value holds a UTF-7 shift that encodes `<` (`+ADw-`; the `+` may have become a space in form
- * decoding, or stayed percent-encoded as %2B). Nothing sends UTF-7 today except the old IE charset attack.
+ * decoding, or stayed percent-encoded as %2B), also once percent escapes are decoded (every byte encoded:
+ * `%2B%41%44%77%2D`; bounded rounds, as the decoder's). Nothing sends UTF-7 today except the old IE
+ * charset attack.
  */
 export function utf7Angle(raw: string): boolean {
+  if (utf7AngleIn(raw)) return true;
+  let s = raw;
+  for (let round = 0; round < MAX_URL_ROUNDS && s.indexOf('%') >= 0; round++) {
+    const r = percentDecodeOnce(s, false);
+    if (r.decoded === 0) break;
+    s = r.text;
+    if (utf7AngleIn(s)) return true;
+  }
+  return false;
+}
+
+function utf7AngleIn(raw: string): boolean {
   for (let i = raw.indexOf('ADw'); i >= 1; i = raw.indexOf('ADw', i + 3)) {
     const p = raw.charCodeAt(i - 1);
     if (p === 43 || p === 32) return true;

@@ -13,7 +13,7 @@ export function mayBeSql(s: string): boolean {
   }
   if (dashOrAt) return sqlAroundDashOrAt(s);
   // keyword-only fragments ("1 or true", " ORDER BY 5") need a space and one of the words they are made of
-  if (s.indexOf(' ') < 0 && s.indexOf('\t') < 0 && s.indexOf('\n') < 0) return false;
+  if (s.indexOf(' ') < 0 && !hasOtherBlank(s)) return false;
   let start = -1;
   for (let i = 0; i <= s.length; i++) {
     const c = i < s.length ? s.charCodeAt(i) | 0x20 : 32;
@@ -21,6 +21,18 @@ export function mayBeSql(s: string): boolean {
     if (word) { if (start < 0) start = i; continue; }
     if (start >= 0 && i - start <= 9 && TRIGGER_WORDS.has(s.slice(start, i).toLowerCase())) return true;
     start = -1;
+  }
+  return false;
+}
+
+/**
+ * A blank other than the space that the tokenizer (and MySQL, SQL Server, PostgreSQL) reads as whitespace:
+ * tab, LF, VT, FF, CR, NBSP, NUL (sqlmap's space2mysqlblank / space2mssqlblank write these for spaces).
+ */
+function hasOtherBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 9 && c <= 13) || c === 0xa0 || c === 0) return true;
   }
   return false;
 }

@@ -23,7 +23,8 @@ const ELISIONS = new Set(['tis', 'twas', 'til', 'till', 'cause', 'cos', 'coz', '
 
 function isIdent(c: number): boolean { return isLetter(c) || (c >= 48 && c <= 57) || c === 95; }
 function isQuote(c: number): boolean { return c === 39 || c === 34; }
-function isBlank(c: number): boolean { return c === 32 || c === 9 || c === 10 || c === 13; }
+/** The blanks a DBMS skips (the tokenizer's): a NUL after a probe (sqlmap appendnullbyte) trims like a space. */
+function isBlank(c: number): boolean { return c === 32 || (c >= 9 && c <= 13) || c === 0 || c === 0xa0; }
 
 export function probeVerdict(s: string): SqliVerdict {
   const n = s.length;

@@ -245,16 +245,30 @@ function readString(input: string, n: number, out: Token[], quote: number, from:
   return n;
 }
 
+/**
+ * A comment that ends before the input does — a closed slash-star, or a `--`/`#` line comment ended by a
+ * line break: whitespace to every DBMS (`ORDER/**\/BY` and `ORDER#x<LF>BY` are `ORDER BY`).
+ */
+function inlineComment(t: Token): boolean { return t.type === T.COMMENT && !t.toEnd; }
+
+/** Second halves of the multi-word forms pushWord joins. */
+const SECOND_HALVES = new Set(['by', 'all', 'distinct', 'delay', 'like']);
+
 function pushWord(input: string, n: number, i: number, out: Token[], word: string): void {
-  const prev = out[out.length - 1];
-  // multi-word forms
-  if (word === 'by' && prev && prev.type === T.BAREWORD && CLAUSE_PAIRS[prev.value] === 'by') {
-    prev.type = T.CLAUSE; prev.value += ' by'; return;
+  // multi-word forms; inline comments between the halves are whitespace, and are dropped when they join
+  let p = out.length - 1;
+  if (SECOND_HALVES.has(word)) while (p >= 0 && inlineComment(out[p]!)) p--;
+  const prev = out[p];
+  if (prev) {
+    let joined = true;
+    if (word === 'by' && prev.type === T.BAREWORD && CLAUSE_PAIRS[prev.value] === 'by') { prev.type = T.CLAUSE; prev.value += ' by'; }
+    else if ((word === 'all' || word === 'distinct') && prev.type === T.UNION) prev.value += ' ' + word;
+    else if (word === 'delay' && prev.value === 'waitfor') prev.value = 'waitfor delay';
+    else if (word === 'like' && prev.value === 'sounds') prev.value = 'sounds like';
+    else joined = false;
+    if (joined) { out.length = p + 1; return; }
   }
-  if ((word === 'all' || word === 'distinct') && prev && prev.type === T.UNION) { prev.value += ' ' + word; return; }
-  if (word === 'delay' && prev && prev.value === 'waitfor') { prev.value = 'waitfor delay'; return; }
-  if (word === 'like' && prev && prev.value === 'sounds') { prev.value = 'sounds like'; return; }
-  if (word === 'not' && prev === undefined) { out.push(tok(T.NOT, word)); return; }
+  if (word === 'not' && out.length === 0) { out.push(tok(T.NOT, word)); return; }
   // function call: a word directly followed by '(' (or a known SQL function followed by spaces and '(')
   let k = i;
   while (k < n && isSpace(input.charCodeAt(k))) k++;
