@@ -80,3 +80,37 @@ export const EXEC_FUNCTIONS = [
   'call_user_func(', 'create_function(', 'preg_replace(', 'include(', 'require(', 'include_once(', 'require_once(',
   'file_get_contents(', 'fopen(', 'readfile(', 'eval(',
 ];
+
+/**
+ * More real command names, by kind (from general knowledge of Unix and Windows administration): archivers and
+ * compilers, privilege and resource wrappers, configuration-management and package tools, network and
+ * directory tools, Windows boot/installer/LOLBin tools. The ones that are also English words (or common
+ * abbreviations) go to PROSE_WORDS too.
+ */
+const MORE_COMMANDS = [
+  // archivers, compilers
+  'bsdtar', 'cpio', '7z', '7za', '7zr', 'rar', 'unrar', 'zip', 'zcat', 'bzcat', 'xzcat', 'c89', 'c99', 'g++', 'clang', 'tcc', 'ld',
+  // privilege, resource and namespace wrappers
+  'cpulimit', 'ionice', 'nice', 'taskset', 'chroot', 'unshare', 'nsenter', 'stdbuf', 'runuser', 'doas', 'pkexec', 'su', 'flock', 'watch',
+  'visudo', 'vipw', 'vigr', 'chpasswd', 'groupadd', 'groupdel', 'newgrp',
+  // shell builtins and directory/file tools
+  'cd', 'chdir', 'pushd', 'popd', 'comm', 'diff', 'cmp', 'shred', 'install', 'truncate', 'readlink', 'realpath', 'basename', 'dirname',
+  'base32', 'iconv', 'rev', 'shuf', 'column', 'nawk', 'mawk', 'jq',
+  // network
+  'rsync', 'sftp', 'lftp', 'aria2c', 'axel', 'httpie', 'ip', 'ss', 'bridge', 'ethtool', 'iwconfig', 'nmcli', 'arping', 'mtr', 'whois',
+  // configuration management, orchestration, packages
+  'ansible', 'ansible-playbook', 'ansible-galaxy', 'ansible-doc', 'ansible-pull', 'ansible-vault', 'ansible-inventory', 'ansible-console',
+  'chef-client', 'chef-solo', 'chef-shell', 'knife', 'puppet', 'salt', 'salt-call', 'salt-ssh', 'terraform', 'helm', 'podman',
+  'dpkg', 'rpm', 'snap', 'flatpak', 'zypper', 'pacman', 'brew',
+  // Windows: boot, installers, package managers, living-off-the-land binaries
+  'winget', 'choco', 'scoop', 'bcdboot', 'reagentc', 'dism', 'sfc', 'wusa', 'msiexec', 'takeown', 'setx', 'powercfg', 'cipher',
+  'certreq', 'esentutl', 'expand', 'extrac32', 'makecab', 'msbuild', 'installutil', 'regasm', 'regsvcs', 'cmstp', 'odbcconf', 'pnputil',
+  'auditpol', 'wbadmin', 'vaultcmd', 'ntdsutil', 'dsget', 'csvde', 'ldifde', 'robocopy', 'xcopy', 'chdir', 'mklink', 'pathping',
+];
+const MORE_PROSE = ['zip', 'nice', 'su', 'flock', 'watch', 'cd', 'comm', 'diff', 'install', 'rev', 'column', 'ip', 'ss', 'bridge', 'knife',
+  'puppet', 'salt', 'helm', 'snap', 'brew', 'scoop', 'expand', 'cipher', 'ld', 'cmp', 'mtr'];
+for (const w of MORE_COMMANDS) TIER_A.add(w);
+for (const w of MORE_PROSE) PROSE_WORDS.add(w);
+
+/** Wrappers that run the command named after their options: `flock -u / whoami`, `cpulimit -l 100 -f id`. */
+for (const w of ['flock', 'cpulimit', 'ionice', 'nice', 'taskset', 'chroot', 'stdbuf', 'runuser', 'doas', 'pkexec', 'watch', 'unshare', 'nsenter']) WRAPPERS.add(w);

@@ -3,6 +3,7 @@ import { batchFor } from './cmdi-batch.js';
 import { codeStatement, execCalls } from './cmdi-code.js';
 import { CODE_FUNCTIONS, NUMERIC_ARG, PROSE_WORDS, SUBCOMMANDS, TIER_A, WRAPPERS } from './cmdi-lexicon.js';
 import { inlineCodeWord, isWs, opensValue, proseContinues, redirectsToPath } from './cmdi-prose.js';
+import { splice } from './cmdi-splice.js';
 import { templates } from './cmdi-template.js';
 import { take, type Acc } from './cmdi-verdict.js';
 
@@ -38,7 +39,9 @@ function readWord(s: string, i: number): Word | undefined {
   let obfuscated = false;
   /** quoted segments read into the name, and characters read outside them */
   let quoted = 0, plain = 0;
-  if (s.charCodeAt(j) === 36 /* $ */ && s.charCodeAt(j + 1) !== 40 && s.charCodeAt(j + 1) !== 123) {
+  const q1 = s.charCodeAt(j + 1);
+  if (s.charCodeAt(j) === 36 /* $ */ && (q1 === 39 || q1 === 34)) j++; // $'…' / $"…" is quoting, not a variable
+  else if (s.charCodeAt(j) === 36 /* $ */ && q1 !== 40 && q1 !== 123) {
     variable = true;
     j++;
   }
@@ -58,6 +61,8 @@ function readWord(s: string, i: number): Word | undefined {
     // an empty substitution glued to a word expands to nothing: ping`` 1.2.3.4, who$()ami (not a ``` fence)
     if (name.length > 0 && c === 96 && s.charCodeAt(j + 1) === 96 && s.charCodeAt(j + 2) !== 96) { j += 2; obfuscated = true; continue; }
     if (name.length > 0 && c === 36 && s.charCodeAt(j + 1) === 40 && s.charCodeAt(j + 2) === 41) { j += 3; obfuscated = true; continue; }
+    const sp = isWordChar(c) ? undefined : splice(s, j, name.length); // ti^me, uname$u, c$-at, pi<()ng, $((7))z
+    if (sp) { name += sp.text; j += sp.skip; obfuscated = true; continue; }
     if (!isWordChar(c)) break;
     name += s[j];
     plain++;
