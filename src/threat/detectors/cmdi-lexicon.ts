@@ -114,3 +114,6 @@ for (const w of MORE_PROSE) PROSE_WORDS.add(w);
 
 /** Wrappers that run the command named after their options: `flock -u / whoami`, `cpulimit -l 100 -f id`. */
 for (const w of ['flock', 'cpulimit', 'ionice', 'nice', 'taskset', 'chroot', 'stdbuf', 'runuser', 'doas', 'pkexec', 'watch', 'unshare', 'nsenter']) WRAPPERS.add(w);
+
+/** cmd.exe statements whose keyword opens a command line (cmdi-batch.ts, cmdi-batch-if.ts): read even without shell syntax. */
+export const BATCH_KEYWORDS = new Set(['if', 'for']);

@@ -1,5 +1,7 @@
 import type { Decoded } from '../decode/normalize.js';
+import { dashC, hostArgEnds, SHELLS } from './cmdi-args.js';
 import { batchFor } from './cmdi-batch.js';
+import { batchIf } from './cmdi-batch-if.js';
 import { codeStatement, execCalls } from './cmdi-code.js';
 import { CODE_FUNCTIONS, NUMERIC_ARG, PROSE_WORDS, SUBCOMMANDS, TIER_A, WRAPPERS } from './cmdi-lexicon.js';
 import { inlineCodeWord, isWs, opensValue, proseContinues, redirectsToPath } from './cmdi-prose.js';
@@ -131,7 +133,8 @@ function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolea
   if (CODE_FUNCTIONS.has(w.name) && s.charCodeAt(w.end) === 40 && kind !== NEWLINE) { take(acc, kind === START ? 0.8 : 0.85, `${w.name}() ${kind === START ? 'call' : 'after a separator'}`); return; }
   if (!TIER_A.has(w.name)) return;
   const prose = PROSE_WORDS.has(w.name);
-  if (w.obfuscated && arg !== 'word') { take(acc, 0.85, `quote-split command ${w.name}`); return; }
+  // a split spelling is the evidence: any argument for a command that is no English word ('c'url localhost)
+  if (w.obfuscated && (arg !== 'word' || !prose)) { take(acc, 0.85, `quote-split command ${w.name}`); return; }
   if (arg === 'word' && !fenced) wrapped(s, acc, w);
   // &name; is a character reference, not a command
   if (kind === AMP && s.charCodeAt(w.end) === 59 && s.charCodeAt(pos - 1) === 38 && !isWs(s.charCodeAt(pos))) return;
@@ -145,7 +148,11 @@ function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolea
       const next = s.charCodeAt(s.slice(w.end).search(/\S/) + w.end);
       const numeric = next >= 48 && next <= 57;
       c = numeric ? (NUMERIC_ARG.has(w.name) && /^\s*[0-9.]+\s*$/.test(s.slice(w.end)) ? 0.8 : 0.5) : proseContinues(s, w.end) ? 0.5 : 0.8;
-    } else if (!prose && arg === 'end') c = 0.6;
+    } else if (!prose && arg === 'end') {
+      // whoami;… / netstat|…: the command, then a control operator chaining more onto it
+      const op = s.charCodeAt(w.end);
+      c = (op === 59 || op === 124 || op === 38) && w.end + 1 < s.length && !isWs(s.charCodeAt(w.end + 1)) ? 0.8 : 0.6;
+    }
     else if ((w.name === 'which' || w.name === 'whereis' || w.name === 'type') && arg === 'word') {
       // which perl / whereis nc: looking for a tool to run
       const nx = readWord(s, w.end);
@@ -186,9 +193,14 @@ function wrapped(s: string, acc: Acc, w: Word): void {
   }
   if (!WRAPPERS.has(w.name)) return;
   const nx = readWord(s, w.end);
-  if (!nx || !TIER_A.has(nx.name) || PROSE_WORDS.has(nx.name)) return;
+  if (!nx || !TIER_A.has(nx.name)) return;
+  // time sh -c …: a shell given a command string
+  if (SHELLS.has(nx.name) && dashC(s, nx.end)) { take(acc, 0.85, `${nx.name} -c run by ${w.name}`); return; }
   const arg = argShape(s, nx.end, nx.name);
-  if (arg === 'end' || arg === 'shell') take(acc, 0.85, `${nx.name} run by ${w.name}`);
+  // a wrapper that is no English word (strace, nohup) or is spelled to hide (ti''me) runs even a command that is one (who)
+  const firm = !PROSE_WORDS.has(w.name) || w.obfuscated;
+  if (PROSE_WORDS.has(nx.name) && !(firm && arg !== 'word')) return;
+  if (arg === 'end' || arg === 'shell' || (arg === 'word' && (nx.obfuscated || hostArgEnds(s, nx.end)))) take(acc, 0.85, `${nx.name} run by ${w.name}`);
 }
 
 /**
@@ -206,6 +218,14 @@ export function detectCmdi(d: Decoded): CmdiVerdict {
   if (v.confidence < 0.9 && s.indexOf('+') >= 0 && s.indexOf(' ') < 0) {
     const w = scan(s.replaceAll('+', ' '));
     if (w.confidence > v.confidence) return { confidence: w.confidence, reason: `plus-spaced ${w.reason}` };
+  }
+  // cmd.exe reads a backslash literally: C:\nonexistent, C:\temp\ are paths, not \n and \t escapes
+  if (v.confidence < 0.8 && d.url !== d.full && d.url.indexOf('\\') >= 0) {
+    const u = d.url.toLowerCase();
+    const acc: Acc = { best: v.confidence, why: v.reason };
+    batchIf(u, acc);
+    if (u.indexOf('%') >= 0 && u.indexOf('(') >= 0) batchFor(u, acc);
+    if (acc.best > v.confidence) return { confidence: acc.best, reason: acc.why };
   }
   return v;
 }
@@ -348,6 +368,7 @@ function scan(s: string): CmdiVerdict {
   if ((mask & M_PAREN) !== 0 && (mask & M_SEP) !== 0 && s.indexOf(';') >= 0) codeStatement(s, acc);
   if ((mask & M_PCT) !== 0 && s.indexOf('%comspec%') >= 0) take(acc, 0.9, '%COMSPEC%');
   if ((mask & M_PCT) !== 0 && (mask & M_PAREN) !== 0) batchFor(s, acc);
+  if (s.indexOf('if') >= 0) batchIf(s, acc);
   if ((mask & M_PAREN) !== 0 && /\(\s*['"$`[]/.test(s)) execCalls(s, acc);
   return { confidence: acc.best, reason: acc.why };
 }

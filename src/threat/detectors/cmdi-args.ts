@@ -1,0 +1,34 @@
+import { isShellBlank as isWs } from './chars.js';
+
+/** Argument shapes cmdi.ts asks about once it has a command word (the word's end is `from`). */
+
+/** Shells that run a command string given with -c. */
+export const SHELLS = new Set(['sh', 'bash', 'dash', 'zsh', 'ksh', 'csh', 'tcsh', 'fish', 'ash', 'mksh', 'busybox', 'cmd', 'powershell', 'pwsh']);
+
+/** `-c <something>` (or cmd.exe's `/c`, PowerShell's `-command`) right after a shell: a command string follows. */
+export function dashC(s: string, from: number): boolean {
+  let i = from;
+  while (i < s.length && isWs(s.charCodeAt(i))) i++;
+  if (i === from) return false;
+  const m = /^(?:-c|\/c|\/k|-command|-encodedcommand|-enc|-e)(?=[ \t])/.exec(s.slice(i, i + 18));
+  if (!m) return false;
+  let j = i + m[0].length;
+  while (j < s.length && isWs(s.charCodeAt(j))) j++;
+  return j < s.length && s.charCodeAt(j) !== 10 && s.charCodeAt(j) !== 13;
+}
+
+/**
+ * The one argument left on the line is a host name (`coreruleset.org`, `google.com`, `10.0.0.1`): `curl
+ * example.com` alone is a command line; "curl example.com is slow" goes on as prose.
+ */
+export function hostArgEnds(s: string, from: number): boolean {
+  let i = from;
+  while (i < s.length && isWs(s.charCodeAt(i))) i++;
+  if (i === from) return false;
+  const m = /^[a-z0-9](?:[a-z0-9-]{0,62}\.){1,6}[a-z0-9-]{2,63}(?::\d{1,5})?\/?/.exec(s.slice(i, i + 260));
+  if (!m) return false;
+  let j = i + m[0].length;
+  while (j < s.length && isWs(s.charCodeAt(j))) j++;
+  const c = s.charCodeAt(j);
+  return j >= s.length || c === 10 || c === 13 || c === 59 || c === 124 || c === 38;
+}
