@@ -32,3 +32,22 @@ export function hostArgEnds(s: string, from: number): boolean {
   const c = s.charCodeAt(j);
   return j >= s.length || c === 10 || c === 13 || c === 59 || c === 124 || c === 38;
 }
+
+/**
+ * After the command word, one or two plain words and then an option (`ansible all -m ping`, `kubectl get pods
+ * -n x`), on a short line: a command line with a verb or target before its flags. A longer lead-in
+ * ("docker build fails with --no-cache") is a sentence about the command.
+ */
+export function optionSoon(s: string, from: number): boolean {
+  let end = s.indexOf('\n', from);
+  if (end < 0) end = s.length;
+  if (end - from > 160) return false;
+  const toks = s.slice(from, end).trim().split(/[ \t]+/);
+  if (toks.length > 8 || toks.length < 2) return false;
+  for (let k = 0; k < toks.length && k < 3; k++) {
+    const t = toks[k]!;
+    if (/^--?[a-z]/.test(t)) return k > 0;
+    if (!/^[a-z0-9][a-z0-9._:/@-]*$/.test(t)) return false;
+  }
+  return false;
+}

@@ -1,9 +1,12 @@
 import type { Decoded } from '../decode/normalize.js';
-import { dashC, hostArgEnds, SHELLS } from './cmdi-args.js';
+import { dashC, hostArgEnds, optionSoon, SHELLS } from './cmdi-args.js';
 import { batchFor } from './cmdi-batch.js';
 import { batchIf } from './cmdi-batch-if.js';
+import { innerBrace } from './cmdi-brace.js';
+import { functionThenCall } from './cmdi-function.js';
 import { codeStatement, execCalls } from './cmdi-code.js';
 import { CODE_FUNCTIONS, NUMERIC_ARG, PROSE_WORDS, SUBCOMMANDS, TIER_A, WRAPPERS } from './cmdi-lexicon.js';
+import { protocolLines } from './cmdi-protocols.js';
 import { inlineCodeWord, isWs, opensValue, proseContinues, redirectsToPath } from './cmdi-prose.js';
 import { splice } from './cmdi-splice.js';
 import { templates } from './cmdi-template.js';
@@ -119,6 +122,7 @@ for (const [c, m] of [[59, M_SEP], [124, M_SEP], [38, M_SEP], [10, M_SEP], [13, 
 
 
 function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolean): void {
+  if (kind > NEWLINE && tildeWord(s, pos)) { take(acc, 0.85, 'directory-stack ~+N/~-N run as a command'); return; }
   const w = readWord(s, pos);
   if (!w) return;
   if (!w.variable && !w.glob && !TIER_A.has(w.name) && !CODE_FUNCTIONS.has(w.name)) return;
@@ -160,6 +164,7 @@ function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolea
     }
     // echo some words > /var/www/x.php: the command's output redirected into a file path
     if (c < 0.8 && arg === 'word' && redirectsToPath(s, w.end)) c = 0.8;
+    if (c < 0.8 && arg === 'word' && !prose && optionSoon(s, w.end)) c = 0.8;
   } else if (kind === NEWLINE) {
     if (systemPath) c = 0.85;
     else if (arg === 'shell' || (!prose && arg === 'end')) c = prose ? 0.75 : 0.8;
@@ -167,12 +172,24 @@ function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolea
     if (fenced) c = Math.min(c, 0.5);
   } else {
     if (systemPath) c = 0.95;
-    else if (!prose) c = arg === 'word' && kind === SEMI ? 0.6 : 0.9;
+    else if (!prose) c = arg === 'word' && kind === SEMI ? (optionSoon(s, w.end) ? 0.85 : 0.6) : 0.9;
     else if (arg === 'shell') c = kind === SEMI || kind === AMP ? 0.85 : 0.9;
     else if (arg === 'end') c = kind === AMP && isWs(s.charCodeAt(pos)) ? 0.7 : kind === SEMI || kind === AMP ? 0.85 : 0.9; // "cut & paste" is prose
     else c = kind === SUBST ? 0.7 : 0.4;
   }
   take(acc, c, `${w.path ? 'path ' : ''}${w.name} after ${['start', 'newline', ';', '|/&&/||', '&', 'substitution'][kind]}`);
+}
+
+/** `~+`, `~-`, `~+1`, `~-3` (a directory-stack expansion) as the whole command, ended by the value, ; & ) ` or a line break. */
+function tildeWord(s: string, pos: number): boolean {
+  let i = pos;
+  while (i < s.length && isWs(s.charCodeAt(i))) i++;
+  if (s.charCodeAt(i) !== 126 || (s.charCodeAt(i + 1) !== 43 && s.charCodeAt(i + 1) !== 45)) return false;
+  i += 2;
+  let d = 0;
+  while (i < s.length && d < 3 && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) { i++; d++; }
+  const c = s.charCodeAt(i);
+  return i >= s.length || c === 59 || c === 38 || c === 41 || c === 96 || c === 10 || c === 13;
 }
 
 /**
@@ -348,6 +365,15 @@ function scan(s: string): CmdiVerdict {
       const comma = s.indexOf(',', i);
       const w = readWord(s, i + 1);
       if (w && TIER_A.has(w.name) && (s.charCodeAt(w.end) === 44 || (comma > 0 && comma === w.end))) take(acc, 0.9, `{${w.name},…} brace expansion`);
+      else {
+        // {,ifconfig} {,/?s?/c?t,…}: empty leading elements, or a glob path, before the command
+        let k = i + 1;
+        while (k < n && k - i < 8 && s.charCodeAt(k) === 44) k++;
+        const v = k > i + 1 || s.charCodeAt(k) === 47 ? readWord(s, k) : undefined;
+        const next = v ? s.charCodeAt(v.end) : 0;
+        if (v && (TIER_A.has(v.name) || v.glob) && (next === 44 || (k > i + 1 && next === 125))) take(acc, 0.9, `{…${v.name}…} brace expansion`);
+        else if (i > 0) innerBrace(s, i, acc);
+      }
     }
   }
   // template and interpolation injection: {{ … }}, {% … %}, ${ … }, #{ … }, <%= … %>
@@ -366,6 +392,8 @@ function scan(s: string): CmdiVerdict {
     if (s.indexOf('<?php') >= 0 || s.indexOf('<?=') >= 0) take(acc, 0.9, 'PHP code');
   }
   if ((mask & M_PAREN) !== 0 && (mask & M_SEP) !== 0 && s.indexOf(';') >= 0) codeStatement(s, acc);
+  if ((mask & M_PAREN) !== 0 && (mask & (M_BRACE)) !== 0) functionThenCall(s, acc);
+  if ((mask & M_SEP) !== 0 && s.indexOf('\n') >= 0) protocolLines(s, acc);
   if ((mask & M_PCT) !== 0 && s.indexOf('%comspec%') >= 0) take(acc, 0.9, '%COMSPEC%');
   if ((mask & M_PCT) !== 0 && (mask & M_PAREN) !== 0) batchFor(s, acc);
   if (s.indexOf('if') >= 0) batchIf(s, acc);
