@@ -20,7 +20,7 @@ describe('command words spliced with syntax that expands to nothing', () => {
     flags(['cat$IFS/etc/passwd', ';cat${IFS}/etc/shadow']);
   });
   describe('empty process substitutions and arithmetic literals', () => {
-    flags(['wh<()oami', ';nets>()tat -an', 'c$((8))9 -o x x.c', '$((7))z a out.7z /etc']);
+    flags(['wh<()oami', ';nets>()tat -an', 'base$((64)) -d /tmp/p', '$((7))z a out.7z /etc']);
     leaves(['total: $((a+b))', 'f(<()>)']);
   });
   describe("ANSI-C quoting $'…'", () => {
