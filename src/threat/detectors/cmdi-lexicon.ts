@@ -80,3 +80,43 @@ export const EXEC_FUNCTIONS = [
   'call_user_func(', 'create_function(', 'preg_replace(', 'include(', 'require(', 'include_once(', 'require_once(',
   'file_get_contents(', 'fopen(', 'readfile(', 'eval(',
 ];
+
+/**
+ * More real command names, by kind (from general knowledge of Unix and Windows administration): archivers and
+ * compilers, privilege and resource wrappers, configuration-management and package tools, network and
+ * directory tools, Windows boot/installer/LOLBin tools. The ones that are also English words (or common
+ * abbreviations) go to PROSE_WORDS too; everyday English words that name a command (nice, watch, install,
+ * expand, diff, zip, salt …) are left out: after a separator they would read most sentences as commands; so are
+ * c89/c99, far more often the names of C standards ("C99 -std") than the POSIX compiler commands.
+ */
+const MORE_COMMANDS = [
+  // archivers, compilers
+  'bsdtar', 'cpio', '7z', '7za', '7zr', 'rar', 'unrar', 'zcat', 'bzcat', 'xzcat', 'g++', 'clang', 'tcc',
+  // privilege, resource and namespace wrappers
+  'cpulimit', 'ionice', 'taskset', 'chroot', 'unshare', 'nsenter', 'stdbuf', 'runuser', 'doas', 'pkexec', 'su', 'flock',
+  'visudo', 'vipw', 'vigr', 'chpasswd', 'groupadd', 'groupdel', 'newgrp',
+  // shell builtins and directory/file tools
+  'cd', 'chdir', 'pushd', 'popd', 'shred', 'truncate', 'readlink', 'realpath', 'basename', 'dirname',
+  'base32', 'iconv', 'shuf', 'nawk', 'mawk', 'jq',
+  // network
+  'rsync', 'sftp', 'lftp', 'aria2c', 'axel', 'httpie', 'ethtool', 'iwconfig', 'nmcli', 'arping', 'whois',
+  // configuration management, orchestration, packages
+  'ansible', 'ansible-playbook', 'ansible-galaxy', 'ansible-doc', 'ansible-pull', 'ansible-vault', 'ansible-inventory', 'ansible-console',
+  'chef-client', 'chef-solo', 'chef-shell', 'salt-call', 'salt-ssh', 'terraform', 'podman',
+  'dpkg', 'rpm', 'flatpak', 'zypper', 'pacman',
+  // Windows: boot, installers, package managers, living-off-the-land binaries
+  'winget', 'choco', 'bcdboot', 'reagentc', 'dism', 'sfc', 'wusa', 'msiexec', 'takeown', 'setx', 'powercfg',
+  'certreq', 'esentutl', 'extrac32', 'makecab', 'msbuild', 'installutil', 'regasm', 'regsvcs', 'cmstp', 'odbcconf', 'pnputil',
+  'auditpol', 'wbadmin', 'vaultcmd', 'ntdsutil', 'dsget', 'csvde', 'ldifde', 'robocopy', 'xcopy', 'chdir', 'mklink', 'pathping',
+];
+const MORE_PROSE = ['su', 'flock', 'cd'];
+for (const w of MORE_COMMANDS) TIER_A.add(w);
+/** Tool and product names (ansible, terraform, rpm, jq …): alone, an ordinary search term or tag, so a bare one is no finding at any paranoia level (paranoid.ts). */
+export const TOOL_NAMES: ReadonlySet<string> = new Set(MORE_COMMANDS);
+for (const w of MORE_PROSE) PROSE_WORDS.add(w);
+
+/** Wrappers that run the command named after their options: `flock -u / whoami`, `cpulimit -l 100 -f id`. */
+for (const w of ['flock', 'cpulimit', 'ionice', 'taskset', 'chroot', 'stdbuf', 'runuser', 'doas', 'pkexec', 'unshare', 'nsenter']) WRAPPERS.add(w);
+
+/** cmd.exe statements whose keyword opens a command line (cmdi-batch.ts, cmdi-batch-if.ts): read even without shell syntax. */
+export const BATCH_KEYWORDS = new Set(['if', 'for']);

@@ -1,10 +1,16 @@
 import { C_BACKSLASH, C_DQUOTE, C_SQUOTE } from '../decode/charclass.js';
 import type { Decoded } from '../decode/normalize.js';
+import { dashC, hostArgEnds, optionSoon, SHELLS } from './cmdi-args.js';
 import { batchFor } from './cmdi-batch.js';
+import { batchIf } from './cmdi-batch-if.js';
+import { innerBrace } from './cmdi-brace.js';
+import { functionThenCall } from './cmdi-function.js';
 import { codeStatement, execCalls } from './cmdi-code.js';
 import { shellDequote } from './cmdi-dequote.js';
 import { CODE_FUNCTIONS, NUMERIC_ARG, PROSE_WORDS, SUBCOMMANDS, TIER_A, WRAPPERS } from './cmdi-lexicon.js';
+import { protocolLines } from './cmdi-protocols.js';
 import { inlineCodeWord, isWs, opensValue, proseContinues, redirectsToPath } from './cmdi-prose.js';
+import { splice } from './cmdi-splice.js';
 import { templates } from './cmdi-template.js';
 import { take, type Acc } from './cmdi-verdict.js';
 
@@ -40,7 +46,9 @@ function readWord(s: string, i: number): Word | undefined {
   let obfuscated = false;
   /** quoted segments read into the name, and characters read outside them */
   let quoted = 0, plain = 0;
-  if (s.charCodeAt(j) === 36 /* $ */ && s.charCodeAt(j + 1) !== 40 && s.charCodeAt(j + 1) !== 123) {
+  const q1 = s.charCodeAt(j + 1);
+  if (s.charCodeAt(j) === 36 /* $ */ && (q1 === 39 || q1 === 34)) j++; // $'…' / $"…" is quoting, not a variable
+  else if (s.charCodeAt(j) === 36 /* $ */ && q1 !== 40 && q1 !== 123) {
     variable = true;
     j++;
   }
@@ -60,6 +68,8 @@ function readWord(s: string, i: number): Word | undefined {
     // an empty substitution glued to a word expands to nothing: ping`` 1.2.3.4, who$()ami (not a ``` fence)
     if (name.length > 0 && c === 96 && s.charCodeAt(j + 1) === 96 && s.charCodeAt(j + 2) !== 96) { j += 2; obfuscated = true; continue; }
     if (name.length > 0 && c === 36 && s.charCodeAt(j + 1) === 40 && s.charCodeAt(j + 2) === 41) { j += 3; obfuscated = true; continue; }
+    const sp = isWordChar(c) ? undefined : splice(s, j, name.length); // ti^me, uname$u, c$-at, pi<()ng, $((7))z
+    if (sp) { name += sp.text; j += sp.skip; obfuscated = true; continue; }
     if (!isWordChar(c)) break;
     name += s[j];
     plain++;
@@ -114,6 +124,7 @@ for (const [c, m] of [[59, M_SEP], [124, M_SEP], [38, M_SEP], [10, M_SEP], [13, 
 
 
 function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolean): void {
+  if (kind > NEWLINE && tildeWord(s, pos)) { take(acc, 0.85, 'directory-stack ~+N/~-N run as a command'); return; }
   const w = readWord(s, pos);
   if (!w) return;
   if (!w.variable && !w.glob && !TIER_A.has(w.name) && !CODE_FUNCTIONS.has(w.name)) return;
@@ -128,7 +139,8 @@ function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolea
   if (CODE_FUNCTIONS.has(w.name) && s.charCodeAt(w.end) === 40 && kind !== NEWLINE) { take(acc, kind === START ? 0.8 : 0.85, `${w.name}() ${kind === START ? 'call' : 'after a separator'}`); return; }
   if (!TIER_A.has(w.name)) return;
   const prose = PROSE_WORDS.has(w.name);
-  if (w.obfuscated && arg !== 'word') { take(acc, 0.85, `quote-split command ${w.name}`); return; }
+  // a split spelling is the evidence: any argument for a command that is no English word ('c'url localhost)
+  if (w.obfuscated && (arg !== 'word' || !prose)) { take(acc, 0.85, `quote-split command ${w.name}`); return; }
   if (arg === 'word' && !fenced) wrapped(s, acc, w);
   // &name; is a character reference, not a command
   if (kind === AMP && s.charCodeAt(w.end) === 59 && s.charCodeAt(pos - 1) === 38 && !isWs(s.charCodeAt(pos))) return;
@@ -142,7 +154,11 @@ function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolea
       const next = s.charCodeAt(s.slice(w.end).search(/\S/) + w.end);
       const numeric = next >= 48 && next <= 57;
       c = numeric ? (NUMERIC_ARG.has(w.name) && /^\s*[0-9.]+\s*$/.test(s.slice(w.end)) ? 0.8 : 0.5) : proseContinues(s, w.end) ? 0.5 : 0.8;
-    } else if (!prose && arg === 'end') c = 0.6;
+    } else if (!prose && arg === 'end') {
+      // whoami;… / netstat|…: the command, then a control operator chaining more onto it
+      const op = s.charCodeAt(w.end);
+      c = (op === 59 || op === 124 || op === 38) && w.end + 1 < s.length && !isWs(s.charCodeAt(w.end + 1)) ? 0.8 : 0.6;
+    }
     else if ((w.name === 'which' || w.name === 'whereis' || w.name === 'type') && arg === 'word') {
       // which perl / whereis nc: looking for a tool to run
       const nx = readWord(s, w.end);
@@ -150,6 +166,7 @@ function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolea
     }
     // echo some words > /var/www/x.php: the command's output redirected into a file path
     if (c < 0.8 && arg === 'word' && redirectsToPath(s, w.end)) c = 0.8;
+    if (c < 0.8 && arg === 'word' && !prose && optionSoon(s, w.end)) c = 0.8;
   } else if (kind === NEWLINE) {
     if (systemPath) c = 0.85;
     else if (arg === 'shell' || (!prose && arg === 'end')) c = prose ? 0.75 : 0.8;
@@ -157,12 +174,24 @@ function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolea
     if (fenced) c = Math.min(c, 0.5);
   } else {
     if (systemPath) c = 0.95;
-    else if (!prose) c = arg === 'word' && kind === SEMI ? 0.6 : 0.9;
+    else if (!prose) c = arg === 'word' && kind === SEMI ? (optionSoon(s, w.end) ? 0.85 : 0.6) : 0.9;
     else if (arg === 'shell') c = kind === SEMI || kind === AMP ? 0.85 : 0.9;
     else if (arg === 'end') c = kind === AMP && isWs(s.charCodeAt(pos)) ? 0.7 : kind === SEMI || kind === AMP ? 0.85 : 0.9; // "cut & paste" is prose
     else c = kind === SUBST ? 0.7 : 0.4;
   }
   take(acc, c, `${w.path ? 'path ' : ''}${w.name} after ${['start', 'newline', ';', '|/&&/||', '&', 'substitution'][kind]}`);
+}
+
+/** `~+`, `~-`, `~+1`, `~-3` (a directory-stack expansion) as the whole command, ended by the value, ; & ) ` or a line break. */
+function tildeWord(s: string, pos: number): boolean {
+  let i = pos;
+  while (i < s.length && isWs(s.charCodeAt(i))) i++;
+  if (s.charCodeAt(i) !== 126 || (s.charCodeAt(i + 1) !== 43 && s.charCodeAt(i + 1) !== 45)) return false;
+  i += 2;
+  let d = 0;
+  while (i < s.length && d < 3 && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) { i++; d++; }
+  const c = s.charCodeAt(i);
+  return i >= s.length || c === 59 || c === 38 || c === 41 || c === 96 || c === 10 || c === 13;
 }
 
 /**
@@ -183,9 +212,14 @@ function wrapped(s: string, acc: Acc, w: Word): void {
   }
   if (!WRAPPERS.has(w.name)) return;
   const nx = readWord(s, w.end);
-  if (!nx || !TIER_A.has(nx.name) || PROSE_WORDS.has(nx.name)) return;
+  if (!nx || !TIER_A.has(nx.name)) return;
+  // time sh -c …: a shell given a command string
+  if (SHELLS.has(nx.name) && dashC(s, nx.end)) { take(acc, 0.85, `${nx.name} -c run by ${w.name}`); return; }
   const arg = argShape(s, nx.end, nx.name);
-  if (arg === 'end' || arg === 'shell') take(acc, 0.85, `${nx.name} run by ${w.name}`);
+  // a wrapper that is no English word (strace, nohup) or is spelled to hide (ti''me) runs even a command that is one (who)
+  const firm = !PROSE_WORDS.has(w.name) || w.obfuscated;
+  if (PROSE_WORDS.has(nx.name) && !(firm && arg !== 'word')) return;
+  if (arg === 'end' || arg === 'shell' || (arg === 'word' && (nx.obfuscated || hostArgEnds(s, nx.end)))) take(acc, 0.85, `${nx.name} run by ${w.name}`);
 }
 
 /**
@@ -211,6 +245,14 @@ export function detectCmdi(d: Decoded): CmdiVerdict {
   if (v.confidence < 0.9 && s.indexOf('+') >= 0 && s.indexOf(' ') < 0) {
     const w = scan(s.replaceAll('+', ' '));
     if (w.confidence > v.confidence) return { confidence: w.confidence, reason: `plus-spaced ${w.reason}` };
+  }
+  // cmd.exe reads a backslash literally: C:\nonexistent, C:\temp\ are paths, not \n and \t escapes
+  if (v.confidence < 0.8 && d.url !== d.full && d.url.indexOf('\\') >= 0) {
+    const u = d.url.toLowerCase();
+    const acc: Acc = { best: v.confidence, why: v.reason };
+    batchIf(u, acc);
+    if (u.indexOf('%') >= 0 && u.indexOf('(') >= 0) batchFor(u, acc);
+    if (acc.best > v.confidence) return { confidence: acc.best, reason: acc.why };
   }
   return v;
 }
@@ -340,6 +382,15 @@ function scan(s: string): CmdiVerdict {
       const comma = s.indexOf(',', i);
       const w = readWord(s, i + 1);
       if (w && TIER_A.has(w.name) && (s.charCodeAt(w.end) === 44 || (comma > 0 && comma === w.end))) take(acc, 0.9, `{${w.name},…} brace expansion`);
+      else {
+        // {,ifconfig} {,/?s?/c?t,…}: empty leading elements, or a glob path, before the command
+        let k = i + 1;
+        while (k < n && k - i < 8 && s.charCodeAt(k) === 44) k++;
+        const v = k > i + 1 || s.charCodeAt(k) === 47 ? readWord(s, k) : undefined;
+        const next = v ? s.charCodeAt(v.end) : 0;
+        if (v && (TIER_A.has(v.name) || v.glob) && (next === 44 || (k > i + 1 && next === 125))) take(acc, 0.9, `{…${v.name}…} brace expansion`);
+        else if (i > 0) innerBrace(s, i, acc);
+      }
     }
   }
   // template and interpolation injection: {{ … }}, {% … %}, ${ … }, #{ … }, <%= … %>
@@ -358,8 +409,11 @@ function scan(s: string): CmdiVerdict {
     if (s.indexOf('<?php') >= 0 || s.indexOf('<?=') >= 0) take(acc, 0.9, 'PHP code');
   }
   if ((mask & M_PAREN) !== 0 && (mask & M_SEP) !== 0 && s.indexOf(';') >= 0) codeStatement(s, acc);
+  if ((mask & M_PAREN) !== 0 && (mask & (M_BRACE)) !== 0) functionThenCall(s, acc);
+  if ((mask & M_SEP) !== 0 && s.indexOf('\n') >= 0) protocolLines(s, acc);
   if ((mask & M_PCT) !== 0 && s.indexOf('%comspec%') >= 0) take(acc, 0.9, '%COMSPEC%');
   if ((mask & M_PCT) !== 0 && (mask & M_PAREN) !== 0) batchFor(s, acc);
+  if (s.indexOf('if') >= 0) batchIf(s, acc);
   if ((mask & M_PAREN) !== 0 && /\(\s*['"$`[]/.test(s)) execCalls(s, acc);
   return { confidence: acc.best, reason: acc.why };
 }

@@ -3,7 +3,7 @@ import {
   C_PERCENT, C_PIPE, C_PLUS, C_SEMI, C_SLASH, C_SQUOTE,
 } from '../decode/charclass.js';
 import { decodeValue, type Decoded } from '../decode/normalize.js';
-import { CODE_FUNCTIONS, TIER_A } from './cmdi-lexicon.js';
+import { BATCH_KEYWORDS, CODE_FUNCTIONS, TIER_A } from './cmdi-lexicon.js';
 import { detectCmdi } from './cmdi.js';
 import { detectSqli } from './sqli/detect.js';
 import { detectTraversal } from './traversal.js';
@@ -87,7 +87,7 @@ function startsWithCommand(s: string): boolean {
   let name = s.slice(start, i);
   if (upper) name = name.toLowerCase();
   if (name.endsWith('.exe') || name.endsWith('.com') || name.endsWith('.bat')) name = name.slice(0, -4);
-  return TIER_A.has(name) || CODE_FUNCTIONS.has(name);
+  return TIER_A.has(name) || CODE_FUNCTIONS.has(name) || BATCH_KEYWORDS.has(name);
 }
 
 export function mayBeCmdi(d: Decoded): boolean {

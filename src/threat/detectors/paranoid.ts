@@ -1,5 +1,5 @@
 import type { Decoded } from '../decode/normalize.js';
-import { CODE_FUNCTIONS, PROSE_WORDS, TIER_A } from './cmdi-lexicon.js';
+import { CODE_FUNCTIONS, PROSE_WORDS, TIER_A, TOOL_NAMES } from './cmdi-lexicon.js';
 import type { InjectionFamily, ParanoiaLevel } from './index.js';
 import { CLAUSES, DANGEROUS_FUNCTIONS, KEYWORDS, LOGIC_WORDS, STATEMENTS, T } from './sqli/lexicon.js';
 import { tokenize } from './sqli/tokenizer.js';
@@ -58,8 +58,8 @@ export function paranoidFindings(d: Decoded, pl: ParanoiaLevel): ParanoidFinding
   // ---- PL2 ----
   if (oneWord) {
     const name = t.endsWith('.exe') ? t.slice(0, -4) : t;
-    if (TIER_A.has(name) && !PROSE_WORDS.has(name)) add(sink, 2, 'cmdi', 'bare command name');
-    else if (TIER_A.has(name) && name !== 'true' && name !== 'false') add(sink, 4, 'cmdi', 'bare command name that is also a word');
+    if (TIER_A.has(name) && !PROSE_WORDS.has(name) && !TOOL_NAMES.has(name)) add(sink, 2, 'cmdi', 'bare command name');
+    else if (TIER_A.has(name) && !TOOL_NAMES.has(name) && name !== 'true' && name !== 'false') add(sink, 4, 'cmdi', 'bare command name that is also a word');
   }
   templateSyntax(lower, sink);
   markup(lower, sink);
