@@ -62,6 +62,7 @@ export class ApiKeySource implements SharedResource {
   private failures = 0;
   private lastAttempt = -Infinity;
   private started = false;
+  private again?: Promise<void>;
 
   constructor(
     private readonly where: { file: string } | { hash: string; store: KvStore },
@@ -123,8 +124,17 @@ export class ApiKeySource implements SharedResource {
     return this.ring;
   }
 
+  /**
+   * Read the keys again. A call while a load is in flight queues one more load after it (shared by every
+   * such call): the load in flight may have read the store before the change that prompted this call.
+   */
   load(): Promise<void> {
-    this.loading ??= this.loadOnce().finally(() => { this.loading = undefined; });
+    if (this.loading !== undefined) {
+      const next = (): Promise<void> => { this.again = undefined; return this.load(); };
+      this.again ??= this.loading.then(next, next);
+      return this.again;
+    }
+    this.loading = this.loadOnce().finally(() => { this.loading = undefined; });
     return this.loading;
   }
 

@@ -60,6 +60,7 @@ export class RevocationList implements SharedResource {
   private maps: Maps = emptyMaps();
   private synced = false;
   private syncing?: Promise<boolean>;
+  private again?: Promise<boolean>;
   private duringSync: Message[] | undefined;
   private timer?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
@@ -105,7 +106,13 @@ export class RevocationList implements SharedResource {
 
   /** Re-read the whole list from the store. Never throws. */
   sync(): Promise<boolean> {
-    this.syncing ??= this.load().finally(() => { this.syncing = undefined; });
+    if (this.syncing !== undefined) {
+      // the load in flight may have read the store before the change that prompted this call: one more after it
+      const next = (): Promise<boolean> => { this.again = undefined; return this.sync(); };
+      this.again ??= this.syncing.then(next, next);
+      return this.again;
+    }
+    this.syncing = this.load().finally(() => { this.syncing = undefined; });
     return this.syncing;
   }
 

@@ -119,6 +119,32 @@ describe('API keys', () => {
     } finally { src.stop(); await store.close(); }
   });
 
+  it('a change announced while a load is in flight is read by one more load after it', async () => {
+    const store = new MemoryStore();
+    const src = new ApiKeySource({ hash: 'apikeys', store }, 60_000, 2, silent, clock.now);
+    const v = new ApiKeyVerifier(new TokenSources([{ header: 'x-api-key' }]), src, clock.now);
+    // the first read is slow and sees the hash as it was when it started: empty
+    const realHgetall = store.hgetall.bind(store);
+    let reads = 0;
+    store.hgetall = async (key: string) => {
+      reads++;
+      const snapshot = await realHgetall(key);
+      if (reads === 1) await new Promise((r) => setTimeout(r, 30));
+      return snapshot;
+    };
+    const first = src.load();
+    const k = mintKey();
+    await store.hset('apikeys', `sha256:${hashKey(k)}`, JSON.stringify({ owner: 'gina' }));
+    const second = src.load();   // what a "changed" message does
+    const third = src.load();
+    assert.equal(second, third, 'calls during one load share the one load after it');
+    await first;
+    await second;
+    assert.equal(reads, 2);
+    assert.equal(await code(v, { headers: { 'x-api-key': k } }), 'OK gina  ');
+    await store.close();
+  });
+
   it('a store hash that cannot be loaded leaves keys unavailable (503), never accepted', async () => {
     const store = new MemoryStore();
     store.hgetall = async () => { throw new Error('down'); };

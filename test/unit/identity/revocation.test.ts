@@ -28,6 +28,28 @@ describe('revocation list', () => {
     list.stop(); await store.close();
   });
 
+  it('a sync asked for while one is in flight runs again after it (the first may have read too early)', async () => {
+    const store = new MemoryStore(clock.now);
+    const list = new RevocationList(store, 60_000, silent, clock.now);
+    const realHgetall = store.hgetall.bind(store);
+    let reads = 0;
+    store.hgetall = async (key: string) => {
+      reads++;
+      const snapshot = await realHgetall(key);
+      if (reads === 1) await sleep(30);
+      return snapshot;
+    };
+    const first = list.sync();
+    // written by another replica, its message missed (e.g. published before this one subscribed)
+    await store.hset(REVOCATIONS_KEY, 'jti:late', JSON.stringify({ until: clock.now() + 60_000 }));
+    const second = list.sync();
+    await first;
+    await second;
+    assert.equal(reads, 2);
+    assert.equal(list.isRevoked(jwt({ jti: 'late' })), true);
+    await store.close();
+  });
+
   it('revokes every token of a subject issued before a time (per issuer or for all issuers)', async () => {
     const store = new MemoryStore(clock.now);
     const list = new RevocationList(store, 60_000, silent, clock.now);
