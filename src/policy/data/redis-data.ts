@@ -64,7 +64,12 @@ export class RedisHashDataSource extends DataSource {
   private listen(attempt: number): void {
     if (this.isStopped) return;
     this.store.subscribe(this.opts.channel!, () => void this.reload('notification')).then(
-      (unsub) => { if (this.isStopped) void unsub(); else this.unsubscribe = unsub; },
+      (unsub) => {
+        if (this.isStopped) { void unsub(); return; }
+        this.unsubscribe = unsub;
+        // a change announced before the subscription was missed: read once more now that none can be
+        void this.reload('subscribed');
+      },
       (err) => {
         if (attempt === 0) this.logger.warn({ data_source: this.name, err: (err as Error).message }, 'cannot subscribe to the data channel yet; polling meanwhile, retrying');
         this.subTimer = setTimeout(() => this.listen(attempt + 1), Math.min(30_000, 250 * 2 ** Math.min(attempt, 7)));

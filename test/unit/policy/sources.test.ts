@@ -262,6 +262,31 @@ describe('data documents over a bundle', () => {
     assert.equal((out.portcullis as any).other, base.portcullis.other, 'untouched subtrees are shared');
   });
 
+  it('a Redis hash change announced before the data source had subscribed is read once it has', async () => {
+    const store = new MemoryStore();
+    const realSubscribe = store.subscribe.bind(store);
+    let subscribed = false;
+    store.subscribe = async (channel, handler) => {
+      await new Promise((r) => setTimeout(r, 100));   // Redis still connecting
+      const u = await realSubscribe(channel, handler);
+      subscribed = true;
+      return u;
+    };
+    const data = new RedisHashDataSource('d2', 'perms', ['rt', 'perms'], store, { hash: 'perms', values: 'json', refreshMs: 60_000, channel: 'perms-changed' }, silent).retain();
+    try {
+      data.start();
+      await until(() => data.loaded, 'first refresh');
+      assert.equal(subscribed, false);
+      await store.hset('perms', 'reader', '["/a"]');
+      await store.publish('perms-changed', 'x');   // nobody listens yet
+      await until(() => subscribed, 'the subscription');
+      await until(() => JSON.stringify(data.latest) === '{"reader":["/a"]}', 'the change, read after subscribing', 2000);
+    } finally {
+      await data.release();
+      await store.close();
+    }
+  });
+
   it('a Redis hash (role → permissions) is applied live; a bad field keeps the last good table', async () => {
     const store = new MemoryStore();
     const bundle = opaBuild({
