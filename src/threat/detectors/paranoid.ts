@@ -1,3 +1,4 @@
+import { C_AMP, C_BACKSLASH, C_BACKTICK, C_BRACE, C_CARET, C_COLON, C_DOLLAR, C_DOT, C_EQ, C_GT, C_HEX_PREFIX, C_LT, C_NEWLINE, C_PAREN, C_PIPE, C_SEMI, C_SLASH } from '../decode/charclass.js';
 import type { Decoded } from '../decode/normalize.js';
 import { CODE_FUNCTIONS, PROSE_WORDS, TIER_A } from './cmdi-lexicon.js';
 import type { InjectionFamily, ParanoiaLevel } from './index.js';
@@ -42,62 +43,128 @@ const TEMPLATE_PAIRS: Array<[string, string]> = [['{{', '}}'], ['{%', '%}'], ['$
 function isAlpha(c: number): boolean { return (c >= 97 && c <= 122) || (c >= 65 && c <= 90); }
 function isWordCh(c: number): boolean { return isAlpha(c) || (c >= 48 && c <= 57) || c === 95; }
 
+/** What every rule reads: the decoded value, lower-cased and trimmed, and which syntax characters it holds. */
+export interface ParanoidView {
+  d: Decoded;
+  /** d.full */
+  s: string;
+  lower: string;
+  /** lower, trimmed */
+  t: string;
+  /** charClasses of d.full (lower-casing adds or removes no ASCII punctuation, so also of lower and t). */
+  cls: number;
+  short: boolean;
+  oneWord: boolean;
+}
+
+/**
+ * One rule: `section` is the paranoia level whose block it belongs to (it runs at that level and above; the
+ * finding it adds may carry a higher level). `run` is the whole rule. `may` is a pre-filter: a necessary
+ * condition of `run` adding a finding (the characters its patterns cannot match without), so a value it
+ * says no to is not read by the rule.
+ * test/unit/threat/prefilter.test.ts holds every rule to its `may`.
+ */
+export interface ParanoidRule { name: string; section: 2 | 3 | 4; may?: (v: ParanoidView) => boolean; run: (v: ParanoidView, sink: Sink) => void }
+
+/** In the order they run: per family, the first rule that fires wins. */
+export const PARANOID_RULES: readonly ParanoidRule[] = [
+  // ---- PL2 ----
+  {
+    name: 'bare command', section: 2, may: (v) => v.oneWord,
+    run: (v, sink) => {
+      if (!v.oneWord) return;
+      const name = v.t.endsWith('.exe') ? v.t.slice(0, -4) : v.t;
+      if (TIER_A.has(name) && !PROSE_WORDS.has(name)) add(sink, 2, 'cmdi', 'bare command name');
+      else if (TIER_A.has(name) && name !== 'true' && name !== 'false') add(sink, 4, 'cmdi', 'bare command name that is also a word');
+    },
+  },
+  { name: 'template syntax', section: 2, may: (v) => (v.cls & (C_BRACE | C_LT)) !== 0, run: (v, sink) => templateSyntax(v.lower, sink) },
+  { name: 'markup', section: 2, may: (v) => (v.cls & (C_LT | C_GT)) !== 0, run: (v, sink) => markup(v.lower, sink) },
+  { name: 'SQL comments', section: 2, may: (v) => (v.cls & C_SLASH) !== 0 || v.lower.indexOf('--') >= 0, run: (v, sink) => sqlComments(v.lower, sink) },
+  {
+    name: 'dot-dot segment', section: 2, may: (v) => v.d.url.indexOf('..') >= 0,
+    run: (v, sink) => { if (/(?:^|[/\\])\.\.(?:[/\\]|$)/.test(v.d.url.replaceAll('\\\\', '\\'))) add(sink, 2, 'traversal', 'dot-dot segment'); },
+  },
+  {
+    name: 'PHP filter chain', section: 2, may: (v) => (v.cls & C_DOT) !== 0,
+    run: (v, sink) => { if (/(?:^|[|/])(?:convert\.(?:iconv|base64|quoted)|string\.(?:rot13|toupper|tolower)|zlib\.(?:deflate|inflate))/.test(v.t)) add(sink, 2, 'traversal', 'PHP filter chain'); },
+  },
+  { name: 'code call', section: 2, may: (v) => (v.cls & C_PAREN) !== 0, run: (v, sink) => codeCall(v.t, sink) },
+  { name: 'hex text', section: 2, may: (v) => (v.cls & C_HEX_PREFIX) !== 0, run: (v, sink) => { if (v.t.indexOf('0x') >= 0) hexString(v.t, sink); } },
+  { name: 'NUL byte', section: 2, run: (v, sink) => { if (v.s.indexOf('\u0000') >= 0) add(sink, 2, 'traversal', 'NUL byte'); } },
+  // ---- PL3 ----
+  { name: 'SQL fragment', section: 3, may: (v) => v.short, run: (v, sink) => { if (v.short) sqlFragment(v.t, sink); } },
+  { name: 'LDAP filter', section: 3, may: (v) => (v.cls & C_PAREN) !== 0, run: (v, sink) => ldapFilter(v.t, sink) },
+  { name: 'placeholders', section: 3, may: (v) => (v.cls & C_BRACE) !== 0, run: (v, sink) => placeholders(v.lower, sink) },
+  { name: 'shell metacharacters', section: 3, may: (v) => (v.cls & SHELL_META) !== 0, run: (v, sink) => shellMeta(v.lower, sink) },
+  { name: 'script shapes', section: 3, may: (v) => (v.cls & (C_EQ | C_DOLLAR | C_PAREN | C_BRACE)) !== 0, run: (v, sink) => scriptShapes(v.s, sink) },
+  { name: 'sensitive file', section: 3, may: (v) => v.oneWord, run: (v, sink) => { if (v.oneWord && SENSITIVE_FILES.has(v.t)) add(sink, 3, 'traversal', 'bare sensitive file name'); } },
+  {
+    name: 'dot segments only', section: 3, may: (v) => v.short && (v.cls & (C_SLASH | C_BACKSLASH)) !== 0,
+    run: (v, sink) => { if (v.short && /^(?:[/\\]\.?)+$/.test(v.t) && /[/\\]\.[/\\]/.test(v.t)) add(sink, 3, 'traversal', 'dot segments only'); },
+  },
+  // ---- PL4 ----
+  {
+    name: 'angle bracket', section: 4, may: (v) => (v.cls & (C_LT | C_GT)) !== 0,
+    run: (v, sink) => { if (/[^\s<]<|<[^\s=]|[^\s=-]>|>[^\s=]/.test(v.lower)) add(sink, 4, 'xss', 'angle bracket glued to text', true); },
+  },
+  {
+    // SQL-shaped punctuation around a bare operand: (word), word;, @var, 1*56, 1'1, metacharacters only
+    name: 'SQL punctuation', section: 4, may: (v) => v.short,
+    run: (v, sink) => {
+      if (!v.short) return;
+      const t = v.t;
+      if (/^\(\s*[a-z_][a-z0-9_]*\s*\)$|^[a-z_][a-z0-9_]*;$|^@[a-z_][a-z0-9_]*$|^\d+\s*[*%]\s*\d+$|^\d+\\?'\d+$/.test(t)) add(sink, 4, 'sqli', 'SQL punctuation around an operand');
+      else if (/^[!-/:-@[-`{-~]{2,}$/.test(t) && /['";|*()]/.test(t)) add(sink, 4, 'sqli', 'injection metacharacters only');
+    },
+  },
+  {
+    name: 'absolute path', section: 4, may: (v) => v.short && (v.cls & C_SLASH) !== 0,
+    run: (v, sink) => {
+      if (!v.short) return;
+      const t = v.t;
+      if (/^\/[a-z0-9_.-]+(?:\/[a-z0-9_.+-]*)+$/.test(t) && !t.startsWith('/api/')) add(sink, 4, 'traversal', 'absolute file-system path');
+      else if (/^\/[a-z0-9_-]+\.[a-z0-9]{2,4}$/.test(t)) add(sink, 4, 'traversal', 'absolute file path');
+    },
+  },
+  { name: 'placeholder', section: 4, may: (v) => (v.cls & C_BRACE) !== 0, run: (v, sink) => { if (/\{[a-z_][a-z0-9_]{0,23}\}/.test(v.lower)) add(sink, 4, 'cmdi', 'placeholder'); } },
+  {
+    name: 'active content URL', section: 4, may: (v) => v.short && (v.cls & C_COLON) !== 0,
+    run: (v, sink) => {
+      const url = v.short ? /^[a-z][a-z0-9+.-]{1,15}:\/\/\S+\.([a-z0-9]{2,5})(?:[?#]\S*)?$/.exec(v.t) : null;
+      if (url && ACTIVE_EXT.has(url[1]!)) add(sink, 4, 'xss', 'URL to active content');
+    },
+  },
+];
+
+/** Shell control characters shellMeta's patterns need (| && ; $( ` and a leading < or ^). */
+const SHELL_META = C_PIPE | C_AMP | C_SEMI | C_DOLLAR | C_BACKTICK | C_LT | C_CARET;
+
+/** The value as the rules read it; undefined when, trimmed, it is empty. */
+export function paranoidView(d: Decoded): ParanoidView {
+  const lower = d.full.toLowerCase();
+  const t = lower.trim();
+  const short = t.length <= MAX_FRAGMENT;
+  return { d, s: d.full, lower, t, cls: d.fullClasses, short, oneWord: short && t.length > 0 && /^[a-z0-9_.\-]+$/.test(t) };
+}
+
 export function paranoidFindings(d: Decoded, pl: ParanoiaLevel): ParanoidFinding[] {
   const out: ParanoidFinding[] = [];
   if (pl < 2) return out;
-  const s = d.full;
-  const lower = s.toLowerCase();
-  const t = lower.trim();
+  const v = paranoidView(d);
   const sink: Sink = { out, pl };
   // CR/LF and punctuation only: header/log splitting or a command separator probe
-  if (pl >= 3 && /[\r\n]/.test(s) && /^[^a-z0-9]*$/.test(t)) add(sink, 3, 'cmdi', 'line breaks only');
-  if (t.length === 0) return out;
-  const short = t.length <= MAX_FRAGMENT;
-  const oneWord = short && /^[a-z0-9_.\-]+$/.test(t);
-
-  // ---- PL2 ----
-  if (oneWord) {
-    const name = t.endsWith('.exe') ? t.slice(0, -4) : t;
-    if (TIER_A.has(name) && !PROSE_WORDS.has(name)) add(sink, 2, 'cmdi', 'bare command name');
-    else if (TIER_A.has(name) && name !== 'true' && name !== 'false') add(sink, 4, 'cmdi', 'bare command name that is also a word');
+  if (pl >= 3 && (v.cls & C_NEWLINE) !== 0 && /^[^a-z0-9]*$/.test(v.t)) add(sink, 3, 'cmdi', 'line breaks only');
+  if (v.t.length === 0) return out;
+  for (const r of PARANOID_RULES) {
+    if (r.section > pl) break;
+    if (r.may === undefined || r.may(v)) r.run(v, sink);
   }
-  templateSyntax(lower, sink);
-  markup(lower, sink);
-  sqlComments(lower, sink);
-  if (/(?:^|[/\\])\.\.(?:[/\\]|$)/.test(d.url.replaceAll('\\\\', '\\'))) add(sink, 2, 'traversal', 'dot-dot segment');
-  if (/(?:^|[|/])(?:convert\.(?:iconv|base64|quoted)|string\.(?:rot13|toupper|tolower)|zlib\.(?:deflate|inflate))/.test(t)) add(sink, 2, 'traversal', 'PHP filter chain');
-  codeCall(t, sink);
-  if (t.indexOf('0x') >= 0) hexString(t, sink);
-  if (s.indexOf('\u0000') >= 0) add(sink, 2, 'traversal', 'NUL byte');
-  if (pl < 3) return out;
-
-  // ---- PL3 ----
-  if (short) sqlFragment(t, sink);
-  ldapFilter(t, sink);
-  placeholders(lower, sink);
-  shellMeta(lower, sink);
-  scriptShapes(s, sink);
-  if (oneWord && SENSITIVE_FILES.has(t)) add(sink, 3, 'traversal', 'bare sensitive file name');
-  if (short && /^(?:[/\\]\.?)+$/.test(t) && /[/\\]\.[/\\]/.test(t)) add(sink, 3, 'traversal', 'dot segments only');
-  if (pl < 4) return out;
-
-  // ---- PL4 ----
-  if (/[^\s<]<|<[^\s=]|[^\s=-]>|>[^\s=]/.test(lower)) add(sink, 4, 'xss', 'angle bracket glued to text', true);
-  if (short) {
-    // SQL-shaped punctuation around a bare operand: (word), word;, @var, 1*56, 1'1, metacharacters only
-    if (/^\(\s*[a-z_][a-z0-9_]*\s*\)$|^[a-z_][a-z0-9_]*;$|^@[a-z_][a-z0-9_]*$|^\d+\s*[*%]\s*\d+$|^\d+\\?'\d+$/.test(t)) add(sink, 4, 'sqli', 'SQL punctuation around an operand');
-    else if (/^[!-/:-@[-`{-~]{2,}$/.test(t) && /['";|*()]/.test(t)) add(sink, 4, 'sqli', 'injection metacharacters only');
-  }
-  if (short && /^\/[a-z0-9_.-]+(?:\/[a-z0-9_.+-]*)+$/.test(t) && !t.startsWith('/api/')) add(sink, 4, 'traversal', 'absolute file-system path');
-  else if (short && /^\/[a-z0-9_-]+\.[a-z0-9]{2,4}$/.test(t)) add(sink, 4, 'traversal', 'absolute file path');
-  if (/\{[a-z_][a-z0-9_]{0,23}\}/.test(lower)) add(sink, 4, 'cmdi', 'placeholder');
-  const url = short ? /^[a-z][a-z0-9+.-]{1,15}:\/\/\S+\.([a-z0-9]{2,5})(?:[?#]\S*)?$/.exec(t) : null;
-  if (url && ACTIVE_EXT.has(url[1]!)) add(sink, 4, 'xss', 'URL to active content');
   return out;
 }
 
 /** Where the rules put their findings: one per family, the first rule that fires wins, levels above pl are dropped. */
-interface Sink { out: ParanoidFinding[]; pl: number }
+export interface Sink { out: ParanoidFinding[]; pl: number }
 function add(k: Sink, level: number, family: InjectionFamily, detail: string, markup = false): void {
   if (level > k.pl) return;
   const out = k.out;

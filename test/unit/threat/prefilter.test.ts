@@ -7,6 +7,7 @@ import * as cc from '../../../src/threat/decode/charclass.js';
 import { decodeValue, type Decoded } from '../../../src/threat/decode/normalize.js';
 import { detectCmdi } from '../../../src/threat/detectors/cmdi.js';
 import { inspectValue, mayBeCmdi, mayBeTraversal, mayBeXss } from '../../../src/threat/detectors/index.js';
+import { PARANOID_RULES, paranoidView, type Sink } from '../../../src/threat/detectors/paranoid.js';
 import { mayBeSql } from '../../../src/threat/detectors/sqli/gate.js';
 import { readings } from '../../../src/threat/detectors/sqli/detect.js';
 import { probeVerdict } from '../../../src/threat/detectors/sqli/probes.js';
@@ -61,6 +62,12 @@ const ATTACKS = [
 /** Values with '-' or '@' as their only SQL punctuation that a SQL reading must still see. */
 const SQL_DASH_AT = ['information_schema.tables-x', 'union\vselect-1', 'not-1', '1or-x', '0xabor-1', 'x@@version', 'a--', 'utl_http.request-x', 'a!1-b',
   '$select-x', 'mysql-user', 'waitfor\vdelay-x', '@v\vselect-x'];
+/** Shapes the paranoia-level rules (paranoid.ts) read, for their pre-filters. */
+const PARANOID_SHAPES = ['whoami', '<br>', '<!-- x -->', '{{a.b}}', '{% for c in x %}', '<% = x %>', 'name--', 'a/*b*/c', "'-- x", '../notes.txt',
+  '..\\data', 'string.rot13', 'see phpversion()', '0x77006100690074006600', 'file.txt%00', 'order by', '(||6)', '1-false', ',@variable', "'em",
+  '(mail=*)', 'a;{cmd}', '<{cmd}', 'logs/{FILE}', 'x|y', 'a&&b', '$(id)', '`id`', '%0a%0d', '^cat', 'shadow', 'a="get";', "$('a.b')", 'for (i=0;i<9;i++)',
+  'x).y();', 'a { color: red }', '/./../', 'price>100', '(sqlvuln)', 'sqlvuln;', '@v', '1*56', "1'1", '<>"\'%;)(&+', '/usr/spool/lp/log', '/x.ini',
+  'Price: {price}', 'https://cdn.example.net/x/test.xxe'];
 /** Benign near-misses: prose, names, ids, amounts. */
 const BENIGN = ["Seán O'Brien", 'whoami lyrics', 'Kill Bill', 'sean.obrien@example.com', 'Order 1234 — please ship Tuesday', 'x0 box', 'O(n) time', 'a = b', 'v1.2.3', 'see https://example.com/a'];
 
@@ -78,7 +85,7 @@ function corpus(): string[] {
 
 /** Each value, and the value with each family's syntax characters removed (so the filter says no). */
 function samples(): string[] {
-  const base = [...ATTACKS, ...BENIGN, ...corpus()];
+  const base = [...ATTACKS, ...PARANOID_SHAPES, ...BENIGN, ...corpus()];
   const out: string[] = [];
   for (const v of base) {
     out.push(v, v.replace(/[<>:(`={]/g, ' '), v.replace(/[./\\:]/g, ''), v.replace(/[<>:(`={./\\]/g, ''), v.replace(/[;|&\n\r`$<>{(%/\\'"+^]/g, ' '), v.replace(/[;|&\n\r`$<>{(%/\\'"+]/g, ' '),
@@ -128,6 +135,37 @@ describe('detector pre-filters are necessary conditions', () => {
       assert.equal(probeVerdict(v).confidence, 0, `sqli probe on ${JSON.stringify(v)}`);
     }
     assert.ok(skipped > 0);
+  });
+
+  it('paranoia levels: no rule of paranoid.ts adds a finding to a value its pre-filter says no to', () => {
+    for (const rule of PARANOID_RULES) {
+      if (rule.may === undefined) continue;
+      let skipped = 0;
+      for (const v of values) {
+        const view = paranoidView(decodeValue(v));
+        if (view.t.length === 0 || rule.may(view)) continue;
+        skipped++;
+        const sink: Sink = { out: [], pl: 4 };
+        rule.run(view, sink);
+        assert.deepEqual(sink.out, [], `${rule.name} on ${JSON.stringify(v)}`);
+      }
+      assert.ok(skipped > 0, rule.name);
+    }
+  });
+
+  it('paranoia levels: every shape of this file is read by the rule that flags it', () => {
+    let flagged = 0;
+    for (const v of PARANOID_SHAPES) {
+      const view = paranoidView(decodeValue(v));
+      for (const rule of PARANOID_RULES) {
+        const sink: Sink = { out: [], pl: 4 };
+        rule.run(view, sink);
+        if (sink.out.length === 0) continue;
+        flagged++;
+        assert.ok(rule.may === undefined || rule.may(view), `${rule.name} flags ${JSON.stringify(v)} but its pre-filter says no`);
+      }
+    }
+    assert.ok(flagged >= PARANOID_SHAPES.length);
   });
 
   it('sql: reads a value whose only punctuation is - or @ when a word, comment or operator around it can mean SQL', () => {
