@@ -2,7 +2,7 @@ import { C_AMP, C_BACKSLASH, C_BACKTICK, C_BRACE, C_CARET, C_COLON, C_DOLLAR, C_
 import type { Decoded } from '../decode/normalize.js';
 import { CODE_FUNCTIONS, PROSE_WORDS, TIER_A } from './cmdi-lexicon.js';
 import type { InjectionFamily, ParanoiaLevel } from './index.js';
-import { CLAUSES, DANGEROUS_FUNCTIONS, KEYWORDS, LOGIC_WORDS, STATEMENTS, T } from './sqli/lexicon.js';
+import { CLAUSES, COMPARE_WORDS, DANGEROUS_FUNCTIONS, KEYWORDS, LOGIC_WORDS, STATEMENTS, T, VALUE_WORDS } from './sqli/lexicon.js';
 import { tokenize } from './sqli/tokenizer.js';
 
 /**
@@ -93,7 +93,8 @@ export const PARANOID_RULES: readonly ParanoidRule[] = [
   { name: 'hex text', section: 2, may: (v) => (v.cls & C_HEX_PREFIX) !== 0, run: (v, sink) => { if (v.t.indexOf('0x') >= 0) hexString(v.t, sink); } },
   { name: 'NUL byte', section: 2, run: (v, sink) => { if (v.s.indexOf('\u0000') >= 0) add(sink, 2, 'traversal', 'NUL byte'); } },
   // ---- PL3 ----
-  { name: 'SQL fragment', section: 3, may: (v) => v.short, run: (v, sink) => { if (v.short) sqlFragment(v.t, sink); } },
+  { name: 'SQL keywords only', section: 3, may: (v) => v.short && THREE_WORDS.test(v.t), run: (v, sink) => { if (v.short) sqlKeywordsOnly(v.t, sink); } },
+  { name: 'SQL fragment', section: 3, may: (v) => v.short && mayBeSqlFragment(v), run: (v, sink) => { if (v.short) sqlFragment(v.t, sink); } },
   { name: 'LDAP filter', section: 3, may: (v) => (v.cls & C_PAREN) !== 0, run: (v, sink) => ldapFilter(v.t, sink) },
   { name: 'placeholders', section: 3, may: (v) => (v.cls & C_BRACE) !== 0, run: (v, sink) => placeholders(v.lower, sink) },
   { name: 'shell metacharacters', section: 3, may: (v) => (v.cls & SHELL_META) !== 0, run: (v, sink) => shellMeta(v.lower, sink) },
@@ -235,10 +236,16 @@ function codeCall(s: string, sink: Sink): void {
  * word (`; --`, `1/*'*\/`), `||`/`&&` beside numbers or parentheses (`(||6)`), arithmetic on a boolean
  * literal (`1-false`), a system or listed variable (`@@version`, `,@v`), an unclosed quote glued to a word.
  */
-function sqlFragment(t: string, sink: Sink): void {
+function sqlKeywordsOnly(t: string, sink: Sink): void {
   const words = t.split(/\s+/);
   if (words.length <= 3 && words.every((w) => SQL_WORDS.has(w)) && !PROSE_SQL.has(words[0]!)) { add(sink, 3, 'sqli', 'SQL keywords only'); return; }
-  if (/^(?:exec|execute|call)\s+[a-z_]+$/.test(t)) { add(sink, 3, 'sqli', 'SQL keywords only'); return; }
+  if (/^(?:exec|execute|call)\s+[a-z_]+$/.test(t)) add(sink, 3, 'sqli', 'SQL keywords only');
+}
+
+/** At most three words of [a-z_] (every SQL_WORDS entry is one): what sqlKeywordsOnly needs. */
+const THREE_WORDS = /^[a-z_]+(?:\s+[a-z_]+){0,2}$/;
+
+function sqlFragment(t: string, sink: Sink): void {
   if (!/[-/*#;@|&'"()+%=<>,]/.test(t)) return; // every fragment below needs SQL punctuation
   const toks = tokenize(t, { maxTokens: 32 });
   let comments = 0, names = 0;
@@ -264,6 +271,36 @@ function sqlFragment(t: string, sink: Sink): void {
   }
   if (/^['"]\s*(?:or|and|xor|union|having|where)$/.test(t)) add(sink, 3, 'sqli', 'quote then a SQL operator word');
 }
+
+/** Words whose token sqlFragment's rules look for: a predicate's head (logic, comparison) and a literal keyword operand. */
+const FRAGMENT_WORDS = new Set([...LOGIC_WORDS, ...COMPARE_WORDS, ...VALUE_WORDS]);
+const LONGEST_FRAGMENT_WORD = Math.max(...[...FRAGMENT_WORDS].map((w) => w.length));
+
+/**
+ * sqlFragment's pre-filter. After its punctuation check, each of its rules needs one of: a `--` or slash-star
+ * comment, `||`/`&&` (C_PIPE, C_AMP), an @variable, a leading quote, `\N` (C_BACKSLASH), or a word of
+ * FRAGMENT_WORDS as the first token (a predicate's head) or right after an arithmetic operator (a literal
+ * keyword operand: 1-false). Such a token is a maximal run of [a-z_] in the lower-cased value: the
+ * tokenizer's words run to a character outside it, and what ends right before one (the start, blanks, an
+ * operator, or a `div` glued between numbers, which is followed by a digit or a non-word character) is
+ * outside it too. So one scan for those runs finds every word the rules could use.
+ */
+export function mayBeSqlFragment(v: ParanoidView): boolean {
+  const t = v.t;
+  if ((v.cls & (C_PIPE | C_AMP | C_BACKSLASH)) !== 0) return true;
+  const c0 = t.charCodeAt(0);
+  if (c0 === 39 || c0 === 34 || t.indexOf('@') >= 0 || t.indexOf('--') >= 0 || t.indexOf('/*') >= 0) return true;
+  const n = t.length;
+  for (let i = 0; i < n;) {
+    if (!isLowerWordCh(t.charCodeAt(i))) { i++; continue; }
+    const start = i;
+    while (i < n && isLowerWordCh(t.charCodeAt(i))) i++;
+    if (i - start >= 2 && i - start <= LONGEST_FRAGMENT_WORD && FRAGMENT_WORDS.has(t.slice(start, i))) return true;
+  }
+  return false;
+}
+
+function isLowerWordCh(c: number): boolean { return (c >= 97 && c <= 122) || c === 95; }
 
 /** LDAP filter syntax (filed with SQL injection by most lists): (|(…)), (&(…)), *)(, a filter wildcard attribute. */
 function ldapFilter(t: string, sink: Sink): void {

@@ -67,7 +67,7 @@ const PARANOID_SHAPES = ['whoami', '<br>', '<!-- x -->', '{{a.b}}', '{% for c in
   '..\\data', 'string.rot13', 'see phpversion()', '0x77006100690074006600', 'file.txt%00', 'order by', '(||6)', '1-false', ',@variable', "'em",
   '(mail=*)', 'a;{cmd}', '<{cmd}', 'logs/{FILE}', 'x|y', 'a&&b', '$(id)', '`id`', '%0a%0d', '^cat', 'shadow', 'a="get";', "$('a.b')", 'for (i=0;i<9;i++)',
   'x).y();', 'a { color: red }', '/./../', 'price>100', '(sqlvuln)', 'sqlvuln;', '@v', '1*56', "1'1", '<>"\'%;)(&+', '/usr/spool/lp/log', '/x.ini',
-  'Price: {price}', 'https://cdn.example.net/x/test.xxe'];
+  'Price: {price}', 'https://cdn.example.net/x/test.xxe', "' or x=y", "'' like '%'", 'or 1=1', 'in (1,2)', '1*true', '0xabor-1', '1or-1', 'exec xp_cmdshell'];
 /** Benign near-misses: prose, names, ids, amounts. */
 const BENIGN = ["Seán O'Brien", 'whoami lyrics', 'Kill Bill', 'sean.obrien@example.com', 'Order 1234 — please ship Tuesday', 'x0 box', 'O(n) time', 'a = b', 'v1.2.3', 'see https://example.com/a'];
 
