@@ -173,8 +173,16 @@ describe('detector pre-filters are necessary conditions', () => {
     for (const v of ['SKU-1234-XL', 'sean.obrien@example.com', 'Mary-Jane', 'x-request-id', '2024-05-01', 'a@b.c d-e']) assert.ok(!mayBeSql(v), v);
   });
 
+  it('hands the detectors the character classes of the text they read (detectSqli and the pre-filters rely on it)', () => {
+    for (const v of values) {
+      const d = decodeValue(v);
+      assert.equal(d.fullClasses, cc.charClasses(d.full), JSON.stringify(v));
+      assert.equal(d.urlClasses, cc.charClasses(d.url), JSON.stringify(v));
+    }
+  });
+
   it('reads a value that opens with a command name even without shell syntax', () => {
-    for (const v of ['uname -a', 'whoami', 'Kill Bill', 'ipconfig.exe', '\u212Aill 1']) assert.ok(mayBeCmdi(decodeValue(v)), v);
+    for (const v of ['uname -a', 'whoami', 'Kill Bill', 'ipconfig.exe', '\u212Aill 1', 'WHOAMI.EXE', 'Netstat -an']) assert.ok(mayBeCmdi(decodeValue(v)), v);
     for (const v of ['Dublin', 'SKU-1234-XL', 'sean.obrien@example.com', 'order 66 shipped']) assert.ok(!mayBeCmdi(decodeValue(v)), v);
   });
 
