@@ -20,6 +20,9 @@ function isWordChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46 || c === 47 || c === 92 || c === 58 || c === 126 || c === 63 || c === 42;
 }
 
+/** A word character none of readWord's splitting rules treat specially (all but the backslash). */
+function isPlainWordChar(c: number): boolean { return c !== 92 && isWordChar(c); }
+
 interface Word { name: string; end: number; path: boolean; glob: boolean; variable: boolean; obfuscated: boolean }
 
 /** Read the word in command position, undoing quote/backslash/`$@` splitting (w'h'o'am'i, wh\oami). */
@@ -32,16 +35,19 @@ function readWord(s: string, i: number): Word | undefined {
     if (s.startsWith('$ifs', i)) { i += 4; if (s.charCodeAt(i) === 36 && s.charCodeAt(i + 1) >= 48 && s.charCodeAt(i + 1) <= 57) i += 2; continue; }
     break;
   }
-  let name = '';
   let j = i;
   let variable = false;
   let obfuscated = false;
-  /** quoted segments read into the name, and characters read outside them */
-  let quoted = 0, plain = 0;
   if (s.charCodeAt(j) === 36 /* $ */ && s.charCodeAt(j + 1) !== 40 && s.charCodeAt(j + 1) !== 123) {
     variable = true;
     j++;
   }
+  // the plain run first, as one slice: each of its characters would only be appended below
+  const from = j;
+  while (j < n && j - from < 64 && isPlainWordChar(s.charCodeAt(j))) j++;
+  let name = s.slice(from, j);
+  /** quoted segments read into the name, and characters read outside them */
+  let quoted = 0, plain = j - from;
   while (j < n && name.length < 64) {
     const c = s.charCodeAt(j);
     if (c === 39 || c === 34) { // quotes glued inside a word: w'h'o

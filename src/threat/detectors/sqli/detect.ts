@@ -380,7 +380,7 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
       }
     } else if (t.type === T.VARIABLE && t.value.startsWith('@@') && toks.length > 1) {
       take(acc, 0.6, `${ctx}:system-variable`);
-    } else if (t.type === T.BAREWORD && CATALOG_WORDS.has(t.value) && toks[k + 1]?.type === T.DOT && t.value !== 'sys' && t.value !== 'master' && t.value !== 'mysql') {
+    } else if (t.type === T.BAREWORD && toks[k + 1]?.type === T.DOT && CATALOG_WORDS.has(t.value) && t.value !== 'sys' && t.value !== 'master' && t.value !== 'mysql') {
       take(acc, 0.7, `${ctx}:catalog`);
     } else if (t.type === T.KEYWORD && (t.value === 'intersect' || t.value === 'except' || t.value === 'minus')) {
       const broke = (ctx !== 'raw' && k === 1) || (k > 0 && toks[k - 1]!.type === T.RPAREN);
