@@ -59,9 +59,9 @@ const ATTACKS = [
   'x\ncat etc/group', 'n\'c\' -lvp 4444', '{{ self.__init__.__globals__ }}', 'ping+-c+3+10.0.0.1', '\u212Aill -9 1', '\\u003csvg onload=alert(1)\\u003e', '&#x3C;script&#x3E;', '+ADw-script+AD4-',
   '^netstat -an', '<id;', 'a #REQUIRED>', 'x--><svg', '-->{}',
 ];
-/** Values with '-' or '@' as their only SQL punctuation that a SQL reading must still see. */
+/** Values with '-', '@' or '/' as their only SQL punctuation that a SQL reading must still see. */
 const SQL_DASH_AT = ['information_schema.tables-x', 'union\vselect-1', 'not-1', '1or-x', '0xabor-1', 'x@@version', 'a--', 'utl_http.request-x', 'a!1-b',
-  '$select-x', 'mysql-user', 'waitfor\vdelay-x', '@v\vselect-x'];
+  '$select-x', 'mysql-user', 'waitfor\vdelay-x', '@v\vselect-x', '1/union/select', 'x/@@version', '/etc/mysql/user', '1or/1', 'a!1/b', '/x--'];
 /** Shapes the paranoia-level rules (paranoid.ts) read, for their pre-filters. */
 const PARANOID_SHAPES = ['whoami', '<br>', '<!-- x -->', '{{a.b}}', '{% for c in x %}', '<% = x %>', 'name--', 'a/*b*/c', "'-- x", '../notes.txt',
   '..\\data', 'string.rot13', 'see phpversion()', '0x77006100690074006600', 'file.txt%00', 'order by', '(||6)', '1-false', ',@variable', "'em",
@@ -89,7 +89,8 @@ function samples(): string[] {
   const out: string[] = [];
   for (const v of base) {
     out.push(v, v.replace(/[<>:(`={]/g, ' '), v.replace(/[./\\:]/g, ''), v.replace(/[<>:(`={./\\]/g, ''), v.replace(/[;|&\n\r`$<>{(%/\\'"+^]/g, ' '), v.replace(/[;|&\n\r`$<>{(%/\\'"+]/g, ' '),
-      v.replace(/['"()=;<>#/*|&`,]/g, ''), v.replace(/['"()=;<>#/*|&`,]/g, '-'), v.replace(/['"()=;<>#/*|&`,\s]/g, '@'), v.replace(/[\s'"()=;<>#/*|&`,]/g, '\v'));
+      v.replace(/['"()=;<>#/*|&`,]/g, ''), v.replace(/['"()=;<>#/*|&`,]/g, '-'), v.replace(/['"()=;<>#/*|&`,\s]/g, '@'), v.replace(/[\s'"()=;<>#/*|&`,]/g, '\v'),
+      v.replace(/['"()=;<>#*|&`,]/g, '/'), v.replace(/['"()=;<>#*|&`,\s]/g, '/'));
   }
   return out;
 }
@@ -126,15 +127,16 @@ describe('detector pre-filters are necessary conditions', () => {
 
   // (a value without any SQL punctuation is read only when it holds a space and a trigger word: a heuristic,
   // not held to here — 'drop\vshipping' scores 0.1, below every threshold)
-  it('sql: no finding from the SQL readings or probes when mayBeSql says no to a value with - or @', () => {
-    let skipped = 0;
+  it('sql: no finding from the SQL readings or probes when mayBeSql says no to a value with -, @ or /', () => {
+    let skipped = 0, slashed = 0;
     for (const v of [...values, ...SQL_DASH_AT]) {
-      if (mayBeSql(v) || !/[-@]/.test(v)) continue;
+      if (mayBeSql(v) || !/[-@/]/.test(v)) continue;
+      if (v.indexOf('/') >= 0) slashed++;
       skipped++;
       assert.equal(readings(v).confidence, 0, `sqli on ${JSON.stringify(v)}`);
       assert.equal(probeVerdict(v).confidence, 0, `sqli probe on ${JSON.stringify(v)}`);
     }
-    assert.ok(skipped > 0);
+    assert.ok(skipped > 0 && slashed > 0);
   });
 
   it('paranoia levels: no rule of paranoid.ts adds a finding to a value its pre-filter says no to', () => {
@@ -168,9 +170,10 @@ describe('detector pre-filters are necessary conditions', () => {
     assert.ok(flagged >= PARANOID_SHAPES.length);
   });
 
-  it('sql: reads a value whose only punctuation is - or @ when a word, comment or operator around it can mean SQL', () => {
+  it('sql: reads a value whose only punctuation is -, @ or / when a word, comment or operator around it can mean SQL', () => {
     for (const v of SQL_DASH_AT) assert.ok(mayBeSql(v), v);
-    for (const v of ['SKU-1234-XL', 'sean.obrien@example.com', 'Mary-Jane', 'x-request-id', '2024-05-01', 'a@b.c d-e']) assert.ok(!mayBeSql(v), v);
+    for (const v of ['SKU-1234-XL', 'sean.obrien@example.com', 'Mary-Jane', 'x-request-id', '2024-05-01', 'a@b.c d-e', '/api/v1/orders', '2024/05/01']) assert.ok(!mayBeSql(v), v);
+    for (const v of ['and/or', 'a/*b', '*/x']) assert.ok(mayBeSql(v), v);
   });
 
   it('hands the detectors the character classes of the text they read (detectSqli and the pre-filters rely on it)', () => {

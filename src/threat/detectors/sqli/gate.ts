@@ -6,10 +6,10 @@ export function mayBeSql(s: string): boolean {
   let dashOrAt = false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    // ' " ( ) ; = < > # / * | & ` ,
+    // ' " ( ) ; = < > # * | & ` ,
     if (c === 39 || c === 34 || c === 40 || c === 41 || c === 59 || c === 61 || c === 60 || c === 62 ||
-        c === 35 || c === 47 || c === 42 || c === 124 || c === 38 || c === 96 || c === 44) return true;
-    if (c === 45 || c === 64) dashOrAt = true; // - @
+        c === 35 || c === 42 || c === 124 || c === 38 || c === 96 || c === 44) return true;
+    if (c === 45 || c === 64 || c === 47) dashOrAt = true; // - @ /
   }
   if (dashOrAt) return sqlAroundDashOrAt(s);
   // keyword-only fragments ("1 or true", " ORDER BY 5") need a space and one of the words they are made of
@@ -42,12 +42,14 @@ const MEANINGFUL = new Set<string>([...WORD_TYPE.keys(), ...CATALOG_WORDS, ...PR
 const LONGEST_MEANINGFUL = Math.max(...[...MEANINGFUL].map((w) => w.length));
 
 /**
- * A value whose only SQL punctuation is '-' or '@' (SKU-1234-XL, sean@example.com). Without a quote,
- * parenthesis, ';', '=', '<', '>', '#', '/', '*', '|', '&', '`' or ',', its raw reading can only hold names,
- * numbers, @variables and the operators - + ~ % ^ . :: — and no rule reads that as SQL: every rule needs a
- * word with SQL meaning, a `--` comment, an @@system variable or a '!' (NOT). A run of word characters that
- * starts with a digit or '$' may hold a word the tokenizer splits off (1or1, 0xabor, $select), so it counts
- * when it holds anything but digits. (The probes need a quote, '*' or a comment; the LDAP reading '('.)
+ * A value whose only SQL punctuation is '-', '@' or '/' (SKU-1234-XL, sean@example.com, /api/v1/orders).
+ * Without a quote, parenthesis, ';', '=', '<', '>', '#', '*', '|', '&', '`' or ',', its raw reading can only
+ * hold names, numbers, @variables and the operators - + ~ % ^ / . :: — and no rule reads that as SQL: every
+ * rule needs a word with SQL meaning, a `--` comment, an @@system variable or a '!' (NOT). ('/' is division,
+ * lexed alone as '+' is: it starts no other operator, a slash-star comment needs the '*' checked above, and
+ * no rule looks at a '/' token's text.) A run of word characters that starts with a digit or '$' may hold a
+ * word the tokenizer splits off (1or1, 0xabor, $select), so it counts when it holds anything but digits.
+ * (The probes need a quote, '*' or a comment; the LDAP reading '('.)
  */
 function sqlAroundDashOrAt(s: string): boolean {
   const n = s.length;
