@@ -173,7 +173,10 @@ describe('detector pre-filters are necessary conditions', () => {
   it('sql: reads a value whose only punctuation is -, @ or / when a word, comment or operator around it can mean SQL', () => {
     for (const v of SQL_DASH_AT) assert.ok(mayBeSql(v), v);
     for (const v of ['SKU-1234-XL', 'sean.obrien@example.com', 'Mary-Jane', 'x-request-id', '2024-05-01', 'a@b.c d-e', '/api/v1/orders', '2024/05/01']) assert.ok(!mayBeSql(v), v);
-    for (const v of ['and/or', 'a/*b', '*/x']) assert.ok(mayBeSql(v), v);
+    for (const v of ['and/or', 'a/*b', '*/x', 'x-SELECT', 'A-Union/b', 'Information_Schema.Tables-x']) assert.ok(mayBeSql(v), v);
+    // words only: read when a trigger word is there, in any case
+    for (const v of ['1 OR true', ' ORDER BY 5', 'x UNION y', 'Sleep 5', 'a Is b']) assert.ok(mayBeSql(v), v);
+    for (const v of ['running shoes', 'ORDERS BY mail', 'Dublin city']) assert.ok(!mayBeSql(v), v);
   });
 
   it('hands the detectors the character classes of the text they read (detectSqli and the pre-filters rely on it)', () => {

@@ -19,7 +19,7 @@ export function mayBeSql(s: string): boolean {
     const c = i < s.length ? s.charCodeAt(i) | 0x20 : 32;
     const word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 0x7f;
     if (word) { if (start < 0) start = i; continue; }
-    if (start >= 0 && i - start <= 9 && TRIGGER_WORDS.has(s.slice(start, i).toLowerCase())) return true;
+    if (start >= 0 && i - start <= 9 && TRIGGER_SHAPES.has(shapeOf(s, start, i)) && TRIGGER_WORDS.has(s.slice(start, i).toLowerCase())) return true;
     start = -1;
   }
   return false;
@@ -33,6 +33,18 @@ const TRIGGER_WORDS = new Set(['or', 'and', 'xor', 'union', 'select', 'order', '
   'from', 'join']);
 
 /**
+ * An ASCII word's first and last character (letters lower-cased) and length: a set member's shape is the
+ * shape of the word it is looked up with, so a word of a shape no member has needs no slice and lookup.
+ * (A small integer for ASCII words; used only for them.)
+ */
+function shapeOf(s: string, start: number, end: number): number {
+  const a = s.charCodeAt(start), z = s.charCodeAt(end - 1);
+  return ((a >= 65 && a <= 90 ? a + 32 : a) * 128 + (z >= 65 && z <= 90 ? z + 32 : z)) * 256 + Math.min(end - start, 255);
+}
+const shapes = (words: Iterable<string>) => new Set([...words].map((w) => shapeOf(w, 0, w.length)));
+const TRIGGER_SHAPES = shapes(TRIGGER_WORDS);
+
+/**
  * Every word the SQL readings give a meaning: a token type other than a plain name (tokenizer.ts WORD_TYPE),
  * the halves of multi-word forms the tokenizer joins (order by, union all, waitfor delay, sounds like), and
  * the names the rules look up (catalog objects, probe and dangerous functions).
@@ -40,6 +52,7 @@ const TRIGGER_WORDS = new Set(['or', 'and', 'xor', 'union', 'select', 'order', '
 const MEANINGFUL = new Set<string>([...WORD_TYPE.keys(), ...CATALOG_WORDS, ...PROBE_FUNCTIONS, ...DANGEROUS_FUNCTIONS,
   ...Object.keys(CLAUSE_PAIRS), ...Object.values(CLAUSE_PAIRS), 'all', 'distinct', 'waitfor', 'delay', 'sounds', 'like', 'not', 'union']);
 const LONGEST_MEANINGFUL = Math.max(...[...MEANINGFUL].map((w) => w.length));
+const MEANINGFUL_SHAPES = shapes(MEANINGFUL);
 
 /**
  * A value whose only SQL punctuation is '-', '@' or '/' (SKU-1234-XL, sean@example.com, /api/v1/orders).
@@ -64,9 +77,11 @@ function sqlAroundDashOrAt(s: string): boolean {
     }
     const start = i;
     let digitsOnly = c >= 48 && c <= 57;
-    while (i < n && isWord(s.charCodeAt(i))) { const k = s.charCodeAt(i); if (k < 48 || k > 57) digitsOnly = false; i++; }
+    // (a run with a character past ASCII may change length or letters when lower-cased: looked up as it is)
+    let ascii = true;
+    while (i < n && isWord(s.charCodeAt(i))) { const k = s.charCodeAt(i); if (k < 48 || k > 57) digitsOnly = false; if (k >= 128) ascii = false; i++; }
     if (!isWordStart(c)) { if (!digitsOnly) return true; continue; }
-    if (i - start <= LONGEST_MEANINGFUL && MEANINGFUL.has(s.slice(start, i).toLowerCase())) return true;
+    if (i - start <= LONGEST_MEANINGFUL && (!ascii || MEANINGFUL_SHAPES.has(shapeOf(s, start, i))) && MEANINGFUL.has(s.slice(start, i).toLowerCase())) return true;
   }
   return false;
 }
