@@ -1,4 +1,4 @@
-import type { Decoded } from '../decode/normalize.js';
+import { type Decoded, lowerFull } from '../decode/normalize.js';
 import { batchFor } from './cmdi-batch.js';
 import { codeStatement, execCalls } from './cmdi-code.js';
 import { CODE_FUNCTIONS, NUMERIC_ARG, PROSE_WORDS, SUBCOMMANDS, TIER_A, WRAPPERS } from './cmdi-lexicon.js';
@@ -200,7 +200,7 @@ function wrapped(s: string, acc: Acc, w: Word): void {
  * exec, and interpreter calls that run a command string (system('…'), os.system, child_process).
  */
 export function detectCmdi(d: Decoded): CmdiVerdict {
-  const s = d.full.toLowerCase();
+  const s = lowerFull(d);
   if (s.length < 2) return { confidence: 0, reason: '' };
   const v = scan(s);
   // '+' for a space (dir+c:\, ||+dir|c:\): a value with no spaces whose pluses separate words is read again

@@ -1,5 +1,5 @@
 import { C_AMP, C_BACKSLASH, C_BACKTICK, C_BRACE, C_CARET, C_COLON, C_DOLLAR, C_DOT, C_EQ, C_GT, C_HEX_PREFIX, C_LT, C_NEWLINE, C_PAREN, C_PIPE, C_SEMI, C_SLASH } from '../decode/charclass.js';
-import type { Decoded } from '../decode/normalize.js';
+import { type Decoded, lowerFull } from '../decode/normalize.js';
 import { CODE_FUNCTIONS, PROSE_WORDS, TIER_A } from './cmdi-lexicon.js';
 import type { InjectionFamily, ParanoiaLevel } from './index.js';
 import { CLAUSES, COMPARE_WORDS, DANGEROUS_FUNCTIONS, KEYWORDS, LOGIC_WORDS, STATEMENTS, T, VALUE_WORDS } from './sqli/lexicon.js';
@@ -98,7 +98,7 @@ export const PARANOID_RULES: readonly ParanoidRule[] = [
   { name: 'LDAP filter', section: 3, may: (v) => (v.cls & C_PAREN) !== 0, run: (v, sink) => ldapFilter(v.t, sink) },
   { name: 'placeholders', section: 3, may: (v) => (v.cls & C_BRACE) !== 0, run: (v, sink) => placeholders(v.lower, sink) },
   { name: 'shell metacharacters', section: 3, may: (v) => (v.cls & SHELL_META) !== 0, run: (v, sink) => shellMeta(v.lower, sink) },
-  { name: 'script shapes', section: 3, may: (v) => (v.cls & (C_EQ | C_DOLLAR | C_PAREN | C_BRACE)) !== 0, run: (v, sink) => scriptShapes(v.s, sink) },
+  { name: 'script shapes', section: 3, may: (v) => (v.cls & (C_EQ | C_DOLLAR | C_PAREN | C_BRACE)) !== 0, run: (v, sink) => scriptShapes(v.s, v.lower, sink) },
   { name: 'sensitive file', section: 3, may: (v) => v.oneWord, run: (v, sink) => { if (v.oneWord && SENSITIVE_FILES.has(v.t)) add(sink, 3, 'traversal', 'bare sensitive file name'); } },
   {
     name: 'dot segments only', section: 3, may: (v) => v.short && (v.cls & (C_SLASH | C_BACKSLASH)) !== 0,
@@ -143,7 +143,7 @@ const SHELL_META = C_PIPE | C_AMP | C_SEMI | C_DOLLAR | C_BACKTICK | C_LT | C_CA
 
 /** The value as the rules read it; undefined when, trimmed, it is empty. */
 export function paranoidView(d: Decoded): ParanoidView {
-  const lower = d.full.toLowerCase();
+  const lower = lowerFull(d);
   const t = lower.trim();
   const short = t.length <= MAX_FRAGMENT;
   return { d, s: d.full, lower, t, cls: d.fullClasses, short, oneWord: short && t.length > 0 && /^[a-z0-9_.\-]+$/.test(t) };
@@ -357,8 +357,8 @@ function shellMeta(s: string, sink: Sink): void {
 }
 
 /** Statement shapes only script has: a="…"; / $(…) / for (…;…;…) / ident.ident(…).ident(…); */
-function scriptShapes(s: string, sink: Sink): void {
+function scriptShapes(s: string, lower: string, sink: Sink): void {
   if (/^\s*[A-Za-z_$][\w$]*\s*=\s*(["'`]).*\1\s*;?\s*$/.test(s) && s.length <= MAX_FRAGMENT) { add(sink, 3, 'xss', 'script assignment statement'); return; }
   if (/\$\(\s*["'`]/.test(s) || /\bfor\s*\([^);]{0,64};[^);]{0,64};/.test(s) || /\)\.[A-Za-z_$][\w$]*\(\s*\)\s*;/.test(s)) { add(sink, 3, 'xss', 'script statement'); return; }
-  if (s.length <= 512 && /[}*\]]\s{0,8}\{[^}]{0,256}\}|\{\s{0,8}[a-z-]{1,32}\s{0,8}:\s{0,8}[^;}]{1,256}[;}]/.test(s.toLowerCase()) && s.indexOf('"') !== s.indexOf('{') + 1) add(sink, 3, 'xss', 'CSS rule');
+  if (s.length <= 512 && /[}*\]]\s{0,8}\{[^}]{0,256}\}|\{\s{0,8}[a-z-]{1,32}\s{0,8}:\s{0,8}[^;}]{1,256}[;}]/.test(lower) && s.indexOf('"') !== s.indexOf('{') + 1) add(sink, 3, 'xss', 'CSS rule');
 }

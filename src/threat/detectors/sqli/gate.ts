@@ -1,15 +1,21 @@
 import { CATALOG_WORDS, CLAUSE_PAIRS, DANGEROUS_FUNCTIONS, PROBE_FUNCTIONS } from './lexicon.js';
 import { isWord, isWordStart, WORD_TYPE } from './tokenizer.js';
 
+/** SQL punctuation: PUNCT (' " ( ) ; = < > # * | & ` ,) is read at once, DASH_AT (- @ /) only with a word around it. */
+const PUNCT = 1, DASH_AT = 2;
+const SQL_CHARS = new Uint8Array(128);
+for (const ch of '\'"();=<>#*|&`,') SQL_CHARS[ch.charCodeAt(0)] = PUNCT;
+for (const ch of '-@/') SQL_CHARS[ch.charCodeAt(0)] = DASH_AT;
+
 /** Quick reject: text without a character or word SQL injection needs. */
 export function mayBeSql(s: string): boolean {
   let dashOrAt = false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    // ' " ( ) ; = < > # * | & ` ,
-    if (c === 39 || c === 34 || c === 40 || c === 41 || c === 59 || c === 61 || c === 60 || c === 62 ||
-        c === 35 || c === 42 || c === 124 || c === 38 || c === 96 || c === 44) return true;
-    if (c === 45 || c === 64 || c === 47) dashOrAt = true; // - @ /
+    if (c >= 128) continue;
+    const k = SQL_CHARS[c]!;
+    if (k === PUNCT) return true;
+    if (k === DASH_AT) dashOrAt = true;
   }
   if (dashOrAt) return sqlAroundDashOrAt(s);
   // keyword-only fragments ("1 or true", " ORDER BY 5") need a space and one of the words they are made of
