@@ -1,3 +1,4 @@
+import { C_AMP, C_BACKSLASH, C_BACKTICK, C_BRACE, C_DOLLAR, C_GT, C_LT, C_NEWLINE, C_PAREN, C_PERCENT, C_PIPE, C_SEMI, C_SLASH } from '../decode/charclass.js';
 import { type Decoded, lowerFull } from '../decode/normalize.js';
 import { batchFor } from './cmdi-batch.js';
 import { codeStatement, execCalls } from './cmdi-code.js';
@@ -111,10 +112,9 @@ function argShape(s: string, i: number, cmd?: string): 'shell' | 'end' | 'word' 
   return 'word';
 }
 
-const M_SEP = 1, M_BT = 2, M_DOLLAR = 4, M_LTGT = 8, M_BRACE = 16, M_PAREN = 32, M_PCT = 64, M_SLASH = 128;
-const CHAR_MASK = new Uint8Array(128);
-for (const [c, m] of [[59, M_SEP], [124, M_SEP], [38, M_SEP], [10, M_SEP], [13, M_SEP], [96, M_BT], [36, M_DOLLAR], [60, M_LTGT],
-  [62, M_LTGT], [123, M_BRACE], [40, M_PAREN], [37, M_PCT], [47, M_SLASH], [92, M_SLASH]] as const) CHAR_MASK[c] = m;
+/** Which shell metacharacters a value holds, from its character classes (charclass.ts; decodeValue has them). */
+const M_SEP = C_SEMI | C_PIPE | C_AMP | C_NEWLINE, M_BT = C_BACKTICK, M_DOLLAR = C_DOLLAR, M_LTGT = C_LT | C_GT, M_BRACE = C_BRACE,
+  M_PAREN = C_PAREN, M_PCT = C_PERCENT, M_SLASH = C_SLASH | C_BACKSLASH;
 
 
 function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolean): void {
@@ -202,10 +202,10 @@ function wrapped(s: string, acc: Acc, w: Word): void {
 export function detectCmdi(d: Decoded): CmdiVerdict {
   const s = lowerFull(d);
   if (s.length < 2) return { confidence: 0, reason: '' };
-  const v = scan(s);
+  const v = scan(s, d.fullClasses);
   // '+' for a space (dir+c:\, ||+dir|c:\): a value with no spaces whose pluses separate words is read again
   if (v.confidence < 0.9 && s.indexOf('+') >= 0 && s.indexOf(' ') < 0) {
-    const w = scan(s.replaceAll('+', ' '));
+    const w = scan(s.replaceAll('+', ' '), d.fullClasses);
     if (w.confidence > v.confidence) return { confidence: w.confidence, reason: `plus-spaced ${w.reason}` };
   }
   return v;
@@ -245,15 +245,13 @@ function redirectOrCaret(s: string, lead: number, acc: Acc): void {
   if (s.charCodeAt(lead) === 60 ? true : !prose || sep) take(acc, 0.85, `${w.name} after ${s[lead]}`);
 }
 
-function scan(s: string): CmdiVerdict {
+/**
+ * `mask`: the character classes of s (which shell metacharacters occur at all: most values have none, and
+ * only the start word is checked). Lower-casing and '+' for a space change none of the bits read.
+ */
+function scan(s: string, mask: number): CmdiVerdict {
   const n = s.length;
   const acc: Acc = { best: 0, why: '' };
-  // which shell metacharacters occur at all (most values have none: only the start word is checked)
-  let mask = 0;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 128) mask |= CHAR_MASK[c]!;
-  }
   const fenced = (mask & M_BT) !== 0 && s.indexOf('```') >= 0;
 
   // a value that opens with a line break puts its first word in command position just like ';'

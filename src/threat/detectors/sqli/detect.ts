@@ -409,7 +409,7 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
  */
 export function detectSqli(input: string, classes = charClasses(input)): SqliVerdict {
   if (input.length < 2) return { confidence: 0, reason: '' };
-  const maybe = mayBeSql(input);
+  const maybe = mayBeSql(input, classes);
   let best: SqliVerdict = maybe ? readings(input) : { confidence: 0, reason: '' };
   if (maybe && best.confidence < 0.85) {
     // probes (a lone quote, a comment trick) and LDAP filter fragments: shapes, not statements (each

@@ -1,23 +1,19 @@
+import { C_AMP, C_AT, C_BACKTICK, C_COMMA, C_DASH, C_DQUOTE, C_EQ, C_GT, C_HASH, C_LT, C_PAREN, C_PIPE, C_RPAREN, C_SEMI, C_SLASH, C_SQUOTE, C_STAR, charClasses } from '../../decode/charclass.js';
 import { CATALOG_WORDS, CLAUSE_PAIRS, DANGEROUS_FUNCTIONS, PROBE_FUNCTIONS } from './lexicon.js';
 import { isWord, isWordStart, WORD_TYPE } from './tokenizer.js';
 
-/** SQL punctuation: PUNCT (' " ( ) ; = < > # * | & ` ,) is read at once, DASH_AT (- @ /) only with a word around it. */
-const PUNCT = 1, DASH_AT = 2;
-const SQL_CHARS = new Uint8Array(128);
-for (const ch of '\'"();=<>#*|&`,') SQL_CHARS[ch.charCodeAt(0)] = PUNCT;
-for (const ch of '-@/') SQL_CHARS[ch.charCodeAt(0)] = DASH_AT;
+/** SQL punctuation read at once: ' " ( ) ; = < > # * | & ` , */
+const PUNCT = C_SQUOTE | C_DQUOTE | C_PAREN | C_RPAREN | C_SEMI | C_EQ | C_LT | C_GT | C_HASH | C_STAR | C_PIPE | C_AMP | C_BACKTICK | C_COMMA;
+/** SQL punctuation read only with a word around it: - @ / */
+const DASH_AT = C_DASH | C_AT | C_SLASH;
 
-/** Quick reject: text without a character or word SQL injection needs. */
-export function mayBeSql(s: string): boolean {
-  let dashOrAt = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 128) continue;
-    const k = SQL_CHARS[c]!;
-    if (k === PUNCT) return true;
-    if (k === DASH_AT) dashOrAt = true;
-  }
-  if (dashOrAt) return sqlAroundDashOrAt(s);
+/**
+ * Quick reject: text without a character or word SQL injection needs. `classes`: charClasses(s), when the
+ * caller has it (decodeValue does).
+ */
+export function mayBeSql(s: string, classes = charClasses(s)): boolean {
+  if ((classes & PUNCT) !== 0) return true;
+  if ((classes & DASH_AT) !== 0) return sqlAroundDashOrAt(s);
   // keyword-only fragments ("1 or true", " ORDER BY 5") need a space and one of the words they are made of
   if (s.indexOf(' ') < 0 && s.indexOf('\t') < 0 && s.indexOf('\n') < 0) return false;
   let start = -1;
