@@ -168,8 +168,9 @@ export function botFindings(ctx: RequestContext, ip: string, ipBytes: Uint8Array
  * 'unknown' (not decided yet), or the reason it is refuted; undefined when no good bot is named.
  */
 function goodBotClaim(ua: string, ip: string, ipBytes: Uint8Array | undefined, opts: BotOptions): 'verified' | 'trusted' | 'unknown' | string | undefined {
-  for (const g of opts.goodBots) {
-    if (!ua.includes(g.token)) continue;
+  const named = namedGoodBot(ua, opts.goodBots);
+  if (named >= 0) {
+    const g = opts.goodBots[named]!;
     const dns = g.domains && opts.dns;
     if (!g.cidrs && !dns) return 'trusted';
     if (g.cidrs && ipBytes && g.cidrs.has(ipBytes)) return 'verified';
@@ -182,6 +183,25 @@ function goodBotClaim(ua: string, ip: string, ipBytes: Uint8Array | undefined, o
     return ipBytes ? `claims to be ${g.token} from outside its networks` : 'unknown';
   }
   return undefined;
+}
+
+/**
+ * Index of the first good bot whose token the user agent holds (-1: none). User agents repeat: the answer
+ * is memoised per compiled list (bounded like the classification memo; cleared when full).
+ */
+const namedMemo = new WeakMap<readonly GoodBot[], Map<string, number>>();
+function namedGoodBot(ua: string, list: readonly GoodBot[]): number {
+  let memo = namedMemo.get(list);
+  const hit = memo?.get(ua);
+  if (hit !== undefined) return hit;
+  let named = -1;
+  for (let i = 0; i < list.length; i++) if (ua.includes(list[i]!.token)) { named = i; break; }
+  if (ua.length <= 1024) {
+    if (memo === undefined) namedMemo.set(list, memo = new Map());
+    if (memo.size >= UA_MEMO_MAX) memo.clear();
+    memo.set(ua, named);
+  }
+  return named;
 }
 
 /** A browser user agent without the headers that browser always sends. */

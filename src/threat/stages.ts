@@ -148,7 +148,9 @@ function dropWeak(findings: Finding[], from: number, min: number): void {
 /** inspect: injection detectors, bot and anomaly signals → risk score → block / throttle / log. */
 export function detectStage(s: ThreatState, r: RouteThreat): Stage {
   const thresholds = { block: r.block, throttle: r.throttle };
-  const memo = new Map<string, ValueFinding[]>();
+  /** Header findings by header (`where`, a bounded set from the config), then by value; MEMO_MAX_ENTRIES values in all. */
+  const memo = new Map<string, Map<string, ValueFinding[]>>();
+  let memoSize = 0;
   const minEvent = s.minEventAction === 'log' ? 0 : s.minEventAction === 'throttle' ? 1 : 2;
   return {
     name: 'threat_detect',
@@ -160,12 +162,14 @@ export function detectStage(s: ThreatState, r: RouteThreat): Stage {
         let fs: ValueFinding[] | undefined;
         if (header && value.length <= MEMO_MAX_VALUE) {
           // header values (user agents above all) repeat across requests: their findings are memoised
-          const key = `${where}\0${value}`;
-          fs = memo.get(key);
+          let byValue = memo.get(where);
+          fs = byValue?.get(value);
           if (fs === undefined) {
             fs = inspectValue(value, det);
-            if (memo.size >= MEMO_MAX_ENTRIES) memo.clear();
-            memo.set(key, fs);
+            if (memoSize >= MEMO_MAX_ENTRIES) { memo.clear(); memoSize = 0; byValue = undefined; }
+            if (byValue === undefined) memo.set(where, byValue = new Map());
+            byValue.set(value, fs);
+            memoSize++;
           }
         } else fs = inspectValue(value, det);
         for (let i = 0; i < fs.length; i++) { const f = fs[i]!; findings.push({ family: f.family, where, confidence: f.confidence, detail: f.detail }); }

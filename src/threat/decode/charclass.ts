@@ -34,11 +34,19 @@ export const C_PIPE = 1 << 20; // |
 export const C_DOLLAR = 1 << 21; // $
 export const C_NEWLINE = 1 << 22; // \n or \r
 export const C_CARET = 1 << 23; // ^ (cmd.exe escape, glued before a command)
+/** The rest of SQL's punctuation (with ' " ( ; = < > | & ` / above): sqli/gate.ts reads these bits. */
+export const C_RPAREN = 1 << 24; // )
+export const C_HASH = 1 << 25; // #
+export const C_STAR = 1 << 26; // *
+export const C_COMMA = 1 << 27; // ,
+export const C_DASH = 1 << 28; // -
+export const C_AT = 1 << 29; // @
 
 const ASCII = new Uint32Array(128);
 for (const [ch, bit] of [['<', C_LT], ['>', C_GT], [':', C_COLON], ['(', C_PAREN], ['`', C_BACKTICK], ['=', C_EQ], ['{', C_BRACE],
   ["'", C_SQUOTE], ['"', C_DQUOTE], ['.', C_DOT], ['/', C_SLASH], ['\\', C_BACKSLASH], ['%', C_PERCENT], ['&', C_AMP], ['+', C_PLUS],
-  [';', C_SEMI], ['|', C_PIPE], ['$', C_DOLLAR], ['\n', C_NEWLINE], ['\r', C_NEWLINE], ['^', C_CARET]] as const) ASCII[ch.charCodeAt(0)] = bit;
+  [';', C_SEMI], ['|', C_PIPE], ['$', C_DOLLAR], ['\n', C_NEWLINE], ['\r', C_NEWLINE], ['^', C_CARET],
+  [')', C_RPAREN], ['#', C_HASH], ['*', C_STAR], [',', C_COMMA], ['-', C_DASH], ['@', C_AT]] as const) ASCII[ch.charCodeAt(0)] = bit;
 
 /** The C_* bits present in s. Linear, no allocation. */
 export function charClasses(s: string): number {

@@ -23,6 +23,13 @@ export interface Decoded {
   /** charClasses() of `url` and of `full`: which syntax characters each holds (see charclass.ts). */
   urlClasses: number;
   fullClasses: number;
+  /** `full` lower-cased, once, by the first detector that asks (lowerFull). */
+  lower?: string;
+}
+
+/** d.full lower-cased: computed once per value, shared by the detectors that read it so. */
+export function lowerFull(d: Decoded): string {
+  return d.lower ??= d.full.toLowerCase();
 }
 
 export const MAX_URL_ROUNDS = 4;
@@ -69,7 +76,7 @@ export function foldLookalikes(s: string): string {
 export function decodeValue(raw: string): Decoded {
   // one pass tells which decoders have anything to do (most values: none) and which syntax it holds
   const rawClasses = charClasses(raw);
-  const d: Decoded = { raw, url: raw, full: raw, depth: 0, overlong: 0, invalid: 0, unicode: 0, base64: undefined, urlClasses: rawClasses, fullClasses: rawClasses };
+  const d: Decoded = { raw, url: raw, full: raw, depth: 0, overlong: 0, invalid: 0, unicode: 0, base64: undefined, urlClasses: rawClasses, fullClasses: rawClasses, lower: undefined };
   let cur = raw;
   if ((rawClasses & C_PERCENT) !== 0) {
     for (let round = 0; round < MAX_URL_ROUNDS; round++) {

@@ -7,6 +7,8 @@
 export function isDigit(c: number): boolean { return c >= 48 && c <= 57; }
 /** ASCII letter. */
 export function isLetter(c: number): boolean { return (c >= 97 && c <= 122) || (c >= 65 && c <= 90); }
+/** ASCII letter, digit or '_'. */
+export function isIdentChar(c: number): boolean { return isLetter(c) || isDigit(c) || c === 95; }
 /** ASCII whitespace as HTML defines it (space, tab, LF, FF, CR). */
 export function isHtmlWs(c: number): boolean { return c === 32 || c === 9 || c === 10 || c === 12 || c === 13; }
 /** Blanks between a shell command's words (a line break is a separator, not a blank). */

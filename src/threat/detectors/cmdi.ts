@@ -1,5 +1,5 @@
-import { C_BACKSLASH, C_DQUOTE, C_SQUOTE } from '../decode/charclass.js';
-import type { Decoded } from '../decode/normalize.js';
+import { C_AMP, C_BACKSLASH, C_BACKTICK, C_BRACE, C_DOLLAR, C_DQUOTE, C_GT, C_LT, C_NEWLINE, C_PAREN, C_PERCENT, C_PIPE, C_SEMI, C_SLASH, C_SQUOTE, charClasses } from '../decode/charclass.js';
+import { type Decoded, lowerFull } from '../decode/normalize.js';
 import { dashC, hostArgEnds, optionSoon, SHELLS } from './cmdi-args.js';
 import { batchFor } from './cmdi-batch.js';
 import { batchIf } from './cmdi-batch-if.js';
@@ -28,6 +28,9 @@ function isWordChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c === 46 || c === 47 || c === 92 || c === 58 || c === 126 || c === 63 || c === 42;
 }
 
+/** A word character none of readWord's splitting rules treat specially (all but the backslash). */
+function isPlainWordChar(c: number): boolean { return c !== 92 && isWordChar(c); }
+
 interface Word { name: string; end: number; path: boolean; glob: boolean; variable: boolean; obfuscated: boolean }
 
 /** Read the word in command position, undoing quote/backslash/`$@` splitting (w'h'o'am'i, wh\oami). */
@@ -40,18 +43,21 @@ function readWord(s: string, i: number): Word | undefined {
     if (s.startsWith('$ifs', i)) { i += 4; if (s.charCodeAt(i) === 36 && s.charCodeAt(i + 1) >= 48 && s.charCodeAt(i + 1) <= 57) i += 2; continue; }
     break;
   }
-  let name = '';
   let j = i;
   let variable = false;
   let obfuscated = false;
-  /** quoted segments read into the name, and characters read outside them */
-  let quoted = 0, plain = 0;
   const q1 = s.charCodeAt(j + 1);
   if (s.charCodeAt(j) === 36 /* $ */ && (q1 === 39 || q1 === 34)) j++; // $'…' / $"…" is quoting, not a variable
   else if (s.charCodeAt(j) === 36 /* $ */ && q1 !== 40 && q1 !== 123) {
     variable = true;
     j++;
   }
+  // the plain run first, as one slice: each of its characters would only be appended below
+  const from = j;
+  while (j < n && j - from < 64 && isPlainWordChar(s.charCodeAt(j))) j++;
+  let name = s.slice(from, j);
+  /** quoted segments read into the name, and characters read outside them */
+  let quoted = 0, plain = j - from;
   while (j < n && name.length < 64) {
     const c = s.charCodeAt(j);
     if (c === 39 || c === 34) { // quotes glued inside a word: w'h'o
@@ -117,10 +123,9 @@ function argShape(s: string, i: number, cmd?: string): 'shell' | 'end' | 'word' 
   return 'word';
 }
 
-const M_SEP = 1, M_BT = 2, M_DOLLAR = 4, M_LTGT = 8, M_BRACE = 16, M_PAREN = 32, M_PCT = 64, M_SLASH = 128;
-const CHAR_MASK = new Uint8Array(128);
-for (const [c, m] of [[59, M_SEP], [124, M_SEP], [38, M_SEP], [10, M_SEP], [13, M_SEP], [96, M_BT], [36, M_DOLLAR], [60, M_LTGT],
-  [62, M_LTGT], [123, M_BRACE], [40, M_PAREN], [37, M_PCT], [47, M_SLASH], [92, M_SLASH]] as const) CHAR_MASK[c] = m;
+/** Which shell metacharacters a value holds, from its character classes (charclass.ts; decodeValue has them). */
+const M_SEP = C_SEMI | C_PIPE | C_AMP | C_NEWLINE, M_BT = C_BACKTICK, M_DOLLAR = C_DOLLAR, M_LTGT = C_LT | C_GT, M_BRACE = C_BRACE,
+  M_PAREN = C_PAREN, M_PCT = C_PERCENT, M_SLASH = C_SLASH | C_BACKSLASH;
 
 
 function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolean): void {
@@ -230,20 +235,20 @@ function wrapped(s: string, acc: Acc, w: Word): void {
  * exec, and interpreter calls that run a command string (system('…'), os.system, child_process).
  */
 export function detectCmdi(d: Decoded): CmdiVerdict {
-  const s = d.full.toLowerCase();
+  const s = lowerFull(d);
   if (s.length < 2) return { confidence: 0, reason: '' };
-  let v = scan(s);
+  let v = scan(s, d.fullClasses);
   // quoting glued into words (w'h'oami, w\hoami, wh\<LF>oami): read again as the shell runs it
   if (v.confidence < 0.8 && (d.urlClasses & (C_BACKSLASH | C_SQUOTE | C_DQUOTE)) !== 0 && mayBeGlued(d.url, d.urlClasses)) {
     const u = shellDequote(d.url);
     if (u !== undefined) {
-      const w = scan(u.toLowerCase());
+      const w = scan(u.toLowerCase(), charClasses(u));
       if (w.confidence > v.confidence) v = { confidence: w.confidence, reason: `dequoted ${w.reason}` };
     }
   }
   // '+' for a space (dir+c:\, ||+dir|c:\): a value with no spaces whose pluses separate words is read again
   if (v.confidence < 0.9 && s.indexOf('+') >= 0 && s.indexOf(' ') < 0) {
-    const w = scan(s.replaceAll('+', ' '));
+    const w = scan(s.replaceAll('+', ' '), d.fullClasses);
     if (w.confidence > v.confidence) return { confidence: w.confidence, reason: `plus-spaced ${w.reason}` };
   }
   // cmd.exe reads a backslash literally: C:\nonexistent, C:\temp\ are paths, not \n and \t escapes
@@ -303,15 +308,13 @@ function redirectOrCaret(s: string, lead: number, acc: Acc): void {
   if (s.charCodeAt(lead) === 60 ? true : !prose || sep) take(acc, 0.85, `${w.name} after ${s[lead]}`);
 }
 
-function scan(s: string): CmdiVerdict {
+/**
+ * `mask`: the character classes of s (which shell metacharacters occur at all: most values have none, and
+ * only the start word is checked). Lower-casing and '+' for a space change none of the bits read.
+ */
+function scan(s: string, mask: number): CmdiVerdict {
   const n = s.length;
   const acc: Acc = { best: 0, why: '' };
-  // which shell metacharacters occur at all (most values have none: only the start word is checked)
-  let mask = 0;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 128) mask |= CHAR_MASK[c]!;
-  }
   const fenced = (mask & M_BT) !== 0 && s.indexOf('```') >= 0;
 
   // a value that opens with a line break puts its first word in command position just like ';'

@@ -69,6 +69,12 @@ const MAX_COMMAND_WORD = 64;
 /** Longest name in the lexicon, plus an .exe/.com/.bat suffix: longer first words name no command. */
 const LONGEST_COMMAND = Math.max(0, ...[...TIER_A, ...CODE_FUNCTIONS].map((w) => w.length)) + 4;
 
+/**
+ * First character and length of every lexicon name, bare and with a 4-character .exe/.com/.bat suffix: a
+ * first word of another shape names no command, and needs no slice and lookup to tell.
+ */
+const COMMAND_SHAPES = new Set<number>([...TIER_A, ...CODE_FUNCTIONS].flatMap((w) => [(w.charCodeAt(0) << 8) | w.length, (w.charCodeAt(0) << 8) | (w.length + 4)]));
+
 /** cmdi.ts's command word at the start: after blanks, a run of word characters, lower-cased, .exe/.com/.bat cut. */
 function startsWithCommand(s: string): boolean {
   const n = s.length;
@@ -84,6 +90,8 @@ function startsWithCommand(s: string): boolean {
     if (!word) break;
   }
   if (i === start || i - start > LONGEST_COMMAND) return false;
+  const first = s.charCodeAt(start);
+  if (!COMMAND_SHAPES.has(((first >= 65 && first <= 90 ? first + 32 : first) << 8) | (i - start))) return false;
   let name = s.slice(start, i);
   if (upper) name = name.toLowerCase();
   if (name.endsWith('.exe') || name.endsWith('.com') || name.endsWith('.bat')) name = name.slice(0, -4);
@@ -105,7 +113,7 @@ export function mayBeTraversal(d: Decoded): boolean {
 function run(d: Decoded, opts: DetectorOptions, out: ValueFinding[], scale: number, prefix: string): void {
   const f = opts.families;
   if (f.has('sqli')) {
-    const v = detectSqli(d.full);
+    const v = detectSqli(d.full, d.fullClasses);
     if (v.confidence * scale >= opts.minConfidence) out.push({ family: 'sqli', confidence: v.confidence * scale, detail: prefix + v.reason });
   }
   if (f.has('xss') && mayBeXss(d)) {

@@ -1,8 +1,12 @@
-import type { Decoded } from '../decode/normalize.js';
+import { C_AMP, C_BACKSLASH, C_BACKTICK, C_BRACE, C_CARET, C_COLON, C_DOLLAR, C_DOT, C_EQ, C_GT, C_HEX_PREFIX, C_LT, C_NEWLINE, C_PAREN, C_PIPE, C_SEMI, C_SLASH } from '../decode/charclass.js';
+import { type Decoded, lowerFull } from '../decode/normalize.js';
 import { CODE_FUNCTIONS, PROSE_WORDS, TIER_A, TOOL_NAMES } from './cmdi-lexicon.js';
-import type { InjectionFamily, ParanoiaLevel } from './index.js';
-import { CLAUSES, DANGEROUS_FUNCTIONS, KEYWORDS, LOGIC_WORDS, STATEMENTS, T } from './sqli/lexicon.js';
-import { tokenize } from './sqli/tokenizer.js';
+import { isIdentChar, isLetter } from './chars.js';
+import type { ParanoiaLevel } from './index.js';
+import { add, type ParanoidFinding, type Sink } from './paranoid-sink.js';
+import { hexString, ldapFilter, mayBeSqlFragment, sqlComments, sqlFragment, sqlKeywordsOnly, THREE_WORDS } from './paranoid-sql.js';
+
+export type { ParanoidFinding, Sink } from './paranoid-sink.js';
 
 /**
  * Paranoia levels 2–4, in the manner of the OWASP Core Rule Set: each level adds rules that catch more
@@ -25,13 +29,8 @@ import { tokenize } from './sqli/tokenizer.js';
  *
  * Every rule is a fixed-pattern scan of the decoded value: linear, no backtracking.
  */
-export interface ParanoidFinding { family: InjectionFamily; confidence: number; detail: string; level: number; markup?: boolean }
-
-const HIT = 0.85;
 const MAX_FRAGMENT = 96;
 
-/** SQL words that make up a keyword-only value (`order by`, `exec xp`, `union all`). */
-const SQL_WORDS = new Set([...STATEMENTS, ...CLAUSES, ...KEYWORDS, ...LOGIC_WORDS, 'union', 'order', 'group', 'by', 'like', 'where', 'not', 'null', 'xp', 'sp', 'print']);
 /** Files whose bare name is a disclosure target. */
 const SENSITIVE_FILES = new Set(['passwd', 'shadow', 'group', 'hosts', 'boot.ini', 'win.ini', 'system.ini', 'web.config', '.htaccess', '.htpasswd',
   'httpd.conf', 'php.ini', 'my.cnf', '.bash_history', 'id_rsa', 'authorized_keys', '.env', 'config.php', 'wp-config.php', 'sam', 'ntuser.dat', 'known_hosts']);
@@ -39,75 +38,136 @@ const SENSITIVE_FILES = new Set(['passwd', 'shadow', 'group', 'hosts', 'boot.ini
 const ACTIVE_EXT = new Set(['svg', 'swf', 'xxe', 'xml', 'xsl', 'xslt', 'html', 'htm', 'js', 'php', 'jsp', 'asp', 'aspx', 'hta', 'vbs', 'sh', 'ps1', 'exe']);
 const TEMPLATE_PAIRS: Array<[string, string]> = [['{{', '}}'], ['{%', '%}'], ['${', '}'], ['#{', '}'], ['<%', '%>'], ['*{', '}'], ['@{', '}']];
 
-function isAlpha(c: number): boolean { return (c >= 97 && c <= 122) || (c >= 65 && c <= 90); }
-function isWordCh(c: number): boolean { return isAlpha(c) || (c >= 48 && c <= 57) || c === 95; }
+const isAlpha = isLetter;
+const isWordCh = isIdentChar;
 
-export function paranoidFindings(d: Decoded, pl: ParanoiaLevel): ParanoidFinding[] {
-  const out: ParanoidFinding[] = [];
-  if (pl < 2) return out;
-  const s = d.full;
-  const lower = s.toLowerCase();
-  const t = lower.trim();
-  const sink: Sink = { out, pl };
-  // CR/LF and punctuation only: header/log splitting or a command separator probe
-  if (pl >= 3 && /[\r\n]/.test(s) && /^[^a-z0-9]*$/.test(t)) add(sink, 3, 'cmdi', 'line breaks only');
-  if (t.length === 0) return out;
-  const short = t.length <= MAX_FRAGMENT;
-  const oneWord = short && /^[a-z0-9_.\-]+$/.test(t);
-
-  // ---- PL2 ----
-  if (oneWord) {
-    const name = t.endsWith('.exe') ? t.slice(0, -4) : t;
-    if (TIER_A.has(name) && !PROSE_WORDS.has(name) && !TOOL_NAMES.has(name)) add(sink, 2, 'cmdi', 'bare command name');
-    else if (TIER_A.has(name) && !TOOL_NAMES.has(name) && name !== 'true' && name !== 'false') add(sink, 4, 'cmdi', 'bare command name that is also a word');
-  }
-  templateSyntax(lower, sink);
-  markup(lower, sink);
-  sqlComments(lower, sink);
-  if (/(?:^|[/\\])\.\.(?:[/\\]|$)/.test(d.url.replaceAll('\\\\', '\\'))) add(sink, 2, 'traversal', 'dot-dot segment');
-  if (/(?:^|[|/])(?:convert\.(?:iconv|base64|quoted)|string\.(?:rot13|toupper|tolower)|zlib\.(?:deflate|inflate))/.test(t)) add(sink, 2, 'traversal', 'PHP filter chain');
-  codeCall(t, sink);
-  if (t.indexOf('0x') >= 0) hexString(t, sink);
-  if (s.indexOf('\u0000') >= 0) add(sink, 2, 'traversal', 'NUL byte');
-  if (pl < 3) return out;
-
-  // ---- PL3 ----
-  if (short) sqlFragment(t, sink);
-  ldapFilter(t, sink);
-  placeholders(lower, sink);
-  shellMeta(lower, sink);
-  scriptShapes(s, sink);
-  if (oneWord && SENSITIVE_FILES.has(t)) add(sink, 3, 'traversal', 'bare sensitive file name');
-  if (short && /^(?:[/\\]\.?)+$/.test(t) && /[/\\]\.[/\\]/.test(t)) add(sink, 3, 'traversal', 'dot segments only');
-  if (pl < 4) return out;
-
-  // ---- PL4 ----
-  // an address in angle brackets (Name <user+tag@example.org>, <https://…>) is how mail and git write one, not markup
-  const bare = lower.indexOf('@') >= 0 || lower.indexOf('://') >= 0 ? lower.replace(ANGLE_ADDRESS, ' ') : lower;
-  if (/[^\s<]<|<[^\s=]|[^\s=-]>|>[^\s=]/.test(bare)) add(sink, 4, 'xss', 'angle bracket glued to text', true);
-  if (short) {
-    // SQL-shaped punctuation around a bare operand: (word), word;, @var, 1*56, 1'1, metacharacters only
-    if (/^\(\s*[a-z_][a-z0-9_]*\s*\)$|^[a-z_][a-z0-9_]*;$|^@[a-z_][a-z0-9_]*$|^\d+\s*[*%]\s*\d+$|^\d+\\?'\d+$/.test(t)) add(sink, 4, 'sqli', 'SQL punctuation around an operand');
-    else if (/^[!-/:-@[-`{-~]{2,}$/.test(t) && /['";|*()]/.test(t)) add(sink, 4, 'sqli', 'injection metacharacters only');
-  }
-  if (short && /^\/[a-z0-9_.-]+(?:\/[a-z0-9_.+-]*)+$/.test(t) && !t.startsWith('/api/')) add(sink, 4, 'traversal', 'absolute file-system path');
-  else if (short && /^\/[a-z0-9_-]+\.[a-z0-9]{2,4}$/.test(t)) add(sink, 4, 'traversal', 'absolute file path');
-  if (/\{[a-z_][a-z0-9_]{0,23}\}/.test(lower)) add(sink, 4, 'cmdi', 'placeholder');
-  const url = short ? /^[a-z][a-z0-9+.-]{1,15}:\/\/\S+\.([a-z0-9]{2,5})(?:[?#]\S*)?$/.exec(t) : null;
-  if (url && ACTIVE_EXT.has(url[1]!)) add(sink, 4, 'xss', 'URL to active content');
-  return out;
+/** What every rule reads: the decoded value, lower-cased and trimmed, and which syntax characters it holds. */
+export interface ParanoidView {
+  d: Decoded;
+  /** d.full */
+  s: string;
+  lower: string;
+  /** lower, trimmed */
+  t: string;
+  /** charClasses of d.full (lower-casing adds or removes no ASCII punctuation, so also of lower and t). */
+  cls: number;
+  short: boolean;
+  oneWord: boolean;
 }
+
+/**
+ * One rule: `section` is the paranoia level whose block it belongs to (it runs at that level and above; the
+ * finding it adds may carry a higher level). `run` is the whole rule. `may` is a pre-filter: a necessary
+ * condition of `run` adding a finding (the characters its patterns cannot match without), so a value it
+ * says no to is not read by the rule.
+ * test/unit/threat/prefilter.test.ts holds every rule to its `may`.
+ */
+export interface ParanoidRule { name: string; section: 2 | 3 | 4; may?: (v: ParanoidView) => boolean; run: (v: ParanoidView, sink: Sink) => void }
 
 /** `<local@domain>` or `<scheme://…>` set off by a blank, '(' or ',' (or the start), and by a blank, ')', ',', ';' or the end. */
 const ANGLE_ADDRESS = /(?<=^|[\s(,])<(?:[^\s<>"'@]+@[^\s<>"'@]+|[a-z][a-z0-9+.-]{1,15}:\/\/[^\s<>"']+)>(?=$|[\s),;.])/g;
 
-/** Where the rules put their findings: one per family, the first rule that fires wins, levels above pl are dropped. */
-interface Sink { out: ParanoidFinding[]; pl: number }
-function add(k: Sink, level: number, family: InjectionFamily, detail: string, markup = false): void {
-  if (level > k.pl) return;
-  const out = k.out;
-  for (let i = 0; i < out.length; i++) if (out[i]!.family === family) return;
-  out.push({ family, confidence: HIT, detail, level, markup });
+/** In the order they run: per family, the first rule that fires wins. */
+export const PARANOID_RULES: readonly ParanoidRule[] = [
+  // ---- PL2 ----
+  {
+    name: 'bare command', section: 2, may: (v) => v.oneWord,
+    run: (v, sink) => {
+      if (!v.oneWord) return;
+      const name = v.t.endsWith('.exe') ? v.t.slice(0, -4) : v.t;
+      if (TIER_A.has(name) && !PROSE_WORDS.has(name) && !TOOL_NAMES.has(name)) add(sink, 2, 'cmdi', 'bare command name');
+      else if (TIER_A.has(name) && !TOOL_NAMES.has(name) && name !== 'true' && name !== 'false') add(sink, 4, 'cmdi', 'bare command name that is also a word');
+    },
+  },
+  { name: 'template syntax', section: 2, may: (v) => (v.cls & (C_BRACE | C_LT)) !== 0, run: (v, sink) => templateSyntax(v.lower, sink) },
+  { name: 'markup', section: 2, may: (v) => (v.cls & (C_LT | C_GT)) !== 0, run: (v, sink) => markup(v.lower, sink) },
+  { name: 'SQL comments', section: 2, may: (v) => (v.cls & C_SLASH) !== 0 || v.lower.indexOf('--') >= 0, run: (v, sink) => sqlComments(v.lower, sink) },
+  {
+    name: 'dot-dot segment', section: 2, may: (v) => v.d.url.indexOf('..') >= 0,
+    run: (v, sink) => { if (/(?:^|[/\\])\.\.(?:[/\\]|$)/.test(v.d.url.replaceAll('\\\\', '\\'))) add(sink, 2, 'traversal', 'dot-dot segment'); },
+  },
+  {
+    name: 'PHP filter chain', section: 2, may: (v) => (v.cls & C_DOT) !== 0,
+    run: (v, sink) => { if (/(?:^|[|/])(?:convert\.(?:iconv|base64|quoted)|string\.(?:rot13|toupper|tolower)|zlib\.(?:deflate|inflate))/.test(v.t)) add(sink, 2, 'traversal', 'PHP filter chain'); },
+  },
+  { name: 'code call', section: 2, may: (v) => (v.cls & C_PAREN) !== 0, run: (v, sink) => codeCall(v.t, sink) },
+  { name: 'hex text', section: 2, may: (v) => (v.cls & C_HEX_PREFIX) !== 0, run: (v, sink) => { if (v.t.indexOf('0x') >= 0) hexString(v.t, sink); } },
+  { name: 'NUL byte', section: 2, run: (v, sink) => { if (v.s.indexOf('\u0000') >= 0) add(sink, 2, 'traversal', 'NUL byte'); } },
+  // ---- PL3 ----
+  { name: 'SQL keywords only', section: 3, may: (v) => v.short && THREE_WORDS.test(v.t), run: (v, sink) => { if (v.short) sqlKeywordsOnly(v.t, sink); } },
+  { name: 'SQL fragment', section: 3, may: (v) => v.short && mayBeSqlFragment(v.t, v.cls), run: (v, sink) => { if (v.short) sqlFragment(v.t, sink); } },
+  { name: 'LDAP filter', section: 3, may: (v) => (v.cls & C_PAREN) !== 0, run: (v, sink) => ldapFilter(v.t, sink) },
+  { name: 'placeholders', section: 3, may: (v) => (v.cls & C_BRACE) !== 0, run: (v, sink) => placeholders(v.lower, sink) },
+  { name: 'shell metacharacters', section: 3, may: (v) => (v.cls & SHELL_META) !== 0, run: (v, sink) => shellMeta(v.lower, sink) },
+  { name: 'script shapes', section: 3, may: (v) => (v.cls & (C_EQ | C_DOLLAR | C_PAREN | C_BRACE)) !== 0, run: (v, sink) => scriptShapes(v.s, v.lower, sink) },
+  { name: 'sensitive file', section: 3, may: (v) => v.oneWord, run: (v, sink) => { if (v.oneWord && SENSITIVE_FILES.has(v.t)) add(sink, 3, 'traversal', 'bare sensitive file name'); } },
+  {
+    name: 'dot segments only', section: 3, may: (v) => v.short && (v.cls & (C_SLASH | C_BACKSLASH)) !== 0,
+    run: (v, sink) => { if (v.short && /^(?:[/\\]\.?)+$/.test(v.t) && /[/\\]\.[/\\]/.test(v.t)) add(sink, 3, 'traversal', 'dot segments only'); },
+  },
+  // ---- PL4 ----
+  {
+    name: 'angle bracket', section: 4, may: (v) => (v.cls & (C_LT | C_GT)) !== 0,
+    run: (v, sink) => {
+      // an address in angle brackets (Name <user+tag@example.org>, <https://…>) is how mail and git write one, not markup
+      const lower = v.lower;
+      const bare = lower.indexOf('@') >= 0 || lower.indexOf('://') >= 0 ? lower.replace(ANGLE_ADDRESS, ' ') : lower;
+      if (/[^\s<]<|<[^\s=]|[^\s=-]>|>[^\s=]/.test(bare)) add(sink, 4, 'xss', 'angle bracket glued to text', true);
+    },
+  },
+  {
+    // SQL-shaped punctuation around a bare operand: (word), word;, @var, 1*56, 1'1, metacharacters only
+    name: 'SQL punctuation', section: 4, may: (v) => v.short,
+    run: (v, sink) => {
+      if (!v.short) return;
+      const t = v.t;
+      if (/^\(\s*[a-z_][a-z0-9_]*\s*\)$|^[a-z_][a-z0-9_]*;$|^@[a-z_][a-z0-9_]*$|^\d+\s*[*%]\s*\d+$|^\d+\\?'\d+$/.test(t)) add(sink, 4, 'sqli', 'SQL punctuation around an operand');
+      else if (/^[!-/:-@[-`{-~]{2,}$/.test(t) && /['";|*()]/.test(t)) add(sink, 4, 'sqli', 'injection metacharacters only');
+    },
+  },
+  {
+    name: 'absolute path', section: 4, may: (v) => v.short && (v.cls & C_SLASH) !== 0,
+    run: (v, sink) => {
+      if (!v.short) return;
+      const t = v.t;
+      if (/^\/[a-z0-9_.-]+(?:\/[a-z0-9_.+-]*)+$/.test(t) && !t.startsWith('/api/')) add(sink, 4, 'traversal', 'absolute file-system path');
+      else if (/^\/[a-z0-9_-]+\.[a-z0-9]{2,4}$/.test(t)) add(sink, 4, 'traversal', 'absolute file path');
+    },
+  },
+  { name: 'placeholder', section: 4, may: (v) => (v.cls & C_BRACE) !== 0, run: (v, sink) => { if (/\{[a-z_][a-z0-9_]{0,23}\}/.test(v.lower)) add(sink, 4, 'cmdi', 'placeholder'); } },
+  {
+    name: 'active content URL', section: 4, may: (v) => v.short && (v.cls & C_COLON) !== 0,
+    run: (v, sink) => {
+      const url = v.short ? /^[a-z][a-z0-9+.-]{1,15}:\/\/\S+\.([a-z0-9]{2,5})(?:[?#]\S*)?$/.exec(v.t) : null;
+      if (url && ACTIVE_EXT.has(url[1]!)) add(sink, 4, 'xss', 'URL to active content');
+    },
+  },
+];
+
+/** Shell control characters shellMeta's patterns need (| && ; $( ` and a leading < or ^). */
+const SHELL_META = C_PIPE | C_AMP | C_SEMI | C_DOLLAR | C_BACKTICK | C_LT | C_CARET;
+
+/** The value as the rules read it; undefined when, trimmed, it is empty. */
+export function paranoidView(d: Decoded): ParanoidView {
+  const lower = lowerFull(d);
+  const t = lower.trim();
+  const short = t.length <= MAX_FRAGMENT;
+  return { d, s: d.full, lower, t, cls: d.fullClasses, short, oneWord: short && t.length > 0 && /^[a-z0-9_.\-]+$/.test(t) };
+}
+
+export function paranoidFindings(d: Decoded, pl: ParanoiaLevel): ParanoidFinding[] {
+  const out: ParanoidFinding[] = [];
+  if (pl < 2) return out;
+  const v = paranoidView(d);
+  const sink: Sink = { out, pl };
+  // CR/LF and punctuation only: header/log splitting or a command separator probe
+  if (pl >= 3 && (v.cls & C_NEWLINE) !== 0 && /^[^a-z0-9]*$/.test(v.t)) add(sink, 3, 'cmdi', 'line breaks only');
+  if (v.t.length === 0) return out;
+  for (const r of PARANOID_RULES) {
+    if (r.section > pl) break;
+    if (r.may === undefined || r.may(v)) r.run(v, sink);
+  }
+  return out;
 }
 
 /** {{…}}, {%…%}, ${…}, #{…}, <%…%> with something inside. */
@@ -141,23 +201,6 @@ function markup(s: string, sink: Sink): void {
   if (/#required|#implied|#pcdata|xmlns:/.test(s)) add(sink, 2, 'xss', 'XML declaration fragment', true);
 }
 
-/** SQL comment sequences next to code: '-- ;-- )-- a leading or trailing --, slash-star, MySQL /*!. */
-function sqlComments(s: string, sink: Sink): void {
-  const t = s.trim();
-  if ((t.indexOf('/*') >= 0 && !/^[\w./-]*\/\*[\w.-]*\/?$/.test(t)) || /\*\/\s*(?:[='"]|--)/.test(t)) { add(sink, 2, 'sqli', 'SQL block comment'); return; } // a/* glob is a path
-  const dd = t.indexOf('--');
-  if (dd < 0) return;
-  if (dd === 0 && (t.charCodeAt(2) === 32 || isAlpha(t.charCodeAt(2))) && t.length > 3) { add(sink, 2, 'sqli', 'leading SQL line comment'); return; }
-  for (let i = dd; i >= 0; i = t.indexOf('--', i + 2)) {
-    let p = i - 1; while (p >= 0 && t.charCodeAt(p) === 32) p--;
-    const prev = t.charCodeAt(p);
-    // after a quote, ';', ')' — and nothing but one word after it: "Save" -- iOS 17.2 is prose
-    const rest = t.slice(i + 2).trim();
-    if ((prev === 39 || prev === 34 || prev === 59 || prev === 41 || prev === 35) && rest.indexOf(' ') < 0) { add(sink, 2, 'sqli', 'SQL line comment after code'); return; }
-    if (i + 2 === t.length && p === i - 1 && isWordCh(prev)) { add(sink, 2, 'sqli', 'trailing SQL line comment'); return; }
-  }
-}
-
 /** Interpreter introspection called as a statement anywhere: phpversion(); getenv( … */
 function codeCall(s: string, sink: Sink): void {
   const p = s.indexOf('(');
@@ -167,65 +210,6 @@ function codeCall(s: string, sink: Sink): void {
     if (k < i && CODE_FUNCTIONS.has(s.slice(k, i)) && !isWordCh(s.charCodeAt(k - 1))) { add(sink, 2, 'cmdi', `${s.slice(k, i)}() call`); return; }
   }
 }
-
-/**
- * A value that is only SQL vocabulary, or a short run of SQL-only operators: a comment with at most one
- * word (`; --`, `1/*'*\/`), `||`/`&&` beside numbers or parentheses (`(||6)`), arithmetic on a boolean
- * literal (`1-false`), a system or listed variable (`@@version`, `,@v`), an unclosed quote glued to a word.
- */
-function sqlFragment(t: string, sink: Sink): void {
-  const words = t.split(/\s+/);
-  if (words.length <= 3 && words.every((w) => SQL_WORDS.has(w)) && !PROSE_SQL.has(words[0]!)) { add(sink, 3, 'sqli', 'SQL keywords only'); return; }
-  if (/^(?:exec|execute|call)\s+[a-z_]+$/.test(t)) { add(sink, 3, 'sqli', 'SQL keywords only'); return; }
-  if (!/[-/*#;@|&'"()+%=<>,]/.test(t)) return; // every fragment below needs SQL punctuation
-  const toks = tokenize(t, { maxTokens: 32 });
-  let comments = 0, names = 0;
-  for (let i = 0; i < toks.length; i++) {
-    const k = toks[i]!;
-    // -- and slash-star comments not written after a word (prose dashes: "Yes -- I agree"); # is too common
-    if (k.type === T.COMMENT && k.value !== '#' && (i === 0 || AFTER_CODE.has(toks[i - 1]!.type))) comments++;
-    else if (k.type === T.BAREWORD || k.type === T.OTHER) names++;
-  }
-  if (comments > 0 && names <= 1 && toks.length >= 2) { add(sink, 3, 'sqli', 'SQL comment fragment'); return; }
-  for (let i = 0; i < toks.length; i++) {
-    const k = toks[i]!, nx = toks[i + 1], pv = toks[i - 1];
-    if (k.type === T.LOGIC && (k.value === '||' || k.value === '&&') && (pv?.type === T.LPAREN || nx?.type === T.NUMBER || nx?.type === T.LPAREN)) { add(sink, 3, 'sqli', 'SQL logic operator fragment'); return; }
-    if (k.type === T.ARITH && pv?.type === T.NUMBER && nx?.type === T.NUMBER && /^[a-z]/.test(nx.value)) { add(sink, 3, 'sqli', 'arithmetic on a literal keyword'); return; }
-    if (k.type === T.VARIABLE && (k.value.startsWith('@@') || pv?.type === T.COMMA || pv?.type === T.LPAREN || (k.value.length > 1 && pv?.type === T.STATEMENT))) { add(sink, 3, 'sqli', 'SQL variable'); return; }
-  }
-  if (/^['"][+\s]?[a-z_][a-z0-9_]*;?$/.test(t)) { add(sink, 3, 'sqli', 'quote glued to a word'); return; }
-  // a predicate fragment: a logic or comparison word first, then an operand (' or x=y', ' like '%'')
-  const f = toks[0]?.type === T.STRING && toks[0].closed && toks.length <= 3 && toks[0].value === '' ? 1 : 0;
-  const head = toks[f];
-  if (head && (head.type === T.LOGIC || (head.type === T.COMPARE && /^[a-z]/.test(head.value))) && toks.length - f >= 2 && toks.length <= 8) {
-    if (toks[f + 1]!.type === T.STRING || toks.slice(f + 1).some((k) => k.type === T.COMPARE)) { add(sink, 3, 'sqli', 'SQL predicate fragment'); return; }
-  }
-  if (/^['"]\s*(?:or|and|xor|union|having|where)$/.test(t)) add(sink, 3, 'sqli', 'quote then a SQL operator word');
-}
-
-/** LDAP filter syntax (filed with SQL injection by most lists): (|(…)), (&(…)), *)(, a filter wildcard attribute. */
-function ldapFilter(t: string, sink: Sink): void {
-  if (/\(\s*[|&!]\s*\(|\*\s*\)\s*\(|\(\s*[a-z]+\s*=\s*\*\s*\)/.test(t)) add(sink, 3, 'sqli', 'LDAP filter syntax');
-}
-
-/** A 0x… literal long enough to be a string, that decodes to text (0x77006100… is "wa" in UTF-16). */
-function hexString(t: string, sink: Sink): void {
-  const m = /0x([0-9a-f]{16,})/.exec(t);
-  if (!m) return;
-  const hex = m[1]!.length % 2 === 0 ? m[1]! : m[1]!.slice(0, -1);
-  const buf = Buffer.from(hex.slice(0, 512), 'hex');
-  let printable = 0, nul = 0;
-  for (const b of buf) { if (b >= 32 && b < 127) printable++; else if (b === 0) nul++; else return; }
-  if (printable >= 4 && printable + nul === buf.length) add(sink, 2, 'sqli', 'hex-encoded text literal');
-}
-/** Tokens a comment may follow in an injected fragment (not a word or a number of prose: "Error 404 -- …"). */
-const AFTER_CODE = new Set<string>([T.STRING, T.SEMICOLON, T.RPAREN, T.LPAREN, T.COMPARE, T.ARITH, T.COMMA, T.LOGIC]);
-/** Keyword-only phrases that are ordinary English answers. */
-const PROSE_SQL = new Set(['all', 'none', 'end', 'if', 'on', 'in', 'as', 'to', 'by', 'for', 'with', 'and', 'or', 'not', 'key', 'time', 'user',
-  'view', 'index', 'mode', 'left', 'right', 'top', 'add', 'lock', 'share', 'table', 'tables', 'path', 'json', 'xml', 'function', 'window', 'over',
-  'then', 'else', 'when', 'any', 'some', 'from', 'into', 'values', 'login', 'column', 'columns', 'schema', 'database', 'show', 'use', 'set', 'call',
-  'load', 'copy', 'kill', 'begin', 'commit', 'explain', 'backup', 'restore', 'merge', 'rename', 'true', 'false', 'null', 'is', 'between', 'asc',
-  'default', 'returning', 'partition', 'outer', 'inner', 'cross', 'natural', 'using', 'case', 'exists', 'primary', 'foreign', 'references', 'delay']);
 
 /** A {word} placeholder after a shell metacharacter, a path separator or at the start. */
 function placeholders(s: string, sink: Sink): void {
@@ -258,8 +242,8 @@ function shellMeta(s: string, sink: Sink): void {
 }
 
 /** Statement shapes only script has: a="…"; / $(…) / for (…;…;…) / ident.ident(…).ident(…); */
-function scriptShapes(s: string, sink: Sink): void {
+function scriptShapes(s: string, lower: string, sink: Sink): void {
   if (/^\s*[A-Za-z_$][\w$]*\s*=\s*(["'`]).*\1\s*;?\s*$/.test(s) && s.length <= MAX_FRAGMENT) { add(sink, 3, 'xss', 'script assignment statement'); return; }
   if (/\$\(\s*["'`]/.test(s) || /\bfor\s*\([^);]{0,64};[^);]{0,64};/.test(s) || /\)\.[A-Za-z_$][\w$]*\(\s*\)\s*;/.test(s)) { add(sink, 3, 'xss', 'script statement'); return; }
-  if (s.length <= 512 && /[}*\]]\s{0,8}\{[^}]{0,256}\}|\{\s{0,8}[a-z-]{1,32}\s{0,8}:\s{0,8}[^;}]{1,256}[;}]/.test(s.toLowerCase()) && s.indexOf('"') !== s.indexOf('{') + 1) add(sink, 3, 'xss', 'CSS rule');
+  if (s.length <= 512 && /[}*\]]\s{0,8}\{[^}]{0,256}\}|\{\s{0,8}[a-z-]{1,32}\s{0,8}:\s{0,8}[^;}]{1,256}[;}]/.test(lower) && s.indexOf('"') !== s.indexOf('{') + 1) add(sink, 3, 'xss', 'CSS rule');
 }

@@ -49,6 +49,24 @@ describe('bot signals', () => {
     assert.deepEqual(bot({ 'user-agent': 'Mozilla/5.0 (compatible; bingbot/2.0)' }), []);
   });
 
+  it('the good bot a user agent names is remembered per good-bot list, never across lists', () => {
+    const ua = 'Mozilla/5.0 (compatible; ExampleCrawler/1.0; partnerbot)';
+    const trusted: BotOptions = { ...opts, goodBots: compileGoodBots([{ token: 'partnerbot' }]) };
+    const fenced: BotOptions = { ...opts, goodBots: compileGoodBots([{ token: 'nosuchbot' }, { token: 'examplecrawler', cidrs: ['198.51.100.0/24'] }]) };
+    const run = (o: BotOptions) => {
+      const req = checkRequest({ headers: { 'user-agent': ua }, source: '203.0.113.9' });
+      const ctx = buildContext(req, { limits: DEFAULT_REQUEST_LIMITS, trustedHops: 0 });
+      const out: Finding[] = [];
+      botFindings(ctx, '203.0.113.9', parseIp('203.0.113.9'), o, undefined, out);
+      return out.map((f) => f.detail);
+    };
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(run(trusted), [], 'a claim with nothing to check it against is trusted');
+      assert.deepEqual(run(fenced), ['claims to be examplecrawler from outside its networks', 'automation client bot']);
+      assert.deepEqual(run(opts), ['automation client bot'], 'no good bot of the default list is named');
+    }
+  });
+
   it('a refuted claim waives nothing: the HTTP-library signal still counts', () => {
     const f = bot({ 'user-agent': 'python-requests/2.31 (compatible; Googlebot/2.1)' }, '203.0.113.9');
     assert.deepEqual(f.map((x) => x.confidence).sort(), [0.3, 0.85]);

@@ -1,3 +1,4 @@
+import { C_BRACE, C_DOT, C_DQUOTE, C_HEX_PREFIX, C_PAREN, C_SLASH, C_SQUOTE, charClasses } from '../../decode/charclass.js';
 import { CATALOG_WORDS, PROBE_FUNCTIONS, T } from './lexicon.js';
 import { SqlReader } from './parser.js';
 import { fingerprint, tokenize, type Token } from './tokenizer.js';
@@ -379,7 +380,7 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
       }
     } else if (t.type === T.VARIABLE && t.value.startsWith('@@') && toks.length > 1) {
       take(acc, 0.6, `${ctx}:system-variable`);
-    } else if (t.type === T.BAREWORD && CATALOG_WORDS.has(t.value) && toks[k + 1]?.type === T.DOT && t.value !== 'sys' && t.value !== 'master' && t.value !== 'mysql') {
+    } else if (t.type === T.BAREWORD && toks[k + 1]?.type === T.DOT && CATALOG_WORDS.has(t.value) && t.value !== 'sys' && t.value !== 'master' && t.value !== 'mysql') {
       take(acc, 0.7, `${ctx}:catalog`);
     } else if (t.type === T.KEYWORD && (t.value === 'intersect' || t.value === 'except' || t.value === 'minus')) {
       const broke = (ctx !== 'raw' && k === 1) || (k > 0 && toks[k - 1]!.type === T.RPAREN);
@@ -403,18 +404,19 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
 /**
  * SQL injection confidence for one decoded value: the value is read as code in three positions — after
  * a number (raw), inside a single-quoted and inside a double-quoted string — and each reading is checked
- * for a continuation that only makes sense as injected SQL.
+ * for a continuation that only makes sense as injected SQL. `classes`: charClasses(input), when the caller
+ * has it (decodeValue does): which of the further readings have anything to read.
  */
-export function detectSqli(input: string): SqliVerdict {
+export function detectSqli(input: string, classes = charClasses(input)): SqliVerdict {
   if (input.length < 2) return { confidence: 0, reason: '' };
-  const maybe = mayBeSql(input);
+  const maybe = mayBeSql(input, classes);
   let best: SqliVerdict = maybe ? readings(input) : { confidence: 0, reason: '' };
   if (maybe && best.confidence < 0.85) {
     // probes (a lone quote, a comment trick) and LDAP filter fragments: shapes, not statements (each
     // needs a character mayBeSql looks for: a quote, '*', '-', '#', '(')
     const v = probeVerdict(input);
     if (v.confidence > best.confidence) best = v;
-    const ldap = input.indexOf('(') >= 0 ? ldapFilterInjection(input) : undefined;
+    const ldap = (classes & C_PAREN) !== 0 ? ldapFilterInjection(input) : undefined;
     if (ldap !== undefined && best.confidence < 0.85) best = { confidence: 0.85, reason: ldap };
   }
   // name=AND 1=(…: the value's own assignment, then a condition chained with a boolean operator
@@ -432,12 +434,12 @@ export function detectSqli(input: string): SqliVerdict {
     }
   }
   // information_schema 1.e.tables: an empty-exponent number qualifying a catalog view (no gate word needed)
-  if (best.confidence < 0.85 && input.indexOf('.') >= 0) {
+  if (best.confidence < 0.85 && (classes & C_DOT) !== 0) {
     const x = exponentCatalog(input);
     if (x > best.confidence) best = { confidence: x, reason: 'empty-exponent catalog' };
   }
   // 1 or {x sleep(5)}: an ODBC escape brace around an expression; read the expression
-  if (maybe && best.confidence < 0.85 && input.indexOf('{') >= 0) {
+  if (maybe && best.confidence < 0.85 && (classes & C_BRACE) !== 0) {
     const o = stripOdbcEscapes(input);
     if (o.count > 0) {
       const v = readings(o.text);
@@ -445,7 +447,7 @@ export function detectSqli(input: string): SqliVerdict {
     }
   }
   // keywords split by inline comments (uni/**/on sel/**/ect): no reason to write that but to slip past filters
-  if (input.indexOf('/*') >= 0) {
+  if ((classes & C_SLASH) !== 0 && input.indexOf('/*') >= 0) {
     const j = joinCommentSplitWords(input);
     if (j.keywords > 0) {
       if (0.85 > best.confidence) best = { confidence: 0.85, reason: 'comment-split keyword' };
@@ -458,12 +460,12 @@ export function detectSqli(input: string): SqliVerdict {
   }
   // doubled quotes read as the break, not as an escape ("a"" or 1=1--"), and a backslash before a quote as
   // one the application's own escaping doubles (\' becomes \\' — the quote then breaks out)
-  if (input.indexOf('""') >= 0 || input.indexOf('\'\'') >= 0 || input.indexOf('\\\'') >= 0 || input.indexOf('\\"') >= 0) {
+  if ((classes & (C_SQUOTE | C_DQUOTE)) !== 0 && (input.indexOf('""') >= 0 || input.indexOf('\'\'') >= 0 || input.indexOf('\\\'') >= 0 || input.indexOf('\\"') >= 0)) {
     const v = readings(input.replaceAll('""', '"').replaceAll('\'\'', '\'').replaceAll('\\\'', '\'').replaceAll('\\"', '"'));
     if (v.confidence > best.confidence) best = { confidence: v.confidence, reason: `quote-escape ${v.reason}` };
   }
   // a 0x… literal that spells SQL (MSSQL: EXEC(CAST(0x… AS VARCHAR))): the decoded text is read too
-  if (best.confidence < 0.85 && input.indexOf('0x') >= 0) {
+  if (best.confidence < 0.85 && (classes & C_HEX_PREFIX) !== 0 && input.indexOf('0x') >= 0) {
     const text = hexText(input);
     if (text !== undefined) {
       const v = readings(text);

@@ -1,17 +1,19 @@
+import { C_AMP, C_AT, C_BACKTICK, C_COMMA, C_DASH, C_DQUOTE, C_EQ, C_GT, C_HASH, C_LT, C_PAREN, C_PIPE, C_RPAREN, C_SEMI, C_SLASH, C_SQUOTE, C_STAR, charClasses } from '../../decode/charclass.js';
 import { CATALOG_WORDS, CLAUSE_PAIRS, DANGEROUS_FUNCTIONS, PROBE_FUNCTIONS } from './lexicon.js';
 import { isWord, isWordStart, WORD_TYPE } from './tokenizer.js';
 
-/** Quick reject: text without a character or word SQL injection needs. */
-export function mayBeSql(s: string): boolean {
-  let dashOrAt = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    // ' " ( ) ; = < > # / * | & ` ,
-    if (c === 39 || c === 34 || c === 40 || c === 41 || c === 59 || c === 61 || c === 60 || c === 62 ||
-        c === 35 || c === 47 || c === 42 || c === 124 || c === 38 || c === 96 || c === 44) return true;
-    if (c === 45 || c === 64) dashOrAt = true; // - @
-  }
-  if (dashOrAt) return sqlAroundDashOrAt(s);
+/** SQL punctuation read at once: ' " ( ) ; = < > # * | & ` , */
+const PUNCT = C_SQUOTE | C_DQUOTE | C_PAREN | C_RPAREN | C_SEMI | C_EQ | C_LT | C_GT | C_HASH | C_STAR | C_PIPE | C_AMP | C_BACKTICK | C_COMMA;
+/** SQL punctuation read only with a word around it: - @ / */
+const DASH_AT = C_DASH | C_AT | C_SLASH;
+
+/**
+ * Quick reject: text without a character or word SQL injection needs. `classes`: charClasses(s), when the
+ * caller has it (decodeValue does).
+ */
+export function mayBeSql(s: string, classes = charClasses(s)): boolean {
+  if ((classes & PUNCT) !== 0) return true;
+  if ((classes & DASH_AT) !== 0) return sqlAroundDashOrAt(s);
   // keyword-only fragments ("1 or true", " ORDER BY 5") need a space and one of the words they are made of
   if (s.indexOf(' ') < 0 && !hasOtherBlank(s)) return false;
   let start = -1;
@@ -19,7 +21,7 @@ export function mayBeSql(s: string): boolean {
     const c = i < s.length ? s.charCodeAt(i) | 0x20 : 32;
     const word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 0x7f;
     if (word) { if (start < 0) start = i; continue; }
-    if (start >= 0 && i - start <= 9 && TRIGGER_WORDS.has(s.slice(start, i).toLowerCase())) return true;
+    if (start >= 0 && i - start <= 9 && TRIGGER_SHAPES.has(shapeOf(s, start, i)) && TRIGGER_WORDS.has(s.slice(start, i).toLowerCase())) return true;
     start = -1;
   }
   return false;
@@ -45,6 +47,18 @@ const TRIGGER_WORDS = new Set(['or', 'and', 'xor', 'union', 'select', 'order', '
   'from', 'join']);
 
 /**
+ * An ASCII word's first and last character (letters lower-cased) and length: a set member's shape is the
+ * shape of the word it is looked up with, so a word of a shape no member has needs no slice and lookup.
+ * (A small integer for ASCII words; used only for them.)
+ */
+function shapeOf(s: string, start: number, end: number): number {
+  const a = s.charCodeAt(start), z = s.charCodeAt(end - 1);
+  return ((a >= 65 && a <= 90 ? a + 32 : a) * 128 + (z >= 65 && z <= 90 ? z + 32 : z)) * 256 + Math.min(end - start, 255);
+}
+const shapes = (words: Iterable<string>) => new Set([...words].map((w) => shapeOf(w, 0, w.length)));
+const TRIGGER_SHAPES = shapes(TRIGGER_WORDS);
+
+/**
  * Every word the SQL readings give a meaning: a token type other than a plain name (tokenizer.ts WORD_TYPE),
  * the halves of multi-word forms the tokenizer joins (order by, union all, waitfor delay, sounds like), and
  * the names the rules look up (catalog objects, probe and dangerous functions).
@@ -52,14 +66,17 @@ const TRIGGER_WORDS = new Set(['or', 'and', 'xor', 'union', 'select', 'order', '
 const MEANINGFUL = new Set<string>([...WORD_TYPE.keys(), ...CATALOG_WORDS, ...PROBE_FUNCTIONS, ...DANGEROUS_FUNCTIONS,
   ...Object.keys(CLAUSE_PAIRS), ...Object.values(CLAUSE_PAIRS), 'all', 'distinct', 'waitfor', 'delay', 'sounds', 'like', 'not', 'union']);
 const LONGEST_MEANINGFUL = Math.max(...[...MEANINGFUL].map((w) => w.length));
+const MEANINGFUL_SHAPES = shapes(MEANINGFUL);
 
 /**
- * A value whose only SQL punctuation is '-' or '@' (SKU-1234-XL, sean@example.com). Without a quote,
- * parenthesis, ';', '=', '<', '>', '#', '/', '*', '|', '&', '`' or ',', its raw reading can only hold names,
- * numbers, @variables and the operators - + ~ % ^ . :: — and no rule reads that as SQL: every rule needs a
- * word with SQL meaning, a `--` comment, an @@system variable or a '!' (NOT). A run of word characters that
- * starts with a digit or '$' may hold a word the tokenizer splits off (1or1, 0xabor, $select), so it counts
- * when it holds anything but digits. (The probes need a quote, '*' or a comment; the LDAP reading '('.)
+ * A value whose only SQL punctuation is '-', '@' or '/' (SKU-1234-XL, sean@example.com, /api/v1/orders).
+ * Without a quote, parenthesis, ';', '=', '<', '>', '#', '*', '|', '&', '`' or ',', its raw reading can only
+ * hold names, numbers, @variables and the operators - + ~ % ^ / . :: — and no rule reads that as SQL: every
+ * rule needs a word with SQL meaning, a `--` comment, an @@system variable or a '!' (NOT). ('/' is division,
+ * lexed alone as '+' is: it starts no other operator, a slash-star comment needs the '*' checked above, and
+ * no rule looks at a '/' token's text.) A run of word characters that starts with a digit or '$' may hold a
+ * word the tokenizer splits off (1or1, 0xabor, $select), so it counts when it holds anything but digits.
+ * (The probes need a quote, '*' or a comment; the LDAP reading '('.)
  */
 function sqlAroundDashOrAt(s: string): boolean {
   const n = s.length;
@@ -74,9 +91,11 @@ function sqlAroundDashOrAt(s: string): boolean {
     }
     const start = i;
     let digitsOnly = c >= 48 && c <= 57;
-    while (i < n && isWord(s.charCodeAt(i))) { const k = s.charCodeAt(i); if (k < 48 || k > 57) digitsOnly = false; i++; }
+    // (a run with a character past ASCII may change length or letters when lower-cased: looked up as it is)
+    let ascii = true;
+    while (i < n && isWord(s.charCodeAt(i))) { const k = s.charCodeAt(i); if (k < 48 || k > 57) digitsOnly = false; if (k >= 128) ascii = false; i++; }
     if (!isWordStart(c)) { if (!digitsOnly) return true; continue; }
-    if (i - start <= LONGEST_MEANINGFUL && MEANINGFUL.has(s.slice(start, i).toLowerCase())) return true;
+    if (i - start <= LONGEST_MEANINGFUL && (!ascii || MEANINGFUL_SHAPES.has(shapeOf(s, start, i))) && MEANINGFUL.has(s.slice(start, i).toLowerCase())) return true;
   }
   return false;
 }

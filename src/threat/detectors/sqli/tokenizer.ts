@@ -280,8 +280,19 @@ function pushWord(input: string, n: number, i: number, out: Token[], word: strin
       return;
     }
   }
-  out.push(tok(WORD_TYPE.get(word) ?? T.BAREWORD, word));
+  out.push(tok(wordType(word), word));
 }
+
+/**
+ * WORD_TYPE's type for a word, BAREWORD for the rest. Most words are names: one whose first and last
+ * character and length no listed word has is a name without hashing it for the lookup.
+ */
+function wordType(word: string): TokenType {
+  const a = word.charCodeAt(0), z = word.charCodeAt(word.length - 1);
+  if (a < 128 && z < 128 && !WORD_SHAPES.has((a * 128 + z) * 64 + Math.min(word.length, 63))) return T.BAREWORD;
+  return WORD_TYPE.get(word) ?? T.BAREWORD;
+}
+const WORD_SHAPES = new Set([...WORD_TYPE.keys()].map((w) => (w.charCodeAt(0) * 128 + w.charCodeAt(w.length - 1)) * 64 + Math.min(w.length, 63)));
 
 /** The shape of a token list as a string of type characters (comments included), e.g. "s&1o1c". */
 export function fingerprint(tokens: readonly Token[], max = 12): string {
