@@ -29,6 +29,7 @@ import { threatModule } from '../src/threat/module.js';
 import { topFinding, DEFAULT_WEIGHTS } from '../src/threat/scoring.js';
 import { FAMILIES, LEVELS, limits, placed, PLACEMENTS, printTable, root, runStages, checkRequest, type Placement } from './detect-common.js';
 import { debianBenignSection } from './detect-benign-debian.js';
+import { markdownBenignSection } from './detect-benign-markdown.js';
 import { evasionSection } from './detect-evasion.js';
 import { crsSection, libinjectionSection } from './detect-heldout.js';
 
@@ -202,6 +203,8 @@ async function main(): Promise<void> {
   crsSection(levels, dump);
   console.log('');
   debianBenignSection(levels, dump);
+  console.log('');
+  markdownBenignSection(levels, dump);
   console.log('');
   evasionSection(levels[0]!.stages, attacks, dump);
   await store.close();
