@@ -70,7 +70,9 @@ async function main(): Promise<void> {
   for (const pl of LEVELS) {
     const mod = await threatModule.create({
       paranoia: pl,
-      ban: { ttl_ms: 0, cache_ms: 60_000 },
+      // cache_ms above the schema's 60 s maximum (the module is built here without the loader): the run takes longer
+      // than a minute, and an expired "not banned" answer would make the screen stage ask the store (async)
+      ban: { ttl_ms: 0, cache_ms: 3_600_000 },
       anomaly: { enabled: false },
       bot: { cadence: { enabled: false } },
       events: { log: false },
