@@ -10,7 +10,11 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { pino } from 'pino';
 import { buildContext } from '../src/pipeline/context-builder.js';
+import type { Stage } from '../src/pipeline/stage.js';
+import { MemoryStore } from '../src/store/memory.js';
+import { threatModule } from '../src/threat/module.js';
 import { DEFAULT_WEIGHTS, topFinding } from '../src/threat/scoring.js';
 import { placeText } from './detect-benign-debian.js';
 import { FAMILIES, LEVELS, limits, PLACEMENTS, printTable, root, runStages } from './detect-common.js';
@@ -20,7 +24,36 @@ interface Row { kind: string; source: string; payload: string }
 
 const pct = (x: number, d: number) => (d === 0 ? '-' : (100 * x / d).toFixed(2));
 
-export function markdownBenignSection(levels: Levels, dump: string | undefined): void {
+/** Values refused in any placement, per kind. */
+function refusedByKind(stages: Stage[], rows: readonly Row[]): Map<string, number> {
+  const byKind = new Map<string, number>();
+  for (const r of rows) {
+    if (PLACEMENTS.some((p) => runStages(stages, buildContext(placeText(r.payload, p), limits))?.code === 'ERR_THREAT')) byKind.set(r.kind, (byKind.get(r.kind) ?? 0) + 1);
+  }
+  return byKind;
+}
+
+/**
+ * The same stages as the bench's levels but with `inspect.markup: allow` — what the README tells a rich-text
+ * route (a CMS, forum or docs API) to set: HTML without script is no finding.
+ */
+async function richTextLevels(): Promise<Array<{ pl: number; stages: Stage[]; close?: () => Promise<void> | void }>> {
+  const store = new MemoryStore();
+  const out = [];
+  for (const pl of LEVELS) {
+    const mod = await threatModule.create({
+      paranoia: pl, inspect: { markup: 'allow' }, ban: { ttl_ms: 0, cache_ms: 3_600_000 }, anomaly: { enabled: false }, bot: { cadence: { enabled: false } }, events: { log: false },
+    }, { store, logger: pino({ level: 'silent' }), configPath: resolve(root, 'bench.yaml'), configDir: root });
+    const stages = mod.stages(undefined, { name: 'bench-rich-text', index: 0 });
+    // the first Check asks the store whether the bench client is banned (async); later ones hit the cache
+    const warm = buildContext(placeText('warm', 'query'), limits);
+    for (const st of stages) { const r = st.run(warm); if (r && typeof (r as Promise<unknown>).then === 'function') await r; }
+    out.push({ pl, stages, close: mod.close?.bind(mod) });
+  }
+  return out;
+}
+
+export async function markdownBenignSection(levels: Levels, dump: string | undefined): Promise<void> {
   const file = resolve(root, 'test/fixtures/threat/benign-markdown/benign.jsonl');
   const all = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Row);
   const kinds = [...new Set(all.map((r) => r.kind))].sort();
@@ -67,4 +100,18 @@ export function markdownBenignSection(levels: Levels, dump: string | undefined):
   console.log('');
   for (const s of summary) console.log(s);
   if (dump) console.log(`benign-markdown dev false positives written to ${dump} (benign-markdown-dev-pl*-fp.jsonl; the test half is never dumped)`);
+
+  console.log('\nbenign #4 on a rich-text route (inspect.markup: allow, as the README advises for CMS/forum/docs routes): inputs refused (%)');
+  const rich = await richTextLevels();
+  const richRows: string[][] = [...kinds.flatMap((k) => halves.map(([name, rows]) => [`${k} ${name}`, String(rows.filter((r) => r.kind === k).length)])), ...halves.map(([name, rows]) => [`all ${name}`, String(rows.length)])];
+  for (const { stages } of rich) {
+    halves.forEach(([, rows], hi) => {
+      const byKind = refusedByKind(stages, rows);
+      kinds.forEach((k, ki) => { const row = richRows[ki * 2 + hi]!; row.push(`${byKind.get(k) ?? 0} (${pct(byKind.get(k) ?? 0, Number(row[1]))})`); });
+      const total = [...byKind.values()].reduce((a, b) => a + b, 0);
+      richRows[kinds.length * 2 + hi]!.push(`${total} (${pct(total, rows.length)})`);
+    });
+  }
+  printTable(['kind, half', 'inputs', ...LEVELS.map((l) => `PL${l}`)], richRows);
+  for (const l of rich) await l.close?.();
 }

@@ -206,7 +206,7 @@ async function main(): Promise<void> {
   console.log('');
   debianBenignSection(levels, dump);
   console.log('');
-  markdownBenignSection(levels, dump);
+  await markdownBenignSection(levels, dump);
   console.log('');
   evasionSection(levels[0]!.stages, attacks, dump);
   await store.close();
