@@ -25,7 +25,7 @@ const pct = (x: number, d: number) => (d === 0 ? '-' : (100 * x / d).toFixed(2))
  * character percent-encoded: a '+' in `team+pkg@example.org` or a '%' in "100%" stays what it was). The
  * JSON placement is the same as the other sections'.
  */
-function placeText(text: string, where: Placement): unknown {
+export function placeText(text: string, where: Placement): unknown {
   const v = encodeURIComponent(text);
   switch (where) {
     case 'query': return checkRequest('GET', `/api/search?q=${v}&page=1`, {});

@@ -90,3 +90,41 @@ export function opensValue(s: string, at: number): boolean {
   const c = s.charCodeAt(k);
   return c === 61 || c === 58 || c === 34 || c === 39 || c === 59 || c === 10 || c === 13 || c === 124 || c === 38; // = : " ' ; \n \r | &
 }
+
+/** The table-row answer of the line last asked about: a value's pipes are read line by line, each line once. */
+export interface RowMemo { from: number; to: number; row: boolean }
+
+/**
+ * Whether position `at` lies on a markdown or ASCII table row: a line that opens with `|` (`| Type | string |`),
+ * whose pipes are cell borders. A shell (sh, bash, cmd.exe) refuses a line that starts with a pipe before running
+ * anything on it, so nothing on such a line runs: its `|`, `;`, `&`, backticks and `$(` are not read. This holds on a later line of the value, unless the line before ends with a continuation (`\`,
+ * cmd.exe's `^`) that glues the two. The value's first line is appended to the application's command (`ping
+ * ${value}` → `ping | id`), so there the row must also end with `|` and the next line open with `|`: the
+ * pipeline then continues into a line that starts with a pipe, a syntax error that runs nothing.
+ */
+export function tableRow(s: string, at: number, memo: RowMemo): boolean {
+  if (at >= memo.from && at < memo.to) return memo.row;
+  const ls = s.lastIndexOf('\n', at - 1) + 1;
+  let le = s.indexOf('\n', at);
+  if (le < 0) le = s.length;
+  memo.from = ls; memo.to = le; memo.row = rowLine(s, ls, le);
+  return memo.row;
+}
+
+function rowLine(s: string, ls: number, le: number): boolean {
+  let k = ls;
+  while (k < le && isWs(s.charCodeAt(k))) k++;
+  if (s.charCodeAt(k) !== 124) return false;
+  // a line before this one within the value: it must not glue onto this line
+  let p = ls - 1;
+  while (p >= 0 && (s.charCodeAt(p) === 10 || s.charCodeAt(p) === 13 || isWs(s.charCodeAt(p)))) p--;
+  if (p >= 0) { const c = s.charCodeAt(p); return c !== 92 && c !== 94; }
+  // the first line: a row ending with `|`, followed by a line that opens with `|`
+  if (le >= s.length) return false;
+  let e = le - 1;
+  while (e > k && (s.charCodeAt(e) === 13 || isWs(s.charCodeAt(e)))) e--;
+  if (s.charCodeAt(e) !== 124 || e === k) return false;
+  let m = le + 1;
+  while (m < s.length && isWs(s.charCodeAt(m))) m++;
+  return s.charCodeAt(m) === 124;
+}

@@ -9,7 +9,7 @@ import { codeStatement, execCalls } from './cmdi-code.js';
 import { shellDequote } from './cmdi-dequote.js';
 import { CODE_FUNCTIONS, NUMERIC_ARG, PROSE_WORDS, SUBCOMMANDS, TIER_A, WRAPPERS } from './cmdi-lexicon.js';
 import { protocolLines } from './cmdi-protocols.js';
-import { inlineCodeWord, isWs, opensValue, proseContinues, redirectsToPath } from './cmdi-prose.js';
+import { inlineCodeWord, isWs, opensValue, proseContinues, redirectsToPath, tableRow, type RowMemo } from './cmdi-prose.js';
 import { splice } from './cmdi-splice.js';
 import { templates } from './cmdi-template.js';
 import { take, type Acc } from './cmdi-verdict.js';
@@ -359,14 +359,17 @@ function scan(s: string, mask: number): CmdiVerdict {
   }
   if (op === 60 || op === 94) redirectOrCaret(s, lead, acc);
   let positions = 0;
+  const rows: RowMemo = { from: 0, to: 0, row: false };
   if ((mask & (M_SEP | M_BT | M_DOLLAR | M_LTGT | M_BRACE)) === 0) positions = MAX_POSITIONS;
   for (let i = 0; i < n && positions < MAX_POSITIONS; i++) {
     const c = s.charCodeAt(i);
-    if (c === 59 /* ; */) { positions++; consider(s, acc, i + 1, SEMI, fenced); }
-    else if (c === 124 /* | */) { positions++; if (s.charCodeAt(i + 1) === 124) i++; consider(s, acc, i + 1, STRONG, fenced); }
+    // on a markdown/ASCII table row nothing runs (cmdi-prose.ts tableRow): its separators are not read
+    if (c === 59 /* ; */) { positions++; if (!tableRow(s, i, rows)) consider(s, acc, i + 1, SEMI, fenced); }
+    else if (c === 124 /* | */) { positions++; const row = tableRow(s, i, rows); if (s.charCodeAt(i + 1) === 124) i++; if (!row) consider(s, acc, i + 1, STRONG, fenced); }
     else if (c === 38 /* & */) {
       positions++;
-      if (s.charCodeAt(i + 1) === 38) { i++; consider(s, acc, i + 1, STRONG, fenced); } else consider(s, acc, i + 1, AMP, fenced);
+      const row = tableRow(s, i, rows);
+      if (s.charCodeAt(i + 1) === 38) { i++; if (!row) consider(s, acc, i + 1, STRONG, fenced); } else if (!row) consider(s, acc, i + 1, AMP, fenced);
     } else if (c === 10 || c === 13) { if (i >= lead) { positions++; consider(s, acc, i + 1, NEWLINE, fenced); } }
     else if (c === 96 /* ` */) {
       positions++;
@@ -376,9 +379,9 @@ function scan(s: string, mask: number): CmdiVerdict {
       // `code` inside prose or markdown is not a substitution
       const prose = isWs(prev) && ((prev2 >= 97 && prev2 <= 122) || prev2 === 44 || prev2 === 46);
       const close = s.indexOf('`', i + 1);
-      if (!prose && !inlineCodeWord(s, i, close)) consider(s, acc, i + 1, SUBST, fenced);
+      if (!prose && !inlineCodeWord(s, i, close) && !tableRow(s, i, rows)) consider(s, acc, i + 1, SUBST, fenced);
       if (close > i) i = close;
-    } else if (c === 36 /* $ */ && s.charCodeAt(i + 1) === 40 /* ( */ && s.charCodeAt(i + 2) !== 40) { positions++; consider(s, acc, i + 2, SUBST, fenced); }
+    } else if (c === 36 /* $ */ && s.charCodeAt(i + 1) === 40 /* ( */ && s.charCodeAt(i + 2) !== 40) { positions++; if (!tableRow(s, i, rows)) consider(s, acc, i + 2, SUBST, fenced); }
     else if ((c === 60 || c === 62) && s.charCodeAt(i + 1) === 40) { positions++; consider(s, acc, i + 2, SUBST, fenced); } // <(cmd) >(cmd)
     else if (c === 123 /* { */ && i + 1 < n) {
       // brace expansion {cat,/etc/passwd} or a group { cmd; }

@@ -36,6 +36,8 @@ const WEAK_SINKS = new Set(['fetch', 'open', 'print', 'import', 'postmessage', '
 /** Sinks whose call at the very start of a value is code, not prose. */
 const STRONG_SINKS = new Set(['alert', 'prompt', 'confirm', 'eval', 'settimeout', 'setinterval', 'execscript', 'msgbox', 'fromcharcode', 'atob', 'globaleval']);
 const MAX_NAME = 64;
+/** Sinks that do nothing when called with no argument: write(), writeln(), constructor(), fromCharCode(). */
+const EMPTY_INERT = new Set(['write', 'writeln', 'constructor', 'fromcharcode']);
 
 function isAlpha(c: number): boolean { return (c >= 97 && c <= 122) || (c >= 65 && c <= 90); }
 function isIdent(c: number): boolean { return isAlpha(c) || (c >= 48 && c <= 57) || c === 95 || c === 36; }
@@ -257,6 +259,9 @@ function scanSinks(s: string, acc: Acc): void {
     else if (p < 0 && STRONG_SINKS.has(id) && (codeArgs || (argEnd > i && /^\)\s*(?:;|\/\/|>|$)/.test(s.slice(argEnd, argEnd + 4))))) conf = 0.8;
     else if (p < 0 && codeArgs) conf = 0.7;
     if (WEAK_SINKS.has(id)) conf = Math.min(conf, 0.6);
+    // `Buffer.write()`, `constructor()` named in docs: with nothing between the parentheses they write, build or
+    // decode nothing (an empty alert() still shows a dialog, so only these)
+    if (c === 40 && EMPTY_INERT.has(id) && argEnd > i && s.slice(i + 1, argEnd).trim() === '') conf = Math.min(conf, 0.5);
     take(acc, conf, `${id}()`);
   }
 }
