@@ -1,8 +1,26 @@
 /** Config of the threat module: `threat:` at the top level and `routes[].threat:`. */
 import { MAX_DISTINCT_PATHS } from './anomaly.js';
+import type { ExcludeEntry } from './exclude.js';
 import { SCORED_FAMILIES } from './scoring.js';
 
 const families = { type: 'array', items: { enum: ['sqli', 'xss', 'traversal', 'cmdi'] }, uniqueItems: true } as const;
+const exclude = {
+  type: 'array',
+  maxItems: 1000,
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['input'],
+    properties: {
+      input: {
+        type: 'string', minLength: 1, maxLength: 512,
+        description: 'The input, named as the "where" of its findings: path, path[N], query.NAME, query-key.NAME, header.NAME, cookie.NAME, form.NAME, form-key.NAME, body, body.$.a.b[0] ([*]: any index), body-key.$.a, multipart.NAME, multipart.NAME.filename',
+      },
+      families: { ...families, minItems: 1, description: 'Injection families not run on this input (default: all of them)' },
+    },
+  },
+  description: 'Inputs some or all injection detectors do not read (rule exclusions). Other checks (validation, sizes, bots, IP, geo, anomalies, CSRF) still apply',
+} as const;
 const cidrList = { type: 'array', items: { type: 'string', minLength: 1 }, description: 'IPv4/IPv6 addresses or CIDRs' } as const;
 const countryList = { type: 'array', items: { type: 'string', pattern: '^[A-Za-z]{2}$' }, uniqueItems: true, description: 'ISO 3166-1 alpha-2 codes' } as const;
 const unit = { type: 'number', minimum: 0, maximum: 1 } as const;
@@ -67,6 +85,7 @@ export const threatGlobalSchema = {
         max_json_depth: { type: 'integer', minimum: 1, maximum: 256 },
         max_json_values: { type: 'integer', minimum: 1 },
         max_multipart_parts: { type: 'integer', minimum: 1, maximum: 1000 },
+        exclude: { ...exclude, description: `${exclude.description}. Applies on every route (with each route's own)` },
       },
     },
     scoring: {
@@ -212,6 +231,7 @@ export const threatRouteSchema = {
     families,
     markup: { enum: ['flag', 'allow'] },
     paranoia,
+    exclude,
     upstream_header: { type: 'boolean' },
     ip: { type: 'object', additionalProperties: false, properties: { allow: cidrList, block: cidrList } },
     geo: { type: 'object', additionalProperties: false, properties: { allow_countries: countryList, deny_countries: countryList, unknown: { enum: ['allow', 'deny'] } } },
@@ -275,6 +295,7 @@ export interface ThreatGlobalConfig {
   inspect?: {
     families?: string[]; headers?: string[]; path?: boolean; query?: boolean; body?: boolean; markup?: 'flag' | 'allow';
     max_value_bytes?: number; max_total_bytes?: number; max_json_depth?: number; max_json_values?: number; max_multipart_parts?: number;
+    exclude?: ExcludeEntry[];
   };
   scoring?: { weights?: Record<string, number>; block?: number; throttle?: number; min_confidence?: number };
   ban?: { ttl_ms?: number; cache_ms?: number; on_store_error?: 'deny' | 'allow' };
@@ -303,6 +324,7 @@ export interface ThreatRouteConfig {
   families?: string[];
   markup?: 'flag' | 'allow';
   paranoia?: number;
+  exclude?: ExcludeEntry[];
   upstream_header?: boolean;
   ip?: { allow?: string[]; block?: string[] };
   geo?: { allow_countries?: string[]; deny_countries?: string[]; unknown?: 'allow' | 'deny' };

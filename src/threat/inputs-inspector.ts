@@ -1,4 +1,6 @@
 import { forEachParam } from '../pipeline/query.js';
+import type { DetectorOptions } from './detectors/index.js';
+import type { Exclusions } from './exclude.js';
 
 export interface InputOptions {
   /** Header names (lower-case) whose values are inspected; `cookie` inspects each cookie value. */
@@ -35,8 +37,11 @@ export interface InputLimits {
   unparsedBody?: string;
 }
 
-/** `header`: a request header's value (values that repeat across requests: a caller may memoise them). */
-export type Visit = (where: string, value: string, header: boolean) => void;
+/**
+ * `header`: a request header's value (values that repeat across requests: a caller may memoise them).
+ * `det`: the detector options of an input the route excludes from some families (else undefined: the route's).
+ */
+export type Visit = (where: string, value: string, header: boolean, det: DetectorOptions | undefined) => void;
 
 /**
  * Budget charged for a value however short: about what reading it costs in bytes of a long one, so that
@@ -50,22 +55,31 @@ const WINDOW_OVERLAP = 1024;
 export class Inspector {
   readonly lim: InputLimits = { truncatedValues: 0, overCount: 0, budgetExhausted: false, depthExceeded: false };
   private budget: number;
-  private tails: Array<[where: string, value: string]> | undefined;
+  private tails: Array<[where: string, value: string, det: DetectorOptions | undefined]> | undefined;
 
-  constructor(private readonly o: InputOptions, private readonly visit: Visit) {
+  constructor(private readonly o: InputOptions, private readonly visit: Visit, private readonly ex?: Exclusions) {
     this.budget = o.maxTotalBytes;
   }
 
   get exhausted(): boolean { return this.lim.budgetExhausted; }
 
-  /** Inspect a value (shorter than 2: nothing to read); of a long one the first maxValueBytes now, the rest last. */
+  /**
+   * Inspect a value (shorter than 2: nothing to read); of a long one the first maxValueBytes now, the rest
+   * last. A value the route excludes from every family is not read and costs no budget.
+   */
   emit(where: string, value: string, header = false): void {
     if (value.length < 2 || this.lim.budgetExhausted) return;
+    let det: DetectorOptions | undefined;
+    if (this.ex !== undefined) {
+      const v = this.ex.lookup(where);
+      if (v === null) return;
+      det = v;
+    }
     if (value.length > this.o.maxValueBytes) {
       this.lim.truncatedValues++;
-      (this.tails ??= []).push([where, value]);
-      this.read(where, value.slice(0, this.o.maxValueBytes), header);
-    } else this.read(where, value, header);
+      (this.tails ??= []).push([where, value, det]);
+      this.read(where, value.slice(0, this.o.maxValueBytes), header, det);
+    } else this.read(where, value, header, det);
   }
 
   /** Charge work that is not a value (a multipart part's header block). */
@@ -79,13 +93,13 @@ export class Inspector {
     const max = this.o.maxValueBytes;
     const overlap = Math.min(WINDOW_OVERLAP, max >> 2);
     const step = max - overlap;
-    for (const [where, value] of this.tails) {
-      for (let at = step; at + overlap < value.length && !this.lim.budgetExhausted; at += step) this.read(where, value.slice(at, at + max), false);
+    for (const [where, value, det] of this.tails) {
+      for (let at = step; at + overlap < value.length && !this.lim.budgetExhausted; at += step) this.read(where, value.slice(at, at + max), false, det);
     }
     return this.lim;
   }
 
-  private read(where: string, value: string, header: boolean): void {
+  private read(where: string, value: string, header: boolean, det: DetectorOptions | undefined): void {
     let v = value;
     const cost = v.length < MIN_COST ? MIN_COST : v.length;
     if (cost > this.budget) {
@@ -94,7 +108,7 @@ export class Inspector {
       this.budget = 0;
       if (v.length < 2) return;
     } else this.budget -= cost;
-    this.visit(where, v, header);
+    this.visit(where, v, header, det);
   }
 }
 

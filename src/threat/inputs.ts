@@ -1,5 +1,6 @@
 import type { Finding, RequestContext } from '../pipeline/context.js';
 import { decodeComponent, MAX_QUERY_PARAMS } from '../pipeline/query.js';
+import type { Exclusions } from './exclude.js';
 import { inspectBody } from './inputs-body.js';
 import { type InputLimits, type InputOptions, Inspector, inspectParams, type Visit } from './inputs-inspector.js';
 
@@ -12,10 +13,11 @@ export const MAX_COOKIES = 64;
  * Walk every inspected input of the request: the path (whole, for traversal, and by segment), each query
  * value (and odd keys), selected headers, every cookie value, form fields, JSON string values and the
  * text of multipart fields. No count limit ends the walk (inputs past one are counted); only the total
- * byte budget does, and the limits result says whether it did.
+ * byte budget does, and the limits result says whether it did. `ex`: the route's exclusions (inputs some or
+ * all detectors do not read; see exclude.ts).
  */
-export function walkInputs(ctx: RequestContext, o: InputOptions, visit: Visit): InputLimits {
-  const w = new Inspector(o, visit);
+export function walkInputs(ctx: RequestContext, o: InputOptions, visit: Visit, ex?: Exclusions): InputLimits {
+  const w = new Inspector(o, visit, ex);
   if (o.inspectPath && ctx.path.length > 1) {
     w.emit('path', ctx.path);
     const segs = ctx.path.split('/');

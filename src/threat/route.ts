@@ -6,6 +6,7 @@ import type { BotOptions } from './bot.js';
 import type { ThreatRouteConfig } from './config.js';
 import type { CsrfOptions } from './csrf.js';
 import type { DetectorOptions, InjectionFamily, ParanoiaLevel } from './detectors/index.js';
+import { compileExclusions, type Exclusions, parseExclusions } from './exclude.js';
 import type { PrefixTrie } from './ip/trie.js';
 import { compileCidrs, type ThreatState } from './state.js';
 import { compileSchema, type ValidationOptions } from './validation.js';
@@ -18,6 +19,8 @@ export interface RouteThreat {
   throttle: number;
   ban: boolean;
   detector: DetectorOptions;
+  /** Inputs some or all detectors do not read (global and route `exclude`); undefined when none. */
+  exclusions?: Exclusions;
   upstreamHeader: boolean;
   allow?: PrefixTrie<true>;
   blockList?: PrefixTrie<true>;
@@ -60,6 +63,7 @@ export function compileRoute(s: ThreatState, rc: ThreatRouteConfig, info: RouteI
     bot: rc.bot?.enabled === false || !s.bot ? undefined : rc.bot?.automation !== undefined ? { ...s.bot, automation: rc.bot.automation } : s.bot,
     anomaly: rc.anomaly?.enabled ?? s.anomaly !== undefined,
   };
+  r.exclusions = compileExclusions(s.exclusions, parseExclusions(rc.exclude, `${base}/exclude`, s.inputs), r.detector);
   if ((rc.bot?.enabled || rc.bot?.automation !== undefined) && rc.bot?.enabled !== false && !s.bot) {
     throw new ConfigError(`${base}/bot`, 'bot detection is disabled globally (threat.bot.enabled: false)');
   }

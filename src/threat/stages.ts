@@ -158,22 +158,24 @@ export function detectStage(s: ThreatState, r: RouteThreat): Stage {
     run(ctx) {
       const findings = ctx.risk.findings;
       const det = r.detector;
-      const lim = walkInputs(ctx, s.inputs, (where, value, header) => {
+      const lim = walkInputs(ctx, s.inputs, (where, value, header, excl) => {
+        // an input the route excludes from some families: the rest (header memo entries are per `where`, so stay right)
+        const opts = excl ?? det;
         let fs: ValueFinding[] | undefined;
         if (header && value.length <= MEMO_MAX_VALUE) {
           // header values (user agents above all) repeat across requests: their findings are memoised
           let byValue = memo.get(where);
           fs = byValue?.get(value);
           if (fs === undefined) {
-            fs = inspectValue(value, det);
+            fs = inspectValue(value, opts);
             if (memoSize >= MEMO_MAX_ENTRIES) { memo.clear(); memoSize = 0; byValue = undefined; }
             if (byValue === undefined) memo.set(where, byValue = new Map());
             byValue.set(value, fs);
             memoSize++;
           }
-        } else fs = inspectValue(value, det);
+        } else fs = inspectValue(value, opts);
         for (let i = 0; i < fs.length; i++) { const f = fs[i]!; findings.push({ family: f.family, where, confidence: f.confidence, detail: f.detail }); }
-      });
+      }, r.exclusions);
       const cut = oversizeFinding(lim);
       if (cut) findings.push(cut);
       const ip = (ctx.facts[IP_FACT] as string | undefined) ?? ctx.client.ip;

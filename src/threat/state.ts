@@ -8,6 +8,7 @@ import { BotDnsVerifier, DEFAULT_BOT_DNS, type BotDnsOptions } from './bot-verif
 import { CadenceTracker, compileGoodBots, DEFAULT_GOOD_BOTS, type BotOptions } from './bot.js';
 import type { ThreatGlobalConfig, SinkConfig } from './config.js';
 import { DEFAULT_DETECTOR_OPTIONS, INJECTION_FAMILIES, type InjectionFamily, type ParanoiaLevel } from './detectors/index.js';
+import { parseExclusions, type ParsedExclusion } from './exclude.js';
 import { EventDispatcher } from './events/dispatcher.js';
 import type { EventSink } from './events/sink.js';
 import { FileSink } from './events/sinks/file.js';
@@ -28,6 +29,8 @@ export const DEFAULT_INSPECT_HEADERS = ['user-agent', 'referer', 'cookie', 'x-fo
 export class ThreatState {
   readonly mode: 'enforce' | 'detect';
   readonly inputs: InputOptions;
+  /** `threat.inspect.exclude`: exclusions every route adds to its own. */
+  readonly exclusions: readonly ParsedExclusion[];
   readonly families: ReadonlySet<InjectionFamily>;
   readonly markup: 'flag' | 'allow';
   readonly minConfidence: number;
@@ -78,6 +81,7 @@ export class ThreatState {
       inspectQuery: ins.query ?? true,
       inspectBody: ins.body ?? true,
     };
+    this.exclusions = parseExclusions(ins.exclude, '/threat/inspect/exclude', this.inputs);
     this.families = new Set((ins.families ?? INJECTION_FAMILIES) as InjectionFamily[]);
     this.markup = ins.markup ?? 'flag';
     this.paranoia = (cfg.paranoia ?? 1) as ParanoiaLevel;
