@@ -67,6 +67,8 @@ async function main(): Promise<void> {
   const dump = process.env.BENCH_DUMP; // a folder: every miss and false positive per level, one JSON line each
   if (dump) mkdirSync(dump, { recursive: true });
   const levels: Array<{ pl: number; stages: Stage[]; close?: () => Promise<void> | void }> = [];
+  /** PL1 route with inspection exclusions (timed beside the route without). */
+  let excludedStages: Stage[] = [];
   for (const pl of LEVELS) {
     const mod = await threatModule.create({
       paranoia: pl,
@@ -82,6 +84,10 @@ async function main(): Promise<void> {
     const warm = buildContext(placed('warm', 'query'), limits);
     for (const st of stages) { const r = st.run(warm); if (r && typeof (r as Promise<unknown>).then === 'function') await r; }
     levels.push({ pl, stages, close: mod.close?.bind(mod) });
+    if (pl === 1) {
+      excludedStages = mod.stages({ exclude: [{ input: 'body.$.comment' }, { input: 'body.$.items[*].note', families: ['xss', 'cmdi'] }] }, { name: 'bench-exclude', index: 0 });
+      for (const st of excludedStages) { const r = st.run(buildContext(placed('warm', 'query'), limits)); if (r && typeof (r as Promise<unknown>).then === 'function') await r; }
+    }
   }
 
   console.log(`threat detection benchmark — corpus ${dir}`);
@@ -197,6 +203,7 @@ async function main(): Promise<void> {
     timed.push([`PL${pl} typical GET (5 query params, cookie, referer)`, ...timing(stages, typicalGet)]);
     timed.push([`PL${pl} typical POST (JSON order, ~600 B)`, ...timing(stages, typicalPost)]);
     timed.push([`PL${pl} SQLi in a query value (blocked)`, ...timing(stages, attackGet)]);
+    if (pl === 1) timed.push(['PL1 typical POST, route with 2 exclusions ([*] one)', ...timing(excludedStages, typicalPost)]);
   }
   printTable(['request', 'median µs', 'p99 µs', 'mean CPU µs', 'iterations'], timed);
   console.log('');
