@@ -40,6 +40,50 @@ export function proseContinues(s: string, from: number, to = s.length): boolean 
 }
 
 /**
+ * Whether the backtick at `at` opens a markdown code span set off as formatting rather than a shell
+ * substitution: a blank before it, and before that blank prose or markdown punctuation —
+ *   - a word or a sentence mark: "run `make`", "files, `a.c`", "Clone the repo: `git clone …`";
+ *   - closing emphasis: "**Default:** `false`", "**expires** `Date|number`", "_see_ `x`";
+ *   - a list bullet or heading marker alone at the start of its line: "- `git checkout main`",
+ *     "* `tools/*.py`", "1. `npm test`", "1) `npm test`", "#### `umask`";
+ *   - an opening parenthesis after a word: "Valgrind Test (`make -C tests`)" (to a shell, a `(` after a
+ *     word is a syntax error: nothing on the line runs).
+ * A substitution glued to a value (x`id`, name=`id`), after a separator (;`id`, | `id`, && `id`), opening
+ * the value or a line (`id`, "\n`id`"), or after `$(`, a quote or a lone `(` is not set off.
+ */
+export function codeSpanSetOff(s: string, at: number): boolean {
+  let b = at - 1;
+  let opener = false;
+  if (b >= 0 && s.charCodeAt(b) === 40 /* ( */) { opener = true; b--; }
+  if (b < 0 || !isWs(s.charCodeAt(b))) return false;
+  while (b >= 0 && isWs(s.charCodeAt(b))) b--;
+  if (b < 0) return false;
+  const c = s.charCodeAt(b);
+  if (opener) return isLetter(c) || (c >= 48 && c <= 57);
+  if (isLetter(c) || c === 44 || c === 46 || c === 58) return true; // word , . :
+  if (c === 42 || c === 95 || c === 45 || c === 43 || c === 35 || c === 41) {
+    // a run of markers: * _ (emphasis, bullet), - + (bullet), # (heading), 1) (ordered list)
+    let k = b;
+    if (c === 41) {
+      k--;
+      const end = k;
+      while (k >= 0 && end - k < 9 && s.charCodeAt(k) >= 48 && s.charCodeAt(k) <= 57) k--;
+      if (k === end) return false;
+    } else {
+      let run = 0;
+      while (k >= 0 && s.charCodeAt(k) === c && run < 8) { k--; run++; }
+      // closing emphasis: the marker run is glued to the word it closes (**Default:**, _also_)
+      if ((c === 42 || c === 95) && k >= 0 && !isWs(s.charCodeAt(k)) && s.charCodeAt(k) !== 10 && s.charCodeAt(k) !== 13) return true;
+      if (c === 35 ? run > 6 : run !== 1) return false;
+    }
+    // a bullet or heading marker: only indentation before it on its line
+    while (k >= 0 && isWs(s.charCodeAt(k))) k--;
+    return k < 0 || s.charCodeAt(k) === 10 || s.charCodeAt(k) === 13;
+  }
+  return false;
+}
+
+/**
  * Markdown inline code: a backtick span holding one word that is also English (`true`, `false`, `type`,
  * `split`), set off by blanks or markdown punctuation, beside a word of prose ("Default: `false`",
  * "| `type` | string |").

@@ -9,7 +9,7 @@ import { codeStatement, execCalls } from './cmdi-code.js';
 import { shellDequote } from './cmdi-dequote.js';
 import { CODE_FUNCTIONS, NUMERIC_ARG, PROSE_WORDS, SUBCOMMANDS, TIER_A, WRAPPERS } from './cmdi-lexicon.js';
 import { protocolLines } from './cmdi-protocols.js';
-import { inlineCodeWord, isWs, opensValue, proseContinues, redirectsToPath, tableRow, type RowMemo } from './cmdi-prose.js';
+import { codeSpanSetOff, inlineCodeWord, isWs, opensValue, proseContinues, redirectsToPath, tableRow, type RowMemo } from './cmdi-prose.js';
 import { splice } from './cmdi-splice.js';
 import { templates } from './cmdi-template.js';
 import { take, type Acc } from './cmdi-verdict.js';
@@ -374,10 +374,8 @@ function scan(s: string, mask: number): CmdiVerdict {
     else if (c === 96 /* ` */) {
       positions++;
       if (s.charCodeAt(i + 1) === 96) { while (i + 1 < n && s.charCodeAt(i + 1) === 96) i++; continue; } // ``` fence
-      const prev = i > 0 ? s.charCodeAt(i - 1) : 32;
-      const prev2 = i > 1 ? s.charCodeAt(i - 2) : 32;
       // `code` inside prose or markdown is not a substitution
-      const prose = isWs(prev) && ((prev2 >= 97 && prev2 <= 122) || prev2 === 44 || prev2 === 46);
+      const prose = codeSpanSetOff(s, i);
       const close = s.indexOf('`', i + 1);
       if (!prose && !inlineCodeWord(s, i, close) && !tableRow(s, i, rows)) consider(s, acc, i + 1, SUBST, fenced);
       if (close > i) i = close;
