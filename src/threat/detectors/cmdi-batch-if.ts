@@ -15,7 +15,8 @@ import { take, type Acc } from './cmdi-verdict.js';
  * batch syntax, not English; so are batch variables (`%1`, `%~1`, `%%a`, `%var%`) and the `"…"`, `[…]`,
  * `{…}` operand wrappers. Weaker shapes (`if not defined x …`, `if a == b …` with plain operands, as a
  * sentence or in Python/Lua could be) need the command after the condition to be a command word or a `(`
- * block. The value must put `if` where a command starts: its beginning, or after `&`, `|`, `(`, a line break.
+ * block; a `{` there is a C-like block (Go's `if x == "y" {`), which cmd.exe cannot run.
+ * The value must put `if` where a command starts: its beginning, or after `&`, `|`, `(`, a line break.
  */
 const COMPARE = new Set(['equ', 'neq', 'lss', 'leq', 'gtr', 'geq']);
 /** cmd.exe built-ins that commonly follow a condition and are not in the command lexicon. */
@@ -65,7 +66,7 @@ function readIf(s: string, at: number): string | undefined {
     if (e < 0) return undefined;
     const arg = s.slice(skipWs(s, i + kw[1]!.length), e);
     const rest = skipWs(s, e);
-    if (rest >= n || s.charCodeAt(rest) === 10 || s.charCodeAt(rest) === 13) return undefined;
+    if (rest >= n || s.charCodeAt(rest) === 10 || s.charCodeAt(rest) === 13 || s.charCodeAt(rest) === 123) return undefined;
     if (kw[1] === 'errorlevel' && !/^\d+$/.test(arg)) return undefined;
     if (kw[1] === 'defined' && (/[,.;:!?]$/.test(arg) || !commandAt(s, rest))) return undefined;
     return `if ${kw[1]}`;
@@ -89,6 +90,9 @@ function readIf(s: string, at: number): string | undefined {
   if (e2 < 0) return undefined;
   const b = s.slice(j, e2);
   const rest = skipWs(s, e2);
+  // a `{` block after the condition is C-like code (Go, JS, Rust, Perl: if x == "y" {): cmd.exe runs a
+  // command or a `(` block there, and `{` names no command
+  if (s.charCodeAt(rest) === 123) return undefined;
   const more = rest < n && s.charCodeAt(rest) !== 10 && s.charCodeAt(rest) !== 13;
   const vars = hasBatchVar(a) || hasBatchVar(b);
   if (op !== '==') return more ? `if … ${op} …` : undefined;
