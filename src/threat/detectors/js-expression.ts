@@ -59,7 +59,7 @@ export function detectJsExpression(s: string): JsVerdict {
     if (SINKS.has(id) && prev !== 46) {
       // tagged template: alert`1` (a stray backslash from a JS-string context included)
       let b = j; while (b < n && b - j < 4 && s.charCodeAt(b) === 92) b++;
-      const bt = s.charCodeAt(b) === 96;
+      const bt = s.charCodeAt(b) === 96 && !afterOperand(s, p, i);
       if (bt && id !== 'print') { if (0.85 > best) { best = 0.85; why = `${id} tagged template`; } }
       // a sink as a value: (alert)(1) / a=alert,a(1) / [1].find(alert)
       const valuePos = prev === -1 || prev === 40 || prev === 44 || prev === 61 || prev === 91 || prev === 58 || prev === 63 || prev === 124 || prev === 38;
@@ -94,6 +94,23 @@ export function detectJsExpression(s: string): JsVerdict {
     i = j;
   }
   return { confidence: best, reason: best > 0 ? `js: ${why}` : '' };
+}
+
+/** JS keywords after which an expression starts (x`in alert`1`, return alert`1`). */
+const EXPR_KEYWORDS = new Set(['in', 'of', 'instanceof', 'typeof', 'void', 'delete', 'new', 'return', 'yield', 'await', 'case', 'do', 'else', 'throw', 'extends']);
+
+/**
+ * The name at `i` follows another name on the same line with only blanks between ("`opa eval`", "run
+ * alert`…"): two operands in a row are no JavaScript expression (no automatic semicolon without a line
+ * break), so the name cannot be a tag there — unless the word before is a keyword that an expression follows.
+ * `p` is the last non-blank before `i`.
+ */
+function afterOperand(s: string, p: number, i: number): boolean {
+  if (p < 0 || !isId(s.charCodeAt(p))) return false;
+  for (let k = p + 1; k < i; k++) { const c = s.charCodeAt(k); if (c === 10 || c === 13) return false; }
+  let k = p;
+  while (k >= 0 && p - k < 12 && isId(s.charCodeAt(k))) k--;
+  return !EXPR_KEYWORDS.has(s.slice(k + 1, p + 1));
 }
 
 /** The right-hand side of an assignment is script: a quoted string, a template, or a name followed by an operator or call. */
