@@ -226,8 +226,13 @@ function scanHandlers(s: string, acc: Acc): void {
   }
 }
 
-/** alert(1), eval`…`, String.fromCharCode(…) — and whether something broke out of a string before it. */
-function scanSinks(s: string, acc: Acc): void {
+/**
+ * alert(1), eval`…`, String.fromCharCode(…) — and whether something broke out of a string before it.
+ * `cased`: the value before lower-casing (same length), where JavaScript's case matters: `function` is a
+ * reserved word and never a tag ("`function` - the callback" is a markdown code span), `Function` is the
+ * constructor and is one (Function`alert\x281\x29```).
+ */
+function scanSinks(s: string, acc: Acc, cased?: string): void {
   const n = s.length;
   let guard = 0;
   for (let i = 0; i < n && guard < 256; i++) {
@@ -241,6 +246,7 @@ function scanSinks(s: string, acc: Acc): void {
     const id = s.slice(k + 1, end);
     if (id.length < 3 || !JS_SINKS.has(id)) continue;
     if (c === 96 && end !== i) continue;
+    if (c === 96 && cased !== undefined && cased.startsWith('function', k + 1)) continue;
     // what precedes the call: a member access, a statement break, a quote …
     let p = k;
     while (p >= 0 && isWs(s.charCodeAt(p))) p--;
@@ -306,7 +312,8 @@ export function detectXss(input: string, raw: string = input): XssVerdict {
     if (v.confidence > 0) return { confidence: v.confidence, reason: `7-bit ${v.reason}` };
   }
   if (input.length < 3) return { confidence: 0, reason: '' };
-  const lower = stripInvisible(input).toLowerCase();
+  const visible = stripInvisible(input);
+  const lower = visible.toLowerCase();
   const acc: Acc = { best: 0, why: '' };
   const hasLt = lower.indexOf('<') >= 0;
   const hasColon = lower.indexOf(':') >= 0;
@@ -342,7 +349,7 @@ export function detectXss(input: string, raw: string = input): XssVerdict {
     if (hasParen && lower.indexOf('url(') >= 0) { const u = cssScriptUrl(lower); if (u.confidence > 0) take(acc, u.confidence, u.reason); }
   }
   if (hasEq) scanHandlers(lower, acc);
-  if (hasParen) scanSinks(lower, acc);
+  if (hasParen) scanSinks(lower, acc, visible.length === lower.length ? visible : undefined);
   if (hasComment) { const m = commentSplitMember(lower); if (m.confidence > 0) take(acc, m.confidence, m.reason); }
   if (hasParen) {
     const t = templateCallGadget(input);

@@ -13,3 +13,10 @@ xssClean('a sink word after another word in a code span', [
   'With this feature, it is possible to pass a schema to `opa eval`, written in JSON Schema.',
   'Run `python -m eval` or `my alert` first',
 ]);
+
+// `function` is a reserved word and never a tag; the constructor `Function` is one
+xssFlags('the Function constructor as a tag', ['x`;Function`alert(1)```', 'Function`alert\\x281\\x29```']);
+xssClean('a `function` code span in a parameter list', [
+  '- **dispatch** `function` - The dispatch function to be called after every retry.\n- **opts** `object` - Options.',
+  '- **abort** `function` - The abort function.',
+]);
