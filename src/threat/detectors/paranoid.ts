@@ -1,6 +1,7 @@
 import type { Decoded } from '../decode/normalize.js';
 import { CODE_FUNCTIONS, PROSE_WORDS, TIER_A, TOOL_NAMES } from './cmdi-lexicon.js';
 import type { InjectionFamily, ParanoiaLevel } from './index.js';
+import { cssRule, scriptAssignment, urlExtension } from './paranoid-scans.js';
 import { CLAUSES, DANGEROUS_FUNCTIONS, KEYWORDS, LOGIC_WORDS, STATEMENTS, T } from './sqli/lexicon.js';
 import { tokenize } from './sqli/tokenizer.js';
 
@@ -93,8 +94,8 @@ export function paranoidFindings(d: Decoded, pl: ParanoiaLevel): ParanoidFinding
   if (short && /^\/[a-z0-9_.-]+(?:\/[a-z0-9_.+-]*)+$/.test(t) && !t.startsWith('/api/')) add(sink, 4, 'traversal', 'absolute file-system path');
   else if (short && /^\/[a-z0-9_-]+\.[a-z0-9]{2,4}$/.test(t)) add(sink, 4, 'traversal', 'absolute file path');
   if (/\{[a-z_][a-z0-9_]{0,23}\}/.test(lower)) add(sink, 4, 'cmdi', 'placeholder');
-  const url = short ? /^[a-z][a-z0-9+.-]{1,15}:\/\/\S+\.([a-z0-9]{2,5})(?:[?#]\S*)?$/.exec(t) : null;
-  if (url && ACTIVE_EXT.has(url[1]!)) add(sink, 4, 'xss', 'URL to active content');
+  const ext = short ? urlExtension(t) : undefined;
+  if (ext !== undefined && ACTIVE_EXT.has(ext)) add(sink, 4, 'xss', 'URL to active content');
   return out;
 }
 
@@ -259,7 +260,7 @@ function shellMeta(s: string, sink: Sink): void {
 
 /** Statement shapes only script has: a="…"; / $(…) / for (…;…;…) / ident.ident(…).ident(…); */
 function scriptShapes(s: string, sink: Sink): void {
-  if (/^\s*[A-Za-z_$][\w$]*\s*=\s*(["'`]).*\1\s*;?\s*$/.test(s) && s.length <= MAX_FRAGMENT) { add(sink, 3, 'xss', 'script assignment statement'); return; }
+  if (s.length <= MAX_FRAGMENT && scriptAssignment(s)) { add(sink, 3, 'xss', 'script assignment statement'); return; }
   if (/\$\(\s*["'`]/.test(s) || /\bfor\s*\([^);]{0,64};[^);]{0,64};/.test(s) || /\)\.[A-Za-z_$][\w$]*\(\s*\)\s*;/.test(s)) { add(sink, 3, 'xss', 'script statement'); return; }
-  if (s.length <= 512 && /[}*\]]\s{0,8}\{[^}]{0,256}\}|\{\s{0,8}[a-z-]{1,32}\s{0,8}:\s{0,8}[^;}]{1,256}[;}]/.test(s.toLowerCase()) && s.indexOf('"') !== s.indexOf('{') + 1) add(sink, 3, 'xss', 'CSS rule');
+  if (s.length <= 512 && cssRule(s.toLowerCase()) && s.indexOf('"') !== s.indexOf('{') + 1) add(sink, 3, 'xss', 'CSS rule');
 }
