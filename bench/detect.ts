@@ -30,6 +30,7 @@ import { topFinding, DEFAULT_WEIGHTS } from '../src/threat/scoring.js';
 import { FAMILIES, LEVELS, limits, placed, PLACEMENTS, printTable, root, runStages, checkRequest, type Placement } from './detect-common.js';
 import { debianBenignSection } from './detect-benign-debian.js';
 import { evasionSection } from './detect-evasion.js';
+import { scalingSection } from './detect-scaling.js';
 import { crsSection, libinjectionSection } from './detect-heldout.js';
 
 function corpusDir(): string {
@@ -204,6 +205,7 @@ async function main(): Promise<void> {
   debianBenignSection(levels, dump);
   console.log('');
   evasionSection(levels[0]!.stages, attacks, dump);
+  await scalingSection(levels);
   await store.close();
   for (const l of levels) await l.close?.();
 }
