@@ -1,8 +1,8 @@
 /**
  * Long runs of braces (`{{{{…`, `${${${…`): the brace rules found a comma or closing brace with indexOf from
  * every '{', reading to the end of the value from each one (bench:detect's scaling section: µs/KiB grew ~6×
- * from 1 to 64 KiB). Now the closing brace is looked for within the 40 characters the rule allows and the
- * comma test reads only the character after the word. Same verdicts: the old innerBrace is kept here and
+ * from 1 to 64 KiB). Now the closing brace is looked for within the 40 characters the rule allows, stopping
+ * at the first character no alternative may hold, and the comma test reads only the character after the word. Same verdicts: the old innerBrace is kept here and
  * compared on generated values; attacks after and inside brace runs are still found.
  */
 import assert from 'node:assert/strict';
