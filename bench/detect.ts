@@ -31,6 +31,7 @@ import { FAMILIES, LEVELS, limits, placed, PLACEMENTS, printTable, root, runStag
 import { debianBenignSection } from './detect-benign-debian.js';
 import { markdownBenignSection } from './detect-benign-markdown.js';
 import { evasionSection } from './detect-evasion.js';
+import { scalingSection } from './detect-scaling.js';
 import { crsSection, libinjectionSection } from './detect-heldout.js';
 
 function corpusDir(): string {
@@ -216,6 +217,7 @@ async function main(): Promise<void> {
   await markdownBenignSection(levels, dump);
   console.log('');
   evasionSection(levels[0]!.stages, attacks, dump);
+  await scalingSection(levels);
   await store.close();
   for (const l of levels) await l.close?.();
 }

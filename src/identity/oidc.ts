@@ -1,3 +1,4 @@
+import { stripTrailingSlashes } from '../common/strip-slashes.js';
 import { fetchJson, HttpError } from './http-client.js';
 
 /**
@@ -6,7 +7,7 @@ import { fetchJson, HttpError } from './http-client.js';
  * The result is remembered; a failed attempt is retried by the next JWKS refresh.
  */
 export function discoveryUrl(issuer: string): string {
-  return `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  return `${stripTrailingSlashes(issuer)}/.well-known/openid-configuration`;
 }
 
 export function oidcJwksResolver(issuer: string, timeoutMs: number, url = discoveryUrl(issuer)): () => Promise<string> {

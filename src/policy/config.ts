@@ -1,4 +1,5 @@
 /** `policy:` (global) and `routes[].policy:` config, and their JSON Schemas. Names follow OPA's config where one exists. */
+import { stripTrailingSlashes } from '../common/strip-slashes.js';
 
 export interface KeyConfig { algorithm: string; key?: string; key_file?: string; scope?: string }
 
@@ -202,5 +203,5 @@ export const policyRouteSchema = {
 export function normalizeEntrypoint(e: string): string {
   const t = e.trim();
   if (t.startsWith('data.')) return t.slice(5).split('.').join('/');
-  return t.replace(/^\/+/, '').replace(/\/+$/, '');
+  return stripTrailingSlashes(t.replace(/^\/+/, ''));
 }

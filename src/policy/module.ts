@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { stripTrailingSlashes } from '../common/strip-slashes.js';
 import { ConfigError } from '../config/errors.js';
 import type { ModuleEnv, ModuleInstance, PortcullisModule, RouteInfo } from '../modules/module.js';
 import type { Stage } from '../pipeline/stage.js';
@@ -43,7 +44,7 @@ function authHeaders(headers: Record<string, string> | undefined, cred: Credenti
 }
 
 function joinUrl(base: string, resource: string): string {
-  return `${base.replace(/\/+$/, '')}/${resource.replace(/^\/+/, '')}`;
+  return `${stripTrailingSlashes(base)}/${resource.replace(/^\/+/, '')}`;
 }
 
 function message(err: unknown): string {

@@ -27,6 +27,33 @@ function boundaryOf(contentType: string): string | undefined {
   return m ? (m[1] ?? m[2]) : undefined;
 }
 
+const DISPOSITION = /content-disposition:/gi;
+const NAME_PARAM = /\bname="/i;
+
+/**
+ * The `name="…"` of a part's Content-Disposition header: the first `name="` (not `filename="`) on the line
+ * after `content-disposition:`, up to the next `"` — what `/content-disposition:[^\n]*?\bname="([^"]*)"/i`
+ * captures, read in linear time: that expression retries the rest of the line from every
+ * `content-disposition:` on it (recheck: quadratic), here each line is read once.
+ */
+export function dispositionName(head: string): string | undefined {
+  DISPOSITION.lastIndex = 0;
+  for (let m = DISPOSITION.exec(head); m; m = DISPOSITION.exec(head)) {
+    const from = m.index + m[0].length;
+    let eol = head.indexOf('\n', from);
+    if (eol < 0) eol = head.length;
+    const p = NAME_PARAM.exec(head.slice(from, eol));
+    if (p) {
+      const start = from + p.index + p[0].length;
+      const close = head.indexOf('"', start);
+      // a later name=" has no closing quote either: nothing after this one matches
+      return close < 0 ? undefined : head.slice(start, close);
+    }
+    DISPOSITION.lastIndex = eol; // later occurrences on this line see less of the same line
+  }
+  return undefined;
+}
+
 /** multipart/form-data → { name: [value…] } (JSON parts parsed), like OPA-Envoy. */
 function parseMultipart(text: string, boundary: string): Record<string, unknown[]> {
   const out = nullProto();
@@ -43,7 +70,7 @@ function parseMultipart(text: string, boundary: string): Record<string, unknown[
     if (!sep) throw new BodyParseError('multipart part without a header block');
     const head = s.slice(0, sep.index);
     let value = s.slice(sep.index + sep[0].length).replace(/\r?\n$/, '');
-    const name = /content-disposition:[^\n]*?\bname="([^"]*)"/i.exec(head)?.[1];
+    const name = dispositionName(head);
     if (!name) continue;
     const ctype = /content-type:\s*([^\r\n]*)/i.exec(head)?.[1] ?? '';
     let parsed: unknown = value;

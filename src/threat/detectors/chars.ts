@@ -15,3 +15,7 @@ export function isHtmlWs(c: number): boolean { return c === 32 || c === 9 || c =
 export function isShellBlank(c: number): boolean { return c === 32 || c === 9 || c === 11 || c === 12; }
 /** Space, tab and line breaks: where JavaScript and template tokens may be split. */
 export function isCodeWs(c: number): boolean { return c === 32 || c === 9 || c === 10 || c === 13; }
+/** What a regular expression's `\s` matches (and String.prototype.trim removes): JS WhiteSpace and LineTerminator. */
+export function isJsSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}

@@ -14,8 +14,15 @@ function isAltChar(c: number): boolean { return isAlnum(c) || c === 45 || c === 
 export function innerBrace(s: string, open: number, acc: Acc): void {
   let a = open;
   while (a > 0 && open - a < 16 && isAlnum(s.charCodeAt(a - 1))) a--;
-  const close = s.indexOf('}', open + 1);
-  if (close < 0 || close - open > 40) return;
+  // the first '}' within 40 characters, with only alternative characters and commas before it (what the
+  // alternatives below must be made of): not indexOf, which from every '{' of a brace run reads to the end
+  let close = -1;
+  for (let j = open + 1; j < s.length && j - open <= 40; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 125) { close = j; break; }
+    if (c !== 44 && !isAltChar(c)) return;
+  }
+  if (close < 0) return;
   const alts = s.slice(open + 1, close).split(',');
   if (alts.length < 2 || alts.some((x) => { for (let k = 0; k < x.length; k++) if (!isAltChar(x.charCodeAt(k))) return true; return false; })) return;
   let z = close + 1;

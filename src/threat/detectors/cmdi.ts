@@ -383,9 +383,10 @@ function scan(s: string, mask: number): CmdiVerdict {
     else if ((c === 60 || c === 62) && s.charCodeAt(i + 1) === 40) { positions++; consider(s, acc, i + 2, SUBST, fenced); } // <(cmd) >(cmd)
     else if (c === 123 /* { */ && i + 1 < n) {
       // brace expansion {cat,/etc/passwd} or a group { cmd; }
-      const comma = s.indexOf(',', i);
+      // (no indexOf(',') from every brace: read to the end of a comma-less value from each one, quadratic;
+      // 'the first comma after the brace is at w.end' only ever held when s[w.end] is that comma)
       const w = readWord(s, i + 1);
-      if (w && TIER_A.has(w.name) && (s.charCodeAt(w.end) === 44 || (comma > 0 && comma === w.end))) take(acc, 0.9, `{${w.name},…} brace expansion`);
+      if (w && TIER_A.has(w.name) && s.charCodeAt(w.end) === 44) take(acc, 0.9, `{${w.name},…} brace expansion`);
       else {
         // {,ifconfig} {,/?s?/c?t,…}: empty leading elements, or a glob path, before the command
         let k = i + 1;

@@ -3,6 +3,7 @@ import { type Decoded, lowerFull } from '../decode/normalize.js';
 import { CODE_FUNCTIONS, PROSE_WORDS, TIER_A, TOOL_NAMES } from './cmdi-lexicon.js';
 import { isIdentChar, isLetter } from './chars.js';
 import type { ParanoiaLevel } from './index.js';
+import { cssRule, scriptAssignment, urlExtension } from './paranoid-scans.js';
 import { add, type ParanoidFinding, type Sink } from './paranoid-sink.js';
 import { hexString, ldapFilter, mayBeSqlFragment, sqlComments, sqlFragment, sqlKeywordsOnly, THREE_WORDS } from './paranoid-sql.js';
 
@@ -138,8 +139,8 @@ export const PARANOID_RULES: readonly ParanoidRule[] = [
   {
     name: 'active content URL', section: 4, may: (v) => v.short && (v.cls & C_COLON) !== 0,
     run: (v, sink) => {
-      const url = v.short ? /^[a-z][a-z0-9+.-]{1,15}:\/\/\S+\.([a-z0-9]{2,5})(?:[?#]\S*)?$/.exec(v.t) : null;
-      if (url && ACTIVE_EXT.has(url[1]!)) add(sink, 4, 'xss', 'URL to active content');
+      const ext = v.short ? urlExtension(v.t) : undefined;
+      if (ext !== undefined && ACTIVE_EXT.has(ext)) add(sink, 4, 'xss', 'URL to active content');
     },
   },
 ];
@@ -243,7 +244,7 @@ function shellMeta(s: string, sink: Sink): void {
 
 /** Statement shapes only script has: a="…"; / $(…) / for (…;…;…) / ident.ident(…).ident(…); */
 function scriptShapes(s: string, lower: string, sink: Sink): void {
-  if (/^\s*[A-Za-z_$][\w$]*\s*=\s*(["'`]).*\1\s*;?\s*$/.test(s) && s.length <= MAX_FRAGMENT) { add(sink, 3, 'xss', 'script assignment statement'); return; }
+  if (s.length <= MAX_FRAGMENT && scriptAssignment(s)) { add(sink, 3, 'xss', 'script assignment statement'); return; }
   if (/\$\(\s*["'`]/.test(s) || /\bfor\s*\([^);]{0,64};[^);]{0,64};/.test(s) || /\)\.[A-Za-z_$][\w$]*\(\s*\)\s*;/.test(s)) { add(sink, 3, 'xss', 'script statement'); return; }
-  if (s.length <= 512 && /[}*\]]\s{0,8}\{[^}]{0,256}\}|\{\s{0,8}[a-z-]{1,32}\s{0,8}:\s{0,8}[^;}]{1,256}[;}]/.test(lower) && s.indexOf('"') !== s.indexOf('{') + 1) add(sink, 3, 'xss', 'CSS rule');
+  if (s.length <= 512 && cssRule(lower) && s.indexOf('"') !== s.indexOf('{') + 1) add(sink, 3, 'xss', 'CSS rule');
 }
