@@ -1,15 +1,27 @@
 import type { HeaderMatch, PathMatch } from '../config/types.js';
 import { ConfigError } from '../config/errors.js';
+import re2 from 're2-wasm';
+
+const { RE2 } = re2;
 
 export type PathMatcher = (path: string) => boolean;
 export type HeaderMatcher = (headers: Readonly<Record<string, string>>) => boolean;
 
-/** Compile a regex from config, anchored like Envoy's safe_regex (full match). */
-export function compileRegex(source: string, pointer: string): RegExp {
+/** A compiled config regex: RE2, as Envoy's safe_regex (google_re2), so matching is linear in the input. */
+export interface ConfigRegex { test(s: string): boolean }
+
+/**
+ * Compile a regex from config, anchored like Envoy's safe_regex (full match) and with its engine: RE2 (here
+ * compiled to WebAssembly). It runs on the client's path and headers, so a pattern like `(a+)+` must not
+ * backtrack; RE2 has no backtracking, and refuses what needs it (look-around, back-references) as Envoy does.
+ */
+export function compileRegex(source: string, pointer: string): ConfigRegex {
   try {
-    return new RegExp(`^(?:${source})$`);
+    return new RE2(`^(?:${source})$`, 'u');
   } catch (err) {
-    throw new ConfigError(pointer, `invalid regex: ${(err as Error).message}`);
+    const m = (err as Error).message;
+    const at = m.indexOf('/u: ');   // "Invalid regular expression: /^(?:…)$/u: invalid perl operator: (?="
+    throw new ConfigError(pointer, `invalid regex (RE2 syntax, as Envoy's safe_regex): ${at >= 0 ? m.slice(at + 4) : m}`);
   }
 }
 

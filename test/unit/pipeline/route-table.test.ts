@@ -43,6 +43,22 @@ describe('route table', () => {
     assert.equal(await routeOf({ path: '/api/v2/users/42' }), 'users-v2');
     assert.equal(await routeOf({ path: '/api/v2/users/42/x' }), 'api');
   });
+  it('regex matchers are RE2, as Envoy\'s safe_regex: nested quantifiers do not backtrack; look-around is a config error', async () => {
+    // a backtracking engine accepts look-around and back-references (and would hang below)
+    await assert.rejects(runtimeFrom('routes:\n  - name: la\n    match: { path: { regex: "/(?=admin).*" } }\n'), /routes\/0\/match\/path\/regex.*RE2 syntax.*\(\?=/s);
+    await assert.rejects(runtimeFrom('routes:\n  - name: br\n    match: { path: { regex: "/(a)\\\\1" } }\n'), /RE2 syntax/);
+    const rt = await runtimeFrom(`
+routes:
+  - name: nested
+    match: { path: { regex: "/(a+)+" }, headers: [ { name: x-id, regex: "([a-z]+)*[0-9]" } ] }
+    upstream_headers: { x-route: nested }
+`);
+    // 2^40 backtracking steps in a backtracking engine; RE2 answers at once
+    const slow = `/${'a'.repeat(40)}!`;
+    assert.ok((await decide(rt, { path: slow, headers: { 'x-id': 'abc1' } })).denied_response);
+    assert.ok((await decide(rt, { path: '/aaa', headers: { 'x-id': `${'abcdefgh'.repeat(6)}!` } })).denied_response);
+    assert.equal(upstreamHeaders(await decide(rt, { path: '/aaa', headers: { 'x-id': 'abc1' } }))['x-route'], 'nested');
+  });
   it('context_extensions from Envoy select a route', async () => {
     assert.equal(await routeOf({ path: '/api/v1/payments/1', contextExtensions: { service: 'payments' } }), 'payments');
     assert.equal(await routeOf({ path: '/api/v1/payments/1' }), 'api');
