@@ -263,6 +263,9 @@ function scanSinks(s: string, acc: Acc, cased?: string): void {
     let p = k;
     while (p >= 0 && isWs(s.charCodeAt(p))) p--;
     const prev = p >= 0 ? s.charCodeAt(p) : -1;
+    // a name glued to a backtick on its left (`write`): text of the template that backtick opens, or, after
+    // one it closes, a syntax error — never a tag (a markdown code span naming the function)
+    if (c === 96 && prev === 96 && p === k) continue;
     let quote = false;
     for (let q = p; q >= 0 && q > p - 256; q--) { const ch = s.charCodeAt(q); if (ch === 34 || ch === 39 || ch === 96) { quote = true; break; } }
     const breakChars = prev === 59 || prev === 43 || prev === 45 || prev === 42 || prev === 124 || prev === 38 || prev === 61 ||

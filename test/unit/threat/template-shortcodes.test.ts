@@ -18,3 +18,9 @@ describe('template injection probes stay refused whatever family reads them', ()
     it(`flags ${JSON.stringify(p)}`, () => assert.ok(top(p) >= 0.8, `${p}: ${JSON.stringify(inspectValue(p, DEFAULT_DETECTOR_OPTIONS))}`));
   }
 });
+
+// a sink name glued to a backtick on its left is template text (or a syntax error), never a tag
+xssFlags('tagged templates calling a sink', ['alert`1`', '`;alert`1`', '${alert`1`}', "'-alert`1`-'", 'x`in alert`1`', '";eval`alert\\x281\\x29`//',
+  'top.alert`1`', '<svg onload=alert`1`>']);
+xssClean('markdown code spans naming a sink', ['the Windows backend requests `FILE_NOTIFY_CHANGE_LAST_WRITE` to support `Write` events on files.',
+  'the stream has a `write` method and a `writeln` one', '`write` and `writeln` are deprecated']);
