@@ -385,7 +385,9 @@ function scan(s: string, mask: number): CmdiVerdict {
       // brace expansion {cat,/etc/passwd} or a group { cmd; }
       // (no indexOf(',') from every brace: read to the end of a comma-less value from each one, quadratic;
       // 'the first comma after the brace is at w.end' only ever held when s[w.end] is that comma)
-      const w = readWord(s, i + 1);
+      // a blank after the brace makes it the group word (or a JS/Go block, `import { rename, stat }`): the
+      // shell expands no braces around a blank
+      const w = isWs(s.charCodeAt(i + 1)) ? undefined : readWord(s, i + 1);
       if (w && TIER_A.has(w.name) && s.charCodeAt(w.end) === 44) take(acc, 0.9, `{${w.name},…} brace expansion`);
       else {
         // {,ifconfig} {,/?s?/c?t,…}: empty leading elements, or a glob path, before the command

@@ -37,3 +37,34 @@ export function pathInProse(lower: string, target: string): boolean {
   if (!(after === 32 || after === 9 || after === 10 || after === 13 || after === 44 || after === 46 || after === 41 || after === 59 || after === 58)) return false;
   return hasSentence(lower, 4);
 }
+
+/**
+ * Documentation linking to documentation: a sentence whose dot-dots are all relative links of prose —
+ * a markdown link target (`[policy](../../VERSIONING.md)`) that climbs to a documentation file (.md, .rst,
+ * .html, .txt, .adoc) and nothing but plain names after its leading `../`s, or a path word that climbs one
+ * level (`see ../man and ../share/man`). A traversal climbs several levels in one path, or to a file only an
+ * attacker asks for (the caller has found no such target), or hides its separators in encodings and noise
+ * (the caller has found none): those keep their reading. Markup, template braces, escapes, backslashes and
+ * NULs also keep it. `lower`: the folded value, lower-cased.
+ */
+const LINK_CODE = /[<>{}\u0000]/; // ';' and '|' are prose and table punctuation; a path word holding one fails the word rules
+const DOC_LINK = /^(?:\.\.\/)+(?:[a-z0-9_-][a-z0-9_.-]*\/)*[a-z0-9_-][a-z0-9_.-]*\.(?:md|markdown|mdx|rst|txt|adoc|html?)(?:#[a-z0-9_.-]*)?$/;
+const ONE_UP = /^\.\.\/[a-z0-9_-][a-z0-9_-]*(?:\/[a-z0-9_-][a-z0-9_.-]*)*\/?$/;
+
+export function relativeLinksInProse(lower: string): boolean {
+  if (LINK_CODE.test(lower) || lower.indexOf('\\') >= 0 || !hasSentence(lower, 4)) return false;
+  for (let at = lower.indexOf('..'); at >= 0; at = lower.indexOf('..', at)) {
+    // the path word holding this dot-dot: bounded by blanks, quotes, backticks, brackets and parentheses
+    let s = at;
+    while (s > 0 && !/[\s`'"()[\],]/.test(lower[s - 1]!)) s--;
+    let e = at;
+    while (e < lower.length && !/[\s`'"()[\],]/.test(lower[e]!)) e++;
+    let word = lower.slice(s, e);
+    if (word.endsWith('.') && !word.endsWith('..')) word = word.slice(0, -1); // a full stop ends the sentence
+    if (/^\.{2,}$/.test(word)) { at = e; continue; } // an ellipsis, no path
+    const linked = s >= 2 && lower[s - 1] === '(' && lower[s - 2] === ']' && lower[e] === ')';
+    if (!(linked && DOC_LINK.test(word)) && !ONE_UP.test(word)) return false;
+    at = e;
+  }
+  return true;
+}

@@ -1,5 +1,5 @@
 import type { Decoded } from '../decode/normalize.js';
-import { pathInProse } from './traversal-prose.js';
+import { pathInProse, relativeLinksInProse } from './traversal-prose.js';
 
 export interface TraversalVerdict { confidence: number; reason: string }
 
@@ -293,7 +293,12 @@ export function detectTraversal(d: Decoded): TraversalVerdict {
   }
   const norm = chars.replace(/~+/g, '/').replace(/\/{2,}/g, '/');
   const target = hasSep || d.overlong > 0 || d.invalid > 0 ? targetAt(norm) : undefined;
-  if (segments >= 2) take(acc, 0.9, `${segments} dot-dot segments`);
+  // documentation linking to documentation (no sensitive target, no encoding noise, no NUL, no sensitive
+  // extension); a weak target (log/, tmp/) is read across the blanks of prose ("excess log messages")
+  const links = segments > 0 && !(target && STRONG_TARGETS.has(target[0])) && d.overlong === 0 && d.invalid === 0 && d.unicode === 0 && d.depth === 0 && src.indexOf('\0') < 0
+    && !SENSITIVE_EXT.test(norm) && relativeLinksInProse(folded.toLowerCase());
+  if (links) take(acc, 0.6, 'relative links in prose');
+  else if (segments >= 2) take(acc, 0.9, `${segments} dot-dot segments`);
   else if (segments === 1) {
     take(acc, bounded > 0 ? 0.8 : 0.7, atStart ? 'leading dot-dot segment' : 'dot-dot segment');
     // the separator encoded twice (..%255c), or a leading dot-dot whose backslash is still encoded when the
@@ -314,7 +319,7 @@ export function detectTraversal(d: Decoded): TraversalVerdict {
   if (target) {
     const [t, absolute] = target;
     const strong = STRONG_TARGETS.has(t);
-    if (segments > 0) take(acc, strong ? 0.95 : 0.9, `traversal to ${t}`);
+    if (segments > 0) { if (!links) take(acc, strong ? 0.95 : 0.9, `traversal to ${t}`); }
     else if (strong && (absolute || d.overlong > 0 || d.invalid > 0)) take(acc, d.overlong === 0 && d.invalid === 0 && pathInProse(norm, t) ? 0.6 : 0.85, `absolute path ${t}`);
     else if (strong && norm.startsWith(t)) take(acc, 0.8, `value is the path ${t}`);
     else if (strong) take(acc, 0.6, `path ${t}`);

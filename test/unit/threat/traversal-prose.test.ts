@@ -16,3 +16,21 @@ describe('an absolute path to a sensitive file, sent as a path or named in a sen
     'After the upgrade my /etc/hosts file was replaced by the default one', 'Edit /etc/resolv.conf. Then restart the resolver service'];
   for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => { const v = verdict(b); assert.ok(v.confidence < 0.8, `${b}: ${JSON.stringify(v)}`); });
 });
+
+describe('relative links of documentation in prose, and traversals that stay caught', () => {
+  // several levels in one plain path, a sensitive target or extension, encodings, a backslash, NUL, markup
+  const attacks = ['../../../../etc/passwd', '....//....//etc/passwd', '..%2f..%2fetc%2fpasswd', '/static/../../../../etc/shadow',
+    'see the docs at ../../../../etc/passwd for more details', '[policy](../../../../etc/passwd) is the file we read',
+    '[the notes](../../../../../../app/config.php) read more here please', 'read the notes in ../../../secret and more text here',
+    '[the docs](..%2f..%2f..%2fREADME.md) read it here now', '[the docs](../../../../README.md%00.php) read it here now',
+    '[the docs](..\\..\\..\\..\\README.md) read it here now', '[the docs](../../../../.git/config.md) read it here now',
+    'please read the file ../../db.sql for all the details', 'open the link ..;/..;/..;/admin and read the text here',
+    '<a href="../../../../secret">the docs are here</a> read it', 'see the docs at ../x/../../../secret for more details'];
+  for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => { const v = verdict(a); assert.ok(v.confidence >= 0.8, `${a}: ${JSON.stringify(v)}`); });
+  // a markdown link climbing to a documentation file; path words of a sentence that each climb one level
+  const benign = ['Experimental features do not fall within the scope of the versioning [policy](../../../../../../VERSIONING.md).',
+    'See the [install guide](../../docs/install.rst#linux) and the [changes](../CHANGES.txt) for all of the details.',
+    ' * If more than one of `../man`, `man`, `../share/man`, and `share/man`\n   exist relative to a directory, then all of them are added; previously only one was.',
+    'The build reads ../include and ../lib/generated when the tree is configured with excess log messages.'];
+  for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => { const v = verdict(b); assert.ok(v.confidence < 0.8, `${b}: ${JSON.stringify(v)}`); });
+});
