@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildContext, DEFAULT_REQUEST_LIMITS } from '../../../src/pipeline/context-builder.js';
+import { DEFAULT_DETECTOR_OPTIONS } from '../../../src/threat/detectors/index.js';
+import { compileExclusions, parseExclusions, type ExcludeEntry } from '../../../src/threat/exclude.js';
+import { walkInputs, type InputOptions } from '../../../src/threat/inputs.js';
+import { checkRequest, type ReqSpec } from '../helpers.js';
+
+/**
+ * Exclusions name inputs by the `where` of their findings; the client chooses the names (JSON keys,
+ * multipart field names), so no name a client can choose may read as another, excluded, input.
+ */
+const XSS = '<script>alert(document.cookie)</script>';
+const o: InputOptions = { headers: ['cookie'], maxValueBytes: 64 * 1024, maxTotalBytes: 512 * 1024, maxJsonDepth: 4, maxJsonValues: 5000, maxParts: 100, inspectPath: true, inspectQuery: true, inspectBody: true };
+const ex = (list: ExcludeEntry[]) => compileExclusions([], parseExclusions(list, '/x', o), DEFAULT_DETECTOR_OPTIONS);
+function read(r: ReqSpec, list: ExcludeEntry[]): string[] {
+  const seen: string[] = [];
+  const ctx = buildContext(checkRequest(r), { limits: DEFAULT_REQUEST_LIMITS, trustedHops: 0 });
+  walkInputs(ctx, o, (_w, v) => { if (v === XSS) seen.push(v); }, ex(list));
+  return seen;
+}
+const json = (doc: unknown): ReqSpec => ({ method: 'POST', path: '/', body: JSON.stringify(doc), headers: { 'content-type': 'application/json' } });
+
+describe('exclude: a JSON key cannot spell another, excluded, path', () => {
+  const cases: Array<[string, string, unknown]> = [
+    ['a key with a dot', 'body.$.meta.content', { 'meta.content': XSS }],
+    ['a key with an index', 'body.$.items[0]', { 'items[0]': XSS }],
+    ['a key with an index, against [*]', 'body.$.items[*]', { 'items[7]': XSS }],
+    ['a key literally [*]', 'body.$.items[*]', { 'items[*]': XSS }],
+    ['a key .* against a depth cut', 'body.$.a..*', { a: { '.*': XSS } }],
+    ['an empty key then *', 'body.$.a..*', { a: { '': { '*': XSS } } }],
+  ];
+  for (const [what, input, doc] of cases) {
+    it(`${what} (${JSON.stringify(doc)} is not ${input})`, () => {
+      assert.deepEqual(read(json(doc), [{ input }]), [XSS]);
+    });
+  }
+
+  it('the excluded paths themselves still are excluded', () => {
+    assert.deepEqual(read(json({ meta: { content: XSS }, items: [XSS, XSS] }), [{ input: 'body.$.meta.content' }, { input: 'body.$.items[*]' }]), []);
+    assert.deepEqual(read(json({ a: { b: { c: { d: { e: XSS } } } } }), [{ input: 'body.$.a.b.c.d..*' }]), []);
+  });
+});
