@@ -7,12 +7,18 @@ export interface ExcludeEntry { input: string; families?: string[] }
 
 /** An entry checked and normalised at config load. */
 export interface ParsedExclusion {
-  /** The `where` it matches (header names lower-cased); `[*]` matches any array index. */
+  /** The `where` it matches (header names lower-cased; a multipart filename: FILENAME_KEY + NAME); `[*]` matches any array index. */
   key: string;
   /** Families excluded; undefined: every injection family. */
   families?: ReadonlySet<InjectionFamily>;
   pointer: string;
 }
+
+/**
+ * A part's filename is printed `multipart.NAME.filename`, as a field named `NAME.filename` is: exclusions know
+ * filenames by this prefix + NAME instead, which no field's `where` starts with.
+ */
+export const FILENAME_KEY = 'multipart-filename.';
 
 /** Longest name the walk keeps in a `where` (longer query, form, cookie, multipart and JSON names are cut). */
 const MAX_NAME = 64;
@@ -68,10 +74,11 @@ export function parseExclusions(list: readonly ExcludeEntry[] | undefined, base:
   const seen = new Set<string>();
   (list ?? []).forEach((e, i) => {
     const pointer = `${base}/${i}`;
-    const key = e.input.startsWith('header.') ? e.input.toLowerCase() : e.input;
-    const why = problem(key, o);
+    const input = e.input.startsWith('header.') ? e.input.toLowerCase() : e.input;
+    const why = problem(input, o);
     if (why !== undefined) throw new ConfigError(`${pointer}/input`, why);
-    if (seen.has(key)) throw new ConfigError(`${pointer}/input`, `"${key}" is listed twice (put its families in one entry)`);
+    const key = input.startsWith('multipart.') && input.endsWith('.filename') && input.length > 19 ? FILENAME_KEY + input.slice(10, -9) : input;
+    if (seen.has(key)) throw new ConfigError(`${pointer}/input`, `"${input}" is listed twice (put its families in one entry)`);
     seen.add(key);
     out.push({ key, families: e.families ? new Set(e.families as InjectionFamily[]) : undefined, pointer });
   });

@@ -1,3 +1,4 @@
+import { FILENAME_KEY } from './exclude.js';
 import { type Inspector, MIN_COST } from './inputs-inspector.js';
 
 const BOUNDARY = /boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i;
@@ -90,5 +91,5 @@ function part(p: Buffer, n: number, w: Inspector): void {
   if (filename === '') { w.emit(`multipart.${name}`, content.toString('utf8')); return; }
   const type = CONTENT_TYPE.exec(head)?.[1]?.trim().toLowerCase() ?? 'application/octet-stream';
   if (textType(type)) w.emit(`multipart.${name}`, content.toString('utf8'));
-  w.emit(`multipart.${name}.filename`, filename);
+  w.emit(`multipart.${name}.filename`, filename, false, FILENAME_KEY + name);
 }

@@ -41,3 +41,25 @@ describe('exclude: a JSON key cannot spell another, excluded, path', () => {
     assert.deepEqual(read(json({ a: { b: { c: { d: { e: XSS } } } } }), [{ input: 'body.$.a.b.c.d..*' }]), []);
   });
 });
+describe('exclude: a multipart field name cannot spell another part\'s filename', () => {
+  const mp = (name: string, filename?: string) => ['--B', `Content-Disposition: form-data; name="${name}"${filename ? `; filename="${filename}"` : ''}`, 'Content-Type: text/plain', '', XSS, '--B--', ''].join('\r\n');
+  const req = (body: string): ReqSpec => ({ method: 'POST', path: '/', body, headers: { 'content-type': 'multipart/form-data; boundary=B' } });
+
+  it('a field named "avatar.filename" is not the filename of avatar', () => {
+    assert.deepEqual(read(req(mp('avatar.filename')), [{ input: 'multipart.avatar.filename' }]), [XSS]);
+  });
+
+  it('the filename of avatar still is excluded', () => {
+    const body = ['--B', `Content-Disposition: form-data; name="avatar"; filename="${XSS}"`, 'Content-Type: image/png', '', 'PNG', '--B--', ''].join('\r\n');
+    assert.deepEqual(read(req(body), [{ input: 'multipart.avatar.filename' }]), []);
+    assert.deepEqual(read(req(body), []), [XSS]);
+  });
+});
+
+describe('exclude: multipart names holding odd bytes', () => {
+  it('a field name with a NUL or the filename key spelled out is no filename either', () => {
+    const mp = (name: string) => ['--B', `Content-Disposition: form-data; name="${name}"`, '', XSS, '--B--', ''].join('\r\n');
+    const req = (body: string): ReqSpec => ({ method: 'POST', path: '/', body, headers: { 'content-type': 'multipart/form-data; boundary=B' } });
+    for (const name of ['avatar\0filename', 'avatar\0.filename']) assert.deepEqual(read(req(mp(name)), [{ input: 'multipart.avatar.filename' }]), [XSS], JSON.stringify(name));
+  });
+});
