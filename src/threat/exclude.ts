@@ -68,6 +68,12 @@ function problem(input: string, o: InputOptions): string | undefined {
   }
 }
 
+/** An entry with both an index and `[*]` would never apply (lookup tries the name as sent, then every index as `[*]`). */
+function mixedIndex(input: string): string | undefined {
+  if (!input.includes('[*]') || !/\[\d+\]/.test(input)) return undefined;
+  return 'an index and [*] in one entry never match: write every index as [*], or every index as a number';
+}
+
 /** Check a list of entries (`base`: its JSON pointer); an input listed twice is refused. */
 export function parseExclusions(list: readonly ExcludeEntry[] | undefined, base: string, o: InputOptions): ParsedExclusion[] {
   const out: ParsedExclusion[] = [];
@@ -75,7 +81,7 @@ export function parseExclusions(list: readonly ExcludeEntry[] | undefined, base:
   (list ?? []).forEach((e, i) => {
     const pointer = `${base}/${i}`;
     const input = e.input.startsWith('header.') ? e.input.toLowerCase() : e.input;
-    const why = problem(input, o);
+    const why = problem(input, o) ?? mixedIndex(input);
     if (why !== undefined) throw new ConfigError(`${pointer}/input`, why);
     const key = input.startsWith('multipart.') && input.endsWith('.filename') && input.length > 19 ? FILENAME_KEY + input.slice(10, -9) : input;
     if (seen.has(key)) throw new ConfigError(`${pointer}/input`, `"${input}" is listed twice (put its families in one entry)`);

@@ -63,3 +63,12 @@ describe('exclude: multipart names holding odd bytes', () => {
     for (const name of ['avatar\0filename', 'avatar\0.filename']) assert.deepEqual(read(req(mp(name)), [{ input: 'multipart.avatar.filename' }]), [XSS], JSON.stringify(name));
   });
 });
+
+describe('exclude: an entry with an index and a [*] together', () => {
+  it('would never apply (the lookup tries the exact name, then every index as [*]): refused with its pointer', () => {
+    for (const input of ['body.$.a[0].b[*]', 'body.$.a[*].b[2]', 'query.t[*][1]']) {
+      assert.throws(() => parseExclusions([{ input: 'query.q' }, { input }], '/x', o), (e: any) => e.path === '/x/1/input' && /\[\*\]/.test(e.message), input);
+    }
+    for (const input of ['body.$.a[0].b[1]', 'body.$.a[*].b[*]']) assert.equal(parseExclusions([{ input }], '/x', o).length, 1, input);
+  });
+});
