@@ -20,6 +20,13 @@ export interface ParsedExclusion {
  */
 export const FILENAME_KEY = 'multipart-filename.';
 
+/**
+ * What exclusions know a body by that did not parse as its declared type (JSON, multipart; printed `body`,
+ * or `multipart.N` for a part without headers): none applies. Another parser may read it (Python's json takes
+ * NaN, multipart parsers differ), so an exclusion written for a text body or a field must not cover it.
+ */
+export const UNPARSED_KEY = 'body(unparsed)';
+
 /** Longest name the walk keeps in a `where` (longer query, form, cookie, multipart and JSON names are cut). */
 const MAX_NAME = 64;
 /** Path segments the walk reads one by one. */

@@ -1,4 +1,5 @@
 import type { RequestContext } from '../pipeline/context.js';
+import { UNPARSED_KEY } from './exclude.js';
 import { type InputOptions, type Inspector, inspectParams, suspiciousKey } from './inputs-inspector.js';
 import { inspectMultipart } from './inputs-multipart.js';
 import { isJsonType, JSON_BODY_FACT, mediaType } from './validation.js';
@@ -14,7 +15,7 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
     let doc = ctx.facts[JSON_BODY_FACT];
     if (doc === undefined) {
       try { doc = JSON.parse(ctx.body.toString('utf8')); ctx.facts[JSON_BODY_FACT] = doc; }
-      catch { w.lim.unparsedBody = 'json'; w.emit('body', ctx.body.toString('utf8')); return; }
+      catch { w.lim.unparsedBody = 'json'; w.emit('body', ctx.body.toString('utf8'), false, UNPARSED_KEY); return; }
     }
     walkJson(doc, JSON_ROOT, 0, o, w, { n: 0 });
     return;

@@ -72,3 +72,23 @@ describe('exclude: an entry with an index and a [*] together', () => {
     for (const input of ['body.$.a[0].b[1]', 'body.$.a[*].b[*]']) assert.equal(parseExclusions([{ input }], '/x', o).length, 1, input);
   });
 });
+
+describe('exclude: "body" (a text body) does not cover a JSON or multipart body that did not parse', () => {
+  it('JSON another parser reads (Python\'s json takes NaN) is still read when "body" is excluded', () => {
+    const req: ReqSpec = { method: 'POST', path: '/', body: `{"q": "${XSS.replace(/"/g, '\\"')}", "n": NaN}`, headers: { 'content-type': 'application/json' } };
+    const seen: string[] = [];
+    const ctx = buildContext(checkRequest(req), { limits: DEFAULT_REQUEST_LIMITS, trustedHops: 0 });
+    walkInputs(ctx, o, (w) => { seen.push(w); }, ex([{ input: 'body' }]));
+    assert.deepEqual(seen, ['body']);
+  });
+  it('multipart without a delimiter Portcullis finds is still read when "body" is excluded', () => {
+    const req: ReqSpec = { method: 'POST', path: '/', body: `--X\r\nContent-Disposition: form-data; name="q"\r\n\r\n${XSS}\r\n--X--`, headers: { 'content-type': 'multipart/form-data; boundary=B' } };
+    const seen: string[] = [];
+    const ctx = buildContext(checkRequest(req), { limits: DEFAULT_REQUEST_LIMITS, trustedHops: 0 });
+    walkInputs(ctx, o, (w) => { seen.push(w); }, ex([{ input: 'body' }]));
+    assert.deepEqual(seen, ['body']);
+  });
+  it('a text body still is excluded', () => {
+    assert.deepEqual(read({ method: 'POST', path: '/', body: XSS, headers: { 'content-type': 'text/plain' } }, [{ input: 'body' }]), []);
+  });
+});
