@@ -11,18 +11,32 @@ export type HeaderMatcher = (headers: Readonly<Record<string, string>>) => boole
 export interface ConfigRegex { test(s: string): boolean }
 
 /**
+ * Patterns compiled, by source (a failure as its message). re2-wasm keeps every compiled pattern in a fixed
+ * 16 MiB WebAssembly heap and never frees it, and every config load compiles the regexes again: compiled once
+ * per process, a reload costs nothing there, and the heap holds the distinct patterns ever configured.
+ */
+const compiled = new Map<string, ConfigRegex | string>();
+
+/**
  * Compile a regex from config, anchored like Envoy's safe_regex (full match) and with its engine: RE2 (here
  * compiled to WebAssembly). It runs on the client's path and headers, so a pattern like `(a+)+` must not
  * backtrack; RE2 has no backtracking, and refuses what needs it (look-around, back-references) as Envoy does.
  */
 export function compileRegex(source: string, pointer: string): ConfigRegex {
-  try {
-    return new RE2(`^(?:${source})$`, 'u');
-  } catch (err) {
-    const m = (err as Error).message;
-    const at = m.indexOf('/u: ');   // "Invalid regular expression: /^(?:…)$/u: invalid perl operator: (?="
-    throw new ConfigError(pointer, `invalid regex (RE2 syntax, as Envoy's safe_regex): ${at >= 0 ? m.slice(at + 4) : m}`);
+  let re = compiled.get(source);
+  if (re === undefined) {
+    try {
+      re = new RE2(`^(?:${source})$`, 'u') as ConfigRegex;
+    } catch (err) {
+      const m = (err as Error).message;
+      const at = m.indexOf('/u: ');   // "Invalid regular expression: /^(?:…)$/u: invalid perl operator: (?="
+      re = `invalid regex (RE2 syntax, as Envoy's safe_regex): ${at >= 0 ? m.slice(at + 4) : m}`;
+      if (m.includes('OOM')) throw new ConfigError(pointer, re);   // not the pattern's fault: not remembered
+    }
+    compiled.set(source, re);
   }
+  if (typeof re === 'string') throw new ConfigError(pointer, re);
+  return re;
 }
 
 export function compilePathMatch(m: PathMatch, pointer: string): PathMatcher {

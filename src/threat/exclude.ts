@@ -7,12 +7,25 @@ export interface ExcludeEntry { input: string; families?: string[] }
 
 /** An entry checked and normalised at config load. */
 export interface ParsedExclusion {
-  /** The `where` it matches (header names lower-cased); `[*]` matches any array index. */
+  /** The `where` it matches (header names lower-cased; a multipart filename: FILENAME_KEY + NAME); `[*]` matches any array index. */
   key: string;
   /** Families excluded; undefined: every injection family. */
   families?: ReadonlySet<InjectionFamily>;
   pointer: string;
 }
+
+/**
+ * A part's filename is printed `multipart.NAME.filename`, as a field named `NAME.filename` is: exclusions know
+ * filenames by this prefix + NAME instead, which no field's `where` starts with.
+ */
+export const FILENAME_KEY = 'multipart-filename.';
+
+/**
+ * What exclusions know a body by that did not parse as its declared type (JSON, multipart; printed `body`,
+ * or `multipart.N` for a part without headers): none applies. Another parser may read it (Python's json takes
+ * NaN, multipart parsers differ), so an exclusion written for a text body or a field must not cover it.
+ */
+export const UNPARSED_KEY = 'body(unparsed)';
 
 /** Longest name the walk keeps in a `where` (longer query, form, cookie, multipart and JSON names are cut). */
 const MAX_NAME = 64;
@@ -62,16 +75,23 @@ function problem(input: string, o: InputOptions): string | undefined {
   }
 }
 
+/** An entry with both an index and `[*]` would never apply (lookup tries the name as sent, then every index as `[*]`). */
+function mixedIndex(input: string): string | undefined {
+  if (!input.includes('[*]') || !/\[\d+\]/.test(input)) return undefined;
+  return 'an index and [*] in one entry never match: write every index as [*], or every index as a number';
+}
+
 /** Check a list of entries (`base`: its JSON pointer); an input listed twice is refused. */
 export function parseExclusions(list: readonly ExcludeEntry[] | undefined, base: string, o: InputOptions): ParsedExclusion[] {
   const out: ParsedExclusion[] = [];
   const seen = new Set<string>();
   (list ?? []).forEach((e, i) => {
     const pointer = `${base}/${i}`;
-    const key = e.input.startsWith('header.') ? e.input.toLowerCase() : e.input;
-    const why = problem(key, o);
+    const input = e.input.startsWith('header.') ? e.input.toLowerCase() : e.input;
+    const why = problem(input, o) ?? mixedIndex(input);
     if (why !== undefined) throw new ConfigError(`${pointer}/input`, why);
-    if (seen.has(key)) throw new ConfigError(`${pointer}/input`, `"${key}" is listed twice (put its families in one entry)`);
+    const key = input.startsWith('multipart.') && input.endsWith('.filename') && input.length > 19 ? FILENAME_KEY + input.slice(10, -9) : input;
+    if (seen.has(key)) throw new ConfigError(`${pointer}/input`, `"${input}" is listed twice (put its families in one entry)`);
     seen.add(key);
     out.push({ key, families: e.families ? new Set(e.families as InjectionFamily[]) : undefined, pointer });
   });

@@ -1,4 +1,5 @@
 import type { RequestContext } from '../pipeline/context.js';
+import { UNPARSED_KEY } from './exclude.js';
 import { type InputOptions, type Inspector, inspectParams, suspiciousKey } from './inputs-inspector.js';
 import { inspectMultipart } from './inputs-multipart.js';
 import { isJsonType, JSON_BODY_FACT, mediaType } from './validation.js';
@@ -14,7 +15,7 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
     let doc = ctx.facts[JSON_BODY_FACT];
     if (doc === undefined) {
       try { doc = JSON.parse(ctx.body.toString('utf8')); ctx.facts[JSON_BODY_FACT] = doc; }
-      catch { w.lim.unparsedBody = 'json'; w.emit('body', ctx.body.toString('utf8')); return; }
+      catch { w.lim.unparsedBody = 'json'; w.emit('body', ctx.body.toString('utf8'), false, UNPARSED_KEY); return; }
     }
     walkJson(doc, JSON_ROOT, 0, o, w, { n: 0 });
     return;
@@ -51,8 +52,21 @@ function walkJson(v: unknown, path: string, depth: number, o: InputOptions, w: I
   for (const k of Object.keys(v as object)) {
     if (w.exhausted) return;
     if (suspiciousKey(k)) { if (++count.n > o.maxJsonValues) w.lim.overCount++; w.emit(KEY_PREFIX + path.slice(5), k); }
-    walkJson((v as Record<string, unknown>)[k], `${path}.${k.length > 64 ? k.slice(0, 64) : k}`, depth + 1, o, w, count);
+    walkJson((v as Record<string, unknown>)[k], path + keyStep(k.length > 64 ? k.slice(0, 64) : k), depth + 1, o, w, count);
   }
+}
+
+/**
+ * The step of key `k` in a `where`: `.k`, or `['k']` (`\\` and `'` escaped) for a key that is empty or holds
+ * `.` `[` `]` `'` `\\`, so that no key spells other steps (`{"a.b": …}` is `$['a.b']`, not `$.a.b`; `{"x[0]": …}`
+ * is not `$.x[0]`; `{".*": …}` is not a depth cut `..*`). Exclusions cannot name such keys: they stay inspected.
+ */
+function keyStep(k: string): string {
+  for (let i = 0; i < k.length; i++) {
+    const c = k.charCodeAt(i);
+    if (c === 46 || c === 91 || c === 93 || c === 39 || c === 92) return `['${k.replace(/[\\']/g, '\\$&')}']`;
+  }
+  return k === '' ? "['']" : `.${k}`;
 }
 
 /** Below maxJsonDepth: every string and odd key, without recursion, reported as `<path of the cut>..*`. */

@@ -65,13 +65,14 @@ export class Inspector {
 
   /**
    * Inspect a value (shorter than 2: nothing to read); of a long one the first maxValueBytes now, the rest
-   * last. A value the route excludes from every family is not read and costs no budget.
+   * last. A value the route excludes from every family is not read and costs no budget. `key`: the name
+   * exclusions know it by when that is not its `where` (a multipart filename, see exclude.ts).
    */
-  emit(where: string, value: string, header = false): void {
+  emit(where: string, value: string, header = false, key = where): void {
     if (value.length < 2 || this.lim.budgetExhausted) return;
     let det: DetectorOptions | undefined;
     if (this.ex !== undefined) {
-      const v = this.ex.lookup(where);
+      const v = this.ex.lookup(key);
       if (v === null) return;
       det = v;
     }

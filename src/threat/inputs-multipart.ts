@@ -1,3 +1,4 @@
+import { FILENAME_KEY, UNPARSED_KEY } from './exclude.js';
 import { type Inspector, MIN_COST } from './inputs-inspector.js';
 
 const BOUNDARY = /boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i;
@@ -41,7 +42,7 @@ function headerEnd(p: Buffer): [number, number] | undefined {
 
 function unparsed(w: Inspector, b: Buffer): void {
   w.lim.unparsedBody = 'multipart';
-  w.emit('body', b.toString('utf8'));
+  w.emit('body', b.toString('utf8'), false, UNPARSED_KEY);
 }
 
 /**
@@ -79,7 +80,7 @@ export function inspectMultipart(contentType: string, b: Buffer, maxParts: numbe
 
 function part(p: Buffer, n: number, w: Inspector): void {
   const he = headerEnd(p);
-  if (he === undefined) { w.lim.unparsedBody = 'multipart'; w.emit(`multipart.${n}`, p.toString('utf8')); return; }
+  if (he === undefined) { w.lim.unparsedBody = 'multipart'; w.emit(`multipart.${n}`, p.toString('utf8'), false, UNPARSED_KEY); return; }
   const head = p.subarray(0, he[0]).toString('utf8');
   const nm = NAME.exec(head);
   const name = (nm?.[1] ?? nm?.[2] ?? String(n)).slice(0, 64);
@@ -90,5 +91,5 @@ function part(p: Buffer, n: number, w: Inspector): void {
   if (filename === '') { w.emit(`multipart.${name}`, content.toString('utf8')); return; }
   const type = CONTENT_TYPE.exec(head)?.[1]?.trim().toLowerCase() ?? 'application/octet-stream';
   if (textType(type)) w.emit(`multipart.${name}`, content.toString('utf8'));
-  w.emit(`multipart.${name}.filename`, filename);
+  w.emit(`multipart.${name}.filename`, filename, false, FILENAME_KEY + name);
 }

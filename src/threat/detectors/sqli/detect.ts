@@ -92,6 +92,18 @@ function numericOperand(t: Token | undefined): boolean {
  * number)? Returns a confidence. `quoted`: the break was a closing quote, so even a bare comment counts.
  */
 function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: boolean): [number, string] {
+  // a chain of predicates (`'||'||'||…`) is read one call per link: past MAX_TAIL_DEPTH links the rest adds
+  // nothing (each link read so far has its confidence), and the stack stays bounded whatever the value
+  if (tailDepth >= MAX_TAIL_DEPTH) return [0, ''];
+  tailDepth++;
+  try { return tailAt(p, r, i, quoted, leading); } finally { tailDepth--; }
+}
+
+/** Links of a predicate chain read (see tail); the reader is synchronous, so one counter serves. */
+const MAX_TAIL_DEPTH = 64;
+let tailDepth = 0;
+
+function tailAt(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: boolean): [number, string] {
   const toks = p.toks;
   let closers = 0;
   while (toks[i]?.type === T.RPAREN && closers < 8) { i++; closers++; }
