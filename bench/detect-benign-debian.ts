@@ -6,33 +6,15 @@
  * Split like held-out #2 by line parity: "dev" (odd lines) may be dumped and read when fixing false positives;
  * "test" (even lines) is never dumped and never read — only counted (per kind and per detector family).
  * A false positive = the value refused in any of the three placements (query value, form field, JSON string);
- * the query value and form field are percent-encoded as a client encodes typed text (see placeText).
+ * the query value and form field are percent-encoded as a client encodes typed text (see placeText in detect-benign-text.ts).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { buildContext } from '../src/pipeline/context-builder.js';
-import { DEFAULT_WEIGHTS, topFinding } from '../src/threat/scoring.js';
-import { checkRequest, FAMILIES, LEVELS, limits, placed, PLACEMENTS, printTable, root, runStages, type Placement } from './detect-common.js';
+import { countHalf, pct, summaryLine } from './detect-benign-text.js';
+import { LEVELS, printTable, root } from './detect-common.js';
 import type { Levels } from './detect-heldout.js';
 
 interface Row { kind: string; package: string; payload: string }
-
-const pct = (x: number, d: number) => (d === 0 ? '-' : (100 * x / d).toFixed(2));
-
-/**
- * These values are plain text as a user typed or pasted it, not attack strings already URL-encoded, so the
- * query value and form field carry them the way a browser or HTTP client encodes them (every reserved
- * character percent-encoded: a '+' in `team+pkg@example.org` or a '%' in "100%" stays what it was). The
- * JSON placement is the same as the other sections'.
- */
-export function placeText(text: string, where: Placement): unknown {
-  const v = encodeURIComponent(text);
-  switch (where) {
-    case 'query': return checkRequest('GET', `/api/search?q=${v}&page=1`, {});
-    case 'form': return checkRequest('POST', '/api/comments', { 'content-type': 'application/x-www-form-urlencoded' }, `name=alice&comment=${v}&notify=1`);
-    case 'json': return placed(text, 'json');
-  }
-}
 
 export function debianBenignSection(levels: Levels, dump: string | undefined): void {
   const file = resolve(root, 'test/fixtures/threat/benign-debian/benign.jsonl');
@@ -47,30 +29,11 @@ export function debianBenignSection(levels: Levels, dump: string | undefined): v
   const summary: string[] = [];
   for (const { pl, stages } of levels) {
     halves.forEach(([name, rows], hi) => {
-      const byFamily = new Map<string, number>();
-      const byKind = new Map<string, number>();
-      const fps: string[] = [];
-      let fp = 0, placedFp = 0;
-      for (const r of rows) {
-        let first: string | undefined;
-        for (const p of PLACEMENTS) {
-          const ctx = buildContext(placeText(r.payload, p), limits);
-          if (runStages(stages, ctx)?.code !== 'ERR_THREAT') continue;
-          placedFp++;
-          const top = topFinding(ctx.risk.findings, DEFAULT_WEIGHTS);
-          first ??= top?.family ?? '?';
-          if (name === 'dev') fps.push(JSON.stringify({ set: 'benign-debian-dev', placement: p, family: top?.family, detail: top?.detail, kind: r.kind, package: r.package, payload: r.payload }));
-        }
-        if (first === undefined) continue;
-        fp++;
-        byFamily.set(first, (byFamily.get(first) ?? 0) + 1);
-        byKind.set(r.kind, (byKind.get(r.kind) ?? 0) + 1);
-      }
-      fpRows[hi]!.push(pct(fp, rows.length));
-      if (pl === 1) kinds.forEach((k, ki) => kindRows[ki]!.push(String(byKind.get(k) ?? 0)));
-      const fams = [...FAMILIES, ...[...byFamily.keys()].filter((f) => !(FAMILIES as readonly string[]).includes(f))];
-      summary.push(`PL${pl} benign-debian-${name} false positives ${fp} inputs (${placedFp} placed); by family: ${fams.map((f) => `${f} ${byFamily.get(f) ?? 0}`).join(', ')}`);
-      if (dump && name === 'dev') writeFileSync(resolve(dump, `benign-debian-dev-pl${pl}-fp.jsonl`), fps.join('\n') + (fps.length ? '\n' : ''));
+      const c = countHalf(stages, rows, dump && name === 'dev' ? { set: 'benign-debian-dev', fields: (r) => ({ package: r.package }) } : undefined);
+      fpRows[hi]!.push(pct(c.fp, rows.length));
+      if (pl === 1) kinds.forEach((k, ki) => kindRows[ki]!.push(String(c.byKind.get(k) ?? 0)));
+      summary.push(summaryLine(pl, `benign-debian-${name}`, c));
+      if (dump && name === 'dev') writeFileSync(resolve(dump, `benign-debian-dev-pl${pl}-fp.jsonl`), c.fps.join('\n') + (c.fps.length ? '\n' : ''));
     });
   }
   console.log('benign #3 false positives % (refused in any placement)');

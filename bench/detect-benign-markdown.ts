@@ -15,14 +15,11 @@ import { buildContext } from '../src/pipeline/context-builder.js';
 import type { Stage } from '../src/pipeline/stage.js';
 import { MemoryStore } from '../src/store/memory.js';
 import { threatModule } from '../src/threat/module.js';
-import { DEFAULT_WEIGHTS, topFinding } from '../src/threat/scoring.js';
-import { placeText } from './detect-benign-debian.js';
-import { FAMILIES, LEVELS, limits, PLACEMENTS, printTable, root, runStages } from './detect-common.js';
+import { countHalf, pct, placeText, summaryLine } from './detect-benign-text.js';
+import { LEVELS, limits, PLACEMENTS, printTable, root, runStages } from './detect-common.js';
 import type { Levels } from './detect-heldout.js';
 
 interface Row { kind: string; source: string; payload: string }
-
-const pct = (x: number, d: number) => (d === 0 ? '-' : (100 * x / d).toFixed(2));
 
 /** Values refused in any placement, per kind. */
 function refusedByKind(stages: Stage[], rows: readonly Row[]): Map<string, number> {
@@ -67,30 +64,11 @@ export async function markdownBenignSection(levels: Levels, dump: string | undef
   const summary: string[] = [];
   for (const { pl, stages } of levels) {
     halves.forEach(([name, rows], hi) => {
-      const byFamily = new Map<string, number>();
-      const byKind = new Map<string, number>();
-      const fps: string[] = [];
-      let fp = 0, placedFp = 0;
-      for (const r of rows) {
-        let first: string | undefined;
-        for (const p of PLACEMENTS) {
-          const ctx = buildContext(placeText(r.payload, p), limits);
-          if (runStages(stages, ctx)?.code !== 'ERR_THREAT') continue;
-          placedFp++;
-          const top = topFinding(ctx.risk.findings, DEFAULT_WEIGHTS);
-          first ??= top?.family ?? '?';
-          if (name === 'dev') fps.push(JSON.stringify({ set: 'benign-markdown-dev', placement: p, family: top?.family, detail: top?.detail, kind: r.kind, source: r.source, payload: r.payload }));
-        }
-        if (first === undefined) continue;
-        fp++;
-        byFamily.set(first, (byFamily.get(first) ?? 0) + 1);
-        byKind.set(r.kind, (byKind.get(r.kind) ?? 0) + 1);
-      }
-      fpRows[hi]!.push(pct(fp, rows.length));
-      kinds.forEach((k, ki) => { const row = kindRows[ki * 2 + hi]!; row.push(`${byKind.get(k) ?? 0} (${pct(byKind.get(k) ?? 0, Number(row[1]))})`); });
-      const fams = [...FAMILIES, ...[...byFamily.keys()].filter((f) => !(FAMILIES as readonly string[]).includes(f))];
-      summary.push(`PL${pl} benign-markdown-${name} false positives ${fp} inputs (${placedFp} placed); by family: ${fams.map((f) => `${f} ${byFamily.get(f) ?? 0}`).join(', ')}`);
-      if (dump && name === 'dev') writeFileSync(resolve(dump, `benign-markdown-dev-pl${pl}-fp.jsonl`), fps.join('\n') + (fps.length ? '\n' : ''));
+      const c = countHalf(stages, rows, dump && name === 'dev' ? { set: 'benign-markdown-dev', fields: (r) => ({ source: r.source }) } : undefined);
+      fpRows[hi]!.push(pct(c.fp, rows.length));
+      kinds.forEach((k, ki) => { const row = kindRows[ki * 2 + hi]!; row.push(`${c.byKind.get(k) ?? 0} (${pct(c.byKind.get(k) ?? 0, Number(row[1]))})`); });
+      summary.push(summaryLine(pl, `benign-markdown-${name}`, c));
+      if (dump && name === 'dev') writeFileSync(resolve(dump, `benign-markdown-dev-pl${pl}-fp.jsonl`), c.fps.join('\n') + (c.fps.length ? '\n' : ''));
     });
   }
   console.log('benign #4 false positives % (refused in any placement)');
