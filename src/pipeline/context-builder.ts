@@ -58,8 +58,9 @@ function headersOf(http: any, limits: RequestLimits): Record<string, string> {
       out[k] = out[k] === undefined ? v : `${out[k]},${v}`;
     }
   } else {
-    // a null-prototype copy, so a header named "constructor" or "__proto__" is just a header
-    out = Object.assign(Object.create(null), http.headers);
+    // the decoded map is this request's own: drop its prototype in place (no copy), so a header named
+    // "constructor" or "__proto__" is just a header
+    out = http.headers ? Object.setPrototypeOf(http.headers, null) : Object.create(null);
   }
   let n = 0;
   let bytes = 0;
