@@ -62,6 +62,19 @@ export const IDENTITY_CODES = {
   ERR_MTLS_CERT_INVALID: T('client certificate unreadable'),
   ERR_MTLS_EXPIRED: T('client certificate expired or not yet valid'),
   ERR_MTLS_NOT_ALLOWED: T('client certificate not allowed'),
+
+  ERR_SAML_SESSION_INVALID: T('session cookie invalid'),
+  ERR_SAML_SESSION_EXPIRED: T('session expired'),
+  ERR_SAML_MALFORMED: T('SAML response malformed', 400, 'invalid_request'),
+  ERR_SAML_SIGNATURE: T('SAML response signature invalid'),
+  ERR_SAML_ISSUER: T('SAML response issuer not accepted'),
+  ERR_SAML_AUDIENCE: T('SAML assertion audience not accepted'),
+  ERR_SAML_RECIPIENT: T('SAML response not addressed to this service'),
+  ERR_SAML_EXPIRED: T('SAML assertion expired or not yet valid'),
+  ERR_SAML_IN_RESPONSE_TO: T('SAML response does not answer a pending sign-in request'),
+  ERR_SAML_REPLAY: T('SAML assertion already used'),
+  ERR_SAML_STATUS: T('identity provider did not sign the user in'),
+  ERR_SAML_UNAVAILABLE: T('sign-in unavailable', 503),
 } as const satisfies Record<string, CodeInfo>;
 
 export type IdentityCode = keyof typeof IDENTITY_CODES;

@@ -114,6 +114,42 @@ export interface RevocationConfig {
   on_unavailable?: 'closed' | 'open';
 }
 
+export interface SamlConfig {
+  /** This service provider's entity id (the Audience the IdP writes). */
+  sp_entity_id: string;
+  /** Absolute URL of the Assertion Consumer Service as the browser reaches it through Envoy. */
+  acs_url: string;
+  logout_path?: string;
+  metadata_path?: string;
+  /** Where a successful logout sends the browser (a local path). */
+  logout_redirect?: string;
+  idp: { metadata_file?: string; entity_id?: string; sso_url?: string; certificate_files?: string[] };
+  want_assertions_signed?: boolean;
+  allow_idp_initiated?: boolean;
+  /** How long a user may take at the IdP before the AuthnRequest expires. */
+  request_ttl_s?: number;
+  name_id_format?: string;
+  authn_context?: string[];
+  force_authn?: boolean;
+  clock_skew_s?: number;
+  /** Attribute whose values become identity.roles. */
+  roles_attribute?: string;
+  /** Attributes copied into the session and identity.claims (default: all). */
+  attributes?: string[];
+  /** redirect (default): a browser navigation without a session goes to the IdP; deny: 401. */
+  login?: 'redirect' | 'deny';
+  session: {
+    cookie?: string;
+    secret?: string;
+    secret_file?: string;
+    previous_secrets?: string[];
+    max_age_s?: number;
+    secure?: boolean;
+    same_site?: 'lax' | 'strict' | 'none';
+    domain?: string;
+  };
+}
+
 export interface ForwardConfig {
   claims?: Record<string, string>;
   kind_header?: string;
@@ -132,6 +168,7 @@ export interface IdentityGlobalConfig {
   mtls?: MtlsConfig;
   revocation?: RevocationConfig;
   forward?: ForwardConfig;
+  saml?: SamlConfig;
 }
 
 export interface IdentityRouteConfig {

@@ -1,6 +1,6 @@
 import { IDENTITY_CODES, type IdentityCode } from './codes.js';
 
-export type CredentialKind = 'jwt' | 'introspection' | 'api_key' | 'signature' | 'mtls';
+export type CredentialKind = 'jwt' | 'introspection' | 'api_key' | 'signature' | 'mtls' | 'saml';
 
 /**
  * Why a presented credential was not accepted. Values, not exceptions: verifiers return them. `status`

@@ -12,6 +12,8 @@ import { compileIssuer, type CompiledIssuer } from './issuer.js';
 import { JwtVerifier } from './jwt.js';
 import { MtlsVerifier } from './mtls.js';
 import { RevocationList } from './revocation.js';
+import { compileSaml } from './saml-compile.js';
+import type { SamlVerifier } from './saml.js';
 import { identityGlobalSchema, identityRouteSchema } from './schema.js';
 import { SharedRegistry, type SharedResource } from './shared.js';
 import { compileSigningKeys } from './signature-keys.js';
@@ -108,6 +110,10 @@ export async function createIdentity(global: IdentityGlobalConfig | undefined, e
       ? acquire(`revocations ${storeId(env.store)} ${rv.sync_s ?? 30}`, () => new RevocationList(env.store, (rv.sync_s ?? 30) * 1000, env.logger, clock))
       : undefined;
 
+    const saml: SamlVerifier | undefined = g.saml
+      ? compileSaml(g.saml, { dir: env.configDir, store: env.store, logger: env.logger, clock, skewS: skew, revocations })
+      : undefined;
+
     const globalForward = new Forwarder(mergeForward(g.forward, undefined));
     const owned = new Set(globalForward.headerNames());
 
@@ -150,6 +156,10 @@ export async function createIdentity(global: IdentityGlobalConfig | undefined, e
           case 'mtls':
             if (!mtls) throw new ConfigError(p, 'mTLS allow-lists are not configured (identity.mtls)');
             out.push(mtls);
+            break;
+          case 'saml':
+            if (!saml) throw new ConfigError(p, 'SAML is not configured (identity.saml)');
+            out.push(saml);
             break;
         }
       });

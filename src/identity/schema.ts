@@ -179,6 +179,54 @@ const forward = {
   },
 } as const;
 
+/** a path on this site: "/" or "/x…", never "//host" or "/\\host" (browsers read both as another site) */
+const localPath = { type: 'string', pattern: '^/([^/\\\\].*)?$', maxLength: 1024 } as const;
+
+const saml = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['sp_entity_id', 'acs_url', 'idp', 'session'],
+  properties: {
+    sp_entity_id: { type: 'string', minLength: 1, description: 'This service provider\'s entity id (the Audience).' },
+    acs_url: { ...url, description: 'Absolute URL of the Assertion Consumer Service as browsers reach it through Envoy (its path is answered by Portcullis).' },
+    logout_path: localPath,
+    metadata_path: localPath,
+    logout_redirect: localPath,
+    idp: {
+      type: 'object', additionalProperties: false, minProperties: 1,
+      properties: {
+        metadata_file: { type: 'string', minLength: 1, description: 'IdP SAML metadata (EntityDescriptor or EntitiesDescriptor).' },
+        entity_id: { type: 'string', minLength: 1 },
+        sso_url: url,
+        certificate_files: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
+      },
+    },
+    want_assertions_signed: { type: 'boolean' },
+    allow_idp_initiated: { type: 'boolean' },
+    request_ttl_s: { type: 'integer', minimum: 30, maximum: 86400 },
+    name_id_format: { type: 'string', minLength: 1 },
+    authn_context: strings,
+    force_authn: { type: 'boolean' },
+    clock_skew_s: { type: 'integer', minimum: 0, maximum: 3600 },
+    roles_attribute: { type: 'string', minLength: 1 },
+    attributes: strings,
+    login: { enum: ['redirect', 'deny'] },
+    session: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        cookie: { type: 'string', pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]{1,64}$' },
+        secret: { type: 'string', minLength: 32, description: 'Seals the session cookie (use ${ENV}); at least 32 characters.' },
+        secret_file: { type: 'string', minLength: 1 },
+        previous_secrets: { type: 'array', items: { type: 'string', minLength: 32 } },
+        max_age_s: { type: 'integer', minimum: 60, maximum: 2592000 },
+        secure: { type: 'boolean' },
+        same_site: { enum: ['lax', 'strict', 'none'] },
+        domain: { type: 'string', pattern: '^[A-Za-z0-9.-]{1,253}$' },
+      },
+    },
+  },
+} as const;
+
 export const identityGlobalSchema = {
   type: 'object',
   additionalProperties: false,
@@ -204,6 +252,7 @@ export const identityGlobalSchema = {
       },
     },
     forward,
+    saml,
   },
 } as const;
 
@@ -214,8 +263,8 @@ export const identityRouteSchema = {
   properties: {
     accept: {
       type: 'array', minItems: 1,
-      items: { type: 'string', pattern: '^(jwt(:[A-Za-z0-9_.-]+)?|introspection(:[A-Za-z0-9_.-]+)?|api_key|signature|mtls)$' },
-      description: 'Credential kinds in the order they are tried: jwt | jwt:<issuer> | introspection | introspection:<name> | api_key | signature | mtls',
+      items: { type: 'string', pattern: '^(jwt(:[A-Za-z0-9_.-]+)?|introspection(:[A-Za-z0-9_.-]+)?|api_key|signature|mtls|saml)$' },
+      description: 'Credential kinds in the order they are tried: jwt | jwt:<issuer> | introspection | introspection:<name> | api_key | signature | mtls | saml',
     },
     allow_anonymous: { type: 'boolean' },
     forward,

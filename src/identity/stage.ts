@@ -77,7 +77,15 @@ export function identifyStage(o: IdentifyOptions): Stage {
     });
   };
 
-  const finish = (ctx: RequestContext, st: Run): StageOutcome => {
+  const interceptors = o.verifiers.filter((v) => v.intercept !== undefined);
+  const redirector = o.verifiers.find((v) => v.loginRedirect !== undefined);
+
+  const finish = (ctx: RequestContext, st: Run): StageOutcome | Promise<StageOutcome> => {
+    // a browser with no (or a dead) session is sent to sign in; a failed token of another kind is not
+    if (redirector !== undefined && (st.firstHard === undefined ? st.softFailOpen === undefined && !o.allowAnonymous : st.firstHard.kind === redirector.kind && st.firstHard.status === 401)) {
+      const r = redirector.loginRedirect!(ctx);
+      if (r !== undefined) return r;
+    }
     if (st.firstHard !== undefined) return denyFor(st.firstHard);
     if (st.softFailOpen !== undefined) {
       metrics.failOpen.inc({ route: o.route, stage: 'identity' });
@@ -137,6 +145,10 @@ export function identifyStage(o: IdentifyOptions): Stage {
     name: 'identity',
     phase: 'identify',
     run(ctx) {
+      for (const v of interceptors) {
+        const r = v.intercept!(ctx);
+        if (r !== undefined) return r;
+      }
       return step(ctx, 0, {});
     },
   };

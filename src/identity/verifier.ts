@@ -1,4 +1,5 @@
 import type { Identity, RequestContext } from '../pipeline/context.js';
+import type { Deny } from '../pipeline/deny.js';
 import type { AuthFailure, CredentialKind } from './failure.js';
 
 /** What a verifier learned beyond the Identity: the facts revocation is checked against. */
@@ -25,6 +26,16 @@ export interface CredentialVerifier<P = unknown> {
   verify(ctx: RequestContext, presented: P): VerifyOutcome | Promise<VerifyOutcome>;
   /** Extra response headers for a failure of this kind (e.g. Accept-Signature). */
   challengeHeaders?(): Record<string, string>;
+  /**
+   * Requests this kind answers itself before any credential is looked at (the SAML ACS, logout and
+   * metadata paths): a Deny carrying the response, or undefined for every other request.
+   */
+  intercept?(ctx: RequestContext): Deny | Promise<Deny> | undefined;
+  /**
+   * Instead of a 401 when no credential of any kind verified (none presented, or this kind's failed):
+   * a response that starts a sign-in (a redirect to the IdP), or undefined to keep the 401.
+   */
+  loginRedirect?(ctx: RequestContext): Deny | Promise<Deny> | undefined;
 }
 
 export type Clock = () => number;

@@ -28,6 +28,6 @@ export function defaultStatus(code: string): number {
   const known = (CODES as Record<string, number>)[code];
   if (known !== undefined) return known;
   if (code.startsWith('ERR_JWT') || code.startsWith('ERR_API_KEY') || code.startsWith('ERR_SIG') ||
-      code.startsWith('ERR_MTLS') || code.startsWith('ERR_TOKEN') || code.startsWith('ERR_INTROSPECTION')) return 401;
+      code.startsWith('ERR_MTLS') || code.startsWith('ERR_TOKEN') || code.startsWith('ERR_INTROSPECTION') || code.startsWith('ERR_SAML')) return 401;
   return 403;
 }

@@ -63,6 +63,11 @@ export interface CheckResult {
   metadata: any;
 }
 
+/** A deny body: JSON for errors; the text itself for responses that are not (SAML metadata, redirects). */
+function jsonOrText(body: string): any {
+  try { return JSON.parse(body); } catch { return body; }
+}
+
 function plainHeaders(list: Array<{ header: { key: string; value: string } }> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const h of list ?? []) out[h.header.key] = h.header.value;
@@ -90,7 +95,7 @@ export async function runtimeFor(yaml: string, dir = process.cwd(), store: KvSto
       const d = res.denied_response;
       return {
         allowed: false, status: d.status.code, code: res.status.message, headers: plainHeaders(d.headers),
-        upstream: {}, removed: [], queryRemoved: [], body: JSON.parse(d.body), metadata: fromStruct(res.dynamic_metadata),
+        upstream: {}, removed: [], queryRemoved: [], body: jsonOrText(d.body), metadata: fromStruct(res.dynamic_metadata),
       };
     },
     async close() { await closeRuntime(rt); await store.close(); },

@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import { SAML, SamlStatusError, ValidateInResponseTo, type Profile } from '@node-saml/node-saml';
+import { DOMParser } from '@xmldom/xmldom';
+import type { KvStore } from '../store/types.js';
+import type { IdentityCode } from './codes.js';
+import type { SamlConfig } from './config.js';
+import type { IdpDescriptor } from './saml-metadata.js';
+import { StoreRequestCache } from './saml-request-cache.js';
+
+/** Why an ACS post was refused: a stable code for the client and metrics, the library's words for the log. */
+export class SamlRejected extends Error {
+  constructor(readonly code: IdentityCode, readonly detail: string) { super(detail); }
+}
+
+/** What a verified assertion says about the user. */
+export interface Assertion {
+  id: string;
+  issuer: string;
+  nameId: string;
+  nameIdFormat?: string;
+  sessionIndex?: string;
+  /** SessionNotOnOrAfter of the AuthnStatement, ms since epoch */
+  sessionEnd?: number;
+  attributes: Record<string, string | string[]>;
+}
+
+/** Cap on the SAMLResponse form field (base64). Real responses are a few KiB. */
+export const MAX_RESPONSE_CHARS = 256 * 1024;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+const REPLAY_PREFIX = 'identity:saml:assertion:';
+const DAY_MS = 86_400_000;
+
+/** node-saml's error texts → our codes (pinned by test/unit/identity/saml-sp.test.ts). */
+function classify(err: unknown): SamlRejected {
+  if (err instanceof SamlRejected) return err;
+  if (err instanceof SamlStatusError) return new SamlRejected('ERR_SAML_STATUS', err.message);
+  const m = err instanceof Error ? err.message : String(err);
+  const code: IdentityCode =
+    /InResponseTo/i.test(m) ? 'ERR_SAML_IN_RESPONSE_TO'
+      : /signature|Cannot obtain assertion/i.test(m) ? 'ERR_SAML_SIGNATURE'
+        : /audience/i.test(m) ? 'ERR_SAML_AUDIENCE'
+          : /expired|NotBefore|not yet valid|subject confirmation|too old/i.test(m) ? 'ERR_SAML_EXPIRED'
+            : /issuer/i.test(m) ? 'ERR_SAML_ISSUER'
+              : 'ERR_SAML_MALFORMED';
+  return new SamlRejected(code, m.slice(0, 300));
+}
+
+function text(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v) && v.length > 0) return text(v[0]);
+  if (v !== null && typeof v === 'object' && typeof (v as { _?: unknown })._ === 'string') return (v as { _: string })._;
+  return undefined;
+}
+
+/**
+ * The service-provider half of SAML 2.0 Web Browser SSO (HTTP-Redirect AuthnRequest, HTTP-POST Response),
+ * on node-saml. node-saml checks the XML signature against the IdP's certificates (and refuses wrapped or
+ * multiple assertions), the time conditions, the audience and InResponseTo. Added here: the assertion's
+ * issuer is the configured IdP, the response and bearer confirmation are addressed to our ACS URL, no DTDs,
+ * bounded input, and each assertion is accepted once (its ID is claimed in the shared store until it
+ * expires), on every replica.
+ */
+export class ServiceProvider {
+  readonly saml: SAML;
+  private readonly metadataXml: string;
+
+  constructor(private readonly cfg: SamlConfig, readonly idp: IdpDescriptor, private readonly store: KvStore, private readonly skewMs: number) {
+    const ttlMs = (cfg.request_ttl_s ?? 600) * 1000;
+    this.saml = new SAML({
+      idpCert: idp.certificates,
+      issuer: cfg.sp_entity_id,
+      callbackUrl: cfg.acs_url,
+      entryPoint: idp.ssoUrl,
+      audience: cfg.sp_entity_id,
+      idpIssuer: idp.entityId,
+      wantAssertionsSigned: cfg.want_assertions_signed ?? true,
+      wantAuthnResponseSigned: false,
+      acceptedClockSkewMs: skewMs,
+      validateInResponseTo: cfg.allow_idp_initiated ? ValidateInResponseTo.ifPresent : ValidateInResponseTo.always,
+      requestIdExpirationPeriodMs: ttlMs,
+      cacheProvider: new StoreRequestCache(store, ttlMs),
+      identifierFormat: cfg.name_id_format ?? null,
+      disableRequestedAuthnContext: cfg.authn_context === undefined,
+      ...(cfg.authn_context !== undefined ? { authnContext: cfg.authn_context } : {}),
+      forceAuthn: cfg.force_authn ?? false,
+    });
+    this.metadataXml = this.saml.generateServiceProviderMetadata(null, null);
+  }
+
+  metadata(): string { return this.metadataXml; }
+
+  /** The IdP URL that starts a sign-in (stores the AuthnRequest ID in the shared store). */
+  loginUrl(relayState: string): Promise<string> {
+    return this.saml.getAuthorizeUrlAsync(relayState, undefined, {});
+  }
+
+  /** Verifies a posted SAMLResponse (base64) and claims its assertion ID. Throws SamlRejected. */
+  async consume(posted: string, now: number): Promise<Assertion> {
+    // IdPs may wrap the base64 in lines; a '+' a client forgot to percent-encode arrives as a space
+    const samlResponse = posted.length > MAX_RESPONSE_CHARS ? '' : posted.replace(/[\r\n\t]/g, '').replace(/ /g, '+');
+    if (samlResponse.length === 0 || !BASE64.test(samlResponse)) {
+      throw new SamlRejected('ERR_SAML_MALFORMED', 'SAMLResponse is empty, too large or not base64');
+    }
+    const xml = Buffer.from(samlResponse, 'base64').toString('utf8');
+    if (/<!DOCTYPE/i.test(xml)) throw new SamlRejected('ERR_SAML_MALFORMED', 'SAMLResponse contains a DOCTYPE');
+    const destination = responseDestination(xml);
+    if (destination !== undefined && destination !== this.cfg.acs_url) throw new SamlRejected('ERR_SAML_RECIPIENT', `Destination is not this ACS URL: ${destination.slice(0, 200)}`);
+    let profile: Profile | null;
+    try {
+      ({ profile } = await this.saml.validatePostResponseAsync({ SAMLResponse: samlResponse }));
+    } catch (err) {
+      throw classify(err);
+    }
+    if (profile === null || typeof profile.nameID !== 'string' || profile.nameID === '') throw new SamlRejected('ERR_SAML_MALFORMED', 'assertion has no NameID');
+    if (profile.issuer !== this.idp.entityId) throw new SamlRejected('ERR_SAML_ISSUER', `assertion issuer is not the configured IdP: ${String(profile.issuer).slice(0, 200)}`);
+    const a = (profile.getAssertion?.() as { Assertion?: Record<string, any> } | undefined)?.Assertion;
+    const id = a?.$?.ID;
+    if (typeof id !== 'string' || id === '') throw new SamlRejected('ERR_SAML_MALFORMED', 'assertion has no ID');
+    const confirmations: any[] = a?.Subject?.[0]?.SubjectConfirmation ?? [];
+    const addressed = confirmations.some((c) => c?.$?.Method === 'urn:oasis:names:tc:SAML:2.0:cm:bearer'
+      && (c.SubjectConfirmationData ?? []).some((d: any) => d?.$?.Recipient === this.cfg.acs_url));
+    if (!addressed) throw new SamlRejected('ERR_SAML_RECIPIENT', 'no bearer SubjectConfirmation has this ACS URL as Recipient');
+    const authn = a?.AuthnStatement?.[0]?.$ ?? {};
+    const sessionEnd = typeof authn.SessionNotOnOrAfter === 'string' ? Date.parse(authn.SessionNotOnOrAfter) : NaN;
+    const notOnOrAfter = Date.parse(a?.Conditions?.[0]?.$?.NotOnOrAfter ?? '');
+    const keepMs = Math.min(DAY_MS, Math.max(60_000, (Number.isFinite(notOnOrAfter) ? notOnOrAfter - now : DAY_MS) + this.skewMs));
+    const replayKey = REPLAY_PREFIX + createHash('sha256').update(`${profile.issuer}\n${id}`).digest('hex');
+    if (!(await this.store.setNX(replayKey, '1', keepMs))) throw new SamlRejected('ERR_SAML_REPLAY', 'assertion ID already used');
+    const attributes: Record<string, string | string[]> = {};
+    const raw = (profile.attributes ?? {}) as Record<string, unknown>;
+    for (const name of Object.keys(raw)) {
+      const v = raw[name];
+      if (Array.isArray(v)) attributes[name] = v.map(text).filter((x): x is string => x !== undefined);
+      else { const t = text(v); if (t !== undefined) attributes[name] = t; }
+    }
+    return {
+      id, issuer: profile.issuer, nameId: profile.nameID,
+      nameIdFormat: typeof profile.nameIDFormat === 'string' ? profile.nameIDFormat : undefined,
+      sessionIndex: typeof profile.sessionIndex === 'string' ? profile.sessionIndex : undefined,
+      sessionEnd: Number.isFinite(sessionEnd) ? sessionEnd : undefined,
+      attributes,
+    };
+  }
+}
+
+/** The Response element's Destination attribute (undefined when absent or the XML does not parse). */
+function responseDestination(xml: string): string | undefined {
+  let root;
+  try {
+    root = new DOMParser({ errorHandler: () => { /* node-saml reports malformed XML */ } }).parseFromString(xml, 'text/xml').documentElement;
+  } catch { return undefined; }
+  if (root === null || root.localName !== 'Response') return undefined;
+  return root.hasAttribute('Destination') ? root.getAttribute('Destination')! : undefined;
+}

@@ -1,0 +1,181 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { RequestContext } from '../pipeline/context.js';
+import { Deny } from '../pipeline/deny.js';
+import { counter } from '../telemetry/metrics.js';
+import { IDENTITY_CODES } from './codes.js';
+import type { SamlConfig } from './config.js';
+import { AuthFailure, fail } from './failure.js';
+import type { RevocationList } from './revocation.js';
+import { type SessionClaims, SessionSealer } from './saml-session.js';
+import { SamlRejected, type Assertion, type ServiceProvider } from './saml-sp.js';
+import { parseCookies } from './token-source.js';
+import type { Clock, CredentialVerifier, VerifyOutcome } from './verifier.js';
+
+const logins = counter('portcullis_identity_saml_logins_total', 'SAML ACS posts by result (OK or a reason code)', ['result'] as const);
+
+/** Browsers keep cookies up to 4096 bytes (name, value and attributes). */
+export const MAX_COOKIE_BYTES = 4000;
+/** A path on this site (no scheme, no `//host`, no `/\host`, no control characters), at most 2 KiB. */
+const LOCAL_PATH = /^\/(?![/\\])[^\x00-\x1f\x7f]{0,2047}$/;
+
+export function isLocalPath(s: string | null | undefined): s is string {
+  return typeof s === 'string' && LOCAL_PATH.test(s);
+}
+
+export interface SamlVerifierOptions {
+  cfg: SamlConfig;
+  sp: ServiceProvider;
+  sealer: SessionSealer;
+  cookie: string;
+  revocations?: RevocationList;
+  logger: Logger;
+  clock: Clock;
+}
+
+interface Presented { value: string }
+
+/**
+ * `saml`: a browser session started by SAML 2.0 Web Browser SSO. The session is a sealed cookie
+ * (saml-session.ts) checked on every request without I/O; logout revokes its id on every replica.
+ * Portcullis answers the SP's own paths inside Check, as Envoy's denied response (there is nothing to
+ * forward): the ACS (POST: verify the assertion, set the cookie, 303 to the RelayState path), logout and
+ * SP metadata. A browser navigation without a session is redirected to the IdP.
+ */
+export class SamlVerifier implements CredentialVerifier<Presented> {
+  readonly kind = 'saml' as const;
+  private readonly acsPath: string;
+  private readonly logoutPath: string;
+  private readonly metadataPath: string;
+  private readonly cookieAttrs: string;
+  private readonly maxAgeMs: number;
+  private readonly metadataDeny: Deny;
+
+  constructor(private readonly o: SamlVerifierOptions) {
+    const c = o.cfg;
+    this.acsPath = new URL(c.acs_url).pathname;
+    this.logoutPath = c.logout_path ?? '/saml/logout';
+    this.metadataPath = c.metadata_path ?? '/saml/metadata';
+    this.maxAgeMs = (c.session.max_age_s ?? 28_800) * 1000;
+    const sameSite = { lax: 'Lax', strict: 'Strict', none: 'None' }[c.session.same_site ?? 'lax'];
+    this.cookieAttrs = `; Path=/; HttpOnly; SameSite=${sameSite}${c.session.secure === false ? '' : '; Secure'}${c.session.domain ? `; Domain=${c.session.domain}` : ''}`;
+    this.metadataDeny = new Deny('SAML_METADATA', 'SAML service provider metadata', 200, { 'content-type': 'application/samlmetadata+xml' }, o.sp.metadata());
+  }
+
+  // ---- the session cookie: a credential like the others ----
+
+  extract(ctx: RequestContext): Presented | AuthFailure | undefined {
+    if (ctx.headers.cookie === undefined) return undefined;
+    const vs = parseCookies(ctx.headers.cookie).get(this.o.cookie);
+    if (vs === undefined) return undefined;
+    if (vs.length > 1) return fail('saml', 'ERR_TOKEN_AMBIGUOUS');
+    return { value: vs[0]! };
+  }
+
+  verify(_ctx: RequestContext, p: Presented): VerifyOutcome {
+    if (p.value.length > MAX_COOKIE_BYTES) return fail('saml', 'ERR_SAML_SESSION_INVALID');
+    const s = this.o.sealer.open(p.value);
+    if (s === undefined) return fail('saml', 'ERR_SAML_SESSION_INVALID');
+    if (s.exp <= this.o.clock()) return fail('saml', 'ERR_SAML_SESSION_EXPIRED');
+    const claims: Record<string, unknown> = { ...s.attrs, name_id: s.sub, session_id: s.sid };
+    if (s.fmt !== undefined) claims.name_id_format = s.fmt;
+    if (s.idx !== undefined) claims.session_index = s.idx;
+    return { identity: { kind: 'saml', subject: s.sub, issuer: s.iss, roles: s.roles, claims }, jti: s.sid, issuedAtMs: s.iat };
+  }
+
+  challengeHeaders(): Record<string, string> { return {}; }
+
+  // ---- the SP's own paths ----
+
+  intercept(ctx: RequestContext): Deny | Promise<Deny> | undefined {
+    const path = ctx.path;
+    if (path === this.acsPath) return ctx.method === 'POST' ? this.acs(ctx) : methodNotAllowed('POST');
+    if (path === this.logoutPath) return ctx.method === 'POST' || ctx.method === 'GET' ? this.logout(ctx) : methodNotAllowed('GET, POST');
+    if (path === this.metadataPath) return ctx.method === 'GET' || ctx.method === 'HEAD' ? this.metadataDeny : methodNotAllowed('GET');
+    return undefined;
+  }
+
+  /** A top-level browser navigation (not an XHR/fetch or an API client) is sent to the IdP to sign in. */
+  loginRedirect(ctx: RequestContext): Promise<Deny> | undefined {
+    if (this.o.cfg.login === 'deny' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return undefined;
+    const accept = ctx.headers.accept ?? '';
+    const dest = ctx.headers['sec-fetch-dest'];
+    if (!accept.includes('text/html') || (dest !== undefined && dest !== 'document')) return undefined;
+    const relay = isLocalPath(ctx.rawPath) && ctx.rawPath.length <= 1024 ? ctx.rawPath : '/';
+    return this.o.sp.loginUrl(relay).then(
+      (url) => new Deny('SAML_LOGIN_REDIRECT', 'sign-in required', 302, { location: url, 'cache-control': 'no-store' }, ''),
+      (err: unknown) => {
+        this.o.logger.warn({ err: (err as Error).message }, 'SAML sign-in could not start (store unavailable?)');
+        return samlDeny('ERR_SAML_UNAVAILABLE');
+      });
+  }
+
+  private async acs(ctx: RequestContext): Promise<Deny> {
+    const now = this.o.clock();
+    let assertion: Assertion;
+    let relay: string | null = null;
+    try {
+      if (ctx.bodyTruncated) throw new SamlRejected('ERR_SAML_MALFORMED', 'the ACS post reached Portcullis incomplete: raise Envoy ext_authz with_request_body.max_request_bytes');
+      const type = (ctx.headers['content-type'] ?? '').toLowerCase();
+      if (!type.startsWith('application/x-www-form-urlencoded')) throw new SamlRejected('ERR_SAML_MALFORMED', 'the ACS post is not a form');
+      const form = new URLSearchParams(ctx.body.toString('latin1'));
+      const posted = form.getAll('SAMLResponse');
+      if (posted.length !== 1) throw new SamlRejected('ERR_SAML_MALFORMED', posted.length === 0 ? 'no SAMLResponse field' : 'several SAMLResponse fields');
+      relay = form.get('RelayState');
+      assertion = await this.o.sp.consume(posted[0]!, now);
+    } catch (err) {
+      const r = err instanceof SamlRejected ? err : new SamlRejected('ERR_SAML_UNAVAILABLE', (err as Error).message);
+      logins.inc({ result: r.code });
+      this.o.logger.info({ code: r.code, reason: r.detail, decision_id: ctx.decisionId }, 'SAML response refused');
+      return samlDeny(r.code);
+    }
+    const s = this.session(assertion, now);
+    const value = this.o.sealer.seal(s);
+    const cookie = `${this.o.cookie}=${value}; Max-Age=${Math.max(1, Math.floor((s.exp - now) / 1000))}${this.cookieAttrs}`;
+    if (cookie.length > MAX_COOKIE_BYTES) {
+      logins.inc({ result: 'ERR_SAML_SESSION_TOO_LARGE' });
+      this.o.logger.error({ bytes: cookie.length, attributes: Object.keys(s.attrs).length }, 'SAML session cookie would exceed 4000 bytes: list fewer attributes in identity.saml.attributes');
+      return new Deny('ERR_SAML_SESSION_TOO_LARGE', 'session too large', 500);
+    }
+    logins.inc({ result: 'OK' });
+    ctx.identity = { kind: 'saml', subject: s.sub, issuer: s.iss, roles: s.roles, claims: {} };
+    return new Deny('SAML_SIGNED_IN', 'signed in', 303, { location: isLocalPath(relay) ? relay : '/', 'set-cookie': cookie, 'cache-control': 'no-store' }, '');
+  }
+
+  private session(a: Assertion, now: number): SessionClaims {
+    const wanted = this.o.cfg.attributes;
+    const attrs: Record<string, string | string[]> = {};
+    for (const name of Object.keys(a.attributes)) if (wanted === undefined || wanted.includes(name)) attrs[name] = a.attributes[name]!;
+    const ra = this.o.cfg.roles_attribute;
+    const rv = ra === undefined ? undefined : a.attributes[ra];
+    const roles = rv === undefined ? [] : Array.isArray(rv) ? rv.slice(0, 256) : [rv];
+    const exp = Math.min(now + this.maxAgeMs, a.sessionEnd ?? Infinity);
+    return { sid: randomBytes(16).toString('base64url'), sub: a.nameId, iss: a.issuer, iat: now, exp, roles, attrs, fmt: a.nameIdFormat, idx: a.sessionIndex };
+  }
+
+  /** Local logout: the session id is revoked on every replica until the cookie would expire; the cookie is cleared. */
+  private async logout(ctx: RequestContext): Promise<Deny> {
+    const clear = `${this.o.cookie}=; Max-Age=0${this.cookieAttrs}`;
+    const p = this.extract(ctx);
+    const s = p === undefined || p instanceof AuthFailure ? undefined : this.o.sealer.open(p.value);
+    if (s !== undefined && s.exp > this.o.clock() && this.o.revocations !== undefined) {
+      try {
+        await this.o.revocations.revoke({ type: 'jti', jti: s.sid, until: s.exp });
+      } catch (err) {
+        this.o.logger.warn({ err: (err as Error).message }, 'SAML logout could not revoke the session (store unavailable)');
+        return samlDeny('ERR_SAML_UNAVAILABLE');
+      }
+    }
+    if (s !== undefined) ctx.identity = { kind: 'saml', subject: s.sub, issuer: s.iss, roles: s.roles, claims: {} };
+    return new Deny('SAML_SIGNED_OUT', 'signed out', 303, { location: this.o.cfg.logout_redirect ?? '/', 'set-cookie': clear, 'cache-control': 'no-store' }, '');
+  }
+}
+
+function samlDeny(code: keyof typeof IDENTITY_CODES): Deny {
+  const info = IDENTITY_CODES[code];
+  return new Deny(code, info.message, info.status);
+}
+
+function methodNotAllowed(allow: string): Deny {
+  return new Deny('ERR_METHOD_NOT_ALLOWED', 'method not allowed on this SAML endpoint', 405, { allow });
+}
