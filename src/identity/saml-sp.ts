@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
 import { SAML, SamlStatusError, ValidateInResponseTo, type Profile } from '@node-saml/node-saml';
 import { DOMParser } from '@xmldom/xmldom';
 import type { KvStore } from '../store/types.js';
@@ -21,12 +22,15 @@ export interface Assertion {
   sessionIndex?: string;
   /** SessionNotOnOrAfter of the AuthnStatement, ms since epoch */
   sessionEnd?: number;
+  /** the AuthnRequest ID this answers (absent for IdP-initiated sign-in) */
+  inResponseTo?: string;
   attributes: Record<string, string | string[]>;
 }
 
 /** Cap on the SAMLResponse form field (base64). Real responses are a few KiB. */
 export const MAX_RESPONSE_CHARS = 256 * 1024;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+const REQUEST_ID = /\bID="(_[0-9a-f]{20,64})"/;
 const REPLAY_PREFIX = 'identity:saml:assertion:';
 const DAY_MS = 86_400_000;
 
@@ -89,9 +93,13 @@ export class ServiceProvider {
 
   metadata(): string { return this.metadataXml; }
 
-  /** The IdP URL that starts a sign-in (stores the AuthnRequest ID in the shared store). */
-  loginUrl(relayState: string): Promise<string> {
-    return this.saml.getAuthorizeUrlAsync(relayState, undefined, {});
+  /** The IdP URL that starts a sign-in and the AuthnRequest's ID (stored in the shared store). */
+  async loginUrl(relayState: string): Promise<{ url: string; requestId: string }> {
+    const url = await this.saml.getAuthorizeUrlAsync(relayState, undefined, {});
+    const request = inflateRawSync(Buffer.from(new URL(url).searchParams.get('SAMLRequest') ?? '', 'base64')).toString('utf8');
+    const requestId = REQUEST_ID.exec(request)?.[1];
+    if (requestId === undefined) throw new Error('AuthnRequest without an ID');
+    return { url, requestId };
   }
 
   /** Verifies a posted SAMLResponse (base64) and claims its assertion ID. Throws SamlRejected. */
@@ -138,6 +146,7 @@ export class ServiceProvider {
       nameIdFormat: typeof profile.nameIDFormat === 'string' ? profile.nameIDFormat : undefined,
       sessionIndex: typeof profile.sessionIndex === 'string' ? profile.sessionIndex : undefined,
       sessionEnd: Number.isFinite(sessionEnd) ? sessionEnd : undefined,
+      inResponseTo: typeof profile.inResponseTo === 'string' ? profile.inResponseTo : undefined,
       attributes,
     };
   }

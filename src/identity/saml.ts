@@ -14,6 +14,8 @@ import type { Clock, CredentialVerifier, VerifyOutcome } from './verifier.js';
 
 const logins = counter('portcullis_identity_saml_logins_total', 'SAML ACS posts by result (OK or a reason code)', ['result'] as const);
 
+const MAX_PENDING = 4;
+const REQUEST_ID = /^_[0-9a-f]{20,64}$/;
 /** Browsers keep cookies up to 4096 bytes (name, value and attributes). */
 export const MAX_COOKIE_BYTES = 4000;
 /** A path on this site (no scheme, no `//host`, no `/\host`, no control characters), at most 2 KiB. */
@@ -50,6 +52,9 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
   private readonly cookieAttrs: string;
   private readonly maxAgeMs: number;
   private readonly metadataDeny: Deny;
+  /** The cookie that ties a pending sign-in to the browser that started it (login CSRF). */
+  private readonly requestCookie: string;
+  private readonly requestCookieAttrs: string;
 
   constructor(private readonly o: SamlVerifierOptions) {
     const c = o.cfg;
@@ -59,6 +64,10 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
     this.maxAgeMs = (c.session.max_age_s ?? 28_800) * 1000;
     const sameSite = { lax: 'Lax', strict: 'Strict', none: 'None' }[c.session.same_site ?? 'lax'];
     this.cookieAttrs = `; Path=/; HttpOnly; SameSite=${sameSite}${c.session.secure === false ? '' : '; Secure'}${c.session.domain ? `; Domain=${c.session.domain}` : ''}`;
+    const secure = c.session.secure !== false;
+    this.requestCookie = secure ? '__Secure-portcullis_saml_request' : 'portcullis_saml_request';
+    // the IdP posts to the ACS cross-site: only SameSite=None (which needs Secure) comes along
+    this.requestCookieAttrs = `; Path=${this.acsPath}; Max-Age=${c.request_ttl_s ?? 600}; HttpOnly${secure ? '; SameSite=None; Secure' : ''}`;
     this.metadataDeny = new Deny('SAML_METADATA', 'SAML service provider metadata', 200, { 'content-type': 'application/samlmetadata+xml' }, o.sp.metadata());
   }
 
@@ -102,8 +111,12 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
     const dest = ctx.headers['sec-fetch-dest'];
     if (!accept.includes('text/html') || (dest !== undefined && dest !== 'document')) return undefined;
     const relay = isLocalPath(ctx.rawPath) && ctx.rawPath.length <= 1024 ? ctx.rawPath : '/';
+    // the browser keeps the IDs of its last few pending sign-ins (several tabs may sign in at once)
+    const pending = this.pendingRequests(ctx).slice(0, MAX_PENDING - 1);
     return this.o.sp.loginUrl(relay).then(
-      (url) => new Deny('SAML_LOGIN_REDIRECT', 'sign-in required', 302, { location: url, 'cache-control': 'no-store' }, ''),
+      ({ url, requestId }) => new Deny('SAML_LOGIN_REDIRECT', 'sign-in required', 302, {
+        location: url, 'cache-control': 'no-store', 'set-cookie': `${this.requestCookie}=${[requestId, ...pending].join('.')}${this.requestCookieAttrs}`,
+      }, ''),
       (err: unknown) => {
         this.o.logger.warn({ err: (err as Error).message }, 'SAML sign-in could not start (store unavailable?)');
         return samlDeny('ERR_SAML_UNAVAILABLE');
@@ -123,6 +136,11 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
       if (posted.length !== 1) throw new SamlRejected('ERR_SAML_MALFORMED', posted.length === 0 ? 'no SAMLResponse field' : 'several SAMLResponse fields');
       relay = form.get('RelayState');
       assertion = await this.o.sp.consume(posted[0]!, now);
+      // an answer to a sign-in is only taken from the browser that started it: otherwise an attacker could
+      // post their own signed response from a victim's browser and sign the victim in as themselves
+      if (assertion.inResponseTo !== undefined && !this.pendingRequests(ctx).includes(assertion.inResponseTo)) {
+        throw new SamlRejected('ERR_SAML_IN_RESPONSE_TO', 'the sign-in was not started in this browser (no matching request cookie)');
+      }
     } catch (err) {
       const r = err instanceof SamlRejected ? err : new SamlRejected('ERR_SAML_UNAVAILABLE', (err as Error).message);
       logins.inc({ result: r.code });
@@ -140,6 +158,12 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
     logins.inc({ result: 'OK' });
     ctx.identity = { kind: 'saml', subject: s.sub, issuer: s.iss, roles: s.roles, claims: {} };
     return new Deny('SAML_SIGNED_IN', 'signed in', 303, { location: isLocalPath(relay) ? relay : '/', 'set-cookie': cookie, 'cache-control': 'no-store' }, '');
+  }
+
+  /** AuthnRequest IDs in this browser's request cookie. */
+  private pendingRequests(ctx: RequestContext): string[] {
+    const v = ctx.headers.cookie === undefined ? undefined : parseCookies(ctx.headers.cookie).get(this.requestCookie)?.[0];
+    return v === undefined ? [] : v.split('.').filter((id) => REQUEST_ID.test(id)).slice(0, MAX_PENDING);
   }
 
   private session(a: Assertion, now: number): SessionClaims {

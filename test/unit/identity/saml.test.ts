@@ -34,22 +34,25 @@ routes:
 
 const browser = { accept: 'text/html,application/xhtml+xml', 'sec-fetch-dest': 'document' };
 const base = (o: Partial<ResponseOptions> = {}): ResponseOptions => ({ idpEntityId: IDP, spEntityId: SP, acsUrl: ACS, nameId: 'alice@example.com', attributes: { Role: ['admin', 'buyer'], email: 'alice@example.com' }, ...o });
-const form = (fields: Record<string, string>) => ({ method: 'POST', path: '/saml/acs', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+const form = (fields: Record<string, string>, cookie?: string) => ({
+  method: 'POST', path: '/saml/acs', body: new URLSearchParams(fields).toString(),
+  headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
+});
 
 /** Starts a sign-in the way a browser does and returns the AuthnRequest ID the IdP would answer. */
-async function startLogin(h: Harness, path = '/app/orders?x=1'): Promise<{ id: string; r: CheckResult; relay: string | null }> {
-  const r = await h.send({ path, headers: browser });
+async function startLogin(h: Harness, path = '/app/orders?x=1', cookie?: string): Promise<{ id: string; r: CheckResult; relay: string | null; req: string }> {
+  const r = await h.send({ path, headers: { ...browser, ...(cookie ? { cookie } : {}) } });
   assert.equal(r.status, 302, JSON.stringify(r.body));
   const loc = new URL(r.headers.location!);
   const xml = inflateRawSync(Buffer.from(loc.searchParams.get('SAMLRequest')!, 'base64')).toString();
   const id = /ID="([^"]+)"/.exec(xml)![1]!;
-  return { id, r, relay: loc.searchParams.get('RelayState') };
+  return { id, r, relay: loc.searchParams.get('RelayState'), req: r.headers['set-cookie']!.split(';')[0]! };
 }
 
 async function login(h: Harness, o: Partial<ResponseOptions> = {}): Promise<{ cookie: string; r: CheckResult; b64: string }> {
-  const { id, relay } = await startLogin(h);
+  const { id, relay, req } = await startLogin(h);
   const built = buildResponse(keys, base({ inResponseTo: id, ...o }));
-  const r = await h.send(form({ SAMLResponse: built.base64, RelayState: relay ?? '' }));
+  const r = await h.send(form({ SAMLResponse: built.base64, RelayState: relay ?? '' }, req));
   const cookie = (r.headers['set-cookie'] ?? '').split(';')[0]!;
   return { cookie, r, b64: built.base64 };
 }
@@ -81,7 +84,7 @@ describe('SAML sessions: sign-in through the ACS, then the session cookie', () =
   });
 
   it('answers an API call (no text/html, or fetch()) without a session with 401, not a redirect', async () => {
-    for (const headers of [{ accept: 'application/json' }, { accept: 'text/html', 'sec-fetch-dest': 'empty' }]) {
+    for (const headers of [{ accept: 'application/json' }, { accept: 'text/html', 'sec-fetch-dest': 'empty' }] as Array<Record<string, string>>) {
       const r = await h.send({ path: '/app/orders', headers });
       assert.equal(r.status, 401);
       assert.match(r.headers['www-authenticate']!, /^SAML realm="portcullis"/);
@@ -143,10 +146,40 @@ describe('SAML sessions: sign-in through the ACS, then the session cookie', () =
     assert.equal(r.code, 'ERR_TOKEN_REVOKED');
   });
 
+  it('sets a request cookie scoped to the ACS that the IdP\'s cross-site post carries back', async () => {
+    const { r, id } = await startLogin(h);
+    const sc = r.headers['set-cookie']!;
+    assert.equal(sc.split(';')[0], `__Secure-portcullis_saml_request=${id}`);
+    for (const attr of ['Path=/saml/acs', 'HttpOnly', 'SameSite=None', 'Secure', 'Max-Age=600']) assert.ok(sc.includes(`; ${attr}`), `${attr} in ${sc}`);
+  });
+
+  it('refuses a valid answer posted from a browser that did not start the sign-in (login CSRF)', async () => {
+    const attacker = await startLogin(h);
+    const victim = await startLogin(h);
+    const attackersResponse = buildResponse(keys, base({ inResponseTo: attacker.id, nameId: 'mallory@example.com' })).base64;
+    for (const cookie of [undefined, victim.req]) {
+      const r = await h.send(form({ SAMLResponse: attackersResponse }, cookie));
+      assert.equal(r.code, 'ERR_SAML_IN_RESPONSE_TO', String(cookie));
+      assert.equal(r.headers['set-cookie'], undefined);
+    }
+  });
+
+  it('keeps the last four pending sign-ins of a browser (several tabs)', async () => {
+    const first = await startLogin(h);
+    let jar = first.req;
+    const ids = [first.id];
+    for (let i = 0; i < 3; i++) { const n = await startLogin(h, '/x', jar); jar = n.req; ids.push(n.id); }
+    assert.equal(jar.split('=')[1]!.split('.').length, 4);
+    const r = await h.send(form({ SAMLResponse: buildResponse(keys, base({ inResponseTo: first.id })).base64 }, jar));
+    assert.equal(r.status, 303, 'the oldest of four still signs in');
+    const fifth = await startLogin(h, '/x', jar);
+    assert.ok(!fifth.req.includes(ids[0]!) && fifth.req.includes(ids[1]!), 'a fifth pushes the oldest out');
+  });
+
   it('never redirects off-site: RelayState that is not a local path sends the browser to /', async () => {
     for (const relay of ['https://evil.example/', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)', '/ok\r\nSet-Cookie: x=1']) {
-      const { id } = await startLogin(h);
-      const r = await h.send(form({ SAMLResponse: buildResponse(keys, base({ inResponseTo: id })).base64, RelayState: relay }));
+      const { id, req } = await startLogin(h);
+      const r = await h.send(form({ SAMLResponse: buildResponse(keys, base({ inResponseTo: id })).base64, RelayState: relay }, req));
       assert.equal(r.status, 303, relay);
       assert.equal(r.headers.location, '/', relay);
     }
@@ -175,8 +208,8 @@ describe('SAML sessions: sign-in through the ACS, then the session cookie', () =
   ];
   for (const [name, make, code] of attacks) {
     it(`refuses ${name} (${code})`, async () => {
-      const { id } = await startLogin(h);
-      const r = await h.send(form({ SAMLResponse: make(id) }));
+      const { id, req } = await startLogin(h);
+      const r = await h.send(form({ SAMLResponse: make(id) }, req));
       assert.equal(r.code, code, JSON.stringify(r.body));
       assert.equal(r.status, 401);
       assert.equal(r.headers['set-cookie'], undefined);
@@ -184,7 +217,7 @@ describe('SAML sessions: sign-in through the ACS, then the session cookie', () =
   }
 
   it('refuses signature wrapping: an unsigned assertion next to, or around, a signed one', async () => {
-    const { id } = await startLogin(h);
+    const { id, req } = await startLogin(h);
     const good = buildResponse(keys, base({ inResponseTo: id }));
     const signed = /<saml:Assertion[\s\S]*<\/saml:Assertion>/.exec(good.xml)![0];
     const evil = buildResponse(keys, base({ inResponseTo: id, nameId: 'admin@example.com', sign: 'none' }));
@@ -199,7 +232,7 @@ describe('SAML sessions: sign-in through the ACS, then the session cookie', () =
     const evilId = /ID="([^"]+)"/.exec(evilAssertion)![1]!;
     const moved = good.xml.replace(signed, evilAssertion.replace(`ID="${evilId}"`, `ID="${goodId}"`).replace('</saml:Issuer>', `</saml:Issuer>${sig}`));
     for (const [what, xml] of [['two assertions', two], ['nested', nested], ['moved signature', moved]] as const) {
-      const r = await h.send(form({ SAMLResponse: Buffer.from(xml).toString('base64') }));
+      const r = await h.send(form({ SAMLResponse: Buffer.from(xml).toString('base64') }, req));
       assert.equal(r.allowed, false, what);
       assert.equal(r.headers['set-cookie'], undefined, what);
       assert.ok(r.code.startsWith('ERR_SAML_'), `${what}: ${r.code}`);
@@ -241,6 +274,7 @@ describe('SAML: IdP-initiated sign-in when allowed', () => {
   it('accepts an unsolicited response once, keeping only the listed attributes', async () => {
     const built = buildResponse(keys, base());
     const r = await h.send(form({ SAMLResponse: built.base64, RelayState: '/home' }));
+    assert.equal(r.status, 303, 'no request cookie is needed for an unsolicited response');
     assert.equal(r.status, 303);
     assert.equal(r.headers.location, '/home');
     const cookie = r.headers['set-cookie']!.split(';')[0]!;
