@@ -18,7 +18,7 @@ import { identityGlobalSchema, identityRouteSchema } from './schema.js';
 import { SharedRegistry, type SharedResource } from './shared.js';
 import { compileSigningKeys } from './signature-keys.js';
 import { SignatureVerifier } from './signature.js';
-import { identifyStage } from './stage.js';
+import { endpointsStage, identifyStage } from './stage.js';
 import { TokenCache } from './token-cache.js';
 import { TokenSources } from './token-source.js';
 import { systemClock, type Clock, type CredentialVerifier } from './verifier.js';
@@ -173,9 +173,11 @@ export async function createIdentity(global: IdentityGlobalConfig | undefined, e
         if (route === undefined) return [];
         const forwarder = new Forwarder(mergeForward(g.forward, route.forward));
         for (const h of forwarder.headerNames()) owned.add(h);
-        return [identifyStage({
+        const verifiers = verifiersFor(route, info);
+        const endpoints = endpointsStage(verifiers);
+        return [...(endpoints ? [endpoints] : []), identifyStage({
           route: info.name,
-          verifiers: verifiersFor(route, info),
+          verifiers,
           allowAnonymous: route.allow_anonymous ?? false,
           realm,
           forwarder,

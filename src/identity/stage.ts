@@ -77,7 +77,6 @@ export function identifyStage(o: IdentifyOptions): Stage {
     });
   };
 
-  const interceptors = o.verifiers.filter((v) => v.intercept !== undefined);
   const redirector = o.verifiers.find((v) => v.loginRedirect !== undefined);
 
   const finish = (ctx: RequestContext, st: Run): StageOutcome | Promise<StageOutcome> => {
@@ -145,11 +144,29 @@ export function identifyStage(o: IdentifyOptions): Stage {
     name: 'identity',
     phase: 'identify',
     run(ctx) {
+      return step(ctx, 0, {});
+    },
+  };
+}
+
+/**
+ * The paths a credential kind answers itself (the SAML ACS, logout, metadata), in the screen phase: after
+ * the IP lists, bans and geo of the threat module, before its injection detectors. Those requests are never
+ * forwarded (the SAMLResponse is a signed base64 XML document a detector would only misread), and a
+ * browser must be able to finish signing in on a route that inspects everything else.
+ */
+export function endpointsStage(verifiers: readonly CredentialVerifier[]): Stage | undefined {
+  const interceptors = verifiers.filter((v) => v.intercept !== undefined);
+  if (interceptors.length === 0) return undefined;
+  return {
+    name: 'identity_endpoints',
+    phase: 'screen',
+    run(ctx) {
       for (const v of interceptors) {
         const r = v.intercept!(ctx);
         if (r !== undefined) return r;
       }
-      return step(ctx, 0, {});
+      return undefined;
     },
   };
 }

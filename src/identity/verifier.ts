@@ -27,8 +27,8 @@ export interface CredentialVerifier<P = unknown> {
   /** Extra response headers for a failure of this kind (e.g. Accept-Signature). */
   challengeHeaders?(): Record<string, string>;
   /**
-   * Requests this kind answers itself before any credential is looked at (the SAML ACS, logout and
-   * metadata paths): a Deny carrying the response, or undefined for every other request.
+   * Requests this kind answers itself (the SAML ACS, logout and metadata paths), in the screen phase
+   * (stage.ts endpointsStage): a Deny carrying the response, or undefined for every other request.
    */
   intercept?(ctx: RequestContext): Deny | Promise<Deny> | undefined;
   /**

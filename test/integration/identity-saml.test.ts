@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { inflateRawSync } from 'node:zlib';
+import * as grpc from '@grpc/grpc-js';
+import { clientCtor } from '../../src/server/protos.js';
+import { checkRequest, type Req } from '../unit/identity/helpers.js';
+import { buildResponse, idpMetadata, makeIdpKeys, type TestIdpKeys } from '../unit/identity/saml-idp.js';
+import type { PortcullisProc } from './harness/portcullis.js';
+import { startStack, type Stack } from './harness/stack.js';
+
+const IDP = 'https://idp.test/realms/demo';
+const SSO = 'https://idp.test/protocol/saml';
+const SP = 'https://app.test/saml/metadata';
+const ACS = 'https://app.test/saml/acs';
+const browser = { accept: 'text/html,application/xhtml+xml', 'sec-fetch-dest': 'document' };
+
+/** A Check sent to one replica: { code, headers } of its answer. */
+function directCheck(p: PortcullisProc, r: Req): Promise<{ code: string; headers: Record<string, string> }> {
+  const Client = clientCtor('envoy.service.auth.v3.Authorization');
+  const client = new Client(p.grpcAddress, grpc.credentials.createInsecure());
+  return new Promise((resolve, reject) => {
+    client.Check(checkRequest(r), (err: Error | null, res: any) => {
+      client.close();
+      if (err) { reject(err); return; }
+      const list = res.ok_response ? [] : res.denied_response.headers;
+      resolve({ code: res.ok_response ? 'OK' : res.status.message, headers: Object.fromEntries(list.map((h: any) => [h.header.key, h.header.value])) });
+    });
+  });
+}
+
+const cookieOf = (setCookie: string | undefined) => (setCookie ?? '').split(';')[0]!;
+
+describe('SAML sessions through Envoy, two Portcullis replicas sharing Redis', () => {
+  let stack: Stack;
+  let keys: TestIdpKeys;
+
+  before(async () => {
+    keys = makeIdpKeys();
+    stack = await startStack({
+      redis: 'single',
+      replicas: 2,
+      config: ({ redisUrl, dir }) => {
+        writeFileSync(join(dir, 'idp-metadata.xml'), idpMetadata(IDP, SSO, keys.cert));
+        return `
+store: { kind: redis, url: "${redisUrl}" }
+threat: { mode: enforce }             # the ACS post (a base64 XML document) passes the injection detectors
+identity:
+  saml:
+    sp_entity_id: ${SP}
+    acs_url: ${ACS}
+    idp: { metadata_file: idp-metadata.xml }
+    roles_attribute: Role
+    session: { secret: "integration-test-session-secret-0123456789" }
+  forward:
+    claims: { subject: x-user, roles: x-roles, email: x-email }
+routes:
+  - name: app
+    match: { path: { prefix: / } }
+    identity: { accept: [saml] }
+`;
+      },
+    });
+  });
+  after(async () => { await stack?.stop(); });
+
+  /** The browser's first visit: Envoy answers with Portcullis's redirect to the IdP. */
+  async function visit(path: string) {
+    const r = await stack.request({ path, headers: browser });
+    assert.equal(r.status, 302, r.body);
+    const loc = new URL(r.headers.location!);
+    const request = inflateRawSync(Buffer.from(loc.searchParams.get('SAMLRequest')!, 'base64')).toString();
+    return { r, loc, id: /\bID="([^"]+)"/.exec(request)![1]!, requestCookie: cookieOf(r.headers['set-cookie']) };
+  }
+
+  async function postAcs(b64: string, relay: string, cookie: string) {
+    return stack.request({
+      method: 'POST', path: '/saml/acs', body: new URLSearchParams({ SAMLResponse: b64, RelayState: relay }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin: 'https://idp.test' },
+    });
+  }
+
+  it('serves the SP metadata through Envoy', async () => {
+    const r = await stack.request({ path: '/saml/metadata' });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['content-type'], 'application/samlmetadata+xml');
+    assert.match(r.body, new RegExp(`Location="${ACS}"`));
+    assert.equal(stack.upstream.seen.filter((x) => x.path.startsWith('/saml/')).length, 0, 'answered by Portcullis, not forwarded');
+  });
+
+  it('signs a browser in: 302 to the IdP, the IdP posts to the ACS, 303 back with a session; the upstream sees the user', async () => {
+    const { loc, id, requestCookie } = await visit('/orders/42?tab=items');
+    assert.equal(`${loc.origin}${loc.pathname}`, SSO, 'the SSO URL comes from the IdP metadata');
+    assert.equal(loc.searchParams.get('RelayState'), '/orders/42?tab=items');
+    const built = buildResponse(keys, { idpEntityId: IDP, spEntityId: SP, acsUrl: ACS, nameId: 'alice@example.com', inResponseTo: id, attributes: { Role: ['buyer'], email: 'alice@example.com' } });
+    const acs = await postAcs(built.base64, loc.searchParams.get('RelayState')!, requestCookie);
+    assert.equal(acs.status, 303, acs.body);
+    assert.equal(acs.headers.location, '/orders/42?tab=items');
+    const session = cookieOf(acs.headers['set-cookie']);
+    assert.match(session, /^__Host-portcullis_session=v1\./);
+    for (let i = 0; i < 4; i++) {
+      const r = await stack.request({ path: '/orders/42?tab=items', headers: { ...browser, cookie: session } });
+      assert.equal(r.status, 200, r.body);
+      const seen = r.json();
+      assert.equal(seen.headers['x-user'], 'alice@example.com');
+      assert.equal(seen.headers['x-roles'], 'buyer');
+      assert.equal(seen.headers['x-portcullis-auth-kind'], 'saml');
+    }
+    // replayed to the ACS: refused, no cookie
+    const again = await postAcs(built.base64, '/', requestCookie);
+    assert.equal(again.status, 401);
+    assert.equal(again.json().error, 'ERR_SAML_IN_RESPONSE_TO');
+    assert.equal(again.headers['set-cookie'], undefined);
+  });
+
+  it('a sign-in started on one replica completes on the other (request IDs live in Redis)', async () => {
+    const [a, b] = stack.portcullis as [PortcullisProc, PortcullisProc];
+    const start = await directCheck(a, { path: '/x', headers: browser });
+    assert.equal(start.code, 'SAML_LOGIN_REDIRECT');
+    const id = /\bID="([^"]+)"/.exec(inflateRawSync(Buffer.from(new URL(start.headers.location!).searchParams.get('SAMLRequest')!, 'base64')).toString())![1]!;
+    const b64 = buildResponse(keys, { idpEntityId: IDP, spEntityId: SP, acsUrl: ACS, nameId: 'bob@example.com', inResponseTo: id }).base64;
+    const done = await directCheck(b, {
+      method: 'POST', path: '/saml/acs', body: new URLSearchParams({ SAMLResponse: b64 }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieOf(start.headers['set-cookie']) },
+    });
+    assert.equal(done.code, 'SAML_SIGNED_IN');
+    const session = cookieOf(done.headers['set-cookie']);
+    for (const p of [a, b]) assert.equal((await directCheck(p, { path: '/y', headers: { cookie: session } })).code, 'OK', p.name);
+  });
+
+  it('logout through Envoy ends the session on every replica', async () => {
+    const { loc, id, requestCookie } = await visit('/');
+    const b64 = buildResponse(keys, { idpEntityId: IDP, spEntityId: SP, acsUrl: ACS, nameId: 'carol@example.com', inResponseTo: id }).base64;
+    const session = cookieOf((await postAcs(b64, loc.searchParams.get('RelayState')!, requestCookie)).headers['set-cookie']);
+    for (const p of stack.portcullis) assert.equal((await directCheck(p, { path: '/z', headers: { cookie: session } })).code, 'OK');
+    const out = await stack.request({ method: 'POST', path: '/saml/logout', headers: { cookie: session } });
+    assert.equal(out.status, 303);
+    assert.match(out.headers['set-cookie']!, /Max-Age=0/);
+    for (const p of stack.portcullis) {
+      let code = '';
+      for (let t0 = Date.now(); Date.now() - t0 < 3000; await sleep(25)) if ((code = (await directCheck(p, { path: '/z', headers: { cookie: session } })).code) === 'ERR_TOKEN_REVOKED') break;
+      assert.equal(code, 'ERR_TOKEN_REVOKED', p.name);
+    }
+    const api = await stack.request({ path: '/z', headers: { cookie: session, accept: 'application/json' } });
+    assert.equal(api.status, 401);
+    const nav = await stack.request({ path: '/z', headers: { cookie: session, ...browser } });
+    assert.equal(nav.status, 302, 'a browser with an ended session is sent to sign in again');
+  });
+
+  it('refuses a forged assertion through Envoy and nothing reaches the upstream', async () => {
+    const before = stack.upstream.seen.length;
+    const { id, requestCookie } = await visit('/');
+    const forged = makeIdpKeys('forger');
+    const b64 = buildResponse(keys, { idpEntityId: IDP, spEntityId: SP, acsUrl: ACS, nameId: 'admin@example.com', inResponseTo: id, signingKey: forged.key, signingCert: forged.cert }).base64;
+    const r = await postAcs(b64, '/', requestCookie);
+    assert.equal(r.status, 401);
+    assert.equal(r.json().error, 'ERR_SAML_SIGNATURE');
+    assert.equal(r.headers['set-cookie'], undefined);
+    assert.equal(stack.upstream.seen.length, before);
+  });
+});
