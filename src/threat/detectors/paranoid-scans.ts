@@ -5,7 +5,7 @@
  * once, or by a sticky expression whose quantifiers are all bounded. They match exactly what the
  * expressions in their comments match (test/unit/threat/paranoid-scans.test.ts compares them).
  */
-import { isJsSpace } from './chars.js';
+import { isIdentChar, isJsSpace } from './chars.js';
 
 const RULE_BODY = /\{[^}]{0,256}\}/y;
 const DECLARATION = /\{\s{0,8}[a-z-]{1,32}\s{0,8}:\s{0,8}[^;}]{1,256}[;}]/y;
@@ -70,3 +70,28 @@ export function urlExtension(t: string): string | undefined {
 }
 
 function isExtChar(c: number): boolean { return (c >= 97 && c <= 122) || (c >= 48 && c <= 57); }
+
+/**
+ * `\bfor\s*\([^);]{0,64};[^);]{0,64};`: the head of a C-style `for (init; test;` loop. Each `for` found by
+ * indexOf is read once (the expression re-read up to 64 characters per clause from every start).
+ */
+export function cStyleForHeader(s: string): boolean {
+  for (let at = s.indexOf('for'); at >= 0; at = s.indexOf('for', at + 1)) {
+    if (at > 0 && isIdentChar(s.charCodeAt(at - 1))) continue;
+    let i = at + 3;
+    while (i < s.length && isJsSpace(s.charCodeAt(i))) i++;
+    if (s.charCodeAt(i) !== 40) continue;
+    i++;
+    let clauses = 0;
+    for (; clauses < 2; clauses++) {
+      const end = Math.min(s.length, i + 65);
+      let j = i;
+      while (j < end && s.charCodeAt(j) !== 59 && s.charCodeAt(j) !== 41) j++;
+      if (j === end || s.charCodeAt(j) !== 59) break;
+      i = j + 1;
+    }
+    if (clauses === 2) return true;
+  }
+  return false;
+}
+

@@ -3,7 +3,7 @@ import { type Decoded, lowerFull } from '../decode/normalize.js';
 import { CODE_FUNCTIONS, PROSE_WORDS, TIER_A, TOOL_NAMES } from './cmdi-lexicon.js';
 import { isIdentChar, isLetter } from './chars.js';
 import type { ParanoiaLevel } from './index.js';
-import { cssRule, scriptAssignment, urlExtension } from './paranoid-scans.js';
+import { cssRule, cStyleForHeader, scriptAssignment, urlExtension } from './paranoid-scans.js';
 import { add, type ParanoidFinding, type Sink } from './paranoid-sink.js';
 import { hexString, ldapFilter, mayBeSqlFragment, sqlComments, sqlFragment, sqlKeywordsOnly, THREE_WORDS } from './paranoid-sql.js';
 
@@ -245,6 +245,6 @@ function shellMeta(s: string, sink: Sink): void {
 /** Statement shapes only script has: a="…"; / $(…) / for (…;…;…) / ident.ident(…).ident(…); */
 function scriptShapes(s: string, lower: string, sink: Sink): void {
   if (s.length <= MAX_FRAGMENT && scriptAssignment(s)) { add(sink, 3, 'xss', 'script assignment statement'); return; }
-  if (/\$\(\s*["'`]/.test(s) || /\bfor\s*\([^);]{0,64};[^);]{0,64};/.test(s) || /\)\.[A-Za-z_$][\w$]*\(\s*\)\s*;/.test(s)) { add(sink, 3, 'xss', 'script statement'); return; }
+  if (/\$\(\s*["'`]/.test(s) || cStyleForHeader(s) || /\)\.[A-Za-z_$][\w$]*\(\s*\)\s*;/.test(s)) { add(sink, 3, 'xss', 'script statement'); return; }
   if (s.length <= 512 && cssRule(lower) && s.indexOf('"') !== s.indexOf('{') + 1) add(sink, 3, 'xss', 'CSS rule');
 }
