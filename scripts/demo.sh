@@ -19,6 +19,7 @@ if ! redis-cli -p 6379 ping >/dev/null 2>&1; then
   redis-server --port 6379 --bind 127.0.0.1 --save '' --appendonly no >/dev/null & pids+=($!)
 fi
 node scripts/echo-upstream.mjs users=8081 payments=8082 orders=8083 inventory=8084 web=8085 & pids+=($!)
+node --import tsx scripts/demo-idp.ts --port 8090 & pids+=($!)
 node --import tsx src/cli.ts serve --config "${PORTCULLIS_CONFIG:-envoy/portcullis-full.yaml}" & pids+=($!)
 for i in $(seq 1 100); do curl -sf localhost:9901/readyz >/dev/null && break; sleep 0.1; done
 "$envoy_bin" -c .tmp/envoy.yaml --base-id 7 --log-level warn & pids+=($!)
@@ -35,6 +36,7 @@ Portcullis demo is up. In another shell:  source envoy/demo/env.sh   (ALICE_TOKE
        -X POST https://localhost:10444/api/v1/payments -H 'content-type: application/json' -d '{"amount":5,"currency":"EUR"}'
   curl -i "localhost:10000/api/v1/inventory/1?q=1%27%20or%20%271%27%3D%271"      # 403 ERR_THREAT, then banned for 60 s
   curl -s localhost:9901/metrics | grep portcullis_checks_total
+  open http://localhost:10000/console/ in a browser: SAML sign-in at the demo IdP (localhost:8090), then /saml/logout
 Ctrl-C stops everything.
 MSG
 wait

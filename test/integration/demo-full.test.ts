@@ -1,19 +1,10 @@
 // The full demo config (envoy/portcullis-full.yaml): identity, rate limits, OPA policy and threat protection
 // together on one route table, through a real Envoy and Redis — the README's demo walk-through, asserted.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REPO } from './harness/portcullis.js';
 import { startStack, type Stack } from './harness/stack.js';
-
-function demoEnv(dir: string): Record<string, string> {
-  execFileSync(process.execPath, ['--import', 'tsx', join(REPO, 'scripts', 'demo-credentials.ts'), dir], { cwd: REPO, stdio: 'pipe' });
-  const out: Record<string, string> = {};
-  for (const m of readFileSync(join(dir, 'env.sh'), 'utf8').matchAll(/^export (\w+)='([^']*)'$/gm)) out[m[1]!] = m[2]!;
-  return out;
-}
+import { demoConfig, demoEnv } from './demo-config.js';
 
 describe('full demo config through a real Envoy and Redis', () => {
   let stack: Stack;
@@ -25,11 +16,7 @@ describe('full demo config through a real Envoy and Redis', () => {
       redis: 'single',
       config: (v) => {
         cred = demoEnv(join(v.dir, 'demo'));
-        return readFileSync(join(REPO, 'envoy', 'portcullis-full.yaml'), 'utf8')
-          .replace('config_dir: ratelimit', `config_dir: ${join(REPO, 'envoy', 'ratelimit')}`)
-          .replace('../policies/bundle.tar.gz', join(REPO, 'policies', 'bundle.tar.gz'))
-          .replace('${PORTCULLIS_REDIS_URL:-redis://127.0.0.1:6379}', v.redisUrl!)
-          .replaceAll('${PORTCULLIS_DEMO_DIR:-demo}', join(v.dir, 'demo'));
+        return demoConfig(v);
       },
     });
   });
