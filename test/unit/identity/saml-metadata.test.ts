@@ -108,6 +108,13 @@ describe('IdP metadata', () => {
     }
   });
 
+  it('refuses a truncated file (end tags missing)', () => {
+    const good = idpMetadata('https://idp.test', 'https://idp.test/sso', a.cert);
+    for (const cut of ['</md:EntityDescriptor>', '</md:IDPSSODescriptor></md:EntityDescriptor>']) {
+      assert.match(error(good.replace(cut, '')), /^metadata is not well-formed XML/, cut);
+    }
+  });
+
   it('refuses a root that is not md:EntityDescriptor / md:EntitiesDescriptor (wrong name or namespace)', () => {
     for (const xml of ['<EntityDescriptor entityID="x"/>', '<md:EntityDescriptor xmlns:md="urn:example:other" entityID="x"/>', `<md:SPSSODescriptor xmlns:md="${MD}"/>`, '<html><body/></html>']) {
       assert.equal(error(xml), 'metadata root is not an md:EntityDescriptor or md:EntitiesDescriptor', xml);
