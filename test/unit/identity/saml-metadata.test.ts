@@ -115,6 +115,11 @@ describe('IdP metadata', () => {
     }
   });
 
+  it('refuses an X509Certificate that is base64 but not a certificate, naming it', () => {
+    const xml = single({ id: 'https://idp.test', keys: [['signing', b64Of(a.cert)], ['signing', Buffer.from('not a certificate').toString('base64')]] });
+    assert.equal(error(xml), 'IDPSSODescriptor KeyDescriptor X509Certificate #2 is not an X.509 certificate');
+  });
+
   it('refuses a root that is not md:EntityDescriptor / md:EntitiesDescriptor (wrong name or namespace)', () => {
     for (const xml of ['<EntityDescriptor entityID="x"/>', '<md:EntityDescriptor xmlns:md="urn:example:other" entityID="x"/>', `<md:SPSSODescriptor xmlns:md="${MD}"/>`, '<html><body/></html>']) {
       assert.equal(error(xml), 'metadata root is not an md:EntityDescriptor or md:EntitiesDescriptor', xml);
