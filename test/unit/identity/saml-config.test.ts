@@ -70,6 +70,8 @@ const cases: Array<[string, Parts, string, string]> = [
   ['a __Host- cookie with secure: false', { session: secret('\n      cookie: __Host-s\n      secure: false') }, '/identity/saml/session/cookie', 'a __Host- cookie needs secure: true and no domain'],
   ['a __Host- cookie with a domain', { session: secret('\n      cookie: __Host-s\n      domain: app.test') }, '/identity/saml/session/cookie', 'a __Host- cookie needs secure: true and no domain'],
   ['a __Secure- cookie with secure: false', { session: secret('\n      cookie: __Secure-s\n      secure: false') }, '/identity/saml/session/cookie', 'a __Secure- cookie needs secure: true'],
+  ['a __HOST- cookie (prefixes match in any case) with secure: false', { session: secret('\n      cookie: __HOST-s\n      secure: false') }, '/identity/saml/session/cookie', 'a __Host- cookie needs secure: true and no domain'],
+  ['a __secure- cookie with secure: false', { session: secret('\n      cookie: __secure-s\n      secure: false') }, '/identity/saml/session/cookie', 'a __Secure- cookie needs secure: true'],
   ['same_site: none with secure: false', { session: secret('\n      secure: false\n      same_site: none') }, '/identity/saml/session/same_site', 'same_site: none needs secure: true (browsers drop the cookie otherwise)'],
   ['an acs_url with a query', { extra: '    acs_url: https://app.test/saml/acs?tenant=1' }, '/identity/saml/acs_url', 'the ACS URL must not have a query or fragment'],
   ['an acs_url with a fragment', { extra: '    acs_url: https://app.test/saml/acs#x' }, '/identity/saml/acs_url', 'the ACS URL must not have a query or fragment'],
