@@ -1,5 +1,6 @@
 // Identity benchmark, one run:
-//  1. verifications/s and latency per credential kind, in-process, cached vs uncached;
+//  1. verifications/s and latency per credential kind, in-process, cached vs uncached; a SAML session cookie
+//     next to JWT (verifier alone and a whole in-process Check), and one SAML ACS post (XML signature);
 //  2. Check throughput through a real Envoy: static rules only vs JWT (token cache on) vs JWT (every
 //     request fully verified: token cache off).
 //   node --import tsx bench/identity.ts   (BENCH_MS=1500 per in-process case, BENCH_SECONDS=8, BENCH_CONNECTIONS=32)
@@ -17,15 +18,19 @@ import { IntrospectionEndpoint, IntrospectionVerifier } from '../src/identity/in
 import { JwtVerifier } from '../src/identity/jwt.js';
 import { MtlsVerifier } from '../src/identity/mtls.js';
 import { signRequest } from '../src/identity/sign.js';
+import { compileSaml } from '../src/identity/saml-compile.js';
+import { SessionSealer } from '../src/identity/saml-session.js';
 import { compileSigningKeys } from '../src/identity/signature-keys.js';
 import { SignatureVerifier } from '../src/identity/signature.js';
 import { TokenCache } from '../src/identity/token-cache.js';
 import { TokenSources } from '../src/identity/token-source.js';
 import type { CredentialVerifier } from '../src/identity/verifier.js';
 import type { RequestContext } from '../src/pipeline/context.js';
+import { check } from '../src/pipeline/check.js';
 import { MemoryStore } from '../src/store/memory.js';
-import { ctxOf, fixtureServer, json, silent } from '../test/unit/identity/helpers.js';
+import { checkRequest, ctxOf, fixtureServer, json, runtimeFor, silent } from '../test/unit/identity/helpers.js';
 import { ISS, issuer, keyPair, sign } from '../test/unit/identity/jwt-fixtures.js';
+import { buildResponse, makeIdpKeys } from '../test/unit/identity/saml-idp.js';
 import { startStack } from '../test/integration/harness/stack.js';
 import { machine, printTable, wrk, type LoadResult } from './lib.js';
 
@@ -127,6 +132,58 @@ const certCtx = ctxOf({ certificate: encodeURIComponent(pem) });
 const mtls = new MtlsVerifier({ allow: [{ spiffe_id: 'spiffe://portcullis.test/ns/demo/*' }] }, '/m', Date.now);
 rows.push(await measure('mtls uncached (decode + X509Certificate parse)', () => factsOf(new X509Certificate(decodeURIComponent(certCtx.source.certificate)))));
 rows.push(await measure('mtls cached (parsed-certificate LRU + allow-list)', () => verifyOp(mtls, certCtx)));
+
+// ---- SAML: the session cookie on every request (vs JWT), and one ACS post ----
+{
+  const idp = makeIdpKeys('bench-idp');
+  const [IDP, SP, ACS, SECRET] = ['https://idp.test', 'https://app.test/saml/metadata', 'https://app.test/saml/acs', 'b'.repeat(40)];
+  const saml = compileSaml({
+    sp_entity_id: SP, acs_url: ACS, allow_idp_initiated: true, roles_attribute: 'Role',
+    idp: { entity_id: IDP, sso_url: `${IDP}/sso`, certificate_files: [idp.certFile] }, session: { secret: SECRET },
+  }, { dir: idp.dir, store: new MemoryStore(), logger: silent, clock: Date.now, skewS: 60 });
+  const session = new SessionSealer([SECRET], '__Host-portcullis_session').seal({
+    sid: 'bench', sub: 'alice@example.com', iss: IDP, iat: Date.now(), exp: Date.now() + 3_600_000,
+    roles: ['admin', 'buyer'], attrs: { email: 'alice@example.com', Role: ['admin', 'buyer'] },
+  });
+  const cookie = `__Host-portcullis_session=${session}`;
+  const samlCtx = ctxOf({ headers: { cookie } });
+  rows.push(await measure('saml session cookie (cookie parse + AES-256-GCM open + JSON + expiry)', () => verifyOp(saml, samlCtx)));
+
+  // a whole Check in-process (context, route match, identity, forwarding, response), JWT beside SAML
+  const kp = await keyPair('RS256', 'kc');
+  writeFileSync(join(dir, 'check-rsa.pub'), kp.pem);
+  const jwt = await sign(kp, nowS(), { exp: nowS() + 3600 });
+  const h = await runtimeFor(`
+identity:
+  issuers: [ { name: idp, issuer: "${ISS}", keys: [ { file: check-rsa.pub, kid: kc } ], algorithms: [RS256] } ]
+  saml:
+    sp_entity_id: ${SP}
+    acs_url: ${ACS}
+    idp: { entity_id: "${IDP}", sso_url: "${IDP}/sso", certificate_files: ["${idp.certFile}"] }
+    session: { secret: "${SECRET}" }
+routes:
+  - { name: jwt, match: { path: { prefix: /jwt } }, identity: { accept: [jwt], forward: { claims: { sub: x-user-id, roles: x-user-roles } } } }
+  - { name: saml, match: { path: { prefix: /saml-app } }, identity: { accept: [saml], forward: { claims: { subject: x-user-id, roles: x-user-roles } } } }
+`, dir);
+  for (const [name, req] of [
+    ['whole Check, jwt RS256 route (token cache on)', checkRequest({ path: '/jwt/orders/1', headers: { authorization: `Bearer ${jwt}` } })],
+    ['whole Check, saml route (session cookie)', checkRequest({ path: '/saml-app/orders/1', headers: { cookie } })],
+  ] as const) {
+    const op = () => check(h.rt, req, silent).then((r) => { if (!r.ok_response) throw new Error(`${name}: ${r.status?.message}`); });
+    rows.push(await measure(name, op));
+  }
+  await h.close();
+
+  // an ACS post: base64 + XML parse + signature (RSA-SHA256, exclusive c14n) + conditions + replay claim + seal
+  const posts = Array.from({ length: 1500 }, () => ctxOf({
+    method: 'POST', path: '/saml/acs', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ SAMLResponse: buildResponse(idp, { idpEntityId: IDP, spEntityId: SP, acsUrl: ACS, nameId: 'alice@example.com', attributes: { Role: ['admin', 'buyer'] } }).base64 }).toString(),
+  }));
+  rows.push(await measure('saml ACS post (signed assertion, IdP-initiated)', async (i) => {
+    const d = await saml.intercept(posts[i]!);
+    if (d?.code !== 'SAML_SIGNED_IN') throw new Error(`ACS: ${d?.code}`);
+  }, posts.length));
+}
 
 console.log(`\nIdentity verifications in-process, one at a time, ${budgetMs} ms per case (${machine()})`);
 console.log('| kind / path | verifications/s | p50 µs | p99 µs | p99.9 µs | samples |');

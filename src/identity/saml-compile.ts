@@ -63,8 +63,10 @@ export function compileSaml(c: SamlConfig, o: { dir: string; store: KvStore; log
   const s = c.session;
   const secure = s.secure ?? true;
   const cookie = s.cookie ?? (secure ? '__Host-portcullis_session' : 'portcullis_session');
-  if (cookie.startsWith('__Host-') && (!secure || s.domain !== undefined)) throw new ConfigError(`${P}/session/cookie`, 'a __Host- cookie needs secure: true and no domain');
-  if (cookie.startsWith('__Secure-') && !secure) throw new ConfigError(`${P}/session/cookie`, 'a __Secure- cookie needs secure: true');
+  // browsers match the prefixes in any case (RFC 6265bis) and silently drop a cookie that breaks their rules
+  const prefix = cookie.toLowerCase();
+  if (prefix.startsWith('__host-') && (!secure || s.domain !== undefined)) throw new ConfigError(`${P}/session/cookie`, 'a __Host- cookie needs secure: true and no domain');
+  if (prefix.startsWith('__secure-') && !secure) throw new ConfigError(`${P}/session/cookie`, 'a __Secure- cookie needs secure: true');
   if (s.same_site === 'none' && !secure) throw new ConfigError(`${P}/session/same_site`, 'same_site: none needs secure: true (browsers drop the cookie otherwise)');
   const paths = [acs.pathname, c.logout_path ?? '/saml/logout', c.metadata_path ?? '/saml/metadata'];
   if (new Set(paths).size !== paths.length) throw new ConfigError(P, `the ACS, logout and metadata paths must differ (${paths.join(', ')})`);

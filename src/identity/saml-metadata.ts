@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { DOMParser } from '@xmldom/xmldom';
 
 /** What the SP needs to know of an IdP, read from its SAML 2.0 metadata (or written in the config). */
@@ -62,7 +63,13 @@ export function parseIdpMetadata(xml: string, entityId?: string): IdpDescriptor 
     if (use && use !== 'signing') continue;
     for (const c of descendants(kd, DS, 'X509Certificate')) {
       const b64 = (c.textContent ?? '').replace(/\s+/g, '');
-      if (/^[A-Za-z0-9+/]+=*$/.test(b64)) certificates.push(pemOfBase64(b64));
+      if (!/^[A-Za-z0-9+/]+=*$/.test(b64)) continue;
+      // checked here, like certificate_files: a bad one would otherwise only show as failed sign-ins
+      try {
+        certificates.push(new X509Certificate(pemOfBase64(b64)).toString());
+      } catch {
+        throw new Error(`IDPSSODescriptor KeyDescriptor X509Certificate #${certificates.length + 1} is not an X.509 certificate`);
+      }
     }
   }
   if (certificates.length === 0) throw new Error('IDPSSODescriptor has no signing certificate (KeyDescriptor use="signing" X509Certificate)');

@@ -38,6 +38,8 @@ export interface ResponseOptions {
   issuer?: string;
   assertionId?: string;
   sessionIndex?: string;
+  /** SessionNotOnOrAfter of the AuthnStatement, seconds relative to now (absent when undefined) */
+  sessionNotOnOrAfterS?: number;
   status?: string;
   /** what to sign: 'assertion' (default), 'response', 'both', 'none' */
   sign?: 'assertion' | 'response' | 'both' | 'none';
@@ -59,7 +61,7 @@ export function assertionXml(o: ResponseOptions, id: string): string {
     + `<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">${o.nameId.includes('<!--') ? o.nameId : esc(o.nameId)}</saml:NameID>`
     + `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="${iso(o.subjectNotOnOrAfterS ?? o.notOnOrAfterS ?? 300)}" Recipient="${esc(o.recipient ?? o.acsUrl)}"${irt}/></saml:SubjectConfirmation></saml:Subject>`
     + `<saml:Conditions NotBefore="${iso(o.notBeforeS ?? -30)}" NotOnOrAfter="${iso(o.notOnOrAfterS ?? 300)}"><saml:AudienceRestriction><saml:Audience>${esc(o.audience ?? o.spEntityId)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>`
-    + `<saml:AuthnStatement AuthnInstant="${iso(0)}" SessionIndex="${esc(o.sessionIndex ?? newId())}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`
+    + `<saml:AuthnStatement AuthnInstant="${iso(0)}" SessionIndex="${esc(o.sessionIndex ?? newId())}"${o.sessionNotOnOrAfterS !== undefined ? ` SessionNotOnOrAfter="${iso(o.sessionNotOnOrAfterS)}"` : ''}><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`
     + (attrs ? `<saml:AttributeStatement>${attrs}</saml:AttributeStatement>` : '')
     + '</saml:Assertion>';
 }
