@@ -34,7 +34,7 @@ const REQUEST_ID = /\bID="(_[0-9a-f]{20,64})"/;
 const REPLAY_PREFIX = 'identity:saml:assertion:';
 const DAY_MS = 86_400_000;
 
-/** node-saml's error texts → our codes (pinned by test/unit/identity/saml-sp.test.ts). */
+/** node-saml's error texts → our codes (each pinned by an attack in test/unit/identity/saml.test.ts). */
 function classify(err: unknown): SamlRejected {
   if (err instanceof SamlRejected) return err;
   if (err instanceof SamlStatusError) return new SamlRejected('ERR_SAML_STATUS', err.message);

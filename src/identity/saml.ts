@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { RequestContext } from '../pipeline/context.js';
 import { Deny } from '../pipeline/deny.js';
@@ -10,7 +11,7 @@ import type { RevocationList } from './revocation.js';
 import { type SessionClaims, SessionSealer } from './saml-session.js';
 import { SamlRejected, type Assertion, type ServiceProvider } from './saml-sp.js';
 import { parseCookies } from './token-source.js';
-import type { Clock, CredentialVerifier, VerifyOutcome } from './verifier.js';
+import type { Clock, CredentialVerifier, Verified, VerifyOutcome } from './verifier.js';
 
 const logins = counter('portcullis_identity_saml_logins_total', 'SAML ACS posts by result (OK or a reason code)', ['result'] as const);
 
@@ -52,6 +53,8 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
   private readonly cookieAttrs: string;
   private readonly maxAgeMs: number;
   private readonly metadataDeny: Deny;
+  /** Opened session cookies (value → identity): spares the AES-GCM open and JSON parse per request. Bounded. */
+  private readonly opened = new LRUCache<string, { verified: Verified; exp: number }>({ max: 10_000 });
   /** The cookie that ties a pending sign-in to the browser that started it (login CSRF). */
   private readonly requestCookie: string;
   private readonly requestCookieAttrs: string;
@@ -83,13 +86,19 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
 
   verify(_ctx: RequestContext, p: Presented): VerifyOutcome {
     if (p.value.length > MAX_COOKIE_BYTES) return fail('saml', 'ERR_SAML_SESSION_INVALID');
-    const s = this.o.sealer.open(p.value);
-    if (s === undefined) return fail('saml', 'ERR_SAML_SESSION_INVALID');
-    if (s.exp <= this.o.clock()) return fail('saml', 'ERR_SAML_SESSION_EXPIRED');
-    const claims: Record<string, unknown> = { ...s.attrs, name_id: s.sub, session_id: s.sid };
-    if (s.fmt !== undefined) claims.name_id_format = s.fmt;
-    if (s.idx !== undefined) claims.session_index = s.idx;
-    return { identity: { kind: 'saml', subject: s.sub, issuer: s.iss, roles: s.roles, claims }, jti: s.sid, issuedAtMs: s.iat };
+    let v = this.opened.get(p.value);
+    if (v === undefined) {
+      const s = this.o.sealer.open(p.value);
+      if (s === undefined) return fail('saml', 'ERR_SAML_SESSION_INVALID');
+      const claims: Record<string, unknown> = { ...s.attrs, name_id: s.sub, session_id: s.sid };
+      if (s.fmt !== undefined) claims.name_id_format = s.fmt;
+      if (s.idx !== undefined) claims.session_index = s.idx;
+      v = { verified: { identity: { kind: 'saml', subject: s.sub, issuer: s.iss, roles: s.roles, claims }, jti: s.sid, issuedAtMs: s.iat }, exp: s.exp };
+      this.opened.set(p.value, v);
+    }
+    // expiry on every request; revocation (logout, subject) is checked by the identify stage on every request too
+    if (v.exp <= this.o.clock()) { this.opened.delete(p.value); return fail('saml', 'ERR_SAML_SESSION_EXPIRED'); }
+    return v.verified;
   }
 
   challengeHeaders(): Record<string, string> { return {}; }
