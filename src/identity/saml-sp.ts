@@ -8,9 +8,17 @@ import type { SamlConfig } from './config.js';
 import type { IdpDescriptor } from './saml-metadata.js';
 import { StoreRequestCache } from './saml-request-cache.js';
 
-/** Why an ACS post was refused: a stable code for the client and metrics, the library's words for the log. */
+/** Longest reason logged: library messages quote the response (StatusMessage, Audience…), which the poster controls. */
+const MAX_DETAIL = 300;
+
+/** Why an ACS post was refused: a stable code for the client and metrics, the library's words (capped) for the log. */
 export class SamlRejected extends Error {
-  constructor(readonly code: IdentityCode, readonly detail: string) { super(detail); }
+  readonly detail: string;
+  constructor(readonly code: IdentityCode, detail: string) {
+    const d = detail.length > MAX_DETAIL ? `${detail.slice(0, MAX_DETAIL)}…` : detail;
+    super(d);
+    this.detail = d;
+  }
 }
 
 /** What a verified assertion says about the user. */
@@ -46,7 +54,7 @@ function classify(err: unknown): SamlRejected {
           : /expired|NotBefore|not yet valid|subject confirmation|too old/i.test(m) ? 'ERR_SAML_EXPIRED'
             : /issuer/i.test(m) ? 'ERR_SAML_ISSUER'
               : 'ERR_SAML_MALFORMED';
-  return new SamlRejected(code, m.slice(0, 300));
+  return new SamlRejected(code, m);
 }
 
 function text(v: unknown): string | undefined {
