@@ -65,9 +65,11 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
     const sameSite = { lax: 'Lax', strict: 'Strict', none: 'None' }[c.session.same_site ?? 'lax'];
     this.cookieAttrs = `; Path=/; HttpOnly; SameSite=${sameSite}${c.session.secure === false ? '' : '; Secure'}${c.session.domain ? `; Domain=${c.session.domain}` : ''}`;
     const secure = c.session.secure !== false;
-    this.requestCookie = secure ? '__Secure-portcullis_saml_request' : 'portcullis_saml_request';
+    // __Host- (Secure, no Domain, Path=/): a sibling subdomain cannot plant its own pending sign-in here
+    // (cookie tossing would let it post its own signed answer from a victim's browser: login CSRF)
+    this.requestCookie = secure ? '__Host-portcullis_saml_request' : 'portcullis_saml_request';
     // the IdP posts to the ACS cross-site: only SameSite=None (which needs Secure) comes along
-    this.requestCookieAttrs = `; Path=${this.acsPath}; Max-Age=${c.request_ttl_s ?? 600}; HttpOnly${secure ? '; SameSite=None; Secure' : ''}`;
+    this.requestCookieAttrs = `; Path=/; Max-Age=${c.request_ttl_s ?? 600}; HttpOnly${secure ? '; SameSite=None; Secure' : ''}`;
     this.metadataDeny = new Deny('SAML_METADATA', 'SAML service provider metadata', 200, { 'content-type': 'application/samlmetadata+xml' }, o.sp.metadata());
   }
 
