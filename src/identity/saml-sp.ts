@@ -30,6 +30,8 @@ export interface Assertion {
   sessionIndex?: string;
   /** SessionNotOnOrAfter of the AuthnStatement, ms since epoch */
   sessionEnd?: number;
+  /** the assertion's IssueInstant, ms since epoch (signed) */
+  issuedAt?: number;
   /** the AuthnRequest ID this answers (absent for IdP-initiated sign-in) */
   inResponseTo?: string;
   attributes: Record<string, string | string[]>;
@@ -136,6 +138,7 @@ export class ServiceProvider {
     const addressed = confirmations.some((c) => c?.$?.Method === 'urn:oasis:names:tc:SAML:2.0:cm:bearer'
       && (c.SubjectConfirmationData ?? []).some((d: any) => d?.$?.Recipient === this.cfg.acs_url));
     if (!addressed) throw new SamlRejected('ERR_SAML_RECIPIENT', 'no bearer SubjectConfirmation has this ACS URL as Recipient');
+    const issuedAt = Date.parse(a?.$?.IssueInstant ?? '');
     const authn = a?.AuthnStatement?.[0]?.$ ?? {};
     const sessionEnd = typeof authn.SessionNotOnOrAfter === 'string' ? Date.parse(authn.SessionNotOnOrAfter) : NaN;
     const notOnOrAfter = Date.parse(a?.Conditions?.[0]?.$?.NotOnOrAfter ?? '');
@@ -154,6 +157,7 @@ export class ServiceProvider {
       nameIdFormat: typeof profile.nameIDFormat === 'string' ? profile.nameIDFormat : undefined,
       sessionIndex: typeof profile.sessionIndex === 'string' ? profile.sessionIndex : undefined,
       sessionEnd: Number.isFinite(sessionEnd) ? sessionEnd : undefined,
+      issuedAt: Number.isFinite(issuedAt) ? issuedAt : undefined,
       inResponseTo: typeof profile.inResponseTo === 'string' ? profile.inResponseTo : undefined,
       attributes,
     };

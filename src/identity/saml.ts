@@ -176,7 +176,10 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
     const rv = ra === undefined ? undefined : a.attributes[ra];
     const roles = rv === undefined ? [] : Array.isArray(rv) ? rv.slice(0, 256) : [rv];
     const exp = Math.min(now + this.maxAgeMs, a.sessionEnd ?? Infinity);
-    return { sid: randomBytes(16).toString('base64url'), sub: a.nameId, iss: a.issuer, iat: now, exp, roles, attrs, fmt: a.nameIdFormat, idx: a.sessionIndex };
+    // issued when the IdP issued the assertion: revoking a subject "before T" also covers an assertion
+    // issued before T and posted after it (a stolen response would otherwise yield a fresh session)
+    const iat = Math.min(now, a.issuedAt ?? now);
+    return { sid: randomBytes(16).toString('base64url'), sub: a.nameId, iss: a.issuer, iat, exp, roles, attrs, fmt: a.nameIdFormat, idx: a.sessionIndex };
   }
 
   /** Local logout: the session id is revoked on every replica until the cookie would expire; the cookie is cleared. */

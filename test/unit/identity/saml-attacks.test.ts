@@ -486,12 +486,13 @@ describe('SAML attacks: the session cookie', () => {
   });
 
   it('a session issued before a subject revocation fails; one issued after works', async () => {
+    // IssueInstant has whole seconds: the session is from 30 s ago, the cut-off 15 s ago
     const { id, req } = await startLogin(h);
-    const r = await h.send(form({ SAMLResponse: buildResponse(keys, base({ inResponseTo: id, nameId: 'carol@example.com' })).base64 }, req));
+    const old = signedWith(base({ inResponseTo: id, nameId: 'carol@example.com' }), (a) => a.replace(/IssueInstant="[^"]+"/, `IssueInstant="${new Date(Date.now() - 30_000).toISOString()}"`));
+    const r = await h.send(form({ SAMLResponse: b64(old) }, req));
     const cookie = sessionCookie(r)!;
     assert.equal((await h.send({ path: '/x', headers: { cookie } })).allowed, true);
-    assert.equal(await admin('POST', '/admin/revoke', { subject: 'carol@example.com', issuer: IDP, before: new Date(Date.now() + 5).toISOString() }), 200);
-    await new Promise((res) => setTimeout(res, 10));
+    assert.equal(await admin('POST', '/admin/revoke', { subject: 'carol@example.com', issuer: IDP, before: new Date(Date.now() - 15_000).toISOString() }), 200);
     assert.equal((await h.send({ path: '/x', headers: { cookie, ...json } })).code, 'ERR_TOKEN_REVOKED');
     const again = await startLogin(h);
     const fresh = await h.send(form({ SAMLResponse: buildResponse(keys, base({ inResponseTo: again.id, nameId: 'carol@example.com' })).base64 }, again.req));
