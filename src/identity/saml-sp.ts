@@ -42,7 +42,7 @@ export const MAX_RESPONSE_CHARS = 256 * 1024;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const REQUEST_ID = /\bID="(_[0-9a-f]{20,64})"/;
 const REPLAY_PREFIX = 'identity:saml:assertion:';
-const DAY_MS = 86_400_000;
+const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 
 /** node-saml's error texts → our codes (pinned by test/unit/identity/saml-sp.test.ts). */
 function classify(err: unknown): SamlRejected {
@@ -134,15 +134,14 @@ export class ServiceProvider {
     const a = (profile.getAssertion?.() as { Assertion?: Record<string, any> } | undefined)?.Assertion;
     const id = a?.$?.ID;
     if (typeof id !== 'string' || id === '') throw new SamlRejected('ERR_SAML_MALFORMED', 'assertion has no ID');
-    const confirmations: any[] = a?.Subject?.[0]?.SubjectConfirmation ?? [];
-    const addressed = confirmations.some((c) => c?.$?.Method === 'urn:oasis:names:tc:SAML:2.0:cm:bearer'
-      && (c.SubjectConfirmationData ?? []).some((d: any) => d?.$?.Recipient === this.cfg.acs_url));
-    if (!addressed) throw new SamlRejected('ERR_SAML_RECIPIENT', 'no bearer SubjectConfirmation has this ACS URL as Recipient');
+    const confirmedUntil = bearerConfirmationUntil(a?.Subject?.[0]?.SubjectConfirmation ?? [], this.cfg.acs_url, typeof profile.inResponseTo === 'string' ? profile.inResponseTo : undefined, now, this.skewMs);
     const issuedAt = Date.parse(a?.$?.IssueInstant ?? '');
     const authn = a?.AuthnStatement?.[0]?.$ ?? {};
     const sessionEnd = typeof authn.SessionNotOnOrAfter === 'string' ? Date.parse(authn.SessionNotOnOrAfter) : NaN;
+    // the ID is claimed for as long as the assertion could be accepted
     const notOnOrAfter = Date.parse(a?.Conditions?.[0]?.$?.NotOnOrAfter ?? '');
-    const keepMs = Math.min(DAY_MS, Math.max(60_000, (Number.isFinite(notOnOrAfter) ? notOnOrAfter - now : DAY_MS) + this.skewMs));
+    const acceptableUntil = Math.min(confirmedUntil, Number.isFinite(notOnOrAfter) ? notOnOrAfter : Infinity);
+    const keepMs = Math.max(60_000, acceptableUntil - now + this.skewMs);
     const replayKey = REPLAY_PREFIX + createHash('sha256').update(`${profile.issuer}\n${id}`).digest('hex');
     if (!(await this.store.setNX(replayKey, '1', keepMs))) throw new SamlRejected('ERR_SAML_REPLAY', 'assertion ID already used');
     const attributes: Record<string, string | string[]> = {};
@@ -162,6 +161,30 @@ export class ServiceProvider {
       attributes,
     };
   }
+}
+
+/**
+ * The Web SSO profile's bearer confirmation, checked as one: a SubjectConfirmationData addressed to our ACS
+ * (Recipient), current (NotOnOrAfter, required; NotBefore if present) and answering the same request as the
+ * Response (InResponseTo, when it names one). node-saml checks the time and InResponseTo of whichever
+ * confirmation comes first with a current time, whatever its Method or Recipient, so a current confirmation
+ * for another SP next to an expired one for us would otherwise pass. Returns its NotOnOrAfter (ms).
+ */
+function bearerConfirmationUntil(confirmations: any[], acsUrl: string, inResponseTo: string | undefined, now: number, skewMs: number): number {
+  let reason = 'no bearer SubjectConfirmation has this ACS URL as Recipient';
+  for (const c of confirmations) {
+    if (c?.$?.Method !== BEARER) continue;
+    for (const d of c.SubjectConfirmationData ?? []) {
+      const x = d?.$ ?? {};
+      if (x.Recipient !== acsUrl) continue;
+      const until = Date.parse(x.NotOnOrAfter ?? '');
+      const from = x.NotBefore === undefined ? -Infinity : Date.parse(x.NotBefore);
+      if (!Number.isFinite(until) || Number.isNaN(from) || now - skewMs >= until || now + skewMs < from) { reason = 'the bearer SubjectConfirmation for this ACS URL is not current (or has no NotOnOrAfter)'; continue; }
+      if (x.InResponseTo !== undefined && x.InResponseTo !== inResponseTo) { reason = 'the bearer SubjectConfirmation for this ACS URL answers another request'; continue; }
+      return until;
+    }
+  }
+  throw new SamlRejected('ERR_SAML_RECIPIENT', reason);
 }
 
 /** The Response element's Destination attribute (undefined when absent or the XML does not parse). */

@@ -340,6 +340,21 @@ describe('SAML attacks: addressing and conditions', () => {
   });
 });
 
+describe('SAML attacks: IdP-initiated sign-in allowed', () => {
+  let h: Harness;
+  before(async () => { h = await runtimeFor(samlConfig(keys.certFile, { extra: '    allow_idp_initiated: true' })); });
+  after(async () => { await h.close(); });
+
+  it('an answer to a request cannot pass as unsolicited by dropping the Response\'s (unsigned) InResponseTo', async () => {
+    const attacker = await startLogin(h);
+    const answer = buildResponse(keys, base({ inResponseTo: attacker.id, nameId: 'mallory@example.com' })).xml;
+    const stripped = answer.replace(/(<samlp:Response [^>]*?) InResponseTo="[^"]+"/, '$1');
+    assert.notEqual(stripped, answer);
+    // posted from the victim's browser, which has no pending sign-in (login CSRF)
+    refused(await h.send(form({ SAMLResponse: b64(stripped) })), 'stripped InResponseTo');
+  });
+});
+
 describe('SAML attacks: DOCTYPE / entities', () => {
   let h: Harness;
   before(async () => { h = await runtimeFor(samlConfig(keys.certFile)); });
