@@ -134,6 +134,8 @@ export class ServiceProvider {
     const a = (profile.getAssertion?.() as { Assertion?: Record<string, any> } | undefined)?.Assertion;
     const id = a?.$?.ID;
     if (typeof id !== 'string' || id === '') throw new SamlRejected('ERR_SAML_MALFORMED', 'assertion has no ID');
+    // the schema allows one of each; with more, which one is the user is a matter of which the reader takes
+    if (a?.Subject?.length !== 1 || a.Subject[0]?.NameID?.length !== 1) throw new SamlRejected('ERR_SAML_MALFORMED', 'the assertion must have exactly one Subject with one NameID');
     const confirmedUntil = bearerConfirmationUntil(a?.Subject?.[0]?.SubjectConfirmation ?? [], this.cfg.acs_url, typeof profile.inResponseTo === 'string' ? profile.inResponseTo : undefined, now, this.skewMs);
     const issuedAt = Date.parse(a?.$?.IssueInstant ?? '');
     const authn = a?.AuthnStatement?.[0]?.$ ?? {};
