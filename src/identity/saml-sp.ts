@@ -121,8 +121,10 @@ export class ServiceProvider {
     }
     const xml = Buffer.from(samlResponse, 'base64').toString('utf8');
     if (/<!DOCTYPE/i.test(xml)) throw new SamlRejected('ERR_SAML_MALFORMED', 'SAMLResponse contains a DOCTYPE');
-    const destination = responseDestination(xml);
+    const { destination, weakAlgorithm } = responseFacts(xml);
     if (destination !== undefined && destination !== this.cfg.acs_url) throw new SamlRejected('ERR_SAML_RECIPIENT', `Destination is not this ACS URL: ${destination.slice(0, 200)}`);
+    // SHA-1 (and MD5): collisions are practical; every current IdP signs with SHA-256 unless told otherwise
+    if (weakAlgorithm !== undefined && this.cfg.allow_sha1 !== true) throw new SamlRejected('ERR_SAML_SIGNATURE', `weak signature algorithm ${weakAlgorithm.slice(0, 100)} (set identity.saml.allow_sha1 to accept SHA-1 from a legacy IdP)`);
     let profile: Profile | null;
     try {
       ({ profile } = await this.saml.validatePostResponseAsync({ SAMLResponse: samlResponse }));
@@ -189,12 +191,32 @@ function bearerConfirmationUntil(confirmations: any[], acsUrl: string, inRespons
   throw new SamlRejected('ERR_SAML_RECIPIENT', reason);
 }
 
-/** The Response element's Destination attribute (undefined when absent or the XML does not parse). */
-function responseDestination(xml: string): string | undefined {
-  let root;
+const DSIG = 'http://www.w3.org/2000/09/xmldsig#';
+/** SHA-1 and MD5 signature / digest algorithms (rsa-sha1, dsa-sha1, ecdsa-sha1, hmac-sha1, sha1, rsa-md5, md5). */
+const WEAK_ALGORITHM = /(?:sha1|md5)$/i;
+
+interface ResponseFacts {
+  /** the Response element's Destination attribute */
+  destination?: string;
+  /** a SignatureMethod or DigestMethod of any signature in the document is SHA-1 or MD5 */
+  weakAlgorithm?: string;
+}
+
+/** What the checks before node-saml need from the raw document (nothing when it does not parse: node-saml reports it). */
+function responseFacts(xml: string): ResponseFacts {
+  let doc;
   try {
-    root = new DOMParser({ errorHandler: () => { /* node-saml reports malformed XML */ } }).parseFromString(xml, 'text/xml').documentElement;
-  } catch { return undefined; }
-  if (root === null || root.localName !== 'Response') return undefined;
-  return root.hasAttribute('Destination') ? root.getAttribute('Destination')! : undefined;
+    doc = new DOMParser({ errorHandler: () => { /* node-saml reports malformed XML */ } }).parseFromString(xml, 'text/xml');
+  } catch { return {}; }
+  const root = doc?.documentElement;
+  if (root === null || root === undefined) return {};
+  const out: ResponseFacts = {};
+  if (root.localName === 'Response' && root.hasAttribute('Destination')) out.destination = root.getAttribute('Destination')!;
+  for (const tag of ['SignatureMethod', 'DigestMethod']) {
+    for (const e of Array.from(doc.getElementsByTagNameNS(DSIG, tag))) {
+      const alg = e.getAttribute('Algorithm') ?? '';
+      if (WEAK_ALGORITHM.test(alg)) { out.weakAlgorithm = alg; return out; }
+    }
+  }
+  return out;
 }

@@ -231,9 +231,15 @@ describe('SAML attacks: signatures and keys', () => {
     refused(r, 'empty URI');
   });
 
-  it('refuses RSA-SHA1 / SHA-1 digests (weak; SHA-1 collisions are practical)', async () => {
-    const r = await post(h, (id) => b64(signedWith(base({ inResponseTo: id }), (a) => a, rsaSigner(keys.key, keys.cert, 'http://www.w3.org/2000/09/xmldsig#rsa-sha1', 'http://www.w3.org/2000/09/xmldsig#sha1'))));
-    refused(r, 'rsa-sha1', 'ERR_SAML_SIGNATURE');
+  it('refuses RSA-SHA1 signatures and SHA-1 digests (collisions are practical) unless allow_sha1 is set', async () => {
+    const sha1 = (id: string) => b64(signedWith(base({ inResponseTo: id }), (a) => a, rsaSigner(keys.key, keys.cert, 'http://www.w3.org/2000/09/xmldsig#rsa-sha1', 'http://www.w3.org/2000/09/xmldsig#sha1')));
+    const sha1Digest = (id: string) => b64(signedWith(base({ inResponseTo: id }), (a) => a, rsaSigner(keys.key, keys.cert, undefined, 'http://www.w3.org/2000/09/xmldsig#sha1')));
+    refused(await post(h, sha1), 'rsa-sha1', 'ERR_SAML_SIGNATURE');
+    refused(await post(h, sha1Digest), 'sha1 digest', 'ERR_SAML_SIGNATURE');
+    const legacy = await runtimeFor(samlConfig(keys.certFile, { extra: '    allow_sha1: true' }));
+    try {
+      assert.equal((await post(legacy, sha1)).code, 'SAML_SIGNED_IN', 'opted in for a legacy IdP');
+    } finally { await legacy.close(); }
   });
 
   it('refuses an EncryptedAssertion when no decryption key is configured', async () => {
