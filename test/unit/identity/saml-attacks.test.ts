@@ -18,7 +18,7 @@ import { buildRuntime, closeRuntime } from '../../../src/pipeline/runtime.js';
 import { MemoryStore } from '../../../src/store/memory.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
 import type { AdminRoute } from '../../../src/server/admin-route.js';
-import { assertionXml, buildResponse, makeIdpKeys, newId, signElement, type ResponseOptions, type TestIdpKeys } from './saml-idp.js';
+import { buildResponse, makeIdpKeys, newId, signElement, type ResponseOptions, type TestIdpKeys } from './saml-idp.js';
 import { checkRequest, runtimeFor, silent, type CheckResult, type Harness, type Req } from './helpers.js';
 
 const IDP = 'https://idp.test/realms/demo';
