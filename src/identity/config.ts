@@ -131,6 +131,8 @@ export interface SamlConfig {
   name_id_format?: string;
   authn_context?: string[];
   force_authn?: boolean;
+  /** Accept SHA-1 signatures/digests from a legacy IdP (refused by default). */
+  allow_sha1?: boolean;
   clock_skew_s?: number;
   /** Attribute whose values become identity.roles. */
   roles_attribute?: string;

@@ -8,9 +8,17 @@ import type { SamlConfig } from './config.js';
 import type { IdpDescriptor } from './saml-metadata.js';
 import { StoreRequestCache } from './saml-request-cache.js';
 
-/** Why an ACS post was refused: a stable code for the client and metrics, the library's words for the log. */
+/** Longest reason logged: library messages quote the response (StatusMessage, Audience…), which the poster controls. */
+const MAX_DETAIL = 300;
+
+/** Why an ACS post was refused: a stable code for the client and metrics, the library's words (capped) for the log. */
 export class SamlRejected extends Error {
-  constructor(readonly code: IdentityCode, readonly detail: string) { super(detail); }
+  readonly detail: string;
+  constructor(readonly code: IdentityCode, detail: string) {
+    const d = detail.length > MAX_DETAIL ? `${detail.slice(0, MAX_DETAIL)}…` : detail;
+    super(d);
+    this.detail = d;
+  }
 }
 
 /** What a verified assertion says about the user. */
@@ -22,6 +30,8 @@ export interface Assertion {
   sessionIndex?: string;
   /** SessionNotOnOrAfter of the AuthnStatement, ms since epoch */
   sessionEnd?: number;
+  /** the assertion's IssueInstant, ms since epoch (signed) */
+  issuedAt?: number;
   /** the AuthnRequest ID this answers (absent for IdP-initiated sign-in) */
   inResponseTo?: string;
   attributes: Record<string, string | string[]>;
@@ -32,7 +42,7 @@ export const MAX_RESPONSE_CHARS = 256 * 1024;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const REQUEST_ID = /\bID="(_[0-9a-f]{20,64})"/;
 const REPLAY_PREFIX = 'identity:saml:assertion:';
-const DAY_MS = 86_400_000;
+const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 
 /** node-saml's error texts → our codes (each pinned by an attack in test/unit/identity/saml.test.ts). */
 function classify(err: unknown): SamlRejected {
@@ -46,7 +56,7 @@ function classify(err: unknown): SamlRejected {
           : /expired|NotBefore|not yet valid|subject confirmation|too old/i.test(m) ? 'ERR_SAML_EXPIRED'
             : /issuer/i.test(m) ? 'ERR_SAML_ISSUER'
               : 'ERR_SAML_MALFORMED';
-  return new SamlRejected(code, m.slice(0, 300));
+  return new SamlRejected(code, m);
 }
 
 function text(v: unknown): string | undefined {
@@ -111,8 +121,10 @@ export class ServiceProvider {
     }
     const xml = Buffer.from(samlResponse, 'base64').toString('utf8');
     if (/<!DOCTYPE/i.test(xml)) throw new SamlRejected('ERR_SAML_MALFORMED', 'SAMLResponse contains a DOCTYPE');
-    const destination = responseDestination(xml);
+    const { destination, weakAlgorithm } = responseFacts(xml);
     if (destination !== undefined && destination !== this.cfg.acs_url) throw new SamlRejected('ERR_SAML_RECIPIENT', `Destination is not this ACS URL: ${destination.slice(0, 200)}`);
+    // SHA-1 (and MD5): collisions are practical; every current IdP signs with SHA-256 unless told otherwise
+    if (weakAlgorithm !== undefined && this.cfg.allow_sha1 !== true) throw new SamlRejected('ERR_SAML_SIGNATURE', `weak signature algorithm ${weakAlgorithm.slice(0, 100)} (set identity.saml.allow_sha1 to accept SHA-1 from a legacy IdP)`);
     let profile: Profile | null;
     try {
       ({ profile } = await this.saml.validatePostResponseAsync({ SAMLResponse: samlResponse }));
@@ -124,14 +136,16 @@ export class ServiceProvider {
     const a = (profile.getAssertion?.() as { Assertion?: Record<string, any> } | undefined)?.Assertion;
     const id = a?.$?.ID;
     if (typeof id !== 'string' || id === '') throw new SamlRejected('ERR_SAML_MALFORMED', 'assertion has no ID');
-    const confirmations: any[] = a?.Subject?.[0]?.SubjectConfirmation ?? [];
-    const addressed = confirmations.some((c) => c?.$?.Method === 'urn:oasis:names:tc:SAML:2.0:cm:bearer'
-      && (c.SubjectConfirmationData ?? []).some((d: any) => d?.$?.Recipient === this.cfg.acs_url));
-    if (!addressed) throw new SamlRejected('ERR_SAML_RECIPIENT', 'no bearer SubjectConfirmation has this ACS URL as Recipient');
+    // the schema allows one of each; with more, which one is the user is a matter of which the reader takes
+    if (a?.Subject?.length !== 1 || a.Subject[0]?.NameID?.length !== 1) throw new SamlRejected('ERR_SAML_MALFORMED', 'the assertion must have exactly one Subject with one NameID');
+    const confirmedUntil = bearerConfirmationUntil(a?.Subject?.[0]?.SubjectConfirmation ?? [], this.cfg.acs_url, typeof profile.inResponseTo === 'string' ? profile.inResponseTo : undefined, now, this.skewMs);
+    const issuedAt = Date.parse(a?.$?.IssueInstant ?? '');
     const authn = a?.AuthnStatement?.[0]?.$ ?? {};
     const sessionEnd = typeof authn.SessionNotOnOrAfter === 'string' ? Date.parse(authn.SessionNotOnOrAfter) : NaN;
+    // the ID is claimed for as long as the assertion could be accepted
     const notOnOrAfter = Date.parse(a?.Conditions?.[0]?.$?.NotOnOrAfter ?? '');
-    const keepMs = Math.min(DAY_MS, Math.max(60_000, (Number.isFinite(notOnOrAfter) ? notOnOrAfter - now : DAY_MS) + this.skewMs));
+    const acceptableUntil = Math.min(confirmedUntil, Number.isFinite(notOnOrAfter) ? notOnOrAfter : Infinity);
+    const keepMs = Math.max(60_000, acceptableUntil - now + this.skewMs);
     const replayKey = REPLAY_PREFIX + createHash('sha256').update(`${profile.issuer}\n${id}`).digest('hex');
     if (!(await this.store.setNX(replayKey, '1', keepMs))) throw new SamlRejected('ERR_SAML_REPLAY', 'assertion ID already used');
     const attributes: Record<string, string | string[]> = {};
@@ -146,18 +160,63 @@ export class ServiceProvider {
       nameIdFormat: typeof profile.nameIDFormat === 'string' ? profile.nameIDFormat : undefined,
       sessionIndex: typeof profile.sessionIndex === 'string' ? profile.sessionIndex : undefined,
       sessionEnd: Number.isFinite(sessionEnd) ? sessionEnd : undefined,
+      issuedAt: Number.isFinite(issuedAt) ? issuedAt : undefined,
       inResponseTo: typeof profile.inResponseTo === 'string' ? profile.inResponseTo : undefined,
       attributes,
     };
   }
 }
 
-/** The Response element's Destination attribute (undefined when absent or the XML does not parse). */
-function responseDestination(xml: string): string | undefined {
-  let root;
+/**
+ * The Web SSO profile's bearer confirmation, checked as one: a SubjectConfirmationData addressed to our ACS
+ * (Recipient), current (NotOnOrAfter, required; NotBefore if present) and answering the same request as the
+ * Response (InResponseTo, when it names one). node-saml checks the time and InResponseTo of whichever
+ * confirmation comes first with a current time, whatever its Method or Recipient, so a current confirmation
+ * for another SP next to an expired one for us would otherwise pass. Returns its NotOnOrAfter (ms).
+ */
+function bearerConfirmationUntil(confirmations: any[], acsUrl: string, inResponseTo: string | undefined, now: number, skewMs: number): number {
+  let reason = 'no bearer SubjectConfirmation has this ACS URL as Recipient';
+  for (const c of confirmations) {
+    if (c?.$?.Method !== BEARER) continue;
+    for (const d of c.SubjectConfirmationData ?? []) {
+      const x = d?.$ ?? {};
+      if (x.Recipient !== acsUrl) continue;
+      const until = Date.parse(x.NotOnOrAfter ?? '');
+      const from = x.NotBefore === undefined ? -Infinity : Date.parse(x.NotBefore);
+      if (!Number.isFinite(until) || Number.isNaN(from) || now - skewMs >= until || now + skewMs < from) { reason = 'the bearer SubjectConfirmation for this ACS URL is not current (or has no NotOnOrAfter)'; continue; }
+      if (x.InResponseTo !== undefined && x.InResponseTo !== inResponseTo) { reason = 'the bearer SubjectConfirmation for this ACS URL answers another request'; continue; }
+      return until;
+    }
+  }
+  throw new SamlRejected('ERR_SAML_RECIPIENT', reason);
+}
+
+const DSIG = 'http://www.w3.org/2000/09/xmldsig#';
+/** SHA-1 and MD5 signature / digest algorithms (rsa-sha1, dsa-sha1, ecdsa-sha1, hmac-sha1, sha1, rsa-md5, md5). */
+const WEAK_ALGORITHM = /(?:sha1|md5)$/i;
+
+interface ResponseFacts {
+  /** the Response element's Destination attribute */
+  destination?: string;
+  /** a SignatureMethod or DigestMethod of any signature in the document is SHA-1 or MD5 */
+  weakAlgorithm?: string;
+}
+
+/** What the checks before node-saml need from the raw document (nothing when it does not parse: node-saml reports it). */
+function responseFacts(xml: string): ResponseFacts {
+  let doc;
   try {
-    root = new DOMParser({ errorHandler: () => { /* node-saml reports malformed XML */ } }).parseFromString(xml, 'text/xml').documentElement;
-  } catch { return undefined; }
-  if (root === null || root.localName !== 'Response') return undefined;
-  return root.hasAttribute('Destination') ? root.getAttribute('Destination')! : undefined;
+    doc = new DOMParser({ errorHandler: () => { /* node-saml reports malformed XML */ } }).parseFromString(xml, 'text/xml');
+  } catch { return {}; }
+  const root = doc?.documentElement;
+  if (root === null || root === undefined) return {};
+  const out: ResponseFacts = {};
+  if (root.localName === 'Response' && root.hasAttribute('Destination')) out.destination = root.getAttribute('Destination')!;
+  for (const tag of ['SignatureMethod', 'DigestMethod']) {
+    for (const e of Array.from(doc.getElementsByTagNameNS(DSIG, tag))) {
+      const alg = e.getAttribute('Algorithm') ?? '';
+      if (WEAK_ALGORITHM.test(alg)) { out.weakAlgorithm = alg; return out; }
+    }
+  }
+  return out;
 }

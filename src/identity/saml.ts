@@ -68,9 +68,11 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
     const sameSite = { lax: 'Lax', strict: 'Strict', none: 'None' }[c.session.same_site ?? 'lax'];
     this.cookieAttrs = `; Path=/; HttpOnly; SameSite=${sameSite}${c.session.secure === false ? '' : '; Secure'}${c.session.domain ? `; Domain=${c.session.domain}` : ''}`;
     const secure = c.session.secure !== false;
-    this.requestCookie = secure ? '__Secure-portcullis_saml_request' : 'portcullis_saml_request';
+    // __Host- (Secure, no Domain, Path=/): a sibling subdomain cannot plant its own pending sign-in here
+    // (cookie tossing would let it post its own signed answer from a victim's browser: login CSRF)
+    this.requestCookie = secure ? '__Host-portcullis_saml_request' : 'portcullis_saml_request';
     // the IdP posts to the ACS cross-site: only SameSite=None (which needs Secure) comes along
-    this.requestCookieAttrs = `; Path=${this.acsPath}; Max-Age=${c.request_ttl_s ?? 600}; HttpOnly${secure ? '; SameSite=None; Secure' : ''}`;
+    this.requestCookieAttrs = `; Path=/; Max-Age=${c.request_ttl_s ?? 600}; HttpOnly${secure ? '; SameSite=None; Secure' : ''}`;
     this.metadataDeny = new Deny('SAML_METADATA', 'SAML service provider metadata', 200, { 'content-type': 'application/samlmetadata+xml' }, o.sp.metadata());
   }
 
@@ -183,7 +185,10 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
     const rv = ra === undefined ? undefined : a.attributes[ra];
     const roles = rv === undefined ? [] : Array.isArray(rv) ? rv.slice(0, 256) : [rv];
     const exp = Math.min(now + this.maxAgeMs, a.sessionEnd ?? Infinity);
-    return { sid: randomBytes(16).toString('base64url'), sub: a.nameId, iss: a.issuer, iat: now, exp, roles, attrs, fmt: a.nameIdFormat, idx: a.sessionIndex };
+    // issued when the IdP issued the assertion: revoking a subject "before T" also covers an assertion
+    // issued before T and posted after it (a stolen response would otherwise yield a fresh session)
+    const iat = Math.min(now, a.issuedAt ?? now);
+    return { sid: randomBytes(16).toString('base64url'), sub: a.nameId, iss: a.issuer, iat, exp, roles, attrs, fmt: a.nameIdFormat, idx: a.sessionIndex };
   }
 
   /** Local logout: the session id is revoked on every replica until the cookie would expire; the cookie is cleared. */

@@ -207,6 +207,7 @@ const saml = {
     name_id_format: { type: 'string', minLength: 1 },
     authn_context: strings,
     force_authn: { type: 'boolean' },
+    allow_sha1: { type: 'boolean', description: 'Accept RSA-SHA1 signatures and SHA-1 digests (refused by default: SHA-1 collisions are practical). Only for a legacy IdP that cannot sign with SHA-256.' },
     clock_skew_s: { type: 'integer', minimum: 0, maximum: 3600 },
     roles_attribute: { type: 'string', minLength: 1 },
     attributes: strings,

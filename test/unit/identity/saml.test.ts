@@ -146,11 +146,11 @@ describe('SAML sessions: sign-in through the ACS, then the session cookie', () =
     assert.equal(r.code, 'ERR_TOKEN_REVOKED');
   });
 
-  it('sets a request cookie scoped to the ACS that the IdP\'s cross-site post carries back', async () => {
+  it('sets a __Host- request cookie that the IdP\'s cross-site post carries back', async () => {
     const { r, id } = await startLogin(h);
     const sc = r.headers['set-cookie']!;
-    assert.equal(sc.split(';')[0], `__Secure-portcullis_saml_request=${id}`);
-    for (const attr of ['Path=/saml/acs', 'HttpOnly', 'SameSite=None', 'Secure', 'Max-Age=600']) assert.ok(sc.includes(`; ${attr}`), `${attr} in ${sc}`);
+    assert.equal(sc.split(';')[0], `__Host-portcullis_saml_request=${id}`);
+    for (const attr of ['Path=/', 'HttpOnly', 'SameSite=None', 'Secure', 'Max-Age=600']) assert.ok(sc.includes(`; ${attr}`), `${attr} in ${sc}`);
   });
 
   it('refuses a valid answer posted from a browser that did not start the sign-in (login CSRF)', async () => {
