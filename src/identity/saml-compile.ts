@@ -73,5 +73,5 @@ export function compileSaml(c: SamlConfig, o: { dir: string; store: KvStore; log
   const secrets = [secretOf(c, o.dir), ...(s.previous_secrets ?? [])];
   const idp = idpOf(c, o.dir);
   const sp = new ServiceProvider(c, idp, o.store, (c.clock_skew_s ?? o.skewS) * 1000);
-  return new SamlVerifier({ cfg: c, sp, sealer: new SessionSealer(secrets, cookie), cookie, revocations: o.revocations, logger: o.logger, clock: o.clock });
+  return new SamlVerifier({ cfg: c, sp, sealer: new SessionSealer(secrets, cookie), cookie, secrets, revocations: o.revocations, logger: o.logger, clock: o.clock });
 }

@@ -32,7 +32,8 @@ function deriveKey(secret: string): Buffer {
   return Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), 'portcullis-saml-session', VERSION, 32));
 }
 
-export class SessionSealer {
+/** A JSON value sealed into a cookie value (and back), bound to the cookie's name. */
+export class CookieSealer {
   private readonly keys: Buffer[];
   private readonly aad: Buffer;
 
@@ -42,16 +43,16 @@ export class SessionSealer {
     this.aad = Buffer.from(`portcullis-saml:${cookieName}`, 'utf8');
   }
 
-  seal(s: SessionClaims): string {
+  sealValue(v: unknown): string {
     const iv = randomBytes(IV);
     const c = createCipheriv('aes-256-gcm', this.keys[0]!, iv);
     c.setAAD(this.aad);
-    const body = Buffer.concat([c.update(JSON.stringify(s), 'utf8'), c.final()]);
+    const body = Buffer.concat([c.update(JSON.stringify(v), 'utf8'), c.final()]);
     return `${VERSION}.${iv.toString('base64url')}.${body.toString('base64url')}.${c.getAuthTag().toString('base64url')}`;
   }
 
-  /** The claims, or undefined when the value is not a cookie this deployment sealed (or was altered). */
-  open(value: string): SessionClaims | undefined {
+  /** The value, or undefined when the cookie is not one this deployment sealed (or was altered). */
+  openValue(value: string): unknown {
     const parts = value.split('.');
     if (parts.length !== 4 || parts[0] !== VERSION) return undefined;
     const iv = Buffer.from(parts[1]!, 'base64url');
@@ -64,11 +65,17 @@ export class SessionSealer {
         d.setAAD(this.aad);
         d.setAuthTag(tag);
         const text = Buffer.concat([d.update(body), d.final()]).toString('utf8');
-        return checkShape(JSON.parse(text));
+        return JSON.parse(text) as unknown;
       } catch { /* wrong key or altered: try the next key */ }
     }
     return undefined;
   }
+}
+
+/** The session cookie's sealer: only claims of the session's shape come out. */
+export class SessionSealer extends CookieSealer {
+  seal(s: SessionClaims): string { return this.sealValue(s); }
+  open(value: string): SessionClaims | undefined { return checkShape(this.openValue(value)); }
 }
 
 /** Only we seal cookies, but a secret shared with an older version must not make a malformed one crash. */

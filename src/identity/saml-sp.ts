@@ -6,7 +6,6 @@ import type { KvStore } from '../store/types.js';
 import type { IdentityCode } from './codes.js';
 import type { SamlConfig } from './config.js';
 import type { IdpDescriptor } from './saml-metadata.js';
-import { StoreRequestCache } from './saml-request-cache.js';
 
 /** Longest reason logged: library messages quote the response (StatusMessage, Audience…), which the poster controls. */
 const MAX_DETAIL = 300;
@@ -79,7 +78,6 @@ export class ServiceProvider {
   private readonly metadataXml: string;
 
   constructor(private readonly cfg: SamlConfig, readonly idp: IdpDescriptor, private readonly store: KvStore, private readonly skewMs: number) {
-    const ttlMs = (cfg.request_ttl_s ?? 600) * 1000;
     this.saml = new SAML({
       idpCert: idp.certificates,
       issuer: cfg.sp_entity_id,
@@ -90,9 +88,9 @@ export class ServiceProvider {
       wantAssertionsSigned: cfg.want_assertions_signed ?? true,
       wantAuthnResponseSigned: false,
       acceptedClockSkewMs: skewMs,
-      validateInResponseTo: cfg.allow_idp_initiated ? ValidateInResponseTo.ifPresent : ValidateInResponseTo.always,
-      requestIdExpirationPeriodMs: ttlMs,
-      cacheProvider: new StoreRequestCache(store, ttlMs),
+      // InResponseTo is checked here against the browser's sealed request cookie (saml-pending.ts), not a
+      // server-side cache: a visitor who has not signed in writes nothing to the store
+      validateInResponseTo: ValidateInResponseTo.never,
       identifierFormat: cfg.name_id_format ?? null,
       disableRequestedAuthnContext: cfg.authn_context === undefined,
       ...(cfg.authn_context !== undefined ? { authnContext: cfg.authn_context } : {}),
@@ -103,7 +101,7 @@ export class ServiceProvider {
 
   metadata(): string { return this.metadataXml; }
 
-  /** The IdP URL that starts a sign-in and the AuthnRequest's ID (stored in the shared store). */
+  /** The IdP URL that starts a sign-in, and the AuthnRequest's ID (the caller keeps it in the browser's request cookie). */
   async loginUrl(relayState: string): Promise<{ url: string; requestId: string }> {
     const url = await this.saml.getAuthorizeUrlAsync(relayState, undefined, {});
     const request = inflateRawSync(Buffer.from(new URL(url).searchParams.get('SAMLRequest') ?? '', 'base64')).toString('utf8');
@@ -112,8 +110,11 @@ export class ServiceProvider {
     return { url, requestId };
   }
 
-  /** Verifies a posted SAMLResponse (base64) and claims its assertion ID. Throws SamlRejected. */
-  async consume(posted: string, now: number): Promise<Assertion> {
+  /**
+   * Verifies a posted SAMLResponse (base64) and claims its assertion ID. `pending` says whether the request
+   * it answers was started by this browser. Throws SamlRejected.
+   */
+  async consume(posted: string, now: number, pending: (requestId: string) => boolean = () => false): Promise<Assertion> {
     // IdPs may wrap the base64 in lines; a '+' a client forgot to percent-encode arrives as a space
     const samlResponse = posted.length > MAX_RESPONSE_CHARS ? '' : posted.replace(/[\r\n\t]/g, '').replace(/ /g, '+');
     if (samlResponse.length === 0 || !BASE64.test(samlResponse)) {
@@ -138,7 +139,15 @@ export class ServiceProvider {
     if (typeof id !== 'string' || id === '') throw new SamlRejected('ERR_SAML_MALFORMED', 'assertion has no ID');
     // the schema allows one of each; with more, which one is the user is a matter of which the reader takes
     if (a?.Subject?.length !== 1 || a.Subject[0]?.NameID?.length !== 1) throw new SamlRejected('ERR_SAML_MALFORMED', 'the assertion must have exactly one Subject with one NameID');
-    const confirmedUntil = bearerConfirmationUntil(a?.Subject?.[0]?.SubjectConfirmation ?? [], this.cfg.acs_url, typeof profile.inResponseTo === 'string' ? profile.inResponseTo : undefined, now, this.skewMs);
+    const responseTo = typeof profile.inResponseTo === 'string' ? profile.inResponseTo : undefined;
+    const confirmed = bearerConfirmation(a?.Subject?.[0]?.SubjectConfirmation ?? [], this.cfg.acs_url, responseTo, now, this.skewMs);
+    const confirmedUntil = confirmed.until;
+    // the request it answers: the signed confirmation's, else the Response's
+    const inResponseTo = confirmed.inResponseTo ?? responseTo;
+    if (inResponseTo === undefined && this.cfg.allow_idp_initiated !== true) throw new SamlRejected('ERR_SAML_IN_RESPONSE_TO', 'unsolicited response (no InResponseTo): set allow_idp_initiated to accept IdP-initiated sign-in');
+    // an answer to a sign-in is only taken from the browser that started it (checked before the assertion
+    // is claimed, so an attempt from another browser does not use it up)
+    if (inResponseTo !== undefined && !pending(inResponseTo)) throw new SamlRejected('ERR_SAML_IN_RESPONSE_TO', 'the response answers no sign-in this browser started in the last request_ttl_s (request cookie)');
     const issuedAt = Date.parse(a?.$?.IssueInstant ?? '');
     const authn = a?.AuthnStatement?.[0]?.$ ?? {};
     const sessionEnd = typeof authn.SessionNotOnOrAfter === 'string' ? Date.parse(authn.SessionNotOnOrAfter) : NaN;
@@ -161,7 +170,7 @@ export class ServiceProvider {
       sessionIndex: typeof profile.sessionIndex === 'string' ? profile.sessionIndex : undefined,
       sessionEnd: Number.isFinite(sessionEnd) ? sessionEnd : undefined,
       issuedAt: Number.isFinite(issuedAt) ? issuedAt : undefined,
-      inResponseTo: typeof profile.inResponseTo === 'string' ? profile.inResponseTo : undefined,
+      inResponseTo,
       attributes,
     };
   }
@@ -170,11 +179,11 @@ export class ServiceProvider {
 /**
  * The Web SSO profile's bearer confirmation, checked as one: a SubjectConfirmationData addressed to our ACS
  * (Recipient), current (NotOnOrAfter, required; NotBefore if present) and answering the same request as the
- * Response (InResponseTo, when it names one). node-saml checks the time and InResponseTo of whichever
- * confirmation comes first with a current time, whatever its Method or Recipient, so a current confirmation
- * for another SP next to an expired one for us would otherwise pass. Returns its NotOnOrAfter (ms).
+ * Response (InResponseTo, when it names one). node-saml checks the time of whichever confirmation comes
+ * first with a current time, whatever its Method or Recipient, so a current confirmation for another SP
+ * next to an expired one for us would otherwise pass. Returns its NotOnOrAfter (ms) and InResponseTo.
  */
-function bearerConfirmationUntil(confirmations: any[], acsUrl: string, inResponseTo: string | undefined, now: number, skewMs: number): number {
+function bearerConfirmation(confirmations: any[], acsUrl: string, inResponseTo: string | undefined, now: number, skewMs: number): { until: number; inResponseTo?: string } {
   let reason = 'no bearer SubjectConfirmation has this ACS URL as Recipient';
   for (const c of confirmations) {
     if (c?.$?.Method !== BEARER) continue;
@@ -185,7 +194,7 @@ function bearerConfirmationUntil(confirmations: any[], acsUrl: string, inRespons
       const from = x.NotBefore === undefined ? -Infinity : Date.parse(x.NotBefore);
       if (!Number.isFinite(until) || Number.isNaN(from) || now - skewMs >= until || now + skewMs < from) { reason = 'the bearer SubjectConfirmation for this ACS URL is not current (or has no NotOnOrAfter)'; continue; }
       if (x.InResponseTo !== undefined && x.InResponseTo !== inResponseTo) { reason = 'the bearer SubjectConfirmation for this ACS URL answers another request'; continue; }
-      return until;
+      return { until, inResponseTo: typeof x.InResponseTo === 'string' ? x.InResponseTo : undefined };
     }
   }
   throw new SamlRejected('ERR_SAML_RECIPIENT', reason);

@@ -8,15 +8,14 @@ import { IDENTITY_CODES } from './codes.js';
 import type { SamlConfig } from './config.js';
 import { AuthFailure, fail } from './failure.js';
 import type { RevocationList } from './revocation.js';
-import { type SessionClaims, SessionSealer } from './saml-session.js';
+import { PendingSignIns } from './saml-pending.js';
+import { CookieSealer, type SessionClaims, SessionSealer } from './saml-session.js';
 import { SamlRejected, type Assertion, type ServiceProvider } from './saml-sp.js';
 import { parseCookies } from './token-source.js';
 import type { Clock, CredentialVerifier, Verified, VerifyOutcome } from './verifier.js';
 
 const logins = counter('portcullis_identity_saml_logins_total', 'SAML ACS posts by result (OK or a reason code)', ['result'] as const);
 
-const MAX_PENDING = 4;
-const REQUEST_ID = /^_[0-9a-f]{20,64}$/;
 /** Browsers keep cookies up to 4096 bytes (name, value and attributes). */
 export const MAX_COOKIE_BYTES = 4000;
 /** A path on this site (no scheme, no `//host`, no `/\host`, no control characters), at most 2 KiB. */
@@ -31,6 +30,8 @@ export interface SamlVerifierOptions {
   sp: ServiceProvider;
   sealer: SessionSealer;
   cookie: string;
+  /** every session secret, the first sealing: the request cookie is sealed with them too */
+  secrets: readonly string[];
   revocations?: RevocationList;
   logger: Logger;
   clock: Clock;
@@ -55,9 +56,8 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
   private readonly metadataDeny: Deny;
   /** Opened session cookies (value → identity): spares the AES-GCM open and JSON parse per request. Bounded. */
   private readonly opened = new LRUCache<string, { verified: Verified; exp: number }>({ max: 10_000 });
-  /** The cookie that ties a pending sign-in to the browser that started it (login CSRF). */
-  private readonly requestCookie: string;
-  private readonly requestCookieAttrs: string;
+  /** The sign-ins this browser started (login CSRF): a sealed cookie. */
+  private readonly pending: PendingSignIns;
 
   constructor(private readonly o: SamlVerifierOptions) {
     const c = o.cfg;
@@ -68,11 +68,12 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
     const sameSite = { lax: 'Lax', strict: 'Strict', none: 'None' }[c.session.same_site ?? 'lax'];
     this.cookieAttrs = `; Path=/; HttpOnly; SameSite=${sameSite}${c.session.secure === false ? '' : '; Secure'}${c.session.domain ? `; Domain=${c.session.domain}` : ''}`;
     const secure = c.session.secure !== false;
-    // __Host- (Secure, no Domain, Path=/): a sibling subdomain cannot plant its own pending sign-in here
-    // (cookie tossing would let it post its own signed answer from a victim's browser: login CSRF)
-    this.requestCookie = secure ? '__Host-portcullis_saml_request' : 'portcullis_saml_request';
-    // the IdP posts to the ACS cross-site: only SameSite=None (which needs Secure) comes along
-    this.requestCookieAttrs = `; Path=/; Max-Age=${c.request_ttl_s ?? 600}; HttpOnly${secure ? '; SameSite=None; Secure' : ''}`;
+    // __Host- (Secure, no Domain, Path=/): a sibling subdomain cannot plant a cookie of this name here (cookie
+    // tossing); sealed, its content cannot be forged anyway. The IdP posts to the ACS cross-site: only
+    // SameSite=None (which needs Secure) comes along.
+    const requestCookie = secure ? '__Host-portcullis_saml_request' : 'portcullis_saml_request';
+    this.pending = new PendingSignIns(new CookieSealer(o.secrets, requestCookie), requestCookie, (c.request_ttl_s ?? 600) * 1000,
+      `; Path=/; HttpOnly${secure ? '; SameSite=None; Secure' : ''}`);
     this.metadataDeny = new Deny('SAML_METADATA', 'SAML service provider metadata', 200, { 'content-type': 'application/samlmetadata+xml' }, o.sp.metadata());
   }
 
@@ -110,7 +111,13 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
   intercept(ctx: RequestContext): Deny | Promise<Deny> | undefined {
     const path = ctx.path;
     if (path === this.acsPath) return ctx.method === 'POST' ? this.acs(ctx) : methodNotAllowed('POST');
-    if (path === this.logoutPath) return ctx.method === 'POST' || ctx.method === 'GET' ? this.logout(ctx) : methodNotAllowed('GET, POST');
+    if (path === this.logoutPath) {
+      if (ctx.method !== 'POST' && ctx.method !== 'GET') return methodNotAllowed('GET, POST');
+      // another site may not sign the user out (a link or form on it would carry the Lax session cookie)
+      const site = ctx.headers['sec-fetch-site'];
+      if (site !== undefined && site !== 'same-origin' && site !== 'none') return new Deny('ERR_CSRF', 'sign-out must come from this site', 403);
+      return this.logout(ctx);
+    }
     if (path === this.metadataPath) return ctx.method === 'GET' || ctx.method === 'HEAD' ? this.metadataDeny : methodNotAllowed('GET');
     return undefined;
   }
@@ -122,14 +129,12 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
     const dest = ctx.headers['sec-fetch-dest'];
     if (!accept.includes('text/html') || (dest !== undefined && dest !== 'document')) return undefined;
     const relay = isLocalPath(ctx.rawPath) && ctx.rawPath.length <= 1024 ? ctx.rawPath : '/';
-    // the browser keeps the IDs of its last few pending sign-ins (several tabs may sign in at once)
-    const pending = this.pendingRequests(ctx).slice(0, MAX_PENDING - 1);
     return this.o.sp.loginUrl(relay).then(
       ({ url, requestId }) => new Deny('SAML_LOGIN_REDIRECT', 'sign-in required', 302, {
-        location: url, 'cache-control': 'no-store', 'set-cookie': `${this.requestCookie}=${[requestId, ...pending].join('.')}${this.requestCookieAttrs}`,
+        location: url, 'cache-control': 'no-store', 'set-cookie': this.pending.add(ctx, requestId, this.o.clock()),
       }, ''),
       (err: unknown) => {
-        this.o.logger.warn({ err: (err as Error).message }, 'SAML sign-in could not start (store unavailable?)');
+        this.o.logger.warn({ err: (err as Error).message }, 'SAML sign-in could not start');
         return samlDeny('ERR_SAML_UNAVAILABLE');
       });
   }
@@ -146,12 +151,9 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
       const posted = form.getAll('SAMLResponse');
       if (posted.length !== 1) throw new SamlRejected('ERR_SAML_MALFORMED', posted.length === 0 ? 'no SAMLResponse field' : 'several SAMLResponse fields');
       relay = form.get('RelayState');
-      assertion = await this.o.sp.consume(posted[0]!, now);
       // an answer to a sign-in is only taken from the browser that started it: otherwise an attacker could
       // post their own signed response from a victim's browser and sign the victim in as themselves
-      if (assertion.inResponseTo !== undefined && !this.pendingRequests(ctx).includes(assertion.inResponseTo)) {
-        throw new SamlRejected('ERR_SAML_IN_RESPONSE_TO', 'the sign-in was not started in this browser (no matching request cookie)');
-      }
+      assertion = await this.o.sp.consume(posted[0]!, now, (id) => this.pending.has(ctx, id, now));
     } catch (err) {
       const r = err instanceof SamlRejected ? err : new SamlRejected('ERR_SAML_UNAVAILABLE', (err as Error).message);
       logins.inc({ result: r.code });
@@ -169,12 +171,6 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
     logins.inc({ result: 'OK' });
     ctx.identity = { kind: 'saml', subject: s.sub, issuer: s.iss, roles: s.roles, claims: {} };
     return new Deny('SAML_SIGNED_IN', 'signed in', 303, { location: isLocalPath(relay) ? relay : '/', 'set-cookie': cookie, 'cache-control': 'no-store' }, '');
-  }
-
-  /** AuthnRequest IDs in this browser's request cookie. */
-  private pendingRequests(ctx: RequestContext): string[] {
-    const v = ctx.headers.cookie === undefined ? undefined : parseCookies(ctx.headers.cookie).get(this.requestCookie)?.[0];
-    return v === undefined ? [] : v.split('.').filter((id) => REQUEST_ID.test(id)).slice(0, MAX_PENDING);
   }
 
   private session(a: Assertion, now: number): SessionClaims {

@@ -111,11 +111,11 @@ routes:
     // replayed to the ACS: refused, no cookie
     const again = await postAcs(built.base64, '/', requestCookie);
     assert.equal(again.status, 401);
-    assert.equal(again.json().error, 'ERR_SAML_IN_RESPONSE_TO');
+    assert.equal(again.json().error, 'ERR_SAML_REPLAY');
     assert.equal(again.headers['set-cookie'], undefined);
   });
 
-  it('a sign-in started on one replica completes on the other (request IDs live in Redis)', async () => {
+  it('a sign-in started on one replica completes on the other (the pending sign-in lives in a sealed cookie)', async () => {
     const [a, b] = stack.portcullis as [PortcullisProc, PortcullisProc];
     const start = await directCheck(a, { path: '/x', headers: browser });
     assert.equal(start.code, 'SAML_LOGIN_REDIRECT');

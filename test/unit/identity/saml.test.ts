@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { inflateRawSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
-import { buildResponse, makeIdpKeys, type ResponseOptions, type TestIdpKeys } from './saml-idp.js';
+import { CookieSealer } from '../../../src/identity/saml-session.js';
+import { buildResponse, makeIdpKeys, samlConfig, type ResponseOptions, type TestIdpKeys } from './saml-idp.js';
 import { runtimeFor, type CheckResult, type Harness } from './helpers.js';
 
 const IDP = 'https://idp.test/realms/demo';
@@ -13,25 +14,9 @@ const SECRET = 's'.repeat(40);
 let keys: TestIdpKeys;
 let rogue: TestIdpKeys;
 
-export function samlConfig(certFile: string, extra = '', session = ''): string {
-  return `
-identity:
-  saml:
-    sp_entity_id: ${SP}
-    acs_url: ${ACS}
-    idp: { entity_id: "${IDP}", sso_url: "${SSO}", certificate_files: ["${certFile}"] }
-    roles_attribute: Role
-    session: { secret: "${SECRET}"${session} }
-${extra}
-  forward:
-    claims: { subject: x-user, roles: x-roles, email: x-email }
-routes:
-  - name: app
-    match: { path: { prefix: / } }
-    identity: { accept: [saml] }
-`;
-}
 
+/** The AuthnRequest IDs in a request cookie value, opened the way Portcullis opens it. */
+const pendingIds = (value: string) => (new CookieSealer([SECRET], '__Host-portcullis_saml_request').openValue(value) as Array<[string, number]>).map((e) => e[0]);
 const browser = { accept: 'text/html,application/xhtml+xml', 'sec-fetch-dest': 'document' };
 const base = (o: Partial<ResponseOptions> = {}): ResponseOptions => ({ idpEntityId: IDP, spEntityId: SP, acsUrl: ACS, nameId: 'alice@example.com', attributes: { Role: ['admin', 'buyer'], email: 'alice@example.com' }, ...o });
 const form = (fields: Record<string, string>, cookie?: string) => ({
@@ -49,12 +34,12 @@ async function startLogin(h: Harness, path = '/app/orders?x=1', cookie?: string)
   return { id, r, relay: loc.searchParams.get('RelayState'), req: r.headers['set-cookie']!.split(';')[0]! };
 }
 
-async function login(h: Harness, o: Partial<ResponseOptions> = {}): Promise<{ cookie: string; r: CheckResult; b64: string }> {
+async function login(h: Harness, o: Partial<ResponseOptions> = {}): Promise<{ cookie: string; r: CheckResult; b64: string; req: string }> {
   const { id, relay, req } = await startLogin(h);
   const built = buildResponse(keys, base({ inResponseTo: id, ...o }));
   const r = await h.send(form({ SAMLResponse: built.base64, RelayState: relay ?? '' }, req));
   const cookie = (r.headers['set-cookie'] ?? '').split(';')[0]!;
-  return { cookie, r, b64: built.base64 };
+  return { cookie, r, b64: built.base64, req };
 }
 
 before(() => { keys = makeIdpKeys(); rogue = makeIdpKeys('rogue'); });
@@ -111,11 +96,13 @@ describe('SAML sessions: sign-in through the ACS, then the session cookie', () =
   });
 
   it('accepts a response once: posting it again is refused', async () => {
-    const { r, b64 } = await login(h);
+    const { r, b64, req } = await login(h);
     assert.equal(r.status, 303);
-    const again = await h.send(form({ SAMLResponse: b64 }));
+    const again = await h.send(form({ SAMLResponse: b64 }, req));
     assert.equal(again.status, 401);
-    assert.equal(again.code, 'ERR_SAML_IN_RESPONSE_TO');
+    assert.equal(again.code, 'ERR_SAML_REPLAY', 'the same browser posting it again');
+    const elsewhere = await h.send(form({ SAMLResponse: b64 }));
+    assert.equal(elsewhere.code, 'ERR_SAML_IN_RESPONSE_TO', 'another browser');
   });
 
   it('refuses a tampered, foreign or duplicated session cookie', async () => {
@@ -149,7 +136,10 @@ describe('SAML sessions: sign-in through the ACS, then the session cookie', () =
   it('sets a __Host- request cookie that the IdP\'s cross-site post carries back', async () => {
     const { r, id } = await startLogin(h);
     const sc = r.headers['set-cookie']!;
-    assert.equal(sc.split(';')[0], `__Host-portcullis_saml_request=${id}`);
+    const [name, value] = sc.split(';')[0]!.split('=') as [string, string];
+    assert.equal(name, '__Host-portcullis_saml_request');
+    assert.doesNotMatch(value, new RegExp(id), 'sealed: the browser cannot read or forge its pending sign-ins');
+    assert.deepEqual(pendingIds(value), [id]);
     for (const attr of ['Path=/', 'HttpOnly', 'SameSite=None', 'Secure', 'Max-Age=600']) assert.ok(sc.includes(`; ${attr}`), `${attr} in ${sc}`);
   });
 
@@ -169,11 +159,11 @@ describe('SAML sessions: sign-in through the ACS, then the session cookie', () =
     let jar = first.req;
     const ids = [first.id];
     for (let i = 0; i < 3; i++) { const n = await startLogin(h, '/x', jar); jar = n.req; ids.push(n.id); }
-    assert.equal(jar.split('=')[1]!.split('.').length, 4);
+    assert.deepEqual(pendingIds(jar.split('=')[1]!), [...ids].reverse());
     const r = await h.send(form({ SAMLResponse: buildResponse(keys, base({ inResponseTo: first.id })).base64 }, jar));
     assert.equal(r.status, 303, 'the oldest of four still signs in');
     const fifth = await startLogin(h, '/x', jar);
-    assert.ok(!fifth.req.includes(ids[0]!) && fifth.req.includes(ids[1]!), 'a fifth pushes the oldest out');
+    assert.deepEqual(pendingIds(fifth.req.split('=')[1]!), [fifth.id, ids[3], ids[2], ids[1]], 'a fifth pushes the oldest out');
   });
 
   it('never redirects off-site: RelayState that is not a local path sends the browser to /', async () => {
