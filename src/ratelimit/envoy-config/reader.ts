@@ -1,6 +1,6 @@
 import { LineCounter, Scalar, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
 import { ALGORITHMS, FAILURE_MODES, type Algorithm, type FailureMode, type LimitRule } from '../rule.js';
-import { EXTENSION_UNITS, STANDARD_UNITS, isStandardUnit, isUnit, type Unit } from '../units.js';
+import { ENVOY_FORMAT_UNITS, isEnvoyFormatUnit, isUnit, type Unit } from '../units.js';
 import { emptyLevel, exactKey, type DescriptorNode, type DomainConfig, type Level } from './domain.js';
 import { EXTENSION_RATE_LIMIT_KEYS, isCredentialKey } from './extensions.js';
 import type { RlsProblem } from './problems.js';
@@ -18,7 +18,7 @@ for (const k of [...RATE_LIMIT_KEYS, ...EXTENSION_RATE_LIMIT_KEYS]) WHERE[k] ??=
 const UINT32_MAX = 4_294_967_295;
 
 export interface ReaderOptions {
-  /** Reject Portcullis extensions (week/month/year, unit_multiplier, algorithm, burst, failure_mode). */
+  /** Reject Portcullis extensions (unit week, unit_multiplier, algorithm, burst, failure_mode). */
   strict: boolean;
   /** Failure mode of limits that do not set one. */
   failureMode: FailureMode;
@@ -141,11 +141,11 @@ function readRateLimit(ctx: Ctx, node: Node | null, path: string, d: DescriptorN
     const raw = str(ctx, unitNode, `${path}.unit`) ?? '';
     const u = raw.toLowerCase();
     if (unlimited) push(ctx, unitNode, `${path}.unit`, 'should not specify rate limit unit when unlimited');
-    else if (!isUnit(u)) push(ctx, unitNode, `${path}.unit`, `invalid rate limit unit "${raw}" (${STANDARD_UNITS.join(', ')}; extensions: ${EXTENSION_UNITS.join(', ')})`);
-    else if (!isStandardUnit(u) && ctx.opts.strict) push(ctx, unitNode, `${path}.unit`, `unit "${u}" is a Portcullis extension, not allowed with strict_envoy_format`);
+    else if (!isUnit(u)) push(ctx, unitNode, `${path}.unit`, `invalid rate limit unit "${raw}" (${ENVOY_FORMAT_UNITS.join(', ')}; extension: week)`);
+    else if (!isEnvoyFormatUnit(u) && ctx.opts.strict) push(ctx, unitNode, `${path}.unit`, `unit "${u}" is a Portcullis extension, not allowed with strict_envoy_format`);
     else unit = u;
   } else if (!unlimited) {
-    push(ctx, node, path, `missing "unit" (${STANDARD_UNITS.join(', ')})`);
+    push(ctx, node, path, `missing "unit" (${ENVOY_FORMAT_UNITS.join(', ')})`);
   }
   const rpuNode = f.get('requests_per_unit');
   let rpu: number | undefined;

@@ -169,6 +169,16 @@ describe('upstream test/config/config_test.go against Portcullis', () => {
     assert.deepEqual(getLimit(one(r.config!), 'd', [['foo', 'x']]), { unlimited: true, key: 'd.foo' });
   });
 
+  it('code: units are the proto enum names, case-insensitive; MONTH and YEAR are standard (also under strict_envoy_format)', () => {
+    for (const [unit, proto] of [['SECOND', 'SECOND'], ['Minute', 'MINUTE'], ['month', 'MONTH'], ['year', 'YEAR']] as const) {
+      const text = `domain: d\ndescriptors:\n  - key: k\n    rate_limit: { unit: ${unit}, requests_per_unit: 3 }\n`;
+      const r = readDomainFile('inline.yaml', text, STRICT);
+      assert.deepEqual(r.problems.map(formatRlsProblem), [], `unit: ${unit}`);
+      assert.equal(getLimit(one(r.config!), 'd', [['k', 'v']])?.unit, proto);
+    }
+    refused(readDomainFile('inline.yaml', 'domain: d\ndescriptors:\n  - key: k\n    rate_limit: { unit: unknown, requests_per_unit: 3 }\n', LAX).problems, 'invalid rate limit unit "unknown"');
+  });
+
   it('unit_multiplier.yaml / zero_unit_multiplier.yaml (newer upstream key): 20 per 5 minutes; 0 is refused', () => {
     const c = load('upstream/test-config/unit_multiplier.yaml');
     const set = one(c);
