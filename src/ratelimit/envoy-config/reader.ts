@@ -22,9 +22,15 @@ export interface ReaderOptions {
   strict: boolean;
   /** Failure mode of limits that do not set one. */
   failureMode: FailureMode;
+  /**
+   * envoyproxy/ratelimit MERGE_DOMAIN_CONFIG: several files may name one domain; their top-level
+   * descriptors are added to the domain (a repeated composite key is still an error).
+   */
+  mergeDomains?: boolean;
 }
 
 export interface ReadResult {
+  /** With `into`: that domain with this file's descriptors added. */
   config?: DomainConfig;
   /** Where `domain:` is, for duplicate-domain errors across files. */
   domainAt?: { line: number; column: number };
@@ -47,7 +53,7 @@ interface Ctx {
  * file would silently do something else than it says: keys in the wrong place, a rate_limit without
  * requests_per_unit (envoyproxy/ratelimit reads 0: block everything), an empty rate_limit block.
  */
-export function readDomainFile(file: string, text: string, opts: ReaderOptions): ReadResult {
+export function readDomainFile(file: string, text: string, opts: ReaderOptions, into?: (domain: string) => DomainConfig | undefined): ReadResult {
   const lc = new LineCounter();
   const ctx: Ctx = { file, lc, problems: [], opts, domain: '', limits: 0 };
   // failsafe schema: every scalar is a string, so keys and values keep their source text (as yaml.v2
@@ -77,11 +83,15 @@ export function readDomainFile(file: string, text: string, opts: ReaderOptions):
     push(ctx, domainNode ?? root, domainNode ? 'domain' : '', 'config file cannot have empty domain');
   }
   ctx.domain = domain ?? '';
-  const rootLevel = emptyLevel();
+  // merging: read straight into the existing domain's top level, so a repeated key is found (with its line)
+  // as a duplicate; the caller discards everything when any problem is reported
+  const target = domain ? into?.(domain) : undefined;
+  const rootLevel = target ? target.root : emptyLevel();
   const list = fields.get('descriptors');
   if (list !== undefined) readDescriptors(ctx, list, 'descriptors', '', false, rootLevel);
   const domainAt = domainNode ? pos(ctx, domainNode) : undefined;
   if (ctx.problems.length > 0 || !domain) return { problems: ctx.problems, domainAt };
+  if (target) return { config: { domain, file: `${target.file}, ${file}`, root: rootLevel, limits: target.limits + ctx.limits }, domainAt, problems: [] };
   return { config: { domain, file, root: rootLevel, limits: ctx.limits }, domainAt, problems: [] };
 }
 

@@ -133,6 +133,34 @@ describe('upstream test/config/config_test.go against Portcullis', () => {
     }
   });
 
+  it('TestDomainMerge (merge_domain_key1.yaml + merge_domain_key2.yaml, MERGE_DOMAIN_CONFIG=true)', () => {
+    const dir = tmpDirWith({ 'merge_domain_key1.yaml': 'test-config/merge_domain_key1.yaml', 'merge_domain_key2.yaml': 'test-config/merge_domain_key2.yaml' });
+    try {
+      const r = loadDomainDir(dir, { ...LAX, mergeDomains: true }, 'DIR');
+      assert.deepEqual(r.problems.map(formatRlsProblem), []);
+      const set = r.set!.domains;
+      assert.equal(getLimit(set, 'foo_domain', []), undefined);
+      assert.equal(getLimit(set, 'test-domain', []), undefined);
+      assert.equal(getLimit(set, 'test-domain', [['key1', 'value1']])?.rpu, 10);
+      assert.equal(getLimit(set, 'test-domain', [['key2', 'value2']])?.rpu, 20);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('TestDuplicateKeyDomainMerge: merging a file with itself repeats a composite key', () => {
+    const dir = tmpDirWith({ 'a.yaml': 'test-config/merge_domain_key1.yaml', 'b.yaml': 'test-config/merge_domain_key1.yaml' });
+    try {
+      const r = loadDomainDir(dir, { ...LAX, mergeDomains: true }, 'DIR');
+      assert.equal(r.set, undefined);
+      const p = refused(r.problems, 'duplicate descriptor composite key "test-domain.key1_value1"');
+      assert.equal(p.file, 'DIR/b.yaml');
+      assert.equal(p.line, 6 + HEADER_LINES); // the repeated value
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('TestReplacesSelf / TestReplacesEmpty', () => {
     refused(read('upstream/test-config/replaces_self.yaml').problems, 'replaces should not contain name of same descriptor');
     refused(read('upstream/test-config/replaces_empty.yaml').problems, 'should not have an empty replaces entry');
