@@ -6,12 +6,12 @@ import { formatRlsProblem } from './envoy-config/problems.js';
 export const ratelimitValidateCommand: Command = {
   name: 'ratelimit validate',
   summary: 'check an envoyproxy/ratelimit config directory (one YAML file per domain); lists every error',
-  usage: 'ratelimit validate DIR [--strict]   (--strict: reject Portcullis extensions)',
+  usage: 'ratelimit validate DIR [--strict] [--merge-domains]   (--strict: reject Portcullis extensions; --merge-domains: as merge_domain_config)',
   async run(args) {
     const { flags, rest } = parseFlags(args);
     const dir = rest[0];
     if (!dir) { process.stderr.write(`usage: portcullis ${this.usage}\n`); return 2; }
-    const r = loadDomainDir(dir, { strict: flags.strict === true, failureMode: 'closed' });
+    const r = loadDomainDir(dir, { strict: flags.strict === true, failureMode: 'closed', mergeDomains: flags['merge-domains'] === true });
     if (!r.set) {
       process.stderr.write(`${r.problems.length} error(s):\n${r.problems.map(formatRlsProblem).join('\n')}\n`);
       return 1;

@@ -39,7 +39,7 @@ export class RatelimitInstance implements ModuleInstance<RatelimitRouteConfig> {
     let load: (() => { set?: DomainSet; problems: RlsProblem[] }) | undefined;
     if (dir !== undefined) {
       const abs = isAbsolute(dir) ? dir : resolve(env.configDir, dir);
-      load = () => loadDomainDir(abs, { strict: settings.strict, failureMode: settings.failureMode }, dir);
+      load = () => loadDomainDir(abs, { strict: settings.strict, failureMode: settings.failureMode, mergeDomains: settings.mergeDomains }, dir);
       const r = load();
       this.config.lastAttempt = Date.now();
       if (!r.set) {

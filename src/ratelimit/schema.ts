@@ -32,6 +32,7 @@ export const globalSchema = {
     config_dir: { type: 'string', minLength: 1, description: 'envoyproxy/ratelimit YAML config directory, one file per domain (relative to this file).' },
     watch: { type: 'boolean', description: 'Reload the config directory when its files change (default true).' },
     strict_envoy_format: { type: 'boolean', description: 'Reject Portcullis extensions in the YAML files.' },
+    merge_domain_config: { type: 'boolean', description: 'Several files may name one domain (envoyproxy/ratelimit MERGE_DOMAIN_CONFIG; default false).' },
     shadow_mode: { type: 'boolean', description: 'ShouldRateLimit always answers OK (envoyproxy/ratelimit SHADOW_MODE).' },
     response_headers: { enum: [...HEADER_FORMATS], description: 'Rate-limit response headers (default ietf).' },
     near_limit_ratio: { type: 'number', exclusiveMinimum: 0, maximum: 1 },

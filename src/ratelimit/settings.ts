@@ -7,6 +7,7 @@ export interface RatelimitGlobalConfig {
   config_dir?: string;
   watch?: boolean;
   strict_envoy_format?: boolean;
+  merge_domain_config?: boolean;
   shadow_mode?: boolean;
   response_headers?: HeaderFormat;
   near_limit_ratio?: number;
@@ -30,6 +31,7 @@ export interface Settings {
   configDir?: string;
   watch: boolean;
   strict: boolean;
+  mergeDomains: boolean;
   globalShadowMode: boolean;
   headers: HeaderFormat;
   nearLimitRatio: number;
@@ -53,6 +55,7 @@ export function settingsOf(g: RatelimitGlobalConfig | undefined): Settings {
     configDir: c.config_dir,
     watch: c.watch ?? true,
     strict: c.strict_envoy_format ?? false,
+    mergeDomains: c.merge_domain_config ?? false,
     globalShadowMode: c.shadow_mode ?? false,
     headers: c.response_headers ?? 'ietf',
     nearLimitRatio: c.near_limit_ratio ?? 0.8,

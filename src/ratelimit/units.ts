@@ -1,6 +1,8 @@
 /**
- * Time units and windows. second/minute/hour/day are envoyproxy/ratelimit's units; week/month/year and
- * `unit_multiplier` (arbitrary periods such as 5 minutes) are Portcullis extensions.
+ * Time units and windows. second/minute/hour/day are envoyproxy/ratelimit's classic units; month and year
+ * are in its proto enum too (it counts 30- and 365-day blocks; Portcullis follows the UTC calendar, see the
+ * README's "Differences from envoyproxy/ratelimit"); week and `unit_multiplier` (arbitrary periods such as
+ * 5 minutes) are Portcullis extensions.
  *
  * Fixed windows: second…day (× multiplier) are aligned to the Unix epoch exactly as envoyproxy/ratelimit
  * does (`now / divider * divider`); week starts Monday 00:00 UTC; month and year follow the UTC calendar.
@@ -9,6 +11,8 @@
 export const STANDARD_UNITS = ['second', 'minute', 'hour', 'day'] as const;
 export const EXTENSION_UNITS = ['week', 'month', 'year'] as const;
 export type Unit = (typeof STANDARD_UNITS)[number] | (typeof EXTENSION_UNITS)[number];
+/** Units an envoyproxy/ratelimit config file may name (RateLimitResponse.RateLimit.Unit, UNKNOWN excepted). */
+export const ENVOY_FORMAT_UNITS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
 
 const SECONDS: Record<Unit, number> = {
   second: 1, minute: 60, hour: 3600, day: 86_400, week: 604_800, month: 2_592_000, year: 31_536_000,
@@ -30,6 +34,11 @@ export interface Period {
 
 export function isUnit(s: string): s is Unit {
   return Object.prototype.hasOwnProperty.call(SECONDS, s);
+}
+
+/** A unit envoyproxy/ratelimit itself accepts in a config file (allowed by strict_envoy_format). */
+export function isEnvoyFormatUnit(u: Unit): boolean {
+  return (ENVOY_FORMAT_UNITS as readonly string[]).includes(u);
 }
 
 export function isStandardUnit(u: Unit): boolean {

@@ -3,7 +3,7 @@
  * All of them live inside `rate_limit:`; `strict_envoy_format: true` turns each into an error so a file
  * stays loadable by envoyproxy/ratelimit itself.
  *
- *   unit: week | month | year          (standard: second, minute, hour, day)
+ *   unit: week                         (standard: second, minute, hour, day, month, year)
  *   unit_multiplier: 5                 window = 5 × unit ("10 per 5 minutes")
  *   algorithm: fixed_window | sliding_window | gcra     (standard behaviour: fixed_window)
  *   burst: 20                          GCRA bucket size (default: requests_per_unit)

@@ -16,7 +16,8 @@ export const CONFIG_FILE = /^[^.].*\.ya?ml$/;
 /**
  * A config directory as envoyproxy/ratelimit reads it (RUNTIME_ROOT/RUNTIME_SUBDIRECTORY/config): every
  * *.yaml / *.yml file, one domain per file; hidden files (Kubernetes ConfigMap `..data` links) are skipped,
- * symlinked files are followed. All files must be valid and domains unique, or nothing is loaded.
+ * symlinked files are followed. All files must be valid and domains unique (or, with `mergeDomains`,
+ * their top-level keys unique), or nothing is loaded.
  */
 export function loadDomainDir(dir: string, opts: ReaderOptions, displayDir = dir): { set?: DomainSet; problems: RlsProblem[] } {
   // problems name files as the user wrote the directory (config_dir relative to the config file)
@@ -41,11 +42,11 @@ export function loadDomainDir(dir: string, opts: ReaderOptions, displayDir = dir
       continue;
     }
     files.push(name);
-    const r = readDomainFile(shown(name), text, opts);
+    const r = readDomainFile(shown(name), text, opts, opts.mergeDomains ? (d) => domains.get(d) : undefined);
     problems.push(...r.problems);
     if (!r.config) continue;
     const prev = domains.get(r.config.domain);
-    if (prev) {
+    if (prev && !opts.mergeDomains) {
       problems.push({ file: shown(name), path: 'domain', ...r.domainAt, message: `duplicate domain "${r.config.domain}" in config file (also in ${prev.file})` });
       continue;
     }

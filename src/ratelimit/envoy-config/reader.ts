@@ -1,6 +1,6 @@
 import { LineCounter, Scalar, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
 import { ALGORITHMS, FAILURE_MODES, type Algorithm, type FailureMode, type LimitRule } from '../rule.js';
-import { EXTENSION_UNITS, STANDARD_UNITS, isStandardUnit, isUnit, type Unit } from '../units.js';
+import { ENVOY_FORMAT_UNITS, isEnvoyFormatUnit, isUnit, type Unit } from '../units.js';
 import { emptyLevel, exactKey, type DescriptorNode, type DomainConfig, type Level } from './domain.js';
 import { EXTENSION_RATE_LIMIT_KEYS, isCredentialKey } from './extensions.js';
 import type { RlsProblem } from './problems.js';
@@ -18,13 +18,19 @@ for (const k of [...RATE_LIMIT_KEYS, ...EXTENSION_RATE_LIMIT_KEYS]) WHERE[k] ??=
 const UINT32_MAX = 4_294_967_295;
 
 export interface ReaderOptions {
-  /** Reject Portcullis extensions (week/month/year, unit_multiplier, algorithm, burst, failure_mode). */
+  /** Reject Portcullis extensions (unit week, unit_multiplier, algorithm, burst, failure_mode). */
   strict: boolean;
   /** Failure mode of limits that do not set one. */
   failureMode: FailureMode;
+  /**
+   * envoyproxy/ratelimit MERGE_DOMAIN_CONFIG: several files may name one domain; their top-level
+   * descriptors are added to the domain (a repeated composite key is still an error).
+   */
+  mergeDomains?: boolean;
 }
 
 export interface ReadResult {
+  /** With `into`: that domain with this file's descriptors added. */
   config?: DomainConfig;
   /** Where `domain:` is, for duplicate-domain errors across files. */
   domainAt?: { line: number; column: number };
@@ -47,7 +53,7 @@ interface Ctx {
  * file would silently do something else than it says: keys in the wrong place, a rate_limit without
  * requests_per_unit (envoyproxy/ratelimit reads 0: block everything), an empty rate_limit block.
  */
-export function readDomainFile(file: string, text: string, opts: ReaderOptions): ReadResult {
+export function readDomainFile(file: string, text: string, opts: ReaderOptions, into?: (domain: string) => DomainConfig | undefined): ReadResult {
   const lc = new LineCounter();
   const ctx: Ctx = { file, lc, problems: [], opts, domain: '', limits: 0 };
   // failsafe schema: every scalar is a string, so keys and values keep their source text (as yaml.v2
@@ -77,11 +83,15 @@ export function readDomainFile(file: string, text: string, opts: ReaderOptions):
     push(ctx, domainNode ?? root, domainNode ? 'domain' : '', 'config file cannot have empty domain');
   }
   ctx.domain = domain ?? '';
-  const rootLevel = emptyLevel();
+  // merging: read straight into the existing domain's top level, so a repeated key is found (with its line)
+  // as a duplicate; the caller discards everything when any problem is reported
+  const target = domain ? into?.(domain) : undefined;
+  const rootLevel = target ? target.root : emptyLevel();
   const list = fields.get('descriptors');
   if (list !== undefined) readDescriptors(ctx, list, 'descriptors', '', false, rootLevel);
   const domainAt = domainNode ? pos(ctx, domainNode) : undefined;
   if (ctx.problems.length > 0 || !domain) return { problems: ctx.problems, domainAt };
+  if (target) return { config: { domain, file: `${target.file}, ${file}`, root: rootLevel, limits: target.limits + ctx.limits }, domainAt, problems: [] };
   return { config: { domain, file, root: rootLevel, limits: ctx.limits }, domainAt, problems: [] };
 }
 
@@ -141,11 +151,11 @@ function readRateLimit(ctx: Ctx, node: Node | null, path: string, d: DescriptorN
     const raw = str(ctx, unitNode, `${path}.unit`) ?? '';
     const u = raw.toLowerCase();
     if (unlimited) push(ctx, unitNode, `${path}.unit`, 'should not specify rate limit unit when unlimited');
-    else if (!isUnit(u)) push(ctx, unitNode, `${path}.unit`, `invalid rate limit unit "${raw}" (${STANDARD_UNITS.join(', ')}; extensions: ${EXTENSION_UNITS.join(', ')})`);
-    else if (!isStandardUnit(u) && ctx.opts.strict) push(ctx, unitNode, `${path}.unit`, `unit "${u}" is a Portcullis extension, not allowed with strict_envoy_format`);
+    else if (!isUnit(u)) push(ctx, unitNode, `${path}.unit`, `invalid rate limit unit "${raw}" (${ENVOY_FORMAT_UNITS.join(', ')}; extension: week)`);
+    else if (!isEnvoyFormatUnit(u) && ctx.opts.strict) push(ctx, unitNode, `${path}.unit`, `unit "${u}" is a Portcullis extension, not allowed with strict_envoy_format`);
     else unit = u;
   } else if (!unlimited) {
-    push(ctx, node, path, `missing "unit" (${STANDARD_UNITS.join(', ')})`);
+    push(ctx, node, path, `missing "unit" (${ENVOY_FORMAT_UNITS.join(', ')})`);
   }
   const rpuNode = f.get('requests_per_unit');
   let rpu: number | undefined;

@@ -104,6 +104,22 @@ routes:
   });
 });
 
+describe('ratelimit.merge_domain_config (envoyproxy/ratelimit MERGE_DOMAIN_CONFIG)', () => {
+  it('off: two files with one domain fail the load; on: their descriptors are merged', async () => {
+    const rl = join(dir, 'rl-merge');
+    mkdirSync(rl, { recursive: true });
+    writeFileSync(join(rl, 'a.yaml'), 'domain: api\ndescriptors:\n  - key: a\n    rate_limit: { unit: minute, requests_per_unit: 5 }\n');
+    writeFileSync(join(rl, 'b.yaml'), 'domain: api\ndescriptors:\n  - key: b\n    rate_limit: { unit: minute, requests_per_unit: 7 }\n');
+    await assert.rejects(runtime('ratelimit: { config_dir: rl-merge, watch: false }\n'), (e: unknown) =>
+      e instanceof ConfigLoadError && e.message.includes('rl-merge/b.yaml:1:') && e.message.includes('duplicate domain "api"'));
+    const rt = await runtime('ratelimit: { config_dir: rl-merge, watch: false, merge_domain_config: true }\n');
+    const inst = rt.modules.get('ratelimit') as RatelimitInstance;
+    const ask = async (key: string) => (await inst.shouldRateLimit({ domain: 'api', descriptors: [{ entries: [{ key, value: 'v' }] }] })).statuses[0].current_limit?.requests_per_unit;
+    assert.equal(await ask('a'), 5);
+    assert.equal(await ask('b'), 7);
+  });
+});
+
 describe('ratelimit config directory reload', () => {
   it('a bad file keeps the last good config; a good one is picked up', async () => {
     const rl = join(dir, 'rl-reload');
