@@ -37,9 +37,25 @@ export interface BuildOptions {
   entrypoints: string[];
   signingKey?: string;
   signingAlg?: string;
+  /** Rego v0 syntax (`allow { … }`, `default allow = false`), as OPA-Envoy runs it with --v0-compatible. */
+  v0Compatible?: boolean;
 }
 
 export interface BuildResult { ok: boolean; output: string; revision: string }
+
+/** What a user coming from OPA-Envoy needs to know when opa build refuses their unchanged policy. */
+function withHints(output: string): string {
+  const hints: string[] = [];
+  if (output.includes('requires at least one entrypoint')) {
+    hints.push('hint: a Wasm bundle needs its decisions named: pass -e envoy/authz/allow (OPA-Envoy\'s default path; ' +
+      'or the path your OPA-Envoy config queries), or mark the rule with a `# METADATA` `entrypoint: true` annotation');
+  }
+  if (/`if` keyword is required|`contains` keyword is required|rego_parse_error: var cannot be used for rule name/.test(output)) {
+    hints.push('hint: this looks like Rego v0 syntax (OPA < 1.0); build it with --v0-compatible, as OPA-Envoy runs it with ' +
+      '--v0-compatible, or add a .manifest with {"rego_version": 0}');
+  }
+  return hints.length > 0 ? `${output.trimEnd()}\n${hints.join('\n')}` : output;
+}
 
 /** opa build -t wasm -b <src> (tests ignored, entrypoints from -e and annotations), written atomically. */
 export function buildBundle(o: BuildOptions): BuildResult {
@@ -50,12 +66,13 @@ export function buildBundle(o: BuildOptions): BuildResult {
   const tmp = `${resolve(o.out)}.tmp-${process.pid}`;
   const args = ['build', '-t', 'wasm', '-b', '.', '--ignore', '*_test.rego', '-r', revision, '-o', tmp];
   for (const e of o.entrypoints) args.push('-e', e);
+  if (o.v0Compatible) args.push('--v0-compatible');
   if (o.signingKey) args.push('--signing-key', resolve(o.signingKey), '--signing-alg', o.signingAlg ?? 'RS256');
   const r = runOpa(opa, args, src);
   const output = rebaseRegoPaths(`${r.stdout ?? ''}${r.stderr ?? ''}`, relative(process.cwd(), src) || '.');
   if (r.status !== 0) {
     rmSync(tmp, { force: true });
-    return { ok: false, output: output || `opa build failed (${r.error?.message ?? `exit ${r.status}`})`, revision };
+    return { ok: false, output: withHints(output || `opa build failed (${r.error?.message ?? `exit ${r.status}`})`), revision };
   }
   renameSync(tmp, o.out);
   return { ok: true, output, revision };

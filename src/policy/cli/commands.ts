@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
 import { parseFlags, type Command } from '../../cli/command.js';
 import { normalizeEntrypoint } from '../config.js';
 import { supportedBuiltins } from '../wasm/builtins.js';
+import { PolicyLoadError } from '../wasm/engine.js';
 import { buildBundle, checkBundle, DEFAULT_OUT, DEFAULT_SRC } from './build.js';
+import { locateBuiltinCalls } from './builtin-locate.js';
 import { localEngine } from './load-local.js';
 import { findOpa, NO_OPA_MESSAGE, runOpa } from './opa.js';
 import { emptyReport, formatReport, readDecisionLog, replay } from './replay.js';
@@ -24,14 +26,21 @@ function str(v: string | true | undefined): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/** A boolean flag (parseFlags may have taken the next short option, e.g. "-e", as its value). */
+function bool(args: string[], name: string): boolean {
+  return args.some((a) => a === `--${name}` || a === `--${name}=true`);
+}
+
 export const policyTestCommand: Command = {
   name: 'policy test',
   summary: 'run the Rego unit tests (opa test) of a policy source folder',
-  usage: 'policy test [--src policies/src] [-- extra opa test flags, e.g. -v --coverage]',
+  usage: 'policy test [--src policies/src] [--v0-compatible] [-- extra opa test flags, e.g. -v --coverage]',
   async run(args) {
     const dd = args.indexOf('--');
-    const { flags } = parseFlags(dd >= 0 ? args.slice(0, dd) : args);
+    const own = dd >= 0 ? args.slice(0, dd) : args;
+    const { flags } = parseFlags(own);
     const extra = dd >= 0 ? args.slice(dd + 1) : [];
+    if (bool(own, 'v0-compatible')) extra.unshift('--v0-compatible');
     const opa = findOpa();
     if (!opa) { process.stderr.write(`${NO_OPA_MESSAGE}\n`); return 2; }
     const src = str(flags.src) ?? DEFAULT_SRC;
@@ -45,22 +54,38 @@ export const policyTestCommand: Command = {
 export const policyBuildCommand: Command = {
   name: 'policy build',
   summary: 'compile Rego to a Wasm bundle (opa build -t wasm); --check fails when the committed bundle is stale',
-  usage: 'policy build [--src policies/src] [--out policies/bundle.tar.gz] [--revision R] [-e ENTRYPOINT]... [--signing-key KEY.pem --signing-alg RS256] [--check]',
+  usage: 'policy build [--src policies/src] [--out policies/bundle.tar.gz] [--revision R] [-e ENTRYPOINT]... [--v0-compatible] [--signing-key KEY.pem --signing-alg RS256] [--check]',
   async run(args) {
     const { flags } = parseFlags(args);
     const src = str(flags.src) ?? DEFAULT_SRC;
     const out = str(flags.out) ?? DEFAULT_OUT;
     const entrypoints = many(args, '-e', '--entrypoint').map(normalizeEntrypoint);
+    const v0Compatible = bool(args, 'v0-compatible');
     if (flags.check) {
-      const r = await checkBundle({ src, out, entrypoints });
+      const r = await checkBundle({ src, out, entrypoints, v0Compatible });
       (r.stale ? process.stderr : process.stdout).write(`${r.lines.join('\n')}\n`);
       return r.stale ? 1 : 0;
     }
-    const r = buildBundle({ src, out, entrypoints, revision: str(flags.revision), signingKey: str(flags['signing-key']), signingAlg: str(flags['signing-alg']) });
+    // built aside and loaded as the service would load it; only a loadable bundle replaces `out`
+    const staged = `${out}.staged-${process.pid}`;
+    const r = buildBundle({ src, out: staged, entrypoints, v0Compatible, revision: str(flags.revision), signingKey: str(flags['signing-key']), signingAlg: str(flags['signing-alg']) });
     if (!r.ok) { process.stderr.write(`${r.output.trimEnd()}\n`); return 1; }
     if (r.output.trim()) process.stderr.write(`${r.output.trimEnd()}\n`);
-    const { loaded } = await localEngine(out, []).catch((err: Error) => { throw new Error(`built ${out} but it cannot be loaded: ${err.message}`); });
-    process.stdout.write(`${out}: revision ${r.revision}, entrypoints: ${loaded.compiled.entrypoints.join(', ')}\n`);
+    let entrypointList: string;
+    try {
+      entrypointList = (await localEngine(staged, [])).loaded.compiled.entrypoints.join(', ');
+    } catch (err) {
+      rmSync(staged, { force: true });
+      const lines = [`error: ${src}: opa built the policy, but Portcullis cannot load it: ${(err as Error).message}`];
+      const opa = findOpa();
+      if (err instanceof PolicyLoadError && err.reason === 'builtins' && opa) {
+        for (const l of locateBuiltinCalls(opa, src, err.missingBuiltins, v0Compatible)) lines.push(`  ${l} (not available to Wasm policies in Portcullis)`);
+      }
+      process.stderr.write(`${lines.join('\n')}\n${out} was left unchanged\n`);
+      return 1;
+    }
+    renameSync(staged, out);
+    process.stdout.write(`${out}: revision ${r.revision}, entrypoints: ${entrypointList}\n`);
     return 0;
   },
 };

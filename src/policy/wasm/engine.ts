@@ -4,7 +4,12 @@ import { evalClock } from './time-builtins.js';
 
 /** A policy that cannot be used (bad Wasm, unsupported builtins, missing entrypoint). */
 export class PolicyLoadError extends Error {
-  constructor(readonly reason: 'wasm' | 'builtins' | 'entrypoints' | 'data', message: string) {
+  constructor(
+    readonly reason: 'wasm' | 'builtins' | 'entrypoints' | 'data',
+    message: string,
+    /** For reason "builtins": the builtins the policy needs that Portcullis cannot provide. */
+    readonly missingBuiltins: readonly string[] = [],
+  ) {
     super(message);
   }
 }
@@ -68,7 +73,7 @@ export async function compilePolicy(wasm: Uint8Array, mem: MemoryOptions = DEFAU
   }
   const missing = missingBuiltins(required);
   if (missing.length > 0) {
-    throw new PolicyLoadError('builtins', `the policy uses builtin function(s) not available to Wasm policies in Portcullis: ${missing.join(', ')}`);
+    throw new PolicyLoadError('builtins', `the policy uses builtin function(s) not available to Wasm policies in Portcullis: ${missing.join(', ')}`, missing);
   }
   const entrypoints = Object.keys(probe.entrypoints ?? {}).sort();
   if (entrypoints.length === 0) throw new PolicyLoadError('entrypoints', 'policy.wasm has no entrypoints (build with -e or entrypoint annotations)');
