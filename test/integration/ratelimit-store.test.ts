@@ -6,14 +6,15 @@ import { after, before, describe, it } from 'node:test';
 import { Cluster, Redis } from 'ioredis';
 import { MemoryCounterStore } from '../../src/ratelimit/store/memory.js';
 import { RedisCounterStore } from '../../src/ratelimit/store/redis.js';
-import { FIXED, GCRA, SLIDING, type CommitMode, type CounterKind, type CounterOp, type RawResult } from '../../src/ratelimit/store/types.js';
+import { MAX_HITS_ADDEND } from '../../src/ratelimit/rls/hits-addend.js';
+import { COUNTER_MAX, FIXED, GCRA, SLIDING, type CommitMode, type CounterKind, type CounterOp, type RawResult } from '../../src/ratelimit/store/types.js';
 import { startRedis, startRedisCluster, type RedisCluster, type RedisNode } from './harness/redis.js';
 import { waitFor } from './harness/proc.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pc-rl-store-'));
 
 /** A deterministic mix of decisions over a few counters of every kind, both commit modes, shadow ops. */
-function scenario(seed: number): Array<{ ops: CounterOp[]; mode: CommitMode; now: number }> {
+function scenario(seed: number, hitsOf: (r: number) => number = (r) => 1 + Math.floor(r * 3)): Array<{ ops: CounterOp[]; mode: CommitMode; now: number }> {
   let s = seed;
   const rnd = () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
   const out: Array<{ ops: CounterOp[]; mode: CommitMode; now: number }> = [];
@@ -25,7 +26,7 @@ function scenario(seed: number): Array<{ ops: CounterOp[]; mode: CommitMode; now
     for (let i = 0; i < n; i++) {
       const kind: CounterKind = ([FIXED, SLIDING, GCRA] as const)[Math.floor(rnd() * 3)]!;
       const id = Math.floor(rnd() * 2);
-      const hits = 1 + Math.floor(rnd() * 3);
+      const hits = hitsOf(rnd());
       const shadow = rnd() < 0.15;
       if (kind === FIXED) {
         const start = Math.floor(now / 1000) * 1000;
@@ -55,11 +56,14 @@ function same(a: RawResult[], b: RawResult[], where: string): void {
   }
 }
 
-async function conformance(client: Redis | Cluster, prefix: string): Promise<void> {
+/** Per-descriptor hits_addend: checks (0), the usual sizes, and the largest addend the handler passes on. */
+const MIXED_HITS = (r: number) => (r < 0.25 ? 0 : r < 0.3 ? MAX_HITS_ADDEND : 1 + Math.floor(r * 3));
+
+async function conformance(client: Redis | Cluster, prefix: string, hitsOf?: (r: number) => number): Promise<void> {
   const redis = new RedisCounterStore(client, prefix);
   const memory = new MemoryCounterStore(10_000, 60_000);
   let admitted = 0;
-  for (const [i, d] of scenario(42).entries()) {
+  for (const [i, d] of scenario(42, hitsOf).entries()) {
     const m = memory.decide(d.ops, d.mode, d.now);
     const r = await redis.decide(d.ops, d.mode, d.now);
     same(r, m, `decision ${i}`);
@@ -81,6 +85,34 @@ describe('rate-limit Lua script against a real redis-server', () => {
 
   it('gives exactly the answers of the in-memory store (fixed, sliding, GCRA; both commit modes; shadow)', async () => {
     await conformance(client, `conf:${Date.now()}:`);
+  });
+
+  it('same answers with per-descriptor addends: 0 (check only), 1–3 and 2^32', async () => {
+    await conformance(client, `mixed:${Date.now()}:`, MIXED_HITS);
+  });
+
+  it('a 0-hit op writes no key; a fixed-window count saturates at COUNTER_MAX without a Redis error', async () => {
+    const prefix = `sat:${Date.now()}:`;
+    const store = new RedisCounterStore(client, prefix);
+    const memory = new MemoryCounterStore(100, 60_000);
+    const now = Date.now();
+    const zero: CounterOp[] = [
+      { kind: FIXED, key: 'f0', key2: 'f0', tag: 't', a: 10, hits: 0, p: 0, ttlMs: 60_000, shadow: false },
+      { kind: SLIDING, key: 's1', key2: 's0', tag: 't', a: 10, hits: 0, p: 0.5, ttlMs: 60_000, shadow: false },
+      { kind: GCRA, key: 'g', key2: 'g', tag: 't', a: 1000, hits: 0, p: 10_000, ttlMs: 0, shadow: false },
+    ];
+    same(await store.decide(zero, 'independent', now), memory.decide(zero, 'independent', now), 'zero');
+    assert.deepEqual(await client.keys(`${prefix}*`), []);
+    // 2^62 twice would overflow INCRBY's int64 (and Lua would send it as 4.6e+18): both saturate instead
+    const big: CounterOp = { kind: FIXED, key: 'f', key2: 'f', tag: 't', a: 10, hits: 2 ** 62, p: 0, ttlMs: 60_000, shadow: false };
+    for (let i = 0; i < 3; i++) {
+      const r = await store.decide([big], 'independent', now);
+      same(r, memory.decide([big], 'independent', now), `big ${i}`);
+      assert.deepEqual(r[0], { ok: false, x: COUNTER_MAX, y: 0 });
+    }
+    assert.equal(await client.get(`${prefix}{t}f`), String(COUNTER_MAX));
+    assert.ok((await client.pttl(`${prefix}{t}f`)) > 0, 'the saturated counter still expires');
+    memory.close();
   });
 
   it('is called by SHA and re-sent after SCRIPT FLUSH (NOSCRIPT fallback)', async () => {

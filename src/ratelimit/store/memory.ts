@@ -1,5 +1,5 @@
 import { rlMetrics } from '../metrics.js';
-import { FIXED, GCRA, SLIDING, type CommitMode, type CounterOp, type CounterStore, type RawResult } from './types.js';
+import { COUNTER_MAX, FIXED, GCRA, SLIDING, type CommitMode, type CounterOp, type CounterStore, type RawResult } from './types.js';
 
 interface Cell { v: number; exp: number }
 
@@ -81,15 +81,17 @@ export class MemoryCounterStore implements CounterStore {
     for (let i = 0; i < n; i++) {
       const op = ops[i]!;
       if (op.kind === FIXED) {
-        const x = commit ? this.incr(op.key, op.hits, op.ttlMs, now) : v1[i]!;
+        // saturating: the count stops at COUNTER_MAX (see store/types.ts)
+        const add = commit ? Math.min(op.hits, COUNTER_MAX - v1[i]!) : 0;
+        const x = add > 0 ? this.incr(op.key, add, op.ttlMs, now) : v1[i]!;
         out[i] = { ok: ok[i]!, x, y: 0 };
       } else if (op.kind === SLIDING) {
-        const x = commit && ok[i] ? this.incr(op.key, op.hits, op.ttlMs, now) : v1[i]!;
+        const x = commit && ok[i] && op.hits > 0 ? this.incr(op.key, op.hits, op.ttlMs, now) : v1[i]!;
         out[i] = { ok: ok[i]!, x, y: v2[i]! };
       } else {
         const next = v1[i]!;
         let stored = v2[i]!;
-        if (commit && ok[i]) { stored = next; this.put(op.key, next, Math.ceil(next / 1000) + 1000); }
+        if (commit && ok[i] && op.hits > 0) { stored = next; this.put(op.key, next, Math.ceil(next / 1000) + 1000); }
         out[i] = { ok: ok[i]!, x: stored, y: next };
       }
     }

@@ -1,3 +1,5 @@
+import { COUNTER_MAX } from './types.js';
+
 /**
  * The one script behind every Redis decision (loaded once, called by SHA: ioredis defineCommand sends
  * EVALSHA and falls back to EVAL on NOSCRIPT, e.g. after a Redis restart).
@@ -5,10 +7,13 @@
  * KEYS: two per op (key, key2).  ARGV: mode (0 independent, 1 all-or-nothing), now (ms), then six per op:
  * kind (1 fixed, 2 sliding, 3 GCRA), a, hits, p, ttl_ms, shadow (1/0) — see store/types.ts CounterOp.
  * Returns three values per op: ok (1/0), x, y (as strings: %.17g keeps every bit of a double).
+ * An op with 0 hits writes nothing; a fixed-window count saturates at cap = COUNTER_MAX (2^52, see
+ * store/types.ts), and INCRBY gets its increment as an integer string (Lua would print 2^52 as 4.5e+15).
  * Mirrors MemoryCounterStore.decide operation for operation (same IEEE double arithmetic, GCRA times in
  * whole microseconds rounded the same way), so both stores give identical answers.
  */
 export const DECIDE_LUA = `
+local cap = ${COUNTER_MAX}
 local mode = tonumber(ARGV[1])
 local now = tonumber(ARGV[2])
 local n = #KEYS / 2
@@ -48,20 +53,22 @@ for i = 1, n do
   local k = KEYS[2 * i - 1]
   local x, y = v1[i], 0
   if kind == 1 then
-    if commit then
-      x = redis.call('INCRBY', k, hits)
-      if x == hits then redis.call('PEXPIRE', k, ttl) end
+    local add = 0
+    if commit then add = math.min(hits, cap - v1[i]) end
+    if add > 0 then
+      x = redis.call('INCRBY', k, string.format('%.0f', add))
+      if x == add then redis.call('PEXPIRE', k, ttl) end
     end
   elseif kind == 2 then
     y = v2[i]
-    if commit and ok[i] then
+    if commit and ok[i] and hits > 0 then
       x = redis.call('INCRBY', k, hits)
       if x == hits then redis.call('PEXPIRE', k, ttl) end
     end
   else
     y = v1[i]
     x = v2[i]
-    if commit and ok[i] then
+    if commit and ok[i] and hits > 0 then
       x = v1[i]
       redis.call('SET', k, string.format('%.0f', x), 'PX', math.ceil((x - now * 1000) / 1000) + 1000)
     end

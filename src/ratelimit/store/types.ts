@@ -9,6 +9,14 @@ export const SLIDING = 2;
 export const GCRA = 3;
 export type CounterKind = typeof FIXED | typeof SLIDING | typeof GCRA;
 
+/**
+ * Ceiling of a fixed-window counter (2^52). Refused hits count in a fixed window (envoyproxy/ratelimit
+ * counting), so under attack a counter keeps growing; it saturates here instead, far above any uint32
+ * limit plus any addend (rls/hits-addend.ts MAX_HITS_ADDEND), so no decision changes, while Lua's doubles
+ * stay exact and Redis INCRBY cannot overflow.
+ */
+export const COUNTER_MAX = 2 ** 52;
+
 export interface CounterOp {
   kind: CounterKind;
   /** Counter key (fixed: per window; sliding: current window; GCRA: the bucket). */
@@ -19,6 +27,7 @@ export interface CounterOp {
   tag: string;
   /** Fixed / sliding: the limit. GCRA: emission interval T in µs (period / limit). */
   a: number;
+  /** Hits this op adds (0: check only, nothing is written). */
   hits: number;
   /** Sliding: weight of the previous window (0..1). GCRA: burst tolerance τ in µs. Fixed: 0. */
   p: number;
