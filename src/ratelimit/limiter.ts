@@ -4,7 +4,7 @@ import type { NearCache } from './near-cache.js';
 import type { Offenders } from './offenders.js';
 import type { Hit, Verdict } from './rule.js';
 import type { MemoryCounterStore } from './store/memory.js';
-import { StoreFailure, type CommitMode, type CounterOp, type CounterStore, type RawResult } from './store/types.js';
+import { FIXED, StoreFailure, type CommitMode, type CounterOp, type CounterStore, type RawResult } from './store/types.js';
 import { fixedWindow, periodMs } from './units.js';
 
 export interface LimiterParts {
@@ -50,7 +50,7 @@ export class Limiter {
         continue;
       }
       const op = plan(hit, p.hashTag === 'domain' ? hit.rule.domain : hit.key, now);
-      const until = p.nearCache.get(op.key, now);
+      const until = p.nearCache.get(op.key, now, hit.hits);
       if (until > 0) {
         verdicts[i] = { over: true, remaining: 0, resetMs: until - now, retryAfterMs: until - now, source: 'near_cache' };
         if (!hit.rule.shadowMode) blocked = true;
@@ -81,7 +81,7 @@ export class Limiter {
     for (let j = 0; j < pending.length; j++) {
       const i = pending[j]!;
       const v = finish(hits[i]!, raw[j]!, now);
-      if (v.over && v.retryAfterMs > 0) this.parts.nearCache.set(ops[j]!.key, now + v.retryAfterMs);
+      if (v.over && v.retryAfterMs > 0) this.parts.nearCache.set(ops[j]!.key, now + v.retryAfterMs, nearCacheFloor(ops[j]!, raw[j]!));
       verdicts[i] = v;
     }
     return this.account(hits, verdicts, now);
@@ -137,6 +137,15 @@ export class Limiter {
     }
     return verdicts;
   }
+}
+
+/**
+ * From which request size a refusal holds until its retry time: a fixed-window count past its limit
+ * refuses everything (0); otherwise (sliding, GCRA, a fixed window that did not count the refused hits)
+ * only requests at least as large as the refused one.
+ */
+function nearCacheFloor(op: CounterOp, r: RawResult): number {
+  return op.kind === FIXED && r.x > op.a ? 0 : op.hits;
 }
 
 function staticReset(hit: Hit, now: number): number {
