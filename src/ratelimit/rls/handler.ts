@@ -2,6 +2,7 @@ import type { HeaderPair } from '../../pipeline/context.js';
 import type { DescriptorNode, Entry } from '../envoy-config/domain.js';
 import { matchDescriptor } from '../envoy-config/domain.js';
 import { isCredentialKey } from '../envoy-config/extensions.js';
+import { descriptorHits, requestHits } from './hits-addend.js';
 import type { ConfigState } from '../envoy-config/watcher.js';
 import { rateLimitHeaders, seconds, type HeaderFormat } from '../headers.js';
 import { bounded, part } from '../keys.js';
@@ -31,7 +32,8 @@ interface Matched { rule?: LimitRule; unlimited: boolean; limit: number; redact:
  * envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit with envoyproxy/ratelimit's answers:
  * each descriptor is matched against its domain's config, `replaces` drops named limits, unlimited
  * descriptors answer OK with limit_remaining = 2^32-1, the rest go to the limiter in one store call
- * (counting every hit, hits_addend included, like envoyproxy/ratelimit). An unknown domain is OK with no
+ * (counting every hit, like envoyproxy/ratelimit: each descriptor its own hits_addend when it has one,
+ * else the request's; see hits-addend.ts). An unknown domain is OK with no
  * limits (counted). Request and response are proto-loader objects (keepCase, enums as strings).
  */
 export class RlsHandler {
@@ -51,7 +53,7 @@ export class RlsHandler {
       rlMetrics.requests.inc({ code: 'OK' });
       return { overall_code: 'OK', statuses: descriptors.map(() => ({ code: 'OK' })) };
     }
-    const hitsAddend = Math.max(1, Math.floor(Number(req.hits_addend) || 0));
+    const hitsAddend = requestHits(req.hits_addend);
     const matched: Matched[] = new Array(descriptors.length);
     const keys: string[] = new Array(descriptors.length);
     let replacing: Set<string> | undefined;
@@ -77,7 +79,7 @@ export class RlsHandler {
       const m = matched[i]!;
       if (m.rule === undefined || m.unlimited) continue;
       hitIndex[i] = hits.length;
-      hits.push({ rule: m.rule, key: keys[i]!, limit: m.limit, hits: hitsAddend, redact: m.redact });
+      hits.push({ rule: m.rule, key: keys[i]!, limit: m.limit, hits: descriptorHits(descriptors[i]?.hits_addend, hitsAddend), redact: m.redact });
     }
     if (hits.length === 0) return this.respond(matched, hitIndex, hits, []);
     const v = this.limiter.decide(hits, 'independent');
