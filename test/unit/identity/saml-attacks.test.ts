@@ -7,7 +7,6 @@
  * unless the test says the input is benign.
  */
 import assert from 'node:assert/strict';
-import { inflateRawSync } from 'node:zlib';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { SignedXml } from 'xml-crypto';
@@ -19,54 +18,20 @@ import { MemoryStore } from '../../../src/store/memory.js';
 import { createLogger } from '../../../src/telemetry/logger.js';
 import type { AdminRoute } from '../../../src/server/admin-route.js';
 import { buildResponse, makeIdpKeys, newId, signElement, type ResponseOptions, type TestIdpKeys } from './saml-idp.js';
+import { ACS, browser, form, IDP, samlConfig, SECRET, SP, SSO, startLogin } from './saml-browser.js';
 import { checkRequest, runtimeFor, silent, type CheckResult, type Harness, type Req } from './helpers.js';
 
-const IDP = 'https://idp.test/realms/demo';
-const SSO = 'https://idp.test/sso';
-const SP = 'https://app.test/saml/metadata';
-const ACS = 'https://app.test/saml/acs';
-const SECRET = 's'.repeat(40);
 const SESSION = '__Host-portcullis_session';
 const REQUEST_COOKIE = '__Host-portcullis_saml_request';
 
 let keys: TestIdpKeys;
 let rogue: TestIdpKeys;
 
-function samlConfig(certFile: string, o: { extra?: string; routes?: string } = {}): string {
-  return `
-identity:
-  saml:
-    sp_entity_id: ${SP}
-    acs_url: ${ACS}
-    idp: { entity_id: "${IDP}", sso_url: "${SSO}", certificate_files: ["${certFile}"] }
-    roles_attribute: Role
-    session: { secret: "${SECRET}" }
-${o.extra ?? ''}
-  forward:
-    claims: { subject: x-user, roles: x-roles, email: x-email }
-routes:
-${o.routes ?? `  - name: app
-    match: { path: { prefix: / } }
-    identity: { accept: [saml] }`}
-`;
-}
 
-const browser = { accept: 'text/html,application/xhtml+xml', 'sec-fetch-dest': 'document' };
 const json = { accept: 'application/json' };
 const base = (o: Partial<ResponseOptions> = {}): ResponseOptions => ({ idpEntityId: IDP, spEntityId: SP, acsUrl: ACS, nameId: 'alice@example.com', attributes: { Role: ['buyer'], email: 'alice@example.com' }, ...o });
 const b64 = (xml: string) => Buffer.from(xml).toString('base64');
-const form = (fields: Record<string, string>, cookie?: string, path = '/saml/acs'): Req => ({
-  method: 'POST', path, body: new URLSearchParams(fields).toString(),
-  headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
-});
 
-async function startLogin(h: Harness, path = '/app', cookie?: string): Promise<{ id: string; req: string; relay: string | null; r: CheckResult }> {
-  const r = await h.send({ path, headers: { ...browser, ...(cookie ? { cookie } : {}) } });
-  assert.equal(r.status, 302, JSON.stringify(r.body));
-  const loc = new URL(r.headers.location!);
-  const xml = inflateRawSync(Buffer.from(loc.searchParams.get('SAMLRequest')!, 'base64')).toString();
-  return { id: /ID="([^"]+)"/.exec(xml)![1]!, req: r.headers['set-cookie']!.split(';')[0]!, relay: loc.searchParams.get('RelayState'), r };
-}
 
 /** Posts what `make` builds for a fresh sign-in from the browser that started it. */
 async function post(h: Harness, make: (id: string) => string, fields: Record<string, string> = {}): Promise<CheckResult> {

@@ -116,23 +116,3 @@ export function writeFile(dir: string, name: string, text: string): string {
   writeFileSync(p, text);
   return p;
 }
-
-/** Portcullis config for the test IdP: one route accepting saml, roles from `Role`, forwarded headers. */
-export function samlConfig(certFile: string, extra = '', session = ''): string {
-  return `
-identity:
-  saml:
-    sp_entity_id: https://app.test/saml/metadata
-    acs_url: https://app.test/saml/acs
-    idp: { entity_id: "https://idp.test/realms/demo", sso_url: "https://idp.test/sso", certificate_files: ["${certFile}"] }
-    roles_attribute: Role
-    session: { secret: "ssssssssssssssssssssssssssssssssssssssss"${session} }
-${extra}
-  forward:
-    claims: { subject: x-user, roles: x-roles, email: x-email }
-routes:
-  - name: app
-    match: { path: { prefix: / } }
-    identity: { accept: [saml] }
-`;
-}

@@ -5,7 +5,8 @@ import { CookieSealer } from '../../../src/identity/saml-session.js';
 import { MemoryStore } from '../../../src/store/memory.js';
 import type { KvStore } from '../../../src/store/types.js';
 import { ctxOf, runtimeFor, type Harness } from './helpers.js';
-import { makeIdpKeys, samlConfig, type TestIdpKeys } from './saml-idp.js';
+import { makeIdpKeys, type TestIdpKeys } from './saml-idp.js';
+import { samlConfig } from './saml-browser.js';
 
 const SECRET = 'p'.repeat(40);
 const NAME = '__Host-portcullis_saml_request';

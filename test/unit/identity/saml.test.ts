@@ -2,14 +2,10 @@ import assert from 'node:assert/strict';
 import { inflateRawSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { CookieSealer } from '../../../src/identity/saml-session.js';
-import { buildResponse, makeIdpKeys, samlConfig, type ResponseOptions, type TestIdpKeys } from './saml-idp.js';
+import { buildResponse, makeIdpKeys, type ResponseOptions, type TestIdpKeys } from './saml-idp.js';
+import { ACS, browser, form, IDP, samlConfig, SECRET, SP, SSO, startLogin } from './saml-browser.js';
 import { runtimeFor, type CheckResult, type Harness } from './helpers.js';
 
-const IDP = 'https://idp.test/realms/demo';
-const SSO = 'https://idp.test/sso';
-const SP = 'https://app.test/saml/metadata';
-const ACS = 'https://app.test/saml/acs';
-const SECRET = 's'.repeat(40);
 
 let keys: TestIdpKeys;
 let rogue: TestIdpKeys;
@@ -17,22 +13,8 @@ let rogue: TestIdpKeys;
 
 /** The AuthnRequest IDs in a request cookie value, opened the way Portcullis opens it. */
 const pendingIds = (value: string) => (new CookieSealer([SECRET], '__Host-portcullis_saml_request').openValue(value) as Array<[string, number]>).map((e) => e[0]);
-const browser = { accept: 'text/html,application/xhtml+xml', 'sec-fetch-dest': 'document' };
 const base = (o: Partial<ResponseOptions> = {}): ResponseOptions => ({ idpEntityId: IDP, spEntityId: SP, acsUrl: ACS, nameId: 'alice@example.com', attributes: { Role: ['admin', 'buyer'], email: 'alice@example.com' }, ...o });
-const form = (fields: Record<string, string>, cookie?: string) => ({
-  method: 'POST', path: '/saml/acs', body: new URLSearchParams(fields).toString(),
-  headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
-});
 
-/** Starts a sign-in the way a browser does and returns the AuthnRequest ID the IdP would answer. */
-async function startLogin(h: Harness, path = '/app/orders?x=1', cookie?: string): Promise<{ id: string; r: CheckResult; relay: string | null; req: string }> {
-  const r = await h.send({ path, headers: { ...browser, ...(cookie ? { cookie } : {}) } });
-  assert.equal(r.status, 302, JSON.stringify(r.body));
-  const loc = new URL(r.headers.location!);
-  const xml = inflateRawSync(Buffer.from(loc.searchParams.get('SAMLRequest')!, 'base64')).toString();
-  const id = /ID="([^"]+)"/.exec(xml)![1]!;
-  return { id, r, relay: loc.searchParams.get('RelayState'), req: r.headers['set-cookie']!.split(';')[0]! };
-}
 
 async function login(h: Harness, o: Partial<ResponseOptions> = {}): Promise<{ cookie: string; r: CheckResult; b64: string; req: string }> {
   const { id, relay, req } = await startLogin(h);
@@ -258,7 +240,7 @@ describe('SAML sessions: sign-in through the ACS, then the session cookie', () =
 
 describe('SAML: IdP-initiated sign-in when allowed', () => {
   let h: Harness;
-  before(async () => { h = await runtimeFor(samlConfig(keys.certFile, '    allow_idp_initiated: true\n    attributes: [email]')); });
+  before(async () => { h = await runtimeFor(samlConfig(keys.certFile, { extra: '    allow_idp_initiated: true\n    attributes: [email]' })); });
   after(async () => { await h.close(); });
 
   it('accepts an unsolicited response once, keeping only the listed attributes', async () => {
