@@ -35,13 +35,17 @@ export class HealthService {
         let set = this.watchers.get(name);
         if (!set) { set = new Set(); this.watchers.set(name, set); }
         set.add(call);
-        const drop = () => set!.delete(call);
+        // an emptied set goes too: the service name is the caller's, and a map of every name ever watched would grow without bound
+        const drop = () => { if (set!.delete(call) && set!.size === 0 && this.watchers.get(name) === set) this.watchers.delete(name); };
         call.on('cancelled', drop);
         call.on('close', drop);
         call.on('error', drop);
       },
     };
   }
+
+  /** Service names with at least one open Watch stream. */
+  get watchedNames(): number { return this.watchers.size; }
 
   /** End all Watch streams (shutdown). */
   endWatches(): void {
