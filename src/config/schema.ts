@@ -118,6 +118,7 @@ export function configSchema(): object {
         command_timeout_ms: { type: 'integer', minimum: 1 },
         connect_timeout_ms: { type: 'integer', minimum: 1 },
         key_prefix: { type: 'string' },
+        max_keys: { type: 'integer', minimum: 1, description: 'Memory store only: keys held at most (bans, nonces, SAML assertion IDs); past it the oldest key with a TTL is dropped. Default 1000000.' },
       },
       allOf: [
         { if: { properties: { kind: { const: 'cluster' } } }, then: { required: ['nodes'] } },

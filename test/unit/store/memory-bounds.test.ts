@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MemoryStore } from '../../../src/store/memory.js';
+import { BanList } from '../../../src/threat/bans.js';
+import { registry } from '../../../src/telemetry/metrics.js';
+import { silent } from '../helpers.js';
+
+async function evictionsMetric(): Promise<number> {
+  const m = await registry.getSingleMetric('portcullis_store_memory_evictions_total')!.get();
+  return m.values.reduce((a, v) => a + v.value, 0);
+}
+
+/** 100k distinct IPv6 addresses from one /64: what an attacker with one IPv6 prefix can rotate through. */
+const ip = (i: number) => `2001:db8:bad:1::${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}`;
+
+describe('MemoryStore is bounded by max_keys', () => {
+  it('100k bans from distinct attacker addresses (long TTL, fake clock) keep at most max_keys keys', async () => {
+    let now = 1_000_000;
+    const store = new MemoryStore(() => now, 3_600_000, 5_000);
+    const bans = new BanList(store, 2000, silent, () => now, 1000);
+    const before = await evictionsMetric();
+    for (let i = 0; i < 100_000; i++) {
+      await bans.ban(ip(i), 3_600_000, 'sqli in query.q');
+      if (i % 1000 === 0) now += 1;   // a second of time across the run: nothing expires on its own
+    }
+    assert.ok(store.size <= 5_000, `store holds ${store.size} keys`);
+    assert.equal(store.evictions, 95_000);
+    assert.equal(await evictionsMetric() - before, 95_000);
+    // the newest bans are the ones kept
+    assert.ok((await bans.lookup(ip(99_999))) > now);
+    assert.equal(await store.get(`threat:ban:${ip(0)}`), null);
+    await store.close();
+  });
+
+  it('keys without a TTL (the revocation list) are never the ones dropped; expired keys go before live ones', async () => {
+    let now = 0;
+    const store = new MemoryStore(() => now, 3_600_000, 100);
+    await store.hset('identity:revocations', 'jti:a', '{"until":null}');
+    await store.set('short', '1', 10);
+    now = 20;                         // `short` has expired but not been swept
+    for (let i = 0; i < 100_000; i++) await store.setNX(`identity:nonce:${i}`, '1', 600_000);
+    assert.ok(store.size <= 100);
+    assert.deepEqual(await store.hgetall('identity:revocations'), { 'jti:a': '{"until":null}' });
+    assert.equal(store.evictions, 100_000 - 99, 'the expired key made room without counting as an eviction');
+    // a nonce still held is still refused (replay), the oldest were dropped
+    assert.equal(await store.setNX('identity:nonce:99999', '1', 600_000), false);
+    await store.close();
+  });
+});
