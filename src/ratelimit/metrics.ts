@@ -19,15 +19,25 @@ type Field = keyof Tally;
 
 const tallies = new Map<string, { labels: { domain: string; descriptor: string }; t: Tally; flushed: Tally }>();
 const byRule = new WeakMap<LimitRule, Tally>();
+/**
+ * Backstop on (domain, descriptor) series: descriptors are configured (and override labels bounded by the
+ * RLS handler), but tallies outlive config loads; past this many, new ones count under descriptor "(other)".
+ */
+export const MAX_TALLIES = 10_000;
+
+/** Distinct (domain, descriptor) series being counted. */
+export function tallyCount(): number { return tallies.size; }
 
 export function ruleMetrics(rule: LimitRule): Tally {
   let t = byRule.get(rule);
   if (t === undefined) {
-    const id = `${rule.domain}\u0000${rule.descriptor}`;
+    let id = `${rule.domain}\u0000${rule.descriptor}`;
+    let descriptor = rule.descriptor;
+    if (!tallies.has(id) && tallies.size >= MAX_TALLIES) { descriptor = '(other)'; id = `${rule.domain}\u0000(other)`; }
     let e = tallies.get(id);
     if (e === undefined) {
       const zero = (): Tally => ({ hits: 0, over: 0, near: 0, within: 0, nearCache: 0, shadow: 0 });
-      e = { labels: { domain: rule.domain, descriptor: rule.descriptor }, t: zero(), flushed: zero() };
+      e = { labels: { domain: rule.domain, descriptor }, t: zero(), flushed: zero() };
       tallies.set(id, e);
     }
     t = e.t;

@@ -13,6 +13,12 @@ import { describePeriod, isStandardUnit, periodMs, protoUnit, unitFromProto } fr
 
 const UINT32_MAX = 4_294_967_295;
 const MAX_OVERRIDE_RULES = 1000;
+/**
+ * Distinct descriptor labels (`override:<entry keys>`) for override limits: the keys come from the caller,
+ * so past this many the rest share `override:(other)` and metric label sets stay bounded.
+ */
+export const MAX_OVERRIDE_LABELS = 100;
+export const OTHER_OVERRIDE = 'override:(other)';
 /** Envoy sends a handful; a request with more is refused rather than turned into a huge store call. */
 const MAX_DESCRIPTORS = 256;
 
@@ -38,6 +44,7 @@ interface Matched { rule?: LimitRule; unlimited: boolean; limit: number; redact:
  */
 export class RlsHandler {
   private readonly overrides = new Map<string, LimitRule>();
+  private readonly overrideLabels = new Set<string>();
 
   constructor(private readonly state: ConfigState, private readonly limiter: Limiter, private readonly s: RlsSettings) {}
 
@@ -134,7 +141,11 @@ export class RlsHandler {
     const unit = unitFromProto(limit.unit);
     const rpu = Number(limit.requests_per_unit ?? 0);
     if (unit === undefined || !Number.isInteger(rpu) || rpu < 0) return undefined;
-    const descriptor = `override:${entries.map((e) => e.key).join('.')}`;
+    let descriptor = `override:${entries.map((e) => e.key).join('.')}`;
+    if (!this.overrideLabels.has(descriptor)) {
+      if (this.overrideLabels.size < MAX_OVERRIDE_LABELS && descriptor.length <= 256) this.overrideLabels.add(descriptor);
+      else descriptor = OTHER_OVERRIDE;
+    }
     const id = `${domain}\u0000${descriptor}\u0000${rpu}\u0000${unit}`;
     let rule = this.overrides.get(id);
     if (rule === undefined) {
