@@ -28,6 +28,8 @@ import { storeId } from '../store/store-id.js';
 export interface IdentityInstance extends ModuleInstance<IdentityRouteConfig> {
   /** Carried to the next instance on reload. */
   readonly shared: SharedRegistry;
+  /** Verified JWTs of this config load (its size is read by bench/soak.ts). */
+  readonly tokenCache: TokenCache;
 }
 
 /** Build the identity capability from `identity:` (exported for tests: a clock can be injected). */
@@ -169,6 +171,7 @@ export async function createIdentity(global: IdentityGlobalConfig | undefined, e
 
     const instance: IdentityInstance = {
       shared,
+      tokenCache,
       stages(route: IdentityRouteConfig | undefined, info: RouteInfo): Stage[] {
         if (route === undefined) return [];
         const forwarder = new Forwarder(mergeForward(g.forward, route.forward));

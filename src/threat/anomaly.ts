@@ -72,6 +72,9 @@ export class AnomalyTracker {
     this.clients = new LRUCache({ max: opts.maxClients });
   }
 
+  /** Clients tracked now. */
+  get size(): number { return this.clients.size; }
+
   private state(client: string, now: number): ClientState {
     let s = this.clients.get(client);
     if (!s) {

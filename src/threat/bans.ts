@@ -26,6 +26,9 @@ export class BanList {
     this.cache = new LRUCache<string, number>({ max: maxEntries, ttlAutopurge: false, ttlResolution: 0, perf: { now: () => this.now() } });
   }
 
+  /** Addresses with a cached answer now. */
+  get cacheSize(): number { return this.cache.size; }
+
   async start(): Promise<void> {
     if (this.unsubscribe) return;
     this.unsubscribe = await this.store.subscribe(BAN_CHANNEL, (msg) => this.onMessage(msg));

@@ -103,21 +103,24 @@ interface Cadence { times: Float64Array; n: number; last: number }
 /** Per-client request timing (bounded): machine-regular intervals are a bot signal no UA can hide. */
 export class CadenceTracker {
   private readonly clients: LRUCache<string, Cadence>;
-  constructor(max = 10_000, private readonly size = 16) { this.clients = new LRUCache({ max }); }
+  constructor(max = 10_000, private readonly window = 16) { this.clients = new LRUCache({ max }); }
+
+  /** Clients tracked now. */
+  get size(): number { return this.clients.size; }
 
   /** Record a request; returns [count, mean interval ms, coefficient of variation] over the kept window. */
   observe(client: string, t: number): [number, number, number] {
     let c = this.clients.get(client);
-    if (!c) { c = { times: new Float64Array(this.size), n: 0, last: 0 }; this.clients.set(client, c); }
-    c.times[c.n % this.size] = t;
+    if (!c) { c = { times: new Float64Array(this.window), n: 0, last: 0 }; this.clients.set(client, c); }
+    c.times[c.n % this.window] = t;
     c.n++;
-    const k = Math.min(c.n, this.size);
+    const k = Math.min(c.n, this.window);
     if (k < 3) return [k, 0, 1];
     // intervals between consecutive kept timestamps
     let sum = 0, sq = 0;
     const start = c.n - k;
     for (let i = start + 1; i < c.n; i++) {
-      const d = c.times[i % this.size]! - c.times[(i - 1) % this.size]!;
+      const d = c.times[i % this.window]! - c.times[(i - 1) % this.window]!;
       sum += d; sq += d * d;
     }
     const m = sum / (k - 1);
