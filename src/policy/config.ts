@@ -42,7 +42,7 @@ export interface DecisionLogConfig {
   console?: boolean;
   file?: string;
   service?: { url: string; headers?: Record<string, string>; credentials?: Credentials; timeout_ms?: number };
-  reporting?: { max_batch_events?: number; max_delay_ms?: number; buffer_max_events?: number };
+  reporting?: { max_batch_events?: number; max_delay_ms?: number; buffer_max_events?: number; buffer_max_bytes?: number };
   mask?: MaskConfig[];
   mask_defaults?: boolean;
   labels?: Record<string, string>;
@@ -166,6 +166,7 @@ export const policyGlobalSchema = {
             max_batch_events: { type: 'integer', minimum: 1, maximum: 100000 },
             max_delay_ms: { type: 'integer', minimum: 10 },
             buffer_max_events: { type: 'integer', minimum: 1 },
+            buffer_max_bytes: { type: 'integer', minimum: 1024, description: 'Approximate bytes of buffered events (inputs carry headers and bodies) held at most; past it new events are dropped and counted (OPA: buffer_size_limit_bytes). Default 67108864 (64 MiB).' },
           },
         },
         mask: {

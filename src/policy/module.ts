@@ -16,7 +16,7 @@ import {
 import { DataSource } from './data/data-source.js';
 import { FileDataSource } from './data/file-data.js';
 import { RedisHashDataSource } from './data/redis-data.js';
-import { DecisionLogger } from './decision-log/decision-logger.js';
+import { DecisionLogger, DEFAULT_BUFFER_MAX_BYTES } from './decision-log/decision-logger.js';
 import { DEFAULT_MASKS, maskRule } from './decision-log/mask.js';
 import { ConsoleSink, FileSink, HttpSink, type DecisionSink } from './decision-log/sinks.js';
 import { PolicyStage } from './policy-stage.js';
@@ -183,8 +183,9 @@ function makeDecisionLogger(cfg: PolicyGlobalConfig, env: ModuleEnv, prev: Polic
     maxBatch: dl.reporting?.max_batch_events ?? 100,
     maxDelayMs: dl.reporting?.max_delay_ms ?? 1000,
     bufferMax: dl.reporting?.buffer_max_events ?? 10_000,
+    bufferMaxBytes: dl.reporting?.buffer_max_bytes ?? DEFAULT_BUFFER_MAX_BYTES,
   };
-  const key = JSON.stringify({ console: dl.console, file, svc, masks, labels: opts.labels, r: [opts.maxBatch, opts.maxDelayMs, opts.bufferMax] });
+  const key = JSON.stringify({ console: dl.console, file, svc, masks, labels: opts.labels, r: [opts.maxBatch, opts.maxDelayMs, opts.bufferMax, opts.bufferMaxBytes] });
   return adopt(prev?.logger ? [prev.logger] : [], key, () => new DecisionLogger(key, opts, logger));
 }
 

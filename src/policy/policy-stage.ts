@@ -34,6 +34,16 @@ function denyHeaders(pairs: PolicyDecision['headers']): Record<string, string> |
 }
 
 /**
+ * Rough size of the OPA input built from `ctx`, for the decision log's byte budget: the body twice (raw and
+ * parsed), the headers, the path, and a constant for the rest. Lengths only: nothing is serialized.
+ */
+function inputBytes(ctx: RequestContext): number {
+  let n = 1024 + 2 * ctx.body.length + ctx.path.length;
+  for (const k in ctx.headers) n += k.length + ctx.headers[k]!.length;
+  return n;
+}
+
+/**
  * The authorize-phase stage: builds the OPA-Envoy input, evaluates the route's entrypoint on the
  * bundle's active engine, and applies the result (headers to upstream / client, headers to remove,
  * dynamic metadata) or returns the policy's deny. Evaluation problems deny with ERR_POLICY.
@@ -136,6 +146,6 @@ export class PolicyStage implements Stage {
       custom: { route: this.o.route, shadow: this.o.shadow, request_id: ctx.requestId, code },
     };
     if (error !== undefined) e.error = { code: code ?? 'ERR_POLICY', message: error };
-    log.log(e);
+    log.log(e, input === undefined ? 1024 : inputBytes(ctx));
   }
 }

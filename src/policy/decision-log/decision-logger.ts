@@ -28,7 +28,14 @@ export interface DecisionLoggerOptions {
   maxDelayMs: number;
   /** Events held at most; beyond that new events are dropped (and counted), never waited for. */
   bufferMax: number;
+  /**
+   * Approximate bytes held at most (buffered and being written): an event keeps the whole input, headers and
+   * body (up to request_limits.max_body_bytes) included, so a count alone lets a slow sink hold gigabytes.
+   */
+  bufferMaxBytes?: number;
 }
+
+export const DEFAULT_BUFFER_MAX_BYTES = 64 * 1024 * 1024;
 
 /**
  * Batches decision events and writes them off the request path. `log()` is O(1) and never blocks:
@@ -37,6 +44,10 @@ export interface DecisionLoggerOptions {
  */
 export class DecisionLogger extends SharedHandle<void> {
   private buffer: DecisionEvent[] = [];
+  /** Approximate size of each buffered event (parallel to `buffer`). */
+  private sizes: number[] = [];
+  /** Approximate bytes buffered or being written. */
+  private held = 0;
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<void>;
   private kick = false;
@@ -45,12 +56,24 @@ export class DecisionLogger extends SharedHandle<void> {
     super(key);
   }
 
-  log(e: DecisionEvent): void {
+  /** Approximate bytes of buffered events and of those being written. */
+  get heldBytes(): number { return this.held; }
+
+  get buffered(): number { return this.buffer.length; }
+
+  /** `approxBytes`: the caller's estimate of the event's size (its input above all); not measured here. */
+  log(e: DecisionEvent, approxBytes = 0): void {
     if (this.isStopped) return;
     if (this.buffer.length >= this.opts.bufferMax) {
       policyMetrics.logDropped.inc({ reason: 'buffer_full' });
       return;
     }
+    if (this.held + approxBytes > (this.opts.bufferMaxBytes ?? DEFAULT_BUFFER_MAX_BYTES)) {
+      policyMetrics.logDropped.inc({ reason: 'buffer_bytes' });
+      return;
+    }
+    this.held += approxBytes;
+    this.sizes.push(approxBytes);
     this.buffer.push(e);
     policyMetrics.logEvents.inc();
     policyMetrics.logBuffered.set(this.buffer.length);
@@ -80,22 +103,32 @@ export class DecisionLogger extends SharedHandle<void> {
   private async drain(): Promise<void> {
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, this.opts.maxBatch);
+      let bytes = 0;
+      for (const n of this.sizes.splice(0, batch.length)) bytes += n;
       policyMetrics.logBuffered.set(this.buffer.length);
-      const lines: string[] = [];
-      for (const e of batch) {
-        try { lines.push(this.serialize(e)); } catch { policyMetrics.logDropped.inc({ reason: 'serialize' }); }
+      try {
+        await this.write(batch);
+      } finally {
+        this.held -= bytes;
       }
-      if (lines.length === 0) continue;
-      await Promise.all(this.opts.sinks.map(async (s) => {
-        try {
-          await s.write(lines);
-        } catch (err) {
-          policyMetrics.logFlushFailures.inc({ sink: s.name });
-          policyMetrics.logDropped.inc({ reason: 'sink_failed' }, lines.length);
-          this.logger.warn({ sink: s.name, events: lines.length, err: (err as Error).message }, 'decision log write failed; events dropped');
-        }
-      }));
     }
+  }
+
+  private async write(batch: DecisionEvent[]): Promise<void> {
+    const lines: string[] = [];
+    for (const e of batch) {
+      try { lines.push(this.serialize(e)); } catch { policyMetrics.logDropped.inc({ reason: 'serialize' }); }
+    }
+    if (lines.length === 0) return;
+    await Promise.all(this.opts.sinks.map(async (s) => {
+      try {
+        await s.write(lines);
+      } catch (err) {
+        policyMetrics.logFlushFailures.inc({ sink: s.name });
+        policyMetrics.logDropped.inc({ reason: 'sink_failed' }, lines.length);
+        this.logger.warn({ sink: s.name, events: lines.length, err: (err as Error).message }, 'decision log write failed; events dropped');
+      }
+    }));
   }
 
   protected onStart(): void {
