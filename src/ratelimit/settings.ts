@@ -67,7 +67,7 @@ export function settingsOf(g: RatelimitGlobalConfig | undefined): Settings {
     breakerFailures: c.redis?.breaker?.failures ?? 5,
     breakerOpenMs: c.redis?.breaker?.open_ms ?? 1000,
     nearCacheMaxKeys: c.near_cache?.max_keys ?? 100_000,
-    localMaxKeys: c.local?.max_keys ?? 1_000_000,
+    localMaxKeys: c.local?.max_keys ?? 250_000,
     offendersSize: c.top_offenders?.size ?? 100,
     revealValues: c.top_offenders?.reveal_values ?? true,
     limits: c.limits ?? {},
