@@ -64,7 +64,9 @@ export function timestampJson(t: any): string | undefined {
   if (!t || t.seconds === undefined) return undefined;
   const seconds = Number(t.seconds);
   const nanos = Number(t.nanos ?? 0);
-  if (!Number.isFinite(seconds)) return undefined;
+  // protojson's Timestamp range (0001-01-01 … 9999-12-31) and nanos in [0, 1e9): anything else is no timestamp
+  if (!Number.isFinite(seconds) || seconds < -62135596800 || seconds > 253402300799) return undefined;
+  if (!Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999) return undefined;
   const base = new Date(seconds * 1000).toISOString().slice(0, 19);
   if (nanos === 0) return `${base}Z`;
   const frac = String(nanos).padStart(9, '0');

@@ -127,6 +127,13 @@ describe('check() under fuzzed CheckRequests (full demo config)', () => {
 
   // ---- regression cases: one per defect the fuzzer found ----
 
+  it('regression: a request time outside the Timestamp range (seconds 1e15) does not break the policy input', async () => {
+    const auth = { ':authority': 'api.test', authorization: `Bearer ${env.tokens[0]}` };
+    await regress(base('users', { headers: { ...auth } }), (v) => v.allowed, [env.tokens[0]!], true); // the same request, sane time
+    for (const time of [{ seconds: 1e15, nanos: 0 }, { seconds: -1e15, nanos: 0 }, { seconds: 1, nanos: 2e9 }]) {
+      await regress(base('users', { headers: { ...auth } }, { request: { time, http: base('users', { headers: { ...auth } }).attributes.request.http } }), (v) => v.allowed, [env.tokens[0]!], true);
+    }
+  });
 });
 
 /** A well-formed CheckRequest for the demo's routes, as the wire decodes it, to build regression cases on. */
