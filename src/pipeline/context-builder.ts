@@ -27,45 +27,73 @@ const EMPTY_PEER: Peer = Object.freeze({ address: '', port: 0, principal: '', ce
 const EMPTY_BODY = Buffer.alloc(0);
 const REPLACEMENT = '\uFFFD';
 
-function peer(p: any): Peer {
-  if (!p) return EMPTY_PEER;
-  const sa = p.address?.socket_address;
+// The proto decoder only produces strings, Buffers, numbers and objects where the .proto says so; a
+// caller handing check() anything else (null, wrong types) gets ERR_BAD_REQUEST, never an exception.
+function bad(field: string): never {
+  throw new BadRequestError('ERR_BAD_REQUEST', `CheckRequest field ${field} has the wrong type`);
+}
+
+function str(v: unknown, field: string): string {
+  if (typeof v === 'string') return v;
+  return v === undefined || v === null ? '' : bad(field);
+}
+
+function obj(v: unknown, field: string): any {
+  if (v === undefined || v === null) return undefined;
+  return typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array) ? v : bad(field);
+}
+
+/** map<string, string>: an object whose values are all strings. */
+function strMap(v: unknown, field: string): Record<string, string> | undefined {
+  const m = obj(v, field);
+  if (m) for (const k in m) if (typeof m[k] !== 'string') bad(`${field}[${safeName(k)}]`);
+  return m;
+}
+
+function peer(p: any, field: string): Peer {
+  if (!obj(p, field)) return EMPTY_PEER;
+  const sa = obj(obj(p.address, `${field}.address`)?.socket_address, `${field}.address.socket_address`);
   return {
-    address: sa?.address ?? p.address?.pipe?.path ?? '',
+    address: sa?.address != null ? str(sa.address, `${field}.address`) : str(p.address?.pipe?.path, `${field}.address.pipe.path`),
     port: Number(sa?.port_value ?? 0),
-    principal: p.principal ?? '',
-    certificate: p.certificate ?? '',
-    labels: p.labels ?? {},
-    service: p.service ?? '',
+    principal: str(p.principal, `${field}.principal`),
+    certificate: str(p.certificate, `${field}.certificate`),
+    labels: strMap(p.labels, `${field}.labels`) ?? {},
+    service: str(p.service, `${field}.service`),
   };
 }
 
-function structs(md: any): Record<string, unknown> {
+function structs(md: any, field: string): Record<string, unknown> {
   // filter_metadata arrives as google.protobuf.Struct; respond/compat code converts lazily where needed.
-  return md?.filter_metadata ?? {};
+  return obj(obj(md, field)?.filter_metadata, `${field}.filter_metadata`) ?? {};
 }
 
 /** Headers as lower-case name → value; header_map (newer Envoy) wins over the legacy map. */
 function headersOf(http: any, limits: RequestLimits): Record<string, string> {
-  const list: Array<{ key: string; value?: string; raw_value?: Buffer }> | undefined = http.header_map?.headers;
+  const list: Array<{ key: string; value?: string; raw_value?: Buffer }> | undefined = obj(http.header_map, 'header_map')?.headers;
   let out: Record<string, string>;
+  if (list !== undefined && list !== null && !Array.isArray(list)) bad('header_map.headers');
   if (list && list.length > 0) {
     out = Object.create(null);
     for (const h of list) {
+      if (!obj(h, 'header_map.headers[]')) bad('header_map.headers[]');
       const k = typeof h.key === 'string' ? h.key.toLowerCase() : '';
       if (k === '') throw new BadRequestError('ERR_BAD_REQUEST', 'a header has no name');
-      const v = h.raw_value && h.raw_value.length > 0 ? h.raw_value.toString('utf8') : (h.value ?? '');
+      const raw = h.raw_value;
+      if (raw !== undefined && raw !== null && !(raw instanceof Uint8Array)) bad('header_map.headers[].raw_value');
+      const v = raw && raw.length > 0 ? Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('utf8') : str(h.value, 'header_map.headers[].value');
       out[k] = out[k] === undefined ? v : `${out[k]},${v}`;
     }
   } else {
     // the decoded map is this request's own: drop its prototype in place (no copy), so a header named
     // "constructor" or "__proto__" is just a header
-    out = http.headers ? Object.setPrototypeOf(http.headers, null) : Object.create(null);
+    out = obj(http.headers, 'headers') ? Object.setPrototypeOf(http.headers, null) : Object.create(null);
   }
   let n = 0;
   let bytes = 0;
   for (const k in out) {
     const v = out[k];
+    if (typeof v !== 'string') bad(`headers[${safeName(k)}]`);
     n++;
     bytes += k.length + v.length;
     if (v.includes(REPLACEMENT) || k.includes(REPLACEMENT)) throw new BadRequestError('ERR_BAD_REQUEST', `header ${safeName(k)} is not valid UTF-8`);
@@ -100,20 +128,22 @@ export function clientIp(sourceAddress: string, xff: string | undefined, trusted
 export function buildContext(req: any, opts: ContextOptions): RequestContext {
   const attrs = req?.attributes;
   const http = attrs?.request?.http;
-  if (!http || typeof http !== 'object') throw new BadRequestError('ERR_BAD_REQUEST', 'CheckRequest has no HTTP request attributes');
-  const method: string = http.method ?? '';
-  const rawPath: string = http.path ?? '';
+  if (!http || typeof http !== 'object' || Array.isArray(http)) throw new BadRequestError('ERR_BAD_REQUEST', 'CheckRequest has no HTTP request attributes');
+  const method = str(http.method, 'method');
+  const rawPath = str(http.path, 'path');
   if (method === '' || rawPath === '') throw new BadRequestError('ERR_BAD_REQUEST', 'CheckRequest has no method or path');
   const limits = opts.limits;
   if (rawPath.length > limits.maxPathBytes) throw new BadRequestError('ERR_BAD_REQUEST', `path too long (${rawPath.length} > ${limits.maxPathBytes} bytes)`);
-  if (rawPath.includes(REPLACEMENT) || method.includes(REPLACEMENT) || (http.host ?? '').includes(REPLACEMENT)) {
+  if (rawPath.includes(REPLACEMENT) || method.includes(REPLACEMENT) || str(http.host, 'host').includes(REPLACEMENT)) {
     throw new BadRequestError('ERR_BAD_REQUEST', 'method, host or path is not valid UTF-8');
   }
   const headers = headersOf(http, limits);
 
   let body: Buffer = EMPTY_BODY;
-  if (http.raw_body && http.raw_body.length > 0) body = http.raw_body;
-  else if (http.body) body = Buffer.from(http.body, 'utf8');
+  const rawBody = http.raw_body;
+  if (rawBody !== undefined && rawBody !== null && !(rawBody instanceof Uint8Array)) bad('raw_body');
+  if (rawBody && rawBody.length > 0) body = Buffer.isBuffer(rawBody) ? rawBody : Buffer.from(rawBody.buffer, rawBody.byteOffset, rawBody.length);
+  else if (str(http.body, 'body')) body = Buffer.from(http.body, 'utf8');
   if (body.length > limits.maxBodyBytes) throw new BadRequestError('ERR_PAYLOAD_TOO_LARGE', `body too large (${body.length} > ${limits.maxBodyBytes} bytes)`);
   const declared = Number(headers['content-length'] ?? http.size ?? -1);
   const bodyTruncated = declared > body.length || headers['x-envoy-auth-partial-body'] === 'true';
@@ -122,33 +152,33 @@ export function buildContext(req: any, opts: ContextOptions): RequestContext {
   const h = rawPath.indexOf('#');
   const pathEnd = q >= 0 ? q : h >= 0 ? h : rawPath.length;
   const path = rawPath.slice(0, pathEnd);
-  const rawQuery = q >= 0 ? rawPath.slice(q + 1, h > q ? h : rawPath.length) : (http.query ?? '');
+  const rawQuery = q >= 0 ? rawPath.slice(q + 1, h > q ? h : rawPath.length) : str(http.query, 'query');
 
-  const source = peer(attrs.source);
+  const source = peer(attrs.source, 'source');
   const t = attrs.request?.time;
   const time = t?.seconds !== undefined ? Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : Date.now();
   const decisionId = randomUUID();
 
   return {
-    requestId: headers['x-request-id'] || http.id || decisionId,
+    requestId: headers['x-request-id'] || str(http.id, 'id') || decisionId,
     decisionId,
     time,
     method,
-    host: (http.host ?? headers[':authority'] ?? '').toLowerCase(),
+    host: (http.host ?? headers[':authority'] ?? '').toLowerCase(), // a string: checked above
     path,
     rawPath,
     rawQuery,
-    scheme: http.scheme ?? '',
-    protocol: http.protocol ?? '',
+    scheme: str(http.scheme, 'scheme'),
+    protocol: str(http.protocol, 'protocol'),
     headers,
     body,
     bodyTruncated,
     source,
-    destination: peer(attrs.destination),
-    tlsSni: attrs.tls_session?.sni ?? '',
-    contextExtensions: attrs.context_extensions ?? {},
-    metadataContext: structs(attrs.metadata_context),
-    routeMetadata: structs(attrs.route_metadata_context),
+    destination: peer(attrs.destination, 'destination'),
+    tlsSni: str(obj(attrs.tls_session, 'tls_session')?.sni, 'tls_session.sni'),
+    contextExtensions: strMap(attrs.context_extensions, 'context_extensions') ?? {},
+    metadataContext: structs(attrs.metadata_context, 'metadata_context'),
+    routeMetadata: structs(attrs.route_metadata_context, 'route_metadata_context'),
     raw: req,
     route: '',
     client: { ip: clientIp(source.address, headers['x-forwarded-for'], opts.trustedHops) },

@@ -134,6 +134,39 @@ describe('check() under fuzzed CheckRequests (full demo config)', () => {
       await regress(base('users', { headers: { ...auth } }, { request: { time, http: base('users', { headers: { ...auth } }).attributes.request.http } }), (v) => v.allowed, [env.tokens[0]!], true);
     }
   });
+
+  it('regression: fields of the wrong type (what no proto decoder produces) are ERR_BAD_REQUEST, not ERR_INTERNAL', async () => {
+    const cases: Array<[string, (req: any) => void]> = [
+      ['http.host = 42', (q) => { q.attributes.request.http.host = 42; }],
+      ['http.path = ["/x"]', (q) => { q.attributes.request.http.path = ['/x']; }],
+      ['http.method = {}', (q) => { q.attributes.request.http.method = {}; }],
+      ['http.scheme = true', (q) => { q.attributes.request.http.scheme = true; }],
+      ['http.headers = "str"', (q) => { q.attributes.request.http.headers = 'str'; }],
+      ['a header value = 5', (q) => { q.attributes.request.http.headers['x-a'] = 5; }],
+      ['a header value = null', (q) => { q.attributes.request.http.headers.authorization = null; }],
+      ['header_map.headers = [null]', (q) => { q.attributes.request.http.header_map = { headers: [null] }; }],
+      ['header_map.headers = "x"', (q) => { q.attributes.request.http.header_map = { headers: 'x' }; }],
+      ['header_map value = 5', (q) => { q.attributes.request.http.header_map = { headers: [{ key: 'a', value: 5 }] }; }],
+      ['header_map raw_value = "str"', (q) => { q.attributes.request.http.header_map = { headers: [{ key: 'a', raw_value: 'str' }] }; }],
+      ['http.body = 5', (q) => { q.attributes.request.http.body = 5; }],
+      ['http.raw_body = "str"', (q) => { q.attributes.request.http.raw_body = 'str'; q.attributes.request.http.method = 'POST'; }],
+      ['context_extensions = "users"', (q) => { q.attributes.context_extensions = 'users'; }],
+      ['context_extensions.service = 1', (q) => { q.attributes.context_extensions.service = 1; }],
+      ['source.principal = 5', (q) => { q.attributes.source.principal = 5; }],
+      ['source.certificate = {}', (q) => { q.attributes.source.certificate = {}; }],
+      ['source.address.socket_address.address = []', (q) => { q.attributes.source.address.socket_address.address = []; }],
+      ['tls_session.sni = 1', (q) => { q.attributes.tls_session = { sni: 1 }; }],
+      ['metadata_context.filter_metadata = "x"', (q) => { q.attributes.metadata_context = { filter_metadata: 'x' }; }],
+    ];
+    for (const [name, mangle] of cases) {
+      const req = base('users', { headers: { ':authority': 'api.test', authorization: `Bearer ${env.tokens[0]}` } });
+      mangle(req);
+      const problems: string[] = [];
+      const v = await run(req, [env.tokens[0]!], true, name, problems);
+      assert.deepEqual(problems, [], name);
+      assert.equal(v?.code, 'ERR_BAD_REQUEST', name);
+    }
+  });
 });
 
 /** A well-formed CheckRequest for the demo's routes, as the wire decodes it, to build regression cases on. */
