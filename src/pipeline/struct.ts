@@ -1,25 +1,29 @@
-/** google.protobuf.Struct <-> plain JS (proto-loader object form, keepCase). */
+/**
+ * google.protobuf.Struct <-> plain JS, in the object form @grpc/proto-loader uses. protobufjs defines the
+ * well-known types itself with camelCase members (stringValue, structValue…), keepCase or not: a Value
+ * written as { string_value } is encoded as an empty Value. Reading accepts both spellings.
+ */
 
 export type StructValue =
-  | { null_value: 'NULL_VALUE' }
-  | { number_value: number }
-  | { string_value: string }
-  | { bool_value: boolean }
-  | { struct_value: { fields: Record<string, StructValue> } }
-  | { list_value: { values: StructValue[] } };
+  | { nullValue: 'NULL_VALUE' }
+  | { numberValue: number }
+  | { stringValue: string }
+  | { boolValue: boolean }
+  | { structValue: { fields: Record<string, StructValue> } }
+  | { listValue: { values: StructValue[] } };
 
 export function toValue(v: unknown, depth = 0): StructValue {
-  if (depth > 32) return { string_value: '[too deep]' };
-  if (v === null || v === undefined) return { null_value: 'NULL_VALUE' };
+  if (depth > 32) return { stringValue: '[too deep]' };
+  if (v === null || v === undefined) return { nullValue: 'NULL_VALUE' };
   switch (typeof v) {
-    case 'number': return { number_value: v };
-    case 'string': return { string_value: v };
-    case 'boolean': return { bool_value: v };
-    case 'bigint': return { number_value: Number(v) };
+    case 'number': return { numberValue: v };
+    case 'string': return { stringValue: v };
+    case 'boolean': return { boolValue: v };
+    case 'bigint': return { numberValue: Number(v) };
     case 'object':
-      if (Array.isArray(v)) return { list_value: { values: v.map((x) => toValue(x, depth + 1)) } };
-      return { struct_value: toStruct(v as Record<string, unknown>, depth + 1) };
-    default: return { string_value: String(v) };
+      if (Array.isArray(v)) return { listValue: { values: v.map((x) => toValue(x, depth + 1)) } };
+      return { structValue: toStruct(v as Record<string, unknown>, depth + 1) };
+    default: return { stringValue: String(v) };
   }
 }
 
@@ -30,7 +34,12 @@ export function toStruct(obj: Record<string, unknown>, depth = 0): { fields: Rec
 }
 
 export function fromValue(v: any): unknown {
-  if (v === null || v === undefined) return null;
+  if (v === null || v === undefined || typeof v !== 'object') return null;
+  if (v.stringValue !== undefined) return v.stringValue;
+  if (v.numberValue !== undefined) return v.numberValue;
+  if (v.boolValue !== undefined) return v.boolValue;
+  if (v.structValue !== undefined) return fromStruct(v.structValue);
+  if (v.listValue !== undefined) return (v.listValue?.values ?? []).map(fromValue);
   if ('string_value' in v) return v.string_value;
   if ('number_value' in v) return v.number_value;
   if ('bool_value' in v) return v.bool_value;

@@ -11,6 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import type { Logger } from 'pino';
 import { parseConfig } from '../../../src/config/loader.js';
 import { check } from '../../../src/pipeline/check.js';
+import { buildContext } from '../../../src/pipeline/context-builder.js';
+import { fromStruct } from '../../../src/pipeline/struct.js';
+import { envoyAttributes } from '../../../src/policy/input/envoy-attributes.js';
 import { buildRuntime, closeRuntime, type Runtime } from '../../../src/pipeline/runtime.js';
 import { AUTH_SERVICE } from '../../../src/server/grpc.js';
 import { serviceDef } from '../../../src/server/protos.js';
@@ -166,6 +169,18 @@ describe('check() under fuzzed CheckRequests (full demo config)', () => {
       assert.deepEqual(problems, [], name);
       assert.equal(v?.code, 'ERR_BAD_REQUEST', name);
     }
+  });
+
+  it('regression: metadata_context and dynamic_metadata keep their values through the service\'s proto', async () => {
+    // google.protobuf.Value as @grpc/proto-loader (protobufjs) decodes it: camelCase members, keepCase or not
+    const sent = base('inventory', {}, { metadata_context: { filter_metadata: { 'envoy.filters.http.jwt_authn': { fields: { sub: { stringValue: 'alice' }, n: { numberValue: 2 } } } } } });
+    const req = method.requestDeserialize(method.requestSerialize(sent));
+    assert.deepEqual(envoyAttributes(buildContext(req, rt.contextOptions)).metadataContext, { filterMetadata: { 'envoy.filters.http.jwt_authn': { sub: 'alice', n: 2 } } });
+    const resp = await check(rt, req, logger);
+    const meta = fromStruct((method.responseDeserialize(method.responseSerialize(resp)) as any).dynamic_metadata);
+    assert.equal(meta.route, 'inventory');
+    assert.equal(meta.code, 'OK');
+    assert.match(String(meta.decision_id), /^[0-9a-f-]{36}$/);
   });
 });
 

@@ -43,8 +43,8 @@ describe('check: static rules and the response mapping', () => {
     assert.ok(resp.ok_response.headers.every((o: any) => o.append_action === 2), 'overwrite, never append');
     assert.equal(resp.ok_response.response_headers_to_add[0].header.value, h['x-portcullis-decision-id']);
     const dyn = resp.dynamic_metadata.fields;
-    assert.equal(dyn.route.string_value, 'r');
-    assert.equal(dyn.decision_id.string_value, h['x-portcullis-decision-id']);
+    assert.equal(dyn.route.stringValue, 'r');
+    assert.equal(dyn.decision_id.stringValue, h['x-portcullis-decision-id']);
   });
 
   it('deny carries status, JSON body and the decision id', async () => {

@@ -220,8 +220,8 @@ describe('OPA-Envoy policies run unchanged (built with opa build -t wasm, evalua
       assert.deepEqual(r.ok_response.query_parameters_to_set.map((q: any) => [q.key, q.value]), [['page', '1'], ['tag', 'a'], ['tag', 'b']]);
       assert.deepEqual(r.ok_response.query_parameters_to_remove, ['debug']);
       const fields = r.dynamic_metadata.fields;
-      assert.equal(fields.user.string_value, 'alice');
-      assert.equal(fields.checks.number_value, 2);
+      assert.equal(fields.user.stringValue, 'alice');
+      assert.equal(fields.checks.numberValue, 2);
     });
   });
 

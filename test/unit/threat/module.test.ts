@@ -50,7 +50,7 @@ describe('threat module through the Check path', () => {
     assert.equal(ev.action, 'block');
     assert.equal(ev.mode, 'detect');
     assert.equal(ev.client_ip, '198.51.100.30');
-    assert.equal(ev.decision_id, resp.dynamic_metadata.fields.decision_id.string_value);
+    assert.equal(ev.decision_id, resp.dynamic_metadata.fields.decision_id.stringValue);
     assert.ok(!JSON.stringify(ev).includes('<script>'), 'the raw payload is not in the event');
     await mod(r).close();
   });

@@ -48,7 +48,7 @@ describe('scoring thresholds and weights are validated, not silently misread', (
       await r.modules.get('threat')!.start?.();
       const resp = await decide(r, { path: '/x', headers: curl, source: '198.51.100.96' });
       assert.ok(resp.ok_response, JSON.stringify(resp.denied_response && denyBody(resp)));
-      const score = resp.dynamic_metadata?.fields?.threat_score?.number_value ?? 0;
+      const score = resp.dynamic_metadata?.fields?.threat_score?.numberValue ?? 0;
       assert.equal(score > 0, expected, `min_confidence ${min}: curl (0.3) ${expected ? 'counts' : 'is dropped'}`);
       await (r.modules.get('threat') as ThreatModule).close();
     }

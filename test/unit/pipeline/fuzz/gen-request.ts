@@ -39,12 +39,12 @@ function struct(r: Rng, depth: number, maxDepth: number): any {
     const k = r.pick(['a', 'sub', '__proto__', 'constructor', '', 'x'.repeat(200), 'tenant']);
     const t = depth >= maxDepth ? r.int(4) : r.int(6);
     switch (t) {
-      case 0: fields[k] = { string_value: r.pick(['v', '', 'x'.repeat(2000)]), kind: 'string_value' }; break;
-      case 1: fields[k] = { number_value: r.pick([0, -1, 1e308, 0.5]), kind: 'number_value' }; break;
-      case 2: fields[k] = { bool_value: true, kind: 'bool_value' }; break;
-      case 3: fields[k] = { null_value: 'NULL_VALUE', kind: 'null_value' }; break;
-      case 4: fields[k] = { struct_value: struct(r, depth + 1, maxDepth), kind: 'struct_value' }; break;
-      default: fields[k] = { list_value: { values: [{ string_value: 'l', kind: 'string_value' }, { struct_value: struct(r, depth + 1, maxDepth), kind: 'struct_value' }] }, kind: 'list_value' };
+      case 0: fields[k] = { stringValue: r.pick(['v', '', 'x'.repeat(2000)]), kind: 'stringValue' }; break;
+      case 1: fields[k] = { numberValue: r.pick([0, -1, 1e308, 0.5]), kind: 'numberValue' }; break;
+      case 2: fields[k] = { boolValue: true, kind: 'boolValue' }; break;
+      case 3: fields[k] = { nullValue: 'NULL_VALUE', kind: 'nullValue' }; break;
+      case 4: fields[k] = { structValue: struct(r, depth + 1, maxDepth), kind: 'structValue' }; break;
+      default: fields[k] = { listValue: { values: [{ stringValue: 'l', kind: 'stringValue' }, { structValue: struct(r, depth + 1, maxDepth), kind: 'structValue' }] }, kind: 'listValue' };
     }
   }
   return { fields };
@@ -52,7 +52,7 @@ function struct(r: Rng, depth: number, maxDepth: number): any {
 
 function deepStruct(n: number): any {
   let s: any = { fields: {} };
-  for (let i = 0; i < n; i++) s = { fields: { a: { struct_value: s, kind: 'struct_value' } } };
+  for (let i = 0; i < n; i++) s = { fields: { a: { structValue: s, kind: 'structValue' } } };
   return s;
 }
 

@@ -59,6 +59,7 @@ export function judge(resp: any, secrets: readonly string[], validCred: boolean)
     if ((back.ok_response !== undefined) !== allowed) problems.push('decision changed through the proto');
     if (!allowed && (back.denied_response?.body ?? '') !== (resp.denied_response.body ?? '')) problems.push('deny body changed through the proto');
     if ((back.status?.message ?? '') !== (resp.status?.message ?? '')) problems.push('status message changed through the proto');
+    if (JSON.stringify(fromStruct(back.dynamic_metadata)) !== JSON.stringify(meta)) problems.push('dynamic_metadata changed through the proto');
   } catch (err) { problems.push(`response does not serialise: ${(err as Error).message}`); }
   return { problems, verdict: { allowed, code, route } };
 }
