@@ -33,23 +33,26 @@ export function toStruct(obj: Record<string, unknown>, depth = 0): { fields: Rec
   return { fields };
 }
 
-export function fromValue(v: any): unknown {
-  if (v === null || v === undefined || typeof v !== 'object') return null;
+/** Deeper than the gRPC decoder's own nesting limit: only hand-built objects get here. Read as null. */
+const MAX_READ_DEPTH = 64;
+
+export function fromValue(v: any, depth = 0): unknown {
+  if (v === null || v === undefined || typeof v !== 'object' || depth > MAX_READ_DEPTH) return null;
   if (v.stringValue !== undefined) return v.stringValue;
   if (v.numberValue !== undefined) return v.numberValue;
   if (v.boolValue !== undefined) return v.boolValue;
-  if (v.structValue !== undefined) return fromStruct(v.structValue);
-  if (v.listValue !== undefined) return (v.listValue?.values ?? []).map(fromValue);
+  if (v.structValue !== undefined) return fromStruct(v.structValue, depth + 1);
+  if (v.listValue !== undefined) return (v.listValue?.values ?? []).map((x: unknown) => fromValue(x, depth + 1));
   if ('string_value' in v) return v.string_value;
   if ('number_value' in v) return v.number_value;
   if ('bool_value' in v) return v.bool_value;
-  if ('struct_value' in v) return fromStruct(v.struct_value);
-  if ('list_value' in v) return (v.list_value?.values ?? []).map(fromValue);
+  if ('struct_value' in v) return fromStruct(v.struct_value, depth + 1);
+  if ('list_value' in v) return (v.list_value?.values ?? []).map((x: unknown) => fromValue(x, depth + 1));
   return null;
 }
 
-export function fromStruct(s: any): Record<string, unknown> {
+export function fromStruct(s: any, depth = 0): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(s?.fields ?? {})) out[k] = fromValue(v);
+  for (const [k, v] of Object.entries(s?.fields ?? {})) out[k] = fromValue(v, depth);
   return out;
 }

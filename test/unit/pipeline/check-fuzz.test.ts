@@ -182,6 +182,13 @@ describe('check() under fuzzed CheckRequests (full demo config)', () => {
     assert.equal(meta.code, 'OK');
     assert.match(String(meta.decision_id), /^[0-9a-f-]{36}$/);
   });
+
+  it('regression: a metadata_context Struct nested 5000 deep (deeper than the decoder allows) is not a stack overflow', async () => {
+    let deep: any = { fields: {} };
+    for (let i = 0; i < 5000; i++) deep = { fields: { a: { structValue: deep } } };
+    const auth = { ':authority': 'api.test', authorization: `Bearer ${env.tokens[0]}` };
+    await regress(base('users', { headers: auth }, { metadata_context: { filter_metadata: { deep } } }), (v) => v.allowed, [env.tokens[0]!], true);
+  });
 });
 
 /** A well-formed CheckRequest for the demo's routes, as the wire decodes it, to build regression cases on. */
