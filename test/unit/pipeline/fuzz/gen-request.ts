@@ -101,9 +101,11 @@ export function genRequest(r: Rng, env: CredEnv, mode: 'wire' | 'direct'): Gener
     const list: any[] = Object.entries(headers).map(([key, value]) => (r.chance(0.2) ? { key, raw_value: Buffer.from(value, 'utf8') } : { key, value }));
     const dups = r.int(4);
     for (let i = 0; i < dups; i++) {
-      list.push(r.pick([{ key: 'authorization', value: 'Bearer other' }, { key: 'x-api-key', value: env.apiKey }, { key: 'content-type', value: 'text/plain' },
+      const dup = r.pick([{ key: 'authorization', value: 'Bearer other' }, { key: 'x-api-key', value: env.apiKey }, { key: 'content-type', value: 'text/plain' },
         { key: 'cookie', value: 'a=b' }, { key: 'content-length', value: '7' }, { key: '', value: 'nameless' }, { key: 'X-Up', value: 'v' },
-        { key: 'x-raw', raw_value: Buffer.from([0xff, 0xfe, 0x80]) }, { key: 'x-raw-ok', raw_value: Buffer.from('fine') }, { key: 'x-empty' }]));
+        { key: 'x-raw', raw_value: Buffer.from([0xff, 0xfe, 0x80]) }, { key: 'x-raw-ok', raw_value: Buffer.from('fine') }, { key: 'x-empty' }]);
+      if (dup.value === env.apiKey) cred.valid = true; // the demo key itself: an allow is legitimate
+      list.push(dup);
     }
     http.header_map = { headers: list };
   } else {
@@ -142,7 +144,7 @@ export function genRequest(r: Rng, env: CredEnv, mode: 'wire' | 'direct'): Gener
   if (r.chance(0.05)) attributes.tls_session = { sni: r.pick(['api.test', '', 'x'.repeat(1000)]) };
   const req: any = { attributes };
   if (mode === 'direct' && r.chance(0.35)) mangle(r, req);
-  return { req, secrets, validCred: cred.valid, marker };
+  return { req, secrets: [...secrets, env.apiKey, ...env.tokens], validCred: cred.valid, marker };
 }
 
 const JUNK = (r: Rng): unknown => r.pick<unknown>([undefined, null, 0, -1, NaN, 1e308, true, '', 'str', [], [1, 2], {}, { a: 1 }, Buffer.from('buf'), 12n]);
