@@ -11,6 +11,32 @@ export interface ParsedBody {
 
 const MAX_FORM_FIELDS = 1000;
 const MAX_PARTS = 100;
+const MAX_REPAIR_DEPTH = 1000;
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+const toWellFormed = (s: string): string => (s as unknown as { toWellFormed(): string }).toWellFormed();
+
+/**
+ * JSON.parse, with unpaired surrogates (escapes like "\ud800", valid JSON text) read as U+FFFD as Go's
+ * encoding/json reads them (OPA-Envoy): OPA's own JSON reader refuses them, so the policy input could
+ * not be evaluated at all. The repair walk runs only for a text with such an escape.
+ */
+function parseJson(text: string): unknown {
+  const v = JSON.parse(text);
+  return SURROGATE_ESCAPE.test(text) ? wellFormed(v, 0) : v;
+}
+
+function wellFormed(v: unknown, depth: number): unknown {
+  if (typeof v === 'string') return toWellFormed(v);
+  if (v === null || typeof v !== 'object') return v;
+  if (depth > MAX_REPAIR_DEPTH) throw new BodyParseError('request body nests too deep');
+  if (Array.isArray(v)) return v.map((x) => wellFormed(x, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    // defineProperty: a "__proto__" key stays a key, as JSON.parse made it
+    Object.defineProperty(out, toWellFormed(k), { value: wellFormed((v as Record<string, unknown>)[k], depth + 1), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
 
 function nullProto(): Record<string, unknown[]> {
   return Object.create(null) as Record<string, unknown[]>;
@@ -75,7 +101,7 @@ function parseMultipart(text: string, boundary: string): Record<string, unknown[
     const ctype = /content-type:\s*([^\r\n]*)/i.exec(head)?.[1] ?? '';
     let parsed: unknown = value;
     if (ctype.includes('application/json')) {
-      try { parsed = JSON.parse(value); } catch { throw new BodyParseError(`multipart part "${name.slice(0, 64)}" is not valid JSON`); }
+      try { parsed = parseJson(value); } catch (err) { if (err instanceof BodyParseError) throw err; throw new BodyParseError(`multipart part "${name.slice(0, 64)}" is not valid JSON`); }
     }
     value = '';
     (out[name] ??= []).push(parsed);
@@ -97,7 +123,8 @@ export function parseBody(contentType: string | undefined, body: Buffer, truncat
   if (truncated) return { parsed: undefined, truncated: true };
   const text = body.toString('utf8');
   if (json) {
-    try { return { parsed: JSON.parse(text), truncated: false }; } catch (err) {
+    try { return { parsed: parseJson(text), truncated: false }; } catch (err) {
+      if (err instanceof BodyParseError) throw err;
       throw new BodyParseError(notJsonMessage(err, 'request body is not valid JSON'));
     }
   }

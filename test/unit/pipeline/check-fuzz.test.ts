@@ -189,6 +189,17 @@ describe('check() under fuzzed CheckRequests (full demo config)', () => {
     const auth = { ':authority': 'api.test', authorization: `Bearer ${env.tokens[0]}` };
     await regress(base('users', { headers: auth }, { metadata_context: { filter_metadata: { deep } } }), (v) => v.allowed, [env.tokens[0]!], true);
   });
+
+  it('regression: a JSON body with an unpaired surrogate escape ("\\ud800") is evaluated by the policy, as U+FFFD', async () => {
+    const post = (body: string) => base('orders', {
+      method: 'POST', path: '/api/v1/orders', raw_body: Buffer.from(body),
+      headers: { ':authority': 'api.test', authorization: `Bearer ${env.tokens[1]}`, 'content-type': 'application/json', 'content-length': String(body.length) },
+    });
+    const problems: string[] = [];
+    const expected = await run(post('{"a":"\\ufffd","\\ufffd":"x"}'), [env.tokens[1]!], true, 'U+FFFD', problems);
+    assert.deepEqual(problems, []);
+    await regress(post('{"a":"\\ud800","\\udc00":"x"}'), (v) => v.code === expected!.code && v.code !== 'ERR_POLICY', [env.tokens[1]!], true);
+  });
 });
 
 /** A well-formed CheckRequest for the demo's routes, as the wire decodes it, to build regression cases on. */
