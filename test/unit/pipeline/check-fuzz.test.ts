@@ -32,6 +32,8 @@ const PER_SEED = 500;
 describe('check() under fuzzed CheckRequests (full demo config)', () => {
   let setup: DemoSetup;
   let rt: Runtime;
+  /** the regression cases' own runtime: the fuzzer's requests use up rate limits and ban clients */
+  let regRt: Runtime;
   let logger: Logger;
   let env: CredEnv;
   const lines: string[] = [];
@@ -41,20 +43,26 @@ describe('check() under fuzzed CheckRequests (full demo config)', () => {
     env = { tokens: [setup.cred.ALICE_TOKEN!, setup.cred.WRITER_TOKEN!, setup.cred.ADMIN_TOKEN!], apiKey: setup.cred.API_KEY!, partnerSecret: setup.partnerSecret };
     const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
     logger = createLogger('debug', sink);
-    rt = await buildRuntime(parseConfig(setup.yaml, `${setup.dir}/portcullis.yaml`), new MemoryStore(), logger);
-    for (const m of rt.modules.values()) await m.start?.();
+    const build = async () => {
+      const r = await buildRuntime(parseConfig(setup.yaml, `${setup.dir}/portcullis.yaml`), new MemoryStore(), logger);
+      for (const m of r.modules.values()) await m.start?.();
+      return r;
+    };
+    rt = await build();
+    regRt = await build();
   });
   after(async () => {
     if (rt) await closeRuntime(rt);
+    if (regRt) await closeRuntime(regRt);
     if (setup) rmSync(setup.dir, { recursive: true, force: true });
   });
 
   /** One Check with every oracle; problems are collected with the seed and iteration that made them. */
-  async function run(req: unknown, secrets: readonly string[], validCred: boolean, where: string, problems: string[]): Promise<Verdict | undefined> {
+  async function run(req: unknown, secrets: readonly string[], validCred: boolean, where: string, problems: string[], on = rt): Promise<Verdict | undefined> {
     lines.length = 0;
     let resp: any;
     try {
-      resp = await check(rt, req, logger);
+      resp = await check(on, req, logger);
     } catch (err) {
       problems.push(`${where}: check() rejected: ${(err as Error).stack?.split('\n').slice(0, 3).join(' | ')}`);
       return undefined;
@@ -77,7 +85,7 @@ describe('check() under fuzzed CheckRequests (full demo config)', () => {
   /** A regression case: every oracle, plus the decision code expected. */
   async function regress(req: any, expect: (v: Verdict) => boolean, secrets: string[] = [], validCred = false): Promise<void> {
     const problems: string[] = [];
-    const v = await run(req, secrets, validCred, 'regression', problems);
+    const v = await run(req, secrets, validCred, 'regression', problems, regRt);
     assert.deepEqual(problems, []);
     assert.ok(v && expect(v), `unexpected decision ${JSON.stringify(v)}`);
   }
@@ -165,7 +173,7 @@ describe('check() under fuzzed CheckRequests (full demo config)', () => {
       const req = base('users', { headers: { ':authority': 'api.test', authorization: `Bearer ${env.tokens[0]}` } });
       mangle(req);
       const problems: string[] = [];
-      const v = await run(req, [env.tokens[0]!], true, name, problems);
+      const v = await run(req, [env.tokens[0]!], true, name, problems, regRt);
       assert.deepEqual(problems, [], name);
       assert.equal(v?.code, 'ERR_BAD_REQUEST', name);
     }
@@ -175,8 +183,8 @@ describe('check() under fuzzed CheckRequests (full demo config)', () => {
     // google.protobuf.Value as @grpc/proto-loader (protobufjs) decodes it: camelCase members, keepCase or not
     const sent = base('inventory', {}, { metadata_context: { filter_metadata: { 'envoy.filters.http.jwt_authn': { fields: { sub: { stringValue: 'alice' }, n: { numberValue: 2 } } } } } });
     const req = method.requestDeserialize(method.requestSerialize(sent));
-    assert.deepEqual(envoyAttributes(buildContext(req, rt.contextOptions)).metadataContext, { filterMetadata: { 'envoy.filters.http.jwt_authn': { sub: 'alice', n: 2 } } });
-    const resp = await check(rt, req, logger);
+    assert.deepEqual(envoyAttributes(buildContext(req, regRt.contextOptions)).metadataContext, { filterMetadata: { 'envoy.filters.http.jwt_authn': { sub: 'alice', n: 2 } } });
+    const resp = await check(regRt, req, logger);
     const meta = fromStruct((method.responseDeserialize(method.responseSerialize(resp)) as any).dynamic_metadata);
     assert.equal(meta.route, 'inventory');
     assert.equal(meta.code, 'OK');
@@ -196,10 +204,11 @@ describe('check() under fuzzed CheckRequests (full demo config)', () => {
       headers: { ':authority': 'api.test', authorization: `Bearer ${env.tokens[1]}`, 'content-type': 'application/json', 'content-length': String(body.length) },
     });
     const problems: string[] = [];
-    const expected = await run(post('{"a":"\\ufffd","\\ufffd":"x"}'), [env.tokens[1]!], true, 'U+FFFD', problems);
+    const expected = await run(post('{"a":"\\ufffd","\\ufffd":"x"}'), [env.tokens[1]!], true, 'U+FFFD', problems, regRt);
     assert.deepEqual(problems, []);
     await regress(post('{"a":"\\ud800","\\udc00":"x"}'), (v) => v.code === expected!.code && v.code !== 'ERR_POLICY', [env.tokens[1]!], true);
   });
+
 });
 
 /** A well-formed CheckRequest for the demo's routes, as the wire decodes it, to build regression cases on. */
