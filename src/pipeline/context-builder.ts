@@ -27,6 +27,14 @@ const EMPTY_PEER: Peer = Object.freeze({ address: '', port: 0, principal: '', ce
 const EMPTY_BODY = Buffer.alloc(0);
 const REPLACEMENT = '\uFFFD';
 
+/**
+ * Not valid UTF-8 on the wire (the decoder's U+FFFD), or not encodable as UTF-8 at all (a lone
+ * surrogate, which only a direct caller can pass). isWellFormed is O(1) for one-byte strings.
+ */
+function notUtf8(s: string): boolean {
+  return s.includes(REPLACEMENT) || !(s as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
 // The proto decoder only produces strings, Buffers, numbers and objects where the .proto says so; a
 // caller handing check() anything else (null, wrong types) gets ERR_BAD_REQUEST, never an exception.
 function bad(field: string): never {
@@ -96,7 +104,7 @@ function headersOf(http: any, limits: RequestLimits): Record<string, string> {
     if (typeof v !== 'string') bad(`headers[${safeName(k)}]`);
     n++;
     bytes += k.length + v.length;
-    if (v.includes(REPLACEMENT) || k.includes(REPLACEMENT)) throw new BadRequestError('ERR_BAD_REQUEST', `header ${safeName(k)} is not valid UTF-8`);
+    if (notUtf8(v) || notUtf8(k)) throw new BadRequestError('ERR_BAD_REQUEST', `header ${safeName(k)} is not valid UTF-8`);
   }
   if (n > limits.maxHeaders) throw new BadRequestError('ERR_BAD_REQUEST', `too many headers (${n} > ${limits.maxHeaders})`);
   if (bytes > limits.maxHeaderBytes) throw new BadRequestError('ERR_BAD_REQUEST', `headers too large (${bytes} > ${limits.maxHeaderBytes} bytes)`);
@@ -134,7 +142,7 @@ export function buildContext(req: any, opts: ContextOptions): RequestContext {
   if (method === '' || rawPath === '') throw new BadRequestError('ERR_BAD_REQUEST', 'CheckRequest has no method or path');
   const limits = opts.limits;
   if (rawPath.length > limits.maxPathBytes) throw new BadRequestError('ERR_BAD_REQUEST', `path too long (${rawPath.length} > ${limits.maxPathBytes} bytes)`);
-  if (rawPath.includes(REPLACEMENT) || method.includes(REPLACEMENT) || str(http.host, 'host').includes(REPLACEMENT)) {
+  if (notUtf8(rawPath) || notUtf8(method) || notUtf8(str(http.host, 'host'))) {
     throw new BadRequestError('ERR_BAD_REQUEST', 'method, host or path is not valid UTF-8');
   }
   const headers = headersOf(http, limits);

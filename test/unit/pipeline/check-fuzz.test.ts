@@ -209,6 +209,12 @@ describe('check() under fuzzed CheckRequests (full demo config)', () => {
     await regress(post('{"a":"\\ud800","\\udc00":"x"}'), (v) => v.code === expected!.code && v.code !== 'ERR_POLICY', [env.tokens[1]!], true);
   });
 
+  it('regression: a lone surrogate in a header, path or host (no UTF-8 encoding exists) is ERR_BAD_REQUEST', async () => {
+    const auth = { ':authority': 'api.test', authorization: `Bearer ${env.tokens[1]}` };
+    for (const http of [{ headers: { ...auth, 'x-a': '\ud800x' } }, { headers: { ...auth, 'x-\udc00': 'v' } }, { headers: auth, path: '/api/v1/orders/\ud800' }, { headers: auth, host: 'a\udbff' }]) {
+      await regress(base('orders', http), (v) => v.code === 'ERR_BAD_REQUEST', [env.tokens[1]!], true);
+    }
+  });
 });
 
 /** A well-formed CheckRequest for the demo's routes, as the wire decodes it, to build regression cases on. */
