@@ -11,7 +11,8 @@ export interface ParsedBody {
 
 const MAX_FORM_FIELDS = 1000;
 const MAX_PARTS = 100;
-const MAX_REPAIR_DEPTH = 1000;
+/** Deeper JSON cannot be handed to the policy: serialising the input for OPA overflows the stack. */
+const MAX_JSON_DEPTH = 512;
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 const toWellFormed = (s: string): string => (s as unknown as { toWellFormed(): string }).toWellFormed();
 
@@ -21,14 +22,30 @@ const toWellFormed = (s: string): string => (s as unknown as { toWellFormed(): s
  * not be evaluated at all. The repair walk runs only for a text with such an escape.
  */
 function parseJson(text: string): unknown {
+  if (text.length > MAX_JSON_DEPTH && jsonDepthOver(text, MAX_JSON_DEPTH)) throw new BodyParseError(`request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   const v = JSON.parse(text);
   return SURROGATE_ESCAPE.test(text) ? wellFormed(v, 0) : v;
+}
+
+/** Whether [ and { (outside strings) nest deeper than max: one pass, no allocation. */
+function jsonDepthOver(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) { if (++depth > max) return true; }
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
 }
 
 function wellFormed(v: unknown, depth: number): unknown {
   if (typeof v === 'string') return toWellFormed(v);
   if (v === null || typeof v !== 'object') return v;
-  if (depth > MAX_REPAIR_DEPTH) throw new BodyParseError('request body nests too deep');
   if (Array.isArray(v)) return v.map((x) => wellFormed(x, depth + 1));
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(v)) {
