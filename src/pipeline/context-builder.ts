@@ -163,8 +163,9 @@ export function buildContext(req: any, opts: ContextOptions): RequestContext {
   const rawQuery = q >= 0 ? rawPath.slice(q + 1, h > q ? h : rawPath.length) : str(http.query, 'query');
 
   const source = peer(attrs.source, 'source');
-  const t = attrs.request?.time;
-  const time = t?.seconds !== undefined ? Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : Date.now();
+  const t = obj(attrs.request?.time, 'request.time');
+  if (t && ((t.seconds != null && typeof t.seconds !== 'number') || (t.nanos != null && typeof t.nanos !== 'number'))) bad('request.time');
+  const time = t?.seconds != null ? t.seconds * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : Date.now();
   const decisionId = randomUUID();
 
   return {

@@ -170,6 +170,9 @@ describe('check() under fuzzed CheckRequests (full demo config)', () => {
       ['source.address.socket_address.address = []', (q) => { q.attributes.source.address.socket_address.address = []; }],
       ['tls_session.sni = 1', (q) => { q.attributes.tls_session = { sni: 1 }; }],
       ['metadata_context.filter_metadata = "x"', (q) => { q.attributes.metadata_context = { filter_metadata: 'x' }; }],
+      ['request.time.nanos = 12n', (q) => { q.attributes.request.time = { seconds: 1, nanos: 12n }; }],
+      ['request.time.seconds = "soon"', (q) => { q.attributes.request.time = { seconds: 'soon' }; }],
+      ['request.time = 5', (q) => { q.attributes.request.time = 5; }],
     ];
     for (const [name, mangle] of cases) {
       const req = base('users', { headers: { ':authority': 'api.test', authorization: `Bearer ${env.tokens[0]}` } });
