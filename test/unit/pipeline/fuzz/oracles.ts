@@ -34,8 +34,8 @@ export function judge(resp: any, secrets: readonly string[], validCred: boolean)
     if (!CODE.test(code)) problems.push(`unstable deny code ${JSON.stringify(code).slice(0, 80)}`);
     if (code === 'ERR_INTERNAL') problems.push('ERR_INTERNAL: an exception escaped');
     const d = resp.denied_response;
-    const st = d?.status?.code;
-    if (!Number.isInteger(st) || st < 200 || st > 599) problems.push(`deny HTTP status ${st}`);
+    const st = d?.status?.code; // a number from check(), the HttpStatus enum's name once decoded (enums: String)
+    if (typeof st === 'string' ? !/^[A-Z][A-Za-z]+$/.test(st) : !Number.isInteger(st) || st < 200 || st > 599) problems.push(`deny HTTP status ${st}`);
     const ct = (d?.headers ?? []).find((h: any) => h.header.key === 'content-type')?.header.value;
     if (ct === 'application/json') {
       try {
