@@ -22,7 +22,7 @@ node scripts/echo-upstream.mjs users=8081 payments=8082 orders=8083 inventory=80
 node --import tsx scripts/demo-idp.ts --port 8090 & pids+=($!)
 node --import tsx src/cli.ts serve --config "${PORTCULLIS_CONFIG:-envoy/portcullis-full.yaml}" & pids+=($!)
 for i in $(seq 1 100); do curl -sf localhost:9901/readyz >/dev/null && break; sleep 0.1; done
-"$envoy_bin" -c .tmp/envoy.yaml --base-id 7 --log-level warn & pids+=($!)
+"$envoy_bin" -c .tmp/envoy.yaml --base-id 7 --log-level warn --file-flush-interval-msec 1000 & pids+=($!)   # access log: stdout, JSON
 for i in $(seq 1 100); do curl -sf localhost:9902/ready >/dev/null && break; sleep 0.1; done
 cat <<'MSG'
 

@@ -37,6 +37,7 @@ export async function startEnvoy(o: EnvoyOptions): Promise<EnvoyProc> {
     ENVOY_ADMIN_PORT: String(adminPort), HTTP_PORT: String(httpPort), HTTPS_PORT: String(httpsPort), MTLS_PORT: String(mtlsPort),
     CERT_DIR: o.certDir, PORTCULLIS_ADDRESSES: o.portcullis.join(','),
     USERS_PORT: up, PAYMENTS_PORT: up, ORDERS_PORT: up, INVENTORY_PORT: up, WEB_PORT: up,
+    ACCESS_LOG: join(o.dir, 'access.log'),
     ...o.vars,
   });
   const configFile = join(o.dir, 'envoy.yaml');
@@ -44,7 +45,7 @@ export async function startEnvoy(o: EnvoyOptions): Promise<EnvoyProc> {
   const id = baseId++;
   const proc = spawnManaged('envoy', envoyBinary(), [
     '-c', configFile, '--base-id', String(id), '--concurrency', process.env.ENVOY_CONCURRENCY ?? '1',
-    '--log-level', process.env.ENVOY_LOG_LEVEL ?? 'warn', '--disable-hot-restart',
+    '--log-level', process.env.ENVOY_LOG_LEVEL ?? 'warn', '--disable-hot-restart', '--file-flush-interval-msec', '200',
   ], { dir: o.dir });
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   await waitFor('envoy /ready', async () => (await fetch(`${adminUrl}/ready`)).status === 200, 30000, 100, proc);
