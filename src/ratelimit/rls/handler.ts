@@ -140,7 +140,7 @@ export class RlsHandler {
     if (!limit || typeof limit !== 'object') return undefined;
     const unit = unitFromProto(limit.unit);
     const rpu = Number(limit.requests_per_unit ?? 0);
-    if (unit === undefined || !Number.isInteger(rpu) || rpu < 0) return undefined;
+    if (unit === undefined || !Number.isInteger(rpu) || rpu < 0 || rpu > UINT32_MAX) return undefined; // uint32 on the wire
     let descriptor = `override:${entries.map((e) => e.key).join('.')}`;
     if (!this.overrideLabels.has(descriptor)) {
       if (this.overrideLabels.size < MAX_OVERRIDE_LABELS && descriptor.length <= 256) this.overrideLabels.add(descriptor);

@@ -154,6 +154,15 @@ describe('ShouldRateLimit: the answers envoyproxy/ratelimit gives', () => {
     assert.throws(() => h.handle(many), /too many descriptors/);
   });
 
+  it('an override no uint32 can hold (2^32, 2^53, 1e308) is ignored: the configured limit applies and current_limit stays a uint32', async () => {
+    const h = handler();
+    for (const rpu of [2 ** 32, 2 ** 53, 1e308]) {
+      const r = await call(h, { domain: 'mongo_cps', descriptors: [{ entries: [{ key: 'database', value: 'users' }], limit: { requests_per_unit: rpu, unit: 'SECOND' } }] });
+      assert.deepEqual(r.statuses[0].current_limit, { requests_per_unit: 500, unit: 'SECOND' }, String(rpu));
+      assert.ok(r.statuses[0].limit_remaining < 500);
+    }
+  });
+
   it('a descriptor `limit` override from Envoy replaces the configured limit', async () => {
     const h = handler();
     const r = { domain: 'mongo_cps', descriptors: [{ entries: [{ key: 'database', value: 'users' }], limit: { requests_per_unit: 2, unit: 'MINUTE' } }] };
