@@ -49,6 +49,13 @@ export class GrpcServer {
         const rl = this.holder.current.modules.get('ratelimit');
         if (!rl?.shouldRateLimit) { cb(null, { overall_code: 'OK' }); return; }
         rl.shouldRateLimit(call.request).then((r) => cb(null, r), (err) => {
+          // a malformed request (RlsRequestError: empty domain, no descriptors…): the caller's error, named
+          const status = (err as { grpcStatus?: unknown })?.grpcStatus;
+          if (status === grpc.status.INVALID_ARGUMENT) {
+            this.logger.debug({ err: (err as Error).message }, 'ShouldRateLimit: invalid request');
+            cb({ code: grpc.status.INVALID_ARGUMENT, details: (err as Error).message });
+            return;
+          }
           this.logger.error({ err }, 'ShouldRateLimit failed');
           cb({ code: grpc.status.INTERNAL, details: 'ERR_INTERNAL' });
         });

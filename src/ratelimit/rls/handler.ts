@@ -22,8 +22,14 @@ export const OTHER_OVERRIDE = 'override:(other)';
 /** Envoy sends a handful; a request with more is refused rather than turned into a huge store call. */
 const MAX_DESCRIPTORS = 256;
 
-/** A request envoyproxy/ratelimit answers with a gRPC error (Envoy then applies failure_mode_deny). */
-export class RlsRequestError extends Error {}
+/**
+ * A request envoyproxy/ratelimit answers with a gRPC error (Envoy then applies failure_mode_deny). The
+ * caller's mistake, not the service's: the gRPC server answers INVALID_ARGUMENT with the message.
+ */
+export class RlsRequestError extends Error {
+  /** grpc.status.INVALID_ARGUMENT (src/server/grpc.ts honours `grpcStatus` on a rejection). */
+  readonly grpcStatus = 3;
+}
 
 export interface RlsSettings {
   headers: HeaderFormat;
