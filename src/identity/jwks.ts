@@ -1,3 +1,4 @@
+import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { createLocalJWKSet, errors, type JWK, type JWTVerifyGetKey } from 'jose';
 import type { Logger } from 'pino';
 import { cacheMaxAge, fetchJson, HttpError } from './http-client.js';
@@ -136,9 +137,12 @@ export class RemoteJwks {
   private parse(json: unknown): Omit<KeySet, 'fetchedAt' | 'etag'> {
     const keys = (json as { keys?: unknown } | undefined)?.keys;
     if (!Array.isArray(keys)) throw new Error('JWKS has no "keys" array');
-    // symmetric keys never come from a JWKS; private parts are dropped, too many keys refused
+    // symmetric keys never come from a JWKS; private parts are dropped, too many keys refused; a key whose
+    // material is not a public key (junk modulus, missing coordinates) is skipped here, not at verification
+    // time: a set of only such keys is a failed fetch and the last good set stays
     const usable = keys.filter((k): k is JWK => k !== null && typeof k === 'object' && typeof (k as JWK).kty === 'string' && (k as JWK).kty !== 'oct')
-      .map(({ d, p, q, dp, dq, qi, k, ...pub }) => pub as JWK);
+      .map(({ d, p, q, dp, dq, qi, k, ...pub }) => pub as JWK)
+      .filter(isPublicKey);
     if (usable.length > this.o.maxKeys) throw new Error(`JWKS has ${usable.length} keys (max ${this.o.maxKeys})`);
     if (usable.length === 0) throw new Error('JWKS has no usable public keys');
     return { resolve: createLocalJWKSet({ keys: usable }), count: usable.length };
@@ -153,5 +157,21 @@ export class RemoteJwks {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => { void this.refresh().catch(() => undefined); }, Math.max(0, ms));
     this.timer.unref();
+  }
+}
+
+/**
+ * Whether node:crypto reads the JWK as a public key (EC, OKP with valid parameters), an RSA one with a
+ * modulus jose verifies with (≥ 2048 bits) and a usable exponent (node takes `n: "AAAA"` or `e: ""`).
+ */
+function isPublicKey(jwk: JWK): boolean {
+  try {
+    const key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
+    if (key.type !== 'public') return false;
+    if (key.asymmetricKeyType !== 'rsa') return true;
+    const d = key.asymmetricKeyDetails;
+    return (d?.modulusLength ?? 0) >= 2048 && (d?.publicExponent ?? 0n) >= 3n;
+  } catch {
+    return false;
   }
 }

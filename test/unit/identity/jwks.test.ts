@@ -138,6 +138,23 @@ describe('remote JWKS', () => {
     assert.equal(await code(v, await sign(k1, nowS())), 'OK');
   });
 
+  it('keeps the last good set when the new one has only broken keys (junk modulus, empty exponent, no coordinates)', async () => {
+    const s = await idp([k1]); servers.push(s);
+    const { iss, v } = verifierFor({ jwks_url: `${s.url}/jwks` });
+    stops.push(() => iss.remote!.stop());
+    assert.equal(await code(v, await sign(k1, nowS())), 'OK');
+    const keys = s.keys;
+    s.keys = [{ ...k1, jwk: { ...k1.jwk, n: 'AAAA' } }, { ...k1, jwk: { ...k1.jwk, kid: 'k1b', e: '' } }, { ...k2, jwk: { kty: 'EC', kid: 'k2', crv: 'P-256' } }];
+    await assert.rejects(iss.remote!.refresh(), /no usable public keys/);
+    assert.equal(await code(v, await sign(k1, nowS())), 'OK');
+    // a set mixing a broken key and a good one is taken, without the broken one
+    s.keys = [{ ...k1, jwk: { ...k1.jwk, n: 'AAAA' } }, k2];
+    await iss.remote!.refresh();
+    assert.equal(iss.remote!.keyCount(), 1);
+    assert.equal(await code(v, await sign(k2, nowS())), 'OK');
+    s.keys = keys;
+  });
+
   it('refreshes in the background before expiry, honouring Cache-Control max-age', async () => {
     const s = await idp([k1]); servers.push(s);
     s.cacheControl = 'public, max-age=1';
