@@ -7,6 +7,19 @@ export interface ParsedFeed {
   /** Lines that were neither blank, comments nor addresses (first few, for the log). */
   invalid: Array<{ line: number; text: string }>;
   invalidCount: number;
+  /** Entries too broad to be a listing (0.0.0.0/0, ::/0, 2000::/3 …): refused, counted among the invalid. */
+  tooBroad: number;
+}
+
+/**
+ * No feed lists a network wider than an IPv4 /8 (the largest block IANA ever allocated) or an IPv6 /16: such
+ * an entry is a mistake or a poisoned feed, and `0.0.0.0/0` would refuse every client.
+ */
+export function tooBroad(c: Cidr): boolean {
+  if (c.bits < 16) return true;
+  let mapped = c.bits >= 96;
+  for (let i = 0; mapped && i < 12; i++) if (c.bytes[i] !== (i < 10 ? 0 : 0xff)) mapped = false;
+  return mapped && c.bits < 104;
 }
 
 const MAX_INVALID_KEPT = 5;
@@ -19,7 +32,7 @@ const MAX_INVALID_KEPT = 5;
  *  - firehol: netset files (`#` comments, one address or CIDR per line).
  */
 export function parseFeed(text: string, format: FeedFormat): ParsedFeed {
-  const out: ParsedFeed = { cidrs: [], invalid: [], invalidCount: 0 };
+  const out: ParsedFeed = { cidrs: [], invalid: [], invalidCount: 0, tooBroad: 0 };
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     let line = lines[i]!.trim();
@@ -38,8 +51,9 @@ export function parseFeed(text: string, format: FeedFormat): ParsedFeed {
       entry = line;
     }
     const c = entry === undefined ? undefined : parseCidr(entry);
-    if (c) out.cidrs.push(c);
+    if (c && !tooBroad(c)) out.cidrs.push(c);
     else {
+      if (c) out.tooBroad++;
       out.invalidCount++;
       if (out.invalid.length < MAX_INVALID_KEPT) out.invalid.push({ line: i + 1, text: lines[i]!.slice(0, 80) });
     }

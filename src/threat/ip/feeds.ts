@@ -76,6 +76,8 @@ export class ThreatFeed {
       if (text === undefined) { feedLoads.inc({ feed: name, result: 'not_modified' }); return; }
       const parsed = parseFeed(text, this.cfg.format);
       if (parsed.cidrs.length === 0) throw new Error(`no addresses in the feed (${parsed.invalidCount} unparseable lines)`);
+      // more lines that are not addresses than addresses: an error page or the wrong file, not this feed
+      if (parsed.invalidCount > parsed.cidrs.length) throw new Error(`the feed is mostly not addresses (${parsed.invalidCount} unparseable lines, ${parsed.cidrs.length} addresses)`);
       const trie = new PrefixTrie<true>();
       for (const c of parsed.cidrs) trie.insert(c.bytes, c.bits, true);
       this.trie = trie;
@@ -83,7 +85,7 @@ export class ThreatFeed {
       feedEntries.set({ feed: name }, trie.size);
       feedLoads.inc({ feed: name, result: 'ok' });
       feedLastSuccess.set({ feed: name }, Date.now() / 1000);
-      if (parsed.invalidCount > 0) this.logger.warn({ feed: name, invalid: parsed.invalidCount, examples: parsed.invalid }, 'threat feed has unparseable lines (skipped)');
+      if (parsed.invalidCount > 0) this.logger.warn({ feed: name, invalid: parsed.invalidCount, too_broad: parsed.tooBroad, examples: parsed.invalid }, 'threat feed has unparseable or too broad lines (skipped)');
       this.logger.info({ feed: name, entries: trie.size }, 'threat feed loaded');
     } catch (err) {
       this.lastError = redactUrls((err as Error).message);

@@ -45,6 +45,28 @@ describe('threat feed formats', () => {
   });
 });
 
+describe('threat feed sanity', () => {
+  it('refuses entries wider than an IPv4 /8 or an IPv6 /16 (0.0.0.0/0 would refuse every client)', () => {
+    const p = parseFeed('0.0.0.0/0\n::/0\n2000::/3\n10.0.0.0/7\n::ffff:0.0.0.0/96\n10.0.0.0/8\n2001:db8::/16\n192.0.2.1\n', 'plain');
+    assert.deepEqual(p.cidrs.map((c) => c.bits), [104, 16, 128]);
+    assert.equal(p.tooBroad, 5);
+    assert.equal(p.invalidCount, 5);
+  });
+
+  it('keeps the last good list when a new copy is mostly not addresses (an error page with one address in it)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'feeds-')), 'list.txt');
+    writeFileSync(file, '192.0.2.0/24\n198.51.100.0/24\n');
+    const f = new ThreatFeed({ name: 'list', source: file, format: 'plain', refreshMs: 60_000, timeoutMs: 1000, maxBytes: 1 << 20 }, silent);
+    await f.refresh();
+    assert.equal(f.has(parseIp('198.51.100.7')!), true);
+    writeFileSync(file, '<html>\n<body>\n<p>Service unavailable</p>\n10.9.9.9\n</body>\n</html>\n');
+    utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    await f.refresh();
+    assert.equal(f.has(parseIp('198.51.100.7')!), true, 'the last good list stays');
+    assert.equal(f.has(parseIp('10.9.9.9')!), false);
+  });
+});
+
 describe('ThreatFeed', () => {
   const dir = mkdtempSync(join(tmpdir(), 'feeds-'));
   let server: Server | undefined;
