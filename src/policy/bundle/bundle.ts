@@ -106,7 +106,10 @@ function dataFiles(files: BundleFiles): Record<string, unknown> {
       throw new BundleFormatError('data', `${name} is not valid ${name.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`);
     }
     const dir = name.includes('/') ? name.slice(0, name.lastIndexOf('/')).split('/') : [];
-    mergeAt(data, dir, value ?? {}, name);
+    // as OPA: the root data file holds an object (a null or empty one would silently drop the bundle's data);
+    // a nested one may hold any value, null included
+    if (dir.length === 0 && !isObject(value)) throw new BundleFormatError('data', `${name}: root value must be object`);
+    mergeAt(data, dir, value, name);
   }
   return data;
 }
