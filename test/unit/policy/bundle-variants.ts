@@ -72,7 +72,7 @@ export async function hostileBundle(r: Rng, good: Buffer, files: Map<string, Buf
     case 4: return gz('traversal policy.wasm', 'bad', replace('/policy.wasm', undefined).concat({ name: '../policy.wasm', content: files.get('/policy.wasm') }));
     case 5: return gz('absolute path of an extra file', 'same', [...base(), { name: marker, content: j('written?') }]);
     case 6: return gz('names without the leading slash', 'same', base().map((e) => ({ ...e, name: e.name.replace(/^\/+/, r.pick(['', './', '//'])) })));
-    case 7: return gz('symlink to /etc/passwd', 'same', [...base(), { name: r.pick(['/fz/data.json', '/x/data.yaml', '/evil']), type: 'symlink', linkname: r.pick(['/etc/passwd', '../../../../etc/passwd', marker]) }]);
+    case 7: return gz('symlink to /etc/passwd', 'bad', [...base(), { name: r.pick(['/fz/data.json', '/x/data.yaml', '/evil']), type: 'symlink', linkname: r.pick(['/etc/passwd', '../../../../etc/passwd', marker]) }]);
     case 8: return gz('hardlink in place of policy.wasm', 'bad', [...replace('/policy.wasm', undefined), { name: '/policy.wasm', type: 'link', linkname: r.pick(['/etc/passwd', 'data.json']) }]);
     case 9: return gz('symlink in place of data.json', 'bad', [...replace('/data.json', undefined), { name: '/data.json', type: 'symlink', linkname: '/etc/passwd' }]);
     case 10: return gz('duplicate data.json', 'bad', [...base(), { name: r.pick(['/data.json', 'data.json', './data.json']), content: j({ fz: { want: '2' } }) }]);
