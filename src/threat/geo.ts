@@ -42,15 +42,20 @@ export class GeoDb {
     this.reader = prev.reader; this.mtimeMs = prev.mtimeMs;
   }
 
+  /** One background re-read (what the timer runs): never throws; a failure is counted and logged, the last good copy stays. */
+  async refresh(): Promise<void> {
+    try {
+      await this.load();
+    } catch (err) {
+      this.lastError = (err as Error).message;
+      geoLoads.inc({ result: 'error' });
+      this.logger.warn({ path: this.path, err: this.lastError }, 'geo database reload failed; keeping the last good copy');
+    }
+  }
+
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => {
-      this.load().catch((err: Error) => {
-        this.lastError = err.message;
-        geoLoads.inc({ result: 'error' });
-        this.logger.warn({ path: this.path, err: err.message }, 'geo database reload failed; keeping the last good copy');
-      });
-    }, this.checkMs);
+    this.timer = setInterval(() => { void this.refresh(); }, this.checkMs);
     this.timer.unref();
   }
 
