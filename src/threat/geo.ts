@@ -7,6 +7,12 @@ const geoLoads = counter('portcullis_threat_geo_loads_total', 'GeoIP database lo
 
 type CountryRecord = CountryResponse;
 
+/** A record's ISO 3166-1 alpha-2 code; anything else a database holds there (a number, an object, a name) is unknown. */
+function isoCode(c: unknown): string | undefined {
+  const v = (c as { iso_code?: unknown } | undefined)?.iso_code;
+  return typeof v === 'string' && /^[A-Z]{2}$/.test(v) ? v : undefined;
+}
+
 /**
  * A MaxMind .mmdb country database (GeoLite2/GeoIP2 Country or City, or any database with
  * `country.iso_code`). Read into memory once; lookups are synchronous. The file is re-read in the
@@ -69,7 +75,7 @@ export class GeoDb {
     let code: string | null = null;
     try {
       const rec = this.reader.get(ip);
-      code = rec?.country?.iso_code ?? rec?.registered_country?.iso_code ?? rec?.represented_country?.iso_code ?? null;
+      code = isoCode(rec?.country) ?? isoCode(rec?.registered_country) ?? isoCode(rec?.represented_country) ?? null;
     } catch {
       code = null; // not an IP address
     }
