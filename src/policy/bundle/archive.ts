@@ -105,6 +105,10 @@ export async function readBundleDir(dir: string, limits: ArchiveLimits = DEFAULT
     for (const e of entries) {
       const p = join(d, e.name);
       if (e.isDirectory()) { await walk(p, depth + 1); continue; }
+      if (e.isSymbolicLink()) {
+        // skipping it would load the bundle without that file; following it could read outside the bundle
+        throw new BundleFormatError('tar', `bundle directory entry ${relative(dir, p).slice(0, 200)} is a symbolic link; bundles hold regular files only`);
+      }
       if (!e.isFile()) continue;
       if (files.size >= limits.maxFiles) throw new BundleFormatError('size', `bundle directory has more than ${limits.maxFiles} files`);
       const size = (await stat(p)).size;

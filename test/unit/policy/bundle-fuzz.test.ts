@@ -279,3 +279,23 @@ describe('policy bundles from a hostile bundle server', () => {
     }
   });
 });
+
+describe('directory bundles with links', () => {
+  it('a data.json that is a symlink (inside or outside the directory) is refused, not skipped', async () => {
+    const { mkdirSync, symlinkSync, writeFileSync } = await import('node:fs');
+    const { readBundleDir, BundleFormatError } = await import('../../../src/policy/bundle/archive.js');
+    const root = mkdtempSync(join(tmpdir(), 'portcullis-bdir-link-'));
+    try {
+      for (const [i, target] of ['/etc/passwd', 'real.json'].entries()) {
+        const d = join(root, `b${i}`);
+        mkdirSync(d);
+        for (const [name, content] of await readArchive(build('1', 'rev-1'))) if (name !== 'data.json') { mkdirSync(join(d, name, '..'), { recursive: true }); writeFileSync(join(d, name), content); }
+        writeFileSync(join(d, 'real.json'), '{"fz":{"want":"1"}}');
+        symlinkSync(target, join(d, 'data.json'));
+        await assert.rejects(readBundleDir(d), (e: unknown) => e instanceof BundleFormatError && /data\.json.*symbolic link/.test(e.message), target);
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
