@@ -32,10 +32,12 @@ export function normalizeBundlePath(name: string): string {
   return parts.join('/');
 }
 
+const LINKS_AND_DEVICES = new Set(['link', 'symlink', 'character-device', 'block-device', 'fifo']);
+
 /**
  * Unpack a bundle archive in memory — a .tar.gz, or a plain tar (a server that sent the bundle with
  * Content-Encoding: gzip has had it decoded already) — bounded in size and file count.
- * Directories and links are skipped.
+ * Directories are skipped; links and devices are refused.
  */
 export async function readArchive(bytes: Buffer, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<BundleFiles> {
   let tar: Buffer = bytes;
@@ -61,6 +63,10 @@ export async function readArchive(bytes: Buffer, limits: ArchiveLimits = DEFAULT
       stream.on('data', (c: unknown) => chunks.push(c as Buffer));
       stream.on('end', () => {
         try {
+          if (LINKS_AND_DEVICES.has(header.type ?? '')) {
+            // skipping it would load the bundle without that file (a data.json that is a symlink: no data)
+            throw new BundleFormatError('tar', `bundle entry "${header.name.slice(0, 200)}" is a ${header.type}; bundles hold regular files only (archive with tar -h, or use opa build)`);
+          }
           if (header.type === 'file' || header.type === 'contiguous-file') {
             if (files.size >= limits.maxFiles) throw new BundleFormatError('size', `bundle has more than ${limits.maxFiles} files`);
             const name = normalizeBundlePath(header.name);
@@ -99,6 +105,10 @@ export async function readBundleDir(dir: string, limits: ArchiveLimits = DEFAULT
     for (const e of entries) {
       const p = join(d, e.name);
       if (e.isDirectory()) { await walk(p, depth + 1); continue; }
+      if (e.isSymbolicLink()) {
+        // skipping it would load the bundle without that file; following it could read outside the bundle
+        throw new BundleFormatError('tar', `bundle directory entry ${relative(dir, p).slice(0, 200)} is a symbolic link; bundles hold regular files only`);
+      }
       if (!e.isFile()) continue;
       if (files.size >= limits.maxFiles) throw new BundleFormatError('size', `bundle directory has more than ${limits.maxFiles} files`);
       const size = (await stat(p)).size;

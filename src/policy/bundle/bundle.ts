@@ -40,7 +40,37 @@ function parseManifest(raw: Buffer | undefined): Manifest {
   if (!Array.isArray(wasm) || !wasm.every((w) => isObject(w) && typeof w.entrypoint === 'string' && typeof w.module === 'string')) {
     throw new BundleFormatError('manifest', '.manifest: wasm must be a list of {entrypoint, module}');
   }
+  if (m.metadata !== undefined && m.metadata !== null && !isObject(m.metadata)) throw new BundleFormatError('manifest', '.manifest: metadata must be an object');
+  const regoVersion = (v: unknown, what: string): void => {
+    if (v !== undefined && v !== null && v !== 0 && v !== 1) throw new BundleFormatError('manifest', `.manifest: ${what} must be 0 or 1, not ${JSON.stringify(v)?.slice(0, 40)}`);
+  };
+  regoVersion(m.rego_version, 'rego_version');
+  if (m.file_rego_versions !== undefined && m.file_rego_versions !== null) {
+    if (!isObject(m.file_rego_versions)) throw new BundleFormatError('manifest', '.manifest: file_rego_versions must be an object');
+    for (const [f, v] of Object.entries(m.file_rego_versions)) regoVersion(v, `file_rego_versions["${f.slice(0, 100)}"]`);
+  }
+  for (let i = 0; i < roots.length; i++) {
+    for (let k = i + 1; k < roots.length; k++) {
+      if (rootCovers(roots[i]!, roots[k]!) || rootCovers(roots[k]!, roots[i]!)) {
+        throw new BundleFormatError('manifest', `.manifest has overlapped roots: '${roots[i]}' and '${roots[k]}'`);
+      }
+    }
+  }
   return { revision, roots, wasm: wasm as Manifest['wasm'], metadata: isObject(m.metadata) ? m.metadata : undefined };
+}
+
+/** Whether root `r` ("a/b", "" for everything) owns `path` ("a/b/c"), as OPA compares roots and data paths. */
+function rootCovers(r: string, path: string): boolean {
+  const root = r.replace(/^\/+|\/+$/g, '');
+  return root === '' || path === root || path.startsWith(`${root}/`);
+}
+
+/** OPA refuses a bundle with data outside its manifest roots ("manifest roots [...] do not permit data at path ..."). */
+function checkDataInRoots(value: unknown, path: string, roots: readonly string[]): void {
+  if (roots.some((r) => rootCovers(r, path)) || (isObject(value) && Object.keys(value).length === 0)) return;
+  const below = roots.some((r) => path === '' || r.replace(/^\/+/, '').startsWith(`${path}/`));
+  if (!below || !isObject(value)) throw new BundleFormatError('manifest', `.manifest roots ${JSON.stringify(roots).slice(0, 200)} do not permit data at path '/${path.slice(0, 200)}'`);
+  for (const [k, v] of Object.entries(value)) checkDataInRoots(v, path === '' ? k : `${path}/${k}`, roots);
 }
 
 /** Put `value` at `path` inside `root`, merging objects; conflicting leaves are an error. */
@@ -76,7 +106,10 @@ function dataFiles(files: BundleFiles): Record<string, unknown> {
       throw new BundleFormatError('data', `${name} is not valid ${name.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`);
     }
     const dir = name.includes('/') ? name.slice(0, name.lastIndexOf('/')).split('/') : [];
-    mergeAt(data, dir, value ?? {}, name);
+    // as OPA: the root data file holds an object (a null or empty one would silently drop the bundle's data);
+    // a nested one may hold any value, null included
+    if (dir.length === 0 && !isObject(value)) throw new BundleFormatError('data', `${name}: root value must be object`);
+    mergeAt(data, dir, value, name);
   }
   return data;
 }
@@ -95,5 +128,6 @@ export async function parseBundle(files: BundleFiles, signing?: SigningConfig): 
   const wasm = files.get(modPath);
   if (!wasm) throw new BundleFormatError('wasm', `.manifest names ${modPath} but the bundle has no such file`);
   const data = dataFiles(files);
+  checkDataInRoots(data, '', manifest.roots);
   return { revision: manifest.revision, manifest, wasm, data, fileCount: [...files.keys()].filter((k) => k !== SIGNATURES_FILE).length };
 }

@@ -101,6 +101,10 @@ export class HttpBundleSource extends BundleSource {
     let ok = true;
     try {
       const r = await this.fetchOnce(true);
+      if (r === 'not_modified' && this.etag === undefined) {
+        // we sent no If-None-Match: a 304 is a broken server or proxy, and leaves us with no bundle
+        throw new BundleFetchError('bundle server answered 304 Not Modified to a request without If-None-Match');
+      }
       if (r === 'not_modified') {
         policyMetrics.bundleUpdates.inc({ bundle: this.bundleName, result: 'not_modified' });
         this.status.lastSuccess = Date.now();

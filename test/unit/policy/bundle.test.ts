@@ -32,12 +32,15 @@ describe('bundle archives', () => {
     await assert.rejects(readArchive(big, { maxBytes: 1024 * 1024, maxFiles: 10 }), isFormat('size'));
   });
 
-  it('entries escaping the root are refused; directories and links are skipped; a plain tar is accepted', async () => {
+  it('entries escaping the root and links are refused; directories are skipped; a plain tar is accepted', async () => {
     await assert.rejects(readArchive(await makeTarGz([{ name: '../../etc/passwd', content: 'x' }])), isFormat('tar'));
+    await assert.rejects(readArchive(await makeTarGz([
+      { name: '/a/data.json', content: '{"x":1}' },
+      { name: 'data.json', content: '', type: 'symlink', linkname: '/etc/passwd' },
+    ])), (err: unknown) => err instanceof BundleFormatError && err.reason === 'tar' && /"data.json" is a symlink/.test(err.message));
     const files = await readArchive(await makeTarGz([
       { name: '/a/', content: '', type: 'directory' },
       { name: '/a/data.json', content: '{"x":1}' },
-      { name: 'link', content: '', type: 'symlink', linkname: '/etc/passwd' },
       { name: './.manifest', content: '{}' },
     ], false));
     assert.deepEqual([...files.keys()].sort(), ['.manifest', 'a/data.json']);
