@@ -25,6 +25,9 @@ export class BundleTarget {
   readonly requiredEntrypoints = new Set<string>();
   failures = 0;
   lastError?: string;
+  /** The bundle the active engine was built from, and the source's latest when building it was refused. */
+  private lastGood?: LoadedBundle;
+  private refused?: LoadedBundle;
   private readonly unsubscribe: Array<() => void> = [];
   private chain: Promise<void> = Promise.resolve();
   private pending = false;
@@ -40,7 +43,7 @@ export class BundleTarget {
 
   /** Build from what the sources hold now (if anything), then follow their updates. Throws PolicyLoadError. */
   async init(): Promise<void> {
-    if (this.source.latest) this.activate(await this.build(this.source.latest), 'config');
+    if (this.source.latest) { this.activate(await this.build(this.source.latest), 'config'); this.lastGood = this.source.latest; }
     this.unsubscribe.push(this.source.subscribe(() => this.schedule('bundle')));
     for (const d of this.data) this.unsubscribe.push(d.subscribe(() => this.schedule('data')));
   }
@@ -75,9 +78,21 @@ export class BundleTarget {
       const lb = this.source.latest;
       if (!lb || this.closed) return;
       try {
-        const next = await this.build(lb);
+        let built: LoadedBundle = lb;
+        let next: ActivePolicy;
+        try {
+          next = await this.build(lb);
+          this.refused = undefined;
+        } catch (err) {
+          // new data on a bundle this target refused (e.g. it lacks a route's entrypoint): lay the data over the
+          // bundle it serves instead, or a data change would wait for the next good bundle
+          if (trigger !== 'data' || lb !== this.refused || !this.lastGood || this.lastGood === lb) { this.refused = lb; throw err; }
+          built = this.lastGood;
+          next = await this.build(built);
+        }
         if (!this.closed) {
           this.activate(next, trigger);
+          this.lastGood = built;
           this.logger.info({ bundle: this.name, revision: next.revision, trigger }, 'policy activated');
         }
       } catch (err) {

@@ -87,6 +87,43 @@ describe('file bundle source and the engine swap', () => {
   });
 });
 
+describe('a refused bundle does not hold back data updates', () => {
+  it('new data is laid over the bundle the target serves while the source\'s latest is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-refused-'));
+    try {
+      const good = opaBuild({ files: { 'rf/p.rego': 'package rf\n\ndefault allow := false\n\nallow if input.ip in data.rf.allowlist\n' }, entrypoints: ['rf/allow'], revision: 'good' });
+      const lacking = opaBuild({ files: { 'rf/q.rego': 'package rf\n\ndefault other := true\n' }, entrypoints: ['rf/other'], revision: 'lacking' });
+      writeFileSync(join(dir, 'b.tar.gz'), good);
+      const file = join(dir, 'allow.json');
+      writeFileSync(file, '["10.0.0.1"]');
+      const src = new FileBundleSource('kr', 'rf', join(dir, 'b.tar.gz'), false, {}, silent).retain();
+      src.seed(await src.loadNow());
+      const data = new FileDataSource('fr', 'allowlist', ['rf', 'allowlist'], file, silent).retain();
+      data.set(await data.readNow(), 'config');
+      const target = new BundleTarget('rf', src, [data], DEFAULT_MEMORY, silent);
+      await target.init();
+      target.requiredEntrypoints.add('rf/allow');
+      data.start();
+      try {
+        writeFileSync(join(dir, 'b.tar.gz'), lacking);
+        await src.reload('test');
+        await target.settled();
+        assert.equal(target.active!.revision, 'good', 'the bundle without rf/allow is refused');
+        writeFileSync(file, '["10.0.0.2"]');
+        await until(() => target.active!.engine.evaluate('rf/allow', { ip: '10.0.0.2' }) === true, 'the new data on the good bundle');
+        assert.equal(target.active!.revision, 'good');
+        assert.equal(target.active!.engine.evaluate('rf/allow', { ip: '10.0.0.1' }), false);
+      } finally {
+        target.close();
+        await data.release();
+        await src.release();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('directory bundles and data files, watched', () => {
   it('an extracted bundle directory: a changed data.json is swapped in; a broken one keeps the last good', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-dirsrc-'));
