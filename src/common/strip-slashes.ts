@@ -7,3 +7,10 @@ export function stripTrailingSlashes(s: string): string {
   while (end > 0 && s.charCodeAt(end - 1) === 47) end--;
   return end === s.length ? s : s.slice(0, end);
 }
+
+/** Leading and trailing `/` removed (`/^\/+|\/+$/g` without its quadratic backtracking). */
+export function stripSlashes(s: string): string {
+  let start = 0;
+  while (start < s.length && s.charCodeAt(start) === 47) start++;
+  return stripTrailingSlashes(s.slice(start));
+}

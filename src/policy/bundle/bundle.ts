@@ -1,3 +1,4 @@
+import { stripSlashes } from '../../common/strip-slashes.js';
 import { parse as parseYaml } from 'yaml';
 import { BundleFormatError, type BundleFiles } from './archive.js';
 import { SIGNATURES_FILE, verifyBundleSignature, type SigningConfig } from './signature.js';
@@ -61,7 +62,7 @@ function parseManifest(raw: Buffer | undefined): Manifest {
 
 /** Whether root `r` ("a/b", "" for everything) owns `path` ("a/b/c"), as OPA compares roots and data paths. */
 function rootCovers(r: string, path: string): boolean {
-  const root = r.replace(/^\/+|\/+$/g, '');
+  const root = stripSlashes(r);
   return root === '' || path === root || path.startsWith(`${root}/`);
 }
 

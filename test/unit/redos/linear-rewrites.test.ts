@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { stripTrailingSlashes } from '../../../src/common/strip-slashes.js';
+import { stripSlashes, stripTrailingSlashes } from '../../../src/common/strip-slashes.js';
 import { substituteEnv } from '../../../src/config/env.js';
 import { dispositionName } from '../../../src/policy/input/body.js';
 import { agree } from './differential.js';
@@ -68,5 +68,9 @@ describe('trailing slashes', () => {
   it('removes what /\\/+$/ removes', () => {
     for (const s of ['', '/', '///', 'a', 'a/', 'a//', '/a/b/', 'https://x/', 'a/b', '/'.repeat(100000) + 'x'])
       assert.equal(stripTrailingSlashes(s), s.replace(/\/+$/, ''), s.slice(0, 20));
+  });
+  it('removes what /^\/+|\/+$/g removes', () => {
+    for (const s of ['', '/', '///', 'a', '/a', '//a/', 'a/b', '/a/b//', '\0/\0', '/'.repeat(1000) + 'x' + '/'.repeat(1000)])
+      assert.equal(stripSlashes(s), s.replace(/^\/+|\/+$/g, ''), s.slice(0, 20));
   });
 });
