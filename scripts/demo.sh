@@ -36,7 +36,7 @@ Portcullis demo is up. In another shell:  source envoy/demo/env.sh   (ALICE_TOKE
        -X POST https://localhost:10444/api/v1/payments -H 'content-type: application/json' -d '{"amount":5,"currency":"EUR"}'
   curl -i "localhost:10000/api/v1/inventory/1?q=1%27%20or%20%271%27%3D%271"      # 403 ERR_THREAT, then banned for 60 s
   curl -s localhost:9901/metrics | grep portcullis_checks_total
-  open http://localhost:10000/console/ in a browser: SAML sign-in at the demo IdP (localhost:8090), then /saml/logout
+  open http://localhost:10000/portal/ in a browser: SAML sign-in at the demo IdP (localhost:8090), then /saml/logout
 Ctrl-C stops everything.
 MSG
 wait

@@ -1,4 +1,4 @@
-// The demo's browser sign-in, as a browser does it: envoy/portcullis-full.yaml's `console` route, the demo
+// The demo's browser sign-in, as a browser does it: envoy/portcullis-full.yaml's `portal` route, the demo
 // SAML IdP (scripts/demo-idp.ts), real Envoy and Redis. Each step is the page or redirect a user would see.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ const field = (html: string, name: string) => {
 };
 const cookieOf = (setCookie: string | undefined) => (setCookie ?? '').split(';')[0]!;
 
-describe('demo: SAML sign-in on /console/ with the demo IdP', () => {
+describe('demo: SAML sign-in on /portal/ with the demo IdP', () => {
   let stack: Stack;
   let idp: Managed;
   let idpUrl = '';
@@ -35,9 +35,9 @@ describe('demo: SAML sign-in on /console/ with the demo IdP', () => {
   });
   after(async () => { await idp?.stop(); await stack?.stop(); });
 
-  it('a visit is sent to the IdP, the IdP posts back, the console sees the user; logout ends it', async () => {
+  it('a visit is sent to the IdP, the IdP posts back, the portal sees the user; logout ends it', async () => {
     const nav = { accept: 'text/html', 'sec-fetch-dest': 'document' };
-    const first = await stack.request({ path: '/console/orders', headers: nav });
+    const first = await stack.request({ path: '/portal/orders', headers: nav });
     assert.equal(first.status, 302, first.body);
     const toIdp = first.headers.location!;
     assert.ok(toIdp.startsWith(`${idpUrl}/sso?SAMLRequest=`), toIdp);
@@ -57,11 +57,11 @@ describe('demo: SAML sign-in on /console/ with the demo IdP', () => {
       body: new URLSearchParams({ SAMLResponse: field(autoPost, 'SAMLResponse')!, RelayState: field(autoPost, 'RelayState')! }).toString(),
     });
     assert.equal(acs.status, 303, acs.body);
-    assert.equal(acs.headers.location, '/console/orders');
+    assert.equal(acs.headers.location, '/portal/orders');
     const session = cookieOf(acs.headers['set-cookie']);
     assert.match(session, /^portcullis_session=v1\./, 'secure: false in the plain-HTTP demo: no __Host- prefix');
 
-    const page = await stack.request({ path: '/console/orders', headers: { ...nav, cookie: session, 'x-user-id': 'root' } });
+    const page = await stack.request({ path: '/portal/orders', headers: { ...nav, cookie: session, 'x-user-id': 'root' } });
     assert.equal(page.status, 200, page.body);
     const seen = page.json().headers;
     assert.equal(seen['x-user-id'], 'carol', 'the spoofed header is replaced');
@@ -70,8 +70,8 @@ describe('demo: SAML sign-in on /console/ with the demo IdP', () => {
 
     const out = await stack.request({ path: '/saml/logout', headers: { cookie: session } });
     assert.equal(out.status, 303);
-    assert.equal(out.headers.location, '/console/');
-    const after = await stack.request({ path: '/console/orders', headers: { ...nav, cookie: session } });
+    assert.equal(out.headers.location, '/portal/');
+    const after = await stack.request({ path: '/portal/orders', headers: { ...nav, cookie: session } });
     assert.equal(after.status, 302, 'signed out: back to the IdP');
   });
 
