@@ -50,28 +50,64 @@ function parseManifest(raw: Buffer | undefined): Manifest {
     if (!isObject(m.file_rego_versions)) throw new BundleFormatError('manifest', '.manifest: file_rego_versions must be an object');
     for (const [f, v] of Object.entries(m.file_rego_versions)) regoVersion(v, `file_rego_versions["${f.slice(0, 100)}"]`);
   }
-  for (let i = 0; i < roots.length; i++) {
-    for (let k = i + 1; k < roots.length; k++) {
-      if (rootCovers(roots[i]!, roots[k]!) || rootCovers(roots[k]!, roots[i]!)) {
-        throw new BundleFormatError('manifest', `.manifest has overlapped roots: '${roots[i]}' and '${roots[k]}'`);
-      }
-    }
+  const index = new RootIndex(roots);
+  for (let k = 0; k < roots.length; k++) {
+    const i = index.coveredBy(roots[k]!, k);
+    if (i >= 0) throw new BundleFormatError('manifest', `.manifest has overlapped roots: '${roots[Math.min(i, k)]}' and '${roots[Math.max(i, k)]}'`);
   }
   return { revision, roots, wasm: wasm as Manifest['wasm'], metadata: isObject(m.metadata) ? m.metadata : undefined };
 }
 
-/** Whether root `r` ("a/b", "" for everything) owns `path` ("a/b/c"), as OPA compares roots and data paths. */
-function rootCovers(r: string, path: string): boolean {
-  const root = stripSlashes(r);
-  return root === '' || path === root || path.startsWith(`${root}/`);
+/**
+ * The manifest roots, indexed: whether a root owns a path ("a/b" and "" for everything own "a/b/c"; a root
+ * is compared with its slashes stripped, as OPA compares roots and data paths) costs one set lookup per
+ * `/` in the path, and whether a root lies below a path one binary search. A bundle server may list
+ * thousands of roots: comparing them pairwise blocked the event loop for seconds (20,000 roots: 3.6 s).
+ */
+class RootIndex {
+  /** stripped root → indexes of the roots that strip to it */
+  private readonly byRoot = new Map<string, number[]>();
+  private readonly sorted: string[];
+
+  constructor(roots: readonly string[]) {
+    for (let i = 0; i < roots.length; i++) {
+      const r = stripSlashes(roots[i]!);
+      const at = this.byRoot.get(r);
+      if (at === undefined) this.byRoot.set(r, [i]); else at.push(i);
+    }
+    this.sorted = [...this.byRoot.keys()].sort();
+  }
+
+  /** Index of a root other than `self` that owns `path`, or -1. */
+  coveredBy(path: string, self = -1): number {
+    let i = this.other('', self);
+    if (i < 0) i = this.other(path, self);
+    for (let p = path.indexOf('/'); i < 0 && p >= 0; p = path.indexOf('/', p + 1)) i = this.other(path.slice(0, p), self);
+    return i;
+  }
+
+  /** Whether some root lies strictly below `path` ("a" for root "a/b"). */
+  hasBelow(path: string): boolean {
+    if (path === '') return this.sorted.length > 0;
+    const q = `${path}/`;
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) { const mid = (lo + hi) >>> 1; if (this.sorted[mid]! < q) lo = mid + 1; else hi = mid; }
+    return lo < this.sorted.length && this.sorted[lo]!.startsWith(q);
+  }
+
+  private other(root: string, self: number): number {
+    const at = this.byRoot.get(root);
+    if (at === undefined) return -1;
+    return at[0] !== self ? at[0]! : at.length > 1 ? at[1]! : -1;
+  }
 }
 
 /** OPA refuses a bundle with data outside its manifest roots ("manifest roots [...] do not permit data at path ..."). */
-function checkDataInRoots(value: unknown, path: string, roots: readonly string[]): void {
-  if (roots.some((r) => rootCovers(r, path)) || (isObject(value) && Object.keys(value).length === 0)) return;
-  const below = roots.some((r) => path === '' || r.replace(/^\/+/, '').startsWith(`${path}/`));
-  if (!below || !isObject(value)) throw new BundleFormatError('manifest', `.manifest roots ${JSON.stringify(roots).slice(0, 200)} do not permit data at path '/${path.slice(0, 200)}'`);
-  for (const [k, v] of Object.entries(value)) checkDataInRoots(v, path === '' ? k : `${path}/${k}`, roots);
+function checkDataInRoots(value: unknown, path: string, roots: readonly string[], index: RootIndex): void {
+  if (index.coveredBy(path) >= 0 || (isObject(value) && Object.keys(value).length === 0)) return;
+  if (!index.hasBelow(path) || !isObject(value)) throw new BundleFormatError('manifest', `.manifest roots ${JSON.stringify(roots).slice(0, 200)} do not permit data at path '/${path.slice(0, 200)}'`);
+  for (const [k, v] of Object.entries(value)) checkDataInRoots(v, path === '' ? k : `${path}/${k}`, roots, index);
 }
 
 /** Put `value` at `path` inside `root`, merging objects; conflicting leaves are an error. */
@@ -129,6 +165,6 @@ export async function parseBundle(files: BundleFiles, signing?: SigningConfig): 
   const wasm = files.get(modPath);
   if (!wasm) throw new BundleFormatError('wasm', `.manifest names ${modPath} but the bundle has no such file`);
   const data = dataFiles(files);
-  checkDataInRoots(data, '', manifest.roots);
+  checkDataInRoots(data, '', manifest.roots, new RootIndex(manifest.roots));
   return { revision: manifest.revision, manifest, wasm, data, fileCount: [...files.keys()].filter((k) => k !== SIGNATURES_FILE).length };
 }
