@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { counter } from '../telemetry/metrics.js';
-import type { KvStore } from './types.js';
+import { StoreUnavailableError, type KvStore } from './types.js';
 
 const evictions = counter('portcullis_store_memory_evictions_total', 'Keys with a TTL dropped before their expiry because the memory store reached store.max_keys');
 
@@ -12,16 +12,21 @@ interface Entry { value: string | Map<string, string>; expiresAt: number }
 /**
  * Single-instance store (the embedded default). Expiry is checked on read and swept periodically.
  * Bounded: keys are written for what clients do (a ban per offending address, a nonce per signed request),
- * so past `maxKeys` a new key makes room by dropping the oldest key that has a TTL (counted in
- * portcullis_store_memory_evictions_total), as Redis's volatile-lru would. Keys without a TTL (the
- * revocation list) are never dropped; only operators write them.
+ * so past `maxKeys` a new key makes room by dropping the oldest key written with `set` and a TTL (a ban),
+ * counted in portcullis_store_memory_evictions_total. Two kinds are never dropped before they expire:
+ * keys without a TTL (the revocation list; only operators write them) and claims made with `setNX`
+ * (signature nonces, SAML assertion IDs) — dropping a claim would let its request be replayed. When only
+ * such keys are left, a write fails with StoreUnavailableError and its caller fails closed.
  */
 export class MemoryStore implements KvStore {
   readonly kind = 'memory' as const;
   private readonly data = new Map<string, Entry>();
+  /** Keys that may be dropped to make room, oldest first (set with a TTL; never claims or permanent keys). */
+  private readonly evictable = new Set<string>();
   private readonly bus = new EventEmitter();
   private readonly sweeper: NodeJS.Timeout;
   evictions = 0;
+  private lastFullSweep = -Infinity;
 
   constructor(private readonly now: () => number = Date.now, sweepMs = 10_000, private readonly maxKeys = DEFAULT_MEMORY_MAX_KEYS) {
     this.bus.setMaxListeners(0);
@@ -32,32 +37,43 @@ export class MemoryStore implements KvStore {
   private live(key: string): Entry | undefined {
     const e = this.data.get(key);
     if (e === undefined) return undefined;
-    if (e.expiresAt !== 0 && e.expiresAt <= this.now()) { this.data.delete(key); return undefined; }
+    if (e.expiresAt !== 0 && e.expiresAt <= this.now()) { this.drop(key); return undefined; }
     return e;
   }
 
   get size(): number { return this.data.size; }
 
-  /** Room for one more key: drop an expired key or else the oldest one with a TTL (insertion order). */
+  private drop(key: string): void {
+    this.data.delete(key);
+    this.evictable.delete(key);
+  }
+
+  /** Room for one more key: expired keys go first, then the oldest evictable key; none left → unavailable. */
   private makeRoom(): void {
     if (this.data.size < this.maxKeys) return;
     const t = this.now();
-    for (const [k, e] of this.data) {
-      if (e.expiresAt === 0) continue;
-      this.data.delete(k);
-      if (e.expiresAt > t) { this.evictions++; evictions.inc(); }
-      return;
+    const oldest = this.evictable.values().next();
+    if (oldest.done) {
+      // only claims and permanent keys: some claims may have expired (a full pass, at most once a second)
+      if (t - this.lastFullSweep >= 1000) { this.lastFullSweep = t; this.sweep(); }
+      if (this.data.size < this.maxKeys) return;
+      throw new StoreUnavailableError(`memory store full (store.max_keys ${this.maxKeys}) with keys that may not be dropped before they expire`);
     }
+    const e = this.data.get(oldest.value);
+    this.drop(oldest.value);
+    if (e !== undefined && e.expiresAt > t) { this.evictions++; evictions.inc(); }
   }
 
-  private put(key: string, e: Entry): void {
+  private put(key: string, e: Entry, evictable: boolean): void {
     if (!this.data.has(key)) this.makeRoom();
     this.data.set(key, e);
+    if (evictable) { this.evictable.delete(key); this.evictable.add(key); } else this.evictable.delete(key);
   }
 
+  /** Expired keys out (the sweep timer; and when only undroppable keys fill the store, at most once a second). */
   private sweep(): void {
     const t = this.now();
-    for (const [k, e] of this.data) if (e.expiresAt !== 0 && e.expiresAt <= t) this.data.delete(k);
+    for (const [k, e] of this.data) if (e.expiresAt !== 0 && e.expiresAt <= t) this.drop(k);
   }
 
   async get(key: string): Promise<string | null> {
@@ -66,16 +82,16 @@ export class MemoryStore implements KvStore {
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
-    this.put(key, { value, expiresAt: ttlMs ? this.now() + ttlMs : 0 });
+    this.put(key, { value, expiresAt: ttlMs ? this.now() + ttlMs : 0 }, ttlMs !== undefined && ttlMs > 0);
   }
 
   async setNX(key: string, value: string, ttlMs: number): Promise<boolean> {
     if (this.live(key) !== undefined) return false;
-    this.put(key, { value, expiresAt: this.now() + ttlMs });
+    this.put(key, { value, expiresAt: this.now() + ttlMs }, false);
     return true;
   }
 
-  async del(key: string): Promise<void> { this.data.delete(key); }
+  async del(key: string): Promise<void> { this.drop(key); }
 
   async pttl(key: string): Promise<number> {
     const e = this.live(key);
@@ -92,7 +108,7 @@ export class MemoryStore implements KvStore {
     let e = this.live(key);
     if (e === undefined || !(e.value instanceof Map)) {
       e = { value: new Map(), expiresAt: 0 };
-      this.put(key, e);
+      this.put(key, e, false);
     }
     (e.value as Map<string, string>).set(field, value);
   }
@@ -114,5 +130,5 @@ export class MemoryStore implements KvStore {
 
   ready(): boolean { return true; }
 
-  async close(): Promise<void> { clearInterval(this.sweeper); this.data.clear(); this.bus.removeAllListeners(); }
+  async close(): Promise<void> { clearInterval(this.sweeper); this.data.clear(); this.evictable.clear(); this.bus.removeAllListeners(); }
 }

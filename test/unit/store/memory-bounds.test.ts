@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { StoreUnavailableError } from '../../../src/store/types.js';
 import { MemoryStore } from '../../../src/store/memory.js';
 import { BanList } from '../../../src/threat/bans.js';
 import { registry } from '../../../src/telemetry/metrics.js';
@@ -32,18 +33,30 @@ describe('MemoryStore is bounded by max_keys', () => {
     await store.close();
   });
 
-  it('keys without a TTL (the revocation list) are never the ones dropped; expired keys go before live ones', async () => {
+  it('keys without a TTL (the revocation list) and claims (nonces, assertion IDs) are never dropped: a ban flood cannot reopen a replay', async () => {
     let now = 0;
     const store = new MemoryStore(() => now, 3_600_000, 100);
     await store.hset('identity:revocations', 'jti:a', '{"until":null}');
+    assert.equal(await store.setNX('identity:saml:assertion:captured', '1', 600_000), true);
     await store.set('short', '1', 10);
     now = 20;                         // `short` has expired but not been swept
-    for (let i = 0; i < 100_000; i++) await store.setNX(`identity:nonce:${i}`, '1', 600_000);
+    for (let i = 0; i < 100_000; i++) await store.set(`threat:ban:${i}`, '1', 600_000);
     assert.ok(store.size <= 100);
     assert.deepEqual(await store.hgetall('identity:revocations'), { 'jti:a': '{"until":null}' });
-    assert.equal(store.evictions, 100_000 - 99, 'the expired key made room without counting as an eviction');
-    // a nonce still held is still refused (replay), the oldest were dropped
-    assert.equal(await store.setNX('identity:nonce:99999', '1', 600_000), false);
+    assert.equal(await store.setNX('identity:saml:assertion:captured', '1', 600_000), false, 'the claimed assertion is still refused (no replay)');
+    assert.equal(store.evictions, 100_000 - 98, 'the expired key made room without counting as an eviction');
+    await store.close();
+  });
+
+  it('a store full of live claims refuses a new claim (StoreUnavailableError: the caller fails closed) until some expire', async () => {
+    let now = 0;
+    const store = new MemoryStore(() => now, 3_600_000, 100);
+    for (let i = 0; i < 100; i++) assert.equal(await store.setNX(`identity:nonce:${i}`, '1', 60_000), true);
+    await assert.rejects(store.setNX('identity:nonce:new', '1', 60_000), StoreUnavailableError);
+    await assert.rejects(store.set('threat:ban:x', '1', 60_000), StoreUnavailableError);
+    assert.equal(await store.setNX('identity:nonce:0', '1', 60_000), false, 'old claims still refuse their replay');
+    now = 60_001;                     // every claim has expired
+    assert.equal(await store.setNX('identity:nonce:new', '1', 60_000), true);
     await store.close();
   });
 });
