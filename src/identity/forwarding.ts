@@ -23,12 +23,21 @@ export function mergeForward(global: ForwardConfig | undefined, route: ForwardCo
   };
 }
 
+/**
+ * One element of a comma-joined list: `%` and `,` percent-encoded, so an element that holds a comma (an AD
+ * group DN such as `CN=Admins,OU=Groups,DC=corp` from SAML or OIDC) stays one element for the upstream.
+ * Elements without either character are sent as they are.
+ */
+function listItem(s: string): string {
+  return s.indexOf(',') < 0 && s.indexOf('%') < 0 ? s : s.replaceAll('%', '%25').replaceAll(',', '%2C');
+}
+
 function headerValue(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
   let s: string;
   if (typeof v === 'string') s = v;
   else if (typeof v === 'number' || typeof v === 'boolean') s = String(v);
-  else if (Array.isArray(v)) s = v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(',');
+  else if (Array.isArray(v)) s = v.map((x) => listItem(typeof x === 'string' ? x : JSON.stringify(x))).join(',');
   else s = JSON.stringify(v);
   return s;
 }

@@ -77,6 +77,14 @@ describe('SAML sessions: sign-in through the ACS, then the session cookie', () =
     assert.equal(ok.upstream['x-portcullis-auth-kind'], 'saml');
   });
 
+  it('forwards a role that holds a comma (an AD group DN) as one list element', async () => {
+    const { cookie, r } = await login(h, { attributes: { Role: ['CN=Admins,OU=Groups,DC=corp', '100%', 'buyer'] } });
+    assert.equal(r.status, 303);
+    const ok = await h.send({ path: '/app/x', headers: { cookie } });
+    assert.equal(ok.upstream['x-roles'], 'CN=Admins%2COU=Groups%2CDC=corp,100%25,buyer');
+    assert.deepEqual(ok.upstream['x-roles']!.split(',').map(decodeURIComponent), ['CN=Admins,OU=Groups,DC=corp', '100%', 'buyer']);
+  });
+
   it('accepts a response once: posting it again is refused', async () => {
     const { r, b64, req } = await login(h);
     assert.equal(r.status, 303);
