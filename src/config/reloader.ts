@@ -60,11 +60,18 @@ export class RuntimeHolder {
       let store = this.store;
       if (key !== this.storeKey) { newStore = createStore(loaded.config.store, this.logger.child({ component: 'store' })); store = newStore; }
       const rt = await buildRuntime(loaded, store, this.logger, this.current);
+      // started before the swap: a module whose start() throws leaves the old runtime (and store) live and
+      // whole, and the new one is closed, as for any other failed reload
+      try {
+        for (const m of rt.modules.values()) await m.start?.();
+      } catch (err) {
+        await closeRuntime(rt).catch(() => undefined);
+        throw err;
+      }
       const old = this.current;
       const oldStore = newStore ? this.store : undefined;
       this.current = rt;
       if (newStore) { this.store = newStore; this.storeKey = key; }
-      for (const m of rt.modules.values()) await m.start?.();
       metrics.configReloads.inc({ result: 'success' });
       metrics.configLastSuccess.set(Date.now() / 1000);
       if (old) setTimeout(() => { void closeRuntime(old); void oldStore?.close(); }, 1000).unref();

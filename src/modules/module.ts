@@ -54,7 +54,7 @@ export interface ModuleInstance<R = any> {
    * counts). Must not block: queue work, never await on the caller.
    */
   onDecision?(decision: import('../pipeline/decision.js').Decision): void;
-  /** Called after this instance has been swapped in (start timers, subscriptions). */
+  /** Called before this instance is swapped in (start timers, subscriptions); throwing keeps the previous instance live and fails the reload. */
   start?(): void | Promise<void>;
   /** Stop timers and connections; called after a newer instance replaced this one. */
   close?(): Promise<void>;
