@@ -6,10 +6,10 @@
 //      Limits are raised so the load never reaches them, and bot/anomaly weights are 0 so the load
 //      generator is not banned; the detectors still run.
 //   npm run bench   (BENCH_SECONDS=10 BENCH_CONNECTIONS=32)
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startStack, type StackOptions } from '../test/integration/harness/stack.js';
+import { demoConfig, demoEnv } from '../test/integration/demo-config.js';
+import { startStack, type ConfigVars, type StackOptions } from '../test/integration/harness/stack.js';
 import { machine, printTable, wrk, type LoadResult } from './lib.js';
 
 const REPO = resolve(import.meta.dirname, '..');
@@ -37,15 +37,9 @@ async function measure(name: string, o: StackOptions, headers: () => Record<stri
 const basic = () => readFileSync(join(REPO, 'envoy', 'portcullis.yaml'), 'utf8').replace('config_dir: ratelimit', `config_dir: ${join(REPO, 'envoy', 'ratelimit')}`);
 
 let token = '';
-const full = (v: { dir: string; redisUrl?: string }) => {
-  const demo = join(v.dir, 'demo');
-  execFileSync(process.execPath, ['--import', 'tsx', join(REPO, 'scripts', 'demo-credentials.ts'), demo], { cwd: REPO, stdio: 'pipe' });
-  token = /export ALICE_TOKEN='([^']+)'/.exec(readFileSync(join(demo, 'env.sh'), 'utf8'))![1]!;
-  return readFileSync(join(REPO, 'envoy', 'portcullis-full.yaml'), 'utf8')
-    .replace('config_dir: ratelimit', `config_dir: ${join(REPO, 'envoy', 'ratelimit')}`)
-    .replace('../policies/bundle.tar.gz', join(REPO, 'policies', 'bundle.tar.gz'))
-    .replace('${PORTCULLIS_REDIS_URL:-redis://127.0.0.1:6379}', v.redisUrl!)
-    .replaceAll('${PORTCULLIS_DEMO_DIR:-demo}', demo)
+const full = (v: ConfigVars) => {
+  token = demoEnv(join(v.dir, 'demo')).ALICE_TOKEN!;
+  return demoConfig(v)
     .replace(/requests_per_unit: \d+/g, 'requests_per_unit: 1000000000')
     .replace('scoring: { block: 0.8, throttle: 0.5 }', 'scoring: { block: 0.8, throttle: 0.5, weights: { bot: 0, anomaly: 0 } }');
 };

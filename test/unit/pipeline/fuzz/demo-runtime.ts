@@ -21,7 +21,7 @@ export const FORMS_ROUTE = `
 `;
 
 /** Routes whose requests carry no valid credential must never be allowed. */
-export const IDENTITY_REQUIRED = new Set(['users', 'payments', 'orders', 'console', 'forms']);
+export const IDENTITY_REQUIRED = new Set(['users', 'payments', 'orders', 'portal', 'forms']);
 export const SERVICES = ['users', 'payments', 'orders', 'inventory', 'web', 'forms'] as const;
 
 export interface DemoSetup {
