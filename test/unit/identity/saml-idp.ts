@@ -42,6 +42,8 @@ export interface ResponseOptions {
   /** SessionNotOnOrAfter of the AuthnStatement, seconds relative to now (absent when undefined) */
   sessionNotOnOrAfterS?: number;
   status?: string;
+  /** the assertion's IssueInstant, seconds relative to now (default 0) */
+  issuedS?: number;
   /** what to sign: 'assertion' (default), 'response', 'both', 'none' */
   sign?: 'assertion' | 'response' | 'both' | 'none';
   signingKey?: string;
@@ -57,7 +59,7 @@ export function assertionXml(o: ResponseOptions, id: string): string {
   const attrs = Object.entries(o.attributes ?? {}).map(([name, v]) =>
     `<saml:Attribute Name="${esc(name)}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:basic">${(Array.isArray(v) ? v : [v]).map((x) => `<saml:AttributeValue xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="xs:string">${esc(x)}</saml:AttributeValue>`).join('')}</saml:Attribute>`).join('');
   const irt = o.inResponseTo !== undefined ? ` InResponseTo="${esc(o.inResponseTo)}"` : '';
-  return `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${id}" Version="2.0" IssueInstant="${iso(0)}">`
+  return `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${id}" Version="2.0" IssueInstant="${iso(o.issuedS ?? 0)}">`
     + `<saml:Issuer>${esc(o.issuer ?? o.idpEntityId)}</saml:Issuer>`
     + `<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">${o.nameId.includes('<!--') ? o.nameId : esc(o.nameId)}</saml:NameID>`
     + `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="${iso(o.subjectNotOnOrAfterS ?? o.notOnOrAfterS ?? 300)}" Recipient="${esc(o.recipient ?? o.acsUrl)}"${irt}/></saml:SubjectConfirmation></saml:Subject>`
@@ -165,8 +167,8 @@ export function checkRedirect(url: string, cert: string): RedirectCheck {
 }
 
 /** The query an IdP sends to the SP's SLO endpoint: `param`=xml (DEFLATE, base64), RelayState, signed with `key` unless null. */
-export function idpRedirectQuery(param: 'SAMLRequest' | 'SAMLResponse', xml: string, key: string | null, o: { relayState?: string; sigAlg?: string } = {}): string {
-  let q = `${param}=${encodeURIComponent(deflateRawSync(Buffer.from(xml)).toString('base64'))}`;
+export function idpRedirectQuery(param: 'SAMLRequest' | 'SAMLResponse', xml: string, key: string | null, o: { relayState?: string; sigAlg?: string; notDeflated?: boolean } = {}): string {
+  let q = `${param}=${encodeURIComponent((o.notDeflated ? Buffer.from(xml) : deflateRawSync(Buffer.from(xml))).toString('base64'))}`;
   if (o.relayState !== undefined) q += `&RelayState=${encodeURIComponent(o.relayState)}`;
   if (key === null) return q;
   const alg = o.sigAlg ?? 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
