@@ -42,6 +42,9 @@ export interface ResponseOptions {
   /** SessionNotOnOrAfter of the AuthnStatement, seconds relative to now (absent when undefined) */
   sessionNotOnOrAfterS?: number;
   status?: string;
+  /** NameID NameQualifier / SPNameQualifier attributes */
+  nameQualifier?: string;
+  spNameQualifier?: string;
   /** the assertion's IssueInstant, seconds relative to now (default 0) */
   issuedS?: number;
   /** what to sign: 'assertion' (default), 'response', 'both', 'none' */
@@ -61,7 +64,7 @@ export function assertionXml(o: ResponseOptions, id: string): string {
   const irt = o.inResponseTo !== undefined ? ` InResponseTo="${esc(o.inResponseTo)}"` : '';
   return `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${id}" Version="2.0" IssueInstant="${iso(o.issuedS ?? 0)}">`
     + `<saml:Issuer>${esc(o.issuer ?? o.idpEntityId)}</saml:Issuer>`
-    + `<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">${o.nameId.includes('<!--') ? o.nameId : esc(o.nameId)}</saml:NameID>`
+    + `<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"${o.nameQualifier ? ` NameQualifier="${esc(o.nameQualifier)}"` : ''}${o.spNameQualifier ? ` SPNameQualifier="${esc(o.spNameQualifier)}"` : ''}>${o.nameId.includes('<!--') ? o.nameId : esc(o.nameId)}</saml:NameID>`
     + `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="${iso(o.subjectNotOnOrAfterS ?? o.notOnOrAfterS ?? 300)}" Recipient="${esc(o.recipient ?? o.acsUrl)}"${irt}/></saml:SubjectConfirmation></saml:Subject>`
     + `<saml:Conditions NotBefore="${iso(o.notBeforeS ?? -30)}" NotOnOrAfter="${iso(o.notOnOrAfterS ?? 300)}"><saml:AudienceRestriction><saml:Audience>${esc(o.audience ?? o.spEntityId)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>`
     + `<saml:AuthnStatement AuthnInstant="${iso(0)}" SessionIndex="${esc(o.sessionIndex ?? newId())}"${o.sessionNotOnOrAfterS !== undefined ? ` SessionNotOnOrAfter="${iso(o.sessionNotOnOrAfterS)}"` : ''}><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`

@@ -82,6 +82,15 @@ describe('SAML single logout, SP-initiated (HTTP-Redirect)', () => {
     assert.equal(await codeWith(h, session), 'ERR_TOKEN_REVOKED', 'ended here before the browser left');
   });
 
+  it('names the NameID as the IdP issued it: NameQualifier and SPNameQualifier come back (kept in the sealed cookie)', async () => {
+    const { id, req } = await startLogin(h);
+    const built = buildResponse(idp, { idpEntityId: IDP, spEntityId: SP, acsUrl: 'https://app.test/saml/acs', nameId: 'ivan@example.com', inResponseTo: id, nameQualifier: IDP, spNameQualifier: SP });
+    const session = (await h.send(form({ SAMLResponse: built.base64 }, req))).headers['set-cookie']!.split(';')[0]!;
+    assert.doesNotMatch(session, /ivan|idp\.test/, 'sealed');
+    const { seen } = await startLogout(h, session);
+    assert.match(seen.xml, new RegExp(`<saml:NameID Format="[^"]+" NameQualifier="${IDP}" SPNameQualifier="${SP}">ivan@example\\.com</saml:NameID>`));
+  });
+
   it('the LogoutRequest verifies with node-saml as the IdP would check it (signature, issuer, NameID, SessionIndex)', async () => {
     const index = newId();
     const { r } = await startLogout(h, await signIn(h, 'dora@example.com', index));
