@@ -31,6 +31,14 @@ export class PendingSignIns {
     return this.read(ctx, now).some((e) => e[0] === id);
   }
 
+  /** The Set-Cookie value that takes the answered `id` off the list (and deletes the cookie when none is left). */
+  remove(ctx: RequestContext, id: string, now: number): string {
+    const list = this.read(ctx, now).filter((e) => e[0] !== id);
+    return list.length === 0
+      ? `${this.cookie}=; Max-Age=0${this.attrs}`
+      : `${this.cookie}=${this.sealer.sealValue(list)}; Max-Age=${Math.ceil(this.ttlMs / 1000)}${this.attrs}`;
+  }
+
   /** The Set-Cookie value that adds `id` (the oldest falls out past MAX_PENDING). */
   add(ctx: RequestContext, id: string, now: number): string {
     const list = [[id, now], ...this.read(ctx, now).slice(0, MAX_PENDING - 1)];

@@ -57,8 +57,8 @@ export interface SloHooks {
 export class SingleLogout {
   constructor(private readonly o: SingleLogoutOptions) {}
 
-  /** The redirect that sends the browser to the IdP with a LogoutRequest for `subject`. */
-  start(ctx: RequestContext, subject: LogoutSubject): Deny {
+  /** The redirect that sends the browser to the IdP with a LogoutRequest for `subject`; `clearSession` deletes the session cookie. */
+  start(ctx: RequestContext, subject: LogoutSubject, clearSession: string): Deny {
     const now = this.o.clock();
     const id = messageId();
     const xml = logoutRequestXml({ id, now, ttlMs: this.o.ttlMs, destination: this.o.idpSlo.url, issuer: this.o.spEntityId, subject });
@@ -66,7 +66,7 @@ export class SingleLogout {
     return new Deny('SAML_LOGOUT_REDIRECT', 'signing out at the identity provider', 303, {
       location: redirectUrl(this.o.idpSlo.url, 'SAMLRequest', xml, undefined, this.o.signer),
       'cache-control': 'no-store',
-      'set-cookie': this.o.pending.add(ctx, id, now),
+      'set-cookie': [this.o.pending.add(ctx, id, now), clearSession],
     }, '');
   }
 
@@ -95,7 +95,8 @@ export class SingleLogout {
       logouts.inc({ message: kind, result: ok ? 'OK' : 'ERR_SAML_STATUS' });
       // the local session ended before the browser left; the IdP's may not have
       if (!ok) this.o.logger.warn({ status: String(m.status).slice(0, 200), decision_id: ctx.decisionId }, 'the IdP did not end its session (LogoutResponse status)');
-      return new Deny('SAML_SIGNED_OUT', 'signed out', 303, { location: hooks.landing, 'set-cookie': hooks.clearCookie, 'cache-control': 'no-store' }, '');
+      const cookies = [hooks.clearCookie, this.o.pending.remove(ctx, m.inResponseTo!, now)];
+      return new Deny('SAML_SIGNED_OUT', 'signed out', 303, { location: hooks.landing, 'set-cookie': cookies, 'cache-control': 'no-store' }, '');
     }
     const ended = await hooks.endSessions(ctx, m);
     logouts.inc({ message: kind, result: ended ? 'OK' : 'ERR_SAML_UNAVAILABLE' });

@@ -160,6 +160,7 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
     const now = this.o.clock();
     let assertion: Assertion;
     let relay: string | null = null;
+    let answered: string | undefined;
     try {
       if (ctx.bodyTruncated) throw new SamlRejected('ERR_SAML_MALFORMED', 'the ACS post reached Portcullis incomplete: raise Envoy ext_authz with_request_body.max_request_bytes');
       const type = (ctx.headers['content-type'] ?? '').toLowerCase();
@@ -170,7 +171,11 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
       relay = form.get('RelayState');
       // an answer to a sign-in is only taken from the browser that started it: otherwise an attacker could
       // post their own signed response from a victim's browser and sign the victim in as themselves
-      assertion = await this.o.sp.consume(posted[0]!, now, (id) => this.pending.has(ctx, id, now));
+      assertion = await this.o.sp.consume(posted[0]!, now, (id) => {
+        const ok = this.pending.has(ctx, id, now);
+        if (ok) answered = id;
+        return ok;
+      });
     } catch (err) {
       const r = err instanceof SamlRejected ? err : new SamlRejected('ERR_SAML_UNAVAILABLE', (err as Error).message);
       logins.inc({ result: r.code });
@@ -187,7 +192,9 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
     }
     logins.inc({ result: 'OK' });
     ctx.identity = { kind: 'saml', subject: s.sub, issuer: s.iss, roles: s.roles, claims: {} };
-    return new Deny('SAML_SIGNED_IN', 'signed in', 303, { location: isLocalPath(relay) ? relay : '/', 'set-cookie': cookie, 'cache-control': 'no-store' }, '');
+    // the answered sign-in leaves the browser's pending list (other tabs' stay)
+    const cookies = answered === undefined ? [cookie] : [cookie, this.pending.remove(ctx, answered, now)];
+    return new Deny('SAML_SIGNED_IN', 'signed in', 303, { location: isLocalPath(relay) ? relay : '/', 'set-cookie': cookies, 'cache-control': 'no-store' }, '');
   }
 
   private session(a: Assertion, now: number): SessionClaims {
@@ -234,10 +241,10 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
       }
     }
     if (s !== undefined) ctx.identity = { kind: 'saml', subject: s.sub, issuer: s.iss, roles: s.roles, claims: {} };
-    // single logout: on to the IdP, which answers at the SLO path (which clears the cookie: one Set-Cookie
-    // per answer, and this one carries the logout cookie; the session is already revoked everywhere)
+    // single logout: on to the IdP, which answers at the SLO path; the session cookie goes now (it is
+    // already revoked everywhere)
     if (this.slo !== undefined && s !== undefined && s.exp > this.o.clock()) {
-      return this.slo.start(ctx, { nameId: s.sub, format: s.fmt, nameQualifier: s.nq, spNameQualifier: s.spnq, sessionIndex: s.idx });
+      return this.slo.start(ctx, { nameId: s.sub, format: s.fmt, nameQualifier: s.nq, spNameQualifier: s.spnq, sessionIndex: s.idx }, clear);
     }
     return new Deny('SAML_SIGNED_OUT', 'signed out', 303, { location: this.o.cfg.logout_redirect ?? '/', 'set-cookie': clear, 'cache-control': 'no-store' }, '');
   }

@@ -2,7 +2,8 @@ import { defaultStatus } from './codes.js';
 
 /**
  * A stage's "no". The first Deny ends the pipeline; respond.ts turns it into the DeniedHttpResponse.
- * `headers` go to the client (e.g. WWW-Authenticate, Retry-After). `message` is shown to the client:
+ * `headers` go to the client (e.g. WWW-Authenticate, Retry-After; a list sends the header once per value,
+ * as several `Set-Cookie` must be). `message` is shown to the client:
  * never put a secret, key or token in it.
  */
 export class Deny {
@@ -11,7 +12,7 @@ export class Deny {
     readonly code: string,
     readonly message: string,
     status?: number,
-    readonly headers?: Readonly<Record<string, string>>,
+    readonly headers?: Readonly<Record<string, string | readonly string[]>>,
     /** Replaces the JSON error body when set (e.g. a policy-provided body). */
     readonly body?: string,
   ) {

@@ -14,10 +14,36 @@ export interface OwnedHeaders {
   names: ReadonlySet<string>;
 }
 
-function hvo(pairs: HeaderPair[]): Array<{ header: { key: string; value: string }; append_action: number }> {
-  // OVERWRITE_IF_EXISTS_OR_ADD = 2: a client-sent header of the same name is replaced, never appended to.
-  return pairs.map(([key, value]) => ({ header: { key, value }, append_action: 2 }));
+/** HeaderValueOption.append_action values. */
+const APPEND_IF_EXISTS_OR_ADD = 0;
+const OVERWRITE_IF_EXISTS_OR_ADD = 2;
+
+/**
+ * The first value of a name replaces what the client sent (a spoofed header is never appended to); the
+ * name's further values are appended, so repeated headers (several `Set-Cookie`) all arrive. `append` is
+ * the older field that Envoy still reads for some of these lists.
+ */
+function hvo(pairs: HeaderPair[]): HeaderValueOption[] {
+  const count = new Map<string, number>();
+  for (const [key] of pairs) { const n = key.toLowerCase(); count.set(n, (count.get(n) ?? 0) + 1); }
+  return pairs.map(([key, value]) => {
+    const again = count.get(key.toLowerCase())! > 1;
+    return { header: { key, value }, append_action: again ? APPEND_IF_EXISTS_OR_ADD : OVERWRITE_IF_EXISTS_OR_ADD };
+  });
 }
+
+/** Upstream request headers: the first value of a name replaces the client's, the others are appended to it. */
+function upstreamHvo(pairs: HeaderPair[]): HeaderValueOption[] {
+  const seen = new Set<string>();
+  return pairs.map(([key, value]) => {
+    const n = key.toLowerCase();
+    const again = seen.has(n);
+    seen.add(n);
+    return again ? { header: { key, value }, append: { value: true } } : { header: { key, value }, append_action: OVERWRITE_IF_EXISTS_OR_ADD };
+  });
+}
+
+interface HeaderValueOption { header: { key: string; value: string }; append_action?: number; append?: { value: boolean } }
 
 /** Incoming headers Portcullis owns (x-portcullis-*, identity headers) that we do not overwrite: remove them. */
 export function spoofedHeaders(ctx: RequestContext, owned: OwnedHeaders, setting: ReadonlySet<string>): string[] {
@@ -46,7 +72,7 @@ export function toCheckResponse(d: Decision, owned: OwnedHeaders): any {
     return {
       status: { code: GRPC_OK, message: '' },
       ok_response: {
-        headers: hvo(upstream),
+        headers: upstreamHvo(upstream),
         headers_to_remove: remove,
         response_headers_to_add: hvo([[DECISION_ID_HEADER, ctx.decisionId], ...ctx.responseHeaders]),
         query_parameters_to_set: ctx.queryParamsToSet.map(([key, value]) => ({ key, value })),
@@ -58,7 +84,13 @@ export function toCheckResponse(d: Decision, owned: OwnedHeaders): any {
   const deny = d.deny!;
   const headers: HeaderPair[] = [[DECISION_ID_HEADER, ctx.decisionId]];
   if (deny.body === undefined) headers.push(['content-type', 'application/json']);
-  if (deny.headers) for (const k of Object.keys(deny.headers)) headers.push([k, deny.headers[k]!]);
+  if (deny.headers) {
+    for (const k of Object.keys(deny.headers)) {
+      const v = deny.headers[k]!;
+      if (typeof v === 'string') headers.push([k, v]);
+      else for (const x of v) headers.push([k, x]);
+    }
+  }
   return {
     status: { code: deny.status === 401 ? GRPC_UNAUTHENTICATED : GRPC_PERMISSION_DENIED, message: deny.code },
     denied_response: {

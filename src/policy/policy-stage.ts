@@ -26,10 +26,11 @@ export interface PolicyStageOptions {
   logger: Logger;
 }
 
-function denyHeaders(pairs: PolicyDecision['headers']): Record<string, string> | undefined {
+/** The policy's headers for the denied response; a name given several values is sent once per value. */
+function denyHeaders(pairs: PolicyDecision['headers']): Record<string, string[]> | undefined {
   if (pairs.length === 0) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, v] of pairs) out[k] = out[k] === undefined ? v : `${out[k]}, ${v}`;
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of pairs) (out[k] ??= []).push(v);
   return out;
 }
 

@@ -28,7 +28,9 @@ function directCheck(p: PortcullisProc, r: Req): Promise<{ code: string; headers
       client.close();
       if (err) { reject(err); return; }
       const list = res.ok_response ? [] : res.denied_response.headers;
-      resolve({ code: res.ok_response ? 'OK' : res.status.message, headers: Object.fromEntries(list.map((h: any) => [h.header.key, h.header.value])) });
+      const headers: Record<string, string> = {};
+      for (const h of list) headers[h.header.key] ??= h.header.value; // the first of a repeated name (two Set-Cookie)
+      resolve({ code: res.ok_response ? 'OK' : res.status.message, headers });
     });
   });
 }
@@ -113,6 +115,11 @@ routes:
     assert.equal(acs.headers.location, '/orders/42?tab=items');
     const session = cookieOf(acs.headers['set-cookie']);
     assert.match(session, /^__Host-portcullis_session=v1\./);
+    // two Set-Cookie lines through Envoy: the session, and the answered sign-in's request cookie deleted
+    const setCookies = acs.rawHeaders.filter(([k]) => k === 'set-cookie').map(([, v]) => v);
+    assert.equal(setCookies.length, 2, JSON.stringify(setCookies));
+    assert.equal(cookieOf(setCookies[0]), session);
+    assert.match(setCookies[1]!, /^__Host-portcullis_saml_request=; Max-Age=0/);
     for (let i = 0; i < 4; i++) {
       const r = await stack.request({ path: '/orders/42?tab=items', headers: { ...browser, cookie: session } });
       assert.equal(r.status, 200, r.body);
@@ -172,6 +179,10 @@ routes:
     const nav = await stack.request({ path: '/z', headers: { cookie: session, ...browser } });
     assert.equal(nav.status, 302, 'a browser with an ended session is sent to sign in again');
 
+    // the way out deleted the session cookie too (a second Set-Cookie line through Envoy)
+    const outCookies = out.rawHeaders.filter(([k]) => k === 'set-cookie').map(([, v]) => v);
+    assert.equal(outCookies.length, 2, JSON.stringify(outCookies));
+    assert.match(outCookies[1]!, /^__Host-portcullis_session=; Max-Age=0/);
     // the IdP answers through the browser: GET on the SLO path with the logout cookie
     const logoutCookie = cookieOf(out.headers['set-cookie']);
     const requestId = /\bID="([^"]+)"/.exec(seen.xml)![1]!;

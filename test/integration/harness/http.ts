@@ -4,6 +4,8 @@ import { request as httpsRequest } from 'node:https';
 export interface Resp {
   status: number;
   headers: Record<string, string>;
+  /** Every header line as received, in order (repeated names stay separate). */
+  rawHeaders: Array<[string, string]>;
   body: string;
   json(): any;
 }
@@ -41,7 +43,9 @@ export function send(port: number, o: ReqOptions): Promise<Resp> {
         const body = Buffer.concat(chunks).toString('utf8');
         const h: Record<string, string> = {};
         for (const [k, v] of Object.entries(res.headers)) h[k] = Array.isArray(v) ? v.join(', ') : String(v);
-        resolve({ status: res.statusCode ?? 0, headers: h, body, json: () => JSON.parse(body) });
+        const raw: Array<[string, string]> = [];
+        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) raw.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
+        resolve({ status: res.statusCode ?? 0, headers: h, rawHeaders: raw, body, json: () => JSON.parse(body) });
       });
       res.on('error', reject);
     });

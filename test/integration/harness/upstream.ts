@@ -1,6 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 
-export interface SeenRequest { method: string; path: string; headers: Record<string, string | string[] | undefined>; body: string }
+export interface SeenRequest {
+  method: string; path: string; headers: Record<string, string | string[] | undefined>; body: string;
+  /** Header lines as received, flat [name, value, name, value, …] (repeated names stay separate). */
+  rawHeaders: string[];
+}
 
 /** An upstream service that answers 200 with the request it saw, as JSON: { method, path, headers, body }. */
 export interface EchoUpstream {
@@ -15,7 +19,7 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const r: SeenRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const r: SeenRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), rawHeaders: req.rawHeaders };
       if (seen.length < 10000) seen.push(r); // bounded: load tests do not grow it forever
       const body = JSON.stringify(r);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });

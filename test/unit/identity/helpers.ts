@@ -6,6 +6,7 @@ import { check } from '../../../src/pipeline/check.js';
 import { buildContext, DEFAULT_REQUEST_LIMITS } from '../../../src/pipeline/context-builder.js';
 import type { RequestContext } from '../../../src/pipeline/context.js';
 import { buildRuntime, closeRuntime, type Runtime } from '../../../src/pipeline/runtime.js';
+import { fromStruct } from '../../../src/pipeline/struct.js';
 import { MemoryStore } from '../../../src/store/memory.js';
 import type { KvStore } from '../../../src/store/types.js';
 
@@ -55,7 +56,10 @@ export interface CheckResult {
   allowed: boolean;
   status: number;
   code: string;
+  /** The first value of each header name (see `cookies` for every Set-Cookie). */
   headers: Record<string, string>;
+  /** Every Set-Cookie value, in order. */
+  cookies: string[];
   upstream: Record<string, string>;
   removed: string[];
   queryRemoved: string[];
@@ -70,8 +74,28 @@ function jsonOrText(body: string): any {
 
 function plainHeaders(list: Array<{ header: { key: string; value: string } }> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const h of list ?? []) out[h.header.key] = h.header.value;
+  for (const h of list ?? []) out[h.header.key] ??= h.header.value;
   return out;
+}
+
+function setCookies(list: Array<{ header: { key: string; value: string } }> | undefined): string[] {
+  return (list ?? []).filter((h) => h.header.key.toLowerCase() === 'set-cookie').map((h) => h.header.value);
+}
+
+/** A CheckResponse as the tests read it. */
+export function resultOf(res: any): CheckResult {
+  if (res.ok_response) {
+    return {
+      allowed: true, status: 200, code: 'OK', headers: plainHeaders(res.ok_response.response_headers_to_add), cookies: setCookies(res.ok_response.response_headers_to_add),
+      upstream: plainHeaders(res.ok_response.headers), removed: res.ok_response.headers_to_remove,
+      queryRemoved: res.ok_response.query_parameters_to_remove, body: undefined, metadata: fromStruct(res.dynamic_metadata),
+    };
+  }
+  const d = res.denied_response;
+  return {
+    allowed: false, status: d.status.code, code: res.status.message, headers: plainHeaders(d.headers), cookies: setCookies(d.headers),
+    upstream: {}, removed: [], queryRemoved: [], body: jsonOrText(d.body), metadata: fromStruct(res.dynamic_metadata),
+  };
 }
 
 /** A real runtime (config → modules → stages) over the in-memory store, and Check calls against it. */
@@ -83,20 +107,7 @@ export async function runtimeFor(yaml: string, dir = process.cwd(), store: KvSto
     rt,
     store,
     async send(r) {
-      const res = await check(rt, checkRequest(r), silent);
-      const { fromStruct } = await import('../../../src/pipeline/struct.js');
-      if (res.ok_response) {
-        return {
-          allowed: true, status: 200, code: 'OK', headers: plainHeaders(res.ok_response.response_headers_to_add),
-          upstream: plainHeaders(res.ok_response.headers), removed: res.ok_response.headers_to_remove,
-          queryRemoved: res.ok_response.query_parameters_to_remove, body: undefined, metadata: fromStruct(res.dynamic_metadata),
-        };
-      }
-      const d = res.denied_response;
-      return {
-        allowed: false, status: d.status.code, code: res.status.message, headers: plainHeaders(d.headers),
-        upstream: {}, removed: [], queryRemoved: [], body: jsonOrText(d.body), metadata: fromStruct(res.dynamic_metadata),
-      };
+      return resultOf(await check(rt, checkRequest(r), silent));
     },
     async close() { await closeRuntime(rt); await store.close(); },
   };

@@ -19,7 +19,7 @@ import { createLogger } from '../../../src/telemetry/logger.js';
 import type { AdminRoute } from '../../../src/server/admin-route.js';
 import { buildResponse, makeIdpKeys, newId, signElement, type ResponseOptions, type TestIdpKeys } from './saml-idp.js';
 import { ACS, browser, form, IDP, samlConfig, SECRET, SP, SSO, startLogin } from './saml-browser.js';
-import { checkRequest, runtimeFor, silent, type CheckResult, type Harness, type Req } from './helpers.js';
+import { checkRequest, resultOf, runtimeFor, silent, type CheckResult, type Harness, type Req } from './helpers.js';
 
 const SESSION = '__Host-portcullis_session';
 const REQUEST_COOKIE = '__Host-portcullis_saml_request';
@@ -580,13 +580,5 @@ describe('SAML attacks: sizes, forwarded headers and logs', () => {
 });
 
 async function sendTo(rt: Harness['rt'], r: Req): Promise<CheckResult> {
-  const res = await check(rt, checkRequest(r), silent);
-  const headers = (list: Array<{ header: { key: string; value: string } }> | undefined) => Object.fromEntries((list ?? []).map((x) => [x.header.key, x.header.value]));
-  if (res.ok_response) {
-    return { allowed: true, status: 200, code: 'OK', headers: headers(res.ok_response.response_headers_to_add), upstream: headers(res.ok_response.headers), removed: [], queryRemoved: [], body: undefined, metadata: {} };
-  }
-  const d = res.denied_response;
-  let body: unknown = d.body;
-  try { body = JSON.parse(d.body); } catch { /* text */ }
-  return { allowed: false, status: d.status.code, code: res.status.message, headers: headers(d.headers), upstream: {}, removed: [], queryRemoved: [], body, metadata: {} };
+  return resultOf(await check(rt, checkRequest(r), silent));
 }

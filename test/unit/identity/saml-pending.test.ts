@@ -30,6 +30,19 @@ describe('pending sign-ins: a sealed cookie in the browser', () => {
     assert.equal(pending.has(ctx, ID(5), t0 + 4), false, 'not started yet (a clock set back)');
   });
 
+  it('an answered sign-in leaves the list; the other tabs\' stay; the last one deletes the cookie', () => {
+    let cookie = '';
+    for (let i = 1; i <= 3; i++) cookie = jar(pending.add(ctxOf({ headers: cookie ? { cookie } : {} }), ID(i), t0 + i));
+    const left = pending.remove(ctxOf({ headers: { cookie } }), ID(2), t0 + 10);
+    assert.match(left, /; Max-Age=600; Path=\/; HttpOnly; SameSite=None; Secure$/);
+    const after2 = ctxOf({ headers: { cookie: jar(left) } });
+    assert.deepEqual(pending.read(after2, t0 + 10).map((e) => e[0]), [ID(3), ID(1)]);
+    let c = jar(left);
+    for (const id of [ID(3), ID(1)]) c = jar(pending.remove(ctxOf({ headers: { cookie: c } }), id, t0 + 10));
+    assert.equal(c, `${NAME}=`);
+    assert.equal(pending.remove(ctxOf(), ID(9), t0), `${NAME}=; Max-Age=0; Path=/; HttpOnly; SameSite=None; Secure`);
+  });
+
   it('cannot be forged, extended or moved: plain IDs, another secret, another cookie name, altered bytes', () => {
     const mine = jar(pending.add(ctxOf(), ID(7), t0)).split('=')[1]!;
     const forged = [

@@ -122,7 +122,9 @@ async function signIn(v: SamlVerifier, sessionNotOnOrAfterS?: number): Promise<{
   const ctx = ctxOf({ method: 'POST', path: '/saml/acs', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ SAMLResponse: built.base64 }).toString() });
   const d = await v.intercept(ctx);
   assert.equal(d?.code, 'SAML_SIGNED_IN', JSON.stringify(d));
-  const sc = d.headers!['set-cookie']!;
+  const set = d.headers!['set-cookie']!;
+  assert.ok(Array.isArray(set), 'the sign-in sets the session and clears the answered sign-in');
+  const sc = set[0]!;
   return { cookie: sc.split(';')[0]!, maxAge: Number(/; Max-Age=(\d+)/.exec(sc)![1]) };
 }
 

@@ -53,6 +53,9 @@ async function startLogout(h: Harness, session: string) {
   assert.equal(r.code, 'SAML_LOGOUT_REDIRECT', JSON.stringify(r.body));
   const seen = checkRedirect(r.headers.location!, sp.cert);
   const requestId = /\bID="([^"]+)"/.exec(seen.xml)![1]!;
+  // the session cookie is deleted on the way out (it is already revoked everywhere), next to the logout cookie
+  assert.equal(r.cookies.length, 2, JSON.stringify(r.cookies));
+  assert.match(r.cookies[1]!, /^__Host-portcullis_session=; Max-Age=0;/);
   return { r, seen, requestId, logoutCookie: r.headers['set-cookie']!.split(';')[0]! };
 }
 
@@ -114,6 +117,9 @@ describe('SAML single logout, SP-initiated (HTTP-Redirect)', () => {
     assert.equal(done.status, 303);
     assert.equal(done.headers.location, '/bye');
     assert.match(done.headers['set-cookie']!, /^__Host-portcullis_session=; Max-Age=0;/);
+    // and the answered logout leaves the logout cookie (its only entry: deleted)
+    assert.equal(done.cookies.length, 2, JSON.stringify(done.cookies));
+    assert.match(done.cookies[1]!, new RegExp(`^${logoutCookie.split('=')[0]}=; Max-Age=0;`));
     const again = await slo(h, q, logoutCookie);
     assert.equal(again.code, 'ERR_SAML_REPLAY');
   });

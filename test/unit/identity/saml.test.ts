@@ -69,6 +69,9 @@ describe('SAML sessions: sign-in through the ACS, then the session cookie', () =
     assert.match(sc, /^__Host-portcullis_session=v1\./);
     for (const attr of ['Path=/', 'HttpOnly', 'SameSite=Lax', 'Secure']) assert.ok(sc.includes(`; ${attr}`), `${attr} in ${sc}`);
     assert.doesNotMatch(sc, /alice/, 'the cookie is sealed: attributes are not readable');
+    // the same answer deletes the answered sign-in's request cookie (its only entry): a second Set-Cookie
+    assert.equal(r.cookies.length, 2, JSON.stringify(r.cookies));
+    assert.match(r.cookies[1]!, /^__Host-portcullis_saml_request=; Max-Age=0; Path=\/; HttpOnly/);
     const ok = await h.send({ path: '/app/orders', headers: { cookie } });
     assert.equal(ok.allowed, true);
     assert.equal(ok.upstream['x-user'], 'alice@example.com');

@@ -75,7 +75,7 @@ describe('the policy stage', () => {
     ctx.identity = { kind: 'jwt', subject: 'alice', roles: [], claims: {} };
     const d = s.run(ctx) as Deny;
     assert.equal(d.status, 401);
-    assert.match(d.headers!['www-authenticate']!, /insufficient_user_authentication/);
+    assert.match(String(d.headers!['www-authenticate']), /insufficient_user_authentication/);
     assert.equal(JSON.parse(d.body!).decision_id, ctx.decisionId);
   });
 
