@@ -30,7 +30,8 @@ import { check } from '../src/pipeline/check.js';
 import { MemoryStore } from '../src/store/memory.js';
 import { checkRequest, ctxOf, fixtureServer, json, runtimeFor, silent } from '../test/unit/identity/helpers.js';
 import { ISS, issuer, keyPair, sign } from '../test/unit/identity/jwt-fixtures.js';
-import { buildResponse, makeIdpKeys } from '../test/unit/identity/saml-idp.js';
+import { buildResponse, idpLogoutRequest, idpRedirectQuery, makeIdpKeys } from '../test/unit/identity/saml-idp.js';
+import { RevocationList } from '../src/identity/revocation.js';
 import { startStack } from '../test/integration/harness/stack.js';
 import { machine, printTable, wrk, type LoadResult } from './lib.js';
 
@@ -189,6 +190,26 @@ routes:
     const d = await saml.intercept(posts[i]!);
     if (d?.code !== 'SAML_SIGNED_IN') throw new Error(`ACS: ${d?.code}`);
   }, posts.length));
+
+  // the sign-in redirect, unsigned vs signed (identity.saml.signing: one RSA-2048 SHA-256 signature per redirect)
+  const sp = makeIdpKeys('bench-sp');
+  const signedSaml = compileSaml({
+    sp_entity_id: SP, acs_url: ACS, idp: { entity_id: IDP, sso_url: `${IDP}/sso`, certificate_files: [idp.certFile], slo_url: `${IDP}/slo` },
+    signing: { key_file: sp.dir + '/idp.key', certificate_file: sp.certFile }, session: { secret: SECRET },
+  }, { dir: idp.dir, store: new MemoryStore(), logger: silent, clock: Date.now, skewS: 60, revocations: new RevocationList(new MemoryStore(), 30_000, silent) });
+  const nav = ctxOf({ path: '/app/orders', headers: { accept: 'text/html', 'sec-fetch-dest': 'document' } });
+  for (const [name, v] of [['saml sign-in redirect, unsigned AuthnRequest', saml], ['saml sign-in redirect, signed AuthnRequest (rsa-sha256)', signedSaml]] as const) {
+    rows.push(await measure(name, async () => {
+      const d = await v.loginRedirect(nav);
+      if (d?.code !== 'SAML_LOGIN_REDIRECT') throw new Error(`login: ${d?.code}`);
+    }));
+  }
+  // an IdP LogoutRequest at the SLO endpoint: signature over the query + inflate + XML + replay claim + revoke + signed LogoutResponse
+  const logoutReqs = Array.from({ length: 3000 }, (_, i) => ctxOf({ path: `/saml/slo?${idpRedirectQuery('SAMLRequest', idpLogoutRequest({ issuer: IDP, destination: 'https://app.test/saml/slo', nameId: `user${i}@example.com` }), idp.key)}` }));
+  rows.push(await measure('saml IdP LogoutRequest at the SLO endpoint (verify, revoke, signed LogoutResponse)', async (i) => {
+    const d = await signedSaml.intercept(logoutReqs[i]!);
+    if (d?.code !== 'SAML_LOGGED_OUT_BY_IDP') throw new Error(`SLO: ${d?.code}`);
+  }, logoutReqs.length));
 }
 
 console.log(`\nIdentity verifications in-process, one at a time, ${budgetMs} ms per case (${machine()})`);

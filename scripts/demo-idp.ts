@@ -1,14 +1,16 @@
 // A SAML identity provider for the demo only: it signs in anyone who clicks a name. Portcullis sends the
 // browser here (HTTP-Redirect AuthnRequest); the page posts a signed Response back to the ACS (HTTP-POST).
 // Keys and metadata come from scripts/demo-credentials.ts (saml-idp.key/.crt, saml-idp-metadata.xml).
-//   node --import tsx scripts/demo-idp.ts [--port 8090] [--dir envoy/demo]
+//   node --import tsx scripts/demo-idp.ts [--port 8090] [--dir envoy/demo] [--sp-cert FILE]
+// --sp-cert: the SP's signing certificate (identity.saml.signing.certificate_file): every AuthnRequest must
+// then be signed with its key (like a Keycloak client with "Client signature required"); others get a 400.
 // Env: PORTCULLIS_DEMO_ACS (the only ACS URL it posts to; default http://localhost:10000/saml/acs).
 import { readFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
-import { buildResponse } from '../test/unit/identity/saml-idp.js';
+import { buildResponse, checkRedirect } from '../test/unit/identity/saml-idp.js';
 
 export const DEMO_IDP_ENTITY = 'https://idp.demo.portcullis.test/';
 export const DEMO_SP_ENTITY = 'https://portcullis.demo/saml/metadata';
@@ -19,7 +21,8 @@ const USERS: Record<string, { roles: string[]; email: string; name: string }> = 
   carol: { roles: ['admin'], email: 'carol@example.com', name: 'Carol (admin)' },
 };
 
-const { values: args } = parseArgs({ options: { port: { type: 'string', default: '8090' }, dir: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { port: { type: 'string', default: '8090' }, dir: { type: 'string' }, 'sp-cert': { type: 'string' } } });
+const spCert = args['sp-cert'] === undefined ? undefined : readFileSync(resolve(args['sp-cert']), 'utf8');
 const dir = resolve(args.dir ?? process.env.PORTCULLIS_DEMO_DIR ?? resolve(import.meta.dirname, '..', 'envoy', 'demo'));
 const acs = process.env.PORTCULLIS_DEMO_ACS ?? 'http://localhost:10000/saml/acs';
 const keys = { key: readFileSync(join(dir, 'saml-idp.key'), 'utf8'), cert: readFileSync(join(dir, 'saml-idp.crt'), 'utf8'), certFile: join(dir, 'saml-idp.crt'), dir };
@@ -37,6 +40,11 @@ const server = createServer((req, res) => {
   if (req.method === 'GET' && url.pathname === '/sso') {
     let request = '';
     try { request = inflateRawSync(Buffer.from(url.searchParams.get('SAMLRequest') ?? '', 'base64')).toString('utf8'); } catch { /* below */ }
+    if (spCert !== undefined) {
+      let signed = false;
+      try { signed = checkRedirect(`http://idp${req.url ?? '/'}`, spCert).ok; } catch { /* not a redirect message */ }
+      if (!signed) { page(res, 400, '<h1>Bad sign-in request</h1><p>This IdP requires AuthnRequests signed with the SP key (--sp-cert); the signature is missing or does not verify.</p>'); return; }
+    }
     const id = /\bID="(_[0-9a-f]+)"/.exec(request)?.[1];
     const asked = /AssertionConsumerServiceURL="([^"]+)"/.exec(request)?.[1];
     if (id === undefined || asked !== acs) { page(res, 400, `<h1>Bad sign-in request</h1><p>Expected an AuthnRequest for ${esc(acs)}.</p>`); return; }

@@ -114,6 +114,8 @@ export interface RevocationConfig {
   on_unavailable?: 'closed' | 'open';
 }
 
+import type { SigningConfig } from './saml-signing.js';
+
 export interface SamlConfig {
   /** This service provider's entity id (the Audience the IdP writes). */
   sp_entity_id: string;
@@ -123,7 +125,19 @@ export interface SamlConfig {
   metadata_path?: string;
   /** Where a successful logout sends the browser (a local path). */
   logout_redirect?: string;
-  idp: { metadata_file?: string; entity_id?: string; sso_url?: string; certificate_files?: string[] };
+  idp: {
+    metadata_file?: string; entity_id?: string; sso_url?: string; certificate_files?: string[];
+    /** the IdP's SingleLogoutService (HTTP-Redirect); overrides the metadata's */
+    slo_url?: string;
+    /** the IdP requires signed AuthnRequests (its metadata's WantAuthnRequestsSigned) */
+    want_authn_requests_signed?: boolean;
+  };
+  /** The SP key pair: AuthnRequests and logout messages are signed with it. */
+  signing?: SigningConfig;
+  /** Absolute URL of this SP's SingleLogoutService (HTTP-Redirect); default: the ACS origin + /saml/slo. */
+  slo_url?: string;
+  /** false: logout stays local even when the IdP has a SingleLogoutService. */
+  single_logout?: boolean;
   want_assertions_signed?: boolean;
   allow_idp_initiated?: boolean;
   /** How long a user may take at the IdP before the AuthnRequest expires. */

@@ -9,6 +9,8 @@ import type { RevocationList } from './revocation.js';
 import { SamlVerifier } from './saml.js';
 import { parseIdpMetadata, type IdpDescriptor } from './saml-metadata.js';
 import { SessionSealer } from './saml-session.js';
+import { publicKeysOf } from './saml-redirect.js';
+import { loadSigning, type SpSigning } from './saml-signing.js';
 import { ServiceProvider } from './saml-sp.js';
 import type { Clock } from './verifier.js';
 
@@ -47,6 +49,29 @@ function idpOf(c: SamlConfig, dir: string): IdpDescriptor {
   return { entityId: i.entity_id, ssoUrl: i.sso_url, certificates };
 }
 
+/** The IdP as described, with the config's SLO URL and signed-request wish over the metadata's. */
+function idpWithOverrides(c: SamlConfig, dir: string): IdpDescriptor {
+  const idp = idpOf(c, dir);
+  if (c.idp.slo_url !== undefined) idp.slo = { url: c.idp.slo_url, responseUrl: c.idp.slo_url };
+  if (c.idp.want_authn_requests_signed !== undefined) idp.wantAuthnRequestsSigned = c.idp.want_authn_requests_signed;
+  return idp;
+}
+
+/** Our SLO URL when single logout is on (the IdP has a SingleLogoutService and single_logout is not false). */
+function sloUrlOf(c: SamlConfig, idp: IdpDescriptor, acs: URL, paths: string[], revocations: RevocationList | undefined): string | undefined {
+  if (c.single_logout === false) return undefined;
+  if (idp.slo === undefined) {
+    if (c.single_logout === true) throw new ConfigError(`${P}/single_logout`, 'the IdP has no SingleLogoutService with the HTTP-Redirect binding: set idp.slo_url, or leave single_logout unset');
+    return undefined;
+  }
+  if (revocations === undefined) throw new ConfigError('/identity/revocation/enabled', 'SAML single logout ends sessions through the revocation list: enable it, or set identity.saml.single_logout: false');
+  let slo: URL;
+  try { slo = new URL(c.slo_url ?? `${acs.origin}/saml/slo`); } catch { throw new ConfigError(`${P}/slo_url`, 'not a URL'); }
+  if (slo.search !== '' || slo.hash !== '') throw new ConfigError(`${P}/slo_url`, 'the SLO URL must not have a query or fragment');
+  if (paths.includes(slo.pathname)) throw new ConfigError(c.slo_url !== undefined ? `${P}/slo_url` : P, `the SLO path ${slo.pathname} must differ from the ACS, logout and metadata paths (set slo_url)`);
+  return slo.toString();
+}
+
 function secretOf(c: SamlConfig, dir: string): string {
   const s = c.session;
   if ((s.secret === undefined) === (s.secret_file === undefined)) throw new ConfigError(`${P}/session`, 'set exactly one of secret, secret_file');
@@ -71,7 +96,18 @@ export function compileSaml(c: SamlConfig, o: { dir: string; store: KvStore; log
   const paths = [acs.pathname, c.logout_path ?? '/saml/logout', c.metadata_path ?? '/saml/metadata'];
   if (new Set(paths).size !== paths.length) throw new ConfigError(P, `the ACS, logout and metadata paths must differ (${paths.join(', ')})`);
   const secrets = [secretOf(c, o.dir), ...(s.previous_secrets ?? [])];
-  const idp = idpOf(c, o.dir);
-  const sp = new ServiceProvider(c, idp, o.store, (c.clock_skew_s ?? o.skewS) * 1000);
-  return new SamlVerifier({ cfg: c, sp, sealer: new SessionSealer(secrets, cookie), cookie, secrets, revocations: o.revocations, logger: o.logger, clock: o.clock });
+  const idp = idpWithOverrides(c, o.dir);
+  const signing: SpSigning | undefined = c.signing === undefined ? undefined : loadSigning(c.signing, (f, p) => read(o.dir, f, p), `${P}/signing`);
+  if (idp.wantAuthnRequestsSigned === true && signing === undefined) {
+    throw new ConfigError(c.idp.want_authn_requests_signed === true ? `${P}/idp/want_authn_requests_signed` : `${P}/idp/metadata_file`,
+      'the IdP requires signed AuthnRequests (WantAuthnRequestsSigned="true"): set identity.saml.signing { key_file, certificate_file } and register its certificate at the IdP');
+  }
+  const sloUrl = sloUrlOf(c, idp, acs, paths, o.revocations);
+  const skewMs = (c.clock_skew_s ?? o.skewS) * 1000;
+  const sp = new ServiceProvider(c, idp, o.store, skewMs, { signer: signing, signingCertificate: signing?.certificate, sloUrl });
+  const slo = sloUrl === undefined ? undefined : {
+    idpEntityId: idp.entityId, idpSlo: idp.slo!, idpKeys: publicKeysOf(idp.certificates), spEntityId: c.sp_entity_id, sloUrl,
+    signer: signing, store: o.store, ttlMs: (c.request_ttl_s ?? 600) * 1000, skewMs, allowSha1: c.allow_sha1 === true,
+  };
+  return new SamlVerifier({ cfg: c, sp, sealer: new SessionSealer(secrets, cookie), cookie, secrets, revocations: o.revocations, logger: o.logger, clock: o.clock, slo });
 }

@@ -8,6 +8,10 @@ export interface IdpDescriptor {
   ssoUrl: string;
   /** signing certificates, PEM */
   certificates: string[];
+  /** SingleLogoutService with the HTTP-Redirect binding: where LogoutRequests go (Location) and LogoutResponses (ResponseLocation, else Location) */
+  slo?: { url: string; responseUrl: string };
+  /** WantAuthnRequestsSigned="true" in its metadata (or idp.want_authn_requests_signed) */
+  wantAuthnRequestsSigned?: boolean;
 }
 
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
@@ -73,5 +77,15 @@ export function parseIdpMetadata(xml: string, entityId?: string): IdpDescriptor 
     }
   }
   if (certificates.length === 0) throw new Error('IDPSSODescriptor has no signing certificate (KeyDescriptor use="signing" X509Certificate)');
-  return { entityId: id, ssoUrl, certificates };
+  const out: IdpDescriptor = { entityId: id, ssoUrl, certificates };
+  const slo = children(sso, MD, 'SingleLogoutService').find((s) => s.getAttribute('Binding') === REDIRECT);
+  if (slo !== undefined) {
+    const url = slo.getAttribute('Location') ?? '';
+    const responseUrl = slo.getAttribute('ResponseLocation') || url;
+    if (!/^https?:\/\//.test(url) || !/^https?:\/\//.test(responseUrl)) throw new Error('IDPSSODescriptor SingleLogoutService (HTTP-Redirect) has no http(s) Location');
+    out.slo = { url, responseUrl };
+  }
+  const want = sso.getAttribute('WantAuthnRequestsSigned');
+  if (want === 'true' || want === '1') out.wantAuthnRequestsSigned = true;
+  return out;
 }

@@ -19,9 +19,12 @@ export interface SessionClaims {
   exp: number;
   roles: string[];
   attrs: Record<string, string | string[]>;
-  /** NameID format and the IdP's SessionIndex (for the upstream / logs) */
+  /** NameID format and the IdP's SessionIndex (for the upstream / logs, and the LogoutRequest of single logout) */
   fmt?: string;
   idx?: string;
+  /** NameID NameQualifier / SPNameQualifier, when the IdP sent them: a LogoutRequest must name the NameID as issued */
+  nq?: string;
+  spnq?: string;
 }
 
 const VERSION = 'v1';

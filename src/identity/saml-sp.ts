@@ -6,6 +6,8 @@ import type { KvStore } from '../store/types.js';
 import type { IdentityCode } from './codes.js';
 import type { SamlConfig } from './config.js';
 import type { IdpDescriptor } from './saml-metadata.js';
+import { type RedirectSigner, redirectUrl } from './saml-redirect.js';
+import { spMetadataXml } from './saml-sp-metadata.js';
 
 /** Longest reason logged: library messages quote the response (StatusMessage, Audience…), which the poster controls. */
 const MAX_DETAIL = 300;
@@ -26,6 +28,8 @@ export interface Assertion {
   issuer: string;
   nameId: string;
   nameIdFormat?: string;
+  nameQualifier?: string;
+  spNameQualifier?: string;
   sessionIndex?: string;
   /** SessionNotOnOrAfter of the AuthnStatement, ms since epoch */
   sessionEnd?: number;
@@ -77,7 +81,8 @@ export class ServiceProvider {
   readonly saml: SAML;
   private readonly metadataXml: string;
 
-  constructor(private readonly cfg: SamlConfig, readonly idp: IdpDescriptor, private readonly store: KvStore, private readonly skewMs: number) {
+  constructor(private readonly cfg: SamlConfig, readonly idp: IdpDescriptor, private readonly store: KvStore, private readonly skewMs: number,
+    private readonly sp: { signer?: RedirectSigner; signingCertificate?: string; sloUrl?: string } = {}) {
     this.saml = new SAML({
       idpCert: idp.certificates,
       issuer: cfg.sp_entity_id,
@@ -96,17 +101,26 @@ export class ServiceProvider {
       ...(cfg.authn_context !== undefined ? { authnContext: cfg.authn_context } : {}),
       forceAuthn: cfg.force_authn ?? false,
     });
-    this.metadataXml = this.saml.generateServiceProviderMetadata(null, null);
+    this.metadataXml = spMetadataXml({
+      entityId: cfg.sp_entity_id, acsUrl: cfg.acs_url, wantAssertionsSigned: cfg.want_assertions_signed ?? true,
+      nameIdFormat: cfg.name_id_format, signingCertificate: sp.signingCertificate, sloUrl: sp.sloUrl,
+    });
   }
 
   metadata(): string { return this.metadataXml; }
 
-  /** The IdP URL that starts a sign-in, and the AuthnRequest's ID (the caller keeps it in the browser's request cookie). */
+  /**
+   * The IdP URL that starts a sign-in, and the AuthnRequest's ID (the caller keeps it in the browser's request
+   * cookie). With a signing key the query is signed (SigAlg, Signature: saml-redirect.ts).
+   */
   async loginUrl(relayState: string): Promise<{ url: string; requestId: string }> {
     const url = await this.saml.getAuthorizeUrlAsync(relayState, undefined, {});
     const request = inflateRawSync(Buffer.from(new URL(url).searchParams.get('SAMLRequest') ?? '', 'base64')).toString('utf8');
     const requestId = REQUEST_ID.exec(request)?.[1];
     if (requestId === undefined) throw new Error('AuthnRequest without an ID');
+    // node-saml signs the query as encoded by querystring but sends it as encoded by URLSearchParams (they
+    // differ on ~ ! ' ( ) * and spaces in RelayState): we sign exactly what we send
+    if (this.sp.signer !== undefined) return { url: redirectUrl(this.idp.ssoUrl, 'SAMLRequest', request, relayState, this.sp.signer), requestId };
     return { url, requestId };
   }
 
@@ -167,6 +181,8 @@ export class ServiceProvider {
     return {
       id, issuer: profile.issuer, nameId: profile.nameID,
       nameIdFormat: typeof profile.nameIDFormat === 'string' ? profile.nameIDFormat : undefined,
+      nameQualifier: typeof profile.nameQualifier === 'string' ? profile.nameQualifier : undefined,
+      spNameQualifier: typeof profile.spNameQualifier === 'string' ? profile.spNameQualifier : undefined,
       sessionIndex: typeof profile.sessionIndex === 'string' ? profile.sessionIndex : undefined,
       sessionEnd: Number.isFinite(sessionEnd) ? sessionEnd : undefined,
       issuedAt: Number.isFinite(issuedAt) ? issuedAt : undefined,

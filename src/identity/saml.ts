@@ -10,6 +10,8 @@ import { AuthFailure, fail } from './failure.js';
 import type { RevocationList } from './revocation.js';
 import { PendingSignIns } from './saml-pending.js';
 import { CookieSealer, type SessionClaims, SessionSealer } from './saml-session.js';
+import type { LogoutMessage } from './saml-logout.js';
+import { SingleLogout, type SingleLogoutOptions, type SloHooks } from './saml-slo.js';
 import { SamlRejected, type Assertion, type ServiceProvider } from './saml-sp.js';
 import { parseCookies } from './token-source.js';
 import type { Clock, CredentialVerifier, Verified, VerifyOutcome } from './verifier.js';
@@ -35,6 +37,8 @@ export interface SamlVerifierOptions {
   revocations?: RevocationList;
   logger: Logger;
   clock: Clock;
+  /** single logout with the IdP (absent: logout is local) */
+  slo?: Omit<SingleLogoutOptions, 'pending' | 'logger' | 'clock'>;
 }
 
 interface Presented { value: string }
@@ -58,6 +62,9 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
   private readonly opened = new LRUCache<string, { verified: Verified; exp: number }>({ max: 10_000 });
   /** The sign-ins this browser started (login CSRF): a sealed cookie. */
   private readonly pending: PendingSignIns;
+  private readonly slo?: SingleLogout;
+  private readonly sloPath?: string;
+  private readonly sloHooks: SloHooks;
 
   constructor(private readonly o: SamlVerifierOptions) {
     const c = o.cfg;
@@ -74,6 +81,14 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
     const requestCookie = secure ? '__Host-portcullis_saml_request' : 'portcullis_saml_request';
     this.pending = new PendingSignIns(new CookieSealer(o.secrets, requestCookie), requestCookie, (c.request_ttl_s ?? 600) * 1000,
       `; Path=/; HttpOnly${secure ? '; SameSite=None; Secure' : ''}`);
+    if (o.slo !== undefined) {
+      // the logouts this browser started at the IdP: its LogoutResponse is accepted only here (like sign-ins)
+      const logoutCookie = secure ? '__Host-portcullis_saml_logout' : 'portcullis_saml_logout';
+      this.slo = new SingleLogout({ ...o.slo, logger: o.logger, clock: o.clock,
+        pending: new PendingSignIns(new CookieSealer(o.secrets, logoutCookie), logoutCookie, o.slo.ttlMs, `; Path=/; HttpOnly${secure ? '; SameSite=None; Secure' : ''}`) });
+      this.sloPath = new URL(o.slo.sloUrl).pathname;
+    }
+    this.sloHooks = { endSessions: (ctx, m) => this.endSessions(ctx, m), clearCookie: `${this.o.cookie}=; Max-Age=0${this.cookieAttrs}`, landing: c.logout_redirect ?? '/' };
     this.metadataDeny = new Deny('SAML_METADATA', 'SAML service provider metadata', 200, { 'content-type': 'application/samlmetadata+xml' }, o.sp.metadata());
   }
 
@@ -118,6 +133,8 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
       if (site !== undefined && site !== 'same-origin' && site !== 'none') return new Deny('ERR_CSRF', 'sign-out must come from this site', 403);
       return this.logout(ctx);
     }
+    // the IdP's LogoutResponse / LogoutRequest: a cross-site redirect by nature, signed by the IdP
+    if (this.slo !== undefined && path === this.sloPath) return ctx.method === 'GET' ? this.slo.receive(ctx, this.sloHooks) : methodNotAllowed('GET');
     if (path === this.metadataPath) return ctx.method === 'GET' || ctx.method === 'HEAD' ? this.metadataDeny : methodNotAllowed('GET');
     return undefined;
   }
@@ -184,7 +201,23 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
     // issued when the IdP issued the assertion: revoking a subject "before T" also covers an assertion
     // issued before T and posted after it (a stolen response would otherwise yield a fresh session)
     const iat = Math.min(now, a.issuedAt ?? now);
-    return { sid: randomBytes(16).toString('base64url'), sub: a.nameId, iss: a.issuer, iat, exp, roles, attrs, fmt: a.nameIdFormat, idx: a.sessionIndex };
+    return { sid: randomBytes(16).toString('base64url'), sub: a.nameId, iss: a.issuer, iat, exp, roles, attrs, fmt: a.nameIdFormat, idx: a.sessionIndex, nq: a.nameQualifier, spnq: a.spNameQualifier };
+  }
+
+  /**
+   * An IdP LogoutRequest: every session of that NameID from this IdP started before now ends on every replica
+   * (`revoke subject`). Sessions live only in cookies, so the ones of one SessionIndex cannot be told apart.
+   */
+  private async endSessions(_ctx: RequestContext, m: LogoutMessage): Promise<boolean> {
+    const now = this.o.clock();
+    if (this.o.revocations === undefined || m.subject === undefined) return false;
+    try {
+      await this.o.revocations.revoke({ type: 'sub', subject: m.subject.nameId, issuer: m.issuer, before: now, until: now + this.maxAgeMs });
+      return true;
+    } catch (err) {
+      this.o.logger.warn({ err: (err as Error).message }, 'SAML IdP logout could not revoke the sessions (store unavailable)');
+      return false;
+    }
   }
 
   /** Local logout: the session id is revoked on every replica until the cookie would expire; the cookie is cleared. */
@@ -201,6 +234,11 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
       }
     }
     if (s !== undefined) ctx.identity = { kind: 'saml', subject: s.sub, issuer: s.iss, roles: s.roles, claims: {} };
+    // single logout: on to the IdP, which answers at the SLO path (which clears the cookie: one Set-Cookie
+    // per answer, and this one carries the logout cookie; the session is already revoked everywhere)
+    if (this.slo !== undefined && s !== undefined && s.exp > this.o.clock()) {
+      return this.slo.start(ctx, { nameId: s.sub, format: s.fmt, nameQualifier: s.nq, spNameQualifier: s.spnq, sessionIndex: s.idx });
+    }
     return new Deny('SAML_SIGNED_OUT', 'signed out', 303, { location: this.o.cfg.logout_redirect ?? '/', 'set-cookie': clear, 'cache-control': 'no-store' }, '');
   }
 }

@@ -76,9 +76,13 @@ export class RatelimitInstance implements ModuleInstance<RatelimitRouteConfig> {
     const seen = new Set<string>();
     const limits = route.limits.map((l, j) => {
       let compiled: CompiledLimit | undefined;
-      if (typeof l === 'string') {
-        compiled = this.named.get(l);
-        if (compiled === undefined) throw new ConfigError(`${base}/${j}`, `unknown limit "${l}" (define it under ratelimit.limits)`);
+      if (typeof l === 'string' || 'limit' in l) {
+        const name = typeof l === 'string' ? l : l.limit;
+        const at = typeof l === 'string' ? `${base}/${j}` : `${base}/${j}/limit`;
+        compiled = this.named.get(name);
+        if (compiled === undefined) throw new ConfigError(at, `unknown limit "${name}" (define it under ratelimit.limits)`);
+        // the route's own cost against the shared counter
+        if (typeof l !== 'string') compiled = { ...compiled, hits: l.hits_addend };
       } else {
         compiled = compileLimit(`${info.name}/${l.name ?? j}`, l as CheckLimitConfig, `${base}/${j}`, this.settings);
       }

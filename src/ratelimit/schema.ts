@@ -5,6 +5,17 @@ import { EXTENSION_UNITS, STANDARD_UNITS } from './units.js';
 
 const NAME = '^[A-Za-z0-9_.:-]+$';
 
+/** What one request costs against a route's limit (envoyproxy/ratelimit's hits_addend); 0 checks without consuming. */
+const HITS_ADDEND = { type: 'integer', minimum: 0, maximum: 4294967295, description: 'What one request of this route costs (default 1; 0 = check only, consumes nothing).' };
+
+/** A route's use of a named global limit with its own cost: `{ limit: per-ip, hits_addend: 10 }`. */
+const LIMIT_REF = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['limit', 'hits_addend'],
+  properties: { limit: { type: 'string', pattern: NAME }, hits_addend: HITS_ADDEND },
+};
+
 function limitSchema(withName: boolean): object {
   const props: Record<string, object> = {
     by: {
@@ -21,7 +32,10 @@ function limitSchema(withName: boolean): object {
     shadow_mode: { type: 'boolean', description: 'Count and report, never refuse.' },
     failure_mode: { enum: [...FAILURE_MODES], description: 'While Redis cannot answer: open, closed (503) or local buckets.' },
   };
-  if (withName) props.name = { type: 'string', pattern: NAME };
+  if (withName) {
+    props.name = { type: 'string', pattern: NAME };
+    props.hits_addend = HITS_ADDEND;
+  }
   return { type: 'object', additionalProperties: false, required: ['by', 'requests_per_unit', 'unit'], properties: props };
 }
 
@@ -79,8 +93,12 @@ export const routeSchema = {
     limits: {
       type: 'array',
       minItems: 1,
-      items: { if: { type: 'string' }, then: { type: 'string', pattern: NAME }, else: limitSchema(true) },
-      description: 'Names of global limits, or inline limits.',
+      items: {
+        if: { type: 'string' },
+        then: { type: 'string', pattern: NAME },
+        else: { if: { type: 'object', required: ['limit'] }, then: LIMIT_REF, else: limitSchema(true) },
+      },
+      description: 'Names of global limits, { limit: <name>, hits_addend: N }, or inline limits.',
     },
     response_headers: { enum: [...HEADER_FORMATS] },
   },

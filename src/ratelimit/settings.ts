@@ -1,4 +1,4 @@
-import type { CheckLimitConfig } from './check/limits.js';
+import type { CheckLimitConfig, CheckLimitRef } from './check/limits.js';
 import type { HeaderFormat } from './headers.js';
 import type { FailureMode } from './rule.js';
 
@@ -22,7 +22,7 @@ export interface RatelimitGlobalConfig {
 
 /** `routes[].ratelimit:` */
 export interface RatelimitRouteConfig {
-  limits: Array<string | CheckLimitConfig>;
+  limits: Array<string | CheckLimitRef | CheckLimitConfig>;
   response_headers?: HeaderFormat;
 }
 

@@ -40,6 +40,9 @@ routes:
   - name: inventory
     match: { context_extensions: { service: inventory } }
     ratelimit: { limits: [burst] }
+  - name: payments
+    match: { context_extensions: { service: payments } }
+    ratelimit: { limits: [{ limit: burst, hits_addend: 7 }] }
   - name: any
     match: { path: { prefix: / } }
 `;
@@ -106,6 +109,17 @@ describe('rate limiting through a real Envoy and a real Redis', () => {
     await awayFromHourBoundary();
     const statuses = await concurrently(64, 4, async () => (await stack.request({ path: '/api/v1/inventory/item', headers: { 'x-run': 'burst-check' } })).status);
     assert.deepEqual(histogram(statuses), { 200: 100, 429: 156 });
+  });
+
+  it('hits_addend on a route: 64 concurrent clients paying 7 each from a limit of 100: exactly 14 admitted', async () => {
+    await awayFromHourBoundary();
+    const h = { 'x-run': 'cost-check' };
+    const statuses = await concurrently(64, 4, async () => (await stack.request({ path: '/api/v1/payments/1', headers: h })).status);
+    assert.deepEqual(histogram(statuses), { 200: 14, 429: 242 });
+    // the same counter, at cost 1 from the inventory route: 100 - 98 = 2 left
+    assert.equal((await stack.request({ path: '/api/v1/inventory/item', headers: h })).status, 200);
+    assert.equal((await stack.request({ path: '/api/v1/inventory/item', headers: h })).status, 200);
+    assert.equal((await stack.request({ path: '/api/v1/inventory/item', headers: h })).status, 429);
   });
 
   it('metrics per domain and configured descriptor, never request values', async () => {

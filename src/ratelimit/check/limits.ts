@@ -18,7 +18,12 @@ export interface CheckLimitConfig {
   plans?: Record<string, number>;
   shadow_mode?: boolean;
   failure_mode?: FailureMode;
+  /** Inline route limits only: what one request costs (default 1; 0 checks without consuming). */
+  hits_addend?: number;
 }
+
+/** A route's use of a named global limit at its own cost. */
+export interface CheckLimitRef { limit: string; hits_addend: number }
 
 export interface CompiledLimit {
   rule: LimitRule;
@@ -28,6 +33,8 @@ export interface CompiledLimit {
   plans?: Map<string, number>;
   throttled?: number;
   redact: boolean;
+  /** What one request costs against this limit on this route (hits_addend; default 1). */
+  hits: number;
 }
 
 export interface CompileDefaults { failureMode: FailureMode; ipv6PrefixLength: number }
@@ -64,5 +71,6 @@ export function compileLimit(id: string, c: CheckLimitConfig, pointer: string, d
     plans: c.plans ? new Map(Object.entries(c.plans)) : undefined,
     throttled: c.throttled_requests_per_unit,
     redact: parts.some((p) => p.redact),
+    hits: c.hits_addend ?? 1,
   };
 }

@@ -41,7 +41,7 @@ export class LimitStage implements Stage {
       const plan = l.plans && ctx.identity?.plan;
       if (plan) limit = l.plans!.get(plan) ?? limit;
       if (throttled && l.throttled !== undefined) limit = Math.min(limit, l.throttled);
-      hits.push({ rule: l.rule, key: bounded(key), limit, hits: 1, redact: l.redact });
+      hits.push({ rule: l.rule, key: bounded(key), limit, hits: l.hits, redact: l.redact });
     }
     if (hits.length === 0) return undefined;
     const v = this.limiter.decide(hits, 'all');

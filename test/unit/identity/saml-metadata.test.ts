@@ -32,6 +32,22 @@ const error = (xml: string, entityId?: string): string => {
 };
 
 describe('IdP metadata', () => {
+  it('reads the HTTP-Redirect SingleLogoutService (Location, ResponseLocation) and WantAuthnRequestsSigned', () => {
+    const d = parseIdpMetadata(idpMetadata('https://idp.test', 'https://idp.test/sso', a.cert, { wantSigned: true, sloUrl: 'https://idp.test/slo', sloResponseUrl: 'https://idp.test/slo/r' }));
+    assert.deepEqual(d.slo, { url: 'https://idp.test/slo', responseUrl: 'https://idp.test/slo/r' });
+    assert.equal(d.wantAuthnRequestsSigned, true);
+    const plain = parseIdpMetadata(idpMetadata('https://idp.test', 'https://idp.test/sso', a.cert, { sloUrl: 'https://idp.test/slo' }));
+    assert.deepEqual(plain.slo, { url: 'https://idp.test/slo', responseUrl: 'https://idp.test/slo' }, 'no ResponseLocation: responses go to Location');
+    assert.equal(plain.wantAuthnRequestsSigned, undefined);
+    const none = parseIdpMetadata(idpMetadata('https://idp.test', 'https://idp.test/sso', a.cert));
+    assert.equal(none.slo, undefined, 'only the POST binding or none: no SLO');
+  });
+
+  it('refuses an HTTP-Redirect SingleLogoutService without an http(s) Location', () => {
+    const xml = idpMetadata('https://idp.test', 'https://idp.test/sso', a.cert, { sloUrl: 'javascript:alert(1)' });
+    assert.match(error(xml), /SingleLogoutService \(HTTP-Redirect\) has no http\(s\) Location/);
+  });
+
   it('reads an EntityDescriptor: entity id, the HTTP-Redirect SSO location (not the POST one), the signing certificate', () => {
     const d = parseIdpMetadata(idpMetadata('https://idp.test/realms/demo', 'https://idp.test/sso', a.cert));
     assert.equal(d.entityId, 'https://idp.test/realms/demo');
