@@ -4,7 +4,7 @@
  * (schema, env substitution, every module's create()/stages(), files read). A block is a fragment of one
  * section, so it is checked on top of the global settings of every Portcullis block of the same section
  * (an identity route naming `jwt:corp` needs the section's `issuers`). The files the examples name (keys,
- * secrets, IdP metadata, the bundle, feeds, a GeoIP database, `ratelimit/` with the README's own
+ * secrets, IdP metadata, the SP's signing key, the bundle, feeds, a GeoIP database, `ratelimit/` with the README's own
  * envoyproxy/ratelimit example) are made here; `/var/log/portcullis/` becomes a temp folder.
  */
 import assert from 'node:assert/strict';
@@ -58,6 +58,10 @@ function writeContextFiles(): void {
   const idp = makeIdpKeys('readme-idp');
   write('idp-metadata.xml', idpMetadata('https://idp.example.com/', 'https://idp.example.com/sso', idp.cert));
   rmSync(idp.dir, { recursive: true, force: true });
+  const sp = makeIdpKeys('readme-sp');   // the SP's own signing key and certificate (identity.saml.signing)
+  write('sp.key', sp.key);
+  write('sp.crt', sp.cert);
+  rmSync(sp.dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'policies'), { recursive: true });
   copyFileSync(resolve(REPO, 'policies/bundle.tar.gz'), join(dir, 'policies/bundle.tar.gz'));
   write('secrets/jwt-secret.json', '{"key": "a-jwt-secret"}\n');
