@@ -4,8 +4,8 @@
  * (schema, env substitution, every module's create()/stages(), files read). A block is a fragment of one
  * section, so it is checked on top of the global settings of every Portcullis block of the same section
  * (an identity route naming `jwt:corp` needs the section's `issuers`). The files the examples name (keys,
- * secrets, IdP metadata, the SP's signing key, the bundle, feeds, a GeoIP database, `ratelimit/` with the README's own
- * envoyproxy/ratelimit example) are made here; `/var/log/portcullis/` becomes a temp folder.
+ * secrets, IdP metadata, the SP's signing key, the bundle, feeds, a GeoIP database, `ratelimit/` with the
+ * README's own envoyproxy/ratelimit example) are made here; `/var/log/portcullis/` becomes a temp folder.
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
