@@ -137,7 +137,7 @@ export const revokeCommand: Command = {
   summary: 'revoke a token (jti), an API key or every token of a subject, on every replica (via the admin endpoint)',
   usage: 'revoke (jti JTI [--until T] | subject SUB [--issuer ISS] [--before T] | api-key (--id ID | --hash H | - < key)) [--undo] [--admin http://127.0.0.1:9901]',
   async run(args) {
-    const { flags, rest } = parseFlags(args.map((a) => (a === '-' ? '--stdin' : a)));
+    const { flags, rest } = parseFlags(args.map((a) => (a === '-' ? '--stdin' : a)), ['undo', 'stdin']);
     const [what, value] = rest;
     const base = typeof flags.admin === 'string' ? flags.admin : process.env.PORTCULLIS_ADMIN_URL ?? 'http://127.0.0.1:9901';
     let body: Record<string, unknown>;

@@ -25,12 +25,15 @@ const compiled = new Map<string, ConfigRegex | string>();
 export function compileRegex(source: string, pointer: string): ConfigRegex {
   let re = compiled.get(source);
   if (re === undefined) {
+    const anchored = `^(?:${source})$`;
     try {
-      re = new RE2(`^(?:${source})$`, 'u') as ConfigRegex;
+      re = new RE2(anchored, 'u') as ConfigRegex;
     } catch (err) {
       const m = (err as Error).message;
       const at = m.indexOf('/u: ');   // "Invalid regular expression: /^(?:…)$/u: invalid perl operator: (?="
-      re = `invalid regex (RE2 syntax, as Envoy's safe_regex): ${at >= 0 ? m.slice(at + 4) : m}`;
+      // RE2 may quote the whole pattern it compiled ("missing ): ^(?:…)$"): show the one the operator wrote
+      const detail = (at >= 0 ? m.slice(at + 4) : m).replaceAll(anchored, source);
+      re = `invalid regex (RE2 syntax, as Envoy's safe_regex): ${detail}`;
       if (m.includes('OOM')) throw new ConfigError(pointer, re);   // not the pattern's fault: not remembered
     }
     compiled.set(source, re);

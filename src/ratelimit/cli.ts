@@ -8,7 +8,7 @@ export const ratelimitValidateCommand: Command = {
   summary: 'check an envoyproxy/ratelimit config directory (one YAML file per domain); lists every error',
   usage: 'ratelimit validate DIR [--strict] [--merge-domains]   (--strict: reject Portcullis extensions; --merge-domains: as merge_domain_config)',
   async run(args) {
-    const { flags, rest } = parseFlags(args);
+    const { flags, rest } = parseFlags(args, ['strict', 'merge-domains']);
     const dir = rest[0];
     if (!dir) { process.stderr.write(`usage: portcullis ${this.usage}\n`); return 2; }
     const r = loadDomainDir(dir, { strict: flags.strict === true, failureMode: 'closed', mergeDomains: flags['merge-domains'] === true });

@@ -19,7 +19,7 @@ export const threatScanCommand: Command = {
   summary: 'Run the injection detectors on values (arguments or stdin lines) and print the findings',
   usage: 'portcullis threat scan [--families sqli,xss,traversal,cmdi] [--markup flag|allow] [--paranoia 1-4] [--decoded] [VALUE…]',
   async run(args) {
-    const { flags, rest } = parseFlags(args);
+    const { flags, rest } = parseFlags(args, ['decoded']);
     const fams = typeof flags.families === 'string' ? flags.families.split(',').map((f) => f.trim()) : [...INJECTION_FAMILIES];
     const unknown = fams.filter((f) => !(INJECTION_FAMILIES as readonly string[]).includes(f));
     if (unknown.length > 0) { process.stderr.write(`unknown families: ${unknown.join(', ')} (known: ${INJECTION_FAMILIES.join(', ')})\n`); return 2; }

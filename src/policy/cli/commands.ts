@@ -38,7 +38,7 @@ export const policyTestCommand: Command = {
   async run(args) {
     const dd = args.indexOf('--');
     const own = dd >= 0 ? args.slice(0, dd) : args;
-    const { flags } = parseFlags(own);
+    const { flags } = parseFlags(own, ['v0-compatible']);
     const extra = dd >= 0 ? args.slice(dd + 1) : [];
     if (bool(own, 'v0-compatible')) extra.unshift('--v0-compatible');
     const opa = findOpa();
@@ -56,7 +56,7 @@ export const policyBuildCommand: Command = {
   summary: 'compile Rego to a Wasm bundle (opa build -t wasm); --check fails when the committed bundle is stale',
   usage: 'policy build [--src policies/src] [--out policies/bundle.tar.gz] [--revision R] [-e ENTRYPOINT]... [--v0-compatible] [--signing-key KEY.pem --signing-alg RS256] [--check]',
   async run(args) {
-    const { flags } = parseFlags(args);
+    const { flags } = parseFlags(args, ['check', 'v0-compatible']);
     const src = str(flags.src) ?? DEFAULT_SRC;
     const out = str(flags.out) ?? DEFAULT_OUT;
     const entrypoints = many(args, '-e', '--entrypoint').map(normalizeEntrypoint);
@@ -137,7 +137,7 @@ export const policyReplayCommand: Command = {
   summary: 're-evaluate logged decisions against a new bundle and report every decision that would flip (exit 1 if any)',
   usage: 'policy replay --log decisions.jsonl --bundle NEW(.tar.gz|dir) [--entrypoint PATH] [--data path=file.json]... [--json] [--limit N]',
   async run(args) {
-    const { flags } = parseFlags(args);
+    const { flags } = parseFlags(args, ['json']);
     const log = str(flags.log);
     const bundle = str(flags.bundle);
     if (!log || !bundle) { process.stderr.write(`usage: portcullis ${this.usage}\n`); return 2; }
