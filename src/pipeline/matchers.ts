@@ -32,7 +32,8 @@ export function compileRegex(source: string, pointer: string): ConfigRegex {
       const m = (err as Error).message;
       const at = m.indexOf('/u: ');   // "Invalid regular expression: /^(?:…)$/u: invalid perl operator: (?="
       // RE2 may quote the whole pattern it compiled ("missing ): ^(?:…)$"): show the one the operator wrote
-      const detail = (at >= 0 ? m.slice(at + 4) : m).replaceAll(anchored, source);
+      // (which it may print with '/' escaped as '\/')
+      const detail = (at >= 0 ? m.slice(at + 4) : m).replaceAll(anchored, source).replaceAll(anchored.replaceAll('/', '\\/'), source);
       re = `invalid regex (RE2 syntax, as Envoy's safe_regex): ${detail}`;
       if (m.includes('OOM')) throw new ConfigError(pointer, re);   // not the pattern's fault: not remembered
     }

@@ -49,8 +49,16 @@ export class RouteTable {
   private readonly exact = new Map<string, Matcher[]>();
   private readonly ordered: Matcher[] = [];
 
-  constructor(routes: Array<{ cfg: RouteConfig; compiled: CompiledRoute }>) {
-    for (const { cfg, compiled } of routes) {
+  /** `onError` takes a route's compile error and the table goes on with the next route; without it the error is thrown. */
+  constructor(routes: Array<{ cfg: RouteConfig; compiled: CompiledRoute }>, onError?: (err: unknown) => void) {
+    for (const r of routes) {
+      if (onError === undefined) { this.add(r.cfg, r.compiled); continue; }
+      try { this.add(r.cfg, r.compiled); } catch (err) { onError(err); }
+    }
+  }
+
+  private add(cfg: RouteConfig, compiled: CompiledRoute): void {
+    {
       const m = cfg.match ?? {};
       const p = `/routes/${compiled.index}/match`;
       const matcher: Matcher = {

@@ -33,17 +33,20 @@ export async function buildRuntime(
   const cfg = loaded.config;
   const configDir = loaded.file.replace(/[/\\][^/\\]*$/, '') || '.';
   const modules = new Map<string, ModuleInstance>();
-  const fail = (err: unknown): never => {
-    if (err instanceof ConfigError) throw new ConfigLoadError([loaded.problem(err.path, err.message)]);
-    throw err;
+  // every compile error of the file is collected (as the schema's are), then reported together
+  const problems: ReturnType<LoadedConfig['problem']>[] = [];
+  const collect = (err: unknown): void => {
+    if (err instanceof ConfigError) problems.push(loaded.problem(err.path, err.message));
+    else throw err;
   };
   try {
     for (const m of MODULES) {
-      const inst = await m.create(cfg[m.key], {
-        store, logger: logger.child({ module: m.key }), configPath: loaded.file, configDir,
-        previous: previous?.modules.get(m.key),
-      }).catch(fail);
-      modules.set(m.key, inst);
+      try {
+        modules.set(m.key, await m.create(cfg[m.key], {
+          store, logger: logger.child({ module: m.key }), configPath: loaded.file, configDir,
+          previous: previous?.modules.get(m.key),
+        }));
+      } catch (err) { collect(err); }
     }
     const ownedNames = new Set<string>();
 
@@ -52,8 +55,12 @@ export async function buildRuntime(
       try {
         const sr = staticRulesStage(rc, index);
         if (sr) stages.push(sr);
-        for (const m of MODULES) stages.push(...modules.get(m.key)!.stages(rc[m.key], { name: rc.name, index }));
-      } catch (err) { fail(err); }
+      } catch (err) { collect(err); }
+      for (const m of MODULES) {
+        const inst = modules.get(m.key);
+        if (inst === undefined) continue; // its create() failed: already reported
+        try { stages.push(...inst.stages(rc[m.key], { name: rc.name, index })); } catch (err) { collect(err); }
+      }
       // stable sort by phase: within a phase, static rules first, then module order
       stages.sort((a, b) => PHASE_ORDER.get(a.phase)! - PHASE_ORDER.get(b.phase)!);
       if (rc.upstream_headers) {
@@ -64,16 +71,20 @@ export async function buildRuntime(
       const compiled: CompiledRoute = { name: rc.name, index, failOpen: rc.fail_open ?? false, stages };
       return { cfg: rc, compiled };
     });
+    const table = new RouteTable(routes, collect);
+    if (problems.length > 0) {
+      // in file order (stable: problems without a line keep theirs)
+      problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
+      throw new ConfigLoadError(problems);
+    }
     // asked after stages(): a module may own headers named in route config (identity forward headers)
     for (const inst of modules.values()) for (const h of inst.ownedHeaders?.() ?? []) ownedNames.add(h.toLowerCase());
     const da = cfg.default_action ?? { action: 'deny' };
     const rl = cfg.request_limits ?? {};
-    let table: RouteTable | undefined;
-    try { table = new RouteTable(routes); } catch (err) { fail(err); }
     return {
       config: cfg,
       file: loaded.file,
-      table: table!,
+      table,
       noRoute: da.action === 'deny' ? new Deny('ERR_NO_ROUTE', 'no route for this request', da.status ?? 403) : undefined,
       owned: { prefixes: cfg.owned_header_prefixes ?? ['x-portcullis-'], names: ownedNames },
       contextOptions: {

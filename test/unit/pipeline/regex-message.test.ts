@@ -17,6 +17,10 @@ describe('config regex errors quote the pattern as written', () => {
     assert.equal(message('^(?:\\/api\\/(v1)$'), "invalid regex (RE2 syntax, as Envoy's safe_regex): missing ): ^(?:\\/api\\/(v1)$");
   });
 
+  it('a pattern with plain slashes (which RE2 quotes escaped) is named as written too', () => {
+    assert.equal(message('^/api/(v1$'), "invalid regex (RE2 syntax, as Envoy's safe_regex): missing ): ^/api/(v1$");
+  });
+
   it('errors that quote a fragment keep it', () => {
     assert.equal(message('/(?=x)'), "invalid regex (RE2 syntax, as Envoy's safe_regex): invalid perl operator: (?=");
   });
