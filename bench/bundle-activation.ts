@@ -88,7 +88,7 @@ function compilePolicyWasm(dir: string): Buffer {
 async function bundle(wasm: Buffer, data: Buffer, revision: string): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];
-  p.on('data', (c: Buffer) => chunks.push(c));
+  p.on('data', (c: unknown) => chunks.push(c as Buffer));
   const done = new Promise<void>((r) => p.on('end', () => r()));
   const manifest = { revision, roots: [''], wasm: [{ entrypoint: ENTRYPOINT, module: '/policy.wasm' }] };
   p.entry({ name: '/.manifest' }, Buffer.from(JSON.stringify(manifest)));
