@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { LoadedBundle } from './bundle/load.js';
+import { dataValue, type LoadedBundle } from './bundle/load.js';
 import type { DataSource } from './data/data-source.js';
 import { applyOverlays } from './data/overlay.js';
 import { policyMetrics } from './metrics.js';
@@ -53,7 +53,7 @@ export class BundleTarget {
     if (missing.length > 0) {
       throw new PolicyLoadError('entrypoints', `bundle revision "${lb.bundle.revision}" lacks entrypoint(s) used by routes: ${missing.join(', ')}`);
     }
-    const data = applyOverlays(lb.bundle.data, this.data.map((d) => ({ path: d.path, value: d.latest })));
+    const data = applyOverlays(dataValue(lb.data), this.data.map((d) => ({ path: d.path, value: d.latest })));
     const engine = await WasmEngine.create(lb.compiled, data, this.memory);
     return { engine, revision: lb.bundle.revision, activatedAt: Date.now() };
   }

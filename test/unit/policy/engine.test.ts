@@ -11,7 +11,7 @@ import { examplesBundle, opa, opaBuild, REPO, simpleBundle } from './helpers.js'
 
 async function engineOf(bytes: Buffer, memory?: { initialPages: number; maxPages: number }): Promise<{ lb: LoadedBundle; engine: WasmEngine }> {
   const lb = await loadBundleArchive(bytes, { memory });
-  return { lb, engine: await WasmEngine.create(lb.compiled, lb.bundle.data, memory) };
+  return { lb, engine: await WasmEngine.create(lb.compiled, lb.data.value, memory) };
 }
 
 describe('the committed example bundle through Wasm', () => {
@@ -105,7 +105,7 @@ describe('loading and evaluating Wasm policies', () => {
   it('an undefined decision is undefined, data comes from setData', async () => {
     const bytes = opaBuild({ files: { 'd/p.rego': 'package d\n\nallow if input.user in data.d.users\n', 'data.json': '{"d": {"users": ["alice"]}}' }, entrypoints: ['d/allow'] });
     const lb = await loadBundleArchive(bytes);
-    const e1 = await WasmEngine.create(lb.compiled, lb.bundle.data);
+    const e1 = await WasmEngine.create(lb.compiled, lb.data.value);
     assert.equal(e1.evaluate('d/allow', { user: 'alice' }), true);
     assert.equal(e1.evaluate('d/allow', { user: 'bob' }), undefined);
     const e2 = await WasmEngine.create(lb.compiled, { d: { users: ['bob'] } });
