@@ -1,5 +1,6 @@
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { PORTCULLIS_BUILTINS, missingBuiltins } from './builtins.js';
+import { restoreSnapshot, type PolicySnapshot } from './snapshot.js';
 import { evalClock } from './time-builtins.js';
 
 /** A policy that cannot be used (bad Wasm, unsupported builtins, missing entrypoint). */
@@ -122,6 +123,19 @@ export class WasmEngine {
   static async create(compiled: CompiledPolicy, data: unknown, mem: MemoryOptions = DEFAULT_MEMORY): Promise<WasmEngine> {
     const json = new TextEncoder().encode(JSON.stringify(data ?? {}));
     return new WasmEngine(await instantiateWithData(compiled, json, mem), new Set(compiled.entrypoints));
+  }
+
+  /** From an instance built in the activation worker (wasm/snapshot.ts); the copy yields to the event loop. */
+  static async fromSnapshot(compiled: CompiledPolicy, snap: PolicySnapshot, mem: MemoryOptions = DEFAULT_MEMORY): Promise<WasmEngine> {
+    if (snap.pages > mem.maxPages) throw new PolicyLoadError('data', `the data document needs ${snap.pages} pages of Wasm memory (limit ${mem.maxPages})`);
+    let policy: LoadedPolicy;
+    try {
+      policy = await instantiate(compiled.module, mem, snap.pages);
+    } catch (err) {
+      throw new PolicyLoadError('wasm', `policy.wasm cannot be instantiated: ${errorText(err)}`);
+    }
+    await restoreSnapshot(policy, snap);
+    return new WasmEngine(policy, new Set(compiled.entrypoints));
   }
 
   /** The entrypoint's value, or undefined when the policy defines none for this input. Throws PolicyEvalError. */
