@@ -11,7 +11,8 @@
 //   npm run bench:bundle-activation
 //   BENCH_SIZES_MIB=10,50,100   data.json sizes (MiB)
 //   BENCH_SOURCES=file,http
-//   BENCH_MODES=...             see below (modes exist from the off-thread activation change on)
+//   BENCH_MODES=worker,inline   PORTCULLIS_POLICY_ACTIVATION for each run: `worker` (the default: the heavy
+//                               work in a worker thread) and `inline` (all of it on the main thread, as before)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -34,6 +35,7 @@ import { machine } from './lib.js';
 const MiB = 1024 * 1024;
 const sizes = (process.env.BENCH_SIZES_MIB ?? '10,50,100').split(',').map(Number);
 const sources = (process.env.BENCH_SOURCES ?? 'file,http').split(',') as Array<'file' | 'http'>;
+const modes = (process.env.BENCH_MODES ?? 'worker,inline').split(',');
 /** Wasm memory limit for the bench's bundles: 4 GiB (the 32-bit maximum); the default (128 MiB) holds ~10 MiB of such data. */
 const MAX_PAGES = 65536;
 const ENTRYPOINT = 'acl/allow';
@@ -99,7 +101,7 @@ async function bundle(wasm: Buffer, data: Buffer, revision: string): Promise<Buf
   return gzipSync(Buffer.concat(chunks), { level: 6 });
 }
 
-interface Probe { stop(): { ticks: number; maxGapMs: number; p99GapMs: number; histMaxMs: number; histP99Ms: number; evaluations: number; errors: number } }
+interface Probe { stop(): { ticks: number; maxGapMs: number; p99GapMs: number; histMaxMs: number; histP99Ms: number; evaluations: number; errors: number; peakRssMiB: number } }
 
 /** 1 ms timer that evaluates the active policy on every tick, recording the gaps between ticks. */
 function probe(target: BundleTarget): Probe {
@@ -109,8 +111,10 @@ function probe(target: BundleTarget): Probe {
   let last = performance.now();
   let evaluations = 0;
   let errors = 0;
+  let peakRss = process.memoryUsage.rss();
   const timer = setInterval(() => {
     const now = performance.now();
+    if (gaps.length % 10 === 0) peakRss = Math.max(peakRss, process.memoryUsage.rss());
     gaps.push(now - last);
     last = now;
     try {
@@ -134,6 +138,7 @@ function probe(target: BundleTarget): Probe {
         histP99Ms: hist.percentile(99) / 1e6,
         evaluations,
         errors,
+        peakRssMiB: Math.max(peakRss, process.memoryUsage.rss()) / MiB,
       };
     },
   };
@@ -206,10 +211,12 @@ try {
     const data = entitlements(mib * MiB, rev);
     const big = await bundle(wasm, data, rev);
     for (const source of sources) {
-      const mode = 'main thread';
-      const m = source === 'file' ? await viaFile(dir, small, big, rev) : await viaHttp(dir, small, big, rev);
-      rows.push({ source, mode, dataMiB: data.length / MiB, gzMiB: big.length / MiB, revision: rev, ...m });
-      console.error(`${source} ${mib} MiB: activation ${m.activationMs.toFixed(0)} ms, longest stall ${m.r.maxGapMs.toFixed(0)} ms`);
+      for (const mode of modes) {
+        process.env.PORTCULLIS_POLICY_ACTIVATION = mode;
+        const m = source === 'file' ? await viaFile(dir, small, big, rev) : await viaHttp(dir, small, big, rev);
+        rows.push({ source, mode, dataMiB: data.length / MiB, gzMiB: big.length / MiB, revision: rev, ...m });
+        console.error(`${source} ${mib} MiB ${mode}: activation ${m.activationMs.toFixed(0)} ms, longest stall ${m.r.maxGapMs.toFixed(0)} ms`);
+      }
     }
   }
 } finally {
@@ -217,8 +224,8 @@ try {
 }
 
 console.log(`\nBundle activation with a large data.json — event-loop stalls while the new bundle activates (${machine()})`);
-console.log('| source | data.json MiB | bundle .tar.gz MiB | activation | activation ms | longest stall ms (1 ms probe) | p99 tick gap ms | loop delay p99 / max ms (monitorEventLoopDelay) | probe ticks (evaluations, errors) |');
-console.log('| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |');
+console.log('| source | data.json MiB | bundle .tar.gz MiB | activation | activation ms | longest stall ms (1 ms probe) | p99 tick gap ms | loop delay p99 / max ms (monitorEventLoopDelay) | probe ticks (evaluations, errors) | peak RSS MiB (process, sampled) |');
+console.log('| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const x of rows) {
-  console.log(`| ${x.source} | ${x.dataMiB.toFixed(1)} | ${x.gzMiB.toFixed(1)} | ${x.mode} | ${x.activationMs.toFixed(0)} | ${x.r.maxGapMs.toFixed(0)} | ${x.r.p99GapMs.toFixed(1)} | ${x.r.histP99Ms.toFixed(1)} / ${x.r.histMaxMs.toFixed(0)} | ${x.r.ticks} (${x.r.evaluations}, ${x.r.errors}) |`);
+  console.log(`| ${x.source} | ${x.dataMiB.toFixed(1)} | ${x.gzMiB.toFixed(1)} | ${x.mode} | ${x.activationMs.toFixed(0)} | ${x.r.maxGapMs.toFixed(0)} | ${x.r.p99GapMs.toFixed(1)} | ${x.r.histP99Ms.toFixed(1)} / ${x.r.histMaxMs.toFixed(0)} | ${x.r.ticks} (${x.r.evaluations}, ${x.r.errors}) | ${x.r.peakRssMiB.toFixed(0)} |`);
 }
