@@ -13,6 +13,7 @@ import { loadArchive, loadFiles } from '../../../src/policy/activation/activate.
 import { ActivationWorker, activationWorker, WorkerUnavailableError } from '../../../src/policy/activation/client.js';
 import { BundleFormatError, readBundleDir } from '../../../src/policy/bundle/archive.js';
 import { dataValue, loadBundleArchive, loadBundleFiles, type LoadOptions } from '../../../src/policy/bundle/load.js';
+import { BundleTarget } from '../../../src/policy/bundle-target.js';
 import { FileBundleSource } from '../../../src/policy/sources/file-source.js';
 import { PolicyLoadError } from '../../../src/policy/wasm/engine.js';
 import { closeRuntime, type Runtime } from '../../../src/pipeline/runtime.js';
@@ -223,6 +224,31 @@ routes:
       assert.equal(src.latest!.bundle.revision, 'new');
       assert.equal(src.status.lastError, undefined);
     } finally {
+      await src.release();
+    }
+  });
+
+  it('data that does not fit the Wasm memory limit fails in the worker as a data error; the active policy stays', async () => {
+    const file = join(dir, 'limit.tar.gz');
+    writeFileSync(file, old);
+    const memory = { initialPages: 5, maxPages: 64 }; // 4 MiB: the 3 MiB of records need ~40
+    const src = new FileBundleSource('limit', 'limit', file, false, { memory }, silent).retain();
+    const target = new BundleTarget('limit', src, [], memory, silent);
+    try {
+      src.seed(await src.loadNow());
+      await target.init();
+      assert.equal(target.active!.revision, 'old');
+      const failures = await metricValue('portcullis_policy_bundle_failures_total', { bundle: 'limit', reason: 'data' });
+      writeFileSync(file, big);
+      await src.reload('test');
+      await target.settled();
+      assert.equal(src.latest!.bundle.revision, 'new', 'the bundle itself is fine');
+      assert.equal(target.active!.revision, 'old', 'the engine that could not be built was not swapped in');
+      assert.match(target.lastError!, /the data document cannot be loaded into the policy/);
+      assert.equal(await metricValue('portcullis_policy_bundle_failures_total', { bundle: 'limit', reason: 'data' }), failures + 1);
+      assert.equal(target.active!.engine.evaluate('sw/result', { attributes: { request: { http: { path: '/ok' } } } }) !== undefined, true);
+    } finally {
+      target.close();
       await src.release();
     }
   });
