@@ -33,7 +33,14 @@ export class ActivationWorker {
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       w.ref();
-      w.postMessage({ ...req, id }, transfer);
+      try {
+        w.postMessage({ ...req, id }, transfer);
+      } catch (err) {
+        // e.g. something in the request cannot be cloned: fail this request only
+        this.pending.delete(id);
+        if (this.pending.size === 0) this.goIdle(w);
+        reject(err as Error);
+      }
     });
   }
 

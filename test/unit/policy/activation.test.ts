@@ -256,6 +256,10 @@ routes:
   it('a worker that cannot start fails its requests as unavailable (the caller then works on the main thread)', async () => {
     const w = new ActivationWorker(new URL('file:///nonexistent/portcullis-activation-worker.js'));
     await assert.rejects(w.request({ op: 'load', archive: old, opts: {} }), (err: unknown) => err instanceof WorkerUnavailableError && /could not start/.test((err as Error).message));
+    // a request that cannot be sent fails alone, and the worker stays usable
+    await assert.rejects(activationWorker.request({ op: 'load', archive: old, opts: { bad: () => 1 } as unknown as LoadOptions }), /could not be cloned/);
+    assert.equal(activationWorker.busy, 0);
+    assert.equal((await loadArchive(old, {}, silent)).bundle.revision, 'old');
     // and the fallback still loads (activate.ts catches WorkerUnavailableError); here through the inline mode
     const lb = await withMode('inline', () => loadArchive(old, {}, silent));
     assert.equal(lb.data.value !== undefined, true);
