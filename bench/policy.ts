@@ -13,7 +13,7 @@ import { buildContext, DEFAULT_REQUEST_LIMITS } from '../src/pipeline/context-bu
 import type { Identity, RequestContext } from '../src/pipeline/context.js';
 import { buildRuntime, closeRuntime, type Runtime } from '../src/pipeline/runtime.js';
 import type { Stage } from '../src/pipeline/stage.js';
-import { loadBundleArchive } from '../src/policy/bundle/load.js';
+import { dataValue, loadBundleArchive } from '../src/policy/bundle/load.js';
 import { buildInput } from '../src/policy/input/build-input.js';
 import { interpretResult } from '../src/policy/result.js';
 import { WasmEngine } from '../src/policy/wasm/engine.js';
@@ -81,7 +81,7 @@ function ctx(method: string, path: string, extra: Record<string, string> = {}, i
 
 // ---- 1. evaluation latency per example -------------------------------------------------------------
 const lb = await loadBundleArchive(readFileSync(BUNDLE));
-const engine = await WasmEngine.create(lb.compiled, lb.bundle.data);
+const engine = await WasmEngine.create(lb.compiled, dataValue(lb.data));
 const examples: Array<[string, string, RequestContext]> = [
   ['RBAC (boolean)', 'portcullis/rbac/allow', ctx('GET', '/api/v1/orders/42?expand=items', {}, alice)],
   ['ABAC (object, clock, json.marshal)', 'portcullis/abac/decision', ctx('GET', '/api/v1/reports/finance/q1', {}, alice)],

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { LoadedBundle } from './bundle/load.js';
 import type { DataSource } from './data/data-source.js';
-import { applyOverlays } from './data/overlay.js';
+import { buildEngine } from './activation/activate.js';
 import { policyMetrics } from './metrics.js';
 import { failureReason, type BundleSource } from './sources/bundle-source.js';
-import { PolicyLoadError, WasmEngine, type MemoryOptions } from './wasm/engine.js';
+import { PolicyLoadError, type MemoryOptions, type WasmEngine } from './wasm/engine.js';
 
 /** The engine Checks use for one bundle, swapped as a whole. */
 export interface ActivePolicy {
@@ -53,8 +53,7 @@ export class BundleTarget {
     if (missing.length > 0) {
       throw new PolicyLoadError('entrypoints', `bundle revision "${lb.bundle.revision}" lacks entrypoint(s) used by routes: ${missing.join(', ')}`);
     }
-    const data = applyOverlays(lb.bundle.data, this.data.map((d) => ({ path: d.path, value: d.latest })));
-    const engine = await WasmEngine.create(lb.compiled, data, this.memory);
+    const engine = await buildEngine(lb, this.data.map((d) => ({ path: d.path, value: d.latest })), this.memory, this.logger);
     return { engine, revision: lb.bundle.revision, activatedAt: Date.now() };
   }
 

@@ -3,6 +3,7 @@ import { parseFlags, type Command } from '../../cli/command.js';
 import { normalizeEntrypoint } from '../config.js';
 import { supportedBuiltins } from '../wasm/builtins.js';
 import { PolicyLoadError } from '../wasm/engine.js';
+import { dataValue } from '../bundle/load.js';
 import { buildBundle, checkBundle, DEFAULT_OUT, DEFAULT_SRC } from './build.js';
 import { locateBuiltinCalls } from './builtin-locate.js';
 import { localEngine } from './load-local.js';
@@ -104,7 +105,7 @@ export const policyInspectCommand: Command = {
         roots: loaded.bundle.manifest.roots,
         entrypoints: loaded.compiled.entrypoints,
         builtins_required: loaded.compiled.requiredBuiltins,
-        data_keys: Object.keys(loaded.bundle.data),
+        data_keys: Object.keys(dataValue(loaded.data)),
         loadable: true,
       }, null, 2)}\n`);
       return 0;

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { readBundleDir } from '../bundle/archive.js';
-import { loadBundleArchive, loadBundleFiles, type LoadedBundle } from '../bundle/load.js';
+import { dataValue, loadBundleArchive, loadBundleFiles, type LoadedBundle } from '../bundle/load.js';
 import { readDataFile } from '../data/file-data.js';
 import { applyOverlays, type Overlay } from '../data/overlay.js';
 import { WasmEngine } from '../wasm/engine.js';
@@ -23,6 +23,6 @@ export async function dataOverlays(specs: string[]): Promise<Overlay[]> {
 
 export async function localEngine(bundlePath: string, data: string[]): Promise<{ loaded: LoadedBundle; engine: WasmEngine }> {
   const loaded = await loadLocalBundle(bundlePath);
-  const engine = await WasmEngine.create(loaded.compiled, applyOverlays(loaded.bundle.data, await dataOverlays(data)));
+  const engine = await WasmEngine.create(loaded.compiled, applyOverlays(dataValue(loaded.data), await dataOverlays(data)));
   return { loaded, engine };
 }

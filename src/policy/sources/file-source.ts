@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { DEFAULT_ARCHIVE_LIMITS, readBundleDir } from '../bundle/archive.js';
-import { loadBundleArchive, loadBundleFiles, type LoadedBundle, type LoadOptions } from '../bundle/load.js';
+import type { LoadedBundle, LoadOptions } from '../bundle/load.js';
+import { loadArchive, loadFiles } from '../activation/activate.js';
 import { BundleSource } from './bundle-source.js';
 
 const DEBOUNCE_MS = 200;
@@ -24,8 +25,8 @@ export class FileBundleSource extends BundleSource {
 
   loadNow(): Promise<LoadedBundle> {
     return this.isDir
-      ? readBundleDir(this.path, this.loadOptions.limits ?? DEFAULT_ARCHIVE_LIMITS).then((files) => loadBundleFiles(files, this.loadOptions))
-      : readFile(this.path).then((bytes) => loadBundleArchive(bytes, this.loadOptions));
+      ? readBundleDir(this.path, this.loadOptions.limits ?? DEFAULT_ARCHIVE_LIMITS).then((files) => loadFiles(files, this.loadOptions, this.logger))
+      : readFile(this.path).then((bytes) => loadArchive(bytes, this.loadOptions, this.logger));
   }
 
   /** Seed with a bundle loaded at config time. */

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { BundleFormatError } from '../bundle/archive.js';
-import { loadBundleArchive, type LoadedBundle, type LoadOptions } from '../bundle/load.js';
+import type { LoadedBundle, LoadOptions } from '../bundle/load.js';
+import { loadArchive } from '../activation/activate.js';
 import { policyMetrics } from '../metrics.js';
 import { BundleFetchError, BundleSource } from './bundle-source.js';
 
@@ -59,7 +60,7 @@ export class HttpBundleSource extends BundleSource {
   async loadNow(): Promise<LoadedBundle> {
     const r = await this.fetchOnce(false);
     if (r === 'not_modified') throw new BundleFetchError('bundle server answered 304 without a previous ETag');
-    return loadBundleArchive(r.body, this.loadOptions);
+    return loadArchive(r.body, this.loadOptions, this.logger);
   }
 
   /** One poll: download, load, accept. Never throws. Exposed for tests and the admin "refresh". */
@@ -110,7 +111,7 @@ export class HttpBundleSource extends BundleSource {
         this.status.lastSuccess = Date.now();
         this.status.lastError = undefined;
       } else {
-        ok = await this.accept(() => loadBundleArchive(r.body, this.loadOptions), 'poll').then(
+        ok = await this.accept(() => loadArchive(r.body, this.loadOptions, this.logger), 'poll').then(
           (accepted) => accepted || this.status.lastError === undefined,
         );
         if (ok) { this.etag = r.etag; this.status.etag = r.etag; }

@@ -25,7 +25,7 @@ import { BundleTarget } from '../../../src/policy/bundle-target.js';
 import { PolicyStage } from '../../../src/policy/policy-stage.js';
 import { HttpBundleSource, type HttpSourceOptions } from '../../../src/policy/sources/http-source.js';
 import { DEFAULT_MEMORY } from '../../../src/policy/wasm/engine.js';
-import type { LoadOptions } from '../../../src/policy/bundle/load.js';
+import { dataValue, type LoadOptions } from '../../../src/policy/bundle/load.js';
 import { registry } from '../../../src/telemetry/metrics.js';
 import { hostilePlan, writePlan, type Plan } from '../fuzz-remote/hostile-http.js';
 import { fixtureServer } from '../identity/helpers.js';
@@ -162,7 +162,7 @@ describe('policy bundles from a hostile bundle server', () => {
         if (d !== V1) problems.push(`${what}: decisions changed to ${d}`);
         if (v.verdict === 'bad' && !h.sameAsGood && changed) problems.push(`${what}: accepted (revision ${fz.target.active?.revision})`);
         if (!changed && !h.sameAsGood && (v.verdict === 'bad' || h.httpWhat !== '200') && await failuresOf('fz') <= f0) problems.push(`${what}: rejected but not counted`);
-        const data = JSON.stringify(fz.src.latest?.bundle.data ?? {});
+        const data = JSON.stringify(fz.src.latest ? dataValue(fz.src.latest.data) : {});
         if (data.includes('root:') || data.includes('written?')) problems.push(`${what}: outside content in the data: ${data.slice(0, 100)}`);
       }
       assert.ok(accepted > 0, 'some harmless variants were accepted (the generator is not all-bad)');

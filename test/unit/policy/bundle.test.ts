@@ -105,7 +105,7 @@ describe('signed bundles (.signatures.json, as opa build --signing-key makes the
 
   it('a bundle signed by opa verifies and loads', async () => {
     const lb = await loadBundleArchive(signed(), { signing: cfg() });
-    assert.deepEqual(lb.bundle.data, { signed: { users: ['alice'] } });
+    assert.deepEqual(lb.data.value, { signed: { users: ['alice'] } });
   });
 
   it('reformatting data.json keeps the signature valid (structured files are hashed canonically)', async () => {

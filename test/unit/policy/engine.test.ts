@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { loadBundleArchive, type LoadedBundle } from '../../../src/policy/bundle/load.js';
-import { compilePolicy, PolicyEvalError, PolicyLoadError, WasmEngine } from '../../../src/policy/wasm/engine.js';
+import { compilePolicy, DEFAULT_MEMORY, instantiateWithData, pagesForData, PolicyEvalError, PolicyLoadError, WasmEngine } from '../../../src/policy/wasm/engine.js';
 import { examplesBundle, opa, opaBuild, REPO, simpleBundle } from './helpers.js';
 
 async function engineOf(bytes: Buffer, memory?: { initialPages: number; maxPages: number }): Promise<{ lb: LoadedBundle; engine: WasmEngine }> {
   const lb = await loadBundleArchive(bytes, { memory });
-  return { lb, engine: await WasmEngine.create(lb.compiled, lb.bundle.data, memory) };
+  return { lb, engine: await WasmEngine.create(lb.compiled, lb.data.value, memory) };
 }
 
 describe('the committed example bundle through Wasm', () => {
@@ -105,11 +105,32 @@ describe('loading and evaluating Wasm policies', () => {
   it('an undefined decision is undefined, data comes from setData', async () => {
     const bytes = opaBuild({ files: { 'd/p.rego': 'package d\n\nallow if input.user in data.d.users\n', 'data.json': '{"d": {"users": ["alice"]}}' }, entrypoints: ['d/allow'] });
     const lb = await loadBundleArchive(bytes);
-    const e1 = await WasmEngine.create(lb.compiled, lb.bundle.data);
+    const e1 = await WasmEngine.create(lb.compiled, lb.data.value);
     assert.equal(e1.evaluate('d/allow', { user: 'alice' }), true);
     assert.equal(e1.evaluate('d/allow', { user: 'bob' }), undefined);
     const e2 = await WasmEngine.create(lb.compiled, { d: { users: ['bob'] } });
     assert.equal(e2.evaluate('d/allow', { user: 'bob' }), true);
     assert.equal(e1.evaluate('d/allow', { user: 'bob' }), undefined, 'engines are independent');
+  });
+});
+
+describe('loading data into the Wasm memory', () => {
+  const table = (n: number) => ({ t: { rows: Array.from({ length: n }, (_, i) => ({ id: i, name: `row ${i} ${'n'.repeat(60)}`, on: i % 2 === 0 })) } });
+  const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+
+  it('starts the memory at the size the data needs (OPA\'s allocator would grow it a page at a time), within the limit', async () => {
+    assert.equal(pagesForData(0, DEFAULT_MEMORY), DEFAULT_MEMORY.initialPages);
+    assert.equal(pagesForData(1024 * 1024, DEFAULT_MEMORY), DEFAULT_MEMORY.initialPages + 256);
+    assert.equal(pagesForData(1024 * 1024 * 1024, DEFAULT_MEMORY), DEFAULT_MEMORY.maxPages);
+    const lb = await loadBundleArchive(simpleBundle('t', 'allow if count(data.t.rows) > 2'));
+    const data = json(table(20_000));
+    const p = await instantiateWithData(lb.compiled, data);
+    assert.equal(p.mem.buffer.byteLength, pagesForData(data.byteLength, DEFAULT_MEMORY) * 65536, 'loading the data did not grow the memory');
+    assert.deepEqual(p.evaluate({}, 't/allow'), [{ result: true }]);
+    // the same data through the object API gives the same answers
+    const e = await WasmEngine.create(lb.compiled, table(20_000));
+    assert.equal(e.evaluate('t/allow', {}), true);
+    // data that does not fit the limit is refused as before, as a data problem
+    await assert.rejects(instantiateWithData(lb.compiled, data, { initialPages: 5, maxPages: 64 }), (err: unknown) => err instanceof PolicyLoadError && err.reason === 'data');
   });
 });

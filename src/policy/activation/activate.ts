@@ -1,0 +1,102 @@
+import type { Logger } from 'pino';
+import type { BundleFiles } from '../bundle/archive.js';
+import { dataValue, loadBundleArchive, loadBundleFiles, type LoadedBundle, type LoadOptions } from '../bundle/load.js';
+import { applyOverlays, type Overlay } from '../data/overlay.js';
+import { DEFAULT_MEMORY, PolicyLoadError, WasmEngine, type MemoryOptions } from '../wasm/engine.js';
+import type { PolicySnapshot } from '../wasm/snapshot.js';
+import { activationWorker, WorkerUnavailableError } from './client.js';
+import type { WireBundle } from './protocol.js';
+
+/**
+ * Where bundles are activated. `worker` (default): unpacking, signature and data checks, compiling and
+ * loading the data into Wasm run in a worker thread, and the main thread — which answers Checks — only
+ * copies the finished Wasm memory in slices. `inline`: all of it on the main thread, as before (a large
+ * data.json then stalls every Check for seconds). PORTCULLIS_POLICY_ACTIVATION=inline selects it.
+ */
+export type ActivationMode = 'worker' | 'inline';
+
+let warnedMode = false;
+
+export function activationMode(logger?: Logger): ActivationMode {
+  const v = process.env.PORTCULLIS_POLICY_ACTIVATION;
+  if (v === undefined || v === '' || v === 'worker') return 'worker';
+  if (v === 'inline') return 'inline';
+  if (!warnedMode) {
+    warnedMode = true;
+    logger?.warn({ PORTCULLIS_POLICY_ACTIVATION: v.slice(0, 40) }, 'PORTCULLIS_POLICY_ACTIVATION must be worker or inline; using worker');
+  }
+  return 'worker';
+}
+
+let warnedUnavailable = false;
+
+function unavailable(err: Error, logger: Logger): void {
+  if (warnedUnavailable) return;
+  warnedUnavailable = true;
+  logger.warn({ error: err.message }, 'policy bundles are activated on the main thread: Checks wait while a large bundle loads');
+}
+
+function fromWire(w: WireBundle): LoadedBundle {
+  return {
+    bundle: { revision: w.revision, manifest: w.manifest, fileCount: w.fileCount, wasm: Buffer.from(w.wasm.buffer, w.wasm.byteOffset, w.wasm.byteLength) },
+    data: { json: w.json },
+    compiled: { module: w.module, entrypoints: w.entrypoints, requiredBuiltins: w.requiredBuiltins },
+    digest: w.digest,
+    loadedAt: Date.now(),
+    restorable: w.restorable,
+  };
+}
+
+async function offThread<T>(logger: Logger, work: () => Promise<T>, inline: () => Promise<T>): Promise<T> {
+  if (activationMode(logger) === 'inline') return inline();
+  try {
+    return await work();
+  } catch (err) {
+    if (!(err instanceof WorkerUnavailableError)) throw err;
+    unavailable(err, logger);
+    return inline();
+  }
+}
+
+/** Bundle archive bytes (.tar.gz or plain tar) → LoadedBundle. Throws what is wrong with the bundle. */
+export function loadArchive(bytes: Buffer, opts: LoadOptions, logger: Logger): Promise<LoadedBundle> {
+  return offThread(logger,
+    async () => fromWire(await activationWorker.request<WireBundle>({ op: 'load', archive: bytes, opts })),
+    () => loadBundleArchive(bytes, opts));
+}
+
+/** A bundle directory's files → LoadedBundle. */
+export function loadFiles(files: BundleFiles, opts: LoadOptions, logger: Logger): Promise<LoadedBundle> {
+  return offThread(logger,
+    async () => fromWire(await activationWorker.request<WireBundle>({ op: 'load', files: [...files] , opts })),
+    () => loadBundleFiles(files, opts));
+}
+
+/**
+ * A ready engine for a loaded bundle with data sources laid over its data. Off the main thread when
+ * the bundle was loaded there and its module allows it; otherwise (and after an unexpected failure to
+ * take the worker's instance over, which is logged) on the main thread. Throws PolicyLoadError.
+ */
+export async function buildEngine(lb: LoadedBundle, overlays: readonly Overlay[], memory: MemoryOptions = DEFAULT_MEMORY, logger: Logger): Promise<WasmEngine> {
+  const inline = (): Promise<WasmEngine> => WasmEngine.create(lb.compiled, applyOverlays(dataValue(lb.data), overlays), memory);
+  if (lb.data.json === undefined || activationMode(logger) === 'inline') return inline();
+  if (!lb.restorable) {
+    logger.warn({ revision: lb.bundle.revision }, 'this policy.wasm keeps state outside its memory: its data is loaded on the main thread');
+    return inline();
+  }
+  let snap: PolicySnapshot;
+  try {
+    snap = await activationWorker.request<PolicySnapshot>({ op: 'build', module: lb.compiled.module, json: lb.data.json, overlays: [...overlays], memory });
+  } catch (err) {
+    if (!(err instanceof WorkerUnavailableError)) throw err;
+    unavailable(err, logger);
+    return inline();
+  }
+  try {
+    return await WasmEngine.fromSnapshot(lb.compiled, snap, memory);
+  } catch (err) {
+    if (err instanceof PolicyLoadError) throw err;
+    logger.warn({ revision: lb.bundle.revision, error: (err as Error).message }, 'cannot take over the policy instance built off the main thread; loading its data on the main thread');
+    return inline();
+  }
+}
