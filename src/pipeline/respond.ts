@@ -1,4 +1,5 @@
 import type { Decision } from './decision.js';
+import type { Deny } from './deny.js';
 import type { HeaderPair, RequestContext } from './context.js';
 import { toStruct } from './struct.js';
 
@@ -45,6 +46,19 @@ function upstreamHvo(pairs: HeaderPair[]): HeaderValueOption[] {
 
 interface HeaderValueOption { header: { key: string; value: string }; append_action?: number; append?: { value: boolean } }
 
+/** A body that is a JSON object or array (a policy's `json.marshal(...)`): Envoy would label it text/plain. */
+function looksLikeJson(body: string): boolean {
+  const a = body.trimStart()[0];
+  const z = body.trimEnd().at(-1);
+  return (a === '{' && z === '}') || (a === '[' && z === ']');
+}
+
+function hasContentType(h: Deny['headers']): boolean {
+  if (h === undefined) return false;
+  for (const k in h) if (k.toLowerCase() === 'content-type') return true;
+  return false;
+}
+
 /** Incoming headers Portcullis owns (x-portcullis-*, identity headers) that we do not overwrite: remove them. */
 export function spoofedHeaders(ctx: RequestContext, owned: OwnedHeaders, setting: ReadonlySet<string>): string[] {
   const out: string[] = [];
@@ -83,7 +97,7 @@ export function toCheckResponse(d: Decision, owned: OwnedHeaders): any {
   }
   const deny = d.deny!;
   const headers: HeaderPair[] = [[DECISION_ID_HEADER, ctx.decisionId]];
-  if (deny.body === undefined) headers.push(['content-type', 'application/json']);
+  if (deny.body === undefined || (looksLikeJson(deny.body) && !hasContentType(deny.headers))) headers.push(['content-type', 'application/json']);
   if (deny.headers) {
     for (const k of Object.keys(deny.headers)) {
       const v = deny.headers[k]!;

@@ -32,6 +32,14 @@ describe('repeated header names through a real Envoy', () => {
     assert.equal(r.body, 'denied');
     assert.deepEqual(values(r.rawHeaders, 'set-cookie'), ['a=1; Path=/; HttpOnly', 'b=2; Path=/; HttpOnly']);
     assert.deepEqual(values(r.rawHeaders, 'x-why'), ['no']);
+    assert.match(r.headers['content-type']!, /^text\/plain/, 'a text body keeps Envoy\'s label');
+  });
+
+  it('a policy\'s JSON body without a content-type is labelled application/json', async () => {
+    const r = await stack.request({ path: '/json' });
+    assert.equal(r.status, 403);
+    assert.deepEqual(values(r.rawHeaders, 'content-type'), ['application/json']);
+    assert.deepEqual(r.json().why, ['a', 'b']);
   });
 
   it('an allowed response carries both Set-Cookie lines; the upstream gets both values and never the client\'s own', async () => {
