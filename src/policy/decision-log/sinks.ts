@@ -47,6 +47,8 @@ export class HttpSink implements DecisionSink {
       method: 'POST',
       headers: { ...this.opts.headers, 'content-type': 'application/json', 'content-encoding': 'gzip' },
       body: new Uint8Array(body),
+      // a redirect is an answer, not followed: the decision inputs and the credentials go to the configured URL only
+      redirect: 'manual',
       signal: AbortSignal.timeout(this.opts.timeoutMs),
     });
     await res.body?.cancel().catch(() => undefined);

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { fetchFollowing, RedirectRefused } from '../../common/fetch-redirects.js';
 import { BundleFormatError } from '../bundle/archive.js';
 import type { LoadedBundle, LoadOptions } from '../bundle/load.js';
 import { loadArchive } from '../activation/activate.js';
@@ -70,15 +71,17 @@ export class HttpBundleSource extends BundleSource {
   }
 
   private async fetchOnce(conditional: boolean): Promise<{ body: Buffer; etag?: string } | 'not_modified'> {
-    const headers: Record<string, string> = { ...this.http.headers, accept: 'application/gzip, application/octet-stream, */*' };
+    const headers: Record<string, string> = { accept: 'application/gzip, application/octet-stream, */*' };
     if (conditional && this.etag) headers['if-none-match'] = this.etag;
     this.abort = new AbortController();
     const timer = setTimeout(() => this.abort?.abort(), this.http.timeoutMs);
     try {
       let res: Response;
       try {
-        res = await fetch(this.http.url, { headers, signal: this.abort.signal, redirect: 'follow' });
+        // the configured headers (credentials) go to the configured origin only
+        res = await fetchFollowing(this.http.url, { headers: this.http.headers, conditional: headers, signal: this.abort.signal });
       } catch (err) {
+        if (err instanceof RedirectRefused) throw new BundleFetchError(`bundle server redirect refused: ${err.message}`);
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
         throw new BundleFetchError(`cannot reach the bundle server: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
       }

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { fetchFollowing } from '../../common/fetch-redirects.js';
 import { counter, gauge } from '../../telemetry/metrics.js';
 import type { IpBytes } from './address.js';
 import { parseFeed, type FeedFormat } from './feed-format.js';
@@ -103,10 +104,11 @@ export class ThreatFeed {
   }
 
   private async fetchUrl(): Promise<string | undefined> {
-    const headers: Record<string, string> = { accept: 'text/plain, application/json;q=0.9, */*;q=0.1', ...this.cfg.headers };
-    if (this.trie && this.etag) headers['if-none-match'] = this.etag;
-    if (this.trie && this.lastModified) headers['if-modified-since'] = this.lastModified;
-    const res = await fetch(this.cfg.source, { headers, signal: AbortSignal.timeout(this.cfg.timeoutMs), redirect: 'follow' });
+    const conditional: Record<string, string> = { accept: 'text/plain, application/json;q=0.9, */*;q=0.1' };
+    if (this.trie && this.etag) conditional['if-none-match'] = this.etag;
+    if (this.trie && this.lastModified) conditional['if-modified-since'] = this.lastModified;
+    // the configured headers (credentials) go to the configured origin only
+    const res = await fetchFollowing(this.cfg.source, { headers: this.cfg.headers ?? {}, conditional, signal: AbortSignal.timeout(this.cfg.timeoutMs) });
     if (res.status === 304) return undefined;
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const len = Number(res.headers.get('content-length') ?? 0);

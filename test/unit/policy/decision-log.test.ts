@@ -115,6 +115,22 @@ describe('the decision logger', () => {
     await dl.release();
   });
 
+  it('the HTTP sink does not follow a redirect: decision inputs and the token go to the configured URL only', async () => {
+    let elsewhere = 0;
+    const other = createServer((_req, res) => { elsewhere++; res.writeHead(200).end(); });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const srv = createServer((_req, res) => { res.writeHead(308, { location: `http://127.0.0.1:${(other.address() as AddressInfo).port}/logs` }).end(); });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    try {
+      const sink = new HttpSink({ url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/logs`, headers: { authorization: 'Bearer L' }, timeoutMs: 2000 });
+      await assert.rejects(sink.write(['{"decision_id":"a"}']), /HTTP 308/);
+      assert.equal(elsewhere, 0);
+    } finally {
+      await new Promise((r) => srv.close(r));
+      await new Promise((r) => other.close(r));
+    }
+  });
+
   it('the HTTP sink POSTs a gzip-compressed JSON array (OPA decision-log service protocol)', async () => {
     const got: Array<{ enc?: string; auth?: string; events: any[] }> = [];
     const srv = createServer((req, res) => {

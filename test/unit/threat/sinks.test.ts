@@ -81,6 +81,23 @@ describe('security event sinks', () => {
     server.close();
   });
 
+  it('a webhook that redirects elsewhere gets nothing forwarded: the events and the token stay home', async () => {
+    let elsewhere = 0;
+    const other = createServer((_req, res) => { elsewhere++; res.writeHead(204); res.end(); });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const server = createServer((_req, res) => { res.writeHead(307, { location: `http://127.0.0.1:${(other.address() as AddressInfo).port}/steal` }); res.end(); });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const s = new WebhookSink('hook-redirect', { url, headers: { authorization: 'Bearer hook-secret' }, format: 'json', batchSize: 10, flushMs: 1000, maxQueue: 10, timeoutMs: 500, maxRetries: 1, backoffMs: 10 }, silent);
+    s.offer(ev(1));
+    await s.flush();
+    assert.equal(elsewhere, 0, 'the redirect was followed');
+    assert.equal(await metric('portcullis_security_event_sink_dropped_total', { sink: 'hook-redirect', reason: 'failed' }), 1);
+    await s.close();
+    server.closeAllConnections(); server.close();
+    other.closeAllConnections(); other.close();
+  });
+
   it('syslog: RFC 5424 over UDP and octet-counted over TCP', async () => {
     const line = formatRfc5424(ev(1), 13, 'portcullis', 'gw-1');
     assert.match(line, /^<108>1 2024-05-01T12:00:00.000Z gw-1 portcullis \d+ security \[portcullis@32473 family="sqli" action="block" score="0.95" client_ip="203.0.113.7" route="api" decision_id="d-1" code="ERR_THREAT"\] \{/);

@@ -38,6 +38,8 @@ export class WebhookSink extends QueuedSink {
           method: 'POST',
           headers: { 'content-type': contentType, 'user-agent': 'portcullis-security-events', ...this.o.headers },
           body,
+          // a redirect is an answer, not followed: the events and the credentials go to the configured URL only
+          redirect: 'manual',
           signal: AbortSignal.timeout(this.o.timeoutMs),
         });
         await res.arrayBuffer().catch(() => undefined);
