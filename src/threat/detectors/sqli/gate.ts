@@ -4,7 +4,8 @@ import { isWord, isWordStart, WORD_TYPE } from './tokenizer.js';
 
 /** SQL punctuation read at once: ' " ( ) ; = < > # * | & ` , */
 const PUNCT = C_SQUOTE | C_DQUOTE | C_PAREN | C_RPAREN | C_SEMI | C_EQ | C_LT | C_GT | C_HASH | C_STAR | C_PIPE | C_AMP | C_BACKTICK | C_COMMA;
-const QUOTES = C_SQUOTE | C_DQUOTE;
+/** The SQL punctuation a value of quoted words may hold (quotedWordsOnly). */
+const QUOTES_COMMA = C_SQUOTE | C_DQUOTE | C_COMMA;
 /** SQL punctuation read only with a word around it: - @ / */
 const DASH_AT = C_DASH | C_AT | C_SLASH;
 
@@ -13,7 +14,7 @@ const DASH_AT = C_DASH | C_AT | C_SLASH;
  * caller has it (decodeValue does).
  */
 export function mayBeSql(s: string, classes = charClasses(s)): boolean {
-  if ((classes & PUNCT) !== 0) return (classes & (PUNCT & ~QUOTES)) !== 0 || (classes & DASH_AT) !== 0 || !quotedWordsOnly(s);
+  if ((classes & PUNCT) !== 0) return (classes & (PUNCT & ~QUOTES_COMMA)) !== 0 || (classes & DASH_AT) !== 0 || !quotedWordsOnly(s);
   return mayBeSqlUnquoted(s, classes);
 }
 
@@ -115,17 +116,18 @@ function sqlAroundDashOrAt(s: string): boolean {
 }
 
 /**
- * Words, spaces and quotes only, no word with SQL meaning, and no quote first (`O'Brien`, `a'b`, `"x" y`, the
- * cheapest values to send by the thousand): no SQL reading or probe can find anything in it. Every reading
- * (raw, inside '…', inside "…", and the re-readings of detect.ts) tokenizes such a value into names, plain
- * numbers and strings only — no operator, comment, parenthesis, ';', ',', variable, call or typed word, since
+ * Words, spaces, quotes and commas only, no word with SQL meaning, and no quote first (`O'Brien`, `a'b`,
+ * `"x" y`, `red, green`, the cheapest values to send by the thousand): no SQL reading or probe can find
+ * anything in it. Every reading (raw, inside '…', inside "…", and the re-readings of detect.ts) tokenizes such
+ * a value into names, plain numbers, strings and commas only — no operator, comment, parenthesis, ';',
+ * variable, call or typed word, since
  * the characters those are made of are absent and every word that could be typed (MEANINGFUL: WORD_TYPE's
  * words, the halves of multi-word forms, catalog and function names) is absent — and every rule of
  * detect.ts and its helpers needs one of those tokens: `tail` reads only typed tokens (a bare comment needs a
  * comment token), spacedCall a boolean operator, loginTerminate ';', stringArithmetic an operator,
  * leadingArithmetic an operator, call or '(', commentedOperand and commentedTautology a comment,
  * metadataComparison and numericCast a call, the anywhere loop a statement, union, ';', clause, call,
- * variable, keyword or '.'. A run of word characters that starts with a digit and holds anything else may
+ * variable, keyword or '.'; a comma is read only after one of those, or (tail's values list) before a ')'. A run of word characters that starts with a digit and holds anything else may
  * be split by the tokenizer (1or1, 0x…, 1e5): it counts. The probes need a leading single quote (quoteGluedToWord;
  * its '+' and '||' forms need those characters), a backslash, '*' or '_' with '-' '#' '*'; LDAP '('; the
  * assigned fragment '='; empty exponents '(' '.' ',' ')'; ODBC escapes '{'. Non-ASCII characters count as
@@ -138,14 +140,14 @@ function quotedWordsOnly(s: string): boolean {
   if (s.charCodeAt(i) === 39) return false;
   while (i < n) {
     const c = s.charCodeAt(i);
-    if (c === 32 || c === 39 || c === 34) { i++; continue; }
+    if (c === 32 || c === 39 || c === 34 || c === 44) { i++; continue; }
     if (!quotedWordChar(c)) return false;
     const start = i;
     const digitStart = c >= 48 && c <= 57;
     let ascii = true, digitsOnly = true;
     while (i < n) {
       const k = s.charCodeAt(i);
-      if (k === 32 || k === 39 || k === 34) break;
+      if (k === 32 || k === 39 || k === 34 || k === 44) break;
       if (!quotedWordChar(k)) return false;
       if (k < 48 || k > 57) digitsOnly = false;
       if (k >= 128) ascii = false;
