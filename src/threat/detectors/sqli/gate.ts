@@ -116,21 +116,25 @@ function sqlAroundDashOrAt(s: string): boolean {
 }
 
 /**
- * Words, spaces, quotes and commas only, no word with SQL meaning, and no quote first (`O'Brien`, `a'b`,
- * `"x" y`, `red, green`, the cheapest values to send by the thousand): no SQL reading or probe can find
- * anything in it. Every reading (raw, inside '…', inside "…", and the re-readings of detect.ts) tokenizes such
- * a value into names, plain numbers, strings and commas only — no operator, comment, parenthesis, ';',
- * variable, call or typed word, since
+ * Words, spaces, quotes, commas and dots only, no word with SQL meaning, and no quote first (`O'Brien`, `a'b`,
+ * `"x" y`, `red, green`, `12 O'Connell St.`, the cheapest values to send by the thousand): no SQL reading or
+ * probe can find anything in it. Every reading (raw, inside '…', inside "…", and the re-readings of
+ * detect.ts) tokenizes such a value into names, plain numbers (1.5, .5, 1.), strings, commas and dots only —
+ * no operator, comment, parenthesis, ';', variable, call or typed word (the operator words a number may have
+ * glued after it, 1.or, are typed words), since
  * the characters those are made of are absent and every word that could be typed (MEANINGFUL: WORD_TYPE's
  * words, the halves of multi-word forms, catalog and function names) is absent — and every rule of
  * detect.ts and its helpers needs one of those tokens: `tail` reads only typed tokens (a bare comment needs a
  * comment token), spacedCall a boolean operator, loginTerminate ';', stringArithmetic an operator,
  * leadingArithmetic an operator, call or '(', commentedOperand and commentedTautology a comment,
  * metadataComparison and numericCast a call, the anywhere loop a statement, union, ';', clause, call,
- * variable, keyword or '.'; a comma is read only after one of those, or (tail's values list) before a ')'. A run of word characters that starts with a digit and holds anything else may
+ * variable or keyword, or a catalog name before '.' (a typed word here); a comma is read only after one of
+ * those or (tail's values list) before a ')', and a dot only after a name the lexicon knows (catalog and
+ * package names: typed words here) or by rules reached from a typed token. A run of word characters that starts with a digit and holds anything else may
  * be split by the tokenizer (1or1, 0x…, 1e5): it counts. The probes need a leading single quote (quoteGluedToWord;
  * its '+' and '||' forms need those characters), a backslash, '*' or '_' with '-' '#' '*'; LDAP '('; the
- * assigned fragment '='; empty exponents '(' '.' ',' ')'; ODBC escapes '{'. Non-ASCII characters count as
+ * assigned fragment '='; ODBC escapes '{'. An empty exponent (1.e, then '.' ',' or '(') is dropped and the rest
+ * read again: that text is of this class too (the number becomes a space), so it reads as nothing. Non-ASCII characters count as
  * word characters, as the tokenizer reads them (not NBSP, a blank to it, nor U+2010–205E, punctuation to it).
  */
 function quotedWordsOnly(s: string): boolean {
@@ -140,14 +144,14 @@ function quotedWordsOnly(s: string): boolean {
   if (s.charCodeAt(i) === 39) return false;
   while (i < n) {
     const c = s.charCodeAt(i);
-    if (c === 32 || c === 39 || c === 34 || c === 44) { i++; continue; }
+    if (c === 32 || c === 39 || c === 34 || c === 44 || c === 46) { i++; continue; }
     if (!quotedWordChar(c)) return false;
     const start = i;
     const digitStart = c >= 48 && c <= 57;
     let ascii = true, digitsOnly = true;
     while (i < n) {
       const k = s.charCodeAt(i);
-      if (k === 32 || k === 39 || k === 34 || k === 44) break;
+      if (k === 32 || k === 39 || k === 34 || k === 44 || k === 46) break;
       if (!quotedWordChar(k)) return false;
       if (k < 48 || k > 57) digitsOnly = false;
       if (k >= 128) ascii = false;
