@@ -8,6 +8,7 @@ import { detectCmdi } from './cmdi.js';
 import { quotedWordsNameNoCommand } from './cmdi-quoted-words.js';
 import { detectSqli } from './sqli/detect.js';
 import { mayBeSqlPlain } from './sqli/gate.js';
+import { quietWords } from './quiet-words.js';
 import { detectTraversal } from './traversal.js';
 import { detectJsExpression } from './js-expression.js';
 import { paranoidFindings } from './paranoid.js';
@@ -156,13 +157,14 @@ function run(d: Decoded, opts: DetectorOptions, out: ValueFinding[], scale: numb
 
 /**
  * Every injection finding for one value: decoded once (percent, escapes, entities, UTF-7 …), then read by
- * each enabled detector; a value that is base64 of text is read again decoded. `fastPaths` false: the SQL
- * and command pre-filters without their quoted-words refinements (sqli/gate.ts, cmdi-quoted-words.ts), the
- * full path the tests hold the fast one to (the findings are the same).
+ * each enabled detector; a value that is base64 of text is read again decoded. A value of plain words none
+ * of which a detector looks up is not read at all (quiet-words.ts). `fastPaths` false: every value read, with
+ * the SQL and command pre-filters without their quoted-words refinements (sqli/gate.ts, cmdi-quoted-words.ts):
+ * the full path the tests hold the fast one to (the findings are the same).
  */
 export function inspectValue(raw: string, opts: DetectorOptions = DEFAULT_DETECTOR_OPTIONS, fastPaths = true): ValueFinding[] {
   const out: ValueFinding[] = [];
-  if (raw.length < 2) return out;
+  if (raw.length < 2 || (fastPaths && quietWords(raw))) return out;
   const d = decodeValue(raw);
   run(d, opts, out, 1, '', fastPaths);
   if (d.base64 !== undefined) run(decodeValue(d.base64), opts, out, 0.95, 'base64: ', fastPaths);

@@ -55,7 +55,7 @@ function hasOtherBlank(s: string): boolean {
 }
 
 /** Words a SQL fragment without punctuation is made of (or 1 = 1 needs '='; these do not). */
-const TRIGGER_WORDS = new Set(['or', 'and', 'xor', 'union', 'select', 'order', 'group', 'having', 'where', 'waitfor', 'limit',
+export const TRIGGER_WORDS = new Set(['or', 'and', 'xor', 'union', 'select', 'order', 'group', 'having', 'where', 'waitfor', 'limit',
   'procedure', 'into', 'exec', 'execute', 'drop', 'insert', 'delete', 'update', 'shutdown', 'declare', 'truncate', 'alter',
   'create', 'grant', 'revoke', 'like', 'rlike', 'regexp', 'between', 'sleep', 'benchmark', 'not', 'null', 'is', 'in', 'as',
   'begin', 'end', 'print', 'backup', 'copy', 'pragma', 'attach', 'handler', 'load', 'replace', 'rename', 'merge', 'call',
