@@ -5,7 +5,10 @@ import {
 import { decodeValue, type Decoded } from '../decode/normalize.js';
 import { BATCH_KEYWORDS, CODE_FUNCTIONS, TIER_A } from './cmdi-lexicon.js';
 import { detectCmdi } from './cmdi.js';
+import { quotedWordsNameNoCommand } from './cmdi-quoted-words.js';
 import { detectSqli } from './sqli/detect.js';
+import { mayBeSqlPlain } from './sqli/gate.js';
+import { quietWords } from './quiet-words.js';
 import { detectTraversal } from './traversal.js';
 import { detectJsExpression } from './js-expression.js';
 import { paranoidFindings } from './paranoid.js';
@@ -98,9 +101,18 @@ function startsWithCommand(s: string): boolean {
   return TIER_A.has(name) || CODE_FUNCTIONS.has(name) || BATCH_KEYWORDS.has(name);
 }
 
-export function mayBeCmdi(d: Decoded): boolean {
+/** mayBeCmdi without the quoted-words refinement: what it is held to (cmdi-quoted-words.test.ts). */
+export function mayBeCmdiPlain(d: Decoded): boolean {
   return (d.fullClasses & SHELL_SYNTAX) !== 0 || startsWithCommand(d.full);
 }
+
+export function mayBeCmdi(d: Decoded): boolean {
+  const shell = d.fullClasses & SHELL_SYNTAX;
+  if (shell === 0) return startsWithCommand(d.full);
+  // quotes the only shell syntax: read unless a quoted-words value names no command (cmdi-quoted-words.ts)
+  return (shell & ~QUOTES) !== 0 || d.full !== d.url || !quotedWordsNameNoCommand(d.full);
+}
+const QUOTES = C_SQUOTE | C_DQUOTE;
 
 export function mayBeXss(d: Decoded): boolean {
   return (d.fullClasses & XSS_SYNTAX) !== 0 || ((d.fullClasses & C_SLASH) !== 0 && d.full.indexOf('/*') >= 0) || (d.full !== d.raw && (d.fullClasses & PROBE_CHARS) !== 0);
@@ -110,10 +122,10 @@ export function mayBeTraversal(d: Decoded): boolean {
   return (d.urlClasses & PATH_SYNTAX) !== 0 || d.overlong > 0 || d.invalid > 0 || d.unicode > 0;
 }
 
-function run(d: Decoded, opts: DetectorOptions, out: ValueFinding[], scale: number, prefix: string): void {
+function run(d: Decoded, opts: DetectorOptions, out: ValueFinding[], scale: number, prefix: string, fast: boolean): void {
   const f = opts.families;
   if (f.has('sqli')) {
-    const v = detectSqli(d.full, d.fullClasses);
+    const v = fast ? detectSqli(d.full, d.fullClasses) : detectSqli(d.full, d.fullClasses, mayBeSqlPlain);
     if (v.confidence * scale >= opts.minConfidence) out.push({ family: 'sqli', confidence: v.confidence * scale, detail: prefix + v.reason });
   }
   if (f.has('xss') && mayBeXss(d)) {
@@ -130,7 +142,7 @@ function run(d: Decoded, opts: DetectorOptions, out: ValueFinding[], scale: numb
     const v = detectTraversal(d);
     if (v.confidence * scale >= opts.minConfidence) out.push({ family: 'traversal', confidence: v.confidence * scale, detail: prefix + v.reason });
   }
-  if (f.has('cmdi') && mayBeCmdi(d)) {
+  if (f.has('cmdi') && (fast ? mayBeCmdi(d) : mayBeCmdiPlain(d))) {
     const v = detectCmdi(d);
     if (v.confidence * scale >= opts.minConfidence) out.push({ family: 'cmdi', confidence: v.confidence * scale, detail: prefix + v.reason });
   }
@@ -145,14 +157,17 @@ function run(d: Decoded, opts: DetectorOptions, out: ValueFinding[], scale: numb
 
 /**
  * Every injection finding for one value: decoded once (percent, escapes, entities, UTF-7 …), then read by
- * each enabled detector; a value that is base64 of text is read again decoded.
+ * each enabled detector; a value that is base64 of text is read again decoded. A value of plain words none
+ * of which a detector looks up is not read at all (quiet-words.ts). `fastPaths` false: every value read, with
+ * the SQL and command pre-filters without their quoted-words refinements (sqli/gate.ts, cmdi-quoted-words.ts):
+ * the full path the tests hold the fast one to (the findings are the same).
  */
-export function inspectValue(raw: string, opts: DetectorOptions = DEFAULT_DETECTOR_OPTIONS): ValueFinding[] {
+export function inspectValue(raw: string, opts: DetectorOptions = DEFAULT_DETECTOR_OPTIONS, fastPaths = true): ValueFinding[] {
   const out: ValueFinding[] = [];
-  if (raw.length < 2) return out;
+  if (raw.length < 2 || (fastPaths && quietWords(raw))) return out;
   const d = decodeValue(raw);
-  run(d, opts, out, 1, '');
-  if (d.base64 !== undefined) run(decodeValue(d.base64), opts, out, 0.95, 'base64: ');
+  run(d, opts, out, 1, '', fastPaths);
+  if (d.base64 !== undefined) run(decodeValue(d.base64), opts, out, 0.95, 'base64: ', fastPaths);
   if (out.length < 2) return out;
   // one finding per family: the strongest
   const best = new Map<InjectionFamily, ValueFinding>();

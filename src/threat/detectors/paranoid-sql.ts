@@ -13,7 +13,7 @@ const isAlpha = isLetter;
 const isWordCh = isIdentChar;
 
 /** SQL words that make up a keyword-only value (`order by`, `exec xp`, `union all`). */
-const SQL_WORDS = new Set([...STATEMENTS, ...CLAUSES, ...KEYWORDS, ...LOGIC_WORDS, 'union', 'order', 'group', 'by', 'like', 'where', 'not', 'null', 'xp', 'sp', 'print']);
+export const SQL_WORDS = new Set([...STATEMENTS, ...CLAUSES, ...KEYWORDS, ...LOGIC_WORDS, 'union', 'order', 'group', 'by', 'like', 'where', 'not', 'null', 'xp', 'sp', 'print']);
 
 /** SQL comment sequences next to code: '-- ;-- )-- a leading or trailing --, slash-star, MySQL /*!. */
 export function sqlComments(s: string, sink: Sink): void {

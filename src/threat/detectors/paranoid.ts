@@ -33,7 +33,7 @@ export type { ParanoidFinding, Sink } from './paranoid-sink.js';
 const MAX_FRAGMENT = 96;
 
 /** Files whose bare name is a disclosure target. */
-const SENSITIVE_FILES = new Set(['passwd', 'shadow', 'group', 'hosts', 'boot.ini', 'win.ini', 'system.ini', 'web.config', '.htaccess', '.htpasswd',
+export const SENSITIVE_FILES = new Set(['passwd', 'shadow', 'group', 'hosts', 'boot.ini', 'win.ini', 'system.ini', 'web.config', '.htaccess', '.htpasswd',
   'httpd.conf', 'php.ini', 'my.cnf', '.bash_history', 'id_rsa', 'authorized_keys', '.env', 'config.php', 'wp-config.php', 'sam', 'ntuser.dat', 'known_hosts']);
 /** Active-content extensions a URL-valued parameter should not point at. */
 const ACTIVE_EXT = new Set(['svg', 'swf', 'xxe', 'xml', 'xsl', 'xslt', 'html', 'htm', 'js', 'php', 'jsp', 'asp', 'aspx', 'hta', 'vbs', 'sh', 'ps1', 'exe']);

@@ -417,11 +417,12 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
  * SQL injection confidence for one decoded value: the value is read as code in three positions — after
  * a number (raw), inside a single-quoted and inside a double-quoted string — and each reading is checked
  * for a continuation that only makes sense as injected SQL. `classes`: charClasses(input), when the caller
- * has it (decodeValue does): which of the further readings have anything to read.
+ * has it (decodeValue does): which of the further readings have anything to read. `gate`: the pre-filter
+ * (tests pass mayBeSqlPlain to compare the refined one with it).
  */
-export function detectSqli(input: string, classes = charClasses(input)): SqliVerdict {
+export function detectSqli(input: string, classes = charClasses(input), gate: (s: string, classes: number) => boolean = mayBeSql): SqliVerdict {
   if (input.length < 2) return { confidence: 0, reason: '' };
-  const maybe = mayBeSql(input, classes);
+  const maybe = gate(input, classes);
   let best: SqliVerdict = maybe ? readings(input) : { confidence: 0, reason: '' };
   if (maybe && best.confidence < 0.85) {
     // probes (a lone quote, a comment trick) and LDAP filter fragments: shapes, not statements (each
