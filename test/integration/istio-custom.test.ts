@@ -1,0 +1,246 @@
+// Portcullis as an Istio CUSTOM authorizer, through a real Envoy configured the way istiod configures a sidecar
+// (envoy/istio-sidecar.yaml): the policy's rules in an RBAC shadow filter decide which requests reach Portcullis,
+// the ext_authz filter has no context_extensions and sends no peer certificate, the client is identified by the
+// SPIFFE ID of its sidecar's mTLS certificate. Real Redis (check-side rate limits), real Portcullis.
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startEnvoy, type EnvoyProc } from './harness/envoy.js';
+import { send, type Resp } from './harness/http.js';
+import { startStack, type Stack } from './harness/stack.js';
+import { makeIstioCerts, spiffe, type IstioCerts } from './istio-certs.js';
+
+const HOST = 'api-gateway.shop.svc.cluster.local:8080';
+
+/** Sum of portcullis_checks_total (every Check Portcullis answered), optionally for one route. */
+async function checks(stack: Stack, route?: string): Promise<number> {
+  const text = await (await fetch(`${stack.portcullis[0]!.adminUrl}/metrics`)).text();
+  let n = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('portcullis_checks_total{')) continue;
+    if (route !== undefined && !line.includes(`route="${route}"`)) continue;
+    n += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return n;
+}
+
+describe('Istio CUSTOM authorizer: sidecar chain through a real Envoy', () => {
+  let stack: Stack;
+  let certs: IstioCerts;
+  let certDir: string;
+  let batchFingerprint: string;
+  /** From the client workload: plain HTTP to its sidecar, which brings it over mTLS as shop/web. */
+  const viaSidecar = (path: string, o: { method?: string; headers?: Record<string, string>; body?: string } = {}) =>
+    stack.request({ path, method: o.method, body: o.body, headers: { host: HOST, ...o.headers } });
+  /** Straight to the inbound listener with the given workload certificate (another client sidecar). */
+  const asWorkload = (name: string, path: string, headers: Record<string, string> = {}) => {
+    const c = certs.cert(name);
+    return stack.request({ path, via: 'mtls', ca: certs.ca, cert: c.cert, key: c.key, headers: { host: HOST, ...headers } });
+  };
+
+  before(async () => {
+    certDir = mkdtempSync(join(tmpdir(), 'portcullis-istio-certs-'));
+    certs = makeIstioCerts(certDir);
+    batchFingerprint = new X509Certificate(certs.cert('batch').cert).fingerprint256;
+    stack = await startStack({
+      redis: 'single',
+      config: ({ redisUrl }) => `
+store: { kind: redis, url: "${redisUrl}" }
+default_action: { action: deny }
+identity:
+  realm: shop
+  mtls:
+    allow:
+      # matched on the certificate's fingerprint: Istio sends no certificate, so this rule never matches there
+      - { name: batch-by-fingerprint, fingerprint_sha256: "${batchFingerprint}", roles: [batch] }
+      - { name: shop, spiffe_id: "spiffe://cluster.local/ns/shop/*", roles: [shop-service] }
+routes:
+  - name: orders
+    match: { host: api-gateway.shop.svc.cluster.local, path: { prefix: /api/orders } }
+    identity:
+      accept: [mtls]
+      forward: { claims: { sub: x-user-id, roles: x-user-roles } }
+  - name: orders-partner
+    match: { host: "*.partner.example.com", path: { prefix: /api/orders } }
+    rules: [ { action: deny, status: 404, message: "orders are not served on the partner host" } ]
+  - name: admin
+    match: { host: api-gateway.shop.svc.cluster.local, path: { prefix: /api/admin } }
+    rules:
+      - { action: deny, methods: [DELETE], status: 405, message: "deletes are not allowed" }
+    upstream_headers: { x-checked-by: portcullis }
+  - name: quota
+    match: { path: { prefix: /api/quota } }
+    identity: { accept: [mtls] }
+    ratelimit:
+      limits: [ { name: per-workload, by: subject, requests_per_unit: 2, unit: minute } ]
+      response_headers: ietf
+`,
+      envoy: {
+        template: 'istio-sidecar.yaml', waitHealthy: false,
+        vars: { CERT_DIR: certDir, ISTIO_FAIL_OPEN: 'false', ISTIO_STATUS_ON_ERROR: '503', EXT_AUTHZ_TIMEOUT: '1s' },
+      },
+    });
+  });
+
+  after(async () => {
+    await stack?.stop();
+    rmSync(certDir, { recursive: true, force: true });
+  });
+
+  describe('(a) only requests the policy rules match reach Portcullis', () => {
+    it('paths outside the rules go to the app without a Check', async () => {
+      const before = await checks(stack);
+      for (const path of ['/healthz', '/public/logo.png', '/api', '/apiary/x']) {
+        const r = await viaSidecar(path);
+        assert.equal(r.status, 200, path);
+        assert.equal(r.json().path, path);
+        assert.equal(r.headers['x-portcullis-decision-id'], undefined, `${path}: no decision id, no Check`);
+      }
+      assert.equal(await checks(stack), before, 'Portcullis answered no Check');
+    });
+
+    it('paths inside the rules are checked, one Check each, also when Portcullis denies', async () => {
+      const before = await checks(stack);
+      const ok = await viaSidecar('/api/orders/1');
+      assert.equal(ok.status, 200);
+      assert.match(ok.headers['x-portcullis-decision-id'] ?? '', /^[0-9a-f-]{36}$/);
+      const none = await viaSidecar('/api/unknown');
+      assert.equal(none.status, 403);
+      assert.equal(none.json().error, 'ERR_NO_ROUTE');
+      const saml = await viaSidecar('/saml/acs');   // the SP's paths are in the rules too
+      assert.equal(saml.json().error, 'ERR_NO_ROUTE');
+      assert.equal(await checks(stack), before + 3);
+    });
+
+    it('a request body inside the rules reaches Portcullis (includeRequestBodyInCheck)', async () => {
+      const r = await viaSidecar('/api/admin/notes', { method: 'POST', body: '{"note":"hello"}', headers: { 'content-type': 'application/json' } });
+      assert.equal(r.status, 200);
+      assert.equal(r.json().body, '{"note":"hello"}');
+      assert.equal(r.json().headers['x-checked-by'], 'portcullis');
+    });
+  });
+
+  describe('(b) routes matched by host and path (no context_extensions under Istio)', () => {
+    it('the workload host, with its port, selects the route', async () => {
+      const get = await viaSidecar('/api/admin/users');
+      assert.equal(get.status, 200);
+      assert.equal(get.json().headers['x-checked-by'], 'portcullis');
+      const del = await viaSidecar('/api/admin/users/7', { method: 'DELETE' });
+      assert.equal(del.status, 405);
+      assert.equal(del.json().error, 'ERR_FORBIDDEN');
+      assert.equal(del.json().message, 'deletes are not allowed');
+    });
+
+    it('the same path on another host is another route', async () => {
+      const before = await checks(stack, 'orders-partner');
+      const r = await viaSidecar('/api/orders/1', { headers: { host: 'shop.partner.example.com' } });
+      assert.equal(r.status, 404);
+      assert.equal(r.json().message, 'orders are not served on the partner host');
+      assert.equal(await checks(stack, 'orders-partner'), before + 1);
+    });
+  });
+
+  describe('(c) the SPIFFE identity of the mTLS peer', () => {
+    it('the client sidecar\'s SPIFFE ID is the identity; the upstream gets it in the forwarded headers', async () => {
+      const r = await viaSidecar('/api/orders/1');
+      assert.equal(r.status, 200);
+      const h = r.json().headers;
+      assert.equal(h['x-user-id'], spiffe('shop', 'web'));
+      assert.equal(h['x-user-roles'], 'shop-service');
+      assert.equal(h['x-portcullis-auth-kind'], 'mtls');
+    });
+
+    it('a client cannot claim another identity with headers, x-forwarded-client-cert included', async () => {
+      const r = await viaSidecar('/api/orders/1', {
+        headers: { 'x-user-id': 'admin', 'x-forwarded-client-cert': `URI=${spiffe('shop', 'admin')}` },
+      });
+      assert.equal(r.status, 200);
+      assert.equal(r.json().headers['x-user-id'], spiffe('shop', 'web'));
+    });
+
+    it('another namespace\'s workload is refused with the reason, challenge and JSON body', async () => {
+      const r = await asWorkload('intruder', '/api/orders/1');
+      assert.equal(r.status, 401);
+      assert.equal(r.json().error, 'ERR_MTLS_NOT_ALLOWED');
+      assert.match(r.headers['www-authenticate'] ?? '', /^mTLS realm="shop", error="invalid_mtls"/);
+    });
+
+    it('Envoy sends the principal, not the certificate: a fingerprint rule cannot match, the SPIFFE rule does', async () => {
+      const r = await asWorkload('batch', '/api/orders/1');
+      assert.equal(r.status, 200);
+      assert.equal(r.json().headers['x-user-id'], spiffe('shop', 'batch'));
+      assert.equal(r.json().headers['x-user-roles'], 'shop-service', 'not [batch]: there is no certificate to fingerprint');
+    });
+
+    it('a certificate from another CA, or none, never gets past the TLS handshake', async () => {
+      const before = await checks(stack);
+      const rogue = certs.cert('rogue');
+      await assert.rejects(stack.request({ path: '/api/orders/1', via: 'mtls', ca: certs.ca, cert: rogue.cert, key: rogue.key }));
+      await assert.rejects(send(stack.envoy.mtlsPort, { path: '/api/orders/1', via: 'tls', ca: certs.ca }));
+      assert.equal(await checks(stack), before);
+    });
+  });
+
+  describe('(e) a deny reaches the client whole, through both sidecars', () => {
+    it('429 with Retry-After and RateLimit headers, keyed by the SPIFFE ID (Redis)', async () => {
+      const seen: Resp[] = [];
+      for (let i = 0; i < 3; i++) seen.push(await viaSidecar('/api/quota/report'));
+      assert.deepEqual(seen.map((r) => r.status), [200, 200, 429]);
+      const denied = seen[2]!;
+      assert.equal(denied.json().error, 'ERR_RATE_LIMITED');
+      assert.match(denied.headers['retry-after'] ?? '', /^\d+$/);
+      assert.match(denied.headers.ratelimit ?? '', /"quota\/per-workload";r=0;t=\d+/);
+      assert.match(denied.headers['content-type'] ?? '', /^application\/json/);
+      assert.match(denied.headers['x-portcullis-decision-id'] ?? '', /^[0-9a-f-]{36}$/);
+      // another workload has its own budget
+      assert.equal((await asWorkload('batch', '/api/quota/report')).status, 200);
+    });
+  });
+
+  describe('path normalization decides what the rules see', () => {
+    let merged: EnvoyProc | undefined;
+    after(async () => { await merged?.stop(); });
+
+    it('BASE (Istio\'s default): //api/orders is not matched by "/api/*" and reaches the app unchecked', async () => {
+      const before = await checks(stack);
+      const r = await viaSidecar('//api/orders/1');
+      assert.equal(r.status, 200);
+      assert.equal(r.json().path, '//api/orders/1');
+      assert.equal(r.json().headers['x-user-id'], undefined);
+      assert.equal(await checks(stack), before);
+    });
+
+    it('DECODE_AND_MERGE_SLASHES: //api/orders and /api%2Forders are checked as /api/orders', async () => {
+      const dir = join(stack.dir, 'envoy-merged');
+      mkdirSync(dir);
+      merged = await startEnvoy({
+        dir, template: 'istio-sidecar.yaml', waitHealthy: false, portcullis: [stack.portcullis[0]!.grpcAddress],
+        upstreamPort: stack.upstream.port, certDir,
+        vars: { CERT_DIR: certDir, ISTIO_MERGE_SLASHES: 'true', ISTIO_ESCAPED_SLASHES: 'UNESCAPE_AND_FORWARD' },
+      });
+      const before = await checks(stack, 'orders');
+      for (const path of ['//api/orders/1', '/api%2Forders/1', '/api/orders%2F1']) {
+        const m = await send(merged.httpPort, { path, headers: { host: HOST } });
+        assert.equal(m.status, 200, path);
+        assert.equal(m.json().path.replace('%2F', '/'), '/api/orders/1', path);
+        assert.equal(m.json().headers['x-user-id'], spiffe('shop', 'web'), path);
+      }
+      assert.ok(await checks(stack, 'orders') >= before + 3);
+    });
+  });
+
+  describe('(d) Portcullis down: failOpen false denies with statusOnError', () => {
+    it('inside the rules 503 (statusOnError), never the app; outside the rules unaffected', async () => {
+      await stack.portcullis[0]!.stop('SIGKILL');
+      const r = await viaSidecar('/api/orders/1');
+      assert.equal(r.status, 503);
+      assert.ok(!r.body.includes('"method"'), 'the app was not reached');
+      const out = await viaSidecar('/healthz');
+      assert.equal(out.status, 200);
+      assert.ok(await stack.envoy.stat('http.inbound_0.0.0.0_8080.ext_authz.error') >= 1);
+    });
+  });
+});
