@@ -5,6 +5,7 @@ import { CertificateParser, normalizeDn, normalizeFingerprint, type CertFacts } 
 import type { MtlsConfig, MtlsRuleConfig } from './config.js';
 import { AuthFailure, fail } from './failure.js';
 import type { Clock, CredentialVerifier, Verified, VerifyOutcome } from './verifier.js';
+import { parseSpiffeId, spiffePatternProblem, type SpiffeId } from './spiffe.js';
 import { parseXfcc } from './xfcc.js';
 
 interface Rule { name?: string; test: (f: CertFacts) => boolean; roles: string[]; plan?: string }
@@ -13,7 +14,10 @@ function compileRule(r: MtlsRuleConfig, pointer: string): Rule {
   const tests: Array<(f: CertFacts) => boolean> = [];
   if (r.spiffe_id !== undefined) {
     const id = r.spiffe_id;
-    if (id.endsWith('/*')) { const pre = id.slice(0, -1); tests.push((f) => f.uris.some((u) => u.startsWith(pre) && u.length > pre.length)); }
+    const problem = spiffePatternProblem(id);
+    if (problem !== undefined) throw new ConfigError(`${pointer}/spiffe_id`, problem);
+    // a trailing * is a prefix, as in Istio's principals: ns/shop/* (every account), sa/web-* (web-1, web-canary…)
+    if (id.endsWith('*')) { const pre = id.slice(0, -1); tests.push((f) => f.uris.some((u) => u.startsWith(pre) && u.length > pre.length)); }
     else tests.push((f) => f.uris.includes(id));
   }
   if (r.san_dns !== undefined) {
@@ -28,6 +32,13 @@ function compileRule(r: MtlsRuleConfig, pointer: string): Rule {
   if (tests.length === 0) throw new ConfigError(pointer, 'a rule needs at least one of spiffe_id, san_dns, san_uri, san_email, subject, fingerprint_sha256');
   // every matcher given in one rule must hold
   return { name: r.name, test: (f) => tests.every((t) => t(f)), roles: r.roles ?? [], plan: r.plan };
+}
+
+/** spiffe_id, trust_domain and, for /ns/<namespace>/sa/<account> IDs (Istio's), namespace and service_account. */
+function spiffeClaims(id: string, p: SpiffeId): Record<string, string> {
+  const c: Record<string, string> = { spiffe_id: id, trust_domain: p.trustDomain };
+  if (p.namespace !== undefined) { c.namespace = p.namespace; c.service_account = p.serviceAccount!; }
+  return c;
 }
 
 type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
@@ -91,13 +102,14 @@ export class MtlsVerifier implements CredentialVerifier<CertFacts | 'invalid'> {
     if ((f.validFrom !== undefined && now + this.skewMs < f.validFrom) || (f.validTo !== undefined && now - this.skewMs > f.validTo)) return fail('mtls', 'ERR_MTLS_EXPIRED');
     const rule = this.rules.find((r) => r.test(f));
     if (rule === undefined) return fail('mtls', 'ERR_MTLS_NOT_ALLOWED');
-    const spiffe = f.uris.find((u) => u.startsWith('spiffe://'));
+    let parsed: SpiffeId | undefined;
+    const spiffe = f.uris.find((u) => (parsed = parseSpiffeId(u)) !== undefined);
     const subject = spiffe ?? f.uris[0] ?? f.dns[0] ?? f.subjectText;
     const v: Verified = {
       identity: {
         kind: 'mtls', subject, roles: rule.roles, plan: rule.plan,
         claims: {
-          sub: subject, ...(spiffe ? { spiffe_id: spiffe } : {}), uri_sans: f.uris, dns_sans: f.dns, email_sans: f.emails,
+          sub: subject, ...(spiffe ? spiffeClaims(spiffe, parsed!) : {}), uri_sans: f.uris, dns_sans: f.dns, email_sans: f.emails,
           subject_dn: f.subjectText, fingerprint_sha256: f.fingerprint, ...(rule.name ? { rule: rule.name } : {}),
         },
       },

@@ -62,7 +62,8 @@ routes:
     match: { host: api-gateway.shop.svc.cluster.local, path: { prefix: /api/orders } }
     identity:
       accept: [mtls]
-      forward: { claims: { sub: x-user-id, roles: x-user-roles } }
+      forward:
+        claims: { sub: x-user-id, roles: x-user-roles, trust_domain: x-source-trust-domain, namespace: x-source-namespace, service_account: x-source-service-account }
   - name: orders-partner
     match: { host: "*.partner.example.com", path: { prefix: /api/orders } }
     rules: [ { action: deny, status: 404, message: "orders are not served on the partner host" } ]
@@ -151,6 +152,10 @@ routes:
       assert.equal(h['x-user-id'], spiffe('shop', 'web'));
       assert.equal(h['x-user-roles'], 'shop-service');
       assert.equal(h['x-portcullis-auth-kind'], 'mtls');
+      // the parts of the SPIFFE ID, as Istio's source.namespace / service account
+      assert.equal(h['x-source-trust-domain'], 'cluster.local');
+      assert.equal(h['x-source-namespace'], 'shop');
+      assert.equal(h['x-source-service-account'], 'web');
     });
 
     it('a client cannot claim another identity with headers, x-forwarded-client-cert included', async () => {

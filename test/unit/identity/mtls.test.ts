@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { factsOf, normalizeDn, parseSan } from '../../../src/identity/certificate.js';
 import type { MtlsConfig } from '../../../src/identity/config.js';
+import { ConfigError } from '../../../src/config/errors.js';
 import { AuthFailure } from '../../../src/identity/failure.js';
 import { MtlsVerifier } from '../../../src/identity/mtls.js';
 import { parseXfcc } from '../../../src/identity/xfcc.js';
@@ -111,6 +112,47 @@ describe('mTLS client identity', () => {
 
   it('uses the principal when Envoy sends no certificate', async () => {
     assert.equal(await code(cfg(), { principal: 'spiffe://portcullis.test/ns/demo/sa/client' }), 'OK spiffe://portcullis.test/ns/demo/sa/client svc');
+  });
+
+  it('Istio principal: trust domain, namespace and service account become claims', () => {
+    const v = cfg({ allow: [{ spiffe_id: 'spiffe://cluster.local/ns/shop/*' }, { spiffe_id: 'spiffe://example.org/*' }, { san_uri: 'spiffe://Bad.Domain/x' }] });
+    const claims = (principal: string) => {
+      const ctx = ctxOf({ principal });
+      const r = v.verify(ctx, v.extract(ctx) as any);
+      assert.ok(!(r instanceof AuthFailure), principal);
+      return r.identity.claims;
+    };
+    const c = claims('spiffe://cluster.local/ns/shop/sa/web');
+    assert.equal(c.spiffe_id, 'spiffe://cluster.local/ns/shop/sa/web');
+    assert.equal(c.trust_domain, 'cluster.local');
+    assert.equal(c.namespace, 'shop');
+    assert.equal(c.service_account, 'web');
+    const other = claims('spiffe://example.org/payments/api');
+    assert.equal(other.trust_domain, 'example.org');
+    assert.equal(other.namespace, undefined);
+    // not a valid SPIFFE ID: a URI SAN like any other, no SPIFFE claims
+    const bad = claims('spiffe://Bad.Domain/x');
+    assert.equal(bad.sub, 'spiffe://Bad.Domain/x');
+    assert.equal(bad.spiffe_id, undefined);
+    assert.equal(bad.trust_domain, undefined);
+  });
+
+  it('a spiffe_id ending in * is a prefix anywhere (Istio principals), not only after /', async () => {
+    const v = cfg({ allow: [{ spiffe_id: 'spiffe://cluster.local/ns/shop/sa/web-*', roles: ['web'] }] });
+    assert.equal(await code(v, { principal: 'spiffe://cluster.local/ns/shop/sa/web-canary' }), 'OK spiffe://cluster.local/ns/shop/sa/web-canary web');
+    assert.equal(await code(v, { principal: 'spiffe://cluster.local/ns/shop/sa/web' }), 'ERR_MTLS_NOT_ALLOWED');
+    assert.equal(await code(v, { principal: 'spiffe://cluster.local/ns/shop/sa/api' }), 'ERR_MTLS_NOT_ALLOWED');
+  });
+
+  it('a spiffe_id that can never match is a config error naming the rule', () => {
+    for (const [id, msg] of [
+      ['spiffe://cluster.local/ns/*/sa/web', /only at the end/],
+      ['spiffe://Cluster.local/ns/shop/sa/web', /not a SPIFFE ID/],
+      ['spiffe://cluster.local/ns/shop/', /not a SPIFFE ID/],
+    ] as const) {
+      assert.throws(() => cfg({ allow: [{ spiffe_id: 'spiffe://ok/*' }, { spiffe_id: id }] }),
+        (e: unknown) => e instanceof ConfigError && e.path === '/identity/mtls/allow/1/spiffe_id' && msg.test(e.message), id);
+    }
   });
 
   it('ignores x-forwarded-client-cert from an untrusted peer', async () => {
