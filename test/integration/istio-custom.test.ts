@@ -59,7 +59,8 @@ identity:
       - { name: shop, spiffe_id: "spiffe://cluster.local/ns/shop/*", roles: [shop-service] }
 routes:
   - name: orders
-    match: { host: api-gateway.shop.svc.cluster.local, path: { prefix: /api/orders } }
+    # every name a client in the mesh may use for the service (Istio's virtual host lists the same)
+    match: { host: [api-gateway, api-gateway.shop, api-gateway.shop.svc, api-gateway.shop.svc.cluster.local], path: { prefix: /api/orders } }
     identity:
       accept: [mtls]
       forward:
@@ -133,6 +134,17 @@ routes:
       assert.equal(del.status, 405);
       assert.equal(del.json().error, 'ERR_FORBIDDEN');
       assert.equal(del.json().message, 'deletes are not allowed');
+    });
+
+    it('a host list covers the service\'s short and full names', async () => {
+      const before = await checks(stack, 'orders');
+      for (const host of ['api-gateway:8080', 'api-gateway.shop:8080', 'api-gateway.shop.svc', 'API-Gateway.shop.svc.cluster.local']) {
+        const r = await viaSidecar('/api/orders/1', { headers: { host } });
+        assert.equal(r.status, 200, host);
+        assert.equal(r.json().headers['x-user-id'], spiffe('shop', 'web'), host);
+      }
+      assert.equal(await checks(stack, 'orders'), before + 4);
+      assert.equal((await viaSidecar('/api/orders/1', { headers: { host: 'api-gateway.other' } })).json().error, 'ERR_NO_ROUTE');
     });
 
     it('the same path on another host is another route', async () => {
