@@ -171,11 +171,12 @@ routes:
     });
 
     it('a client cannot claim another identity with headers, x-forwarded-client-cert included', async () => {
-      const r = await viaSidecar('/api/orders/1', {
-        headers: { 'x-user-id': 'admin', 'x-forwarded-client-cert': `URI=${spiffe('shop', 'admin')}` },
-      });
+      // straight to the inbound sidecar, which appends its own element to a client's XFCC (APPEND_FORWARD)
+      const r = await asWorkload('sidecar', '/api/orders/1', { 'x-user-id': 'admin', 'x-forwarded-client-cert': `URI=${spiffe('shop', 'admin')}` });
       assert.equal(r.status, 200);
+      assert.match(r.json().headers['x-forwarded-client-cert'], /^URI=spiffe:\/\/cluster.local\/ns\/shop\/sa\/admin,By=/, 'the forged element reached Portcullis');
       assert.equal(r.json().headers['x-user-id'], spiffe('shop', 'web'));
+      assert.equal(r.json().headers['x-source-service-account'], 'web');
     });
 
     it('another namespace\'s workload is refused with the reason, challenge and JSON body', async () => {
@@ -249,15 +250,43 @@ routes:
     });
   });
 
-  describe('(d) Portcullis down: failOpen false denies with statusOnError', () => {
-    it('inside the rules 503 (statusOnError), never the app; outside the rules unaffected', async () => {
+  describe('(d) Portcullis down: failOpen and statusOnError as the provider says', () => {
+    let open: EnvoyProc | undefined;
+    after(async () => { await open?.stop(); });
+
+    it('Portcullis hung past the provider timeout: statusOnError (503), then answers again', async () => {
+      const pid = stack.portcullis[0]!.proc.child.pid!;
+      const errors = await stack.envoy.stat('http.inbound_0.0.0.0_8080.ext_authz.error');
+      process.kill(pid, 'SIGSTOP');
+      try {
+        const r = await viaSidecar('/api/orders/1');
+        assert.equal(r.status, 503);
+        assert.ok(!r.body.includes('"method"'), 'the app was not reached');
+      } finally { process.kill(pid, 'SIGCONT'); }
+      assert.equal(await stack.envoy.stat('http.inbound_0.0.0.0_8080.ext_authz.error'), errors + 1);
+      assert.equal((await viaSidecar('/api/orders/1')).status, 200);
+    });
+
+    it('failOpen false: inside the rules 503 (statusOnError), never the app; outside the rules unaffected', async () => {
       await stack.portcullis[0]!.stop('SIGKILL');
       const r = await viaSidecar('/api/orders/1');
       assert.equal(r.status, 503);
       assert.ok(!r.body.includes('"method"'), 'the app was not reached');
       const out = await viaSidecar('/healthz');
       assert.equal(out.status, 200);
-      assert.ok(await stack.envoy.stat('http.inbound_0.0.0.0_8080.ext_authz.error') >= 1);
+    });
+
+    it('failOpen true: the request goes to the app unchecked, counted by Envoy (Portcullis cannot count it)', async () => {
+      const dir = join(stack.dir, 'envoy-fail-open');
+      mkdirSync(dir);
+      open = await startEnvoy({
+        dir, template: 'istio-sidecar.yaml', waitHealthy: false, portcullis: [stack.portcullis[0]!.grpcAddress],
+        upstreamPort: stack.upstream.port, certDir, vars: { CERT_DIR: certDir, ISTIO_FAIL_OPEN: 'true' },
+      });
+      const r = await send(open.httpPort, { path: '/api/orders/1', headers: { host: HOST } });
+      assert.equal(r.status, 200);
+      assert.equal(r.json().headers['x-user-id'], undefined, 'no identity: Portcullis never saw it');
+      assert.equal(await open.stat('http.inbound_0.0.0.0_8080.ext_authz.failure_mode_allowed'), 1);
     });
   });
 });
