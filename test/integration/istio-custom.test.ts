@@ -4,16 +4,38 @@
 // SPIFFE ID of its sidecar's mTLS certificate. Real Redis (check-side rate limits), real Portcullis.
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { buildBundle } from '../../src/policy/cli/build.js';
 import { startEnvoy, type EnvoyProc } from './harness/envoy.js';
 import { send, type Resp } from './harness/http.js';
 import { startStack, type Stack } from './harness/stack.js';
 import { makeIstioCerts, spiffe, type IstioCerts } from './istio-certs.js';
 
 const HOST = 'api-gateway.shop.svc.cluster.local:8080';
+
+// Written as for OPA-Envoy in Istio (input.attributes.source.principal), plus Portcullis's SPIFFE claims.
+const ISTIO_POLICY = `package istio.authz
+
+import rego.v1
+
+default allow := false
+
+# the web workload may read
+allow if {
+	input.attributes.source.principal == "spiffe://cluster.local/ns/shop/sa/web"
+	input.attributes.request.http.method == "GET"
+}
+
+# any workload of namespace shop may post a report
+allow if {
+	input.portcullis.identity.claims.namespace == "shop"
+	input.attributes.request.http.method == "POST"
+	input.parsed_path == ["api", "reports"]
+}
+`;
 
 /** Sum of portcullis_checks_total (every Check Portcullis answered), optionally for one route. */
 async function checks(stack: Stack, route?: string): Promise<number> {
@@ -36,9 +58,9 @@ describe('Istio CUSTOM authorizer: sidecar chain through a real Envoy', () => {
   const viaSidecar = (path: string, o: { method?: string; headers?: Record<string, string>; body?: string } = {}) =>
     stack.request({ path, method: o.method, body: o.body, headers: { host: HOST, ...o.headers } });
   /** Straight to the inbound listener with the given workload certificate (another client sidecar). */
-  const asWorkload = (name: string, path: string, headers: Record<string, string> = {}) => {
+  const asWorkload = (name: string, path: string, headers: Record<string, string> = {}, o: { method?: string; body?: string } = {}) => {
     const c = certs.cert(name);
-    return stack.request({ path, via: 'mtls', ca: certs.ca, cert: c.cert, key: c.key, headers: { host: HOST, ...headers } });
+    return stack.request({ path, ...o, via: 'mtls', ca: certs.ca, cert: c.cert, key: c.key, headers: { host: HOST, ...headers } });
   };
 
   before(async () => {
@@ -47,8 +69,15 @@ describe('Istio CUSTOM authorizer: sidecar chain through a real Envoy', () => {
     batchFingerprint = new X509Certificate(certs.cert('batch').cert).fingerprint256;
     stack = await startStack({
       redis: 'single',
-      config: ({ redisUrl }) => `
+      config: ({ redisUrl, dir }) => {
+        mkdirSync(join(dir, 'policy'));
+        writeFileSync(join(dir, 'policy', 'istio.rego'), ISTIO_POLICY);
+        const built = buildBundle({ src: join(dir, 'policy'), out: join(dir, 'istio.tar.gz'), entrypoints: ['istio/authz/allow'] });
+        assert.ok(built.ok, built.output);
+        return `
 store: { kind: redis, url: "${redisUrl}" }
+policy:
+  bundles: { istio: { file: istio.tar.gz } }
 default_action: { action: deny }
 identity:
   realm: shop
@@ -79,7 +108,12 @@ routes:
     ratelimit:
       limits: [ { name: per-workload, by: subject, requests_per_unit: 2, unit: minute } ]
       response_headers: ietf
-`,
+  - name: reports
+    match: { path: { prefix: /api/reports } }
+    identity: { accept: [mtls] }
+    policy: { bundle: istio, entrypoint: istio/authz/allow }
+`;
+      },
       envoy: {
         template: 'istio-sidecar.yaml', waitHealthy: false,
         vars: { CERT_DIR: certDir, ISTIO_FAIL_OPEN: 'false', ISTIO_STATUS_ON_ERROR: '503', EXT_AUTHZ_TIMEOUT: '1s' },
@@ -199,6 +233,18 @@ routes:
       await assert.rejects(stack.request({ path: '/api/orders/1', via: 'mtls', ca: certs.ca, cert: rogue.cert, key: rogue.key }));
       await assert.rejects(send(stack.envoy.mtlsPort, { path: '/api/orders/1', via: 'tls', ca: certs.ca }));
       assert.equal(await checks(stack), before);
+    });
+  });
+
+  describe('an OPA-Envoy policy written for Istio', () => {
+    it('sees the caller\'s SPIFFE ID as input.attributes.source.principal, and its namespace claim', async () => {
+      assert.equal((await viaSidecar('/api/reports/1')).status, 200);                        // principal: web, GET
+      assert.equal((await asWorkload('batch', '/api/reports/1')).status, 403);               // batch may not GET
+      const posted = await asWorkload('batch', '/api/reports', { 'content-type': 'application/json' }, { method: 'POST', body: '{}' });
+      assert.equal(posted.status, 200, posted.body);                                         // namespace shop may POST
+      const denied = await viaSidecar('/api/reports/1', { method: 'DELETE' });
+      assert.equal(denied.status, 403);
+      assert.equal(denied.json().error, 'ERR_POLICY_DENIED');
     });
   });
 
