@@ -227,6 +227,26 @@ routes:
       assert.equal(r.json().headers['x-user-roles'], 'shop-service', 'not [batch]: there is no certificate to fingerprint');
     });
 
+    it('with the certificate added by an EnvoyFilter (include_peer_certificate), Istio\'s empty-subject certificates parse and the fingerprint rule matches', async () => {
+      const dir = join(stack.dir, 'envoy-peer-cert');
+      mkdirSync(dir);
+      const withCert = await startEnvoy({
+        dir, template: 'istio-sidecar.yaml', waitHealthy: false, portcullis: [stack.portcullis[0]!.grpcAddress],
+        upstreamPort: stack.upstream.port, certDir, vars: { CERT_DIR: certDir, ISTIO_INCLUDE_PEER_CERTIFICATE: 'true' },
+      });
+      try {
+        const web = await send(withCert.httpPort, { path: '/api/orders/1', headers: { host: HOST } });
+        assert.equal(web.status, 200, web.body);
+        assert.equal(web.json().headers['x-user-id'], spiffe('shop', 'web'));
+        const c = certs.cert('batch');
+        const batch = await send(withCert.mtlsPort, { path: '/api/orders/1', via: 'mtls', ca: certs.ca, cert: c.cert, key: c.key, headers: { host: HOST } });
+        assert.equal(batch.status, 200, batch.body);
+        assert.equal(batch.json().headers['x-user-roles'], 'batch');
+      } finally {
+        await withCert.stop();
+      }
+    });
+
     it('a certificate from another CA, or none, never gets past the TLS handshake', async () => {
       const before = await checks(stack);
       const rogue = certs.cert('rogue');

@@ -18,6 +18,7 @@ let dir = '';
 let client = '';   // spiffe://portcullis.test/ns/demo/sa/client, CN=demo-client, O=Portcullis Demo
 let other = '';    // spiffe://elsewhere.test/ns/x/sa/intruder
 let dnsCert = '';  // DNS:api.svc.example.com, email:ops@example.com, CN=dns-client
+let istioCert = ''; // empty subject, URI:spiffe://cluster.local/ns/shop/sa/web only (an Istio workload certificate)
 
 function enc(pem: string): string { return encodeURIComponent(pem); }
 
@@ -48,6 +49,10 @@ describe('mTLS client identity', () => {
     writeFileSync(join(dir, 'dns.ext'), 'subjectAltName=DNS:api.svc.example.com,email:ops@example.com\n');
     execFileSync('openssl', ['x509', '-req', '-in', join(dir, 'dns.csr'), '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'), '-CAcreateserial', '-out', join(dir, 'dns.crt'), '-days', '1', '-extfile', join(dir, 'dns.ext')], { stdio: 'pipe' });
     dnsCert = readFileSync(join(dir, 'dns.crt'), 'utf8');
+    execFileSync('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'istio.key'), '-out', join(dir, 'istio.csr'), '-subj', '/'], { stdio: 'pipe' });
+    writeFileSync(join(dir, 'istio.ext'), 'subjectAltName=critical,URI:spiffe://cluster.local/ns/shop/sa/web\n');
+    execFileSync('openssl', ['x509', '-req', '-in', join(dir, 'istio.csr'), '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'), '-CAcreateserial', '-out', join(dir, 'istio.crt'), '-days', '1', '-extfile', join(dir, 'istio.ext')], { stdio: 'pipe' });
+    istioCert = readFileSync(join(dir, 'istio.crt'), 'utf8');
   });
 
   it('parses SANs, subject and fingerprint from the certificate', () => {
@@ -61,6 +66,16 @@ describe('mTLS client identity', () => {
 
   it('accepts an allowed SPIFFE ID (prefix rule) from Envoy\'s URL-encoded certificate', async () => {
     assert.equal(await code(cfg(), { certificate: enc(client) }), 'OK spiffe://portcullis.test/ns/demo/sa/client svc');
+  });
+
+  it('accepts a certificate with an empty subject (Istio\'s workload certificates), identified by its SPIFFE ID', async () => {
+    const v = cfg({ allow: [{ spiffe_id: 'spiffe://cluster.local/ns/shop/*', roles: ['shop'] }] });
+    assert.equal(await code(v, { certificate: enc(istioCert) }), 'OK spiffe://cluster.local/ns/shop/sa/web shop');
+    const f = factsOf(new X509Certificate(istioCert));
+    assert.equal(f.subject, '');
+    assert.equal(f.subjectText, '');
+    // a subject rule cannot match an empty subject
+    assert.equal(await code(cfg({ allow: [{ subject: 'CN=x' }] }), { certificate: enc(istioCert) }), 'ERR_MTLS_NOT_ALLOWED');
   });
 
   it('rejects a valid certificate that is not on the allow-list', async () => {
