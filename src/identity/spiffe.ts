@@ -14,7 +14,7 @@ export interface SpiffeId {
 }
 
 export const SPIFFE_SCHEME = 'spiffe://';
-const MAX_ID = 2048;
+export const SPIFFE_MAX_ID = 2048;
 const MAX_TRUST_DOMAIN = 255;
 
 function tdChar(c: number): boolean {
@@ -27,7 +27,7 @@ function pathChar(c: number): boolean {
 
 /** The parsed ID, or undefined when `id` is not a valid SPIFFE ID. */
 export function parseSpiffeId(id: string): SpiffeId | undefined {
-  if (id.length > MAX_ID || !id.startsWith(SPIFFE_SCHEME)) return undefined;
+  if (id.length > SPIFFE_MAX_ID || !id.startsWith(SPIFFE_SCHEME)) return undefined;
   const slash = id.indexOf('/', SPIFFE_SCHEME.length);
   const tdEnd = slash < 0 ? id.length : slash;
   const trustDomain = id.slice(SPIFFE_SCHEME.length, tdEnd);
