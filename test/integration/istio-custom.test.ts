@@ -106,7 +106,8 @@ routes:
     match: { path: { prefix: /api/quota } }
     identity: { accept: [mtls] }
     ratelimit:
-      limits: [ { name: per-workload, by: subject, requests_per_unit: 2, unit: minute } ]
+      # gcra: two at once, then one per 30 s — no window boundary for the test to straddle
+      limits: [ { name: per-workload, by: subject, requests_per_unit: 2, unit: minute, algorithm: gcra, burst: 2 } ]
       response_headers: ietf
   - name: reports
     match: { path: { prefix: /api/reports } }
