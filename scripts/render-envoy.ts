@@ -1,4 +1,5 @@
-// Renders envoy/envoy.yaml (a template) with envoy/defaults.json overridden by the given variables.
+// Renders envoy/envoy.yaml (a template; TEMPLATE=istio-sidecar.yaml picks another under envoy/) with
+// envoy/defaults.json overridden by the given variables.
 //   node --import tsx scripts/render-envoy.ts [NAME=value ...] > /tmp/envoy.yaml
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -26,7 +27,7 @@ export function renderTemplate(text: string, vars: Record<string, string>): stri
   return out;
 }
 
-export function renderEnvoy(overrides: Record<string, string> = {}): string {
+export function renderEnvoy(overrides: Record<string, string> = {}, template = 'envoy.yaml'): string {
   const vars = { ...envoyDefaults(), ...overrides };
   const endpoints = vars.PORTCULLIS_ADDRESSES!.split(',').map((a) => {
     const i = a.lastIndexOf(':');
@@ -34,11 +35,12 @@ export function renderEnvoy(overrides: Record<string, string> = {}): string {
   }).join('\n');
   vars.PORTCULLIS_ENDPOINTS = endpoints;
   vars.CERT_DIR = resolve(REPO, vars.CERT_DIR!);
-  return renderTemplate(readFileSync(join(REPO, 'envoy', 'envoy.yaml'), 'utf8'), vars);
+  return renderTemplate(readFileSync(join(REPO, 'envoy', template), 'utf8'), vars);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const overrides: Record<string, string> = {};
   for (const a of process.argv.slice(2)) { const i = a.indexOf('='); if (i > 0) overrides[a.slice(0, i)] = a.slice(i + 1); }
-  process.stdout.write(renderEnvoy(overrides));
+  const { TEMPLATE, ...rest } = overrides;
+  process.stdout.write(renderEnvoy(rest, TEMPLATE));
 }

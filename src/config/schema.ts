@@ -53,7 +53,10 @@ function routeSchema(): object {
       type: 'object',
       additionalProperties: false,
       properties: {
-        host: { type: 'string', minLength: 1, description: 'Exact host, or *.suffix' },
+        host: {
+          anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }],
+          description: 'Exact host, or *.suffix (port ignored); or a list of them, any of which matches',
+        },
         path: pathMatchSchema,
         methods: { type: 'array', items: methodSchema, minItems: 1 },
         context_extensions: { type: 'object', additionalProperties: { type: 'string' } },

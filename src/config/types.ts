@@ -16,7 +16,8 @@ export interface RuleConfig {
 export interface RouteConfig {
   name: string;
   match?: {
-    host?: string;
+    /** Exact or *.suffix; a list matches any of them (a Kubernetes service's short and full names). */
+    host?: string | string[];
     path?: PathMatch;
     methods?: string[];
     context_extensions?: Record<string, string>;

@@ -68,7 +68,9 @@ export function parseSan(san: string | undefined): Array<[string, string]> {
 }
 
 export function factsOf(cert: X509Certificate): CertFacts {
-  const f: CertFacts = { uris: [], dns: [], emails: [], subject: normalizeDn(cert.subject), subjectText: cert.subject.split('\n').reverse().join(','), fingerprint: normalizeFingerprint(cert.fingerprint256) };
+  // an empty subject (Istio's and other SPIFFE workload certificates: the identity is the URI SAN) is undefined here
+  const subject = (cert.subject as string | undefined) ?? '';
+  const f: CertFacts = { uris: [], dns: [], emails: [], subject: normalizeDn(subject), subjectText: subject.split('\n').reverse().join(','), fingerprint: normalizeFingerprint(cert.fingerprint256) };
   for (const [t, v] of parseSan(cert.subjectAltName)) {
     if (t === 'URI') f.uris.push(v);
     else if (t === 'DNS') f.dns.push(v.toLowerCase());

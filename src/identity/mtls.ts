@@ -1,10 +1,12 @@
 import ipaddr from 'ipaddr.js';
+import { LRUCache } from 'lru-cache';
 import { ConfigError } from '../config/errors.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { CertificateParser, normalizeDn, normalizeFingerprint, type CertFacts } from './certificate.js';
 import type { MtlsConfig, MtlsRuleConfig } from './config.js';
 import { AuthFailure, fail } from './failure.js';
 import type { Clock, CredentialVerifier, Verified, VerifyOutcome } from './verifier.js';
+import { parseSpiffeId, SPIFFE_MAX_ID, SPIFFE_SCHEME, spiffePatternProblem, type SpiffeId } from './spiffe.js';
 import { parseXfcc } from './xfcc.js';
 
 interface Rule { name?: string; test: (f: CertFacts) => boolean; roles: string[]; plan?: string }
@@ -13,7 +15,10 @@ function compileRule(r: MtlsRuleConfig, pointer: string): Rule {
   const tests: Array<(f: CertFacts) => boolean> = [];
   if (r.spiffe_id !== undefined) {
     const id = r.spiffe_id;
-    if (id.endsWith('/*')) { const pre = id.slice(0, -1); tests.push((f) => f.uris.some((u) => u.startsWith(pre) && u.length > pre.length)); }
+    const problem = spiffePatternProblem(id);
+    if (problem !== undefined) throw new ConfigError(`${pointer}/spiffe_id`, problem);
+    // a trailing * is a prefix, as in Istio's principals: ns/shop/* (every account), sa/web-* (web-1, web-canary…)
+    if (id.endsWith('*')) { const pre = id.slice(0, -1); tests.push((f) => f.uris.some((u) => u.startsWith(pre) && u.length > pre.length)); }
     else tests.push((f) => f.uris.includes(id));
   }
   if (r.san_dns !== undefined) {
@@ -30,6 +35,15 @@ function compileRule(r: MtlsRuleConfig, pointer: string): Rule {
   return { name: r.name, test: (f) => tests.every((t) => t(f)), roles: r.roles ?? [], plan: r.plan };
 }
 
+/** spiffe_id, trust_domain and, for /ns/<namespace>/sa/<account> IDs (Istio's), namespace and service_account. */
+function spiffeClaims(id: string, p: SpiffeId): Readonly<Record<string, string>> {
+  const c: Record<string, string> = { spiffe_id: id, trust_domain: p.trustDomain };
+  if (p.namespace !== undefined) { c.namespace = p.namespace; c.service_account = p.serviceAccount!; }
+  return Object.freeze(c);
+}
+
+const NOT_SPIFFE: Readonly<Record<string, string>> = Object.freeze({});
+
 type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
 /**
@@ -43,6 +57,8 @@ export class MtlsVerifier implements CredentialVerifier<CertFacts | 'invalid'> {
   private readonly rules: Rule[];
   private readonly trusted: Cidr[];
   private readonly parser = new CertificateParser();
+  /** URI SAN → its SPIFFE claims (NOT_SPIFFE when it is no SPIFFE ID); a mesh has few identities, each seen often. */
+  private readonly spiffe = new LRUCache<string, Readonly<Record<string, string>>>({ max: 4096 });
 
   constructor(c: MtlsConfig, pointer: string, private readonly clock: Clock, private readonly skewMs = 60_000) {
     this.rules = c.allow.map((r, i) => compileRule(r, `${pointer}/allow/${i}`));
@@ -85,19 +101,31 @@ export class MtlsVerifier implements CredentialVerifier<CertFacts | 'invalid'> {
       : { uris: [], dns: [], emails: [], subject: normalizeDn(p), subjectText: p, fingerprint: '' };
   }
 
+  private spiffeOf(uri: string): Readonly<Record<string, string>> {
+    if (uri.length > SPIFFE_MAX_ID || !uri.startsWith(SPIFFE_SCHEME)) return NOT_SPIFFE;   // never cached: bounded memory
+    let c = this.spiffe.get(uri);
+    if (c === undefined) {
+      const p = parseSpiffeId(uri);
+      c = p === undefined ? NOT_SPIFFE : spiffeClaims(uri, p);
+      this.spiffe.set(uri, c);
+    }
+    return c;
+  }
+
   verify(_ctx: RequestContext, f: CertFacts | 'invalid'): VerifyOutcome {
     if (f === 'invalid') return fail('mtls', 'ERR_MTLS_CERT_INVALID');
     const now = this.clock();
     if ((f.validFrom !== undefined && now + this.skewMs < f.validFrom) || (f.validTo !== undefined && now - this.skewMs > f.validTo)) return fail('mtls', 'ERR_MTLS_EXPIRED');
     const rule = this.rules.find((r) => r.test(f));
     if (rule === undefined) return fail('mtls', 'ERR_MTLS_NOT_ALLOWED');
-    const spiffe = f.uris.find((u) => u.startsWith('spiffe://'));
+    let spiffeClaimsOf = NOT_SPIFFE;
+    const spiffe = f.uris.find((u) => (spiffeClaimsOf = this.spiffeOf(u)) !== NOT_SPIFFE);
     const subject = spiffe ?? f.uris[0] ?? f.dns[0] ?? f.subjectText;
     const v: Verified = {
       identity: {
         kind: 'mtls', subject, roles: rule.roles, plan: rule.plan,
         claims: {
-          sub: subject, ...(spiffe ? { spiffe_id: spiffe } : {}), uri_sans: f.uris, dns_sans: f.dns, email_sans: f.emails,
+          sub: subject, ...spiffeClaimsOf, uri_sans: f.uris, dns_sans: f.dns, email_sans: f.emails,
           subject_dn: f.subjectText, fingerprint_sha256: f.fingerprint, ...(rule.name ? { rule: rule.name } : {}),
         },
       },

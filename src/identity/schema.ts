@@ -145,7 +145,7 @@ const mtlsRule = {
   minProperties: 1,
   properties: {
     name: { type: 'string' },
-    spiffe_id: { type: 'string', pattern: '^spiffe://', description: 'Exact, or ending in /* for a prefix.' },
+    spiffe_id: { type: 'string', pattern: '^spiffe://', description: 'A SPIFFE ID (exact), or one ending in * for a prefix (spiffe://cluster.local/ns/shop/*, …/sa/web-*).' },
     san_dns: { type: 'string', minLength: 1, description: 'Exact, or *.suffix for one label.' },
     san_uri: { type: 'string', minLength: 1 },
     san_email: { type: 'string', minLength: 1 },

@@ -28,8 +28,14 @@ export interface RouteQuery {
   contextExtensions: Readonly<Record<string, string>>;
 }
 
-function hostMatcher(pattern: string): (h: string) => boolean {
-  const p = pattern.toLowerCase();
+function hostMatcher(patterns: string | string[]): (h: string) => boolean {
+  if (typeof patterns !== 'string') {
+    const exact = new Set<string>();
+    const suffixes: string[] = [];
+    for (const p of patterns.map((x) => x.toLowerCase())) if (p.startsWith('*.')) suffixes.push(p.slice(1)); else exact.add(p);
+    return (h) => { const x = stripPort(h); return exact.has(x) || suffixes.some((s) => x.endsWith(s)); };
+  }
+  const p = patterns.toLowerCase();
   if (p.startsWith('*.')) { const suffix = p.slice(1); return (h) => stripPort(h).endsWith(suffix); }
   return (h) => stripPort(h) === p;
 }

@@ -27,9 +27,13 @@ export interface EnvoyOptions {
   upstreamPort: number;
   certDir: string;
   vars?: Record<string, string>;
+  /** Template file under envoy/ (default envoy.yaml). */
+  template?: string;
+  /** Wait for healthy hosts in the cluster named `portcullis` (default: unless EXT_AUTHZ=false); off for templates without one. */
+  waitHealthy?: boolean;
 }
 
-/** A real Envoy with envoy/envoy.yaml rendered for these ports; waits for /ready and healthy Portcullis hosts. */
+/** A real Envoy with envoy/envoy.yaml (or o.template) rendered for these ports; waits for /ready and healthy Portcullis hosts. */
 export async function startEnvoy(o: EnvoyOptions): Promise<EnvoyProc> {
   const [httpPort, httpsPort, mtlsPort, adminPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const up = String(o.upstreamPort);
@@ -39,7 +43,7 @@ export async function startEnvoy(o: EnvoyOptions): Promise<EnvoyProc> {
     USERS_PORT: up, PAYMENTS_PORT: up, ORDERS_PORT: up, INVENTORY_PORT: up, WEB_PORT: up,
     ACCESS_LOG: join(o.dir, 'access.log'),
     ...o.vars,
-  });
+  }, o.template);
   const configFile = join(o.dir, 'envoy.yaml');
   writeFileSync(configFile, yaml);
   const id = baseId++;
@@ -59,7 +63,7 @@ export async function startEnvoy(o: EnvoyOptions): Promise<EnvoyProc> {
       return m ? Number(m[1]) : 0;
     },
   };
-  if (o.vars?.EXT_AUTHZ !== 'false') await waitHealthy(e, o.portcullis.length);
+  if (o.waitHealthy ?? o.vars?.EXT_AUTHZ !== 'false') await waitHealthy(e, o.portcullis.length);
   return e;
 }
 

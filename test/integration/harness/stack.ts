@@ -23,7 +23,8 @@ export interface StackOptions {
   redis?: 'single' | 'cluster';
   replicas?: number;
   env?: Record<string, string>;
-  envoy?: { vars?: Record<string, string> };
+  /** template: a file under envoy/ instead of envoy.yaml; waitHealthy: false for a template without a `portcullis` cluster. */
+  envoy?: { vars?: Record<string, string>; template?: string; waitHealthy?: boolean };
   /** Wait for /readyz (default) or only /healthz of each replica. */
   wait?: 'ready' | 'alive';
 }
@@ -71,7 +72,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       portcullis.push(p);
       started.push({ stop: () => p.stop('SIGKILL') });
     }
-    const envoy = await startEnvoy({ dir, portcullis: portcullis.map((p) => p.grpcAddress), upstreamPort: upstream.port, certDir: certs.dir, vars: o.envoy?.vars });
+    const envoy = await startEnvoy({ dir, portcullis: portcullis.map((p) => p.grpcAddress), upstreamPort: upstream.port, certDir: certs.dir, vars: o.envoy?.vars, template: o.envoy?.template, waitHealthy: o.envoy?.waitHealthy });
     started.push({ stop: () => envoy.stop() });
     const stack: Stack = {
       dir, certs, envoy, portcullis, redis, cluster, upstream, vars,

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { factsOf, normalizeDn, parseSan } from '../../../src/identity/certificate.js';
 import type { MtlsConfig } from '../../../src/identity/config.js';
+import { ConfigError } from '../../../src/config/errors.js';
 import { AuthFailure } from '../../../src/identity/failure.js';
 import { MtlsVerifier } from '../../../src/identity/mtls.js';
 import { parseXfcc } from '../../../src/identity/xfcc.js';
@@ -17,6 +18,7 @@ let dir = '';
 let client = '';   // spiffe://portcullis.test/ns/demo/sa/client, CN=demo-client, O=Portcullis Demo
 let other = '';    // spiffe://elsewhere.test/ns/x/sa/intruder
 let dnsCert = '';  // DNS:api.svc.example.com, email:ops@example.com, CN=dns-client
+let istioCert = ''; // empty subject, URI:spiffe://cluster.local/ns/shop/sa/web only (an Istio workload certificate)
 
 function enc(pem: string): string { return encodeURIComponent(pem); }
 
@@ -47,6 +49,10 @@ describe('mTLS client identity', () => {
     writeFileSync(join(dir, 'dns.ext'), 'subjectAltName=DNS:api.svc.example.com,email:ops@example.com\n');
     execFileSync('openssl', ['x509', '-req', '-in', join(dir, 'dns.csr'), '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'), '-CAcreateserial', '-out', join(dir, 'dns.crt'), '-days', '1', '-extfile', join(dir, 'dns.ext')], { stdio: 'pipe' });
     dnsCert = readFileSync(join(dir, 'dns.crt'), 'utf8');
+    execFileSync('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'istio.key'), '-out', join(dir, 'istio.csr'), '-subj', '/'], { stdio: 'pipe' });
+    writeFileSync(join(dir, 'istio.ext'), 'subjectAltName=critical,URI:spiffe://cluster.local/ns/shop/sa/web\n');
+    execFileSync('openssl', ['x509', '-req', '-in', join(dir, 'istio.csr'), '-CA', join(dir, 'ca.crt'), '-CAkey', join(dir, 'ca.key'), '-CAcreateserial', '-out', join(dir, 'istio.crt'), '-days', '1', '-extfile', join(dir, 'istio.ext')], { stdio: 'pipe' });
+    istioCert = readFileSync(join(dir, 'istio.crt'), 'utf8');
   });
 
   it('parses SANs, subject and fingerprint from the certificate', () => {
@@ -60,6 +66,16 @@ describe('mTLS client identity', () => {
 
   it('accepts an allowed SPIFFE ID (prefix rule) from Envoy\'s URL-encoded certificate', async () => {
     assert.equal(await code(cfg(), { certificate: enc(client) }), 'OK spiffe://portcullis.test/ns/demo/sa/client svc');
+  });
+
+  it('accepts a certificate with an empty subject (Istio\'s workload certificates), identified by its SPIFFE ID', async () => {
+    const v = cfg({ allow: [{ spiffe_id: 'spiffe://cluster.local/ns/shop/*', roles: ['shop'] }] });
+    assert.equal(await code(v, { certificate: enc(istioCert) }), 'OK spiffe://cluster.local/ns/shop/sa/web shop');
+    const f = factsOf(new X509Certificate(istioCert));
+    assert.equal(f.subject, '');
+    assert.equal(f.subjectText, '');
+    // a subject rule cannot match an empty subject
+    assert.equal(await code(cfg({ allow: [{ subject: 'CN=x' }] }), { certificate: enc(istioCert) }), 'ERR_MTLS_NOT_ALLOWED');
   });
 
   it('rejects a valid certificate that is not on the allow-list', async () => {
@@ -111,6 +127,47 @@ describe('mTLS client identity', () => {
 
   it('uses the principal when Envoy sends no certificate', async () => {
     assert.equal(await code(cfg(), { principal: 'spiffe://portcullis.test/ns/demo/sa/client' }), 'OK spiffe://portcullis.test/ns/demo/sa/client svc');
+  });
+
+  it('Istio principal: trust domain, namespace and service account become claims', () => {
+    const v = cfg({ allow: [{ spiffe_id: 'spiffe://cluster.local/ns/shop/*' }, { spiffe_id: 'spiffe://example.org/*' }, { san_uri: 'spiffe://Bad.Domain/x' }] });
+    const claims = (principal: string) => {
+      const ctx = ctxOf({ principal });
+      const r = v.verify(ctx, v.extract(ctx) as any);
+      assert.ok(!(r instanceof AuthFailure), principal);
+      return r.identity.claims;
+    };
+    const c = claims('spiffe://cluster.local/ns/shop/sa/web');
+    assert.equal(c.spiffe_id, 'spiffe://cluster.local/ns/shop/sa/web');
+    assert.equal(c.trust_domain, 'cluster.local');
+    assert.equal(c.namespace, 'shop');
+    assert.equal(c.service_account, 'web');
+    const other = claims('spiffe://example.org/payments/api');
+    assert.equal(other.trust_domain, 'example.org');
+    assert.equal(other.namespace, undefined);
+    // not a valid SPIFFE ID: a URI SAN like any other, no SPIFFE claims
+    const bad = claims('spiffe://Bad.Domain/x');
+    assert.equal(bad.sub, 'spiffe://Bad.Domain/x');
+    assert.equal(bad.spiffe_id, undefined);
+    assert.equal(bad.trust_domain, undefined);
+  });
+
+  it('a spiffe_id ending in * is a prefix anywhere (Istio principals), not only after /', async () => {
+    const v = cfg({ allow: [{ spiffe_id: 'spiffe://cluster.local/ns/shop/sa/web-*', roles: ['web'] }] });
+    assert.equal(await code(v, { principal: 'spiffe://cluster.local/ns/shop/sa/web-canary' }), 'OK spiffe://cluster.local/ns/shop/sa/web-canary web');
+    assert.equal(await code(v, { principal: 'spiffe://cluster.local/ns/shop/sa/web' }), 'ERR_MTLS_NOT_ALLOWED');
+    assert.equal(await code(v, { principal: 'spiffe://cluster.local/ns/shop/sa/api' }), 'ERR_MTLS_NOT_ALLOWED');
+  });
+
+  it('a spiffe_id that can never match is a config error naming the rule', () => {
+    for (const [id, msg] of [
+      ['spiffe://cluster.local/ns/*/sa/web', /only at the end/],
+      ['spiffe://Cluster.local/ns/shop/sa/web', /not a SPIFFE ID/],
+      ['spiffe://cluster.local/ns/shop/', /not a SPIFFE ID/],
+    ] as const) {
+      assert.throws(() => cfg({ allow: [{ spiffe_id: 'spiffe://ok/*' }, { spiffe_id: id }] }),
+        (e: unknown) => e instanceof ConfigError && e.path === '/identity/mtls/allow/1/spiffe_id' && msg.test(e.message), id);
+    }
   });
 
   it('ignores x-forwarded-client-cert from an untrusted peer', async () => {

@@ -17,6 +17,9 @@ routes:
   - name: tenant-host
     match: { host: "*.tenant.example.com", path: { prefix: / } }
     upstream_headers: { x-route: tenant-host }
+  - name: k8s-service
+    match: { host: [orders, orders.shop, orders.shop.svc.cluster.local, "*.orders.example.com"], path: { prefix: / } }
+    upstream_headers: { x-route: k8s-service }
   - name: beta
     match: { path: { prefix: / }, headers: [ { name: x-beta, exact: "1" } ] }
     upstream_headers: { x-route: beta }
@@ -66,6 +69,14 @@ routes:
   it('wildcard host, ignoring the port', async () => {
     assert.equal(await routeOf({ path: '/x', host: 'acme.tenant.example.com:8443' }), 'tenant-host');
     assert.equal(await routeOf({ path: '/x', host: 'tenant.example.com' }), 'deny:404:ERR_NO_ROUTE');
+  });
+  it('a list of hosts: any of them, exact or *.suffix, port ignored, case-insensitive (a service\'s short and full names)', async () => {
+    for (const host of ['orders', 'orders:8080', 'orders.shop', 'ORDERS.shop.svc.cluster.local:8080', 'eu.orders.example.com']) {
+      assert.equal(await routeOf({ path: '/x', host }), 'k8s-service', host);
+    }
+    for (const host of ['orders.other', 'orders.shop.svc', 'orders.example.com', 'xorders']) {
+      assert.equal(await routeOf({ path: '/x', host }), 'deny:404:ERR_NO_ROUTE', host);
+    }
   });
   it('header match', async () => {
     assert.equal(await routeOf({ path: '/late', headers: { 'x-beta': '1' } }), 'beta');
