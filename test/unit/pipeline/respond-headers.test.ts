@@ -28,3 +28,26 @@ describe('respond: denied response content-type', () => {
     assert.deepEqual(valuesOf(h, 'content-type'), ['application/json']);
   });
 });
+
+/** What the upstream sees for `name`, applying the HeaderValueOptions in order as Envoy does (overwrite / append). */
+function effective(resp: any, name: string, client?: string): string | undefined {
+  let v = client;
+  for (const o of resp.ok_response.headers) {
+    if (o.header.key.toLowerCase() !== name) continue;
+    const append = o.append?.value === true || o.append_action === 0;
+    v = append && v !== undefined ? `${v},${o.header.value}` : o.header.value;
+  }
+  return v;
+}
+
+describe('respond: upstream headers set by several stages', () => {
+  it('the route\'s upstream_headers replace a value an earlier stage set under that name (not joined with it)', async () => {
+    const rt = await runtimeFrom('routes:\n  - name: r\n    match: { path: { prefix: / } }\n    upstream_headers: { x-user-id: svc }\n');
+    const route = rt.table.match({ path: '/', host: '', method: 'GET', headers: {}, contextExtensions: {} })!;
+    route.stages.unshift({ name: 'forwards', phase: 'identify', run: (ctx) => { ctx.upstreamHeaders.push(['x-user-id', 'alice'], ['x-list', 'a'], ['x-list', 'b']); } });
+    const resp = await decide(rt, { path: '/x', headers: { 'x-user-id': 'spoofed', 'x-list': 'spoofed' } });
+    assert.equal(resp.status.code, 0);
+    assert.equal(effective(resp, 'x-user-id', 'spoofed'), 'svc');
+    assert.equal(effective(resp, 'x-list', 'spoofed'), 'a,b', 'one stage\'s list stays a list');
+  });
+});
