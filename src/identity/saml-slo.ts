@@ -40,6 +40,11 @@ export interface SloHooks {
   endSessions(ctx: RequestContext, m: LogoutMessage): Promise<boolean>;
   /** Set-Cookie that clears the session cookie */
   clearCookie: string;
+  /**
+   * False when this browser's session cookie is another user's than the LogoutRequest names: a signed
+   * LogoutRequest captured by its own user (not followed) must not sign someone else's browser out.
+   */
+  mayClear(ctx: RequestContext, m: LogoutMessage): boolean;
   /** where the browser lands after our logout finished */
   landing: string;
 }
@@ -103,7 +108,7 @@ export class SingleLogout {
     const xml = logoutResponseXml({ id: messageId(), now, destination: this.o.idpSlo.responseUrl, issuer: this.o.spEntityId, inResponseTo: m.id, status: ended ? STATUS_SUCCESS : STATUS_RESPONDER });
     return new Deny('SAML_LOGGED_OUT_BY_IDP', 'signed out by the identity provider', 303, {
       location: redirectUrl(this.o.idpSlo.responseUrl, 'SAMLResponse', xml, relayState, this.o.signer),
-      'set-cookie': hooks.clearCookie,
+      ...(hooks.mayClear(ctx, m) ? { 'set-cookie': hooks.clearCookie } : {}),
       'cache-control': 'no-store',
     }, '');
   }

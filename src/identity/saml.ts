@@ -88,7 +88,10 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
         pending: new PendingSignIns(new CookieSealer(o.secrets, logoutCookie), logoutCookie, o.slo.ttlMs, `; Path=/; HttpOnly${secure ? '; SameSite=None; Secure' : ''}`) });
       this.sloPath = new URL(o.slo.sloUrl).pathname;
     }
-    this.sloHooks = { endSessions: (ctx, m) => this.endSessions(ctx, m), clearCookie: `${this.o.cookie}=; Max-Age=0${this.cookieAttrs}`, landing: c.logout_redirect ?? '/' };
+    this.sloHooks = {
+      endSessions: (ctx, m) => this.endSessions(ctx, m), clearCookie: `${this.o.cookie}=; Max-Age=0${this.cookieAttrs}`, landing: c.logout_redirect ?? '/',
+      mayClear: (ctx, m) => this.sessionMayBe(ctx, m),
+    };
     this.metadataDeny = new Deny('SAML_METADATA', 'SAML service provider metadata', 200, { 'content-type': 'application/samlmetadata+xml' }, o.sp.metadata());
   }
 
@@ -225,6 +228,14 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
       this.o.logger.warn({ err: (err as Error).message }, 'SAML IdP logout could not revoke the sessions (store unavailable)');
       return false;
     }
+  }
+
+  /** False when this browser's session cookie opens to a session of another subject or issuer than `m` names. */
+  private sessionMayBe(ctx: RequestContext, m: LogoutMessage): boolean {
+    const p = this.extract(ctx);
+    if (p === undefined || p instanceof AuthFailure) return true;
+    const s = this.o.sealer.open(p.value);
+    return s === undefined || (s.sub === m.subject?.nameId && s.iss === m.issuer);
   }
 
   /** Local logout: the session id is revoked on every replica until the cookie would expire; the cookie is cleared. */

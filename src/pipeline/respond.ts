@@ -97,7 +97,8 @@ export function toCheckResponse(d: Decision, owned: OwnedHeaders): any {
   }
   const deny = d.deny!;
   const headers: HeaderPair[] = [[DECISION_ID_HEADER, ctx.decisionId]];
-  if (deny.body === undefined || (looksLikeJson(deny.body) && !hasContentType(deny.headers))) headers.push(['content-type', 'application/json']);
+  // the Deny's own content-type, when it names one, is the only one (two would be appended as two lines)
+  if (!hasContentType(deny.headers) && (deny.body === undefined || looksLikeJson(deny.body))) headers.push(['content-type', 'application/json']);
   if (deny.headers) {
     for (const k of Object.keys(deny.headers)) {
       const v = deny.headers[k]!;

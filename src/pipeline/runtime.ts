@@ -9,6 +9,7 @@ import type { KvStore } from '../store/types.js';
 import { DEFAULT_REQUEST_LIMITS, type ContextOptions } from './context-builder.js';
 import { Deny } from './deny.js';
 import { RouteTable, type CompiledRoute } from './route-table.js';
+import { setUpstreamHeaders } from './upstream-headers.js';
 import type { OwnedHeaders } from './respond.js';
 import { PHASES, type Stage } from './stage.js';
 
@@ -66,7 +67,7 @@ export async function buildRuntime(
       if (rc.upstream_headers) {
         const pairs = Object.entries(rc.upstream_headers).map(([k, v]) => [k.toLowerCase(), v] as [string, string]);
         for (const [k] of pairs) ownedNames.add(k);
-        stages.push({ name: 'upstream_headers', phase: 'respond', run(ctx) { ctx.upstreamHeaders.push(...pairs); } });
+        stages.push({ name: 'upstream_headers', phase: 'respond', run(ctx) { setUpstreamHeaders(ctx, pairs); } });
       }
       const compiled: CompiledRoute = { name: rc.name, index, failOpen: rc.fail_open ?? false, stages };
       return { cfg: rc, compiled };

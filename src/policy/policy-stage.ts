@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { RequestContext } from '../pipeline/context.js';
 import { Deny } from '../pipeline/deny.js';
+import { setUpstreamHeaders } from '../pipeline/upstream-headers.js';
 import type { Stage } from '../pipeline/stage.js';
 import type { BundleTarget } from './bundle-target.js';
 import { normalizeEntrypoint } from './config.js';
@@ -107,7 +108,8 @@ export class PolicyStage implements Stage {
     if (!decision.allowed) {
       return new Deny('ERR_POLICY_DENIED', 'denied by policy', decision.httpStatus, denyHeaders(decision.headers), decision.body);
     }
-    if (decision.headers.length > 0) ctx.upstreamHeaders.push(...decision.headers);
+    // the policy's headers replace what earlier stages (identity forwarding) set under those names
+    if (decision.headers.length > 0) setUpstreamHeaders(ctx, decision.headers);
     if (decision.responseHeadersToAdd.length > 0) ctx.responseHeaders.push(...decision.responseHeadersToAdd);
     if (decision.requestHeadersToRemove.length > 0) ctx.upstreamHeadersToRemove.push(...decision.requestHeadersToRemove);
     if (decision.queryParametersToSet.length > 0) ctx.queryParamsToSet.push(...decision.queryParametersToSet);

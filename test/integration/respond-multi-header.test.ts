@@ -42,6 +42,12 @@ describe('repeated header names through a real Envoy', () => {
     assert.deepEqual(r.json().why, ['a', 'b']);
   });
 
+  it('a policy deny that names its content-type but no body has that one content-type line only', async () => {
+    const r = await stack.request({ path: '/typed' });
+    assert.equal(r.status, 403);
+    assert.deepEqual(values(r.rawHeaders, 'content-type'), ['text/html; charset=utf-8']);
+  });
+
   it('an allowed response carries both Set-Cookie lines; the upstream gets both values and never the client\'s own', async () => {
     const r = await stack.request({ path: '/ok', headers: { 'x-multi': 'spoofed' } });
     assert.equal(r.status, 200, r.body);

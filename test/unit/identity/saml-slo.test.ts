@@ -223,6 +223,18 @@ describe('SAML single logout, IdP-initiated (HTTP-Redirect)', () => {
     assert.equal((await slo(h, q)).code, 'ERR_SAML_REPLAY', 'the same LogoutRequest twice');
   });
 
+  it('a LogoutRequest for one user, opened in another user\'s browser, does not delete that browser\'s session cookie (logout CSRF with a captured request)', async () => {
+    const victim = await signIn(h, 'victor@example.com');
+    const mine = await signIn(h, 'mallory@example.com');
+    // the attacker's own IdP logout, stopped before its browser followed it, sent to the victim's browser instead
+    const q = idpRedirectQuery('SAMLRequest', idpLogoutRequest({ issuer: IDP, destination: SLO, nameId: 'mallory@example.com', id: newId(), notOnOrAfterS: 300 }), idp.key);
+    const r = await slo(h, q, victim);
+    assert.equal(r.code, 'SAML_LOGGED_OUT_BY_IDP', JSON.stringify(r.body));
+    assert.equal(r.headers['set-cookie'], undefined, 'the victim\'s cookie is left alone');
+    assert.equal(await codeWith(h, victim), 'OK');
+    assert.equal(await codeWith(h, mine), 'ERR_TOKEN_REVOKED', 'the named user is signed out');
+  });
+
   const req = (o: Partial<Parameters<typeof idpLogoutRequest>[0]>, key: string | null = idp.key) =>
     idpRedirectQuery('SAMLRequest', idpLogoutRequest({ issuer: IDP, destination: SLO, nameId: 'gina@example.com', ...o }), key);
   const refused: Array<[string, () => string, string]> = [

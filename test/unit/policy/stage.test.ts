@@ -53,6 +53,15 @@ describe('the policy stage', () => {
     assert.equal(no.policy, false);
   });
 
+  it('a policy\'s upstream header replaces the value an earlier stage set under that name (identity forwarding), as before lists', async () => {
+    const s = stage({ entrypoint: 'data.envoy.authz.result' });
+    const tok = await new SignJWT({ sub: 'alice', role: 'guest' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
+    const ctx = ctxFor({ path: '/people/7', headers: { authorization: `Bearer ${tok}` } });
+    ctx.upstreamHeaders.push(['X-Ext-Auth-User', 'from-identity'], ['x-other', '1']);
+    assert.equal(s.run(ctx), undefined);
+    assert.deepEqual(ctx.upstreamHeaders, [['x-other', '1'], ['x-ext-auth-user', 'alice']]);
+  });
+
   it('an OPA-Envoy result object is applied: upstream headers, client headers, removals, dynamic metadata', async () => {
     const s = stage({ entrypoint: 'data.envoy.authz.result' });
     const tok = await new SignJWT({ sub: 'alice', role: 'guest' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
