@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { BundleFiles } from '../bundle/archive.js';
 import { dataValue, loadBundleArchive, loadBundleFiles, type LoadedBundle, type LoadOptions } from '../bundle/load.js';
 import { docValue, type DataDoc } from '../data/data-doc.js';
+import { packFields } from '../data/hash-fields.js';
 import { applyOverlays, type DocOverlay } from '../data/overlay.js';
 import { hashDoc, readDataFileDoc } from '../data/read.js';
 import { DEFAULT_MEMORY, PolicyLoadError, WasmEngine, type MemoryOptions } from '../wasm/engine.js';
@@ -84,10 +85,13 @@ export function loadDataFile(file: string, known: string | undefined, logger: Lo
     () => readDataFileDoc(file, known, 'value'));
 }
 
-/** A Redis hash's fields (as HGETALL returned them) → its document, parsed and digested off the main thread. */
+/**
+ * A Redis hash's fields (as HGETALL returned them) → its document, parsed and digested off the main
+ * thread; the fields are handed over packed in slices (data/hash-fields.ts).
+ */
 export function loadDataHash(hash: string, fields: Record<string, string>, values: 'json' | 'string', known: string | undefined, logger: Logger): Promise<DataDoc | undefined> {
   return offThread(logger,
-    async () => (await activationWorker.request<DataDoc | null>({ op: 'data-hash', hash, fields, values, known })) ?? undefined,
+    async () => (await activationWorker.request<DataDoc | null>({ op: 'data-hash', hash, fields: await packFields(fields), values, known })) ?? undefined,
     async () => hashDoc(hash, fields, values, known, 'value'));
 }
 

@@ -11,7 +11,8 @@ export type WorkerRequest =
   | { id: number; op: 'load'; archive?: Uint8Array; files?: Array<[string, Uint8Array]>; opts: LoadOptions }
   | { id: number; op: 'build'; module: WebAssembly.Module; json: Uint8Array; overlays: WireOverlay[]; memory: MemoryOptions }
   | { id: number; op: 'data-file'; file: string; known?: string }
-  | { id: number; op: 'data-hash'; hash: string; fields: Record<string, string>; values: 'json' | 'string'; known?: string };
+  /** fields: packed by data/hash-fields.ts */
+  | { id: number; op: 'data-hash'; hash: string; fields: Uint8Array; values: 'json' | 'string'; known?: string };
 
 /** A data document laid over the bundle's data: its JSON text (shared memory, read by the worker) or its value. */
 export interface WireOverlay {

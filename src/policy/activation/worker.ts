@@ -7,6 +7,7 @@
 import { parentPort } from 'node:worker_threads';
 import { loadBundleArchive, loadBundleFiles, type LoadedBundle } from '../bundle/load.js';
 import { applyOverlays } from '../data/overlay.js';
+import { unpackFields } from '../data/hash-fields.js';
 import { hashDoc, readDataFileDoc } from '../data/read.js';
 import { instantiateWithData } from '../wasm/engine.js';
 import { snapshotUnsupported, takeSnapshot } from '../wasm/snapshot.js';
@@ -65,7 +66,7 @@ port.on('message', (req: WorkerRequest) => {
       } else if (req.op === 'data-file') {
         reply = { id: req.id, ok: true, result: (await readDataFileDoc(req.file, req.known, 'json')) ?? null };
       } else if (req.op === 'data-hash') {
-        reply = { id: req.id, ok: true, result: hashDoc(req.hash, req.fields, req.values, req.known, 'json') ?? null };
+        reply = { id: req.id, ok: true, result: hashDoc(req.hash, unpackFields(req.fields), req.values, req.known, 'json') ?? null };
       } else {
         const snap = await build(req);
         transfer.push(snap.memory);
