@@ -48,11 +48,15 @@ export function hashDoc(hash: string, fields: Record<string, string>, values: 'j
   if (values === 'string') return docOf(fields, raw, as, text);
   const out: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(fields)) {
+    let parsed: unknown;
     try {
-      out[field] = JSON.parse(value);
+      parsed = JSON.parse(value);
     } catch {
       throw new DataFormatError(`field "${field.slice(0, 100)}" of hash ${hash} is not valid JSON`);
     }
+    // a field named __proto__ is data like any other (assigned, it would replace the table's prototype and vanish)
+    if (field === '__proto__') Object.defineProperty(out, field, { value: parsed, enumerable: true, writable: true, configurable: true });
+    else out[field] = parsed;
   }
   return docOf(out, raw, as);
 }

@@ -306,6 +306,26 @@ routes:
     }
   });
 
+  it('a hash field named __proto__ is data like any other, in the worker and inline', async () => {
+    for (const mode of ['worker', 'inline']) {
+      const store = new MemoryStore();
+      const src = new RedisHashDataSource(`proto-${mode}`, `proto-${mode}`, ['sw', 'users'], store, { hash: 'proto', values: 'json', refreshMs: 60_000 }, silent).retain();
+      try {
+        await store.hset('proto', 'reader', '["/a"]');
+        await store.hset('proto', '__proto__', '{"admin": true}');
+        await withMode(mode, () => src.reload('test'));
+        const v = docValue(src.latest!) as Record<string, unknown>;
+        assert.deepEqual(Object.keys(v), ['reader', '__proto__'], mode);
+        assert.equal(Object.getPrototypeOf(v), Object.prototype, `${mode}: the table's prototype is untouched`);
+        assert.equal((v as any).admin, undefined, mode);
+        assert.deepEqual(Object.getOwnPropertyDescriptor(v, '__proto__')!.value, { admin: true }, mode);
+      } finally {
+        await src.release();
+        await store.close();
+      }
+    }
+  });
+
   it('a worker that dies while reading a data file fails only that refresh: counted, last good kept; the next one works', async () => {
     const file = join(dir, 'crash.json');
     writeFileSync(file, JSON.stringify({ rev: 'old' }));
