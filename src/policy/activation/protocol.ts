@@ -3,6 +3,7 @@ import type { LoadOptions } from '../bundle/load.js';
 import type { Manifest } from '../bundle/bundle.js';
 import type { DataDoc } from '../data/data-doc.js';
 import { DataFormatError } from '../data/format-error.js';
+import type { JsonOverlay } from '../data/lay-json.js';
 import { PolicyLoadError, type MemoryOptions } from '../wasm/engine.js';
 import type { PolicySnapshot } from '../wasm/snapshot.js';
 
@@ -15,11 +16,7 @@ export type WorkerRequest =
   | { id: number; op: 'data-hash'; hash: string; fields: Uint8Array; values: 'json' | 'string'; known?: string };
 
 /** A data document laid over the bundle's data: its JSON text (shared memory, read by the worker) or its value. */
-export interface WireOverlay {
-  path: string[];
-  json?: Uint8Array;
-  value?: unknown;
-}
+export type WireOverlay = JsonOverlay;
 
 /** A loaded bundle as the worker hands it over: the data document as JSON text in shared memory. */
 export interface WireBundle {

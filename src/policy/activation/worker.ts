@@ -6,8 +6,8 @@
 // parse and check a data source's document (data/read.ts) and hand it back as JSON text with its digest.
 import { parentPort } from 'node:worker_threads';
 import { loadBundleArchive, loadBundleFiles, type LoadedBundle } from '../bundle/load.js';
-import { applyOverlays } from '../data/overlay.js';
 import { unpackFields } from '../data/hash-fields.js';
+import { layJson } from '../data/lay-json.js';
 import { hashDoc, readDataFileDoc } from '../data/read.js';
 import { instantiateWithData } from '../wasm/engine.js';
 import { snapshotUnsupported, takeSnapshot } from '../wasm/snapshot.js';
@@ -46,12 +46,7 @@ async function load(req: Extract<WorkerRequest, { op: 'load' }>): Promise<WireBu
 }
 
 async function build(req: Extract<WorkerRequest, { op: 'build' }>) {
-  let json = req.json;
-  if (req.overlays.some((o) => o.json !== undefined || o.value !== undefined)) {
-    const base = JSON.parse(asBuffer(json).toString('utf8')) as Record<string, unknown>;
-    const overlays = req.overlays.map((o) => ({ path: o.path, value: o.json ? JSON.parse(asBuffer(o.json).toString('utf8')) : o.value }));
-    json = new TextEncoder().encode(JSON.stringify(applyOverlays(base, overlays)));
-  }
+  const json = layJson(req.json, req.overlays);
   const policy = await instantiateWithData({ module: req.module, entrypoints: [], requiredBuiltins: [] }, json, req.memory);
   return takeSnapshot(policy);
 }
