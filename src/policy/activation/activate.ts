@@ -13,8 +13,10 @@ import type { WireBundle, WireOverlay } from './protocol.js';
 /**
  * Where bundles are activated. `worker` (default): unpacking, signature and data checks, compiling and
  * loading the data into Wasm run in a worker thread, and the main thread — which answers Checks — only
- * copies the finished Wasm memory in slices. `inline`: all of it on the main thread, as before (a large
- * data.json then stalls every Check for seconds). PORTCULLIS_POLICY_ACTIVATION=inline selects it.
+ * copies the finished Wasm memory in slices. Data sources' documents are read, parsed and compared
+ * there too (data/read.ts), and laid over the bundle's data as text (data/lay-json.ts). `inline`: all
+ * of it on the main thread, as before (a large data.json or data file then stalls every Check for
+ * seconds). PORTCULLIS_POLICY_ACTIVATION=inline selects it.
  */
 export type ActivationMode = 'worker' | 'inline';
 
