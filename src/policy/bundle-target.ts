@@ -53,7 +53,7 @@ export class BundleTarget {
     if (missing.length > 0) {
       throw new PolicyLoadError('entrypoints', `bundle revision "${lb.bundle.revision}" lacks entrypoint(s) used by routes: ${missing.join(', ')}`);
     }
-    const engine = await buildEngine(lb, this.data.map((d) => ({ path: d.path, value: d.latest })), this.memory, this.logger);
+    const engine = await buildEngine(lb, this.data.map((d) => ({ path: d.path, doc: d.latest })), this.memory, this.logger);
     return { engine, revision: lb.bundle.revision, activatedAt: Date.now() };
   }
 

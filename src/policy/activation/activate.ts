@@ -1,17 +1,22 @@
 import type { Logger } from 'pino';
 import type { BundleFiles } from '../bundle/archive.js';
 import { dataValue, loadBundleArchive, loadBundleFiles, type LoadedBundle, type LoadOptions } from '../bundle/load.js';
-import { applyOverlays, type Overlay } from '../data/overlay.js';
+import { docValue, type DataDoc } from '../data/data-doc.js';
+import { packFields } from '../data/hash-fields.js';
+import { applyOverlays, type DocOverlay } from '../data/overlay.js';
+import { hashDoc, readDataFileDoc } from '../data/read.js';
 import { DEFAULT_MEMORY, PolicyLoadError, WasmEngine, type MemoryOptions } from '../wasm/engine.js';
 import type { PolicySnapshot } from '../wasm/snapshot.js';
 import { activationWorker, WorkerUnavailableError } from './client.js';
-import type { WireBundle } from './protocol.js';
+import type { WireBundle, WireOverlay } from './protocol.js';
 
 /**
  * Where bundles are activated. `worker` (default): unpacking, signature and data checks, compiling and
  * loading the data into Wasm run in a worker thread, and the main thread — which answers Checks — only
- * copies the finished Wasm memory in slices. `inline`: all of it on the main thread, as before (a large
- * data.json then stalls every Check for seconds). PORTCULLIS_POLICY_ACTIVATION=inline selects it.
+ * copies the finished Wasm memory in slices. Data sources' documents are read, parsed and compared
+ * there too (data/read.ts), and laid over the bundle's data as text (data/lay-json.ts). `inline`: all
+ * of it on the main thread, as before (a large data.json or data file then stalls every Check for
+ * seconds). PORTCULLIS_POLICY_ACTIVATION=inline selects it.
  */
 export type ActivationMode = 'worker' | 'inline';
 
@@ -73,12 +78,38 @@ export function loadFiles(files: BundleFiles, opts: LoadOptions, logger: Logger)
 }
 
 /**
+ * A data file's document (read, size-checked, parsed and digested off the main thread); undefined when
+ * its bytes are the ones `known` names. Throws DataFormatError (or the file system's error) naming the file.
+ */
+export function loadDataFile(file: string, known: string | undefined, logger: Logger): Promise<DataDoc | undefined> {
+  return offThread(logger,
+    async () => (await activationWorker.request<DataDoc | null>({ op: 'data-file', file, known })) ?? undefined,
+    () => readDataFileDoc(file, known, 'value'));
+}
+
+/**
+ * A Redis hash's fields (as HGETALL returned them) → its document, parsed and digested off the main
+ * thread; the fields are handed over packed in slices (data/hash-fields.ts).
+ */
+export function loadDataHash(hash: string, fields: Record<string, string>, values: 'json' | 'string', known: string | undefined, logger: Logger): Promise<DataDoc | undefined> {
+  return offThread(logger,
+    async () => (await activationWorker.request<DataDoc | null>({ op: 'data-hash', hash, fields: await packFields(fields), values, known })) ?? undefined,
+    async () => hashDoc(hash, fields, values, known, 'value'));
+}
+
+/** Overlays as the worker takes them: worker-read documents as their shared JSON text (no copy), others as values. */
+function wireOverlays(overlays: readonly DocOverlay[]): WireOverlay[] {
+  return overlays.map((o) => ({ path: [...o.path], json: o.doc?.json, value: o.doc?.json ? undefined : o.doc?.value }));
+}
+
+/**
  * A ready engine for a loaded bundle with data sources laid over its data. Off the main thread when
  * the bundle was loaded there and its module allows it; otherwise (and after an unexpected failure to
  * take the worker's instance over, which is logged) on the main thread. Throws PolicyLoadError.
  */
-export async function buildEngine(lb: LoadedBundle, overlays: readonly Overlay[], memory: MemoryOptions = DEFAULT_MEMORY, logger: Logger): Promise<WasmEngine> {
-  const inline = (): Promise<WasmEngine> => WasmEngine.create(lb.compiled, applyOverlays(dataValue(lb.data), overlays), memory);
+export async function buildEngine(lb: LoadedBundle, overlays: readonly DocOverlay[], memory: MemoryOptions = DEFAULT_MEMORY, logger: Logger): Promise<WasmEngine> {
+  const inline = (): Promise<WasmEngine> =>
+    WasmEngine.create(lb.compiled, applyOverlays(dataValue(lb.data), overlays.map((o) => ({ path: o.path, value: o.doc && docValue(o.doc) }))), memory);
   if (lb.data.json === undefined || activationMode(logger) === 'inline') return inline();
   if (!lb.restorable) {
     logger.warn({ revision: lb.bundle.revision }, 'this policy.wasm keeps state outside its memory: its data is loaded on the main thread');
@@ -86,7 +117,7 @@ export async function buildEngine(lb: LoadedBundle, overlays: readonly Overlay[]
   }
   let snap: PolicySnapshot;
   try {
-    snap = await activationWorker.request<PolicySnapshot>({ op: 'build', module: lb.compiled.module, json: lb.data.json, overlays: [...overlays], memory });
+    snap = await activationWorker.request<PolicySnapshot>({ op: 'build', module: lb.compiled.module, json: lb.data.json, overlays: wireOverlays(overlays), memory });
   } catch (err) {
     if (!(err instanceof WorkerUnavailableError)) throw err;
     unavailable(err, logger);

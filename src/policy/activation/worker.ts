@@ -2,10 +2,13 @@
 // main thread. `load`: unpack, verify the signature, parse and check manifest and data, compile the Wasm
 // and check its builtins — the same code the main thread ran before (bundle/load.ts) — and hand back the
 // data document as JSON text. `build`: lay data sources over that text, load it into a new instance of
-// the policy and hand back the instance's memory (wasm/snapshot.ts).
+// the policy and hand back the instance's memory (wasm/snapshot.ts). `data-file` / `data-hash`: read,
+// parse and check a data source's document (data/read.ts) and hand it back as JSON text with its digest.
 import { parentPort } from 'node:worker_threads';
 import { loadBundleArchive, loadBundleFiles, type LoadedBundle } from '../bundle/load.js';
-import { applyOverlays } from '../data/overlay.js';
+import { unpackFields } from '../data/hash-fields.js';
+import { layJson } from '../data/lay-json.js';
+import { hashDoc, readDataFileDoc } from '../data/read.js';
 import { instantiateWithData } from '../wasm/engine.js';
 import { snapshotUnsupported, takeSnapshot } from '../wasm/snapshot.js';
 import { toWire, type WireBundle, type WorkerMessage, type WorkerRequest } from './protocol.js';
@@ -43,11 +46,7 @@ async function load(req: Extract<WorkerRequest, { op: 'load' }>): Promise<WireBu
 }
 
 async function build(req: Extract<WorkerRequest, { op: 'build' }>) {
-  let json = req.json;
-  if (req.overlays.some((o) => o.value !== undefined)) {
-    const base = JSON.parse(asBuffer(json).toString('utf8')) as Record<string, unknown>;
-    json = new TextEncoder().encode(JSON.stringify(applyOverlays(base, req.overlays)));
-  }
+  const json = layJson(req.json, req.overlays);
   const policy = await instantiateWithData({ module: req.module, entrypoints: [], requiredBuiltins: [] }, json, req.memory);
   return takeSnapshot(policy);
 }
@@ -59,6 +58,10 @@ port.on('message', (req: WorkerRequest) => {
     try {
       if (req.op === 'load') {
         reply = { id: req.id, ok: true, result: await load(req) };
+      } else if (req.op === 'data-file') {
+        reply = { id: req.id, ok: true, result: (await readDataFileDoc(req.file, req.known, 'json')) ?? null };
+      } else if (req.op === 'data-hash') {
+        reply = { id: req.id, ok: true, result: hashDoc(req.hash, unpackFields(req.fields), req.values, req.known, 'json') ?? null };
       } else {
         const snap = await build(req);
         transfer.push(snap.memory);

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { readBundleDir } from '../bundle/archive.js';
 import { dataValue, loadBundleArchive, loadBundleFiles, type LoadedBundle } from '../bundle/load.js';
-import { readDataFile } from '../data/file-data.js';
+import { readDataFile } from '../data/read.js';
 import { applyOverlays, type Overlay } from '../data/overlay.js';
 import { WasmEngine } from '../wasm/engine.js';
 

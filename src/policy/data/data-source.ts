@@ -1,6 +1,9 @@
 import type { Logger } from 'pino';
 import { policyMetrics } from '../metrics.js';
 import { SharedHandle } from '../shared-handle.js';
+import type { DataDoc } from './data-doc.js';
+
+export { DataFormatError } from './format-error.js';
 
 export interface DataStatus {
   kind: 'file' | 'redis_hash';
@@ -14,16 +17,14 @@ export interface DataStatus {
   failures: number;
 }
 
-/** A bad data document (not JSON, wrong shape). */
-export class DataFormatError extends Error {}
-
 /**
  * An external data document mounted at a path under `data` (a role → permission table, an allow
- * list …). Refreshes run in the background and never block Checks; a failed refresh keeps the last
- * good value, is logged and counted. Subscribers (bundle targets) rebuild their engines aside.
+ * list …). Refreshes run in the background and never block Checks: reading, parsing and comparing the
+ * document run in the activation worker (data-doc.ts). A failed refresh keeps the last good document,
+ * is logged and counted. Subscribers (bundle targets) rebuild their engines aside.
  */
-export abstract class DataSource extends SharedHandle<unknown> {
-  latest: unknown = undefined;
+export abstract class DataSource extends SharedHandle<DataDoc> {
+  latest: DataDoc | undefined = undefined;
   loaded = false;
   readonly status: DataStatus;
 
@@ -32,14 +33,19 @@ export abstract class DataSource extends SharedHandle<unknown> {
     this.status = { kind, location, path: path.join('/'), loaded: false, failures: 0 };
   }
 
+  /** Read now; undefined when what was read is what the raw digest `known` names. Throws on failure. */
+  protected abstract read(known: string | undefined): Promise<DataDoc | undefined>;
+
   /** Read now. Throws on failure (used at config time for files). */
-  abstract readNow(): Promise<unknown>;
+  async readNow(): Promise<DataDoc> {
+    return (await this.read(undefined))!;
+  }
 
   /** One refresh; never throws. */
   protected async refresh(trigger: string): Promise<void> {
-    let value: unknown;
+    let doc: DataDoc | undefined;
     try {
-      value = await this.readNow();
+      doc = await this.read(this.loaded ? this.latest!.raw : undefined);
     } catch (err) {
       this.status.failures++;
       this.status.lastFailure = Date.now();
@@ -48,22 +54,25 @@ export abstract class DataSource extends SharedHandle<unknown> {
       this.logger.warn({ data_source: this.name, trigger, error: this.status.lastError }, this.loaded ? 'policy data refresh failed; keeping the last good data' : 'policy data load failed');
       return;
     }
-    this.set(value, trigger);
+    // undefined: the same bytes as the last good document, which set() counts as unchanged
+    this.set(doc ?? this.latest!, trigger);
   }
 
-  set(value: unknown, trigger: string): void {
+  set(doc: DataDoc, trigger: string): void {
     this.status.lastSuccess = Date.now();
     this.status.lastError = undefined;
     policyMetrics.dataLastSuccess.set({ source: this.name }, Date.now() / 1000);
-    if (this.loaded && JSON.stringify(value) === JSON.stringify(this.latest)) {
+    if (this.loaded && doc.digest === this.latest!.digest) {
+      // the same document written differently: remember these bytes so that reading them again skips parsing
+      if (doc.raw !== this.latest!.raw) this.latest = { ...this.latest!, raw: doc.raw };
       policyMetrics.dataUpdates.inc({ source: this.name, result: 'unchanged' });
       return;
     }
-    this.latest = value;
+    this.latest = doc;
     this.loaded = true;
     this.status.loaded = true;
     policyMetrics.dataUpdates.inc({ source: this.name, result: 'updated' });
     this.logger.info({ data_source: this.name, trigger }, 'policy data updated');
-    this.emit(value);
+    this.emit(doc);
   }
 }

@@ -1,24 +1,13 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
-import { parse as parseYaml } from 'yaml';
-import { DataFormatError, DataSource } from './data-source.js';
+import { loadDataFile } from '../activation/activate.js';
+import type { DataDoc } from './data-doc.js';
+import { DataSource } from './data-source.js';
 
-const MAX_BYTES = 64 * 1024 * 1024;
+export { readDataFile } from './read.js';
 
-export async function readDataFile(file: string): Promise<unknown> {
-  const size = (await stat(file)).size;
-  if (size > MAX_BYTES) throw new DataFormatError(`${file} is larger than ${MAX_BYTES} bytes`);
-  const text = await readFile(file, 'utf8');
-  try {
-    return /\.ya?ml$/i.test(file) ? parseYaml(text, { maxAliasCount: 100 }) ?? null : JSON.parse(text);
-  } catch (err) {
-    throw new DataFormatError(`${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(err as Error).message.split('\n')[0]}`);
-  }
-}
-
-/** A JSON or YAML document on disk, watched. */
+/** A JSON or YAML document on disk (at most 64 MiB), watched; read and parsed in the activation worker. */
 export class FileDataSource extends DataSource {
   private watcher?: FSWatcher;
   private timer?: NodeJS.Timeout;
@@ -28,8 +17,8 @@ export class FileDataSource extends DataSource {
     super(key, name, path, 'file', file, logger);
   }
 
-  readNow(): Promise<unknown> {
-    return readDataFile(this.file);
+  protected read(known: string | undefined): Promise<DataDoc | undefined> {
+    return loadDataFile(this.file, known, this.logger);
   }
 
   reload(trigger = 'file changed'): Promise<void> {

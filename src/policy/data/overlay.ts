@@ -1,7 +1,15 @@
+import type { DataDoc } from './data-doc.js';
+
 /** Data documents from data sources laid over a bundle's data. */
 export interface Overlay {
   path: readonly string[];
   value: unknown;
+}
+
+/** A data source's document (undefined until it has one) at its path. */
+export interface DocOverlay {
+  path: readonly string[];
+  doc: DataDoc | undefined;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { KvStore } from '../../store/types.js';
-import { DataFormatError, DataSource } from './data-source.js';
+import { loadDataHash } from '../activation/activate.js';
+import type { DataDoc } from './data-doc.js';
+import { DataSource } from './data-source.js';
 
 export interface RedisHashOptions {
   hash: string;
@@ -14,7 +16,9 @@ export interface RedisHashOptions {
 /**
  * A Redis hash as a data document: { field: value, … } (e.g. role → permission list). Polled every
  * refreshMs with one HGETALL, and refreshed at once when something is published on the channel.
- * A field that is not valid JSON rejects the whole refresh (the last good table stays).
+ * A field that is not valid JSON rejects the whole refresh (the last good table stays). The fields are
+ * parsed and compared with the last table in the activation worker (HGETALL itself, and handing its
+ * reply to the worker, run on the main thread).
  */
 export class RedisHashDataSource extends DataSource {
   private timer?: NodeJS.Timeout;
@@ -25,18 +29,9 @@ export class RedisHashDataSource extends DataSource {
     super(key, name, path, 'redis_hash', opts.hash, logger);
   }
 
-  async readNow(): Promise<unknown> {
-    const raw = await this.store.hgetall(this.opts.hash);
-    if (this.opts.values === 'string') return raw;
-    const out: Record<string, unknown> = {};
-    for (const [field, value] of Object.entries(raw)) {
-      try {
-        out[field] = JSON.parse(value);
-      } catch {
-        throw new DataFormatError(`field "${field.slice(0, 100)}" of hash ${this.opts.hash} is not valid JSON`);
-      }
-    }
-    return out;
+  protected async read(known: string | undefined): Promise<DataDoc | undefined> {
+    const fields = await this.store.hgetall(this.opts.hash);
+    return loadDataHash(this.opts.hash, fields, this.opts.values, known, this.logger);
   }
 
   reload(trigger = 'poll'): Promise<void> {

@@ -67,7 +67,8 @@ export function pagesForData(jsonBytes: number, mem: MemoryOptions): number {
 /** The exact-length ArrayBuffer opa-wasm's setData takes as JSON text (it copies it into Wasm memory). */
 function arrayBufferOf(json: Uint8Array): ArrayBuffer {
   if (json.buffer instanceof ArrayBuffer && json.byteOffset === 0 && json.byteLength === json.buffer.byteLength) return json.buffer;
-  return json.slice().buffer as ArrayBuffer;
+  // Uint8Array's slice copies; a Buffer's slice is a view of its (pooled) memory
+  return Uint8Array.prototype.slice.call(json).buffer as ArrayBuffer;
 }
 
 /** A new instance of the policy with the data document (JSON text) loaded. Throws PolicyLoadError. */

@@ -133,4 +133,14 @@ describe('loading data into the Wasm memory', () => {
     // data that does not fit the limit is refused as before, as a data problem
     await assert.rejects(instantiateWithData(lb.compiled, data, { initialPages: 5, maxPages: 64 }), (err: unknown) => err instanceof PolicyLoadError && err.reason === 'data');
   });
+
+  it('data JSON in a pooled Buffer (a view into shared pool memory) loads exactly its own bytes', async () => {
+    const lb = await loadBundleArchive(simpleBundle('t', 'allow if data.t.on'));
+    Buffer.from('garbage before');
+    const pooled = Buffer.from('{"t": {"on": true}}');
+    Buffer.from('garbage after');
+    assert.ok(pooled.byteOffset > 0 || pooled.byteLength < pooled.buffer.byteLength, 'the Buffer is a view into a larger pool');
+    const p = await instantiateWithData(lb.compiled, pooled);
+    assert.deepEqual(p.evaluate({}, 't/allow'), [{ result: true }]);
+  });
 });

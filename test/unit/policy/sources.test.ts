@@ -12,6 +12,7 @@ import { RedisHashDataSource } from '../../../src/policy/data/redis-data.js';
 import { FileDataSource } from '../../../src/policy/data/file-data.js';
 import { readArchive } from '../../../src/policy/bundle/archive.js';
 import { applyOverlays } from '../../../src/policy/data/overlay.js';
+import { docValue } from '../../../src/policy/data/data-doc.js';
 import { FileBundleSource } from '../../../src/policy/sources/file-source.js';
 import { HttpBundleSource, nextDelayMs } from '../../../src/policy/sources/http-source.js';
 import { DEFAULT_MEMORY } from '../../../src/policy/wasm/engine.js';
@@ -317,7 +318,7 @@ describe('data documents over a bundle', () => {
       await store.hset('perms', 'reader', '["/a"]');
       await store.publish('perms-changed', 'x');   // nobody listens yet
       await until(() => subscribed, 'the subscription');
-      await until(() => JSON.stringify(data.latest) === '{"reader":["/a"]}', 'the change, read after subscribing', 2000);
+      await until(() => data.latest !== undefined && JSON.stringify(docValue(data.latest)) === '{"reader":["/a"]}', 'the change, read after subscribing', 2000);
     } finally {
       await data.release();
       await store.close();
