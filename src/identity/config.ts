@@ -136,7 +136,7 @@ export interface SamlConfig {
   signing?: SigningConfig;
   /** Absolute URL of this SP's SingleLogoutService (HTTP-Redirect); default: the ACS origin + /saml/slo. */
   slo_url?: string;
-  /** false: logout stays local even when the IdP has a SingleLogoutService. */
+  /** Default: on when the IdP has a SingleLogoutService and signing is set; true: also unsigned; false: logout stays local. */
   single_logout?: boolean;
   want_assertions_signed?: boolean;
   allow_idp_initiated?: boolean;

@@ -57,11 +57,18 @@ function idpWithOverrides(c: SamlConfig, dir: string): IdpDescriptor {
   return idp;
 }
 
-/** Our SLO URL when single logout is on (the IdP has a SingleLogoutService and single_logout is not false). */
-function sloUrlOf(c: SamlConfig, idp: IdpDescriptor, acs: URL, paths: string[], revocations: RevocationList | undefined): string | undefined {
+/**
+ * Our SLO URL when single logout is on: the IdP has a SingleLogoutService, and either a signing key is
+ * configured (most IdPs refuse unsigned LogoutRequests) or single_logout is true.
+ */
+function sloUrlOf(c: SamlConfig, idp: IdpDescriptor, acs: URL, paths: string[], revocations: RevocationList | undefined, signed: boolean, logger: Logger): string | undefined {
   if (c.single_logout === false) return undefined;
   if (idp.slo === undefined) {
     if (c.single_logout === true) throw new ConfigError(`${P}/single_logout`, 'the IdP has no SingleLogoutService with the HTTP-Redirect binding: set idp.slo_url, or leave single_logout unset');
+    return undefined;
+  }
+  if (!signed && c.single_logout !== true) {
+    logger.info('SAML logout stays local: the IdP has a SingleLogoutService, but LogoutRequests would go unsigned (set identity.saml.signing, or single_logout: true to send them unsigned)');
     return undefined;
   }
   if (revocations === undefined) throw new ConfigError('/identity/revocation/enabled', 'SAML single logout ends sessions through the revocation list: enable it, or set identity.saml.single_logout: false');
@@ -99,10 +106,13 @@ export function compileSaml(c: SamlConfig, o: { dir: string; store: KvStore; log
   const idp = idpWithOverrides(c, o.dir);
   const signing: SpSigning | undefined = c.signing === undefined ? undefined : loadSigning(c.signing, (f, p) => read(o.dir, f, p), `${P}/signing`);
   if (idp.wantAuthnRequestsSigned === true && signing === undefined) {
-    throw new ConfigError(c.idp.want_authn_requests_signed === true ? `${P}/idp/want_authn_requests_signed` : `${P}/idp/metadata_file`,
-      'the IdP requires signed AuthnRequests (WantAuthnRequestsSigned="true"): set identity.saml.signing { key_file, certificate_file } and register its certificate at the IdP');
+    const hint = 'set identity.saml.signing { key_file, certificate_file } and register its certificate at the IdP';
+    if (c.idp.want_authn_requests_signed === true) throw new ConfigError(`${P}/idp/want_authn_requests_signed`, `the IdP requires signed AuthnRequests: ${hint}`);
+    // only the metadata says so, and some IdPs' metadata always does (Keycloak's realm descriptor), whatever the
+    // client requires: sign-ins work unsigned where the IdP accepts them, so warn instead of refusing to start
+    o.logger.warn({ idp: idp.entityId.slice(0, 200) }, `the IdP metadata says WantAuthnRequestsSigned="true" and no signing key is configured: AuthnRequests go unsigned, which this IdP may refuse (${hint}, or set idp.want_authn_requests_signed: false)`);
   }
-  const sloUrl = sloUrlOf(c, idp, acs, paths, o.revocations);
+  const sloUrl = sloUrlOf(c, idp, acs, paths, o.revocations, signing !== undefined, o.logger);
   const skewMs = (c.clock_skew_s ?? o.skewS) * 1000;
   const sp = new ServiceProvider(c, idp, o.store, skewMs, { signer: signing, signingCertificate: signing?.certificate, sloUrl });
   const slo = sloUrl === undefined ? undefined : {

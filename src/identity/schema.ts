@@ -213,7 +213,7 @@ const saml = {
       },
     },
     slo_url: { ...url, description: 'Absolute URL of this SP\'s SingleLogoutService as browsers reach it through Envoy (default: the ACS origin + /saml/slo).' },
-    single_logout: { type: 'boolean', description: 'false: logout stays local even when the IdP has a SingleLogoutService.' },
+    single_logout: { type: 'boolean', description: 'Default: on when the IdP has a SingleLogoutService and signing is set. true: also unsigned; false: logout stays local.' },
     want_assertions_signed: { type: 'boolean' },
     allow_idp_initiated: { type: 'boolean' },
     request_ttl_s: { type: 'integer', minimum: 30, maximum: 86400 },

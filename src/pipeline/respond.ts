@@ -20,9 +20,9 @@ const APPEND_IF_EXISTS_OR_ADD = 0;
 const OVERWRITE_IF_EXISTS_OR_ADD = 2;
 
 /**
- * The first value of a name replaces what the client sent (a spoofed header is never appended to); the
- * name's further values are appended, so repeated headers (several `Set-Cookie`) all arrive. `append` is
- * the older field that Envoy still reads for some of these lists.
+ * Headers to the client (denied response, response_headers_to_add). A name given once replaces the one the
+ * upstream (or Envoy) set; a name given several times is added once per value (several `Set-Cookie` all
+ * arrive) — next to any the upstream set under that name, as Envoy 1.40 applies append_action here.
  */
 function hvo(pairs: HeaderPair[]): HeaderValueOption[] {
   const count = new Map<string, number>();

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { parseConfig } from '../../../src/config/loader.js';
 import { check } from '../../../src/pipeline/check.js';
 import { buildContext, DEFAULT_REQUEST_LIMITS } from '../../../src/pipeline/context-builder.js';
@@ -99,9 +99,9 @@ export function resultOf(res: any): CheckResult {
 }
 
 /** A real runtime (config → modules → stages) over the in-memory store, and Check calls against it. */
-export async function runtimeFor(yaml: string, dir = process.cwd(), store: KvStore = new MemoryStore()): Promise<Harness> {
+export async function runtimeFor(yaml: string, dir = process.cwd(), store: KvStore = new MemoryStore(), logger: Logger = silent): Promise<Harness> {
   const loaded = parseConfig(yaml, `${dir}/portcullis.yaml`);
-  const rt = await buildRuntime(loaded, store, silent);
+  const rt = await buildRuntime(loaded, store, logger);
   for (const m of rt.modules.values()) await m.start?.();
   return {
     rt,

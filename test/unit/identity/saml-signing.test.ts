@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { ConfigLoadError } from '../../../src/config/errors.js';
 import { runtimeFor, type Harness } from './helpers.js';
 import { ACS, IDP, samlConfig, SP, SSO, startLogin } from './saml-browser.js';
@@ -106,6 +108,19 @@ describe('SAML signed AuthnRequests (HTTP-Redirect, saml-bindings §3.4.4.1)', (
     } finally { await h2.close(); }
   });
 
+  it('starts with a warning when only the IdP metadata wants signed requests and no key is configured (Keycloak\'s always does)', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } }));
+    const text = samlConfig(join(dir, 'idp.crt')).replace(/idp: \{[^}]*\}/, 'idp: { metadata_file: wants-signed.xml }');
+    const h2 = await runtimeFor(text, dir, undefined, logger);
+    try {
+      const { r } = await startLogin(h2);
+      assert.equal(checkRedirect(r.headers.location!, sp.cert).signed, false);
+      const warned = lines.map((l) => JSON.parse(l)).find((e) => e.level === 40 && /WantAuthnRequestsSigned="true" and no signing key is configured/.test(e.msg));
+      assert.ok(warned, lines.join(''));
+    } finally { await h2.close(); }
+  });
+
   it('starts when the IdP metadata wants signed requests and a key is configured', async () => {
     const text = samlConfig(join(dir, 'idp.crt'), { extra: signing() }).replace(/idp: \{[^}]*\}/, 'idp: { metadata_file: wants-signed.xml }');
     const h2 = await runtimeFor(text, dir);
@@ -129,8 +144,6 @@ async function problem(text: string): Promise<string> {
 describe('identity.saml.signing config errors name the pointer and never show the key', () => {
   const keyBody = () => sp.key.split('\n')[1]!;
   const cases: Array<[string, () => string, string]> = [
-    ['the IdP metadata wants signed requests, no key', () => samlConfig(join(dir, 'idp.crt')).replace(/idp: \{[^}]*\}/, 'idp: { metadata_file: wants-signed.xml }'),
-      '/identity/saml/idp/metadata_file: the IdP requires signed AuthnRequests (WantAuthnRequestsSigned="true"): set identity.saml.signing'],
     ['idp.want_authn_requests_signed, no key', () => samlConfig(join(dir, 'idp.crt')).replace(/certificate_files: \[[^\]]*\]/, '$&, want_authn_requests_signed: true'),
       '/identity/saml/idp/want_authn_requests_signed: the IdP requires signed AuthnRequests'],
     ['an unreadable key file', () => samlConfig(join(dir, 'idp.crt'), { extra: signing().replace('sp.key', 'missing.key') }), '/identity/saml/signing/key_file: cannot read missing.key: ENOENT'],

@@ -267,8 +267,19 @@ describe('SAML single logout, IdP-initiated (HTTP-Redirect)', () => {
 });
 
 describe('SAML single logout without a signing key, and switched off', () => {
-  it('sends an unsigned LogoutRequest when no key is configured', async () => {
+  it('without a key, logout stays local (most IdPs refuse unsigned LogoutRequests)', async () => {
     const h = await runtimeFor(sloConfig({ unsigned: true }), dir);
+    try {
+      const session = await signIn(h);
+      const r = await h.send({ method: 'POST', path: '/saml/logout', headers: { cookie: session, 'sec-fetch-site': 'same-origin' } });
+      assert.equal(r.code, 'SAML_SIGNED_OUT', JSON.stringify(r.body));
+      assert.equal(r.headers.location, '/bye');
+      assert.equal(await codeWith(h, session), 'ERR_TOKEN_REVOKED');
+    } finally { await h.close(); }
+  });
+
+  it('single_logout: true sends an unsigned LogoutRequest when no key is configured', async () => {
+    const h = await runtimeFor(sloConfig({ unsigned: true, extra: '    single_logout: true\n' }), dir);
     try {
       const { seen } = await startLogout(h, await signIn(h));
       assert.equal(seen.signed, false);
