@@ -253,6 +253,22 @@ routes:
     }
   });
 
+  it('a job that never finishes is taken as hung: the worker is stopped, its jobs fail, the next job gets a fresh worker', { timeout: 20_000 }, async () => {
+    // a worker that says it is ready and then never answers
+    const script = join(dir, 'hangs.mjs');
+    writeFileSync(script, "import { parentPort } from 'node:worker_threads';\nparentPort.postMessage({ ready: true });\nparentPort.on('message', () => {});\n");
+    const w = new ActivationWorker(new URL(`file://${script}`), 300);
+    try {
+      const a = w.request({ op: 'load', archive: old, opts: {} });
+      const b = w.request({ op: 'load', archive: old, opts: {} });
+      for (const p of [a, b]) await assert.rejects(p, /the policy activation worker stopped: a job ran longer than 0.3 s/);
+      assert.equal(w.busy, 0);
+      await assert.rejects(w.request({ op: 'load', archive: old, opts: {} }), /ran longer/, 'a new worker, hanging again, is stopped again');
+    } finally {
+      await w.stop();
+    }
+  });
+
   it('a worker that cannot start fails its requests as unavailable (the caller then works on the main thread)', async () => {
     const w = new ActivationWorker(new URL('file:///nonexistent/portcullis-activation-worker.js'));
     await assert.rejects(w.request({ op: 'load', archive: old, opts: {} }), (err: unknown) => err instanceof WorkerUnavailableError && /could not start/.test((err as Error).message));
