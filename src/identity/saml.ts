@@ -243,7 +243,11 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
     const clear = `${this.o.cookie}=; Max-Age=0${this.cookieAttrs}`;
     const p = this.extract(ctx);
     const s = p === undefined || p instanceof AuthFailure ? undefined : this.o.sealer.open(p.value);
-    if (s !== undefined && s.exp > this.o.clock() && this.o.revocations !== undefined) {
+    // a session that already ended (logged out, revoked) asks the IdP for nothing: an old cookie must not
+    // mint fresh signed LogoutRequests naming its user
+    const ended = s !== undefined && this.o.revocations !== undefined
+      && this.o.revocations.isRevoked({ identity: { kind: 'saml', subject: s.sub, issuer: s.iss, roles: s.roles, claims: {} }, jti: s.sid, issuedAtMs: s.iat });
+    if (s !== undefined && !ended && s.exp > this.o.clock() && this.o.revocations !== undefined) {
       try {
         await this.o.revocations.revoke({ type: 'jti', jti: s.sid, until: s.exp });
       } catch (err) {
@@ -254,7 +258,7 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
     if (s !== undefined) ctx.identity = { kind: 'saml', subject: s.sub, issuer: s.iss, roles: s.roles, claims: {} };
     // single logout: on to the IdP, which answers at the SLO path; the session cookie goes now (it is
     // already revoked everywhere)
-    if (this.slo !== undefined && s !== undefined && s.exp > this.o.clock()) {
+    if (this.slo !== undefined && s !== undefined && !ended && s.exp > this.o.clock()) {
       return this.slo.start(ctx, { nameId: s.sub, format: s.fmt, nameQualifier: s.nq, spNameQualifier: s.spnq, sessionIndex: s.idx }, clear);
     }
     return new Deny('SAML_SIGNED_OUT', 'signed out', 303, { location: this.o.cfg.logout_redirect ?? '/', 'set-cookie': clear, 'cache-control': 'no-store' }, '');

@@ -185,6 +185,17 @@ describe('SAML single logout, SP-initiated (HTTP-Redirect)', () => {
     assert.equal(r.headers.location, '/bye');
   });
 
+  it('a session that already ended asks the IdP for nothing: an old cookie cannot mint LogoutRequests', async () => {
+    const session = await signIn(h);
+    await startLogout(h, session); // the first logout: revoked here, on to the IdP
+    for (let i = 0; i < 2; i++) {
+      const again = await h.send({ method: 'POST', path: '/saml/logout', headers: { cookie: session, 'sec-fetch-site': 'same-origin' } });
+      assert.equal(again.code, 'SAML_SIGNED_OUT', JSON.stringify(again.body));
+      assert.equal(again.headers.location, '/bye');
+      assert.match(again.headers['set-cookie']!, /^__Host-portcullis_session=; Max-Age=0;/);
+    }
+  });
+
   it('publishes its SingleLogoutService (HTTP-Redirect) in the SP metadata', async () => {
     const r = await h.send({ path: '/saml/metadata' });
     assert.match(r.body, new RegExp(`<SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="${SLO}"/>`));
