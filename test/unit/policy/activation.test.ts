@@ -8,7 +8,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import * as opaWasm from '@open-policy-agent/opa-wasm';
 import { loadArchive, loadFiles } from '../../../src/policy/activation/activate.js';
 import { ActivationWorker, activationWorker, WorkerUnavailableError } from '../../../src/policy/activation/client.js';
 import { BundleFormatError, readBundleDir } from '../../../src/policy/bundle/archive.js';
@@ -17,7 +16,8 @@ import { BundleTarget } from '../../../src/policy/bundle-target.js';
 import { FileBundleSource } from '../../../src/policy/sources/file-source.js';
 import { PolicyLoadError } from '../../../src/policy/wasm/engine.js';
 import { closeRuntime, type Runtime } from '../../../src/pipeline/runtime.js';
-import { decide, runtimeFrom, silent, upstreamHeaders } from '../helpers.js';
+import { runtimeFrom, silent } from '../helpers.js';
+import { assertOldThenNew, checksDuring, withMode } from './checks-during.js';
 import { makeTarGz, metricValue, opaBuild, simpleBundle } from './helpers.js';
 
 const POLICY = `package sw
@@ -45,14 +45,6 @@ const bundleOf = (rev: string, extra: Record<string, unknown> = {}) =>
   opaBuild({ files: { 'sw/p.rego': POLICY, 'data.json': JSON.stringify({ sw: { rev, ...extra } }) }, entrypoints: ['sw/result'], revision: rev });
 
 const HS_KEY = 'bundle-hmac-secret-0123456789';
-
-function withMode<T>(mode: string | undefined, fn: () => Promise<T>): Promise<T> {
-  const before = process.env.PORTCULLIS_POLICY_ACTIVATION;
-  if (mode === undefined) delete process.env.PORTCULLIS_POLICY_ACTIVATION; else process.env.PORTCULLIS_POLICY_ACTIVATION = mode;
-  return fn().finally(() => {
-    if (before === undefined) delete process.env.PORTCULLIS_POLICY_ACTIVATION; else process.env.PORTCULLIS_POLICY_ACTIVATION = before;
-  });
-}
 
 describe('bundle activation in a worker thread', () => {
   let dir: string;
@@ -132,58 +124,15 @@ routes:
     policy: {}
 `));
     const inst = rt.modules.get('policy') as any;
-    const seen: string[] = [];
-    let during = 0;
-    let parsedMax = 0;
-    let setDataCalls = 0;
-    const parse = JSON.parse;
-    const proto = (opaWasm as any).default.LoadedPolicy.prototype;
-    const setData = proto.setData;
     try {
-      const one = async (): Promise<void> => {
-        const [ok, no] = await Promise.all([decide(rt, { method: 'GET', path: '/ok' }), decide(rt, { method: 'GET', path: '/forbidden' })]);
-        const rev = ok.ok_response ? upstreamHeaders(ok)['x-policy-rev'] : `denied ${ok.denied_response?.status?.code} ${ok.denied_response?.body}`;
-        seen.push(rev ?? 'allowed without the policy header');
-        if (!no.denied_response || no.denied_response.status.code !== 403 || !no.denied_response.body.includes('ERR_POLICY_DENIED')) {
-          seen.push(`/forbidden: ${JSON.stringify(no).slice(0, 200)}`);
-        }
-      };
-      await one();
-      writeFileSync(file, big);
-      JSON.parse = function (text: string, ...rest: any[]) {
-        if (typeof text === 'string') parsedMax = Math.max(parsedMax, text.length);
-        return (parse as any).call(JSON, text, ...rest);
-      } as typeof JSON.parse;
-      proto.setData = function (this: unknown, ...args: unknown[]) { setDataCalls++; return setData.apply(this, args); };
-      let done = false;
-      const activation = withMode(mode, async () => {
-        await inst.sources[0].reload('test');
-        await inst.targets.get('sw').settled();
-      }).finally(() => { done = true; });
-      for (let i = 0; !done && i < 200_000; i++) {
-        await one();
-        if (!done) during++;
-        await new Promise((r) => setImmediate(r));
-      }
-      await activation;
-      JSON.parse = parse;
-      proto.setData = setData;
-      await one();
-      return { seen, during, parsedMax, setDataCalls };
+      return await checksDuring(rt, {
+        header: 'x-policy-rev', mode,
+        change: () => writeFileSync(file, big),
+        apply: async () => { await inst.sources[0].reload('test'); await inst.targets.get('sw').settled(); },
+      });
     } finally {
-      JSON.parse = parse;
-      proto.setData = setData;
       await closeRuntime(rt);
     }
-  }
-
-  function assertOldThenNew(seen: string[]): void {
-    const bad = seen.filter((s) => s !== 'old' && s !== 'new');
-    assert.deepEqual(bad, [], 'every Check was answered by the old or the new policy; /forbidden was always denied by it');
-    const firstNew = seen.indexOf('new');
-    assert.ok(firstNew > 0, 'the old policy answered first');
-    assert.ok(seen.slice(firstNew).every((s) => s === 'new'), `once the new policy answered, the old one never did again: ${seen.join(',')}`);
-    assert.equal(seen[seen.length - 1], 'new');
   }
 
   it('Checks issued while a bundle with 3 MiB of data activates are all answered, by the old or the new policy', async () => {

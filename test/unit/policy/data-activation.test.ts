@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import * as opaWasm from '@open-policy-agent/opa-wasm';
 import { activationWorker } from '../../../src/policy/activation/client.js';
 import { BundleTarget } from '../../../src/policy/bundle-target.js';
 import { docValue } from '../../../src/policy/data/data-doc.js';
@@ -18,7 +17,8 @@ import { FileBundleSource } from '../../../src/policy/sources/file-source.js';
 import { DEFAULT_MEMORY } from '../../../src/policy/wasm/engine.js';
 import { closeRuntime, type Runtime } from '../../../src/pipeline/runtime.js';
 import { MemoryStore } from '../../../src/store/memory.js';
-import { decide, runtimeFrom, silent, upstreamHeaders } from '../helpers.js';
+import { runtimeFrom, silent } from '../helpers.js';
+import { assertOldThenNew, checksDuring, withMode } from './checks-during.js';
 import { metricValue, opaBuild } from './helpers.js';
 
 const POLICY = `package sw
@@ -43,14 +43,6 @@ function users(mib: number): Record<string, unknown> {
     n += 80;
   }
   return out;
-}
-
-function withMode<T>(mode: string | undefined, fn: () => Promise<T>): Promise<T> {
-  const before = process.env.PORTCULLIS_POLICY_ACTIVATION;
-  if (mode === undefined) delete process.env.PORTCULLIS_POLICY_ACTIVATION; else process.env.PORTCULLIS_POLICY_ACTIVATION = mode;
-  return fn().finally(() => {
-    if (before === undefined) delete process.env.PORTCULLIS_POLICY_ACTIVATION; else process.env.PORTCULLIS_POLICY_ACTIVATION = before;
-  });
 }
 
 describe('policy data sources read off the main thread', () => {
@@ -84,58 +76,17 @@ routes:
     policy: {}
 `));
     const inst = rt.modules.get('policy') as any;
-    const seen: string[] = [];
-    let during = 0;
-    let parsedMax = 0;
-    let setDataCalls = 0;
-    const parse = JSON.parse;
-    const proto = (opaWasm as any).default.LoadedPolicy.prototype;
-    const setData = proto.setData;
     try {
-      const one = async (): Promise<void> => {
-        const [ok, no] = await Promise.all([decide(rt, { method: 'GET', path: '/ok' }), decide(rt, { method: 'GET', path: '/forbidden' })]);
-        const rev = ok.ok_response ? upstreamHeaders(ok)['x-data-rev'] : `denied ${ok.denied_response?.status?.code} ${ok.denied_response?.body}`;
-        seen.push(rev ?? 'allowed without the data header');
-        if (!no.denied_response || no.denied_response.status.code !== 403 || !no.denied_response.body.includes('ERR_POLICY_DENIED')) {
-          seen.push(`/forbidden: ${JSON.stringify(no).slice(0, 200)}`);
-        }
-      };
-      await one();
-      writeFileSync(dfile, bigText);
-      JSON.parse = function (text: string, ...rest: any[]) {
-        if (typeof text === 'string') parsedMax = Math.max(parsedMax, text.length);
-        return (parse as any).call(JSON, text, ...rest);
-      } as typeof JSON.parse;
-      proto.setData = function (this: unknown, ...args: unknown[]) { setDataCalls++; return setData.apply(this, args); };
-      let done = false;
-      const update = withMode(mode, async () => {
-        await inst.dataSources[0].reload('test');
-        await inst.targets.get('sw').settled();
-      }).finally(() => { done = true; });
-      for (let i = 0; !done && i < 200_000; i++) {
-        await one();
-        if (!done) during++;
-        await new Promise((r) => setImmediate(r));
-      }
-      await update;
-      JSON.parse = parse;
-      proto.setData = setData;
-      await one();
+      const r = await checksDuring(rt, {
+        header: 'x-data-rev', mode,
+        change: () => writeFileSync(dfile, bigText),
+        apply: async () => { await inst.dataSources[0].reload('test'); await inst.targets.get('sw').settled(); },
+      });
       assert.equal(inst.targets.get('sw').active.engine.evaluate('sw/member', { user: 'u1000' }), true, 'the new users are in the engine');
-      return { seen, during, parsedMax, setDataCalls };
+      return r;
     } finally {
-      JSON.parse = parse;
-      proto.setData = setData;
       await closeRuntime(rt);
     }
-  }
-
-  function assertOldThenNew(seen: string[]): void {
-    const bad = seen.filter((s) => s !== 'old' && s !== 'new');
-    assert.deepEqual(bad, [], 'every Check was answered with the old or the new data; /forbidden was always denied');
-    const firstNew = seen.indexOf('new');
-    assert.ok(firstNew > 0, 'the old data answered first');
-    assert.ok(seen.slice(firstNew).every((s) => s === 'new'), `once the new data answered, the old never did again: ${seen.join(',')}`);
   }
 
   it('Checks issued while a 3 MiB data file is applied are all answered, with the old or the new data', async () => {
