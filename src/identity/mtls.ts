@@ -11,14 +11,16 @@ import { parseXfcc } from './xfcc.js';
 
 interface Rule { name?: string; test: (f: CertFacts) => boolean; roles: string[]; plan?: string }
 
-function compileRule(r: MtlsRuleConfig, pointer: string): Rule {
+/** `isSpiffeId`: whether a URI is a valid SPIFFE ID (a prefix rule vouches for nothing else). */
+function compileRule(r: MtlsRuleConfig, pointer: string, isSpiffeId: (uri: string) => boolean): Rule {
   const tests: Array<(f: CertFacts) => boolean> = [];
   if (r.spiffe_id !== undefined) {
     const id = r.spiffe_id;
     const problem = spiffePatternProblem(id);
     if (problem !== undefined) throw new ConfigError(`${pointer}/spiffe_id`, problem);
-    // a trailing * is a prefix, as in Istio's principals: ns/shop/* (every account), sa/web-* (web-1, web-canary…)
-    if (id.endsWith('*')) { const pre = id.slice(0, -1); tests.push((f) => f.uris.some((u) => u.startsWith(pre) && u.length > pre.length)); }
+    // a trailing * is a prefix, as in Istio's principals: ns/shop/* (every account), sa/web-* (web-1, web-canary…);
+    // of SPIFFE IDs only: not of URIs that merely start the same (ns/shop/../admin, ns/shop/x?y, ns/shop/%2e%2e)
+    if (id.endsWith('*')) { const pre = id.slice(0, -1); tests.push((f) => f.uris.some((u) => u.startsWith(pre) && u.length > pre.length && isSpiffeId(u))); }
     else tests.push((f) => f.uris.includes(id));
   }
   if (r.san_dns !== undefined) {
@@ -61,7 +63,7 @@ export class MtlsVerifier implements CredentialVerifier<CertFacts | 'invalid'> {
   private readonly spiffe = new LRUCache<string, Readonly<Record<string, string>>>({ max: 4096 });
 
   constructor(c: MtlsConfig, pointer: string, private readonly clock: Clock, private readonly skewMs = 60_000) {
-    this.rules = c.allow.map((r, i) => compileRule(r, `${pointer}/allow/${i}`));
+    this.rules = c.allow.map((r, i) => compileRule(r, `${pointer}/allow/${i}`, (u) => this.spiffeOf(u) !== NOT_SPIFFE));
     this.trusted = (c.xfcc?.trusted_proxies ?? []).map((s, i) => {
       try { return ipaddr.parseCIDR(s.includes('/') ? s : `${s}/${s.includes(':') ? 128 : 32}`); } catch {
         throw new ConfigError(`${pointer}/xfcc/trusted_proxies/${i}`, `not a CIDR: ${s}`);

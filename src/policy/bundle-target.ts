@@ -43,9 +43,15 @@ export class BundleTarget {
 
   /** Build from what the sources hold now (if anything), then follow their updates. Throws PolicyLoadError. */
   async init(): Promise<void> {
-    if (this.source.latest) { this.activate(await this.build(this.source.latest), 'config'); this.lastGood = this.source.latest; }
+    // Subscribed before the first build: sources adopted from the previous config are running and can take an
+    // update while it runs (they report each update once). Such an update is built on the chain after it.
     this.unsubscribe.push(this.source.subscribe(() => this.schedule('bundle')));
     for (const d of this.data) this.unsubscribe.push(d.subscribe(() => this.schedule('data')));
+    const lb = this.source.latest;
+    if (!lb) return;
+    const first = this.build(lb).then((next) => { if (!this.closed) { this.activate(next, 'config'); this.lastGood = lb; } });
+    this.chain = first.catch(() => undefined);
+    await first;
   }
 
   private async build(lb: LoadedBundle): Promise<ActivePolicy> {

@@ -16,6 +16,16 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** node[key] as an own property: `__proto__` is a key like any other (read, it is not the prototype; set, it does not replace it). */
+function own(node: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(node, key) ? node[key] : undefined;
+}
+
+function put(node: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(node, key, { value, enumerable: true, writable: true, configurable: true });
+  else node[key] = value;
+}
+
 /**
  * base with each overlay's value put at its path (replacing what was there). Copy-on-write along the
  * overlay paths: the bundle's own data object is never modified, and untouched subtrees are shared.
@@ -32,12 +42,12 @@ export function applyOverlays(base: Record<string, unknown>, overlays: readonly 
     const top: Record<string, unknown> = { ...root };
     let node = top;
     for (const seg of o.path.slice(0, -1)) {
-      const next = node[seg];
+      const next = own(node, seg);
       const copy: Record<string, unknown> = isObject(next) ? { ...next } : {};
-      node[seg] = copy;
+      put(node, seg, copy);
       node = copy;
     }
-    node[o.path[o.path.length - 1]!] = o.value;
+    put(node, o.path[o.path.length - 1]!, o.value);
     root = top;
   }
   return root;

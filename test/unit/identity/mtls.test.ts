@@ -159,6 +159,29 @@ describe('mTLS client identity', () => {
     assert.equal(await code(v, { principal: 'spiffe://cluster.local/ns/shop/sa/api' }), 'ERR_MTLS_NOT_ALLOWED');
   });
 
+  it('a spiffe_id prefix matches SPIFFE IDs only, not other URIs that start the same', async () => {
+    const v = cfg({ allow: [{ spiffe_id: 'spiffe://cluster.local/ns/shop/*', roles: ['shop'] }] });
+    assert.equal(await code(v, { principal: 'spiffe://cluster.local/ns/shop/sa/web' }), 'OK spiffe://cluster.local/ns/shop/sa/web shop');
+    // dot segments (a consumer resolving them reads ns/admin), percent-encoding, query, fragment, port-like,
+    // empty segments, trailing '/': no SPIFFE ID has these, so no spiffe_id rule vouches for them
+    for (const uri of [
+      'spiffe://cluster.local/ns/shop/../../ns/admin/sa/root',
+      'spiffe://cluster.local/ns/shop/./sa/web',
+      'spiffe://cluster.local/ns/shop/%2e%2e/admin',
+      'spiffe://cluster.local/ns/shop/sa/web?as=admin',
+      'spiffe://cluster.local/ns/shop/sa/web#x',
+      'spiffe://cluster.local/ns/shop//sa/web',
+      'spiffe://cluster.local/ns/shop/sa/web/',
+    ]) {
+      assert.equal(await code(v, { principal: uri }), 'ERR_MTLS_NOT_ALLOWED', uri);
+    }
+    const trusted = cfg({ allow: [{ spiffe_id: 'spiffe://cluster.local/ns/shop/*' }], xfcc: { trusted_proxies: ['127.0.0.0/8'] } });
+    assert.equal(await code(trusted, { address: '127.0.0.9', headers: { 'x-forwarded-client-cert': 'URI=spiffe://cluster.local/ns/shop/../admin' } }), 'ERR_MTLS_NOT_ALLOWED');
+    // san_uri stays an exact match of any URI
+    const exact = cfg({ allow: [{ san_uri: 'spiffe://cluster.local/ns/shop/sa/web/' }] });
+    assert.equal(await code(exact, { principal: 'spiffe://cluster.local/ns/shop/sa/web/' }), 'OK spiffe://cluster.local/ns/shop/sa/web/ ');
+  });
+
   it('a spiffe_id that can never match is a config error naming the rule', () => {
     for (const [id, msg] of [
       ['spiffe://cluster.local/ns/*/sa/web', /only at the end/],

@@ -43,3 +43,31 @@ describe('data documents laid over bundle data as JSON text', () => {
     });
   }
 });
+
+describe('a data source mounted at a path with a __proto__ segment', () => {
+  // policy.data[].path is split on '/': "acl/__proto__" is a path like any other (Rego: data.acl["__proto__"])
+  const base = { acl: { keep: 1 }, other: 'x' };
+  const doc = { admin: ['alice'] };
+  for (const path of [['__proto__'], ['acl', '__proto__'], ['acl', '__proto__', 'deep'], ['new', '__proto__']]) {
+    it(`lands at ${path.join('/')} (as text and as a value)`, () => {
+      for (const o of [J(path, doc), V(path, doc)]) {
+        for (const splice of [true, false]) {
+          const out = JSON.parse(Buffer.from(layJson(enc(base), [o], splice)).toString('utf8')) as Record<string, unknown>;
+          let node: unknown = out;
+          for (const seg of path) {
+            assert.ok(Object.hasOwn(node as object, seg), `${seg} is an own key of ${JSON.stringify(node)}`);
+            node = (node as Record<string, unknown>)[seg];
+          }
+          assert.deepEqual(node, doc);
+          assert.equal((out.acl as Record<string, unknown>).keep, 1, 'the rest of the data is kept');
+        }
+      }
+    });
+  }
+
+  it('applyOverlays never changes a prototype', () => {
+    const out = applyOverlays({ a: {} }, [{ path: ['a', '__proto__'], value: { polluted: true } }]);
+    assert.equal(Object.getPrototypeOf(out.a), Object.prototype);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+});
