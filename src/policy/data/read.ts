@@ -1,5 +1,6 @@
 // Reading data documents: the same code runs in the activation worker and, inline, on the main thread.
-import { readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { docOf, sha256, type DataDoc } from './data-doc.js';
 import { DataFormatError } from './format-error.js';
@@ -17,10 +18,30 @@ export function parseDataText(file: string, text: string): unknown {
   }
 }
 
+/**
+ * A regular file's bytes, at most MAX_DATA_FILE_BYTES: the bound holds while the file grows, and a FIFO or
+ * device (opened without blocking) is refused instead of read without end.
+ */
 async function readBytes(file: string): Promise<Buffer> {
-  const size = (await stat(file)).size;
-  if (size > MAX_DATA_FILE_BYTES) throw new DataFormatError(`${file} is larger than ${MAX_DATA_FILE_BYTES} bytes`);
-  return readFile(file);
+  const fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new DataFormatError(`${file} is not a regular file`);
+    if (st.size > MAX_DATA_FILE_BYTES) throw new DataFormatError(`${file} is larger than ${MAX_DATA_FILE_BYTES} bytes`);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(1 << 20, MAX_DATA_FILE_BYTES + 1 - total));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > MAX_DATA_FILE_BYTES) throw new DataFormatError(`${file} is larger than ${MAX_DATA_FILE_BYTES} bytes`);
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    await fh.close();
+  }
 }
 
 /** A JSON or YAML data file → its value (CLI tools). */
