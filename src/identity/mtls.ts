@@ -37,6 +37,12 @@ function compileRule(r: MtlsRuleConfig, pointer: string, isSpiffeId: (uri: strin
   return { name: r.name, test: (f) => tests.every((t) => t(f)), roles: r.roles ?? [], plan: r.plan };
 }
 
+function spiffeUris(uris: readonly string[]): number {
+  let n = 0;
+  for (const u of uris) if (u.length >= SPIFFE_SCHEME.length && u.slice(0, SPIFFE_SCHEME.length).toLowerCase() === SPIFFE_SCHEME) n++;
+  return n;
+}
+
 /** spiffe_id, trust_domain and, for /ns/<namespace>/sa/<account> IDs (Istio's), namespace and service_account. */
 function spiffeClaims(id: string, p: SpiffeId): Readonly<Record<string, string>> {
   const c: Record<string, string> = { spiffe_id: id, trust_domain: p.trustDomain };
@@ -118,6 +124,8 @@ export class MtlsVerifier implements CredentialVerifier<CertFacts | 'invalid'> {
     if (f === 'invalid') return fail('mtls', 'ERR_MTLS_CERT_INVALID');
     const now = this.clock();
     if ((f.validFrom !== undefined && now + this.skewMs < f.validFrom) || (f.validTo !== undefined && now - this.skewMs > f.validTo)) return fail('mtls', 'ERR_MTLS_EXPIRED');
+    // an X509-SVID names exactly one SPIFFE ID: with two, a rule could match one while the identity is the other
+    if (f.uris.length > 1 && spiffeUris(f.uris) > 1) return fail('mtls', 'ERR_MTLS_NOT_ALLOWED');
     const rule = this.rules.find((r) => r.test(f));
     if (rule === undefined) return fail('mtls', 'ERR_MTLS_NOT_ALLOWED');
     let spiffeClaimsOf = NOT_SPIFFE;

@@ -182,6 +182,15 @@ describe('mTLS client identity', () => {
     assert.equal(await code(exact, { principal: 'spiffe://cluster.local/ns/shop/sa/web/' }), 'OK spiffe://cluster.local/ns/shop/sa/web/ ');
   });
 
+  it('a certificate naming two SPIFFE IDs is refused (an X509-SVID has exactly one): a rule could match one, the identity be the other', async () => {
+    const trusted = cfg({ allow: [{ spiffe_id: 'spiffe://cluster.local/ns/shop/*' }], xfcc: { trusted_proxies: ['127.0.0.0/8'] } });
+    const two = 'URI=spiffe://cluster.local/ns/admin/sa/root;URI=spiffe://cluster.local/ns/shop/sa/web';
+    assert.equal(await code(trusted, { address: '127.0.0.9', headers: { 'x-forwarded-client-cert': two } }), 'ERR_MTLS_NOT_ALLOWED');
+    // one SPIFFE ID next to another kind of URI is fine
+    const one = 'URI=https://shop.example/web;URI=spiffe://cluster.local/ns/shop/sa/web';
+    assert.equal(await code(trusted, { address: '127.0.0.9', headers: { 'x-forwarded-client-cert': one } }), 'OK spiffe://cluster.local/ns/shop/sa/web ');
+  });
+
   it('a spiffe_id that can never match is a config error naming the rule', () => {
     for (const [id, msg] of [
       ['spiffe://cluster.local/ns/*/sa/web', /only at the end/],
