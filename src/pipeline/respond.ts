@@ -2,6 +2,7 @@ import type { Decision } from './decision.js';
 import type { Deny } from './deny.js';
 import type { HeaderPair, RequestContext } from './context.js';
 import { toStruct } from './struct.js';
+import { nameRepeats } from './upstream-headers.js';
 
 /** gRPC status codes used in CheckResponse.status. */
 const GRPC_OK = 0;
@@ -25,23 +26,14 @@ const OVERWRITE_IF_EXISTS_OR_ADD = 2;
  * arrive) — next to any the upstream set under that name, as Envoy 1.40 applies append_action here.
  */
 function hvo(pairs: HeaderPair[]): HeaderValueOption[] {
-  const count = new Map<string, number>();
-  for (const [key] of pairs) { const n = key.toLowerCase(); count.set(n, (count.get(n) ?? 0) + 1); }
-  return pairs.map(([key, value]) => {
-    const again = count.get(key.toLowerCase())! > 1;
-    return { header: { key, value }, append_action: again ? APPEND_IF_EXISTS_OR_ADD : OVERWRITE_IF_EXISTS_OR_ADD };
-  });
+  return pairs.map(([key, value], i) => ({ header: { key, value }, append_action: nameRepeats(pairs, i, false) ? APPEND_IF_EXISTS_OR_ADD : OVERWRITE_IF_EXISTS_OR_ADD }));
 }
 
 /** Upstream request headers: the first value of a name replaces the client's, the others are appended to it. */
 function upstreamHvo(pairs: HeaderPair[]): HeaderValueOption[] {
-  const seen = new Set<string>();
-  return pairs.map(([key, value]) => {
-    const n = key.toLowerCase();
-    const again = seen.has(n);
-    seen.add(n);
-    return again ? { header: { key, value }, append: { value: true } } : { header: { key, value }, append_action: OVERWRITE_IF_EXISTS_OR_ADD };
-  });
+  return pairs.map(([key, value], i) => (nameRepeats(pairs, i, true)
+    ? { header: { key, value }, append: { value: true } }
+    : { header: { key, value }, append_action: OVERWRITE_IF_EXISTS_OR_ADD }));
 }
 
 interface HeaderValueOption { header: { key: string; value: string }; append_action?: number; append?: { value: boolean } }
