@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { stripSlashes } from '../../../src/common/strip-slashes.js';
 import { BundleFormatError } from '../../../src/policy/bundle/archive.js';
 import { parseBundle } from '../../../src/policy/bundle/bundle.js';
+import { seededRandom } from '../pipeline/fuzz/prng.js';
 
 // The manifest-root rules (overlapping roots, data outside the roots) as they were first written: pairwise.
 function rootCovers(r: string, path: string): boolean {
@@ -36,14 +37,9 @@ async function outcome(files: Map<string, Buffer>): Promise<'ok' | 'overlap' | '
   }
 }
 
-/** Small seeded generator (mulberry32): the cases are the same on every run. */
-function rng(seed: number): () => number {
-  return () => { seed = (seed + 0x6d2b79f5) | 0; let t = Math.imul(seed ^ (seed >>> 15), 1 | seed); t ^= t + Math.imul(t ^ (t >>> 7), 61 | t); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-}
-
 describe('bundle manifest roots', () => {
   it('overlap and data-in-roots decisions equal the pairwise definition (seeded, 3000 cases)', async () => {
-    const r = rng(7);
+    const r = seededRandom(7); // the cases are the same on every run
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
     const root = (): string => Array.from({ length: Math.floor(r() * 4) }, () => pick(['a', 'b', 'ab', '/', '', 'a!'])).join(pick(['/', '/', '//', '']));
     const value = (depth: number): unknown => depth > 2 || r() < 0.3 ? pick([1, 'x', null, {}, [1]]) : Object.fromEntries(Array.from({ length: 1 + Math.floor(r() * 2) }, () => [pick(['a', 'b', 'ab', 'a!', '']), value(depth + 1)]));

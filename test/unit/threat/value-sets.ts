@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '../pipeline/fuzz/prng.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const fixtures = resolve(root, 'test/fixtures/threat');
@@ -41,17 +42,8 @@ export function storedValues(): string[] {
   ];
 }
 
-/** mulberry32: a seeded generator, so a failure reproduces. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator in [0, 1) (the fuzzers' mulberry32), so a failure reproduces. */
+export const rng = seededRandom;
 
 /** `n` strings of 2–`maxLen` characters drawn from `alphabet` (a list, so multi-unit characters count as one). */
 export function randomStrings(seed: number, n: number, alphabet: readonly string[], maxLen = 24): string[] {

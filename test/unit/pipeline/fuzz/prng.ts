@@ -27,3 +27,9 @@ export class Rng {
     return s;
   }
 }
+
+/** The same generator as a plain function returning [0, 1). */
+export function seededRandom(seed: number): () => number {
+  const g = new Rng(seed);
+  return () => g.next();
+}
