@@ -1,6 +1,8 @@
+import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
+import { ConfigLoadError } from '../../../src/config/errors.js';
 import { parseConfig } from '../../../src/config/loader.js';
 import { check } from '../../../src/pipeline/check.js';
 import { buildContext, DEFAULT_REQUEST_LIMITS } from '../../../src/pipeline/context-builder.js';
@@ -80,6 +82,17 @@ function plainHeaders(list: Array<{ header: { key: string; value: string } }> | 
 
 function setCookies(list: Array<{ header: { key: string; value: string } }> | undefined): string[] {
   return (list ?? []).filter((h) => h.header.key.toLowerCase() === 'set-cookie').map((h) => h.header.value);
+}
+
+/** The config load error message a config text gives (the test fails when it loads). */
+export async function configProblem(yaml: string, dir: string): Promise<string> {
+  let msg = '';
+  await assert.rejects(runtimeFor(yaml, dir), (e: unknown) => {
+    assert.ok(e instanceof ConfigLoadError, `expected ConfigLoadError, got ${String(e)}`);
+    msg = e.message;
+    return true;
+  });
+  return msg;
 }
 
 /** A CheckResponse as the tests read it. */

@@ -3,8 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { ConfigLoadError } from '../../../src/config/errors.js';
-import { runtimeFor } from './helpers.js';
+import { configProblem, runtimeFor } from './helpers.js';
 import { idpMetadata, makeIdpKeys, writeFile } from './saml-idp.js';
 
 const SECRET = 'Zq9xSecretThatMustNeverBeShown-0123456789';
@@ -42,15 +41,7 @@ ${p.routes ?? '  - name: app\n    identity: { accept: [saml] }'}
 `;
 }
 
-async function problem(text: string): Promise<string> {
-  let msg = '';
-  await assert.rejects(runtimeFor(text, dir), (e: unknown) => {
-    assert.ok(e instanceof ConfigLoadError, `expected ConfigLoadError, got ${String(e)}`);
-    msg = e.message;
-    return true;
-  });
-  return msg;
-}
+const problem = (text: string): Promise<string> => configProblem(text, dir);
 
 const secret = (more = '') => `      secret: "${SECRET}"\n      previous_secrets: ["${PREVIOUS}"]${more}`;
 const cases: Array<[string, Parts, string, string]> = [

@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { ConfigLoadError } from '../../../src/config/errors.js';
-import { runtimeFor, type Harness } from './helpers.js';
+import { configProblem, runtimeFor, type Harness } from './helpers.js';
 import { ACS, IDP, samlConfig, SP, SSO, startLogin } from './saml-browser.js';
 import { checkRedirect, idpMetadata, makeIdpKeys, type TestIdpKeys, writeFile } from './saml-idp.js';
 
@@ -131,15 +130,7 @@ describe('SAML signed AuthnRequests (HTTP-Redirect, saml-bindings §3.4.4.1)', (
   });
 });
 
-async function problem(text: string): Promise<string> {
-  let msg = '';
-  await assert.rejects(runtimeFor(text, dir), (e: unknown) => {
-    assert.ok(e instanceof ConfigLoadError, `expected ConfigLoadError, got ${String(e)}`);
-    msg = e.message;
-    return true;
-  });
-  return msg;
-}
+const problem = (text: string): Promise<string> => configProblem(text, dir);
 
 describe('identity.saml.signing config errors name the pointer and never show the key', () => {
   const keyBody = () => sp.key.split('\n')[1]!;
