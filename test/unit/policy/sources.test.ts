@@ -18,6 +18,7 @@ import { HttpBundleSource, nextDelayMs } from '../../../src/policy/sources/http-
 import { DEFAULT_MEMORY } from '../../../src/policy/wasm/engine.js';
 import { MemoryStore } from '../../../src/store/memory.js';
 import { silent } from '../helpers.js';
+import { allowlistTarget } from './allowlist-target.js';
 import { metricValue, opaBuild, simpleBundle } from './helpers.js';
 
 const v1 = () => simpleBundle('sw', 'default allow := false\n\nallow if input.v == 1', undefined, 'rev-1');
@@ -92,16 +93,8 @@ describe('a refused bundle does not hold back data updates', () => {
   it('new data is laid over the bundle the target serves while the source\'s latest is refused', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-refused-'));
     try {
-      const good = opaBuild({ files: { 'rf/p.rego': 'package rf\n\ndefault allow := false\n\nallow if input.ip in data.rf.allowlist\n' }, entrypoints: ['rf/allow'], revision: 'good' });
       const lacking = opaBuild({ files: { 'rf/q.rego': 'package rf\n\ndefault other := true\n' }, entrypoints: ['rf/other'], revision: 'lacking' });
-      writeFileSync(join(dir, 'b.tar.gz'), good);
-      const file = join(dir, 'allow.json');
-      writeFileSync(file, '["10.0.0.1"]');
-      const src = new FileBundleSource('kr', 'rf', join(dir, 'b.tar.gz'), false, {}, silent).retain();
-      src.seed(await src.loadNow());
-      const data = new FileDataSource('fr', 'allowlist', ['rf', 'allowlist'], file, silent).retain();
-      data.set(await data.readNow(), 'config');
-      const target = new BundleTarget('rf', src, [data], DEFAULT_MEMORY, silent);
+      const { src, data, target, file } = await allowlistTarget(dir, 'rf', { dataFile: 'allow.json', dataText: '["10.0.0.1"]', revision: 'good' });
       await target.init();
       target.requiredEntrypoints.add('rf/allow');
       data.start();
@@ -159,14 +152,7 @@ describe('directory bundles and data files, watched', () => {
   it('a watched data file (JSON or YAML) is applied live; an unparsable edit keeps the last good document', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-datafile-'));
     try {
-      writeFileSync(join(dir, 'b.tar.gz'), opaBuild({ files: { 'df/p.rego': 'package df\n\ndefault allow := false\n\nallow if input.ip in data.df.allowlist\n' }, entrypoints: ['df/allow'] }));
-      const file = join(dir, 'allow.yaml');
-      writeFileSync(file, '- 10.0.0.1\n');
-      const src = new FileBundleSource('kf', 'df', join(dir, 'b.tar.gz'), false, {}, silent).retain();
-      src.seed(await src.loadNow());
-      const data = new FileDataSource('fd', 'allowlist', ['df', 'allowlist'], file, silent).retain();
-      data.set(await data.readNow(), 'config');
-      const target = new BundleTarget('df', src, [data], DEFAULT_MEMORY, silent);
+      const { src, data, target, file } = await allowlistTarget(dir, 'df', { dataFile: 'allow.yaml', dataText: '- 10.0.0.1\n' });
       await target.init();
       data.start();
       try {

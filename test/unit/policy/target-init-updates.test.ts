@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { BundleTarget } from '../../../src/policy/bundle-target.js';
 import { docOf } from '../../../src/policy/data/data-doc.js';
-import { FileDataSource } from '../../../src/policy/data/file-data.js';
 import { FileBundleSource } from '../../../src/policy/sources/file-source.js';
 import { DEFAULT_MEMORY } from '../../../src/policy/wasm/engine.js';
 import { silent } from '../helpers.js';
-import { opaBuild, simpleBundle } from './helpers.js';
+import { allowlistTarget } from './allowlist-target.js';
+import { simpleBundle } from './helpers.js';
 
 // On a config reload the new module instance adopts data sources and bundle sources that are already running;
 // they can take an update while the new target's first engine is being built. That update must not be lost
@@ -18,14 +18,7 @@ describe('updates that arrive while a bundle target builds its first engine', ()
   it('new data published during init() is applied once init has built with the old data', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'portcullis-init-data-'));
     try {
-      writeFileSync(join(dir, 'b.tar.gz'), opaBuild({ files: { 'ir/p.rego': 'package ir\n\ndefault allow := false\n\nallow if input.ip in data.ir.allowlist\n' }, entrypoints: ['ir/allow'] }));
-      const file = join(dir, 'allow.json');
-      writeFileSync(file, '["10.0.0.1"]');
-      const src = new FileBundleSource('ki', 'ir', join(dir, 'b.tar.gz'), false, {}, silent).retain();
-      src.seed(await src.loadNow());
-      const data = new FileDataSource('fi', 'allowlist', ['ir', 'allowlist'], file, silent).retain();
-      data.set(await data.readNow(), 'config');
-      const target = new BundleTarget('ir', src, [data], DEFAULT_MEMORY, silent);
+      const { src, data, target } = await allowlistTarget(dir, 'ir', { dataFile: 'allow.json', dataText: '["10.0.0.1"]' });
       try {
         const init = target.init();
         // the running source reads a new revocation list while the first engine is built from the old one
