@@ -33,33 +33,16 @@ import { ISS, issuer, keyPair, sign } from '../test/unit/identity/jwt-fixtures.j
 import { buildResponse, idpLogoutRequest, idpRedirectQuery, makeIdpKeys } from '../test/unit/identity/saml-idp.js';
 import { RevocationList } from '../src/identity/revocation.js';
 import { startStack } from '../test/integration/harness/stack.js';
-import { machine, printTable, wrk, type LoadResult } from './lib.js';
+import { machine, measureOps, printTable, wrk, type LoadResult, type OpRow } from './lib.js';
 
 const budgetMs = Number(process.env.BENCH_MS ?? 1500);
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const nowS = () => Math.floor(Date.now() / 1000);
 
-interface Row { name: string; ops: number; p50: number; p99: number; p999: number; n: number }
+type Row = OpRow;
 
-/** Runs op(i) for budgetMs (after a warm-up), one at a time, at most `limit` ops; latency per op in µs. */
-async function measure(name: string, op: (i: number) => unknown, limit = 2_000_000): Promise<Row> {
-  let i = 0;
-  for (; i < 200; i++) { const r = op(i); if (r instanceof Promise) await r; }
-  const lat: number[] = [];
-  const t0 = process.hrtime.bigint();
-  const end = Date.now() + budgetMs;
-  while (Date.now() < end && i < limit) {
-    const s = process.hrtime.bigint();
-    const r = op(i++);
-    if (r instanceof Promise) await r;
-    lat.push(Number(process.hrtime.bigint() - s) / 1000);
-  }
-  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  lat.sort((a, b) => a - b);
-  const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))]!;
-  return { name, ops: lat.length / secs, p50: q(0.5), p99: q(0.99), p999: q(0.999), n: lat.length };
-}
+const measure = (name: string, op: (i: number) => unknown, limit?: number): Promise<Row> => measureOps(name, op, { budgetMs, limit });
 
 /** extract + verify of one verifier on a prepared context; throws if it did not verify. */
 function verifyOp(v: CredentialVerifier, ctx: RequestContext): unknown {

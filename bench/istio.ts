@@ -12,27 +12,11 @@ import type { RequestContext } from '../src/pipeline/context.js';
 import { startStack } from '../test/integration/harness/stack.js';
 import { makeIstioCerts } from '../test/integration/istio-certs.js';
 import { ctxOf } from '../test/unit/identity/helpers.js';
-import { machine, printTable, wrk, type LoadResult } from './lib.js';
+import { machine, measureOps, printTable, wrk, type LoadResult } from './lib.js';
 
 const budgetMs = Number(process.env.BENCH_MS ?? 1500);
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
-
-function measure(name: string, op: () => unknown): { name: string; ops: number; p50: number; p99: number; p999: number; n: number } {
-  for (let i = 0; i < 2000; i++) op();
-  const lat: number[] = [];
-  const t0 = process.hrtime.bigint();
-  const end = Date.now() + budgetMs;
-  while (Date.now() < end) {
-    const s = process.hrtime.bigint();
-    op();
-    lat.push(Number(process.hrtime.bigint() - s) / 1000);
-  }
-  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  lat.sort((a, b) => a - b);
-  const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))]!;
-  return { name, ops: lat.length / secs, p50: q(0.5), p99: q(0.99), p999: q(0.999), n: lat.length };
-}
 
 function verify(v: MtlsVerifier, ctx: RequestContext): unknown {
   const p = v.extract(ctx);
@@ -49,8 +33,8 @@ try {
   const principal = ctxOf({ principal: 'spiffe://cluster.local/ns/shop/sa/web' });
   const withCert = ctxOf({ certificate: encodeURIComponent(readFileSync(join(certs.dir, 'sidecar.crt'), 'utf8')) });
   const rows = [
-    measure('mtls, SPIFFE principal only (Istio)', () => verify(mtls, principal)),
-    measure('mtls, certificate (cached parse)', () => verify(mtls, withCert)),
+    await measureOps('mtls, SPIFFE principal only (Istio)', () => verify(mtls, principal), { budgetMs, warmup: 2000 }),
+    await measureOps('mtls, certificate (cached parse)', () => verify(mtls, withCert), { budgetMs, warmup: 2000 }),
   ];
   console.log(`\nmTLS verification in-process, one at a time, ${budgetMs} ms per case (${machine()})`);
   console.log('| path | verifications/s | p50 µs | p99 µs | p99.9 µs | samples |');

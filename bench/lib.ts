@@ -35,3 +35,26 @@ export function machine(): string {
   const cpus = execFileSync('nproc', { encoding: 'utf8' }).trim();
   return `node ${process.versions.node}, ${cpus} cores, ${new Date().toISOString()}`;
 }
+
+/** One in-process operation measured one call at a time: calls/s and latency percentiles in µs. */
+export interface OpRow { name: string; ops: number; p50: number; p99: number; p999: number; n: number }
+
+/** Runs op(i) for `budgetMs` after `warmup` calls, one at a time, at most `limit` calls; latency per call in µs. */
+export async function measureOps(name: string, op: (i: number) => unknown, o: { budgetMs: number; warmup?: number; limit?: number }): Promise<OpRow> {
+  const limit = o.limit ?? 2_000_000;
+  let i = 0;
+  for (; i < (o.warmup ?? 200); i++) { const r = op(i); if (r instanceof Promise) await r; }
+  const lat: number[] = [];
+  const t0 = process.hrtime.bigint();
+  const end = Date.now() + o.budgetMs;
+  while (Date.now() < end && i < limit) {
+    const s = process.hrtime.bigint();
+    const r = op(i++);
+    if (r instanceof Promise) await r;
+    lat.push(Number(process.hrtime.bigint() - s) / 1000);
+  }
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  lat.sort((a, b) => a - b);
+  const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(lat.length * p))]!;
+  return { name, ops: lat.length / secs, p50: q(0.5), p99: q(0.99), p999: q(0.999), n: lat.length };
+}
