@@ -41,39 +41,43 @@ function bad(field: string): never {
   throw new BadRequestError('ERR_BAD_REQUEST', `CheckRequest field ${field} has the wrong type`);
 }
 
-function str(v: unknown, field: string): string {
+// `field` and `sub` name the field only for the error message: the name is joined when it is needed, so
+// the request that is well-formed builds no strings for it
+const named = (field: string, sub: string): string => (sub === '' ? field : `${field}.${sub}`);
+
+function str(v: unknown, field: string, sub = ''): string {
   if (typeof v === 'string') return v;
-  return v === undefined || v === null ? '' : bad(field);
+  return v === undefined || v === null ? '' : bad(named(field, sub));
 }
 
-function obj(v: unknown, field: string): any {
+function obj(v: unknown, field: string, sub = ''): any {
   if (v === undefined || v === null) return undefined;
-  return typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array) ? v : bad(field);
+  return typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array) ? v : bad(named(field, sub));
 }
 
 /** map<string, string>: an object whose values are all strings. */
-function strMap(v: unknown, field: string): Record<string, string> | undefined {
-  const m = obj(v, field);
-  if (m) for (const k in m) if (typeof m[k] !== 'string') bad(`${field}[${safeName(k)}]`);
+function strMap(v: unknown, field: string, sub = ''): Record<string, string> | undefined {
+  const m = obj(v, field, sub);
+  if (m) for (const k in m) if (typeof m[k] !== 'string') bad(`${named(field, sub)}[${safeName(k)}]`);
   return m;
 }
 
 function peer(p: any, field: string): Peer {
   if (!obj(p, field)) return EMPTY_PEER;
-  const sa = obj(obj(p.address, `${field}.address`)?.socket_address, `${field}.address.socket_address`);
+  const sa = obj(obj(p.address, field, 'address')?.socket_address, field, 'address.socket_address');
   return {
-    address: sa?.address != null ? str(sa.address, `${field}.address`) : str(p.address?.pipe?.path, `${field}.address.pipe.path`),
+    address: sa?.address != null ? str(sa.address, field, 'address') : str(p.address?.pipe?.path, field, 'address.pipe.path'),
     port: Number(sa?.port_value ?? 0),
-    principal: str(p.principal, `${field}.principal`),
-    certificate: str(p.certificate, `${field}.certificate`),
-    labels: strMap(p.labels, `${field}.labels`) ?? {},
-    service: str(p.service, `${field}.service`),
+    principal: str(p.principal, field, 'principal'),
+    certificate: str(p.certificate, field, 'certificate'),
+    labels: strMap(p.labels, field, 'labels') ?? {},
+    service: str(p.service, field, 'service'),
   };
 }
 
 function structs(md: any, field: string): Record<string, unknown> {
   // filter_metadata arrives as google.protobuf.Struct; respond/compat code converts lazily where needed.
-  return obj(obj(md, field)?.filter_metadata, `${field}.filter_metadata`) ?? {};
+  return obj(obj(md, field)?.filter_metadata, field, 'filter_metadata') ?? {};
 }
 
 /** Headers as lower-case name → value; header_map (newer Envoy) wins over the legacy map. */
