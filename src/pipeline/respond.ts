@@ -2,7 +2,7 @@ import type { Decision } from './decision.js';
 import type { Deny } from './deny.js';
 import type { HeaderPair, RequestContext } from './context.js';
 import { toStruct } from './struct.js';
-import { nameRepeats } from './upstream-headers.js';
+import { nameRepeats, sameHeaderName } from './upstream-headers.js';
 
 /** gRPC status codes used in CheckResponse.status. */
 const GRPC_OK = 0;
@@ -47,7 +47,7 @@ function looksLikeJson(body: string): boolean {
 
 function hasContentType(h: Deny['headers']): boolean {
   if (h === undefined) return false;
-  for (const k in h) if (k.toLowerCase() === 'content-type') return true;
+  for (const k in h) if (sameHeaderName(k, 'content-type')) return true;
   return false;
 }
 
