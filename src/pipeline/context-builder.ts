@@ -121,13 +121,18 @@ function safeName(k: string): string {
 
 /**
  * Client IP: Envoy's source address, or the Nth-from-right X-Forwarded-For entry with N trusted hops.
+ * An Envoy with `use_remote_address: true` (envoy/envoy.yaml) appends its own peer — the nearest trusted
+ * proxy — before ext_authz runs: a last entry equal to the source address is that one and not counted, so
+ * N is the number of proxies in front of Envoy, as Envoy's own `xff_num_trusted_hops` counts them.
  * As Envoy does, a header with fewer entries than that falls back to the source address (its leftmost
  * entry is whatever the client wrote), and so does an entry that is not an IP address.
  */
 export function clientIp(sourceAddress: string, xff: string | undefined, trustedHops: number): string {
   if (trustedHops <= 0 || !xff) return sourceAddress;
   const parts = xff.split(',');
-  const idx = parts.length - trustedHops;
+  let n = parts.length;
+  if (parts[n - 1]!.trim() === sourceAddress) n--;
+  const idx = n - trustedHops;
   if (idx < 0) return sourceAddress;
   const entry = parts[idx]!.trim();
   return isIP(entry) !== 0 ? entry : sourceAddress;

@@ -76,4 +76,16 @@ describe('RequestContext from a CheckRequest', () => {
     const ctx = buildContext(checkRequest({ headers: { 'x-forwarded-for': '6.6.6.6' } }), opts);
     assert.equal(ctx.client.ip, '192.0.2.10');
   });
+
+  it('does not count the entry Envoy appended for its own peer (use_remote_address: true) among the trusted hops', () => {
+    // one proxy (10.0.0.1) in front: it appended the client, Envoy appended the proxy
+    assert.equal(clientIp('10.0.0.1', '1.2.3.4,10.0.0.1', 1), '1.2.3.4');
+    assert.equal(clientIp('10.0.0.1', '6.6.6.6, 1.2.3.4, 10.0.0.1', 1), '1.2.3.4');
+    assert.equal(clientIp('10.0.0.1', '6.6.6.6, 1.2.3.4, 10.0.0.2, 10.0.0.1', 2), '1.2.3.4');
+    assert.equal(clientIp('2001:db8::1', '2001:db8::7, 2001:db8::1', 1), '2001:db8::7');
+    // only Envoy's own entry: no proxy added one, so the source address stays the client
+    assert.equal(clientIp('10.0.0.1', '10.0.0.1', 1), '10.0.0.1');
+    // an Envoy that does not append (use_remote_address: false): the proxy's entry is the last one
+    assert.equal(clientIp('10.0.0.1', '6.6.6.6, 1.2.3.4', 1), '1.2.3.4');
+  });
 });
