@@ -17,9 +17,11 @@ export interface ParsedFeed {
  */
 export function tooBroad(c: Cidr): boolean {
   if (c.bits < 16) return true;
-  let mapped = c.bits >= 96;
-  for (let i = 0; mapped && i < 12; i++) if (c.bytes[i] !== (i < 10 ? 0 : 0xff)) mapped = false;
-  return mapped && c.bits < 104;
+  if (c.bits >= 104) return false;
+  // shorter than /104 and a prefix of ::ffff:0:0/96 (IPv4 lives there: ::/80 or ::/17 hold all of it): wider than an IPv4 /8
+  const n = c.bits < 96 ? c.bits : 96;
+  for (let i = 0; i < n; i++) if (((c.bytes[i >> 3]! >> (7 - (i & 7))) & 1) !== (i < 80 ? 0 : 1)) return false;
+  return true;
 }
 
 const MAX_INVALID_KEPT = 5;

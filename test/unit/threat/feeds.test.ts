@@ -53,6 +53,13 @@ describe('threat feed sanity', () => {
     assert.equal(p.invalidCount, 5);
   });
 
+  it('refuses an IPv6 entry that holds the whole IPv4 space (::/17, ::/80 cover ::ffff:0:0/96: every IPv4 client)', () => {
+    const p = parseFeed('::/17\n::/80\n::/95\n0::ffff:0:0/100\n::/96\n::ffff:10.0.0.0/104\n2001:db8::/32\n', 'plain');
+    assert.equal(p.tooBroad, 3);
+    // ::/95 and ::/96 stop short of ::ffff:0:0 (no IPv4 client in them); ::ffff:10.0.0.0/104 is an IPv4 /8
+    assert.deepEqual(p.cidrs.map((c) => c.bits), [95, 96, 104, 32]);
+  });
+
   it('keeps the last good list when a new copy is mostly not addresses (an error page with one address in it)', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'feeds-')), 'list.txt');
     writeFileSync(file, '192.0.2.0/24\n198.51.100.0/24\n');
