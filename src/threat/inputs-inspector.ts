@@ -113,11 +113,15 @@ export class Inspector {
   }
 }
 
-/** Characters that make a key worth inspecting (keys are usually identifiers). */
+/**
+ * Characters that make a key worth inspecting (keys are usually identifiers): quotes, brackets, separators,
+ * and whitespace, `=`, `+`, `*`, `#`, `>`, braces — SQL and templates need no more (`x or 1=1`, `{{7*7}}`).
+ */
 export function suspiciousKey(k: string): boolean {
   for (let i = 0; i < k.length; i++) {
     const c = k.charCodeAt(i);
     if (c === 60 || c === 39 || c === 34 || c === 40 || c === 59 || c === 96 || c === 124 || c === 36 || c === 37 || c === 92 || c === 47) return true;
+    if (c === 32 || (c >= 9 && c <= 13) || c === 160 || c === 61 || c === 43 || c === 42 || c === 35 || c === 62 || c === 123 || c === 125) return true;
   }
   return false;
 }
