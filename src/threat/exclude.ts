@@ -54,7 +54,7 @@ function problem(input: string, o: InputOptions): string | undefined {
   switch (head) {
     case 'query': case 'query-key':
       return o.inspectQuery ? named(head) : off('query');
-    case 'form': case 'form-key': case 'multipart':
+    case 'form': case 'form-key': case 'multipart': case 'multipart-key':
       return o.inspectBody ? named(head) : off('body');
     case 'header':
       if (!/^[a-z0-9-]+$/.test(rest)) return '"header." needs a header name (letters, digits, "-")';
@@ -71,7 +71,7 @@ function problem(input: string, o: InputOptions): string | undefined {
       if (!JSON_PATH.test(rest)) return `malformed JSON path "${rest}": expected "$" then ".name" (at most ${MAX_NAME} characters, no "." "[" "]") or "[0]"/"[*]" steps, optionally ending in "..*"`;
       return undefined;
     default:
-      return 'unknown input: expected path, path[N], query.NAME, query-key.NAME, header.NAME, cookie.NAME, form.NAME, form-key.NAME, body, body.$…, body-key.$…, multipart.NAME or multipart.NAME.filename (the "where" of a finding)';
+      return 'unknown input: expected path, path[N], query.NAME, query-key.NAME, header.NAME, cookie.NAME, form.NAME, form-key.NAME, body, body.$…, body-key.$…, multipart.NAME, multipart-key.NAME or multipart.NAME.filename (the "where" of a finding)';
   }
 }
 

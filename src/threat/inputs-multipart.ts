@@ -1,5 +1,5 @@
 import { FILENAME_KEY, UNPARSED_KEY } from './exclude.js';
-import { type Inspector, MIN_COST } from './inputs-inspector.js';
+import { type Inspector, MIN_COST, suspiciousKey } from './inputs-inspector.js';
 
 const BOUNDARY = /boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i;
 const NAME = /(?:^|[;\s])name\s*=\s*(?:"([^"]*)"|([^\s;]+))/i;
@@ -83,7 +83,10 @@ function part(p: Buffer, n: number, w: Inspector): void {
   if (he === undefined) { w.lim.unparsedBody = 'multipart'; w.emit(`multipart.${n}`, p.toString('utf8'), false, UNPARSED_KEY); return; }
   const head = p.subarray(0, he[0]).toString('utf8');
   const nm = NAME.exec(head);
-  const name = (nm?.[1] ?? nm?.[2] ?? String(n)).slice(0, 64);
+  const fullName = nm?.[1] ?? nm?.[2];
+  const name = (fullName ?? String(n)).slice(0, 64);
+  // the field name is a key the application reads, as a form field's name is
+  if (fullName !== undefined && suspiciousKey(fullName)) w.emit(`multipart-key.${name}`, fullName);
   const fn = FILENAME.exec(head);
   const filename = fn === null ? '' : (fn[1] ?? fn[2] ?? '').slice(0, 255);
   const content = p.subarray(he[1]);

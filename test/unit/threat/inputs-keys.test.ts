@@ -30,6 +30,13 @@ describe('parameter and JSON keys', () => {
     assert.deepEqual(findings({ method: 'POST', path: '/j', body: JSON.stringify({ filter: { [KEY]: 1 } }), headers: { 'content-type': 'application/json' } }), [['body-key.$.filter', 'sqli']]);
   });
 
+  it('a multipart field name is read like a form field name', () => {
+    const body = ['--b1', `Content-Disposition: form-data; name="${KEY}"`, '', '1', '--b1', `Content-Disposition: form-data; name="f"; filename="a.txt"`, '', 'x', '--b1--', ''].join('\r\n');
+    assert.deepEqual(findings({ method: 'POST', path: '/m', body, headers: { 'content-type': 'multipart/form-data; boundary=b1' } }), [[`multipart-key.${KEY}`, 'sqli']]);
+    const quoted = ['--b1', `Content-Disposition: form-data; name="x' OR '1'='1"`, '', '1', '--b1--', ''].join('\r\n');
+    assert.deepEqual(findings({ method: 'POST', path: '/m', body: quoted, headers: { 'content-type': 'multipart/form-data; boundary=b1' } }).map(([w]) => w), ["multipart-key.x' OR '1'='1"]);
+  });
+
   it('ordinary names are still not read as values', () => {
     const ctx = buildContext(checkRequest({ path: '/search?page=2&sort_by=name&user-id=7&a.b=1&user[name]=x' }), { limits: DEFAULT_REQUEST_LIMITS, trustedHops: 0 });
     const read: string[] = [];
