@@ -1,7 +1,21 @@
 import { FILENAME_KEY, UNPARSED_KEY } from './exclude.js';
 import { type Inspector, MIN_COST, suspiciousKey } from './inputs-inspector.js';
 
-const BOUNDARY = /boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i;
+/** A `boundary` parameter (after a `;`: not the end of another name such as `xboundary`). */
+const BOUNDARY = /;[ \t]*boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/gi;
+
+/**
+ * The boundary: the one `boundary` parameter; undefined when there is none or more than one (parsers
+ * differ on which wins, so no reading of the parts is safe).
+ */
+function boundaryOf(contentType: string): string | undefined {
+  BOUNDARY.lastIndex = 0;
+  const m = BOUNDARY.exec(contentType);
+  if (!m) return undefined;
+  const value = m[1] ?? m[2];
+  if (BOUNDARY.exec(contentType) !== null) return undefined;
+  return value;
+}
 const NAME = /(?:^|[;\s])name\s*=\s*(?:"([^"]*)"|([^\s;]+))/i;
 const FILENAME = /(?:^|[;\s])filename\*?\s*=\s*(?:"([^"]*)"|([^\s;]*))/i;
 const CONTENT_TYPE = /(?:^|\n)[ \t]*content-type[ \t]*:[ \t]*([^\r\n;]+)/i;
@@ -46,7 +60,7 @@ function unparsed(w: Inspector, b: Buffer): void {
 }
 
 /**
- * multipart/form-data (RFC 7578), every part. A part without a filename (or with an empty one) is a form
+ * multipart/form-data (RFC 7578), every part. A Content-Type with no `boundary` parameter, or two, is unparsed. A part without a filename (or with an empty one) is a form
  * field: busboy, multer, Go and Spring hand it to the application as text whatever type it declares, so
  * its text is inspected.
  * A file part is inspected by its filename, and its content when the type is text. Lines end in CRLF or
@@ -55,9 +69,9 @@ function unparsed(w: Inspector, b: Buffer): void {
  * without a header block. Parts past maxParts are counted and read all the same.
  */
 export function inspectMultipart(contentType: string, b: Buffer, maxParts: number, w: Inspector): void {
-  const m = BOUNDARY.exec(contentType);
-  if (!m) return unparsed(w, b);
-  const delim = Buffer.from(`--${m[1] ?? m[2]}`);
+  const boundary = boundaryOf(contentType);
+  if (boundary === undefined) return unparsed(w, b);
+  const delim = Buffer.from(`--${boundary}`);
   const parts: Array<[number, number]> = [];
   let pos = delimiterAt(b, delim, 0);
   if (pos < 0) return unparsed(w, b);

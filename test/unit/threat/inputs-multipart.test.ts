@@ -57,3 +57,30 @@ describe('multipart bodies', () => {
     assert.deepEqual(headless.seen, [['multipart.0', SQLI]]);
   });
 });
+
+describe('multipart boundary parameter', () => {
+  // the fake part: a PNG whose "content" is the real form as the application's parser reads it
+  const smuggled = (fake: string, real: string) => [`--${fake}`, 'Content-Disposition: form-data; name="f"; filename="a.png"', 'Content-Type: image/png', '',
+    `--${real}`, 'Content-Disposition: form-data; name="q"', '', SQLI, `--${real}--`, `--${fake}--`, ''].join('\r\n');
+
+  it('only a parameter named boundary is the boundary (not xboundary=…): the real fields are read', () => {
+    const { seen } = walk(smuggled('AAA', 'BBB'), 'multipart/form-data; xboundary=AAA; boundary=BBB');
+    assert.ok(seen.some(([, v]) => v.includes(SQLI)), JSON.stringify(seen));
+  });
+
+  it('two boundary parameters (parsers differ on which wins): the body is read as text', () => {
+    for (const ct of ['multipart/form-data; boundary=AAA; boundary=BBB', 'multipart/form-data; boundary="AAA"; BOUNDARY=BBB']) {
+      const { seen, lim } = walk(smuggled('AAA', 'BBB'), ct);
+      assert.ok(seen.some(([, v]) => v.includes(SQLI)), `${ct}: ${JSON.stringify(seen)}`);
+      assert.equal(lim.unparsedBody, 'multipart', ct);
+    }
+  });
+
+  it('one boundary parameter, quoted or not, after other parameters or first', () => {
+    for (const ct of ['multipart/form-data; boundary=XyZ', 'multipart/form-data;boundary="XyZ"', 'multipart/form-data; charset=utf-8; boundary=XyZ', 'Multipart/Form-Data; BOUNDARY=XyZ']) {
+      const { seen, lim } = walk(part(field('q'), 'hello') + '--XyZ--\r\n', ct);
+      assert.deepEqual(seen, [['multipart.q', 'hello']], ct);
+      assert.equal(lim.unparsedBody, undefined, ct);
+    }
+  });
+});
