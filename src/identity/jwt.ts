@@ -69,11 +69,11 @@ export function joseCode(err: unknown): IdentityCode {
 export class JwtVerifier implements CredentialVerifier<FoundToken> {
   readonly kind = 'jwt' as const;
   private readonly byIss = new Map<string, CompiledIssuer>();
-  private readonly names = new Set<string>();
+  private readonly byName = new Map<string, CompiledIssuer>();
   private readonly sources: TokenSources;
 
   constructor(issuers: readonly CompiledIssuer[], private readonly o: JwtOptions) {
-    for (const i of issuers) { this.byIss.set(i.iss, i); this.names.add(i.name); }
+    for (const i of issuers) { this.byIss.set(i.iss, i); this.byName.set(i.name, i); }
     this.sources = TokenSources.union(issuers.map((i) => i.sources));
   }
 
@@ -89,11 +89,15 @@ export class JwtVerifier implements CredentialVerifier<FoundToken> {
     if (token.length > this.o.maxTokenBytes) return fail('jwt', 'ERR_JWT_TOO_LARGE');
     const key = sha256hex(token);
     const hit = this.o.cache.get(key);
-    if (hit !== undefined && this.names.has(hit.issuer)) return hit.verified;
-    return this.verifyFull(token, key);
+    if (hit !== undefined) {
+      const iss = this.byName.get(hit.issuer);
+      // the route's sources are the union of its issuers': each issuer's tokens only from its own
+      if (iss !== undefined) return iss.sources.has(found) ? hit.verified : fail('jwt', 'ERR_JWT_ISSUER');
+    }
+    return this.verifyFull(token, key, found);
   }
 
-  private async verifyFull(token: string, cacheKey: string): Promise<VerifyOutcome> {
+  private async verifyFull(token: string, cacheKey: string, found: FoundToken): Promise<VerifyOutcome> {
     const parts = token.split('.');
     if (parts.length !== 3) return fail('jwt', 'ERR_JWT_MALFORMED');
     const header = decodeJson(parts[0]!);
@@ -106,6 +110,7 @@ export class JwtVerifier implements CredentialVerifier<FoundToken> {
     if (header.crit !== undefined) return fail('jwt', 'ERR_JWT_CRIT');
     const issuer = typeof payload.iss === 'string' ? this.byIss.get(payload.iss) : undefined;
     if (issuer === undefined) return fail('jwt', typeof payload.iss === 'string' ? 'ERR_JWT_ISSUER' : 'ERR_JWT_CLAIM_MISSING');
+    if (!issuer.sources.has(found)) return fail('jwt', 'ERR_JWT_ISSUER');
     if (!issuer.algorithms.includes(alg)) return fail('jwt', 'ERR_JWT_ALG');
     if (issuer.rejectEmbeddedKeys && EMBEDDED_KEY_HEADERS.some((h) => header[h] !== undefined)) return fail('jwt', 'ERR_JWT_HEADER');
 

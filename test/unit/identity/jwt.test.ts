@@ -239,5 +239,26 @@ describe('JWT verification', () => {
     assert.equal(await code(v, good), 'OK');
     assert.equal(await code(v, bad), 'ERR_JWT_SIGNATURE');
   });
+  it('a token is read only from its own issuer\'s sources: one issuer\'s query source does not admit another issuer\'s token', async () => {
+    // corp: Authorization header only (the default); partner: also ?access_token=. A route accepting both
+    // reads both places, but a corp token in the query string must not pass (corp never allowed that)
+    const corp = issuer({ name: 'corp', keys: [{ jwk: rsa.jwk as any }] }, clock.now);
+    const partner = issuer({ name: 'partner', issuer: 'https://partner.test', keys: [{ jwk: ec.jwk as any }], from: [{ query: 'access_token' }] }, clock.now);
+    const v = new JwtVerifier([corp, partner], { maxTokenBytes: 8192, cache: new TokenCache(1000, 3_600_000, clock.now), clock: clock.now, skipOpaque: false });
+    const corpToken = await sign(rsa, nowS());
+    const partnerToken = await sign(ec, nowS(), { iss: 'https://partner.test' });
+    const via = async (path: string, headers: Record<string, string> = {}) => {
+      const ctx = ctxOf({ path, headers });
+      const f = v.extract(ctx);
+      assert.ok(f && !(f instanceof AuthFailure));
+      const r = await v.verify(ctx, f as any);
+      return r instanceof AuthFailure ? r.code : 'OK';
+    };
+    assert.equal(await via('/x', { authorization: `Bearer ${corpToken}` }), 'OK');
+    assert.equal(await via(`/x?access_token=${partnerToken}`), 'OK');
+    assert.equal(await via(`/x?access_token=${corpToken}`), 'ERR_JWT_ISSUER');
+    // a cached corp token (verified from its header just above) is not admitted from the query either
+    assert.equal(await via(`/x?access_token=${corpToken}`), 'ERR_JWT_ISSUER');
+  });
 });
 
