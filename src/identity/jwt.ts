@@ -122,7 +122,8 @@ export class JwtVerifier implements CredentialVerifier<FoundToken> {
         issuer: issuer.iss,
         audience: issuer.audiences,
         clockTolerance: issuer.skewS,
-        requiredClaims: ['exp', issuer.subjectClaim, ...issuer.requiredClaims],
+        // the subject claim may be a path ("user.id"), which jose reads as one top-level name: checked below
+        requiredClaims: ['exp', ...issuer.requiredClaims],
         typ: issuer.typ,
         maxTokenAge: issuer.maxTokenAgeS,
         currentDate: new Date(now),
@@ -133,6 +134,7 @@ export class JwtVerifier implements CredentialVerifier<FoundToken> {
     }
     if (typeof claims.iat === 'number' && claims.iat > now / 1000 + issuer.skewS) return fail('jwt', 'ERR_JWT_IAT_FUTURE');
     const subject = claimAt(claims, issuer.subjectClaim);
+    if (subject === undefined) return fail('jwt', 'ERR_JWT_CLAIM_MISSING');
     if (typeof subject !== 'string' || subject === '') return fail('jwt', 'ERR_JWT_CLAIM_INVALID');
     if (claims.jti !== undefined && typeof claims.jti !== 'string') return fail('jwt', 'ERR_JWT_CLAIM_INVALID');
 

@@ -139,6 +139,17 @@ describe('JWT verification', () => {
     assert.equal(await code(verifier(), await sign(rsa, nowS(), { sub: undefined })), 'ERR_JWT_CLAIM_MISSING');
   });
 
+  it('reads a nested subject_claim path (as roles_claim): present → the subject, absent → claim missing', async () => {
+    const v = verifier({ subject_claim: 'user.id' });
+    const r = await run(v, await sign(rsa, nowS(), { user: { id: 'u-7' } }));
+    assert.ok(!(r instanceof AuthFailure), r instanceof AuthFailure ? r.code : '');
+    assert.equal(r.identity.subject, 'u-7');
+    assert.equal(await code(v, await sign(rsa, nowS(), { user: { name: 'x' } })), 'ERR_JWT_CLAIM_MISSING');
+    assert.equal(await code(v, await sign(rsa, nowS(), { user: { id: 7 } })), 'ERR_JWT_CLAIM_INVALID');
+    // a top-level claim whose name has a dot still works
+    assert.equal(await code(verifier({ subject_claim: 'https://x.test/uid' }), await sign(rsa, nowS(), { 'https://x.test/uid': 'u-8' })), 'OK');
+  });
+
   it('rejects an unknown crit header', async () => {
     const t = forge({ alg: 'RS256', kid: 'rsa-1', crit: ['exp-ext'], 'exp-ext': 1 }, claims(), (i) => createSign('RSA-SHA256').update(i).sign(rsa.privateKeyObject));
     assert.equal(await code(verifier(), t), 'ERR_JWT_CRIT');
