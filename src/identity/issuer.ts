@@ -1,8 +1,9 @@
-import { createLocalJWKSet, errors, type JWTVerifyGetKey } from 'jose';
+import { errors, type JWK, type JWTVerifyGetKey } from 'jose';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.js';
 import type { IssuerConfig } from './config.js';
 import { RemoteJwks, type JwksOptions } from './jwks.js';
+import { keySetResolver } from './key-set.js';
 import { loadLocalKeys } from './local-keys.js';
 import { discoveryUrl, oidcJwksResolver } from './oidc.js';
 import type { SharedRegistry } from './shared.js';
@@ -69,7 +70,7 @@ export function compileIssuer(c: IssuerConfig, pointer: string, env: IssuerEnv):
   if (localGiven) {
     const local = loadLocalKeys(c.keys ?? [], c.jwks_file, env.dir, pointer);
     secrets = local.secrets;
-    if (local.publicJwks.length > 0) getAsym = createLocalJWKSet({ keys: local.publicJwks as any });
+    if (local.publicJwks.length > 0) getAsym = keySetResolver(local.publicJwks as JWK[]);
   } else {
     const opts = jwksOptions(c);
     const discovery = c.discovery === true ? discoveryUrl(c.issuer) : typeof c.discovery === 'string' ? c.discovery : undefined;

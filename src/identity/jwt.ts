@@ -1,4 +1,4 @@
-import { errors, jwtVerify, type JWTPayload } from 'jose';
+import { errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import type { RequestContext } from '../pipeline/context.js';
 import type { IdentityCode } from './codes.js';
 import { AuthFailure, fail } from './failure.js';
@@ -61,6 +61,19 @@ export function joseCode(err: unknown): IdentityCode {
   return 'ERR_JWT_SIGNATURE';
 }
 
+/** jwtVerify with each candidate key of a JWKSMultipleMatchingKeys until one's signature verifies. */
+async function verifyWithEach(token: string, candidates: errors.JWKSMultipleMatchingKeys, options: JWTVerifyOptions): Promise<JWTPayload | AuthFailure> {
+  for await (const key of candidates) {
+    try {
+      return (await jwtVerify(token, key, options)).payload;
+    } catch (err) {
+      // another key's signature may verify; any other failure (claims, typ…) holds for every key
+      if (!(err instanceof errors.JWSSignatureVerificationFailed)) return fail('jwt', joseCode(err));
+    }
+  }
+  return fail('jwt', 'ERR_JWT_SIGNATURE');
+}
+
 /**
  * JWT bearer tokens for a route's set of issuers. Pre-checks (size, shape, alg allow-list, crit,
  * embedded keys, issuer) run before any signature work; jose does the signature and registered claims;
@@ -115,22 +128,26 @@ export class JwtVerifier implements CredentialVerifier<FoundToken> {
     if (issuer.rejectEmbeddedKeys && EMBEDDED_KEY_HEADERS.some((h) => header[h] !== undefined)) return fail('jwt', 'ERR_JWT_HEADER');
 
     const now = this.o.clock();
+    const options: JWTVerifyOptions = {
+      algorithms: issuer.algorithms,
+      issuer: issuer.iss,
+      audience: issuer.audiences,
+      clockTolerance: issuer.skewS,
+      // the subject claim may be a path ("user.id"), which jose reads as one top-level name: checked below
+      requiredClaims: ['exp', ...issuer.requiredClaims],
+      typ: issuer.typ,
+      maxTokenAge: issuer.maxTokenAgeS,
+      currentDate: new Date(now),
+    };
     let claims: JWTPayload;
     try {
-      const r = await jwtVerify(token, issuer.getKey, {
-        algorithms: issuer.algorithms,
-        issuer: issuer.iss,
-        audience: issuer.audiences,
-        clockTolerance: issuer.skewS,
-        // the subject claim may be a path ("user.id"), which jose reads as one top-level name: checked below
-        requiredClaims: ['exp', ...issuer.requiredClaims],
-        typ: issuer.typ,
-        maxTokenAge: issuer.maxTokenAgeS,
-        currentDate: new Date(now),
-      });
-      claims = r.payload;
+      claims = (await jwtVerify(token, issuer.getKey, options)).payload;
     } catch (err) {
-      return fail('jwt', joseCode(err));
+      if (!(err instanceof errors.JWKSMultipleMatchingKeys)) return fail('jwt', joseCode(err));
+      // no kid, several keys of the type (key-set.ts): the one whose signature verifies
+      const r = await verifyWithEach(token, err, options);
+      if (r instanceof AuthFailure) return r;
+      claims = r;
     }
     if (typeof claims.iat === 'number' && claims.iat > now / 1000 + issuer.skewS) return fail('jwt', 'ERR_JWT_IAT_FUTURE');
     const subject = claimAt(claims, issuer.subjectClaim);

@@ -150,6 +150,23 @@ describe('JWT verification', () => {
     assert.equal(await code(verifier({ subject_claim: 'https://x.test/uid' }), await sign(rsa, nowS(), { 'https://x.test/uid': 'u-8' })), 'OK');
   });
 
+  it('selects keys by kid as Envoy jwt_authn does: a key without kid serves any token; a token without kid tries every key', async () => {
+    // a PEM key carries no kid, while IdPs put one in every token
+    assert.equal(await code(verifier({ keys: [{ pem: rsa.pem }] }), await sign(rsa, nowS())), 'OK');
+    // two keys of one type (a rotation) and a token without kid: the one that verifies is used
+    const second = await keyPair('RS256', 'rsa-2');
+    const two = verifier({ keys: [{ pem: rsa.pem }, { pem: second.pem }] });
+    assert.equal(await code(two, await sign(second, nowS(), {}, { kid: undefined })), 'OK');
+    assert.equal(await code(two, await sign(rsa, nowS(), {}, { kid: undefined })), 'OK');
+    // …and only one that verifies
+    assert.equal(await code(two, await sign(attacker, nowS(), {}, { kid: undefined })), 'ERR_JWT_SIGNATURE');
+    // a claim problem is still reported as such once a key verified the signature
+    assert.equal(await code(two, await sign(second, nowS(), { exp: nowS() - 3600 }, { kid: undefined })), 'ERR_JWT_EXPIRED');
+    // a key that has a kid still serves only tokens naming it
+    const named = verifier({ keys: [{ pem: rsa.pem, kid: 'k-a' }] });
+    assert.equal(await code(named, await sign(rsa, nowS(), {}, { kid: 'k-b' })), 'ERR_JWT_KID_UNKNOWN');
+  });
+
   it('rejects an unknown crit header', async () => {
     const t = forge({ alg: 'RS256', kid: 'rsa-1', crit: ['exp-ext'], 'exp-ext': 1 }, claims(), (i) => createSign('RSA-SHA256').update(i).sign(rsa.privateKeyObject));
     assert.equal(await code(verifier(), t), 'ERR_JWT_CRIT');
