@@ -92,7 +92,8 @@ export function compileIssuer(c: IssuerConfig, pointer: string, env: IssuerEnv):
   const onlySecret = secrets.size === 1 ? [...secrets.values()][0] : undefined;
   const getKey: JWTVerifyGetKey = (header, token) => {
     if (typeof header.alg === 'string' && header.alg.startsWith('HS')) {
-      const k = typeof header.kid === 'string' ? secrets.get(header.kid) : onlySecret;
+      // as for public keys (key-set.ts): a kid names a secret with that kid; a secret without kid serves any token
+      const k = (typeof header.kid === 'string' ? secrets.get(header.kid) : onlySecret) ?? secrets.get('');
       if (k === undefined) throw new errors.JWKSNoMatchingKey();
       return k;
     }

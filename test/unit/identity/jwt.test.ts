@@ -259,6 +259,18 @@ describe('JWT verification', () => {
     assert.equal(await code(b, t), 'ERR_JWT_ISSUER');
   });
 
+  it('an HS256 secret configured without kid serves tokens that name a kid (the kid rule of public keys)', async () => {
+    const secret = 's'.repeat(40);
+    const v = new JwtVerifier([issuer({ keys: [{ secret }], algorithms: ['HS256'] }, clock.now)], { maxTokenBytes: 8192, cache: new TokenCache(0, 1, clock.now), clock: clock.now, skipOpaque: false });
+    const mac = (k: string) => (i: string) => createHmac('sha256', k).update(i).digest();
+    assert.equal(await code(v, forge({ alg: 'HS256', kid: 'any' }, claims(), mac(secret))), 'OK');
+    assert.equal(await code(v, forge({ alg: 'HS256' }, claims(), mac(secret))), 'OK');
+    assert.equal(await code(v, forge({ alg: 'HS256', kid: 'any' }, claims(), mac('x'.repeat(40)))), 'ERR_JWT_SIGNATURE');
+    // secrets with kids: a token's kid must name one of them
+    const kids = new JwtVerifier([issuer({ keys: [{ secret, kid: 'h1' }], algorithms: ['HS256'] }, clock.now)], { maxTokenBytes: 8192, cache: new TokenCache(0, 1, clock.now), clock: clock.now, skipOpaque: false });
+    assert.equal(await code(kids, forge({ alg: 'HS256', kid: 'h2' }, claims(), mac(secret))), 'ERR_JWT_KID_UNKNOWN');
+  });
+
   it('HS256 with a configured shared secret works, and only with that secret', async () => {
     const secret = 's'.repeat(40);
     const v = new JwtVerifier([issuer({ keys: [{ secret, kid: 'h1' }], algorithms: ['HS256'] }, clock.now)], { maxTokenBytes: 8192, cache: new TokenCache(0, 1, clock.now), clock: clock.now, skipOpaque: false });
