@@ -86,8 +86,12 @@ export function compileIssuer(c: IssuerConfig, pointer: string, env: IssuerEnv):
   const algorithms = c.algorithms ?? (hasAsym ? ASYMMETRIC_ALGS : ['HS256', 'HS384', 'HS512']);
   for (const [i, alg] of algorithms.entries()) {
     const symmetric = alg.startsWith('HS');
-    if (symmetric && secrets.size === 0) throw new ConfigError(`${pointer}/algorithms/${i}`, `${alg} needs a shared secret key (keys: [{ secret: … }]); keys from a JWKS or a public key are never used as HMAC secrets`);
-    if (!symmetric && !hasAsym) throw new ConfigError(`${pointer}/algorithms/${i}`, `${alg} needs a public key (jwks_url, discovery or keys)`);
+    const problem = symmetric && secrets.size === 0 ? `${alg} needs a shared secret key (keys: [{ secret: … }]); keys from a JWKS or a public key are never used as HMAC secrets`
+      : !symmetric && !hasAsym ? `${alg} needs a public key (jwks_url, discovery or keys)` : undefined;
+    if (problem === undefined) continue;
+    // the caller never learns of a fetcher acquired for an issuer that is refused: let it go here
+    if (sharedKey !== undefined) env.registry.release(sharedKey);
+    throw new ConfigError(`${pointer}/algorithms/${i}`, problem);
   }
   const onlySecret = secrets.size === 1 ? [...secrets.values()][0] : undefined;
   const getKey: JWTVerifyGetKey = (header, token) => {
