@@ -1,8 +1,9 @@
-import { createLocalJWKSet, errors, type JWTVerifyGetKey } from 'jose';
+import { errors, type JWK, type JWTVerifyGetKey } from 'jose';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.js';
 import type { IssuerConfig } from './config.js';
 import { RemoteJwks, type JwksOptions } from './jwks.js';
+import { keySetResolver } from './key-set.js';
 import { loadLocalKeys } from './local-keys.js';
 import { discoveryUrl, oidcJwksResolver } from './oidc.js';
 import type { SharedRegistry } from './shared.js';
@@ -69,7 +70,7 @@ export function compileIssuer(c: IssuerConfig, pointer: string, env: IssuerEnv):
   if (localGiven) {
     const local = loadLocalKeys(c.keys ?? [], c.jwks_file, env.dir, pointer);
     secrets = local.secrets;
-    if (local.publicJwks.length > 0) getAsym = createLocalJWKSet({ keys: local.publicJwks as any });
+    if (local.publicJwks.length > 0) getAsym = keySetResolver(local.publicJwks as JWK[]);
   } else {
     const opts = jwksOptions(c);
     const discovery = c.discovery === true ? discoveryUrl(c.issuer) : typeof c.discovery === 'string' ? c.discovery : undefined;
@@ -85,13 +86,18 @@ export function compileIssuer(c: IssuerConfig, pointer: string, env: IssuerEnv):
   const algorithms = c.algorithms ?? (hasAsym ? ASYMMETRIC_ALGS : ['HS256', 'HS384', 'HS512']);
   for (const [i, alg] of algorithms.entries()) {
     const symmetric = alg.startsWith('HS');
-    if (symmetric && secrets.size === 0) throw new ConfigError(`${pointer}/algorithms/${i}`, `${alg} needs a shared secret key (keys: [{ secret: … }]); keys from a JWKS or a public key are never used as HMAC secrets`);
-    if (!symmetric && !hasAsym) throw new ConfigError(`${pointer}/algorithms/${i}`, `${alg} needs a public key (jwks_url, discovery or keys)`);
+    const problem = symmetric && secrets.size === 0 ? `${alg} needs a shared secret key (keys: [{ secret: … }]); keys from a JWKS or a public key are never used as HMAC secrets`
+      : !symmetric && !hasAsym ? `${alg} needs a public key (jwks_url, discovery or keys)` : undefined;
+    if (problem === undefined) continue;
+    // the caller never learns of a fetcher acquired for an issuer that is refused: let it go here
+    if (sharedKey !== undefined) env.registry.release(sharedKey);
+    throw new ConfigError(`${pointer}/algorithms/${i}`, problem);
   }
   const onlySecret = secrets.size === 1 ? [...secrets.values()][0] : undefined;
   const getKey: JWTVerifyGetKey = (header, token) => {
     if (typeof header.alg === 'string' && header.alg.startsWith('HS')) {
-      const k = typeof header.kid === 'string' ? secrets.get(header.kid) : onlySecret;
+      // as for public keys (key-set.ts): a kid names a secret with that kid; a secret without kid serves any token
+      const k = (typeof header.kid === 'string' ? secrets.get(header.kid) : onlySecret) ?? secrets.get('');
       if (k === undefined) throw new errors.JWKSNoMatchingKey();
       return k;
     }

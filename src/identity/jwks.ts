@@ -1,7 +1,8 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
-import { createLocalJWKSet, errors, type JWK, type JWTVerifyGetKey } from 'jose';
+import { errors, type JWK, type JWTVerifyGetKey } from 'jose';
 import type { Logger } from 'pino';
 import { cacheMaxAge, fetchJson, HttpError } from './http-client.js';
+import { keySetResolver } from './key-set.js';
 import { identityMetrics } from './metrics.js';
 import type { Clock } from './verifier.js';
 
@@ -145,7 +146,7 @@ export class RemoteJwks {
       .filter(isPublicKey);
     if (usable.length > this.o.maxKeys) throw new Error(`JWKS has ${usable.length} keys (max ${this.o.maxKeys})`);
     if (usable.length === 0) throw new Error('JWKS has no usable public keys');
-    return { resolve: createLocalJWKSet({ keys: usable }), count: usable.length };
+    return { resolve: keySetResolver(usable), count: usable.length };
   }
 
   private nextDelay(): number {

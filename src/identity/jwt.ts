@@ -1,4 +1,4 @@
-import { errors, jwtVerify, type JWTPayload } from 'jose';
+import { errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import type { RequestContext } from '../pipeline/context.js';
 import type { IdentityCode } from './codes.js';
 import { AuthFailure, fail } from './failure.js';
@@ -61,6 +61,19 @@ export function joseCode(err: unknown): IdentityCode {
   return 'ERR_JWT_SIGNATURE';
 }
 
+/** jwtVerify with each candidate key of a JWKSMultipleMatchingKeys until one's signature verifies. */
+async function verifyWithEach(token: string, candidates: errors.JWKSMultipleMatchingKeys, options: JWTVerifyOptions): Promise<JWTPayload | AuthFailure> {
+  for await (const key of candidates) {
+    try {
+      return (await jwtVerify(token, key, options)).payload;
+    } catch (err) {
+      // another key's signature may verify; any other failure (claims, typ…) holds for every key
+      if (!(err instanceof errors.JWSSignatureVerificationFailed)) return fail('jwt', joseCode(err));
+    }
+  }
+  return fail('jwt', 'ERR_JWT_SIGNATURE');
+}
+
 /**
  * JWT bearer tokens for a route's set of issuers. Pre-checks (size, shape, alg allow-list, crit,
  * embedded keys, issuer) run before any signature work; jose does the signature and registered claims;
@@ -69,11 +82,11 @@ export function joseCode(err: unknown): IdentityCode {
 export class JwtVerifier implements CredentialVerifier<FoundToken> {
   readonly kind = 'jwt' as const;
   private readonly byIss = new Map<string, CompiledIssuer>();
-  private readonly names = new Set<string>();
+  private readonly byName = new Map<string, CompiledIssuer>();
   private readonly sources: TokenSources;
 
   constructor(issuers: readonly CompiledIssuer[], private readonly o: JwtOptions) {
-    for (const i of issuers) { this.byIss.set(i.iss, i); this.names.add(i.name); }
+    for (const i of issuers) { this.byIss.set(i.iss, i); this.byName.set(i.name, i); }
     this.sources = TokenSources.union(issuers.map((i) => i.sources));
   }
 
@@ -89,11 +102,15 @@ export class JwtVerifier implements CredentialVerifier<FoundToken> {
     if (token.length > this.o.maxTokenBytes) return fail('jwt', 'ERR_JWT_TOO_LARGE');
     const key = sha256hex(token);
     const hit = this.o.cache.get(key);
-    if (hit !== undefined && this.names.has(hit.issuer)) return hit.verified;
-    return this.verifyFull(token, key);
+    if (hit !== undefined) {
+      const iss = this.byName.get(hit.issuer);
+      // the route's sources are the union of its issuers': each issuer's tokens only from its own
+      if (iss !== undefined) return iss.sources.has(found) ? hit.verified : fail('jwt', 'ERR_JWT_ISSUER');
+    }
+    return this.verifyFull(token, key, found);
   }
 
-  private async verifyFull(token: string, cacheKey: string): Promise<VerifyOutcome> {
+  private async verifyFull(token: string, cacheKey: string, found: FoundToken): Promise<VerifyOutcome> {
     const parts = token.split('.');
     if (parts.length !== 3) return fail('jwt', 'ERR_JWT_MALFORMED');
     const header = decodeJson(parts[0]!);
@@ -106,28 +123,35 @@ export class JwtVerifier implements CredentialVerifier<FoundToken> {
     if (header.crit !== undefined) return fail('jwt', 'ERR_JWT_CRIT');
     const issuer = typeof payload.iss === 'string' ? this.byIss.get(payload.iss) : undefined;
     if (issuer === undefined) return fail('jwt', typeof payload.iss === 'string' ? 'ERR_JWT_ISSUER' : 'ERR_JWT_CLAIM_MISSING');
+    if (!issuer.sources.has(found)) return fail('jwt', 'ERR_JWT_ISSUER');
     if (!issuer.algorithms.includes(alg)) return fail('jwt', 'ERR_JWT_ALG');
     if (issuer.rejectEmbeddedKeys && EMBEDDED_KEY_HEADERS.some((h) => header[h] !== undefined)) return fail('jwt', 'ERR_JWT_HEADER');
 
     const now = this.o.clock();
+    const options: JWTVerifyOptions = {
+      algorithms: issuer.algorithms,
+      issuer: issuer.iss,
+      audience: issuer.audiences,
+      clockTolerance: issuer.skewS,
+      // the subject claim may be a path ("user.id"), which jose reads as one top-level name: checked below
+      requiredClaims: ['exp', ...issuer.requiredClaims],
+      typ: issuer.typ,
+      maxTokenAge: issuer.maxTokenAgeS,
+      currentDate: new Date(now),
+    };
     let claims: JWTPayload;
     try {
-      const r = await jwtVerify(token, issuer.getKey, {
-        algorithms: issuer.algorithms,
-        issuer: issuer.iss,
-        audience: issuer.audiences,
-        clockTolerance: issuer.skewS,
-        requiredClaims: ['exp', issuer.subjectClaim, ...issuer.requiredClaims],
-        typ: issuer.typ,
-        maxTokenAge: issuer.maxTokenAgeS,
-        currentDate: new Date(now),
-      });
-      claims = r.payload;
+      claims = (await jwtVerify(token, issuer.getKey, options)).payload;
     } catch (err) {
-      return fail('jwt', joseCode(err));
+      if (!(err instanceof errors.JWKSMultipleMatchingKeys)) return fail('jwt', joseCode(err));
+      // no kid, several keys of the type (key-set.ts): the one whose signature verifies
+      const r = await verifyWithEach(token, err, options);
+      if (r instanceof AuthFailure) return r;
+      claims = r;
     }
     if (typeof claims.iat === 'number' && claims.iat > now / 1000 + issuer.skewS) return fail('jwt', 'ERR_JWT_IAT_FUTURE');
     const subject = claimAt(claims, issuer.subjectClaim);
+    if (subject === undefined) return fail('jwt', 'ERR_JWT_CLAIM_MISSING');
     if (typeof subject !== 'string' || subject === '') return fail('jwt', 'ERR_JWT_CLAIM_INVALID');
     if (claims.jti !== undefined && typeof claims.jti !== 'string') return fail('jwt', 'ERR_JWT_CLAIM_INVALID');
 

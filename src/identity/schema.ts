@@ -19,6 +19,9 @@ const tokenSource = {
     cookie: { type: 'string', minLength: 1 },
     query: { type: 'string', minLength: 1 },
   },
+  // exactly one place; a prefix only for a header
+  oneOf: [{ required: ['header'] }, { required: ['cookie'] }, { required: ['query'] }],
+  dependencies: { prefix: ['header'] },
 } as const;
 const tokenSources = { type: 'array', items: tokenSource, minItems: 1 } as const;
 

@@ -16,6 +16,8 @@ export interface FoundToken {
   token: string;
   /** Where it was found: "header:authorization", "cookie:session", "query:access_token". */
   where: string;
+  /** The source it was read from (TokenSources.has): which issuers may be read from there. */
+  source?: string;
   /** For strip_credential: a header name or query parameter to remove upstream. */
   header?: string;
   queryParam?: string;
@@ -32,6 +34,7 @@ interface Compiled { kind: 'header' | 'cookie' | 'query'; name: string; prefix: 
 export class TokenSources {
   private readonly list: Compiled[];
   private readonly usesCookies: boolean;
+  private readonly keys: ReadonlySet<string>;
 
   constructor(private readonly configs: readonly TokenSourceConfig[]) {
     const sources = configs;
@@ -46,6 +49,12 @@ export class TokenSources {
     }
     this.list = [...seen.values()];
     this.usesCookies = this.list.some((c) => c.kind === 'cookie');
+    this.keys = new Set(this.list.map((c) => c.key));
+  }
+
+  /** Whether a token found by this set or a union containing it was read from one of these sources. */
+  has(found: FoundToken): boolean {
+    return found.source !== undefined && this.keys.has(found.source);
   }
 
   /** Union of several source sets (a route accepting several issuers). */
@@ -81,7 +90,7 @@ export class TokenSources {
       }
       if (many || found !== undefined) return 'ambiguous';
       found = {
-        token: token!, where: `${c.kind}:${c.name}`,
+        token: token!, where: `${c.kind}:${c.name}`, source: c.key,
         header: c.kind === 'header' ? c.name : undefined,
         queryParam: c.kind === 'query' ? c.name : undefined,
       };

@@ -100,6 +100,17 @@ describe('remote JWKS', () => {
     assert.equal(s.fetches, 3, 'after the cooldown one more fetch');
   });
 
+  it('a token without kid is checked against every key of its type in the set (two keys during a rotation)', async () => {
+    const k3 = await keyPair('RS256', 'k3');
+    const s = await idp([k1, k3]); servers.push(s);
+    const { iss, v } = verifierFor({ jwks_url: `${s.url}/jwks` });
+    stops.push(() => iss.remote!.stop());
+    assert.equal(await code(v, await sign(k3, nowS(), {}, { kid: undefined })), 'OK');
+    assert.equal(await code(v, await sign(k1, nowS(), {}, { kid: undefined })), 'OK');
+    const stranger = await keyPair('RS256', 'k1');
+    assert.equal(await code(v, await sign(stranger, nowS(), {}, { kid: undefined })), 'ERR_JWT_SIGNATURE/401');
+  });
+
   it('keeps serving the last good key set while the endpoint is down, up to max_stale_s', async () => {
     const s = await idp([k1]); servers.push(s);
     const { iss, v } = verifierFor({ jwks_url: `${s.url}/jwks`, jwks: { max_stale_s: 600, unknown_kid_cooldown_s: 1 } });

@@ -139,6 +139,34 @@ describe('JWT verification', () => {
     assert.equal(await code(verifier(), await sign(rsa, nowS(), { sub: undefined })), 'ERR_JWT_CLAIM_MISSING');
   });
 
+  it('reads a nested subject_claim path (as roles_claim): present → the subject, absent → claim missing', async () => {
+    const v = verifier({ subject_claim: 'user.id' });
+    const r = await run(v, await sign(rsa, nowS(), { user: { id: 'u-7' } }));
+    assert.ok(!(r instanceof AuthFailure), r instanceof AuthFailure ? r.code : '');
+    assert.equal(r.identity.subject, 'u-7');
+    assert.equal(await code(v, await sign(rsa, nowS(), { user: { name: 'x' } })), 'ERR_JWT_CLAIM_MISSING');
+    assert.equal(await code(v, await sign(rsa, nowS(), { user: { id: 7 } })), 'ERR_JWT_CLAIM_INVALID');
+    // a top-level claim whose name has a dot still works
+    assert.equal(await code(verifier({ subject_claim: 'https://x.test/uid' }), await sign(rsa, nowS(), { 'https://x.test/uid': 'u-8' })), 'OK');
+  });
+
+  it('selects keys by kid as Envoy jwt_authn does: a key without kid serves any token; a token without kid tries every key', async () => {
+    // a PEM key carries no kid, while IdPs put one in every token
+    assert.equal(await code(verifier({ keys: [{ pem: rsa.pem }] }), await sign(rsa, nowS())), 'OK');
+    // two keys of one type (a rotation) and a token without kid: the one that verifies is used
+    const second = await keyPair('RS256', 'rsa-2');
+    const two = verifier({ keys: [{ pem: rsa.pem }, { pem: second.pem }] });
+    assert.equal(await code(two, await sign(second, nowS(), {}, { kid: undefined })), 'OK');
+    assert.equal(await code(two, await sign(rsa, nowS(), {}, { kid: undefined })), 'OK');
+    // …and only one that verifies
+    assert.equal(await code(two, await sign(attacker, nowS(), {}, { kid: undefined })), 'ERR_JWT_SIGNATURE');
+    // a claim problem is still reported as such once a key verified the signature
+    assert.equal(await code(two, await sign(second, nowS(), { exp: nowS() - 3600 }, { kid: undefined })), 'ERR_JWT_EXPIRED');
+    // a key that has a kid still serves only tokens naming it
+    const named = verifier({ keys: [{ pem: rsa.pem, kid: 'k-a' }] });
+    assert.equal(await code(named, await sign(rsa, nowS(), {}, { kid: 'k-b' })), 'ERR_JWT_KID_UNKNOWN');
+  });
+
   it('rejects an unknown crit header', async () => {
     const t = forge({ alg: 'RS256', kid: 'rsa-1', crit: ['exp-ext'], 'exp-ext': 1 }, claims(), (i) => createSign('RSA-SHA256').update(i).sign(rsa.privateKeyObject));
     assert.equal(await code(verifier(), t), 'ERR_JWT_CRIT');
@@ -231,6 +259,18 @@ describe('JWT verification', () => {
     assert.equal(await code(b, t), 'ERR_JWT_ISSUER');
   });
 
+  it('an HS256 secret configured without kid serves tokens that name a kid (the kid rule of public keys)', async () => {
+    const secret = 's'.repeat(40);
+    const v = new JwtVerifier([issuer({ keys: [{ secret }], algorithms: ['HS256'] }, clock.now)], { maxTokenBytes: 8192, cache: new TokenCache(0, 1, clock.now), clock: clock.now, skipOpaque: false });
+    const mac = (k: string) => (i: string) => createHmac('sha256', k).update(i).digest();
+    assert.equal(await code(v, forge({ alg: 'HS256', kid: 'any' }, claims(), mac(secret))), 'OK');
+    assert.equal(await code(v, forge({ alg: 'HS256' }, claims(), mac(secret))), 'OK');
+    assert.equal(await code(v, forge({ alg: 'HS256', kid: 'any' }, claims(), mac('x'.repeat(40)))), 'ERR_JWT_SIGNATURE');
+    // secrets with kids: a token's kid must name one of them
+    const kids = new JwtVerifier([issuer({ keys: [{ secret, kid: 'h1' }], algorithms: ['HS256'] }, clock.now)], { maxTokenBytes: 8192, cache: new TokenCache(0, 1, clock.now), clock: clock.now, skipOpaque: false });
+    assert.equal(await code(kids, forge({ alg: 'HS256', kid: 'h2' }, claims(), mac(secret))), 'ERR_JWT_KID_UNKNOWN');
+  });
+
   it('HS256 with a configured shared secret works, and only with that secret', async () => {
     const secret = 's'.repeat(40);
     const v = new JwtVerifier([issuer({ keys: [{ secret, kid: 'h1' }], algorithms: ['HS256'] }, clock.now)], { maxTokenBytes: 8192, cache: new TokenCache(0, 1, clock.now), clock: clock.now, skipOpaque: false });
@@ -238,6 +278,27 @@ describe('JWT verification', () => {
     const bad = forge({ alg: 'HS256', kid: 'h1' }, claims(), (i) => createHmac('sha256', 'x'.repeat(40)).update(i).digest());
     assert.equal(await code(v, good), 'OK');
     assert.equal(await code(v, bad), 'ERR_JWT_SIGNATURE');
+  });
+  it('a token is read only from its own issuer\'s sources: one issuer\'s query source does not admit another issuer\'s token', async () => {
+    // corp: Authorization header only (the default); partner: also ?access_token=. A route accepting both
+    // reads both places, but a corp token in the query string must not pass (corp never allowed that)
+    const corp = issuer({ name: 'corp', keys: [{ jwk: rsa.jwk as any }] }, clock.now);
+    const partner = issuer({ name: 'partner', issuer: 'https://partner.test', keys: [{ jwk: ec.jwk as any }], from: [{ query: 'access_token' }] }, clock.now);
+    const v = new JwtVerifier([corp, partner], { maxTokenBytes: 8192, cache: new TokenCache(1000, 3_600_000, clock.now), clock: clock.now, skipOpaque: false });
+    const corpToken = await sign(rsa, nowS());
+    const partnerToken = await sign(ec, nowS(), { iss: 'https://partner.test' });
+    const via = async (path: string, headers: Record<string, string> = {}) => {
+      const ctx = ctxOf({ path, headers });
+      const f = v.extract(ctx);
+      assert.ok(f && !(f instanceof AuthFailure));
+      const r = await v.verify(ctx, f as any);
+      return r instanceof AuthFailure ? r.code : 'OK';
+    };
+    assert.equal(await via('/x', { authorization: `Bearer ${corpToken}` }), 'OK');
+    assert.equal(await via(`/x?access_token=${partnerToken}`), 'OK');
+    assert.equal(await via(`/x?access_token=${corpToken}`), 'ERR_JWT_ISSUER');
+    // a cached corp token (verified from its header just above) is not admitted from the query either
+    assert.equal(await via(`/x?access_token=${corpToken}`), 'ERR_JWT_ISSUER');
   });
 });
 

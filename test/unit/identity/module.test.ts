@@ -206,6 +206,10 @@ describe('identity config errors name the place and the problem', () => {
     ['short secret', 'identity: { issuers: [ { name: a, issuer: x, keys: [ { secret: short } ] } ] }', /at least 32 bytes/],
     ['bad accept', 'routes: [ { name: r, identity: { accept: [password] } } ]', /\/routes\/0\/identity\/accept\/0: must match pattern/],
     ['bad CIDR', 'identity: { mtls: { allow: [ { spiffe_id: "spiffe://a/b" } ], xfcc: { trusted_proxies: [ "not-an-ip" ] } } }', /xfcc\/trusted_proxies\/0: not a CIDR/],
+    // a token source names exactly one place: a prefix alone read nothing at all; header + query read only the header
+    ['token source without a place', 'identity: { issuers: [ { name: a, issuer: x, jwks_url: "http://h/j", from: [ { prefix: "Bearer " } ] } ] }', /\/identity\/issuers\/0\/from\/0: must match exactly one schema in oneOf/],
+    ['token source with two places', 'identity: { api_keys: { file: k.jsonl, from: [ { header: x-key, query: api_key } ] } }', /\/identity\/api_keys\/from\/0: must match exactly one schema in oneOf/],
+    ['prefix on a query source', 'identity: { introspection: [ { name: a, url: "http://h/i", client_id: c, client_secret: s, from: [ { query: t, prefix: "Bearer " } ] } ] }', /\/identity\/introspection\/0\/from\/0.*prefix/],
   ];
   for (const [name, yaml, re] of cases) {
     it(name, async () => {

@@ -63,4 +63,15 @@ routes: [ { name: r, identity: { accept: [jwt] } } ]
     assert.equal(first.shared.size(), 0);
     await store.close();
   });
+
+  it('an issuer refused after its JWKS fetcher was acquired (HS256 with a jwks_url) releases the fetcher', async () => {
+    const store = new MemoryStore();
+    const env = { store, logger: silent, configPath: '/x/p.yaml', configDir: '/x' };
+    const first = await createIdentity({ issuers: [{ name: 'a', issuer: 'https://a', jwks_url: 'http://127.0.0.1:1/j' }] }, env);
+    await assert.rejects(createIdentity({ issuers: [{ name: 'a', issuer: 'https://a', jwks_url: 'http://127.0.0.1:1/j', algorithms: ['HS256'] }] }, { ...env, previous: first }), /HS256 needs a shared secret/);
+    assert.equal(first.shared.size(), 2);
+    await first.close!();
+    assert.equal(first.shared.size(), 0, 'no fetcher is left polling the IdP for a config that never loaded');
+    await store.close();
+  });
 });

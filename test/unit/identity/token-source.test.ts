@@ -7,7 +7,7 @@ describe('token sources', () => {
   const all = new TokenSources([{ header: 'authorization', prefix: 'Bearer ' }, { header: 'x-token' }, { cookie: 'session' }, { query: 'access_token' }]);
 
   it('reads a bearer token (scheme case-insensitive) and nothing from other schemes', () => {
-    assert.deepEqual(all.extract(ctxOf({ headers: { authorization: 'bearer abc' } })), { token: 'abc', where: 'header:authorization', header: 'authorization', queryParam: undefined });
+    assert.deepEqual(all.extract(ctxOf({ headers: { authorization: 'bearer abc' } })), { token: 'abc', where: 'header:authorization', source: 'header:authorization:bearer ', header: 'authorization', queryParam: undefined });
     assert.equal(all.extract(ctxOf({ headers: { authorization: 'Basic dXNlcjpwdw==' } })), undefined);
   });
 
