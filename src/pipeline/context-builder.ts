@@ -122,12 +122,17 @@ function safeName(k: string): string {
 /**
  * Client IP: Envoy's source address, or the Nth-from-right X-Forwarded-For entry with N trusted hops.
  * As Envoy does, a header with fewer entries than that falls back to the source address (its leftmost
- * entry is whatever the client wrote), and so does an entry that is not an IP address.
+ * entry is whatever the client wrote), and so does an entry that is not an IP address. Envoy with
+ * use_remote_address: true appends its peer (the source address) before ext_authz runs, while its own
+ * xff_num_trusted_hops counts the header as it arrived: a last entry that is the source address is that
+ * append, not a hop (a client cannot write the last entry: the trusted proxies append after it).
  */
 export function clientIp(sourceAddress: string, xff: string | undefined, trustedHops: number): string {
   if (trustedHops <= 0 || !xff) return sourceAddress;
   const parts = xff.split(',');
-  const idx = parts.length - trustedHops;
+  let end = parts.length;
+  if (sourceAddress !== '' && parts[end - 1]!.trim() === sourceAddress) end--;
+  const idx = end - trustedHops;
   if (idx < 0) return sourceAddress;
   const entry = parts[idx]!.trim();
   return isIP(entry) !== 0 ? entry : sourceAddress;
