@@ -9,6 +9,9 @@ import { DEFAULT_CONFIG_YAML, EMBEDDED_CONFIG_NAME } from './defaults.js';
 import { ConfigLoadError } from './errors.js';
 import { loadConfigFile, parseConfig, type LoadedConfig } from './loader.js';
 
+/** The link a Kubernetes ConfigMap (or Secret) volume swaps atomically on every update. */
+const CONFIGMAP_DATA_LINK = '..data';
+
 export interface ReloadResult { ok: boolean; error?: string }
 
 /**
@@ -83,13 +86,17 @@ export class RuntimeHolder {
     }
   }
 
-  /** Reload when the file changes (watching its folder catches editors' write-and-rename). */
+  /**
+   * Reload when the file changes (watching its folder catches editors' write-and-rename). A Kubernetes
+   * ConfigMap volume changes the file by renaming a new `..data` link over the old one (the file is a link
+   * through `..data`): that rename is a change of the file too.
+   */
   watch(): void {
     if (!this.file || this.watcher) return;
     const name = basename(this.file);
     try {
       this.watcher = watch(dirname(this.file), (_event, changed) => {
-        if (changed !== null && changed !== name) return;
+        if (changed !== null && changed !== name && changed !== CONFIGMAP_DATA_LINK) return;
         clearTimeout(this.debounce);
         this.debounce = setTimeout(() => void this.reload('file changed'), 150);
       });

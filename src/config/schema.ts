@@ -66,7 +66,13 @@ function routeSchema(): object {
     rules: { type: 'array', items: ruleSchema, description: 'Static rules, first match wins.' },
     rules_default: { enum: ['continue', 'deny'], description: 'When no static rule matches (default continue).' },
     fail_open: { type: 'boolean', description: 'Allow (and count) when a stage errors. Default false.' },
-    upstream_headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Headers set on the upstream request.' },
+    upstream_headers: {
+      type: 'object',
+      // an HTTP token (RFC 9110) names the header; a value never carries CR, LF or NUL
+      propertyNames: { type: 'string', pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" },
+      additionalProperties: { type: 'string', pattern: '^[^\\r\\n\\u0000]*$' },
+      description: 'Headers set on the upstream request.',
+    },
   };
   for (const m of MODULES) props[m.key] = m.routeSchema;
   return { type: 'object', additionalProperties: false, required: ['name'], properties: props };

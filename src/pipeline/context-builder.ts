@@ -125,14 +125,15 @@ function safeName(k: string): string {
  * proxy — before ext_authz runs: a last entry equal to the source address is that one and not counted, so
  * N is the number of proxies in front of Envoy, as Envoy's own `xff_num_trusted_hops` counts them.
  * As Envoy does, a header with fewer entries than that falls back to the source address (its leftmost
- * entry is whatever the client wrote), and so does an entry that is not an IP address.
+ * entry is whatever the client wrote), and so does an entry that is not an IP address. A client cannot
+ * write the last entry: the trusted proxies append after it.
  */
 export function clientIp(sourceAddress: string, xff: string | undefined, trustedHops: number): string {
   if (trustedHops <= 0 || !xff) return sourceAddress;
   const parts = xff.split(',');
-  let n = parts.length;
-  if (parts[n - 1]!.trim() === sourceAddress) n--;
-  const idx = n - trustedHops;
+  let end = parts.length;
+  if (sourceAddress !== '' && parts[end - 1]!.trim() === sourceAddress) end--;
+  const idx = end - trustedHops;
   if (idx < 0) return sourceAddress;
   const entry = parts[idx]!.trim();
   return isIP(entry) !== 0 ? entry : sourceAddress;

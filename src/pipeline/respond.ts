@@ -62,6 +62,12 @@ export function spoofedHeaders(ctx: RequestContext, owned: OwnedHeaders, setting
   return out;
 }
 
+/** Pairs without the decision id: Portcullis sets it, once, and nothing a stage, policy or route adds replaces it. */
+function withoutDecisionId(pairs: HeaderPair[]): HeaderPair[] {
+  for (const p of pairs) if (sameHeaderName(p[0], DECISION_ID_HEADER)) return pairs.filter((q) => !sameHeaderName(q[0], DECISION_ID_HEADER));
+  return pairs;
+}
+
 export function denyBody(code: string, message: string, decisionId: string): string {
   return JSON.stringify({ error: code, message, decision_id: decisionId });
 }
@@ -69,9 +75,10 @@ export function denyBody(code: string, message: string, decisionId: string): str
 /** The one place a Decision becomes an envoy.service.auth.v3.CheckResponse. */
 export function toCheckResponse(d: Decision, owned: OwnedHeaders): any {
   const ctx = d.ctx;
-  const dyn = toStruct({ decision_id: ctx.decisionId, route: ctx.route, code: d.code, ...ctx.dynamicMetadata });
+  // the keys Envoy's access log joins on are Portcullis's: a stage's (a policy's) metadata cannot replace them
+  const dyn = toStruct({ ...ctx.dynamicMetadata, decision_id: ctx.decisionId, route: ctx.route, code: d.code });
   if (d.allowed) {
-    const upstream: HeaderPair[] = [[DECISION_ID_HEADER, ctx.decisionId], ...ctx.upstreamHeaders];
+    const upstream: HeaderPair[] = [[DECISION_ID_HEADER, ctx.decisionId], ...withoutDecisionId(ctx.upstreamHeaders)];
     const setting = new Set(upstream.map((p) => p[0]));
     const remove = spoofedHeaders(ctx, owned, setting);
     for (const h of ctx.upstreamHeadersToRemove) if (!setting.has(h)) remove.push(h);
@@ -80,7 +87,7 @@ export function toCheckResponse(d: Decision, owned: OwnedHeaders): any {
       ok_response: {
         headers: upstreamHvo(upstream),
         headers_to_remove: remove,
-        response_headers_to_add: hvo([[DECISION_ID_HEADER, ctx.decisionId], ...ctx.responseHeaders]),
+        response_headers_to_add: hvo([[DECISION_ID_HEADER, ctx.decisionId], ...withoutDecisionId(ctx.responseHeaders)]),
         query_parameters_to_set: ctx.queryParamsToSet.map(([key, value]) => ({ key, value })),
         query_parameters_to_remove: ctx.queryParamsToRemove,
       },
@@ -93,6 +100,7 @@ export function toCheckResponse(d: Decision, owned: OwnedHeaders): any {
   if (!hasContentType(deny.headers) && (deny.body === undefined || looksLikeJson(deny.body))) headers.push(['content-type', 'application/json']);
   if (deny.headers) {
     for (const k of Object.keys(deny.headers)) {
+      if (sameHeaderName(k, DECISION_ID_HEADER)) continue;
       const v = deny.headers[k]!;
       if (typeof v === 'string') headers.push([k, v]);
       else for (const x of v) headers.push([k, x]);
