@@ -1,6 +1,6 @@
 import { LineCounter, Scalar, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
 import { ALGORITHMS, FAILURE_MODES, type Algorithm, type FailureMode, type LimitRule } from '../rule.js';
-import { ENVOY_FORMAT_UNITS, isEnvoyFormatUnit, isUnit, type Unit } from '../units.js';
+import { ENVOY_FORMAT_UNITS, isEnvoyFormatUnit, isUnit, periodProblem, type Unit } from '../units.js';
 import { emptyLevel, exactKey, type DescriptorNode, type DomainConfig, type Level } from './domain.js';
 import { EXTENSION_RATE_LIMIT_KEYS, isCredentialKey } from './extensions.js';
 import type { RlsProblem } from './problems.js';
@@ -196,6 +196,8 @@ function readRateLimit(ctx: Ctx, node: Node | null, path: string, d: DescriptorN
   d.unlimited = unlimited;
   d.replaces = replaces;
   if (unlimited || unit === undefined || rpu === undefined) return;
+  const tooLong = periodProblem({ unit, multiplier });
+  if (tooLong) { push(ctx, multNode ?? unitNode, `${path}.unit_multiplier`, tooLong); return; }
   ctx.limits++;
   const rule: LimitRule = {
     domain: ctx.domain,
