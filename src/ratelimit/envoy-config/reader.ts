@@ -17,6 +17,13 @@ for (const k of [...RATE_LIMIT_KEYS, ...EXTENSION_RATE_LIMIT_KEYS]) WHERE[k] ??=
 
 const UINT32_MAX = 4_294_967_295;
 
+/**
+ * Descriptors one file may hold, counting every use of a YAML alias as a copy of what it names. Without a
+ * bound, aliases of aliases make a few KB read as billions of descriptors (yaml.v2, which
+ * envoyproxy/ratelimit uses, refuses such documents as "excessive aliasing").
+ */
+export const MAX_DESCRIPTORS_PER_FILE = 100_000;
+
 export interface ReaderOptions {
   /** Reject Portcullis extensions (unit week, unit_multiplier, algorithm, burst, failure_mode). */
   strict: boolean;
@@ -45,6 +52,10 @@ interface Ctx {
   opts: ReaderOptions;
   domain: string;
   limits: number;
+  /** Descriptors read so far (alias expansions included); past MAX_DESCRIPTORS_PER_FILE reading stops. */
+  descriptors: number;
+  /** Each alias resolved once (yaml's Alias.resolve searches the whole document). */
+  aliases: Map<Node, Node | null>;
 }
 
 /**
@@ -55,7 +66,7 @@ interface Ctx {
  */
 export function readDomainFile(file: string, text: string, opts: ReaderOptions, into?: (domain: string) => DomainConfig | undefined): ReadResult {
   const lc = new LineCounter();
-  const ctx: Ctx = { file, lc, problems: [], opts, domain: '', limits: 0 };
+  const ctx: Ctx = { file, lc, problems: [], opts, domain: '', limits: 0, descriptors: 0, aliases: new Map() };
   // failsafe schema: every scalar is a string, so keys and values keep their source text (as yaml.v2
   // does for string fields: `value: 0800` is "0800"); numbers and booleans are parsed here.
   const doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: false, lineCounter: lc, prettyErrors: false });
@@ -98,12 +109,17 @@ export function readDomainFile(file: string, text: string, opts: ReaderOptions, 
 function readDescriptors(ctx: Ctx, node: Node | null, path: string, parentStats: string, parentRedact: boolean, level: Level): void {
   if (node === null || (isScalar(node) && (node.value === null || node.value === ''))) return;
   if (!isSeq(node)) { push(ctx, node, path, 'must be a list of descriptors (- key: …)'); return; }
-  node.items.forEach((raw, i) => {
+  for (let i = 0; i < node.items.length; i++) {
+    if (ctx.descriptors > MAX_DESCRIPTORS_PER_FILE) return; // over the bound: reported once, reading stops
     const p = `${path}[${i}]`;
-    const item = deref(ctx, raw as Node);
-    if (!isMap(item)) { push(ctx, item, p, 'must be a descriptor mapping (key:, value:, rate_limit:, descriptors:)'); return; }
+    const item = deref(ctx, node.items[i] as Node);
+    if (!isMap(item)) { push(ctx, item, p, 'must be a descriptor mapping (key:, value:, rate_limit:, descriptors:)'); continue; }
+    if (++ctx.descriptors > MAX_DESCRIPTORS_PER_FILE) {
+      push(ctx, item, p, `more than ${MAX_DESCRIPTORS_PER_FILE} descriptors in one file (each use of a YAML alias counts as a copy of what it names)`);
+      return;
+    }
     readDescriptor(ctx, item, p, parentStats, parentRedact, level);
-  });
+  }
 }
 
 function readDescriptor(ctx: Ctx, node: YAMLMap, path: string, parentStats: string, parentRedact: boolean, level: Level): void {
@@ -234,8 +250,13 @@ function readReplaces(ctx: Ctx, node: Node | null | undefined, path: string, own
 
 /** An alias (*anchor) is read as the node it points to, as yaml.v2 does. */
 function deref(ctx: Ctx, node: Node | null): Node | null {
-  if (node !== null && isAlias(node) && ctx.doc) return (node.resolve(ctx.doc) as Node | undefined) ?? null;
-  return node;
+  if (node === null || !isAlias(node) || !ctx.doc) return node;
+  let target = ctx.aliases.get(node);
+  if (target === undefined) {
+    target = (node.resolve(ctx.doc) as Node | undefined) ?? null;
+    ctx.aliases.set(node, target);
+  }
+  return target;
 }
 
 /**
