@@ -37,3 +37,24 @@ describe('YAML alias expansion is bounded', { timeout: 120_000 }, () => {
     assert.equal(matchDescriptor(r.config!, deep)?.rule?.requestsPerUnit, 1);
   });
 });
+
+// An alias inside the node its anchor names (`rate_limit: &a { <<: *a }`, `descriptors: &l [{ descriptors: *l }]`)
+// made the reader recurse until the stack overflowed: a RangeError with no file or line, thrown out of
+// `ratelimit validate` and out of the directory watcher (the reload was dropped without a config error or a
+// count). yaml.v2 refuses it ("anchor 'a' value contains itself"); the reader reports it as a problem now.
+describe('a YAML alias inside the node it names', () => {
+  const cases: Record<string, string> = {
+    'merge key': 'domain: d\ndescriptors:\n  - key: k\n    rate_limit: &a\n      unit: second\n      requests_per_unit: 1\n      <<: *a\n',
+    'descriptor list': 'domain: d\ndescriptors: &l\n  - key: a\n    descriptors: *l\n',
+    'descriptor': 'domain: d\ndescriptors:\n  - &n\n    key: a\n    descriptors:\n      - *n\n',
+  };
+  for (const [name, text] of Object.entries(cases)) {
+    it(`${name}: one problem with its line, no exception`, () => {
+      const r = readDomainFile('cycle.yaml', text, opts);
+      assert.equal(r.config, undefined);
+      assert.equal(r.problems.length, 1, r.problems.map((p) => p.message).join('\n'));
+      assert.match(r.problems[0]!.message, /alias .* contains itself/);
+      assert.ok(r.problems[0]!.line! > 1);
+    });
+  }
+});
