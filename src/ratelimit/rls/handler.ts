@@ -125,7 +125,11 @@ export class RlsHandler {
     });
     if (overall === 'OVER_LIMIT' && this.s.globalShadowMode) {
       overall = 'OK';
-      for (const h of hits) rlMetrics.shadowMode.inc({ domain: h.rule.domain, descriptor: '(global shadow_mode)' }, h.hits);
+      // the hits whose OVER_LIMIT it turned into OK (not the ones within their limits)
+      for (let j = 0; j < hits.length; j++) {
+        const h = hits[j]!;
+        if (verdicts[j]!.over && !h.rule.shadowMode) rlMetrics.shadowMode.inc({ domain: h.rule.domain, descriptor: '(global shadow_mode)' }, h.hits);
+      }
     }
     rlMetrics.requests.inc({ code: overall });
     // allowed although a limit could not be checked: counted with every other fail-open (no route here;
