@@ -45,6 +45,17 @@ export function isStandardUnit(u: Unit): boolean {
   return (STANDARD_UNITS as readonly string[]).includes(u);
 }
 
+/**
+ * Longest window a limit may have (10000 × 365 days). Far past any real limit; beyond it calendar windows
+ * end after the last date JavaScript can represent (year × 300000 gave a window end of NaN).
+ */
+export const MAX_PERIOD_MS = 10_000 * 365 * 86_400_000;
+
+/** A problem with unit × unit_multiplier, or undefined when the limiter can use the period. */
+export function periodProblem(p: Period): string | undefined {
+  return periodMs(p) > MAX_PERIOD_MS ? `${p.multiplier} × ${p.unit} is too long (the window may be at most 10000 years)` : undefined;
+}
+
 /** Nominal period length in ms (month = 30 days, year = 365 days). */
 export function periodMs(p: Period): number {
   return SECONDS[p.unit] * p.multiplier * 1000;

@@ -124,6 +124,7 @@ routes:
       assert.ok(metricSum(text, 'portcullis_ratelimit_failure_mode_total', { domain: 'fail', mode }) > 0, `failure_mode ${mode} counted`);
     }
     assert.ok(metricSum(text, 'portcullis_fail_open_total', { route: 'users', stage: 'ratelimit' }) > 0, 'fail-open counted');
+    assert.ok(metricSum(text, 'portcullis_fail_open_total', { stage: 'should_rate_limit:fail' }) > 0, 'ShouldRateLimit fail-open counted');
     assert.equal(metricSum(text, 'portcullis_ratelimit_breaker_state', { store: 'redis' }), 0, 'breaker closed again');
   });
 });

@@ -14,7 +14,7 @@ import { waitFor } from './harness/proc.js';
 const dir = mkdtempSync(join(tmpdir(), 'pc-rl-store-'));
 
 /** A deterministic mix of decisions over a few counters of every kind, both commit modes, shadow ops. */
-function scenario(seed: number, hitsOf: (r: number) => number = (r) => 1 + Math.floor(r * 3)): Array<{ ops: CounterOp[]; mode: CommitMode; now: number }> {
+function scenario(seed: number, hitsOf: (r: number) => number = (r) => 1 + Math.floor(r * 3), repeats = false): Array<{ ops: CounterOp[]; mode: CommitMode; now: number }> {
   let s = seed;
   const rnd = () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
   const out: Array<{ ops: CounterOp[]; mode: CommitMode; now: number }> = [];
@@ -39,9 +39,9 @@ function scenario(seed: number, hitsOf: (r: number) => number = (r) => 1 + Math.
         ops.push({ kind, key: `g${id}`, key2: `g${id}`, tag: 'd', a: 1000 / 7, hits, p: 5 * (1000 / 7), ttlMs: 0, shadow });
       }
     }
-    // one counter once per decision
+    // one counter once per decision, unless `repeats` (Envoy may send one descriptor twice)
     const seen = new Set<string>();
-    out.push({ ops: ops.filter((o) => !seen.has(o.key) && seen.add(o.key)), mode: rnd() < 0.5 ? 'all' : 'independent', now });
+    out.push({ ops: repeats ? ops : ops.filter((o) => !seen.has(o.key) && seen.add(o.key)), mode: rnd() < 0.5 ? 'all' : 'independent', now });
   }
   return out;
 }
@@ -59,11 +59,11 @@ function same(a: RawResult[], b: RawResult[], where: string): void {
 /** Per-descriptor hits_addend: checks (0), the usual sizes, and the largest addend the handler passes on. */
 const MIXED_HITS = (r: number) => (r < 0.25 ? 0 : r < 0.3 ? MAX_HITS_ADDEND : 1 + Math.floor(r * 3));
 
-async function conformance(client: Redis | Cluster, prefix: string, hitsOf?: (r: number) => number): Promise<void> {
+async function conformance(client: Redis | Cluster, prefix: string, hitsOf?: (r: number) => number, repeats = false): Promise<void> {
   const redis = new RedisCounterStore(client, prefix);
   const memory = new MemoryCounterStore(10_000, 60_000);
   let admitted = 0;
-  for (const [i, d] of scenario(42, hitsOf).entries()) {
+  for (const [i, d] of scenario(42, hitsOf, repeats).entries()) {
     const m = memory.decide(d.ops, d.mode, d.now);
     const r = await redis.decide(d.ops, d.mode, d.now);
     same(r, m, `decision ${i}`);
@@ -89,6 +89,24 @@ describe('rate-limit Lua script against a real redis-server', () => {
 
   it('same answers with per-descriptor addends: 0 (check only), 1–3 and 2^32', async () => {
     await conformance(client, `mixed:${Date.now()}:`, MIXED_HITS);
+  });
+
+  it('same answers when one decision touches a counter twice (each op sees the ops before it)', async () => {
+    await conformance(client, `twice:${Date.now()}:`, MIXED_HITS, true);
+  });
+
+  it('two ops on one counter in one call: the second sees the first (limit 3, 2 + 2 hits: admitted, refused)', async () => {
+    const store = new RedisCounterStore(client, `seq:${Date.now()}:`);
+    const now = Date.now();
+    const ops: CounterOp[] = [
+      { kind: FIXED, key: 'f', key2: 'f', tag: 't', a: 3, hits: 2, p: 0, ttlMs: 60_000, shadow: false },
+      { kind: SLIDING, key: 's', key2: 's0', tag: 't', a: 3, hits: 2, p: 0.5, ttlMs: 60_000, shadow: false },
+      { kind: GCRA, key: 'g', key2: 'g', tag: 't', a: 20_000_000, hits: 2, p: 60_000_000, ttlMs: 0, shadow: false },
+    ];
+    const r = await store.decide(ops.flatMap((o) => [o, o]), 'independent', now);
+    assert.deepEqual(r.map((x) => x.ok), [true, false, true, false, true, false]);
+    assert.deepEqual([r[0]!.x, r[1]!.x], [2, 4], 'fixed window: both counted, in order (envoyproxy/ratelimit INCRBY)');
+    assert.equal(r[3]!.x, 2, 'sliding window: only the admitted hits are stored');
   });
 
   it('a 0-hit op writes no key; a fixed-window count saturates at COUNTER_MAX without a Redis error', async () => {

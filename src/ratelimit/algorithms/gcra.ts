@@ -7,18 +7,21 @@ import { periodMs } from '../units.js';
  * theoretical arrival time (TAT). Emission interval T = period / limit; burst tolerance τ = burst × T.
  * A request of n hits is admitted when max(TAT, now) + n·T − τ ≤ now; then TAT advances by n·T.
  * Denied requests consume nothing. A full bucket holds `burst` requests and refills one every T.
- * The store works in whole microseconds (see store/redis-lua.ts).
+ * The store works in whole microseconds (see store/redis-lua.ts), so T is rounded UP to a whole
+ * microsecond: the bucket holds exactly `burst` and never refills faster than the limit (a rounded-down or
+ * rounded-to-nearest T undercharged every request: 3004 of a 3000 burst, 1 s / 3000 = 333.33 µs).
  */
-export function gcraParams(hit: Hit): { interval: number; tau: number; burst: number } {
-  const interval = periodMs(hit.rule.period) / hit.limit;
+export function gcraParams(hit: Hit): { interval: number; intervalUs: number; tau: number; burst: number } {
+  const intervalUs = Math.ceil((periodMs(hit.rule.period) * 1000) / hit.limit);
+  const interval = intervalUs / 1000;
   const burst = hit.rule.burst > 0 ? hit.rule.burst : hit.limit;
-  return { interval, tau: burst * interval, burst };
+  return { interval, intervalUs, tau: burst * interval, burst };
 }
 
 export function planGcra(hit: Hit, tag: string): CounterOp {
   const g = gcraParams(hit);
   const key = `${hit.key}:g`;
-  return { kind: GCRA, key, key2: key, tag, a: g.interval * 1000, hits: hit.hits, p: g.tau * 1000, ttlMs: 0, shadow: hit.rule.shadowMode };
+  return { kind: GCRA, key, key2: key, tag, a: g.intervalUs, hits: hit.hits, p: g.burst * g.intervalUs, ttlMs: 0, shadow: hit.rule.shadowMode };
 }
 
 export function finishGcra(hit: Hit, r: RawResult, now: number): Verdict {

@@ -1,6 +1,6 @@
 import { ConfigError } from '../../config/errors.js';
 import type { Algorithm, FailureMode, LimitRule } from '../rule.js';
-import type { Unit } from '../units.js';
+import { periodProblem, type Unit } from '../units.js';
 import { compilePart, type KeyPart } from './key-parts.js';
 
 /** One limit of the Check limit phase, as written in the config (route `ratelimit.limits[]` or global `ratelimit.limits.<name>`). */
@@ -49,6 +49,8 @@ export function compileLimit(id: string, c: CheckLimitConfig, pointer: string, d
   if (c.throttled_requests_per_unit !== undefined && c.throttled_requests_per_unit > c.requests_per_unit) {
     throw new ConfigError(`${pointer}/throttled_requests_per_unit`, `must not be above requests_per_unit (${c.requests_per_unit}): it is the tighter limit for throttled clients`);
   }
+  const tooLong = periodProblem({ unit: c.unit, multiplier: c.unit_multiplier ?? 1 });
+  if (tooLong) throw new ConfigError(`${pointer}/unit_multiplier`, tooLong);
   const specs = Array.isArray(c.by) ? c.by : [c.by];
   if (new Set(specs).size !== specs.length) throw new ConfigError(`${pointer}/by`, 'lists the same key twice');
   const parts = specs.map((s) => compilePart(s, d.ipv6PrefixLength));

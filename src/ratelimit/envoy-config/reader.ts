@@ -1,6 +1,6 @@
 import { LineCounter, Scalar, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
 import { ALGORITHMS, FAILURE_MODES, type Algorithm, type FailureMode, type LimitRule } from '../rule.js';
-import { ENVOY_FORMAT_UNITS, isEnvoyFormatUnit, isUnit, type Unit } from '../units.js';
+import { ENVOY_FORMAT_UNITS, isEnvoyFormatUnit, isUnit, periodProblem, type Unit } from '../units.js';
 import { emptyLevel, exactKey, type DescriptorNode, type DomainConfig, type Level } from './domain.js';
 import { EXTENSION_RATE_LIMIT_KEYS, isCredentialKey } from './extensions.js';
 import type { RlsProblem } from './problems.js';
@@ -16,6 +16,13 @@ for (const k of DESCRIPTOR_KEYS) WHERE[k] ??= 'in a descriptor';
 for (const k of [...RATE_LIMIT_KEYS, ...EXTENSION_RATE_LIMIT_KEYS]) WHERE[k] ??= 'inside rate_limit';
 
 const UINT32_MAX = 4_294_967_295;
+
+/**
+ * Descriptors one file may hold, counting every use of a YAML alias as a copy of what it names. Without a
+ * bound, aliases of aliases make a few KB read as billions of descriptors (yaml.v2, which
+ * envoyproxy/ratelimit uses, refuses such documents as "excessive aliasing").
+ */
+export const MAX_DESCRIPTORS_PER_FILE = 100_000;
 
 export interface ReaderOptions {
   /** Reject Portcullis extensions (unit week, unit_multiplier, algorithm, burst, failure_mode). */
@@ -45,6 +52,12 @@ interface Ctx {
   opts: ReaderOptions;
   domain: string;
   limits: number;
+  /** Descriptors read so far (alias expansions included); past MAX_DESCRIPTORS_PER_FILE reading stops. */
+  descriptors: number;
+  /** Each alias resolved once (yaml's Alias.resolve searches the whole document). */
+  aliases: Map<Node, Node | null>;
+  /** Collections being read (the path from the root): an alias to one of them would recurse forever. */
+  open: Set<Node>;
 }
 
 /**
@@ -55,7 +68,7 @@ interface Ctx {
  */
 export function readDomainFile(file: string, text: string, opts: ReaderOptions, into?: (domain: string) => DomainConfig | undefined): ReadResult {
   const lc = new LineCounter();
-  const ctx: Ctx = { file, lc, problems: [], opts, domain: '', limits: 0 };
+  const ctx: Ctx = { file, lc, problems: [], opts, domain: '', limits: 0, descriptors: 0, aliases: new Map(), open: new Set() };
   // failsafe schema: every scalar is a string, so keys and values keep their source text (as yaml.v2
   // does for string fields: `value: 0800` is "0800"); numbers and booleans are parsed here.
   const doc = parseDocument(text, { schema: 'failsafe', uniqueKeys: false, lineCounter: lc, prettyErrors: false });
@@ -98,12 +111,22 @@ export function readDomainFile(file: string, text: string, opts: ReaderOptions, 
 function readDescriptors(ctx: Ctx, node: Node | null, path: string, parentStats: string, parentRedact: boolean, level: Level): void {
   if (node === null || (isScalar(node) && (node.value === null || node.value === ''))) return;
   if (!isSeq(node)) { push(ctx, node, path, 'must be a list of descriptors (- key: …)'); return; }
-  node.items.forEach((raw, i) => {
+  ctx.open.add(node);
+  for (let i = 0; i < node.items.length; i++) {
+    if (ctx.descriptors > MAX_DESCRIPTORS_PER_FILE) break; // over the bound: reported once, reading stops
     const p = `${path}[${i}]`;
-    const item = deref(ctx, raw as Node);
-    if (!isMap(item)) { push(ctx, item, p, 'must be a descriptor mapping (key:, value:, rate_limit:, descriptors:)'); return; }
+    const item = deref(ctx, node.items[i] as Node, p);
+    if (item === undefined) continue;
+    if (!isMap(item)) { push(ctx, item, p, 'must be a descriptor mapping (key:, value:, rate_limit:, descriptors:)'); continue; }
+    if (++ctx.descriptors > MAX_DESCRIPTORS_PER_FILE) {
+      push(ctx, item, p, `more than ${MAX_DESCRIPTORS_PER_FILE} descriptors in one file (each use of a YAML alias counts as a copy of what it names)`);
+      break;
+    }
+    ctx.open.add(item);
     readDescriptor(ctx, item, p, parentStats, parentRedact, level);
-  });
+    ctx.open.delete(item);
+  }
+  ctx.open.delete(node);
 }
 
 function readDescriptor(ctx: Ctx, node: YAMLMap, path: string, parentStats: string, parentRedact: boolean, level: Level): void {
@@ -196,6 +219,8 @@ function readRateLimit(ctx: Ctx, node: Node | null, path: string, d: DescriptorN
   d.unlimited = unlimited;
   d.replaces = replaces;
   if (unlimited || unit === undefined || rpu === undefined) return;
+  const tooLong = periodProblem({ unit, multiplier });
+  if (tooLong) { push(ctx, multNode ?? unitNode, `${path}.unit_multiplier`, tooLong); return; }
   ctx.limits++;
   const rule: LimitRule = {
     domain: ctx.domain,
@@ -218,7 +243,8 @@ function readReplaces(ctx: Ctx, node: Node | null | undefined, path: string, own
   const out: string[] = [];
   node.items.forEach((raw, i) => {
     const p = `${path}[${i}]`;
-    const item = deref(ctx, raw as Node);
+    const item = deref(ctx, raw as Node, p);
+    if (item === undefined) return;
     if (!isMap(item)) { push(ctx, item, p, 'must be a mapping with name:'); return; }
     const f = fieldsOf(ctx, item, p, REPLACES_KEYS, []);
     const n = f.get('name');
@@ -230,10 +256,22 @@ function readReplaces(ctx: Ctx, node: Node | null | undefined, path: string, own
   return out;
 }
 
-/** An alias (*anchor) is read as the node it points to, as yaml.v2 does. */
-function deref(ctx: Ctx, node: Node | null): Node | null {
-  if (node !== null && isAlias(node) && ctx.doc) return (node.resolve(ctx.doc) as Node | undefined) ?? null;
-  return node;
+/**
+ * An alias (*anchor) is read as the node it points to, as yaml.v2 does. An alias to a node being read (one
+ * that contains the alias) is a problem, reported here: undefined, the caller skips it.
+ */
+function deref(ctx: Ctx, node: Node | null, path: string): Node | null | undefined {
+  if (node === null || !isAlias(node) || !ctx.doc) return node;
+  let target = ctx.aliases.get(node);
+  if (target === undefined) {
+    target = (node.resolve(ctx.doc) as Node | undefined) ?? null;
+    ctx.aliases.set(node, target);
+  }
+  if (target !== null && ctx.open.has(target)) {
+    push(ctx, node, path, `YAML alias *${node.source} contains itself (it names a node it is part of)`);
+    return undefined;
+  }
+  return target;
 }
 
 /**
@@ -251,11 +289,14 @@ function fieldsOf(ctx: Ctx, node: YAMLMap, path: string, allowed: string[], exte
     }
     const name = k.value;
     if (name === '<<' && k.type === Scalar.PLAIN) {
-      const v = deref(ctx, pair.value as Node | null);
-      const sources = isSeq(v) ? v.items.map((it) => deref(ctx, it as Node)) : [v];
+      const at = path ? `${path}.<<` : '<<';
+      const v = deref(ctx, pair.value as Node | null, at);
+      if (v === undefined) continue;
+      const sources = isSeq(v) ? v.items.map((it) => deref(ctx, it as Node, at)) : [v];
       for (const m of sources) {
+        if (m === undefined) continue;
         if (isMap(m)) merged.push(m);
-        else push(ctx, m ?? k, path ? `${path}.<<` : '<<', 'a merge key takes a mapping or a list of mappings');
+        else push(ctx, m ?? k, at, 'a merge key takes a mapping or a list of mappings');
       }
       continue;
     }
@@ -268,11 +309,16 @@ function fieldsOf(ctx: Ctx, node: YAMLMap, path: string, allowed: string[], exte
       push(ctx, k, p, where ? `unknown key "${name}" here (it belongs ${where})` : `unknown key "${name}"`);
       continue;
     }
-    out.set(name, deref(ctx, (pair.value as Node | null) ?? null));
+    const v = deref(ctx, (pair.value as Node | null) ?? null, p);
+    if (v !== undefined) out.set(name, v);
   }
+  if (merged.length === 0) return out;
+  const opened = !ctx.open.has(node);
+  if (opened) ctx.open.add(node);
   for (const m of merged) {
     for (const [name, value] of fieldsOf(ctx, m, path, allowed, extensions)) if (!out.has(name)) out.set(name, value);
   }
+  if (opened) ctx.open.delete(node);
   return out;
 }
 

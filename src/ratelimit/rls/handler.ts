@@ -1,4 +1,5 @@
 import type { HeaderPair } from '../../pipeline/context.js';
+import { metrics } from '../../telemetry/metrics.js';
 import type { DescriptorNode, Entry } from '../envoy-config/domain.js';
 import { matchDescriptor } from '../envoy-config/domain.js';
 import { isCredentialKey } from '../envoy-config/extensions.js';
@@ -104,11 +105,13 @@ export class RlsHandler {
     let chosen = -1;
     let chosenRemaining = Infinity;
     let chosenOver = false;
+    let failOpen = false;
     const statuses = matched.map((m, i) => {
       const j = hitIndex[i]!;
       if (j < 0) return m.unlimited ? { code: 'OK', limit_remaining: UINT32_MAX } : { code: 'OK' };
       const hit = hits[j]!;
       const v = verdicts[j]!;
+      if (v.source === 'fail_open') failOpen = true;
       const over = v.over && !hit.rule.shadowMode;
       if (over) overall = 'OVER_LIMIT';
       const remaining = v.over ? 0 : Math.min(v.remaining, UINT32_MAX);
@@ -122,9 +125,16 @@ export class RlsHandler {
     });
     if (overall === 'OVER_LIMIT' && this.s.globalShadowMode) {
       overall = 'OK';
-      for (const h of hits) rlMetrics.shadowMode.inc({ domain: h.rule.domain, descriptor: '(global shadow_mode)' }, h.hits);
+      // the hits whose OVER_LIMIT it turned into OK (not the ones within their limits)
+      for (let j = 0; j < hits.length; j++) {
+        const h = hits[j]!;
+        if (verdicts[j]!.over && !h.rule.shadowMode) rlMetrics.shadowMode.inc({ domain: h.rule.domain, descriptor: '(global shadow_mode)' }, h.hits);
+      }
     }
     rlMetrics.requests.inc({ code: overall });
+    // allowed although a limit could not be checked: counted with every other fail-open (no route here;
+    // the stage names the configured domain)
+    if (failOpen && overall === 'OK') metrics.failOpen.inc({ route: '', stage: `should_rate_limit:${hits[0]!.rule.domain}` });
     const response: any = { overall_code: overall, statuses };
     if (chosen >= 0) {
       const hit = hits[chosen]!;

@@ -58,21 +58,28 @@ export class MemoryCounterStore implements CounterStore {
     const v1: number[] = new Array(n);
     const v2: number[] = new Array(n);
     let all = true;
+    // ops on one counter in one call see the ops before them (as envoyproxy/ratelimit's pipelined INCRBYs
+    // do): what each would leave in the counter if committed
+    const seen = n > 1 ? new Map<string, number>() : undefined;
+    const read = (key: string): number => seen?.get(key) ?? this.get(key, now);
     for (let i = 0; i < n; i++) {
       const op = ops[i]!;
       if (op.kind === FIXED) {
-        v1[i] = this.get(op.key, now);
+        v1[i] = read(op.key);
         ok[i] = v1[i]! + op.hits <= op.a;
+        seen?.set(op.key, v1[i]! + Math.min(op.hits, COUNTER_MAX - v1[i]!));
       } else if (op.kind === SLIDING) {
-        v1[i] = this.get(op.key, now);
-        v2[i] = this.get(op.key2, now);
+        v1[i] = read(op.key);
+        v2[i] = read(op.key2);
         ok[i] = v2[i]! * op.p + v1[i]! + op.hits <= op.a + 1e-9;
+        if (ok[i] && op.hits > 0) seen?.set(op.key, v1[i]! + op.hits);
       } else {
         const nowUs = now * 1000;
-        const tat = Math.max(this.get(op.key, now), nowUs);
+        const tat = Math.max(read(op.key), nowUs);
         v2[i] = tat;                                          // TAT before (µs)
         v1[i] = Math.floor(tat + op.hits * op.a + 0.5);       // TAT this request would set (µs)
         ok[i] = v1[i]! - op.p <= nowUs;
+        if (ok[i] && op.hits > 0) seen?.set(op.key, v1[i]!);
       }
       if (!ok[i] && !op.shadow) all = false;
     }

@@ -7,6 +7,8 @@ import { COUNTER_MAX } from './types.js';
  * KEYS: two per op (key, key2).  ARGV: mode (0 independent, 1 all-or-nothing), now (ms), then six per op:
  * kind (1 fixed, 2 sliding, 3 GCRA), a, hits, p, ttl_ms, shadow (1/0) — see store/types.ts CounterOp.
  * Returns three values per op: ok (1/0), x, y (as strings: %.17g keeps every bit of a double).
+ * Ops on one counter in one call see the ops before them (`seen`: what each would leave in the counter),
+ * as envoyproxy/ratelimit's pipelined INCRBYs do when Envoy sends one descriptor twice.
  * An op with 0 hits writes nothing; a fixed-window count saturates at cap = COUNTER_MAX (2^52, see
  * store/types.ts), and INCRBY gets its increment as an integer string (Lua would print 2^52 as 4.5e+15).
  * Mirrors MemoryCounterStore.decide operation for operation (same IEEE double arithmetic, GCRA times in
@@ -19,6 +21,12 @@ local now = tonumber(ARGV[2])
 local n = #KEYS / 2
 local ok, v1, v2 = {}, {}, {}
 local all = true
+local seen = {}
+local function read(key)
+  local v = seen[key]
+  if v == nil then v = tonumber(redis.call('GET', key) or '0') end
+  return v
+end
 for i = 1, n do
   local b = 2 + (i - 1) * 6
   local kind = tonumber(ARGV[b + 1])
@@ -27,19 +35,22 @@ for i = 1, n do
   local p = tonumber(ARGV[b + 4])
   local k = KEYS[2 * i - 1]
   if kind == 1 then
-    v1[i] = tonumber(redis.call('GET', k) or '0')
+    v1[i] = read(k)
     ok[i] = v1[i] + hits <= a
+    seen[k] = v1[i] + math.min(hits, cap - v1[i])
   elseif kind == 2 then
-    v1[i] = tonumber(redis.call('GET', k) or '0')
-    v2[i] = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
+    v1[i] = read(k)
+    v2[i] = read(KEYS[2 * i])
     ok[i] = v2[i] * p + v1[i] + hits <= a + 1e-9
+    if ok[i] and hits > 0 then seen[k] = v1[i] + hits end
   else
     local now_us = now * 1000
-    local tat = tonumber(redis.call('GET', k) or '0')
+    local tat = read(k)
     if tat < now_us then tat = now_us end
     v2[i] = tat
     v1[i] = math.floor(tat + hits * a + 0.5)
     ok[i] = v1[i] - p <= now_us
+    if ok[i] and hits > 0 then seen[k] = v1[i] end
   end
   if (not ok[i]) and ARGV[b + 6] ~= '1' then all = false end
 end

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { loadDomainDir } from '../../../src/ratelimit/envoy-config/loader.js';
 import type { ConfigState } from '../../../src/ratelimit/envoy-config/watcher.js';
+import { rlMetrics } from '../../../src/ratelimit/metrics.js';
 import { RlsHandler, RlsRequestError, type RlsSettings } from '../../../src/ratelimit/rls/handler.js';
 import { testLimiter, type TestLimiter } from './helpers.js';
 
@@ -178,6 +179,17 @@ describe('ShouldRateLimit: the answers envoyproxy/ratelimit gives', () => {
     const r = await call(h, req('edge_proxy_per_ip', [[['remote_address', '50.0.0.5']]]));
     assert.equal(r.overall_code, 'OK');
     assert.equal(r.statuses[0].code, 'OVER_LIMIT');
+  });
+
+  it('global shadow mode counts only the over-limit hits it lets through in the shadow-mode metric', async () => {
+    const h = handler({ globalShadowMode: true });
+    const shadowed = async () => (await rlMetrics.shadowMode.get()).values
+      .filter((v) => v.labels.descriptor === '(global shadow_mode)').reduce((n, v) => n + v.value, 0);
+    const before = await shadowed();
+    // one descriptor over its limit (requests_per_unit 0), one well within its limit
+    const r = await call(h, req('edge_proxy_per_ip', [[['remote_address', '50.0.0.5']], [['remote_address', '10.9.9.9']]], 3));
+    assert.deepEqual(r.statuses.map((s: any) => s.code), ['OVER_LIMIT', 'OK']);
+    assert.equal(await shadowed(), before + 3, 'the 3 over-limit hits, not the 3 within the limit');
   });
 });
 
