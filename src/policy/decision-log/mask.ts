@@ -1,3 +1,4 @@
+import type { CredentialLocations } from '../../modules/module.js';
 import { decodeComponent } from '../../pipeline/query.js';
 
 /**
@@ -18,6 +19,24 @@ export const DEFAULT_MASKS = [
   '/input/attributes/request/http/headers/x-api-key',
   '/input/parsed_query/access_token',   // RFC 6750 §2.3's query token
 ];
+
+const HEADERS = '/input/attributes/request/http/headers/';
+
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/**
+ * Erasures for the credential places the config names (identity's token sources, signature header,
+ * session cookie): the header, the cookie header, the query parameter (parsed_query and the raw path).
+ */
+export function credentialMasks(l: CredentialLocations | undefined): string[] {
+  if (!l) return [];
+  const out = l.headers.map((h) => HEADERS + escapePointer(h.toLowerCase()));
+  if (l.cookies.length > 0) out.push(`${HEADERS}cookie`);
+  for (const q of l.query) out.push(`/input/parsed_query/${escapePointer(q)}`);
+  return out;
+}
 
 const RAW_PATH = ['attributes', 'request', 'http', 'path'];
 
