@@ -64,8 +64,9 @@ export function maskQueryParam(rawPath: string, name: string, replacement: strin
 const HTTP = ['attributes', 'request', 'http'];
 
 /**
- * A parsed_query parameter is also in the raw path's query string, and in the `query` attribute when the
- * CheckRequest carries the query there: mask it in both. Returns the fields changed.
+ * A parsed_query parameter is also in the raw path's query string, in the `:path` pseudo-header Envoy sends
+ * among the headers, and in the `query` attribute when the CheckRequest carries the query there: mask it
+ * in each. Returns the fields changed.
  */
 function maskInRawPath(event: Record<string, unknown>, rule: MaskRule): string[] {
   const name = rule.segments[2]!;
@@ -83,12 +84,22 @@ function maskInRawPath(event: Record<string, unknown>, rule: MaskRule): string[]
     const masked = maskQueryParam(`?${http.query}`, name, replacement);
     if (masked !== undefined) changed.push(['query', masked.slice(1)]);
   }
-  if (changed.length === 0) return [];
+  const headers = http.headers;
+  let pseudo: string | undefined;
+  if (isContainer(headers) && typeof (headers as Record<string, unknown>)[':path'] === 'string') {
+    pseudo = maskQueryParam((headers as Record<string, string>)[':path']!, name, replacement);
+  }
+  if (changed.length === 0 && pseudo === undefined) return [];
   let cur = shallowCopy(event.input as Record<string, unknown>) as Record<string, unknown>;
   event.input = cur;
   for (const k of HTTP) { cur[k] = shallowCopy(cur[k] as Record<string, unknown>); cur = cur[k] as Record<string, unknown>; }
   for (const [k, v] of changed) cur[k] = v;
-  return changed.map(([k]) => k);
+  if (pseudo !== undefined) {
+    const h = shallowCopy(cur.headers as Record<string, unknown>) as Record<string, unknown>;
+    h[':path'] = pseudo;
+    cur.headers = h;
+  }
+  return [...changed.map(([k]) => k), ...(pseudo === undefined ? [] : ['headers/:path'])];
 }
 
 export function parsePointer(p: string): string[] {
