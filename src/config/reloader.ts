@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
+import { isFileChange } from '../common/file-change.js';
 import { buildRuntime, closeRuntime, type Runtime } from '../pipeline/runtime.js';
 import { createStore } from '../store/index.js';
 import type { KvStore } from '../store/types.js';
@@ -8,9 +9,6 @@ import { metrics } from '../telemetry/metrics.js';
 import { DEFAULT_CONFIG_YAML, EMBEDDED_CONFIG_NAME } from './defaults.js';
 import { ConfigLoadError } from './errors.js';
 import { loadConfigFile, parseConfig, type LoadedConfig } from './loader.js';
-
-/** The link a Kubernetes ConfigMap (or Secret) volume swaps atomically on every update. */
-const CONFIGMAP_DATA_LINK = '..data';
 
 export interface ReloadResult { ok: boolean; error?: string }
 
@@ -96,7 +94,7 @@ export class RuntimeHolder {
     const name = basename(this.file);
     try {
       this.watcher = watch(dirname(this.file), (_event, changed) => {
-        if (changed !== null && changed !== name && changed !== CONFIGMAP_DATA_LINK) return;
+        if (!isFileChange(changed, name)) return;
         clearTimeout(this.debounce);
         this.debounce = setTimeout(() => void this.reload('file changed'), 150);
       });

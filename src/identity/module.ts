@@ -6,6 +6,7 @@ import { revocationRoutes } from './admin.js';
 import { ApiKeySource } from './api-key-store.js';
 import { ApiKeyVerifier } from './api-keys.js';
 import type { IdentityGlobalConfig, IdentityRouteConfig } from './config.js';
+import { identityCredentialLocations } from './credential-locations.js';
 import { Forwarder, mergeForward } from './forwarding.js';
 import { IntrospectionEndpoint, IntrospectionVerifier } from './introspection.js';
 import { compileIssuer, type CompiledIssuer } from './issuer.js';
@@ -212,4 +213,5 @@ export const identityModule: PortcullisModule<IdentityGlobalConfig, IdentityRout
   globalSchema: identityGlobalSchema,
   routeSchema: identityRouteSchema,
   create: (global, env) => createIdentity(global, env),
+  credentialLocations: identityCredentialLocations,
 };

@@ -87,6 +87,11 @@ function secretOf(c: SamlConfig, dir: string): string {
   return secret;
 }
 
+/** The session cookie's name: configured, or the default for the `secure` setting. */
+export function sessionCookieName(s: SamlConfig['session']): string {
+  return s.cookie ?? ((s.secure ?? true) ? '__Host-portcullis_session' : 'portcullis_session');
+}
+
 /** `identity.saml` → the `saml` verifier; every semantic error names its JSON pointer. */
 export function compileSaml(c: SamlConfig, o: { dir: string; store: KvStore; logger: Logger; clock: Clock; skewS: number; revocations?: RevocationList }): SamlVerifier {
   let acs: URL;
@@ -94,7 +99,7 @@ export function compileSaml(c: SamlConfig, o: { dir: string; store: KvStore; log
   if (acs.search !== '' || acs.hash !== '') throw new ConfigError(`${P}/acs_url`, 'the ACS URL must not have a query or fragment');
   const s = c.session;
   const secure = s.secure ?? true;
-  const cookie = s.cookie ?? (secure ? '__Host-portcullis_session' : 'portcullis_session');
+  const cookie = sessionCookieName(s);
   // browsers match the prefixes in any case (RFC 6265bis) and silently drop a cookie that breaks their rules
   const prefix = cookie.toLowerCase();
   if (prefix.startsWith('__host-') && (!secure || s.domain !== undefined)) throw new ConfigError(`${P}/session/cookie`, 'a __Host- cookie needs secure: true and no domain');

@@ -12,6 +12,18 @@ export interface ModuleEnv {
   configDir: string;
   /** The instance this one replaces on reload, so caches and fetchers can be carried over. */
   previous?: ModuleInstance;
+  /**
+   * Where this config's modules read credentials from (every module's `credentialLocations`, merged), so
+   * a module that records requests (policy decision logs) can erase them. Absent outside the runtime.
+   */
+  credentials?: CredentialLocations;
+}
+
+/** Request places that carry credentials: header names (lower case), cookie names, query parameter names. */
+export interface CredentialLocations {
+  headers: readonly string[];
+  cookies: readonly string[];
+  query: readonly string[];
 }
 
 export interface RouteInfo {
@@ -36,6 +48,8 @@ export interface PortcullisModule<G = any, R = any> {
    * Must not start background work that outlives close().
    */
   create(global: G | undefined, env: ModuleEnv): Promise<ModuleInstance<R>>;
+  /** Where this module's config says credentials are read from (pure: from the validated config only). */
+  credentialLocations?(global: G | undefined): CredentialLocations;
 }
 
 export interface ModuleInstance<R = any> {

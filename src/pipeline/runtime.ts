@@ -3,7 +3,7 @@ import type { LoadedConfig } from '../config/loader.js';
 import { ConfigError, ConfigLoadError } from '../config/errors.js';
 import type { PortcullisConfig } from '../config/types.js';
 import { MODULES } from '../modules/index.js';
-import type { ModuleInstance } from '../modules/module.js';
+import type { CredentialLocations, ModuleInstance } from '../modules/module.js';
 import { staticRulesStage } from '../rules/static-rules.js';
 import type { KvStore } from '../store/types.js';
 import { DEFAULT_REQUEST_LIMITS, type ContextOptions } from './context-builder.js';
@@ -28,6 +28,21 @@ export interface Runtime {
 
 const PHASE_ORDER = new Map(PHASES.map((p, i) => [p, i]));
 
+/** Every module's credential locations for this config, merged (config is already schema-valid). */
+function credentialLocations(cfg: PortcullisConfig): CredentialLocations {
+  const headers = new Set<string>();
+  const cookies = new Set<string>();
+  const query = new Set<string>();
+  for (const m of MODULES) {
+    const l = m.credentialLocations?.(cfg[m.key]);
+    if (!l) continue;
+    for (const h of l.headers) headers.add(h.toLowerCase());
+    for (const c of l.cookies) cookies.add(c);
+    for (const q of l.query) query.add(q);
+  }
+  return { headers: [...headers], cookies: [...cookies], query: [...query] };
+}
+
 export async function buildRuntime(
   loaded: LoadedConfig, store: KvStore, logger: Logger, previous?: Runtime,
 ): Promise<Runtime> {
@@ -41,11 +56,12 @@ export async function buildRuntime(
     else throw err;
   };
   try {
+    const credentials = credentialLocations(cfg);
     for (const m of MODULES) {
       try {
         modules.set(m.key, await m.create(cfg[m.key], {
           store, logger: logger.child({ module: m.key }), configPath: loaded.file, configDir,
-          previous: previous?.modules.get(m.key),
+          previous: previous?.modules.get(m.key), credentials,
         }));
       } catch (err) { collect(err); }
     }

@@ -181,7 +181,7 @@ export const policyGlobalSchema = {
             ],
           },
         },
-        mask_defaults: { type: 'boolean', description: 'Erase credential headers (default true).' },
+        mask_defaults: { type: 'boolean', description: 'Erase credential headers and every credential place the identity config names (default true).' },
         labels: HEADERS,
       },
     },

@@ -17,7 +17,7 @@ import { DataSource } from './data/data-source.js';
 import { FileDataSource } from './data/file-data.js';
 import { RedisHashDataSource } from './data/redis-data.js';
 import { DecisionLogger, DEFAULT_BUFFER_MAX_BYTES } from './decision-log/decision-logger.js';
-import { DEFAULT_MASKS, maskRule } from './decision-log/mask.js';
+import { credentialMasks, DEFAULT_MASKS, maskRule } from './decision-log/mask.js';
 import { ConsoleSink, FileSink, HttpSink, type DecisionSink } from './decision-log/sinks.js';
 import { PolicyStage } from './policy-stage.js';
 import { adopt } from './shared-handle.js';
@@ -173,9 +173,14 @@ function makeDecisionLogger(cfg: PolicyGlobalConfig, env: ModuleEnv, prev: Polic
   const svc = dl.service && { url: dl.service.url, headers: authHeaders(dl.service.headers, dl.service.credentials), timeoutMs: dl.service.timeout_ms ?? 10_000 };
   if (svc) sinks.push(new HttpSink(svc));
   if (sinks.length === 0) throw new ConfigError('/policy/decision_logs', 'set at least one of console, file and service');
-  const masks = [...(dl.mask_defaults === false ? [] : DEFAULT_MASKS), ...(dl.mask ?? [])].map((m, i) => {
-    try { return maskRule(m); } catch (err) { throw new ConfigError(`/policy/decision_logs/mask/${i}`, message(err)); }
-  });
+  // the defaults: the usual credential headers and every place the config reads a credential from
+  const defaults = dl.mask_defaults === false ? [] : [...new Set([...DEFAULT_MASKS, ...credentialMasks(env.credentials)])];
+  const masks = [
+    ...defaults.map((m) => maskRule(m)),
+    ...(dl.mask ?? []).map((m, i) => {
+      try { return maskRule(m); } catch (err) { throw new ConfigError(`/policy/decision_logs/mask/${i}`, message(err)); }
+    }),
+  ];
   const opts = {
     sinks,
     masks,

@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
+import { isFileChange } from '../../common/file-change.js';
 import { loadDataFile } from '../activation/activate.js';
 import type { DataDoc } from './data-doc.js';
 import { DataSource } from './data-source.js';
@@ -30,7 +31,7 @@ export class FileDataSource extends DataSource {
     const name = basename(this.file);
     try {
       this.watcher = watch(dirname(this.file), (_e, f) => {
-        if (f !== null && f !== name) return;
+        if (!isFileChange(f, name)) return;
         clearTimeout(this.timer);
         this.timer = setTimeout(() => void this.reload(), 150);
         this.timer.unref?.();

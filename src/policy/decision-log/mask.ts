@@ -1,3 +1,4 @@
+import type { CredentialLocations } from '../../modules/module.js';
 import { decodeComponent } from '../../pipeline/query.js';
 
 /**
@@ -19,7 +20,23 @@ export const DEFAULT_MASKS = [
   '/input/parsed_query/access_token',   // RFC 6750 §2.3's query token
 ];
 
-const RAW_PATH = ['attributes', 'request', 'http', 'path'];
+const HEADERS = '/input/attributes/request/http/headers/';
+
+function escapePointer(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/**
+ * Erasures for the credential places the config names (identity's token sources, signature header,
+ * session cookie): the header, the cookie header, the query parameter (parsed_query and the raw path).
+ */
+export function credentialMasks(l: CredentialLocations | undefined): string[] {
+  if (!l) return [];
+  const out = l.headers.map((h) => HEADERS + escapePointer(h.toLowerCase()));
+  if (l.cookies.length > 0) out.push(`${HEADERS}cookie`);
+  for (const q of l.query) out.push(`/input/parsed_query/${escapePointer(q)}`);
+  return out;
+}
 
 /**
  * The raw path with every `name=value` whose decoded name is `name` erased (replacement undefined) or given
@@ -44,20 +61,45 @@ export function maskQueryParam(rawPath: string, name: string, replacement: strin
   return `${rawPath.slice(0, q)}${query === '' ? '' : `?${query}`}${rawPath.slice(end)}`;
 }
 
-/** A parsed_query parameter is also in the raw path's query string: mask it there too. */
-function maskInRawPath(event: Record<string, unknown>, rule: MaskRule): boolean {
+const HTTP = ['attributes', 'request', 'http'];
+
+/**
+ * A parsed_query parameter is also in the raw path's query string, in the `:path` pseudo-header Envoy sends
+ * among the headers, and in the `query` attribute when the CheckRequest carries the query there: mask it
+ * in each. Returns the fields changed.
+ */
+function maskInRawPath(event: Record<string, unknown>, rule: MaskRule): string[] {
   const name = rule.segments[2]!;
-  const input = event.input;
-  let node: unknown = input;
-  for (const k of RAW_PATH) node = isContainer(node) ? (node as Record<string, unknown>)[k] : undefined;
-  if (typeof node !== 'string') return false;
-  const masked = maskQueryParam(node, name, rule.op === 'remove' ? undefined : String(rule.value));
-  if (masked === undefined) return false;
-  let cur = shallowCopy(input as Record<string, unknown>) as Record<string, unknown>;
+  const replacement = rule.op === 'remove' ? undefined : String(rule.value);
+  let node: unknown = event.input;
+  for (const k of HTTP) node = isContainer(node) ? (node as Record<string, unknown>)[k] : undefined;
+  if (!isContainer(node)) return [];
+  const http = node as Record<string, unknown>;
+  const changed: Array<[string, string]> = [];
+  if (typeof http.path === 'string') {
+    const masked = maskQueryParam(http.path, name, replacement);
+    if (masked !== undefined) changed.push(['path', masked]);
+  }
+  if (typeof http.query === 'string') {
+    const masked = maskQueryParam(`?${http.query}`, name, replacement);
+    if (masked !== undefined) changed.push(['query', masked.slice(1)]);
+  }
+  const headers = http.headers;
+  let pseudo: string | undefined;
+  if (isContainer(headers) && typeof (headers as Record<string, unknown>)[':path'] === 'string') {
+    pseudo = maskQueryParam((headers as Record<string, string>)[':path']!, name, replacement);
+  }
+  if (changed.length === 0 && pseudo === undefined) return [];
+  let cur = shallowCopy(event.input as Record<string, unknown>) as Record<string, unknown>;
   event.input = cur;
-  for (const k of RAW_PATH.slice(0, -1)) { cur[k] = shallowCopy(cur[k] as Record<string, unknown>); cur = cur[k] as Record<string, unknown>; }
-  cur[RAW_PATH[RAW_PATH.length - 1]!] = masked;
-  return true;
+  for (const k of HTTP) { cur[k] = shallowCopy(cur[k] as Record<string, unknown>); cur = cur[k] as Record<string, unknown>; }
+  for (const [k, v] of changed) cur[k] = v;
+  if (pseudo !== undefined) {
+    const h = shallowCopy(cur.headers as Record<string, unknown>) as Record<string, unknown>;
+    h[':path'] = pseudo;
+    cur.headers = h;
+  }
+  return [...changed.map(([k]) => k), ...(pseudo === undefined ? [] : ['headers/:path'])];
 }
 
 export function parsePointer(p: string): string[] {
@@ -93,8 +135,8 @@ export function applyMasks(event: Record<string, unknown>, rules: readonly MaskR
   const erased: string[] = [];
   const masked: string[] = [];
   for (const rule of rules) {
-    if (rule.segments.length === 3 && rule.segments[0] === 'input' && rule.segments[1] === 'parsed_query' && maskInRawPath(event, rule)) {
-      (rule.op === 'remove' ? erased : masked).push(`/input/attributes/request/http/path?${rule.segments[2]}`);
+    if (rule.segments.length === 3 && rule.segments[0] === 'input' && rule.segments[1] === 'parsed_query') {
+      for (const field of maskInRawPath(event, rule)) (rule.op === 'remove' ? erased : masked).push(`/input/attributes/request/http/${field}?${rule.segments[2]}`);
     }
     const [top, ...rest] = rule.segments;
     let node = event[top!];

@@ -2,6 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
+import { isFileChange } from '../../common/file-change.js';
 import { DEFAULT_ARCHIVE_LIMITS, readBundleDir } from '../bundle/archive.js';
 import type { LoadedBundle, LoadOptions } from '../bundle/load.js';
 import { loadArchive, loadFiles } from '../activation/activate.js';
@@ -48,8 +49,9 @@ export class FileBundleSource extends BundleSource {
       this.timer.unref?.();
     };
     try {
-      // the parent folder catches editors' and deploy tools' write-then-rename of the file or directory
-      const parent = watch(dirname(this.path), (_e, f) => { if (f === null || f === name) changed(); });
+      // the parent folder catches editors' and deploy tools' write-then-rename of the file or directory,
+      // and a Kubernetes ConfigMap update (the ..data swap)
+      const parent = watch(dirname(this.path), (_e, f) => { if (isFileChange(f, name)) changed(); });
       parent.on('error', (err) => this.logger.warn({ bundle: this.bundleName, err: err.message }, 'bundle watcher failed'));
       this.watchers.push(parent);
     } catch (err) {

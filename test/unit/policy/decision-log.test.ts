@@ -62,6 +62,27 @@ describe('decision-log masking', () => {
     assert.equal((none.input as any).attributes.request.http.path, '/p', 'a bare name is erased too');
   });
 
+  it('a parsed_query mask also masks the parameter in the query attribute (a CheckRequest that carries the query there)', () => {
+    const input = { attributes: { request: { http: { path: '/api/x', query: 'a=1&access_token=SECRET1&b=2', headers: {} } } }, parsed_query: { access_token: ['SECRET1'], a: ['1'], b: ['2'] } };
+    const e: Record<string, unknown> = { input };
+    const { erased } = applyMasks(e, DEFAULT_MASKS.map((m) => maskRule(m)));
+    assert.ok(!JSON.stringify(e).includes('SECRET'), JSON.stringify(e));
+    assert.equal((e.input as any).attributes.request.http.query, 'a=1&b=2');
+    assert.equal((e.input as any).attributes.request.http.path, '/api/x');
+    assert.ok(erased.includes('/input/attributes/request/http/query?access_token'), JSON.stringify(erased));
+    assert.equal(input.attributes.request.http.query, 'a=1&access_token=SECRET1&b=2', 'the original is untouched');
+  });
+
+  it('a parsed_query mask also masks the parameter in the :path pseudo-header Envoy sends among the headers', () => {
+    const path = '/api/x?access_token=SECRET1&a=1';
+    const input = { attributes: { request: { http: { path, headers: { ':path': path, ':method': 'GET' } } } }, parsed_query: { access_token: ['SECRET1'], a: ['1'] } };
+    const e: Record<string, unknown> = { input };
+    applyMasks(e, DEFAULT_MASKS.map((m) => maskRule(m)));
+    assert.ok(!JSON.stringify(e).includes('SECRET'), JSON.stringify(e));
+    assert.deepEqual((e.input as any).attributes.request.http.headers, { ':path': '/api/x?a=1', ':method': 'GET' });
+    assert.equal(input.attributes.request.http.headers[':path'], path, 'the original is untouched');
+  });
+
   it('refuses pointers outside /input and /result', () => {
     assert.throws(() => maskRule('/labels/id'));
     assert.throws(() => maskRule('input/x'));
