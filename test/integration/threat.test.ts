@@ -172,6 +172,14 @@ routes:
     assert.equal((await get('127.0.0.15', '/geo/page', { 'x-forwarded-for': '127.0.0.14' })).status, 200);
   });
 
+  it('a JSON body that repeats a name: the value JSON.parse drops is read too (a first-wins upstream would use it)', async () => {
+    const benign = await post('127.0.0.23', '/api/items', '{"name":"a","comment":"first","comment":"second"}');
+    assert.equal(benign.status, 200, benign.body);
+    const r = await post('127.0.0.23', '/api/items', '{"name":"x","comment":"1\' UNION SELECT password FROM users--","comment":"ok"}');
+    assert.equal(r.status, 403, r.body);
+    assert.equal(r.json().error, 'ERR_THREAT');
+  });
+
   it('a body that is not valid JSON on a JSON route → 400 with the violations', async () => {
     const r = await post('127.0.0.18', '/api/items', 'name=alice&comment=hi');
     assert.equal(r.status, 400, r.body);
