@@ -95,6 +95,9 @@ export const GENERATORS: Generator[] = [
   { family: 'json', name: 'deep objects {"a":{"a":…}}', make: (b) => body('application/json', deepJson(b, '{"a":', '}', '"x"')) },
   { family: 'json', name: 'unclosed deep [[[[…', make: (b) => body('application/json', '['.repeat(b)) },
   { family: 'json', name: 'wide object {"k0":"v",…}', make: (b) => body('application/json', wideJson(b, (i) => `"k${i}":"v'"`)) },
+  // a name that repeats: JSON.parse keeps the last value, the walk then reads the text again for the others
+  { family: 'json', name: 'repeated name {"k":"v\'","k":…}', make: (b) => body('application/json', wideJson(b, () => `"k":"v'"`)) },
+  { family: 'json', name: 'deep repeated {"a":"x","a":{…}}', make: (b) => body('application/json', deepJson(b, '{"a":"x\'","a":', '}', '"x"')) },
   { family: 'json', name: 'wide array ["a\'b",…]', make: (b) => body('application/json', `[${'"a\'b",'.repeat(Math.floor((b - 5) / 7))}"x"]`) },
   { family: 'body', name: 'form a=1&a=1&…', make: (b) => body('application/x-www-form-urlencoded', fill('a=1&', b)) },
   { family: 'body', name: 'text body "select " repeated', make: (b) => body('text/plain', fill('select ', b)) },

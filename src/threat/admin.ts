@@ -1,18 +1,30 @@
 import type { AdminRoute } from '../server/admin-route.js';
 import { sendJson } from '../server/admin-route.js';
-import { canonicalIp, parseIp } from './ip/address.js';
+import { BAN_IPV6_PREFIX, banKey } from './bans.js';
+import { canonicalIp, formatIp, parseCidr, parseIp } from './ip/address.js';
 import type { ThreatState } from './state.js';
 
 const MAX_TTL_MS = 30 * 86_400_000;
+const NOT_A_TARGET = `must be an IP address or an IPv6 /${BAN_IPV6_PREFIX} (an IPv6 client is banned by its /${BAN_IPV6_PREFIX})`;
+
+/** What a ban on `text` covers (banKey): an IPv4 address, or the /64 of an IPv6 address or of `…::/64` itself. */
+function banTarget(text: string): string | undefined {
+  if (!text.includes('/')) return parseIp(text) ? banKey(canonicalIp(text)) : undefined;
+  const c = parseCidr(text);
+  if (!c || c.bits !== BAN_IPV6_PREFIX) return undefined;
+  const addr = formatIp(c.bytes);
+  return addr.includes(':') ? banKey(addr) : undefined;
+}
 
 function ipParam(url: string | undefined): string | undefined {
   const q = new URL(url ?? '/', 'http://admin').searchParams.get('ip');
-  return q && parseIp(q) ? canonicalIp(q) : undefined;
+  return q ? banTarget(q) : undefined;
 }
 
 /**
  * GET /admin/threat/bans?ip=… (the ban, or 404), POST /admin/threat/bans {ip, ttl_ms, reason},
- * DELETE /admin/threat/bans?ip=… and GET /admin/threat/status (feeds, geo, sinks).
+ * DELETE /admin/threat/bans?ip=… and GET /admin/threat/status (feeds, geo, sinks). `ip`: an address, or an
+ * IPv6 /64; every answer names what the ban covers (`ip`: the IPv4 address or the IPv6 /64).
  */
 export function banAdminRoutes(s: ThreatState): AdminRoute[] {
   return [
@@ -20,7 +32,7 @@ export function banAdminRoutes(s: ThreatState): AdminRoute[] {
       method: 'GET', path: '/admin/threat/bans',
       async handle(req, res) {
         const ip = ipParam(req.url);
-        if (!ip) return sendJson(res, 400, { error: 'query parameter ip must be an IP address' });
+        if (!ip) return sendJson(res, 400, { error: `query parameter ip ${NOT_A_TARGET}` });
         const ban = await s.bans.get(ip).catch(() => null);
         if (ban === null) return sendJson(res, 503, { error: 'store unavailable' });
         if (!ban || ban.until <= Date.now()) return sendJson(res, 404, { ip, banned: false });
@@ -32,10 +44,10 @@ export function banAdminRoutes(s: ThreatState): AdminRoute[] {
       async handle(_req, res, body) {
         let doc: { ip?: unknown; ttl_ms?: unknown; reason?: unknown };
         try { doc = JSON.parse(body.toString('utf8')); } catch { return sendJson(res, 400, { error: 'body must be JSON {ip, ttl_ms, reason}' }); }
-        if (typeof doc.ip !== 'string' || !parseIp(doc.ip)) return sendJson(res, 400, { error: 'ip must be an IP address' });
+        const ip = typeof doc.ip === 'string' ? banTarget(doc.ip) : undefined;
+        if (ip === undefined) return sendJson(res, 400, { error: `ip ${NOT_A_TARGET}` });
         const ttl = typeof doc.ttl_ms === 'number' && Number.isInteger(doc.ttl_ms) && doc.ttl_ms > 0 && doc.ttl_ms <= MAX_TTL_MS ? doc.ttl_ms : undefined;
         if (ttl === undefined) return sendJson(res, 400, { error: `ttl_ms must be an integer in 1..${MAX_TTL_MS}` });
-        const ip = canonicalIp(doc.ip);
         try { await s.bans.ban(ip, ttl, typeof doc.reason === 'string' ? doc.reason : 'manual'); }
         catch { return sendJson(res, 503, { error: 'store unavailable' }); }
         sendJson(res, 201, { ip, banned: true, ttl_ms: ttl });
@@ -45,7 +57,7 @@ export function banAdminRoutes(s: ThreatState): AdminRoute[] {
       method: 'DELETE', path: '/admin/threat/bans',
       async handle(req, res) {
         const ip = ipParam(req.url);
-        if (!ip) return sendJson(res, 400, { error: 'query parameter ip must be an IP address' });
+        if (!ip) return sendJson(res, 400, { error: `query parameter ip ${NOT_A_TARGET}` });
         try { await s.bans.unban(ip); } catch { return sendJson(res, 503, { error: 'store unavailable' }); }
         sendJson(res, 200, { ip, banned: false });
       },

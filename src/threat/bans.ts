@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
+import { clientIpKey } from '../ratelimit/check/key-parts.js';
 import type { KvStore } from '../store/types.js';
 import { counter } from '../telemetry/metrics.js';
 
@@ -9,15 +10,27 @@ const banLookups = counter('portcullis_threat_ban_lookups_total', 'Ban checks by
 export const BAN_CHANNEL = 'threat:bans';
 const KEY_PREFIX = 'threat:ban:';
 
+/** `ip`: what is banned, an IPv4 address or an IPv6 /64 (`2001:db8:1:2::/64`). */
 export interface BanRecord { ip: string; until: number; reason: string }
 
+/** IPv6 clients are banned by this prefix: a client owns at least a /64 and can rotate addresses within it. */
+export const BAN_IPV6_PREFIX = 64;
+
 /**
- * Active bans shared by every replica: the ban is a store key with a TTL (the authority) and a publish on
- * a channel, so every replica learns of it at once. Each replica keeps answers briefly (`cacheMs` for
+ * What a ban on `ip` covers: an IPv4 address as is (also one that arrived IPv4-mapped), an IPv6 address's
+ * /64 — the same keying as rate limits `by: ip` (ratelimit's clientIpKey). `ip` in canonical form (formatIp).
+ */
+export function banKey(ip: string): string {
+  return clientIpKey(ip, BAN_IPV6_PREFIX);
+}
+
+/**
+ * Active bans shared by every replica, keyed by `banKey` (every method takes a client address, or a key):
+ * the ban is a store key with a TTL (the authority) and a publish on a channel, so every replica learns of it at once. Each replica keeps answers briefly (`cacheMs` for
  * "not banned", until expiry for "banned"), so a client costs at most one store round trip per `cacheMs`.
  */
 export class BanList {
-  /** ip → ban expiry (ms since epoch); 0 = known not banned. */
+  /** banKey → ban expiry (ms since epoch); 0 = known not banned. */
   private readonly cache: LRUCache<string, number>;
   private unsubscribe?: () => Promise<void>;
 
@@ -57,7 +70,8 @@ export class BanList {
   }
 
   /** Cached answer: ban expiry when banned, 0 when known clean, undefined when the store must be asked. */
-  cached(ip: string): number | undefined {
+  cached(address: string): number | undefined {
+    const ip = banKey(address);
     const v = this.cache.get(ip);
     if (v === undefined) return undefined;
     if (v > 0 && v <= this.now()) { this.cache.delete(ip); return undefined; }
@@ -66,7 +80,8 @@ export class BanList {
   }
 
   /** Ask the store (one round trip); throws StoreUnavailableError when it cannot answer. */
-  async lookup(ip: string): Promise<number> {
+  async lookup(address: string): Promise<number> {
+    const ip = banKey(address);
     banLookups.inc({ source: 'store' });
     const raw = await this.store.get(KEY_PREFIX + ip);
     let until = 0;
@@ -83,25 +98,27 @@ export class BanList {
   }
 
   /** Ban for ttlMs: store key with TTL, then tell every replica. */
-  async ban(ip: string, ttlMs: number, reason: string): Promise<void> {
+  async ban(address: string, ttlMs: number, reason: string): Promise<void> {
+    const ip = banKey(address);
     const until = this.now() + ttlMs;
     this.remember(ip, until);
     const rec: BanRecord = { ip, until, reason: reason.slice(0, 200) };
     await this.store.set(KEY_PREFIX + ip, JSON.stringify(rec), ttlMs);
     await this.store.publish(BAN_CHANNEL, JSON.stringify({ ip, until }));
     banChanges.inc({ op: 'ban' });
-    this.logger.info({ client_ip: ip, ttl_ms: ttlMs, reason: rec.reason }, 'client banned');
+    this.logger.info({ client_ip: address, banned: ip, ttl_ms: ttlMs, reason: rec.reason }, 'client banned');
   }
 
-  async unban(ip: string): Promise<void> {
+  async unban(address: string): Promise<void> {
+    const ip = banKey(address);
     this.remember(ip, 0);
     await this.store.del(KEY_PREFIX + ip);
     await this.store.publish(BAN_CHANNEL, JSON.stringify({ ip, until: 0 }));
     banChanges.inc({ op: 'unban' });
   }
 
-  async get(ip: string): Promise<BanRecord | undefined> {
-    const raw = await this.store.get(KEY_PREFIX + ip);
+  async get(address: string): Promise<BanRecord | undefined> {
+    const raw = await this.store.get(KEY_PREFIX + banKey(address));
     if (raw === null) return undefined;
     try { return JSON.parse(raw) as BanRecord; } catch { return undefined; }
   }

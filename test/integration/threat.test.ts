@@ -154,6 +154,21 @@ routes:
     assert.match((await admin.json() as any).reason, /traversal/);
   });
 
+  it('an IPv6 ban covers the /64, in Redis, for every replica: placed by one address, seen and lifted by another or by the /64', async () => {
+    const [a, b] = [stack.portcullis[0]!.adminUrl, stack.portcullis[1]!.adminUrl];
+    const placed = await fetch(`${a}/admin/threat/bans`, { method: 'POST', body: JSON.stringify({ ip: '2001:db8:5:6::1', ttl_ms: 60_000, reason: 'manual' }) });
+    assert.equal(placed.status, 201);
+    assert.equal((await placed.json() as any).ip, '2001:db8:5:6::/64');
+    const seen = await fetch(`${b}/admin/threat/bans?ip=${encodeURIComponent('2001:db8:5:6:aaaa::7')}`);
+    assert.equal(seen.status, 200);
+    const rec = await seen.json() as any;
+    assert.deepEqual([rec.ip, rec.banned, rec.reason], ['2001:db8:5:6::/64', true, 'manual']);
+    assert.equal((await fetch(`${b}/admin/threat/bans?ip=${encodeURIComponent('2001:db8:5:7::1')}`)).status, 404, 'the next /64');
+    const lifted = await fetch(`${b}/admin/threat/bans?ip=${encodeURIComponent('2001:db8:5:6::/64')}`, { method: 'DELETE' });
+    assert.equal(lifted.status, 200);
+    assert.equal((await fetch(`${a}/admin/threat/bans?ip=2001:db8:5:6::1`)).status, 404);
+  });
+
   it('geo blocking by the MaxMind database', async () => {
     const kp = await get('127.0.0.14', '/geo/page');
     assert.equal(kp.status, 403);
@@ -170,6 +185,14 @@ routes:
     // … and a client cannot get another client blocked or geo-located by naming it
     assert.equal((await get('127.0.0.17', '/api/x', { 'x-forwarded-for': '127.0.0.16' })).status, 200);
     assert.equal((await get('127.0.0.15', '/geo/page', { 'x-forwarded-for': '127.0.0.14' })).status, 200);
+  });
+
+  it('a JSON body that repeats a name: the value JSON.parse drops is read too (a first-wins upstream would use it)', async () => {
+    const benign = await post('127.0.0.23', '/api/items', '{"name":"a","comment":"first","comment":"second"}');
+    assert.equal(benign.status, 200, benign.body);
+    const r = await post('127.0.0.23', '/api/items', '{"name":"x","comment":"1\' UNION SELECT password FROM users--","comment":"ok"}');
+    assert.equal(r.status, 403, r.body);
+    assert.equal(r.json().error, 'ERR_THREAT');
   });
 
   it('a body that is not valid JSON on a JSON route → 400 with the violations', async () => {

@@ -27,28 +27,35 @@ function nonEmpty(s: string | undefined): string | undefined {
 }
 
 /**
- * Client IP (ctx.client.ip, already resolved from Envoy's source address / trusted X-Forwarded-For hops).
- * IPv6 addresses are keyed by their /ipv6PrefixLength network (default /64: one subscriber's allocation),
- * so an attacker cannot step through addresses of one prefix to dodge a per-IP limit.
+ * Client IP (ctx.client.ip, already resolved from Envoy's source address / trusted X-Forwarded-For hops),
+ * keyed by `clientIpKey`.
  */
 function ipPart(prefix: number): KeyPart {
   return (ctx) => {
     const ip = ctx.client.ip;
-    if (!ip) return undefined;
-    if (!ip.includes(':') || prefix >= 128) return ip;
-    try {
-      const addr = ipaddr.parse(ip);
-      if (addr.kind() !== 'ipv6') return ip;
-      const v6 = addr as ipaddr.IPv6;
-      if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
-      const bytes = v6.toByteArray();
-      for (let i = 0; i < 16; i++) {
-        const keep = Math.max(0, Math.min(8, prefix - i * 8));
-        bytes[i] = bytes[i]! & ((0xff << (8 - keep)) & 0xff);
-      }
-      return `${ipaddr.fromByteArray(bytes).toString()}/${prefix}`;
-    } catch {
-      return ip;
-    }
+    return ip ? clientIpKey(ip, prefix) : undefined;
   };
+}
+
+/**
+ * The key of a client address: IPv4 as is (also when it arrived IPv4-mapped); IPv6 by its /`prefix` network
+ * (`2001:db8:1:2::/64`; /64 is one subscriber's allocation), so an attacker cannot step through addresses of
+ * one prefix to dodge a per-IP limit (or a ban: the threat module keys bans the same way). Not an address: as is.
+ */
+export function clientIpKey(ip: string, prefix: number): string {
+  if (!ip.includes(':') || prefix >= 128) return ip;
+  try {
+    const addr = ipaddr.parse(ip);
+    if (addr.kind() !== 'ipv6') return ip;
+    const v6 = addr as ipaddr.IPv6;
+    if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
+    const bytes = v6.toByteArray();
+    for (let i = 0; i < 16; i++) {
+      const keep = Math.max(0, Math.min(8, prefix - i * 8));
+      bytes[i] = bytes[i]! & ((0xff << (8 - keep)) & 0xff);
+    }
+    return `${ipaddr.fromByteArray(bytes).toString()}/${prefix}`;
+  } catch {
+    return ip;
+  }
 }

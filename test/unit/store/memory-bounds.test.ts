@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { StoreUnavailableError } from '../../../src/store/types.js';
 import { MemoryStore } from '../../../src/store/memory.js';
-import { BanList } from '../../../src/threat/bans.js';
+import { BanList, banKey } from '../../../src/threat/bans.js';
 import { registry } from '../../../src/telemetry/metrics.js';
 import { silent } from '../helpers.js';
 
@@ -11,8 +11,11 @@ async function evictionsMetric(): Promise<number> {
   return m.values.reduce((a, v) => a + v.value, 0);
 }
 
-/** 100k distinct IPv6 addresses from one /64: what an attacker with one IPv6 prefix can rotate through. */
-const ip = (i: number) => `2001:db8:bad:1::${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}`;
+/**
+ * 100k distinct IPv6 /64s: what an attacker with a /44 can rotate through (bans key an IPv6 client by its /64,
+ * so addresses of one /64 are one ban).
+ */
+const ip = (i: number) => `2001:db8:${(0xb000 + (i >>> 16)).toString(16)}:${(i & 0xffff).toString(16)}::1`;
 
 describe('MemoryStore is bounded by max_keys', () => {
   it('100k bans from distinct attacker addresses (long TTL, fake clock) keep at most max_keys keys', async () => {
@@ -29,7 +32,8 @@ describe('MemoryStore is bounded by max_keys', () => {
     assert.equal(await evictionsMetric() - before, 95_000);
     // the newest bans are the ones kept
     assert.ok((await bans.lookup(ip(99_999))) > now);
-    assert.equal(await store.get(`threat:ban:${ip(0)}`), null);
+    assert.notEqual(await store.get(`threat:ban:${banKey(ip(99_999))}`), null);
+    assert.equal(await store.get(`threat:ban:${banKey(ip(0))}`), null);
     await store.close();
   });
 
