@@ -3,6 +3,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsImport from 'ajv-formats';
 import { ConfigError } from '../config/errors.js';
 import type { RequestContext } from '../pipeline/context.js';
+import { repeatedName } from './json-repeated-name.js';
 
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
 
@@ -112,11 +113,19 @@ export function validateRequest(ctx: RequestContext, o: ValidationOptions): Viol
       out.push({ where: 'header.content-type', message: `a JSON body is required (got "${mt.slice(0, 64)}")` });
     } else {
       let doc: unknown;
+      const text = ctx.body.toString('utf8');
       try {
-        doc = JSON.parse(ctx.body.toString('utf8'));
+        doc = JSON.parse(text);
         ctx.facts[JSON_BODY_FACT] = doc;
       } catch (err) {
         out.push({ where: 'body', message: notJsonMessage(err as Error) });
+        return out;
+      }
+      // JSON.parse validated the last value of a repeated name; an upstream may act on the first (gjson,
+      // simdjson, streaming parsers): a body the schema cannot vouch for is refused (I-JSON, RFC 7493 §2.3)
+      const repeated = repeatedName(text, doc);
+      if (repeated !== undefined) {
+        out.push({ where: repeated.slice(0, 200), message: 'member name repeats in its object: which value the application reads depends on its JSON parser' });
         return out;
       }
       if (!schema(doc)) for (const e of schema.errors ?? []) { out.push(describe(e)); if (out.length >= o.maxViolations) break; }
