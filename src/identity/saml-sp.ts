@@ -42,6 +42,13 @@ export interface Assertion {
 
 /** Cap on the SAMLResponse form field (base64). Real responses are a few KiB. */
 export const MAX_RESPONSE_CHARS = 256 * 1024;
+/**
+ * Cap on the elements of a SAMLResponse. node-saml's XPath library orders node sets by walking sibling lists,
+ * so its cost grows with the square of the element count: 45,000 empty elements in the (unsigned) Response
+ * fit in MAX_RESPONSE_CHARS and cost over a minute of CPU. A real response has a few dozen elements plus
+ * two per attribute value; 4096 is about 2000 attribute values.
+ */
+export const MAX_RESPONSE_ELEMENTS = 4096;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const REQUEST_ID = /\bID="(_[0-9a-f]{20,64})"/;
 const REPLAY_PREFIX = 'identity:saml:assertion:';
@@ -136,6 +143,7 @@ export class ServiceProvider {
     }
     const xml = Buffer.from(samlResponse, 'base64').toString('utf8');
     if (/<!DOCTYPE/i.test(xml)) throw new SamlRejected('ERR_SAML_MALFORMED', 'SAMLResponse contains a DOCTYPE');
+    if (tooManyElements(xml, MAX_RESPONSE_ELEMENTS)) throw new SamlRejected('ERR_SAML_MALFORMED', `SAMLResponse has more than ${MAX_RESPONSE_ELEMENTS} elements`);
     const { destination, weakAlgorithm } = responseFacts(xml);
     if (destination !== undefined && destination !== this.cfg.acs_url) throw new SamlRejected('ERR_SAML_RECIPIENT', `Destination is not this ACS URL: ${destination.slice(0, 200)}`);
     // SHA-1 (and MD5): collisions are practical; every current IdP signs with SHA-256 unless told otherwise
@@ -214,6 +222,16 @@ function bearerConfirmation(confirmations: any[], acsUrl: string, inResponseTo: 
     }
   }
   throw new SamlRejected('ERR_SAML_RECIPIENT', reason);
+}
+
+/** More than `max` start tags (`<` not followed by `/`, `!` or `?`: a `<` in text or an attribute must be escaped). */
+function tooManyElements(xml: string, max: number): boolean {
+  let n = 0;
+  for (let i = xml.indexOf('<'); i >= 0; i = xml.indexOf('<', i + 1)) {
+    const c = xml.charCodeAt(i + 1);
+    if (c !== 0x2f && c !== 0x21 && c !== 0x3f && ++n > max) return true;
+  }
+  return false;
 }
 
 const DSIG = 'http://www.w3.org/2000/09/xmldsig#';
