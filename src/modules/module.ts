@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Stage } from '../pipeline/stage.js';
 import type { KvStore } from '../store/types.js';
 import type { AdminRoute } from '../server/admin-route.js';
+import type { OwnedHeaders } from '../pipeline/respond.js';
 
 /** What a module gets when it is built from config (at start and at every reload). */
 export interface ModuleEnv {
@@ -17,6 +18,12 @@ export interface ModuleEnv {
    * a module that records requests (policy decision logs) can erase them. Absent outside the runtime.
    */
   credentials?: CredentialLocations;
+  /**
+   * The headers Portcullis owns in this config (stripped from the client's request). Filled in once every
+   * route's stages() are built (identity's forward headers are route config): read it per request, not in
+   * create()/stages(). Absent outside the runtime. pipeline/owned-headers.ts reads headers through it.
+   */
+  owned?: OwnedHeaders;
 }
 
 /** Request places that carry credentials: header names (lower case), cookie names, query parameter names. */

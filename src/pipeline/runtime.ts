@@ -57,15 +57,17 @@ export async function buildRuntime(
   };
   try {
     const credentials = credentialLocations(cfg);
+    // one object, handed to the modules now and completed below (route config names owned headers)
+    const ownedNames = new Set<string>();
+    const owned: OwnedHeaders = { prefixes: cfg.owned_header_prefixes ?? ['x-portcullis-'], names: ownedNames };
     for (const m of MODULES) {
       try {
         modules.set(m.key, await m.create(cfg[m.key], {
           store, logger: logger.child({ module: m.key }), configPath: loaded.file, configDir,
-          previous: previous?.modules.get(m.key), credentials,
+          previous: previous?.modules.get(m.key), credentials, owned,
         }));
       } catch (err) { collect(err); }
     }
-    const ownedNames = new Set<string>();
 
     const routes = (cfg.routes ?? []).map((rc, index) => {
       const stages: Stage[] = [];
@@ -103,7 +105,7 @@ export async function buildRuntime(
       file: loaded.file,
       table,
       noRoute: da.action === 'deny' ? new Deny('ERR_NO_ROUTE', 'no route for this request', da.status ?? 403) : undefined,
-      owned: { prefixes: cfg.owned_header_prefixes ?? ['x-portcullis-'], names: ownedNames },
+      owned,
       contextOptions: {
         limits: {
           maxPathBytes: rl.max_path_bytes ?? DEFAULT_REQUEST_LIMITS.maxPathBytes,

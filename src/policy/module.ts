@@ -226,10 +226,10 @@ async function create(cfg: PolicyGlobalConfig | undefined, env: ModuleEnv): Prom
     await b.abandon();
     throw err;
   }
-  return instance(g, b, logger);
+  return instance(g, b, logger, env.owned);
 }
 
-function instance(g: PolicyGlobalConfig, b: Building, logger: Logger): PolicyInstance {
+function instance(g: PolicyGlobalConfig, b: Building, logger: Logger, owned: ModuleEnv['owned']): PolicyInstance {
   const { sources, dataSources, targets } = b;
   const decisionLogger = b.logger;
   let closed = false;
@@ -256,7 +256,7 @@ function instance(g: PolicyGlobalConfig, b: Building, logger: Logger): PolicyIns
       target.requiredEntrypoints.add(entrypoint);
       const stage = new PolicyStage({
         route: info.name, target, entrypoint, targets,
-        input: { parseBody: rc.parse_body ?? g.parse_body ?? true },
+        input: { parseBody: rc.parse_body ?? g.parse_body ?? true, owned },
         shadow: rc.shadow === true,
         decisionLog: rc.decision_logs === false ? undefined : decisionLogger,
         logger,

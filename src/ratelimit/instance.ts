@@ -5,7 +5,7 @@ import type { ModuleEnv, ModuleInstance, RouteInfo } from '../modules/module.js'
 import type { AdminRoute } from '../server/admin-route.js';
 import type { Stage } from '../pipeline/stage.js';
 import { adminRoutes } from './admin.js';
-import { compileLimit, type CheckLimitConfig, type CompiledLimit } from './check/limits.js';
+import { compileLimit, type CheckLimitConfig, type CompileDefaults, type CompiledLimit } from './check/limits.js';
 import { LimitStage } from './check/stage.js';
 import { loadDomainDir, type DomainSet } from './envoy-config/loader.js';
 import { formatRlsProblem, type RlsProblem } from './envoy-config/problems.js';
@@ -31,9 +31,11 @@ export class RatelimitInstance implements ModuleInstance<RatelimitRouteConfig> {
   private watcher?: DirWatcher;
   private lastFailureLog = 0;
   private readonly logger: Logger;
+  private readonly compile: CompileDefaults;
 
   constructor(readonly settings: Settings, env: ModuleEnv, clock: () => number = Date.now) {
     this.logger = env.logger;
+    this.compile = { failureMode: settings.failureMode, ipv6PrefixLength: settings.ipv6PrefixLength, owned: env.owned };
     this.config = { current: EMPTY, lastAttempt: 0 };
     const dir = settings.configDir;
     let load: (() => { set?: DomainSet; problems: RlsProblem[] }) | undefined;
@@ -51,7 +53,7 @@ export class RatelimitInstance implements ModuleInstance<RatelimitRouteConfig> {
       this.watcher = new DirWatcher(abs, this.config, load, env.logger);
     }
     for (const [name, c] of Object.entries(settings.limits)) {
-      this.named.set(name, compileLimit(name, c, `/ratelimit/limits/${escape(name)}`, settings));
+      this.named.set(name, compileLimit(name, c, `/ratelimit/limits/${escape(name)}`, this.compile));
     }
     const prev = env.previous instanceof RatelimitInstance ? env.previous.state : undefined;
     this.state = buildState(env.store, settings, prev, clock);
@@ -84,7 +86,7 @@ export class RatelimitInstance implements ModuleInstance<RatelimitRouteConfig> {
         // the route's own cost against the shared counter
         if (typeof l !== 'string') compiled = { ...compiled, hits: l.hits_addend };
       } else {
-        compiled = compileLimit(`${info.name}/${l.name ?? j}`, l as CheckLimitConfig, `${base}/${j}`, this.settings);
+        compiled = compileLimit(`${info.name}/${l.name ?? j}`, l as CheckLimitConfig, `${base}/${j}`, this.compile);
       }
       if (seen.has(compiled.rule.name)) throw new ConfigError(`${base}/${j}`, `limit "${compiled.rule.name}" is listed twice`);
       seen.add(compiled.rule.name);

@@ -1,11 +1,18 @@
 import type { RequestContext } from '../../pipeline/context.js';
+import { DEFAULT_OWNED, forwardedHeaders } from '../../pipeline/owned-headers.js';
 import { query } from '../../pipeline/query.js';
+import type { OwnedHeaders } from '../../pipeline/respond.js';
 import { parseBody } from './body.js';
 import { envoyAttributes } from './envoy-attributes.js';
 
 export interface InputOptions {
   /** Parse JSON / form bodies into input.parsed_body (OPA-Envoy's default; skip-request-body-parse turns it off). */
   parseBody: boolean;
+  /**
+   * The headers Portcullis owns: in input.attributes.request.http.headers they show what the upstream will
+   * receive (the value identity forwards), never the client's copy. Default: x-portcullis-* only.
+   */
+  owned?: OwnedHeaders;
 }
 
 const VERSION = Object.freeze({ encoding: 'protojson', ext_authz: 'v3' });
@@ -45,12 +52,13 @@ export function portcullisFacts(ctx: RequestContext): Record<string, unknown> {
 
 /**
  * The input document: the same shape OPA-Envoy builds (attributes, parsed_path, parsed_query,
- * parsed_body, truncated_body, version) plus input.portcullis. Throws BodyParseError for a body whose
+ * parsed_body, truncated_body, version) plus input.portcullis. Owned headers show what Portcullis forwards
+ * (owned-headers.ts), as Envoy's jwt_authn has already written its headers when opa-envoy runs. Throws BodyParseError for a body whose
  * content type says JSON (or a form) but that does not parse.
  */
 export function buildInput(ctx: RequestContext, opts: InputOptions): Record<string, unknown> {
   const input: Record<string, unknown> = {
-    attributes: envoyAttributes(ctx),
+    attributes: envoyAttributes(ctx, forwardedHeaders(ctx, opts.owned ?? DEFAULT_OWNED)),
     parsed_path: parsedPath(ctx.path),
     parsed_query: parsedQuery(ctx),
     version: VERSION,

@@ -84,11 +84,11 @@ function metadata(m: any): Json | undefined {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function httpRequest(h: any, ctx: RequestContext): Json {
+function httpRequest(h: any, ctx: RequestContext, headers: Readonly<Record<string, string>>): Json {
   const out: Json = {};
   put(out, 'id', h?.id);
   put(out, 'method', ctx.method);
-  out.headers = ctx.headers;
+  out.headers = headers;
   put(out, 'path', ctx.rawPath);
   put(out, 'host', h?.host);
   put(out, 'scheme', h?.scheme);
@@ -106,14 +106,15 @@ function httpRequest(h: any, ctx: RequestContext): Json {
   return out;
 }
 
-export function envoyAttributes(ctx: RequestContext): Json {
+/** `headers`: the request headers to show (default ctx.headers; the policy input passes owned-headers.ts's view). */
+export function envoyAttributes(ctx: RequestContext, headers: Readonly<Record<string, string>> = ctx.headers): Json {
   const a = (ctx.raw as any)?.attributes ?? {};
   const out: Json = {};
   put(out, 'source', peer(a.source));
   put(out, 'destination', peer(a.destination));
   const request: Json = {};
   put(request, 'time', timestampJson(a.request?.time));
-  request.http = httpRequest(a.request?.http, ctx);
+  request.http = httpRequest(a.request?.http, ctx, headers);
   out.request = request;
   put(out, 'contextExtensions', a.context_extensions);
   put(out, 'metadataContext', metadata(a.metadata_context));

@@ -1,5 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import type { RequestContext } from '../../pipeline/context.js';
+import { DEFAULT_OWNED, forwardedHeader } from '../../pipeline/owned-headers.js';
+import type { OwnedHeaders } from '../../pipeline/respond.js';
 import { isCredentialKey } from '../envoy-config/extensions.js';
 
 /** What a Check limit is keyed by: ip | subject | plan | route | header:<name>. */
@@ -9,7 +11,12 @@ export const KEY_PART_PATTERN = '^(ip|subject|plan|route|header:[A-Za-z0-9!#$%&\
 
 export interface CompiledPart { fn: KeyPart; redact: boolean }
 
-export function compilePart(spec: string, ipv6PrefixLength: number): CompiledPart {
+/**
+ * `header:<name>` reads the header as the upstream will receive it: for a header Portcullis owns (identity's
+ * forward headers, x-portcullis-*) the value a stage set (the verified subject), never the client's copy —
+ * which a client could rotate for a fresh bucket, or set to another user's id to use up theirs.
+ */
+export function compilePart(spec: string, ipv6PrefixLength: number, owned: OwnedHeaders = DEFAULT_OWNED): CompiledPart {
   switch (spec) {
     case 'ip': return { fn: ipPart(ipv6PrefixLength), redact: false };
     case 'subject': return { fn: (ctx) => nonEmpty(ctx.identity?.subject), redact: false };
@@ -17,7 +24,7 @@ export function compilePart(spec: string, ipv6PrefixLength: number): CompiledPar
     case 'route': return { fn: (ctx) => ctx.route, redact: false };
     default: {
       const name = spec.slice('header:'.length).toLowerCase();
-      return { fn: (ctx) => ctx.headers[name], redact: isCredentialKey(name) };
+      return { fn: (ctx) => forwardedHeader(ctx, owned, name), redact: isCredentialKey(name) };
     }
   }
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from '../../config/errors.js';
+import type { OwnedHeaders } from '../../pipeline/respond.js';
 import type { Algorithm, FailureMode, LimitRule } from '../rule.js';
 import { periodProblem, type Unit } from '../units.js';
 import { compilePart, type KeyPart } from './key-parts.js';
@@ -37,7 +38,12 @@ export interface CompiledLimit {
   hits: number;
 }
 
-export interface CompileDefaults { failureMode: FailureMode; ipv6PrefixLength: number }
+export interface CompileDefaults {
+  failureMode: FailureMode;
+  ipv6PrefixLength: number;
+  /** The config's owned headers (ModuleEnv.owned): `header:<name>` reads those as forwarded. */
+  owned?: OwnedHeaders;
+}
 
 /**
  * Compile one limit. `id` names the counter family: a global named limit is shared by every route that
@@ -53,7 +59,7 @@ export function compileLimit(id: string, c: CheckLimitConfig, pointer: string, d
   if (tooLong) throw new ConfigError(`${pointer}/unit_multiplier`, tooLong);
   const specs = Array.isArray(c.by) ? c.by : [c.by];
   if (new Set(specs).size !== specs.length) throw new ConfigError(`${pointer}/by`, 'lists the same key twice');
-  const parts = specs.map((s) => compilePart(s, d.ipv6PrefixLength));
+  const parts = specs.map((s) => compilePart(s, d.ipv6PrefixLength, d.owned));
   const rule: LimitRule = {
     domain: 'check',
     descriptor: id,
