@@ -4,6 +4,7 @@ import { ConfigError, ConfigLoadError } from '../config/errors.js';
 import type { PortcullisConfig } from '../config/types.js';
 import { MODULES } from '../modules/index.js';
 import type { CredentialLocations, ModuleInstance } from '../modules/module.js';
+import { ownedAllowRules } from '../rules/owned-allow.js';
 import { staticRulesStage } from '../rules/static-rules.js';
 import type { KvStore } from '../store/types.js';
 import { DEFAULT_REQUEST_LIMITS, type ContextOptions } from './context-builder.js';
@@ -91,13 +92,14 @@ export async function buildRuntime(
       return { cfg: rc, compiled };
     });
     const table = new RouteTable(routes, collect);
+    // asked after stages(): a module may own headers named in route config (identity forward headers)
+    for (const inst of modules.values()) for (const h of inst.ownedHeaders?.() ?? []) ownedNames.add(h.toLowerCase());
+    ownedAllowRules(cfg.routes ?? [], owned, collect);
     if (problems.length > 0) {
       // in file order (stable: problems without a line keep theirs)
       problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
       throw new ConfigLoadError(problems);
     }
-    // asked after stages(): a module may own headers named in route config (identity forward headers)
-    for (const inst of modules.values()) for (const h of inst.ownedHeaders?.() ?? []) ownedNames.add(h.toLowerCase());
     const da = cfg.default_action ?? { action: 'deny' };
     const rl = cfg.request_limits ?? {};
     return {
