@@ -188,11 +188,16 @@ routes:
   });
 
   it('a JSON body that repeats a name: the value JSON.parse drops is read too (a first-wins upstream would use it)', async () => {
-    const benign = await post('127.0.0.23', '/api/items', '{"name":"a","comment":"first","comment":"second"}');
+    const benign = await post('127.0.0.23', '/api/notes', '{"name":"a","comment":"first","comment":"second"}');
     assert.equal(benign.status, 200, benign.body);
-    const r = await post('127.0.0.23', '/api/items', '{"name":"x","comment":"1\' UNION SELECT password FROM users--","comment":"ok"}');
+    const r = await post('127.0.0.23', '/api/notes', '{"name":"x","comment":"1\' UNION SELECT password FROM users--","comment":"ok"}');
     assert.equal(r.status, 403, r.body);
     assert.equal(r.json().error, 'ERR_THREAT');
+    // on a route with a schema the repeat itself is refused: the schema saw only the last value
+    const schema = await post('127.0.0.24', '/api/items', '{"name":"a","comment":"first","comment":"second"}');
+    assert.equal(schema.status, 400, schema.body);
+    assert.equal(schema.json().error, 'ERR_VALIDATION');
+    assert.deepEqual(schema.json().violations.map((v: { where: string }) => v.where), ['body.comment']);
   });
 
   it('a body that is not valid JSON on a JSON route → 400 with the violations', async () => {
