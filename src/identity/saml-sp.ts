@@ -4,6 +4,7 @@ import { SAML, SamlStatusError, ValidateInResponseTo, type Profile } from '@node
 import { DOMParser } from '@xmldom/xmldom';
 import type { KvStore } from '../store/types.js';
 import type { IdentityCode } from './codes.js';
+import { authnFactsOf } from './saml-authn.js';
 import type { SamlConfig } from './config.js';
 import type { IdpDescriptor } from './saml-metadata.js';
 import { type RedirectSigner, redirectUrl } from './saml-redirect.js';
@@ -171,8 +172,7 @@ export class ServiceProvider {
     // is claimed, so an attempt from another browser does not use it up)
     if (inResponseTo !== undefined && !pending(inResponseTo)) throw new SamlRejected('ERR_SAML_IN_RESPONSE_TO', 'the response answers no sign-in this browser started in the last request_ttl_s (request cookie)');
     const issuedAt = Date.parse(a?.$?.IssueInstant ?? '');
-    const authn = a?.AuthnStatement?.[0]?.$ ?? {};
-    const sessionEnd = typeof authn.SessionNotOnOrAfter === 'string' ? Date.parse(authn.SessionNotOnOrAfter) : NaN;
+    const authn = authnFactsOf(a);
     // the ID is claimed for as long as the assertion could be accepted
     const notOnOrAfter = Date.parse(a?.Conditions?.[0]?.$?.NotOnOrAfter ?? '');
     const acceptableUntil = Math.min(confirmedUntil, Number.isFinite(notOnOrAfter) ? notOnOrAfter : Infinity);
@@ -192,7 +192,7 @@ export class ServiceProvider {
       nameQualifier: typeof profile.nameQualifier === 'string' ? profile.nameQualifier : undefined,
       spNameQualifier: typeof profile.spNameQualifier === 'string' ? profile.spNameQualifier : undefined,
       sessionIndex: typeof profile.sessionIndex === 'string' ? profile.sessionIndex : undefined,
-      sessionEnd: Number.isFinite(sessionEnd) ? sessionEnd : undefined,
+      sessionEnd: authn.sessionEnd,
       issuedAt: Number.isFinite(issuedAt) ? issuedAt : undefined,
       inResponseTo,
       attributes,
