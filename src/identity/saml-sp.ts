@@ -5,6 +5,7 @@ import { DOMParser } from '@xmldom/xmldom';
 import type { KvStore } from '../store/types.js';
 import type { IdentityCode } from './codes.js';
 import { authnFactsOf } from './saml-authn.js';
+import { nameIdFormatAccepted } from './saml-name-id.js';
 import type { SamlConfig } from './config.js';
 import type { IdpDescriptor } from './saml-metadata.js';
 import { type RedirectSigner, redirectUrl } from './saml-redirect.js';
@@ -162,6 +163,10 @@ export class ServiceProvider {
     if (typeof id !== 'string' || id === '') throw new SamlRejected('ERR_SAML_MALFORMED', 'assertion has no ID');
     // the schema allows one of each; with more, which one is the user is a matter of which the reader takes
     if (a?.Subject?.length !== 1 || a.Subject[0]?.NameID?.length !== 1) throw new SamlRejected('ERR_SAML_MALFORMED', 'the assertion must have exactly one Subject with one NameID');
+    const format: unknown = a.Subject[0].NameID[0]?.$?.Format;
+    if (!nameIdFormatAccepted(this.cfg.name_id_format, typeof format === 'string' ? format : undefined)) {
+      throw new SamlRejected('ERR_SAML_NAME_ID_FORMAT', `NameID Format ${typeof format === 'string' ? format.slice(0, 200) : '(none: unspecified)'} is not name_id_format`);
+    }
     const responseTo = typeof profile.inResponseTo === 'string' ? profile.inResponseTo : undefined;
     const confirmed = bearerConfirmation(a?.Subject?.[0]?.SubjectConfirmation ?? [], this.cfg.acs_url, responseTo, now, this.skewMs);
     const confirmedUntil = confirmed.until;
