@@ -36,3 +36,41 @@ export function authnFactsOf(assertion: Record<string, any> | undefined): AuthnF
   const classRef = Array.isArray(refs) && refs.length === 1 ? textOf(refs[0]) : undefined;
   return { instant, ...(classRef ? { classRef } : {}), ...(Number.isFinite(sessionEnd) ? { sessionEnd } : {}) };
 }
+
+export type AuthnComparison = 'exact' | 'minimum' | 'better' | 'maximum';
+
+/**
+ * What the SP asked of the authentication (authn_context with its comparison, force_authn), checked on the
+ * answer: the AuthnRequest travels through the browser (unsigned by default), so a user can drop the
+ * RequestedAuthnContext or ForceAuthn and keep the request ID.
+ *
+ * The classes are ranked by the order of the list, weakest first (SAML leaves strength to the parties);
+ * a class not on it has no known strength and is refused. So, per SAML core §3.3.2.2.1: exact — one of
+ * the list; minimum ("at least as strong as one of") — one of the list; maximum ("not exceeding at least
+ * one of") — one of the list; better ("stronger than one of") — one of the list after the first.
+ */
+export class AuthnRequirement {
+  private readonly accepted?: ReadonlySet<string>;
+
+  constructor(classes: readonly string[] | undefined, readonly comparison: AuthnComparison, private readonly forceAuthn: boolean,
+    private readonly skewMs: number, private readonly requestTtlMs: number) {
+    if (classes !== undefined) this.accepted = new Set(comparison === 'better' ? classes.slice(1) : classes);
+  }
+
+  /**
+   * Throws ERR_SAML_AUTHN_CONTEXT unless the answer meets the requirement. `requestedAt` is when this browser
+   * started the sign-in it answers (ms); an unsolicited answer has none, so with force_authn its AuthnInstant
+   * must be within the last request_ttl_s.
+   */
+  check(a: AuthnFacts, requestedAt: number | undefined, now: number): void {
+    if (this.accepted !== undefined && (a.classRef === undefined || !this.accepted.has(a.classRef))) {
+      throw new SamlRejected('ERR_SAML_AUTHN_CONTEXT', `AuthnContextClassRef ${a.classRef === undefined ? '(none)' : a.classRef.slice(0, 200)} does not meet authn_context (${this.comparison})`);
+    }
+    if (this.forceAuthn) {
+      const since = (requestedAt ?? now - this.requestTtlMs) - this.skewMs;
+      if (a.instant < since) {
+        throw new SamlRejected('ERR_SAML_AUTHN_CONTEXT', `force_authn: the AuthnInstant is ${Math.round((since + this.skewMs - a.instant) / 1000)} s before the sign-in ${requestedAt === undefined ? 'window (request_ttl_s, unsolicited response)' : 'request'}`);
+      }
+    }
+  }
+}

@@ -4,7 +4,7 @@ import { SAML, SamlStatusError, ValidateInResponseTo, type Profile } from '@node
 import { DOMParser } from '@xmldom/xmldom';
 import type { KvStore } from '../store/types.js';
 import type { IdentityCode } from './codes.js';
-import { authnFactsOf } from './saml-authn.js';
+import { AuthnRequirement, authnFactsOf } from './saml-authn.js';
 import { nameIdFormatAccepted } from './saml-name-id.js';
 import type { SamlConfig } from './config.js';
 import type { IdpDescriptor } from './saml-metadata.js';
@@ -39,6 +39,10 @@ export interface Assertion {
   issuedAt?: number;
   /** the AuthnRequest ID this answers (absent for IdP-initiated sign-in) */
   inResponseTo?: string;
+  /** the AuthnStatement's AuthnContextClassRef, when it has one */
+  authnContext?: string;
+  /** the AuthnStatement's AuthnInstant, ms since epoch */
+  authnInstant: number;
   attributes: Record<string, string | string[]>;
 }
 
@@ -89,6 +93,7 @@ function text(v: unknown): string | undefined {
 export class ServiceProvider {
   readonly saml: SAML;
   private readonly metadataXml: string;
+  private readonly authnRequirement: AuthnRequirement;
 
   constructor(private readonly cfg: SamlConfig, readonly idp: IdpDescriptor, private readonly store: KvStore, private readonly skewMs: number,
     private readonly sp: { signer?: RedirectSigner; signingCertificate?: string; sloUrl?: string } = {}) {
@@ -108,8 +113,10 @@ export class ServiceProvider {
       identifierFormat: cfg.name_id_format ?? null,
       disableRequestedAuthnContext: cfg.authn_context === undefined,
       ...(cfg.authn_context !== undefined ? { authnContext: cfg.authn_context } : {}),
+      racComparison: cfg.authn_context_comparison ?? 'exact',
       forceAuthn: cfg.force_authn ?? false,
     });
+    this.authnRequirement = new AuthnRequirement(cfg.authn_context, cfg.authn_context_comparison ?? 'exact', cfg.force_authn === true, skewMs, (cfg.request_ttl_s ?? 600) * 1000);
     this.metadataXml = spMetadataXml({
       entityId: cfg.sp_entity_id, acsUrl: cfg.acs_url, wantAssertionsSigned: cfg.want_assertions_signed ?? true,
       nameIdFormat: cfg.name_id_format, signingCertificate: sp.signingCertificate, sloUrl: sp.sloUrl,
@@ -134,10 +141,10 @@ export class ServiceProvider {
   }
 
   /**
-   * Verifies a posted SAMLResponse (base64) and claims its assertion ID. `pending` says whether the request
-   * it answers was started by this browser. Throws SamlRejected.
+   * Verifies a posted SAMLResponse (base64) and claims its assertion ID. `pending` says when this browser
+   * started the request it answers (ms), undefined when it did not. Throws SamlRejected.
    */
-  async consume(posted: string, now: number, pending: (requestId: string) => boolean = () => false): Promise<Assertion> {
+  async consume(posted: string, now: number, pending: (requestId: string) => number | undefined = () => undefined): Promise<Assertion> {
     // IdPs may wrap the base64 in lines; a '+' a client forgot to percent-encode arrives as a space
     const samlResponse = posted.length > MAX_RESPONSE_CHARS ? '' : posted.replace(/[\r\n\t]/g, '').replace(/ /g, '+');
     if (samlResponse.length === 0 || !BASE64.test(samlResponse)) {
@@ -175,9 +182,11 @@ export class ServiceProvider {
     if (inResponseTo === undefined && this.cfg.allow_idp_initiated !== true) throw new SamlRejected('ERR_SAML_IN_RESPONSE_TO', 'unsolicited response (no InResponseTo): set allow_idp_initiated to accept IdP-initiated sign-in');
     // an answer to a sign-in is only taken from the browser that started it (checked before the assertion
     // is claimed, so an attempt from another browser does not use it up)
-    if (inResponseTo !== undefined && !pending(inResponseTo)) throw new SamlRejected('ERR_SAML_IN_RESPONSE_TO', 'the response answers no sign-in this browser started in the last request_ttl_s (request cookie)');
+    const requestedAt = inResponseTo === undefined ? undefined : pending(inResponseTo);
+    if (inResponseTo !== undefined && requestedAt === undefined) throw new SamlRejected('ERR_SAML_IN_RESPONSE_TO', 'the response answers no sign-in this browser started in the last request_ttl_s (request cookie)');
     const issuedAt = Date.parse(a?.$?.IssueInstant ?? '');
     const authn = authnFactsOf(a);
+    this.authnRequirement.check(authn, requestedAt, now);
     // the ID is claimed for as long as the assertion could be accepted
     const notOnOrAfter = Date.parse(a?.Conditions?.[0]?.$?.NotOnOrAfter ?? '');
     const acceptableUntil = Math.min(confirmedUntil, Number.isFinite(notOnOrAfter) ? notOnOrAfter : Infinity);
@@ -200,6 +209,8 @@ export class ServiceProvider {
       sessionEnd: authn.sessionEnd,
       issuedAt: Number.isFinite(issuedAt) ? issuedAt : undefined,
       inResponseTo,
+      authnContext: authn.classRef,
+      authnInstant: authn.instant,
       attributes,
     };
   }
