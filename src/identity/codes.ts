@@ -73,6 +73,8 @@ export const IDENTITY_CODES = {
   ERR_SAML_EXPIRED: T('SAML assertion expired or not yet valid'),
   ERR_SAML_IN_RESPONSE_TO: T('SAML response does not answer a pending sign-in request'),
   ERR_SAML_REPLAY: T('SAML assertion already used'),
+  ERR_SAML_NAME_ID_FORMAT: T('SAML NameID format not accepted'),
+  ERR_SAML_AUTHN_CONTEXT: T('SAML authentication method or time not accepted'),
   ERR_SAML_STATUS: T('identity provider did not sign the user in'),
   ERR_SAML_UNAVAILABLE: T('sign-in unavailable', 503),
 } as const satisfies Record<string, CodeInfo>;

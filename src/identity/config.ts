@@ -143,7 +143,9 @@ export interface SamlConfig {
   /** How long a user may take at the IdP before the AuthnRequest expires. */
   request_ttl_s?: number;
   name_id_format?: string;
+  /** AuthnContextClassRefs requested and required in the answer; for minimum/better/maximum, weakest first. */
   authn_context?: string[];
+  authn_context_comparison?: 'exact' | 'minimum' | 'better' | 'maximum';
   force_authn?: boolean;
   /** Accept SHA-1 signatures/digests from a legacy IdP (refused by default). */
   allow_sha1?: boolean;

@@ -118,6 +118,10 @@ export function compileSaml(c: SamlConfig, o: { dir: string; store: KvStore; log
     o.logger.warn({ idp: idp.entityId.slice(0, 200) }, `the IdP metadata says WantAuthnRequestsSigned="true" and no signing key is configured: AuthnRequests go unsigned, which this IdP may refuse (${hint}, or set idp.want_authn_requests_signed: false)`);
   }
   const sloUrl = sloUrlOf(c, idp, acs, paths, o.revocations, signing !== undefined, o.logger);
+  if (c.authn_context_comparison !== undefined && c.authn_context === undefined) throw new ConfigError(`${P}/authn_context_comparison`, 'a comparison needs authn_context (the classes, weakest first)');
+  if (c.authn_context_comparison === 'better' && c.authn_context!.length < 2) {
+    throw new ConfigError(`${P}/authn_context`, 'comparison better needs at least two classes: the one to beat first, then the stronger ones the answer may carry');
+  }
   const skewMs = (c.clock_skew_s ?? o.skewS) * 1000;
   const sp = new ServiceProvider(c, idp, o.store, skewMs, { signer: signing, signingCertificate: signing?.certificate, sloUrl });
   const slo = sloUrl === undefined ? undefined : {

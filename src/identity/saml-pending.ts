@@ -28,7 +28,12 @@ export class PendingSignIns {
 
   /** True when `id` is one of this browser's pending sign-ins. */
   has(ctx: RequestContext, id: string, now: number): boolean {
-    return this.read(ctx, now).some((e) => e[0] === id);
+    return this.startedAt(ctx, id, now) !== undefined;
+  }
+
+  /** When this browser started the pending sign-in `id` (ms), undefined when it has none of that id. */
+  startedAt(ctx: RequestContext, id: string, now: number): number | undefined {
+    return this.read(ctx, now).find((e) => e[0] === id)?.[1];
   }
 
   /** The Set-Cookie value that takes the answered `id` off the list (and deletes the cookie when none is left). */

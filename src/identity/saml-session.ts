@@ -25,6 +25,9 @@ export interface SessionClaims {
   /** NameID NameQualifier / SPNameQualifier, when the IdP sent them: a LogoutRequest must name the NameID as issued */
   nq?: string;
   spnq?: string;
+  /** the AuthnContextClassRef and AuthnInstant (ms) of the assertion: identity claims authn_context, authn_instant (s) */
+  acr?: string;
+  ait?: number;
 }
 
 const VERSION = 'v1';
@@ -87,5 +90,6 @@ function checkShape(v: unknown): SessionClaims | undefined {
   const s = v as Partial<SessionClaims>;
   if (typeof s.sid !== 'string' || typeof s.sub !== 'string' || typeof s.iss !== 'string' || typeof s.iat !== 'number' || typeof s.exp !== 'number') return undefined;
   if (!Array.isArray(s.roles) || s.attrs === null || typeof s.attrs !== 'object') return undefined;
+  if ((s.acr !== undefined && typeof s.acr !== 'string') || (s.ait !== undefined && typeof s.ait !== 'number')) return undefined;
   return s as SessionClaims;
 }

@@ -4,6 +4,8 @@ import { SAML, SamlStatusError, ValidateInResponseTo, type Profile } from '@node
 import { DOMParser } from '@xmldom/xmldom';
 import type { KvStore } from '../store/types.js';
 import type { IdentityCode } from './codes.js';
+import { AuthnRequirement, authnFactsOf } from './saml-authn.js';
+import { nameIdFormatAccepted } from './saml-name-id.js';
 import type { SamlConfig } from './config.js';
 import type { IdpDescriptor } from './saml-metadata.js';
 import { type RedirectSigner, redirectUrl } from './saml-redirect.js';
@@ -37,6 +39,10 @@ export interface Assertion {
   issuedAt?: number;
   /** the AuthnRequest ID this answers (absent for IdP-initiated sign-in) */
   inResponseTo?: string;
+  /** the AuthnStatement's AuthnContextClassRef, when it has one */
+  authnContext?: string;
+  /** the AuthnStatement's AuthnInstant, ms since epoch */
+  authnInstant: number;
   attributes: Record<string, string | string[]>;
 }
 
@@ -87,6 +93,7 @@ function text(v: unknown): string | undefined {
 export class ServiceProvider {
   readonly saml: SAML;
   private readonly metadataXml: string;
+  private readonly authnRequirement: AuthnRequirement;
 
   constructor(private readonly cfg: SamlConfig, readonly idp: IdpDescriptor, private readonly store: KvStore, private readonly skewMs: number,
     private readonly sp: { signer?: RedirectSigner; signingCertificate?: string; sloUrl?: string } = {}) {
@@ -106,8 +113,10 @@ export class ServiceProvider {
       identifierFormat: cfg.name_id_format ?? null,
       disableRequestedAuthnContext: cfg.authn_context === undefined,
       ...(cfg.authn_context !== undefined ? { authnContext: cfg.authn_context } : {}),
+      racComparison: cfg.authn_context_comparison ?? 'exact',
       forceAuthn: cfg.force_authn ?? false,
     });
+    this.authnRequirement = new AuthnRequirement(cfg.authn_context, cfg.authn_context_comparison ?? 'exact', cfg.force_authn === true, skewMs, (cfg.request_ttl_s ?? 600) * 1000);
     this.metadataXml = spMetadataXml({
       entityId: cfg.sp_entity_id, acsUrl: cfg.acs_url, wantAssertionsSigned: cfg.want_assertions_signed ?? true,
       nameIdFormat: cfg.name_id_format, signingCertificate: sp.signingCertificate, sloUrl: sp.sloUrl,
@@ -132,10 +141,10 @@ export class ServiceProvider {
   }
 
   /**
-   * Verifies a posted SAMLResponse (base64) and claims its assertion ID. `pending` says whether the request
-   * it answers was started by this browser. Throws SamlRejected.
+   * Verifies a posted SAMLResponse (base64) and claims its assertion ID. `pending` says when this browser
+   * started the request it answers (ms), undefined when it did not. Throws SamlRejected.
    */
-  async consume(posted: string, now: number, pending: (requestId: string) => boolean = () => false): Promise<Assertion> {
+  async consume(posted: string, now: number, pending: (requestId: string) => number | undefined = () => undefined): Promise<Assertion> {
     // IdPs may wrap the base64 in lines; a '+' a client forgot to percent-encode arrives as a space
     const samlResponse = posted.length > MAX_RESPONSE_CHARS ? '' : posted.replace(/[\r\n\t]/g, '').replace(/ /g, '+');
     if (samlResponse.length === 0 || !BASE64.test(samlResponse)) {
@@ -161,6 +170,10 @@ export class ServiceProvider {
     if (typeof id !== 'string' || id === '') throw new SamlRejected('ERR_SAML_MALFORMED', 'assertion has no ID');
     // the schema allows one of each; with more, which one is the user is a matter of which the reader takes
     if (a?.Subject?.length !== 1 || a.Subject[0]?.NameID?.length !== 1) throw new SamlRejected('ERR_SAML_MALFORMED', 'the assertion must have exactly one Subject with one NameID');
+    const format: unknown = a.Subject[0].NameID[0]?.$?.Format;
+    if (!nameIdFormatAccepted(this.cfg.name_id_format, typeof format === 'string' ? format : undefined)) {
+      throw new SamlRejected('ERR_SAML_NAME_ID_FORMAT', `NameID Format ${typeof format === 'string' ? format.slice(0, 200) : '(none: unspecified)'} is not name_id_format`);
+    }
     const responseTo = typeof profile.inResponseTo === 'string' ? profile.inResponseTo : undefined;
     const confirmed = bearerConfirmation(a?.Subject?.[0]?.SubjectConfirmation ?? [], this.cfg.acs_url, responseTo, now, this.skewMs);
     const confirmedUntil = confirmed.until;
@@ -169,10 +182,11 @@ export class ServiceProvider {
     if (inResponseTo === undefined && this.cfg.allow_idp_initiated !== true) throw new SamlRejected('ERR_SAML_IN_RESPONSE_TO', 'unsolicited response (no InResponseTo): set allow_idp_initiated to accept IdP-initiated sign-in');
     // an answer to a sign-in is only taken from the browser that started it (checked before the assertion
     // is claimed, so an attempt from another browser does not use it up)
-    if (inResponseTo !== undefined && !pending(inResponseTo)) throw new SamlRejected('ERR_SAML_IN_RESPONSE_TO', 'the response answers no sign-in this browser started in the last request_ttl_s (request cookie)');
+    const requestedAt = inResponseTo === undefined ? undefined : pending(inResponseTo);
+    if (inResponseTo !== undefined && requestedAt === undefined) throw new SamlRejected('ERR_SAML_IN_RESPONSE_TO', 'the response answers no sign-in this browser started in the last request_ttl_s (request cookie)');
     const issuedAt = Date.parse(a?.$?.IssueInstant ?? '');
-    const authn = a?.AuthnStatement?.[0]?.$ ?? {};
-    const sessionEnd = typeof authn.SessionNotOnOrAfter === 'string' ? Date.parse(authn.SessionNotOnOrAfter) : NaN;
+    const authn = authnFactsOf(a);
+    this.authnRequirement.check(authn, requestedAt, now);
     // the ID is claimed for as long as the assertion could be accepted
     const notOnOrAfter = Date.parse(a?.Conditions?.[0]?.$?.NotOnOrAfter ?? '');
     const acceptableUntil = Math.min(confirmedUntil, Number.isFinite(notOnOrAfter) ? notOnOrAfter : Infinity);
@@ -192,9 +206,11 @@ export class ServiceProvider {
       nameQualifier: typeof profile.nameQualifier === 'string' ? profile.nameQualifier : undefined,
       spNameQualifier: typeof profile.spNameQualifier === 'string' ? profile.spNameQualifier : undefined,
       sessionIndex: typeof profile.sessionIndex === 'string' ? profile.sessionIndex : undefined,
-      sessionEnd: Number.isFinite(sessionEnd) ? sessionEnd : undefined,
+      sessionEnd: authn.sessionEnd,
       issuedAt: Number.isFinite(issuedAt) ? issuedAt : undefined,
       inResponseTo,
+      authnContext: authn.classRef,
+      authnInstant: authn.instant,
       attributes,
     };
   }

@@ -114,6 +114,9 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
       const claims: Record<string, unknown> = { ...s.attrs, name_id: s.sub, session_id: s.sid };
       if (s.fmt !== undefined) claims.name_id_format = s.fmt;
       if (s.idx !== undefined) claims.session_index = s.idx;
+      // how and when the user authenticated at the IdP (absent in cookies sealed before they were kept)
+      if (s.acr !== undefined) claims.authn_context = s.acr;
+      if (s.ait !== undefined) claims.authn_instant = Math.floor(s.ait / 1000);
       v = { verified: { identity: { kind: 'saml', subject: s.sub, issuer: s.iss, roles: s.roles, claims }, jti: s.sid, issuedAtMs: s.iat }, exp: s.exp };
       this.opened.set(p.value, v);
     }
@@ -175,9 +178,9 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
       // an answer to a sign-in is only taken from the browser that started it: otherwise an attacker could
       // post their own signed response from a victim's browser and sign the victim in as themselves
       assertion = await this.o.sp.consume(posted[0]!, now, (id) => {
-        const ok = this.pending.has(ctx, id, now);
-        if (ok) answered = id;
-        return ok;
+        const started = this.pending.startedAt(ctx, id, now);
+        if (started !== undefined) answered = id;
+        return started;
       });
     } catch (err) {
       const r = err instanceof SamlRejected ? err : new SamlRejected('ERR_SAML_UNAVAILABLE', (err as Error).message);
@@ -211,7 +214,7 @@ export class SamlVerifier implements CredentialVerifier<Presented> {
     // issued when the IdP issued the assertion: revoking a subject "before T" also covers an assertion
     // issued before T and posted after it (a stolen response would otherwise yield a fresh session)
     const iat = Math.min(now, a.issuedAt ?? now);
-    return { sid: randomBytes(16).toString('base64url'), sub: a.nameId, iss: a.issuer, iat, exp, roles, attrs, fmt: a.nameIdFormat, idx: a.sessionIndex, nq: a.nameQualifier, spnq: a.spNameQualifier };
+    return { sid: randomBytes(16).toString('base64url'), sub: a.nameId, iss: a.issuer, iat, exp, roles, attrs, fmt: a.nameIdFormat, idx: a.sessionIndex, nq: a.nameQualifier, spnq: a.spNameQualifier, acr: a.authnContext, ait: a.authnInstant };
   }
 
   /**

@@ -47,6 +47,14 @@ export interface ResponseOptions {
   spNameQualifier?: string;
   /** the assertion's IssueInstant, seconds relative to now (default 0) */
   issuedS?: number;
+  /** the AuthnStatement's AuthnContextClassRef (default PasswordProtectedTransport; null: an AuthnContext without one) */
+  authnContextClassRef?: string | null;
+  /** the AuthnStatement's AuthnInstant, seconds relative to now (default 0) */
+  authnInstantS?: number;
+  /** leave the AuthnStatement out (an attribute-only assertion) */
+  noAuthnStatement?: boolean;
+  /** the NameID's Format (default emailAddress; null: no Format attribute) */
+  nameIdFormat?: string | null;
   /** what to sign: 'assertion' (default), 'response', 'both', 'none' */
   sign?: 'assertion' | 'response' | 'both' | 'none';
   signingKey?: string;
@@ -64,10 +72,10 @@ export function assertionXml(o: ResponseOptions, id: string): string {
   const irt = o.inResponseTo !== undefined ? ` InResponseTo="${esc(o.inResponseTo)}"` : '';
   return `<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="${id}" Version="2.0" IssueInstant="${iso(o.issuedS ?? 0)}">`
     + `<saml:Issuer>${esc(o.issuer ?? o.idpEntityId)}</saml:Issuer>`
-    + `<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"${o.nameQualifier ? ` NameQualifier="${esc(o.nameQualifier)}"` : ''}${o.spNameQualifier ? ` SPNameQualifier="${esc(o.spNameQualifier)}"` : ''}>${o.nameId.includes('<!--') ? o.nameId : esc(o.nameId)}</saml:NameID>`
+    + `<saml:Subject><saml:NameID${o.nameIdFormat === null ? '' : ` Format="${esc(o.nameIdFormat ?? 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress')}"`}${o.nameQualifier ? ` NameQualifier="${esc(o.nameQualifier)}"` : ''}${o.spNameQualifier ? ` SPNameQualifier="${esc(o.spNameQualifier)}"` : ''}>${o.nameId.includes('<!--') ? o.nameId : esc(o.nameId)}</saml:NameID>`
     + `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="${iso(o.subjectNotOnOrAfterS ?? o.notOnOrAfterS ?? 300)}" Recipient="${esc(o.recipient ?? o.acsUrl)}"${irt}/></saml:SubjectConfirmation></saml:Subject>`
     + `<saml:Conditions NotBefore="${iso(o.notBeforeS ?? -30)}" NotOnOrAfter="${iso(o.notOnOrAfterS ?? 300)}"><saml:AudienceRestriction><saml:Audience>${esc(o.audience ?? o.spEntityId)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>`
-    + `<saml:AuthnStatement AuthnInstant="${iso(0)}" SessionIndex="${esc(o.sessionIndex ?? newId())}"${o.sessionNotOnOrAfterS !== undefined ? ` SessionNotOnOrAfter="${iso(o.sessionNotOnOrAfterS)}"` : ''}><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>`
+    + (o.noAuthnStatement === true ? '' : `<saml:AuthnStatement AuthnInstant="${iso(o.authnInstantS ?? 0)}" SessionIndex="${esc(o.sessionIndex ?? newId())}"${o.sessionNotOnOrAfterS !== undefined ? ` SessionNotOnOrAfter="${iso(o.sessionNotOnOrAfterS)}"` : ''}><saml:AuthnContext>${o.authnContextClassRef === null ? '<saml:AuthnContextDeclRef>urn:example:decl</saml:AuthnContextDeclRef>' : `<saml:AuthnContextClassRef>${esc(o.authnContextClassRef ?? 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport')}</saml:AuthnContextClassRef>`}</saml:AuthnContext></saml:AuthnStatement>`)
     + (attrs ? `<saml:AttributeStatement>${attrs}</saml:AttributeStatement>` : '')
     + '</saml:Assertion>';
 }
