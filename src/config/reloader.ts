@@ -8,6 +8,7 @@ import type { KvStore } from '../store/types.js';
 import { metrics } from '../telemetry/metrics.js';
 import { DEFAULT_CONFIG_YAML, EMBEDDED_CONFIG_NAME } from './defaults.js';
 import { ConfigLoadError } from './errors.js';
+import { FileWatches } from './file-watches.js';
 import { loadConfigFile, parseConfig, type LoadedConfig } from './loader.js';
 
 export interface ReloadResult { ok: boolean; error?: string }
@@ -24,6 +25,8 @@ export class RuntimeHolder {
   private chain: Promise<unknown> = Promise.resolve();
   private watcher?: FSWatcher;
   private debounce?: NodeJS.Timeout;
+  /** The files the live config refers to (keys, secrets, certificates…), watched once watch() is called. */
+  private referenced?: FileWatches;
 
   constructor(readonly file: string | undefined, private readonly logger: Logger) {}
 
@@ -73,6 +76,8 @@ export class RuntimeHolder {
       const oldStore = newStore ? this.store : undefined;
       this.current = rt;
       if (newStore) { this.store = newStore; this.storeKey = key; }
+      // the watched files follow the live config; a failed reload keeps watching the last good one's
+      this.referenced?.follow(rt.files);
       metrics.configReloads.inc({ result: 'success' });
       metrics.configLastSuccess.set(Date.now() / 1000);
       if (old) setTimeout(() => { void closeRuntime(old); void oldStore?.close(); }, 1000).unref();
@@ -92,11 +97,14 @@ export class RuntimeHolder {
   watch(): void {
     if (!this.file || this.watcher) return;
     const name = basename(this.file);
+    // the files the config refers to and compiled in: a rotated key, secret or certificate (a Secret
+    // volume's `..data` swap, cert-manager, an IdP's new certificate) reloads the config as an edit does
+    this.referenced = new FileWatches((file) => this.reloadSoon(`referenced file changed: ${file}`), this.logger);
+    if (this.current) this.referenced.follow(this.current.files);
     try {
       this.watcher = watch(dirname(this.file), (_event, changed) => {
         if (!isFileChange(changed, name)) return;
-        clearTimeout(this.debounce);
-        this.debounce = setTimeout(() => void this.reload('file changed'), 150);
+        this.reloadSoon('file changed');
       });
       this.watcher.on('error', (err) => this.logger.warn({ err: err.message }, 'config watcher failed'));
     } catch (err) {
@@ -104,9 +112,19 @@ export class RuntimeHolder {
     }
   }
 
+  /** Debounced: an editor's or the kubelet's several events (and config + referenced files changed together) make one reload. */
+  private reloadSoon(reason: string): void {
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => void this.reload(reason), 150);
+  }
+
   async close(): Promise<void> {
     clearTimeout(this.debounce);
     this.watcher?.close();
+    // cleared first: a reload still finishing must not open watchers again
+    const referenced = this.referenced;
+    this.referenced = undefined;
+    referenced?.close();
     await this.chain.catch(() => undefined);
     if (this.current) await closeRuntime(this.current);
     await this.store?.close();

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.js';
+import { readReferencedFile } from '../config/referenced-files.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { CircuitBreaker } from '../common/circuit-breaker.js';
 import type { IdentityCode } from './codes.js';
@@ -39,7 +39,7 @@ export class IntrospectionEndpoint {
     if (c.client_secret !== undefined && c.client_secret_file !== undefined) throw new ConfigError(pointer, 'set client_secret or client_secret_file, not both');
     let secret = c.client_secret;
     if (c.client_secret_file !== undefined) {
-      try { secret = readFileSync(resolve(dir, c.client_secret_file), 'utf8').trim(); } catch (err) {
+      try { secret = readReferencedFile(resolve(dir, c.client_secret_file)).trim(); } catch (err) {
         throw new ConfigError(`${pointer}/client_secret_file`, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
     }

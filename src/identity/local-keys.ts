@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../config/errors.js';
+import { readReferencedFile } from '../config/referenced-files.js';
 import type { LocalKeyConfig } from './config.js';
 
 export interface LocalKeys {
@@ -13,7 +13,7 @@ export interface LocalKeys {
 
 function readConfigFile(dir: string, file: string, pointer: string): string {
   try {
-    return readFileSync(resolve(dir, file), 'utf8');
+    return readReferencedFile(resolve(dir, file));
   } catch (err) {
     throw new ConfigError(pointer, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }

@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.js';
+import { readReferencedFile } from '../config/referenced-files.js';
 import type { KvStore } from '../store/types.js';
 import type { SamlConfig } from './config.js';
 import type { RevocationList } from './revocation.js';
@@ -18,7 +18,7 @@ const P = '/identity/saml';
 
 function read(dir: string, file: string, pointer: string): string {
   try {
-    return readFileSync(resolve(dir, file), 'utf8');
+    return readReferencedFile(resolve(dir, file));
   } catch (err) {
     throw new ConfigError(pointer, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/loader.js';
 import { ConfigError, ConfigLoadError } from '../config/errors.js';
 import type { PortcullisConfig } from '../config/types.js';
+import { recordReferencedFiles } from '../config/referenced-files.js';
 import { MODULES } from '../modules/index.js';
 import type { CredentialLocations, ModuleInstance } from '../modules/module.js';
 import { ownedAllowRules } from '../rules/owned-allow.js';
@@ -25,6 +26,11 @@ export interface Runtime {
   contextOptions: ContextOptions;
   modules: Map<string, ModuleInstance>;
   logAllows: boolean;
+  /**
+   * Files the config refers to that this load read and compiled in (keys, secrets, certificates, IdP
+   * metadata, schemas): absolute paths. The RuntimeHolder watches them and reloads when one changes.
+   */
+  files: readonly string[];
 }
 
 const PHASE_ORDER = new Map(PHASES.map((p, i) => [p, i]));
@@ -47,6 +53,13 @@ function credentialLocations(cfg: PortcullisConfig): CredentialLocations {
 export async function buildRuntime(
   loaded: LoadedConfig, store: KvStore, logger: Logger, previous?: Runtime,
 ): Promise<Runtime> {
+  const { value, files } = await recordReferencedFiles(() => build(loaded, store, logger, previous));
+  return { ...value, files };
+}
+
+async function build(
+  loaded: LoadedConfig, store: KvStore, logger: Logger, previous?: Runtime,
+): Promise<Omit<Runtime, 'files'>> {
   const cfg = loaded.config;
   const configDir = loaded.file.replace(/[/\\][^/\\]*$/, '') || '.';
   const modules = new Map<string, ModuleInstance>();

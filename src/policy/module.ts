@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { stripTrailingSlashes } from '../common/strip-slashes.js';
 import { ConfigError } from '../config/errors.js';
+import { readReferencedFile } from '../config/referenced-files.js';
 import type { ModuleEnv, ModuleInstance, PortcullisModule, RouteInfo } from '../modules/module.js';
 import type { Stage } from '../pipeline/stage.js';
 import { sendJson } from '../server/admin-route.js';
@@ -76,7 +76,7 @@ function loadKeys(cfg: PolicyGlobalConfig, env: ModuleEnv): Map<string, Verifica
     if ((k.key === undefined) === (k.key_file === undefined)) throw new ConfigError(ptr, 'set exactly one of key and key_file');
     let text = k.key;
     if (k.key_file !== undefined) {
-      try { text = readFileSync(resolvePath(env, k.key_file), 'utf8'); } catch (err) {
+      try { text = readReferencedFile(resolvePath(env, k.key_file)); } catch (err) {
         throw new ConfigError(`${ptr}/key_file`, `cannot read key file: ${(err as NodeJS.ErrnoException).code ?? message(err)}`);
       }
     }

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { ValidateFunction } from 'ajv';
 import { ConfigError } from '../config/errors.js';
+import { readReferencedFile } from '../config/referenced-files.js';
 import type { RouteInfo } from '../modules/module.js';
 import type { BotOptions } from './bot.js';
 import type { ThreatRouteConfig } from './config.js';
@@ -87,7 +87,7 @@ export function compileRoute(s: ThreatState, rc: ThreatRouteConfig, info: RouteI
       const ptr = `${base}/validation/schema_files/${method}`;
       if (schemas.has(method)) throw new ConfigError(ptr, `method ${method} has both an inline schema and a schema file`);
       let doc: unknown;
-      try { doc = JSON.parse(readFileSync(s.path(file), 'utf8')); }
+      try { doc = JSON.parse(readReferencedFile(s.path(file))); }
       catch (err) { throw new ConfigError(ptr, `cannot read JSON Schema ${file}: ${(err as Error).message}`); }
       schemas.set(method, compileSchema(doc, ptr, s.schemas));
     }
