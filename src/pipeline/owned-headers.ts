@@ -1,5 +1,7 @@
 import type { RequestContext } from './context.js';
-import { DECISION_ID_HEADER, type OwnedHeaders } from './respond.js';
+import { DECISION_ID_HEADER, DEFAULT_OWNED, isOwned, type OwnedHeaders } from './respond.js';
+
+export { DEFAULT_OWNED, isOwned };
 
 /**
  * Request headers as the upstream will receive them from Portcullis, for the headers Portcullis owns
@@ -8,15 +10,6 @@ import { DECISION_ID_HEADER, type OwnedHeaders } from './respond.js';
  * that decides about the request (the policy input, a rate-limit key) may read it. An owned header shows
  * the value(s) an earlier stage set for the upstream (ctx.upstreamHeaders), or is absent.
  */
-
-/** Outside a runtime (tests, tools): the default prefix only. */
-export const DEFAULT_OWNED: OwnedHeaders = Object.freeze({ prefixes: Object.freeze(['x-portcullis-']), names: new Set<string>() });
-
-export function isOwned(owned: OwnedHeaders, name: string): boolean {
-  if (owned.names.has(name)) return true;
-  for (const p of owned.prefixes) if (name.startsWith(p)) return true;
-  return false;
-}
 
 /** What the earlier stages set upstream under `name` (lower case), joined as Envoy joins appended values; undefined: nothing. */
 function upstreamValue(ctx: RequestContext, name: string): string | undefined {

@@ -16,6 +16,16 @@ export interface OwnedHeaders {
   names: ReadonlySet<string>;
 }
 
+/** Outside a runtime (tests, tools): the default prefix only. */
+export const DEFAULT_OWNED: OwnedHeaders = Object.freeze({ prefixes: Object.freeze(['x-portcullis-']), names: new Set<string>() });
+
+/** `name` (lower case) is a header Portcullis owns: one of its names, or under one of its prefixes. */
+export function isOwned(owned: OwnedHeaders, name: string): boolean {
+  if (owned.names.has(name)) return true;
+  for (const p of owned.prefixes) if (name.startsWith(p)) return true;
+  return false;
+}
+
 /** HeaderValueOption.append_action values. */
 const APPEND_IF_EXISTS_OR_ADD = 0;
 const OVERWRITE_IF_EXISTS_OR_ADD = 2;
@@ -55,9 +65,7 @@ function hasContentType(h: Deny['headers']): boolean {
 export function spoofedHeaders(ctx: RequestContext, owned: OwnedHeaders, setting: ReadonlySet<string>): string[] {
   const out: string[] = [];
   for (const name in ctx.headers) {
-    if (setting.has(name)) continue;
-    if (owned.names.has(name)) { out.push(name); continue; }
-    for (const p of owned.prefixes) if (name.startsWith(p)) { out.push(name); break; }
+    if (!setting.has(name) && isOwned(owned, name)) out.push(name);
   }
   return out;
 }

@@ -12,7 +12,7 @@ import { DEFAULT_REQUEST_LIMITS, type ContextOptions } from './context-builder.j
 import { Deny } from './deny.js';
 import { RouteTable, type CompiledRoute } from './route-table.js';
 import { setUpstreamHeaders } from './upstream-headers.js';
-import type { OwnedHeaders } from './respond.js';
+import { DEFAULT_OWNED, type OwnedHeaders } from './respond.js';
 import { PHASES, type Stage } from './stage.js';
 
 /** Everything a Check needs, built once per config load and swapped atomically. */
@@ -73,7 +73,7 @@ async function build(
     const credentials = credentialLocations(cfg);
     // one object, handed to the modules now and completed below (route config names owned headers)
     const ownedNames = new Set<string>();
-    const owned: OwnedHeaders = { prefixes: cfg.owned_header_prefixes ?? ['x-portcullis-'], names: ownedNames };
+    const owned: OwnedHeaders = { prefixes: cfg.owned_header_prefixes ?? DEFAULT_OWNED.prefixes, names: ownedNames };
     for (const m of MODULES) {
       try {
         modules.set(m.key, await m.create(cfg[m.key], {

@@ -1,7 +1,6 @@
 import type { RouteConfig } from '../config/types.js';
 import { ConfigError } from '../config/errors.js';
-import { isOwned } from '../pipeline/owned-headers.js';
-import type { OwnedHeaders } from '../pipeline/respond.js';
+import { isOwned, type OwnedHeaders } from '../pipeline/respond.js';
 
 /**
  * An `allow` rule that matches a header Portcullis owns is refused. Static rules run in the screen phase,
