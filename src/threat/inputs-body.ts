@@ -5,7 +5,7 @@ import { countStrings, parseMembers } from './inputs-json-members.js';
 import { JSON_ROOT, KEY_PREFIX, memberStep } from './inputs-json-path.js';
 import { type JsonCount, walkDropped } from './inputs-json-repeats.js';
 import { inspectMultipart } from './inputs-multipart.js';
-import { isJsonType, JSON_BODY_FACT, mediaType } from './validation.js';
+import { isJsonType, JSON_BODY_FACT, JSON_UNIQUE_FACT, mediaType } from './validation.js';
 
 /** Form fields read before they count as over the limit (as the policy input's parsed body keeps). */
 export const MAX_FORM_FIELDS = 2000;
@@ -26,7 +26,8 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
     walkJson(doc, JSON_ROOT, 0, o, w, count);
     // a name that repeats in an object: JSON.parse kept its last value only, an upstream may use another
     // (quotes and backslashes are ASCII: counting them needs no UTF-8 decoding)
-    if (!w.exhausted && countStrings(text ?? ctx.body.toString('latin1')) !== count.lit) {
+    // (validation already counted for a body it parsed and passed)
+    if (!w.exhausted && ctx.facts[JSON_UNIQUE_FACT] !== true && countStrings(text ?? ctx.body.toString('latin1')) !== count.lit) {
       walkDropped(parseMembers(text ?? ctx.body.toString('utf8')), JSON_ROOT, 0, o, w, count);
     }
     return;

@@ -30,8 +30,8 @@ export function repeatedName(text: string, doc: unknown): string | undefined {
     if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i]!, path: `${path}[${i}]` });
     } else if (v instanceof Members) {
-      const seen = new Set<string>();
-      for (const k of v.names) if (seen.has(k)) return path + memberStep(k); else seen.add(k);
+      const i = v.dropped()?.indexOf(true) ?? -1;
+      if (i >= 0) return path + memberStep(v.names[i]!);
       for (let i = v.names.length - 1; i >= 0; i--) stack.push({ v: v.values[i]!, path: path + memberStep(v.names[i]!) });
     }
   }

@@ -21,6 +21,8 @@ export interface ValidationOptions {
 }
 
 export const JSON_BODY_FACT = 'threat.json';
+/** Set (true) when validation found no repeated member name in the body of JSON_BODY_FACT: inspection need not look again. */
+export const JSON_UNIQUE_FACT = 'threat.json.unique';
 const NO_BODY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'TRACE']);
 
 /**
@@ -128,6 +130,7 @@ export function validateRequest(ctx: RequestContext, o: ValidationOptions): Viol
         out.push({ where: repeated.slice(0, 200), message: 'member name repeats in its object: which value the application reads depends on its JSON parser' });
         return out;
       }
+      ctx.facts[JSON_UNIQUE_FACT] = true;
       if (!schema(doc)) for (const e of schema.errors ?? []) { out.push(describe(e)); if (out.length >= o.maxViolations) break; }
     }
   }
