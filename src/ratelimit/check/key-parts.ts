@@ -51,6 +51,17 @@ function ipPart(prefix: number): KeyPart {
  */
 export function clientIpKey(ip: string, prefix: number): string {
   if (!ip.includes(':') || prefix >= 128) return ip;
+  // one request asks for its client's key several times (ban cache, ban lookup, per-IP limits): the last
+  // IPv6 answer is kept, so the address is parsed once
+  if (ip === last.ip && prefix === last.prefix) return last.key;
+  const key = ipv6Key(ip, prefix);
+  last.ip = ip; last.prefix = prefix; last.key = key;
+  return key;
+}
+
+const last = { ip: '', prefix: -1, key: '' };
+
+function ipv6Key(ip: string, prefix: number): string {
   try {
     const addr = ipaddr.parse(ip);
     if (addr.kind() !== 'ipv6') return ip;
