@@ -44,13 +44,13 @@ export class FileWatches {
           }
         });
         entry.watcher.on('error', (err) => {
-          this.warnOnce(d, err.message, 'watching a referenced file\'s folder failed; SIGHUP still reloads');
+          this.warnOnce(d, err.message, 'watching the folder of the config or a file it refers to failed; SIGHUP still reloads');
           entry.watcher.close();
           if (this.dirs.get(d) === entry) this.dirs.delete(d);
         });
         this.dirs.set(d, entry);
       } catch (err) {
-        this.warnOnce(d, (err as Error).message, 'cannot watch a referenced file\'s folder; SIGHUP still reloads');
+        this.warnOnce(d, (err as Error).message, 'cannot watch the folder of the config or a file it refers to; SIGHUP still reloads');
       }
     }
   }

@@ -1,7 +1,5 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { isFileChange } from '../common/file-change.js';
 import { buildRuntime, closeRuntime, type Runtime } from '../pipeline/runtime.js';
 import { createStore } from '../store/index.js';
 import type { KvStore } from '../store/types.js';
@@ -23,10 +21,9 @@ export class RuntimeHolder {
   store!: KvStore;
   private storeKey = '';
   private chain: Promise<unknown> = Promise.resolve();
-  private watcher?: FSWatcher;
   private debounce?: NodeJS.Timeout;
-  /** The files the live config refers to (keys, secrets, certificates…), watched once watch() is called. */
-  private referenced?: FileWatches;
+  /** The config file and the files the live config refers to (keys, secrets, certificates…), once watch() is called. */
+  private watches?: FileWatches;
 
   constructor(readonly file: string | undefined, private readonly logger: Logger) {}
 
@@ -77,7 +74,7 @@ export class RuntimeHolder {
       this.current = rt;
       if (newStore) { this.store = newStore; this.storeKey = key; }
       // the watched files follow the live config; a failed reload keeps watching the last good one's
-      this.referenced?.follow(rt.files);
+      this.watches?.follow(this.watched(rt));
       metrics.configReloads.inc({ result: 'success' });
       metrics.configLastSuccess.set(Date.now() / 1000);
       if (old) setTimeout(() => { void closeRuntime(old); void oldStore?.close(); }, 1000).unref();
@@ -90,26 +87,22 @@ export class RuntimeHolder {
   }
 
   /**
-   * Reload when the file changes (watching its folder catches editors' write-and-rename). A Kubernetes
-   * ConfigMap volume changes the file by renaming a new `..data` link over the old one (the file is a link
-   * through `..data`): that rename is a change of the file too.
+   * Reload when the config file or a file it refers to changes. Watching their folders catches editors'
+   * write-and-rename and a Kubernetes ConfigMap/Secret volume's update, which renames a new `..data` link
+   * over the old one (the file is a link through `..data`): that rename is a change of the file too. The
+   * files the config refers to and compiled in: a rotated key, secret or certificate (cert-manager, an IdP's
+   * new certificate) reloads the config as an edit does.
    */
   watch(): void {
-    if (!this.file || this.watcher) return;
-    const name = basename(this.file);
-    // the files the config refers to and compiled in: a rotated key, secret or certificate (a Secret
-    // volume's `..data` swap, cert-manager, an IdP's new certificate) reloads the config as an edit does
-    this.referenced = new FileWatches((file) => this.reloadSoon(`referenced file changed: ${file}`), this.logger);
-    if (this.current) this.referenced.follow(this.current.files);
-    try {
-      this.watcher = watch(dirname(this.file), (_event, changed) => {
-        if (!isFileChange(changed, name)) return;
-        this.reloadSoon('file changed');
-      });
-      this.watcher.on('error', (err) => this.logger.warn({ err: err.message }, 'config watcher failed'));
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'cannot watch the config file; SIGHUP still reloads');
-    }
+    if (!this.file || this.watches) return;
+    const config = resolve(this.file);
+    this.watches = new FileWatches((changed) => this.reloadSoon(changed === config ? 'file changed' : `referenced file changed: ${changed}`), this.logger);
+    this.watches.follow(this.watched(this.current));
+  }
+
+  /** The files to watch while `rt` is live: the config file and what it refers to. */
+  private watched(rt: Runtime | undefined): string[] {
+    return this.file ? [resolve(this.file), ...(rt?.files ?? [])] : [];
   }
 
   /** Debounced: an editor's or the kubelet's several events (and config + referenced files changed together) make one reload. */
@@ -120,11 +113,10 @@ export class RuntimeHolder {
 
   async close(): Promise<void> {
     clearTimeout(this.debounce);
-    this.watcher?.close();
     // cleared first: a reload still finishing must not open watchers again
-    const referenced = this.referenced;
-    this.referenced = undefined;
-    referenced?.close();
+    const watches = this.watches;
+    this.watches = undefined;
+    watches?.close();
     await this.chain.catch(() => undefined);
     if (this.current) await closeRuntime(this.current);
     await this.store?.close();
