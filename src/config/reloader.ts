@@ -7,14 +7,16 @@ import { metrics } from '../telemetry/metrics.js';
 import { DEFAULT_CONFIG_YAML, EMBEDDED_CONFIG_NAME } from './defaults.js';
 import { ConfigLoadError } from './errors.js';
 import { FileWatches } from './file-watches.js';
+import { InFlight } from './in-flight.js';
 import { loadConfigFile, parseConfig, type LoadedConfig } from './loader.js';
 
 export interface ReloadResult { ok: boolean; error?: string }
 
 /**
  * Holds the live Runtime. A reload builds a whole new Runtime aside (validate → compile → create modules)
- * and swaps the reference in one assignment; Checks already running finish on the old one. On any
- * failure the last good Runtime stays, the error is logged and counted.
+ * and swaps the reference in one assignment; Checks already running finish on the old one, which is closed
+ * when they have (bounded by `server.drain_timeout_ms`). On any failure the last good Runtime stays, the
+ * error is logged and counted.
  */
 export class RuntimeHolder {
   current!: Runtime;
@@ -24,6 +26,10 @@ export class RuntimeHolder {
   private debounce?: NodeJS.Timeout;
   /** The config file and the files the live config refers to (keys, secrets, certificates…), once watch() is called. */
   private watches?: FileWatches;
+  /** Calls running on each runtime (see run()). */
+  private readonly inFlight = new WeakMap<Runtime, InFlight>();
+  /** Replaced runtimes waiting for their calls to finish before they are closed. */
+  private readonly retiring = new Set<Promise<void>>();
 
   constructor(readonly file: string | undefined, private readonly logger: Logger) {}
 
@@ -35,6 +41,41 @@ export class RuntimeHolder {
   async start(): Promise<void> {
     const r = await this.swapIn();
     if (!r.ok) throw r.err;
+  }
+
+  /**
+   * Runs `fn` on the live runtime. A reload meanwhile does not close that runtime (its stores, key sets,
+   * policy workers, sinks) until `fn` has settled, or `server.drain_timeout_ms` has passed.
+   */
+  run<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
+    const rt = this.current;
+    const flights = this.flightsOf(rt);
+    flights.enter();
+    return (async () => fn(rt))().finally(() => flights.leave());
+  }
+
+  /** Calls running now on the live runtime (tests, diagnostics). */
+  inFlightCount(rt: Runtime = this.current): number { return this.inFlight.get(rt)?.count ?? 0; }
+
+  private flightsOf(rt: Runtime): InFlight {
+    let f = this.inFlight.get(rt);
+    if (f === undefined) { f = new InFlight(); this.inFlight.set(rt, f); }
+    return f;
+  }
+
+  /** Closes a replaced runtime (and the store it alone used) once the calls running on it have finished. */
+  private retire(old: Runtime, oldStore: KvStore | undefined): void {
+    const ms = old.config.server?.drain_timeout_ms ?? 5000;
+    const p = (async () => {
+      const flights = this.flightsOf(old);
+      if (!(await flights.idle(ms))) {
+        this.logger.warn({ in_flight: flights.count, drain_timeout_ms: ms }, 'closing the replaced config with calls still running on it');
+      }
+      await closeRuntime(old).catch(() => undefined);
+      await oldStore?.close().catch(() => undefined);
+    })();
+    this.retiring.add(p);
+    void p.finally(() => this.retiring.delete(p));
   }
 
   /** Reloads are serialized; concurrent calls queue behind each other. */
@@ -77,7 +118,7 @@ export class RuntimeHolder {
       this.watches?.follow(this.watched(rt));
       metrics.configReloads.inc({ result: 'success' });
       metrics.configLastSuccess.set(Date.now() / 1000);
-      if (old) setTimeout(() => { void closeRuntime(old); void oldStore?.close(); }, 1000).unref();
+      if (old) this.retire(old, oldStore);
       return { ok: true };
     } catch (err) {
       await newStore?.close().catch(() => undefined);
@@ -118,6 +159,7 @@ export class RuntimeHolder {
     this.watches = undefined;
     watches?.close();
     await this.chain.catch(() => undefined);
+    await Promise.all([...this.retiring]);
     if (this.current) await closeRuntime(this.current);
     await this.store?.close();
   }

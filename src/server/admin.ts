@@ -40,12 +40,15 @@ export class AdminServer {
       sendJson(res, r.ok ? 200 : 400, r);
       return;
     }
-    for (const m of this.holder.current.modules.values()) {
-      for (const route of m.adminRoutes?.() ?? []) {
-        if (route.path === path && route.method === req.method) { await route.handle(req, res, body); return; }
+    const handled = await this.holder.run(async (rt) => {
+      for (const m of rt.modules.values()) {
+        for (const route of m.adminRoutes?.() ?? []) {
+          if (route.path === path && route.method === req.method) { await route.handle(req, res, body); return true; }
+        }
       }
-    }
-    sendJson(res, 404, { error: 'not found' });
+      return false;
+    });
+    if (!handled) sendJson(res, 404, { error: 'not found' });
   }
 
   listen(address: string): Promise<number> {

@@ -37,7 +37,7 @@ export class GrpcServer {
     this.server = new grpc.Server(options);
     this.server.addService(serviceDef(AUTH_SERVICE), {
       Check: (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => {
-        check(this.holder.current, call.request, this.logger).then((r) => cb(null, r), (err) => {
+        this.holder.run((rt) => check(rt, call.request, this.logger)).then((r) => cb(null, r), (err) => {
           // check() never rejects; this is a last line of defence
           this.logger.error({ err }, 'check rejected');
           cb({ code: grpc.status.INTERNAL, details: 'ERR_INTERNAL' });
@@ -46,9 +46,10 @@ export class GrpcServer {
     });
     this.server.addService(serviceDef(RLS_SERVICE), {
       ShouldRateLimit: (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => {
-        const rl = this.holder.current.modules.get('ratelimit');
-        if (!rl?.shouldRateLimit) { cb(null, { overall_code: 'OK' }); return; }
-        rl.shouldRateLimit(call.request).then((r) => cb(null, r), (err) => {
+        this.holder.run(async (rt) => {
+          const rl = rt.modules.get('ratelimit');
+          return rl?.shouldRateLimit ? rl.shouldRateLimit(call.request) : { overall_code: 'OK' };
+        }).then((r) => cb(null, r), (err) => {
           // a malformed request (RlsRequestError: empty domain, no descriptors…): the caller's error, named
           const status = (err as { grpcStatus?: unknown })?.grpcStatus;
           if (status === grpc.status.INVALID_ARGUMENT) {
