@@ -5,6 +5,7 @@ import { countStrings, parseMembers } from './inputs-json-members.js';
 import { JSON_ROOT, KEY_PREFIX, memberStep } from './inputs-json-path.js';
 import { type JsonCount, walkDropped } from './inputs-json-repeats.js';
 import { inspectMultipart } from './inputs-multipart.js';
+import { textLike } from './body-sniff.js';
 import { isJsonType, JSON_BODY_FACT, JSON_UNIQUE_FACT, mediaType } from './validation.js';
 
 /** Form fields read before they count as over the limit (as the policy input's parsed body keeps). */
@@ -14,13 +15,23 @@ export const MAX_FORM_FIELDS = 2000;
 export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector): void {
   const mt = mediaType(ctx.headers['content-type']);
   if (mt === 'application/x-www-form-urlencoded') { inspectParams(w, ctx.body.toString('utf8'), 'form', MAX_FORM_FIELDS); return; }
-  if (isJsonType(mt) || (mt === '' && looksJson(ctx.body))) {
+  const json = isJsonType(mt);
+  // another type (application/octet-stream, a vendor type, one that does not match the body): frameworks
+  // that parse a body whatever it declares would still read JSON or text, so a body that is text is
+  // inspected: value by value when it is JSON, else as text. Binary (not UTF-8, NULs, controls) is not.
+  const other = !json && mt !== 'multipart/form-data' && !textType(mt) && textLike(ctx.body);
+  if (json || ((mt === '' || other) && looksJson(ctx.body))) {
     let doc = ctx.facts[JSON_BODY_FACT];
     let text: string | undefined;
     if (doc === undefined) {
       text = ctx.body.toString('utf8');
       try { doc = JSON.parse(text); ctx.facts[JSON_BODY_FACT] = doc; }
-      catch { w.lim.unparsedBody = 'json'; w.emit('body', text, false, UNPARSED_KEY); return; }
+      catch {
+        // declared JSON (or undeclared) and not JSON: recorded; another type is only read as its text
+        if (!other) w.lim.unparsedBody = 'json';
+        w.emit('body', text, false, other ? undefined : UNPARSED_KEY);
+        return;
+      }
     }
     const count: JsonCount = { n: 0, lit: 0 };
     walkJson(doc, JSON_ROOT, 0, o, w, count);
@@ -33,11 +44,14 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
     return;
   }
   if (mt === 'multipart/form-data') { inspectMultipart(ctx.headers['content-type'] ?? '', ctx.body, o.maxParts, w); return; }
-  if (mt.startsWith('text/') || mt === 'application/xml' || mt.endsWith('+xml') || mt === 'application/graphql' || mt === '' ||
-      mt === 'application/javascript' || mt === 'application/x-yaml' || mt === 'application/yaml') {
-    w.emit('body', ctx.body.toString('utf8'));
-  }
-  // other media types (images, octet-stream, protobuf …) are not text: not inspected
+  if (textType(mt) || other) w.emit('body', ctx.body.toString('utf8'));
+  // a binary body (images, archives, protobuf …) under another type is not text: not inspected
+}
+
+/** Types whose body is text (none declared included). */
+function textType(mt: string): boolean {
+  return mt.startsWith('text/') || mt === 'application/xml' || mt.endsWith('+xml') || mt === 'application/graphql' || mt === '' ||
+    mt === 'application/javascript' || mt === 'application/x-yaml' || mt === 'application/yaml';
 }
 
 function looksJson(b: Buffer): boolean {
