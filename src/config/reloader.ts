@@ -31,12 +31,7 @@ export class RuntimeHolder {
   /** Replaced runtimes waiting for their calls to finish before they are closed. */
   private readonly retiring = new Set<Promise<void>>();
 
-  /** The level the process started with (PORTCULLIS_LOG_LEVEL or info): what a config without log.level gets. */
-  private readonly baseLevel: string;
-
-  constructor(readonly file: string | undefined, private readonly logger: Logger) {
-    this.baseLevel = logger.level;
-  }
+  constructor(readonly file: string | undefined, private readonly logger: Logger) {}
 
   private load(): LoadedConfig {
     return this.file ? loadConfigFile(this.file) : parseConfig(DEFAULT_CONFIG_YAML, EMBEDDED_CONFIG_NAME);
@@ -119,8 +114,6 @@ export class RuntimeHolder {
       const oldStore = newStore ? this.store : undefined;
       this.current = rt;
       if (newStore) { this.store = newStore; this.storeKey = key; }
-      // component loggers are children of this one and follow it
-      this.logger.level = rt.config.log?.level ?? this.baseLevel;
       // the watched files follow the live config; a failed reload keeps watching the last good one's
       this.watches?.follow(this.watched(rt));
       metrics.configReloads.inc({ result: 'success' });
