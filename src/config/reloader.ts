@@ -31,7 +31,12 @@ export class RuntimeHolder {
   /** Replaced runtimes waiting for their calls to finish before they are closed. */
   private readonly retiring = new Set<Promise<void>>();
 
-  constructor(readonly file: string | undefined, private readonly logger: Logger) {}
+  /** The level the process started with (PORTCULLIS_LOG_LEVEL or info): a config without log.level has it. */
+  private readonly startLevel: string;
+
+  constructor(readonly file: string | undefined, private readonly logger: Logger) {
+    this.startLevel = logger.level;
+  }
 
   private load(): LoadedConfig {
     return this.file ? loadConfigFile(this.file) : parseConfig(DEFAULT_CONFIG_YAML, EMBEDDED_CONFIG_NAME);
@@ -96,8 +101,11 @@ export class RuntimeHolder {
 
   private async swapIn(): Promise<{ ok: true } | { ok: false; err: unknown }> {
     let newStore: KvStore | undefined;
+    const liveLevel = this.logger.level;
     try {
       const loaded = this.load();
+      // log.level is the config's like log.allows: set before the build, so the new modules' loggers have it
+      this.logger.level = loaded.config.log?.level ?? this.startLevel;
       const key = JSON.stringify(loaded.config.store ?? { kind: 'memory' });
       let store = this.store;
       if (key !== this.storeKey) { newStore = createStore(loaded.config.store, this.logger.child({ component: 'store' })); store = newStore; }
@@ -121,6 +129,7 @@ export class RuntimeHolder {
       if (old) this.retire(old, oldStore);
       return { ok: true };
     } catch (err) {
+      this.logger.level = liveLevel;
       await newStore?.close().catch(() => undefined);
       metrics.configReloads.inc({ result: err instanceof ConfigLoadError ? 'invalid' : 'error' });
       return { ok: false, err };

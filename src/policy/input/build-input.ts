@@ -34,9 +34,12 @@ export function parsedQuery(ctx: RequestContext): Record<string, string[]> {
   return out;
 }
 
-/** Portcullis's facts under input.portcullis. */
+/**
+ * Portcullis's facts under input.portcullis. An anonymous identity (a route's allow_anonymous, identity
+ * failing open) is no identity: `identity` is absent, so a policy's `not input.portcullis.identity` holds.
+ */
 export function portcullisFacts(ctx: RequestContext): Record<string, unknown> {
-  const id = ctx.identity;
+  const id = ctx.identity?.kind === 'anonymous' ? undefined : ctx.identity;
   return {
     route: ctx.route,
     request_id: ctx.requestId,

@@ -45,3 +45,27 @@ describe('config reload: a module whose start() throws', () => {
     }
   });
 });
+
+describe('config reload: log.level', () => {
+  it('a reload applies the new log.level, and a config without one goes back to the level the process started with', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'reloader-')), 'portcullis.yaml');
+    const logger = pino({ level: 'warn' }, { write: () => undefined });
+    writeFileSync(file, config('first'));
+    const holder = new RuntimeHolder(file, logger);
+    try {
+      await holder.start();
+      assert.equal(logger.level, 'warn');
+      writeFileSync(file, `log: { level: debug }\n${config('second')}`);
+      assert.equal((await holder.reload('test')).ok, true);
+      assert.equal(logger.level, 'debug', 'log.level: debug took effect on reload (log.allows does too)');
+      writeFileSync(file, `log: { level: debug }\n${config('third')}\n    bogus: 1\n`);
+      assert.equal((await holder.reload('test')).ok, false);
+      assert.equal(logger.level, 'debug', 'a rejected reload leaves the level of the live config');
+      writeFileSync(file, config('fourth'));
+      assert.equal((await holder.reload('test')).ok, true);
+      assert.equal(logger.level, 'warn', 'no log.level: the starting level again');
+    } finally {
+      await holder.close();
+    }
+  });
+});

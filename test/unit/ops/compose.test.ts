@@ -38,6 +38,17 @@ describe('docker-compose.yml', () => {
     assert.ok(/--file-flush-interval-msec 1000/.test(demo) && /"--file-flush-interval-msec", "1000"/.test(readFileSync(join(REPO, 'docker-compose.yml'), 'utf8')), 'Envoy flushes its access log every second in both');
   });
 
+  it('Envoy can read the private keys it is given: the official image drops to uid 101 unless ENVOY_UID is 0', () => {
+    // envoyproxy/envoy's docker-entrypoint.sh runs `su-exec envoy …` (uid 101) whenever ENVOY_UID is not "0";
+    // scripts/gen-certs.sh writes the keys 0600 (owned by root from the prepare service, or by whoever ran
+    // scripts/demo.sh), so uid 101 could not read server.key and Envoy would not start its TLS listeners.
+    const gen = readFileSync(join(REPO, 'scripts', 'gen-certs.sh'), 'utf8');
+    const envoy = compose.services.envoy!;
+    assert.match(envoy.image ?? '', /^envoyproxy\/envoy:/);
+    assert.match(readFileSync(join(REPO, 'scripts', 'render-envoy.ts'), 'utf8') + readFileSync(join(REPO, 'envoy', 'envoy.yaml'), 'utf8'), /server\.key/);
+    if (/chmod 600 .*\.key/.test(gen)) assert.equal(envoy.environment?.ENVOY_UID, '0', 'keys are 0600: the envoy service must run Envoy as root (ENVOY_UID: "0")');
+  });
+
   it('serves the demo config the README and the demo test use', () => {
     assert.equal(compose.services.portcullis?.environment?.PORTCULLIS_CONFIG, '/app/envoy/portcullis-full.yaml');
     assert.ok(demo.includes('envoy/portcullis-full.yaml'));

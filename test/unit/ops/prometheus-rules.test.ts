@@ -9,6 +9,8 @@ import { after, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import '../../../src/modules/index.js'; // every capability's metrics register at import
 import { registry } from '../../../src/telemetry/metrics.js';
+import { CODES } from '../../../src/pipeline/codes.js';
+import { IDENTITY_CODES } from '../../../src/identity/codes.js';
 import {
   RULES_FILE, RULES_TEST_FILE, dashboard, dashboardQueries, family, labelNames, metricNames, panels, ruleQueries, rules,
 } from './monitoring.js';
@@ -70,6 +72,18 @@ describe('Prometheus rules (promtool)', () => {
     const r = promtool('test', 'rules', copy.tests);
     assert.equal(r.ok, false, r.out);
     assert.match(r.out, /alertname: PortcullisCheckLatencyHigh/);
+  });
+
+  it('PortcullisDependencyUnavailable selects every reason code whose default status is 503', () => {
+    const unavailable = [...Object.entries(CODES).map(([c, s]) => [c, s] as const), ...Object.entries(IDENTITY_CODES).map(([c, i]) => [c, i.status] as const)]
+      .filter(([, status]) => status === 503).map(([c]) => c);
+    assert.ok(unavailable.includes('ERR_UNAVAILABLE') && unavailable.includes('ERR_INTROSPECTION_UNAVAILABLE'), unavailable.join(' '));
+    const expr = rules().find((r) => r.alert === 'PortcullisDependencyUnavailable')!.expr;
+    const m = /code\s*(=~|=)\s*"([^"]*)"/.exec(expr);
+    assert.ok(m, expr);
+    const selects = (code: string) => (m[1] === '=' ? code === m[2] : new RegExp(`^(?:${m[2]})$`).test(code));
+    assert.deepEqual(unavailable.filter((c) => !selects(c)), []);
+    assert.deepEqual(['ERR_SIG_INVALID', 'ERR_POLICY_DENIED', 'ERR_INTERNAL'].filter(selects), []);
   });
 
   it('a PromQL syntax error fails promtool check rules', () => {

@@ -80,6 +80,13 @@ describe('the input document (OPA-Envoy shape)', () => {
     assert.equal(JSON.parse(JSON.stringify(anon)).identity, undefined, 'no identity: the key is absent in the JSON the policy sees');
   });
 
+  it('an anonymous identity (allow_anonymous, identity failing open) is no identity: input.portcullis.identity is absent', () => {
+    const ctx = ctxFor();
+    ctx.identity = { kind: 'anonymous', subject: '', roles: [], claims: {} };
+    const p = JSON.parse(JSON.stringify((buildInput(ctx, opts) as any).portcullis));
+    assert.equal('identity' in p, false, 'a policy\'s `not input.portcullis.identity` must hold for an anonymous caller');
+  });
+
   it('parse_body off leaves parsed_body and truncated_body out (OPA-Envoy skip-request-body-parse)', () => {
     const input = buildInput(ctxFor({ headers: { 'content-type': 'application/json' }, body: '{' }), { parseBody: false }) as any;
     assert.equal('parsed_body' in input, false);
