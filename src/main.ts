@@ -19,8 +19,6 @@ export async function startService(configFile: string | undefined, logger: Logge
   metrics.buildInfo.set({ version: VERSION, node: process.versions.node }, 1);
   const holder = new RuntimeHolder(configFile, logger);
   await holder.start();
-  const level = holder.current.config.log?.level;
-  if (level) logger.level = level;
   const srv = holder.current.config.server ?? {};
   const g = srv.grpc ?? {};
   const grpc = new GrpcServer(holder, logger, {
