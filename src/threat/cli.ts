@@ -17,7 +17,7 @@ async function readStdin(): Promise<string> {
 export const threatScanCommand: Command = {
   name: 'threat scan',
   summary: 'Run the injection detectors on values (arguments or stdin lines) and print the findings',
-  usage: 'portcullis threat scan [--families sqli,xss,traversal,cmdi] [--markup flag|allow] [--paranoia 1-4] [--decoded] [VALUE…]',
+  usage: 'threat scan [--families sqli,xss,traversal,cmdi] [--markup flag|allow] [--paranoia 1-4] [--decoded] [VALUE…]',
   async run(args) {
     const { flags, rest } = parseFlags(args, ['decoded']);
     const fams = typeof flags.families === 'string' ? flags.families.split(',').map((f) => f.trim()) : [...INJECTION_FAMILIES];
