@@ -79,6 +79,7 @@ export const GENERATORS: Generator[] = [
   valueGen('traversal', '..\\..\\…', '..\\'),
   valueGen('traversal', '%2e%2e%2f…', '%2e%2e%2f'),
   valueGen('traversal', '....//....//…', '....//'),
+  valueGen('traversal', '..2f..2f… (spelled-out hex)', '..2f'),
   valueGen('cmdi', '$($($(…', '$('),
   valueGen('cmdi', '${${${…', '${'),
   valueGen('cmdi', '{{{{…', '{{'),
