@@ -85,6 +85,7 @@ export const GENERATORS: Generator[] = [
   valueGen('cmdi', '{{{{…', '{{'),
   valueGen('cmdi', '`a`a`a…', '`a'),
   valueGen('cmdi', ';id;id…', ';id'),
+  valueGen('cmdi', 'CR-separated ls -la lines', '\rls -la '),
   valueGen('cmdi', 'for %a in (…', 'for %a in ('),
   valueGen('cmdi', 'for /r x …', 'for /r x '),
   valueGen('decode', '%25%25%25…', '%25'),
