@@ -171,11 +171,13 @@ function targetAt(norm: string): [string, boolean] | undefined {
     if (!cands) continue;
     for (const t of cands) {
       let ok = i + t.rest.length < comps.length || (!t.dir && i + t.rest.length === comps.length - 1) || (!t.dir && t.rest.length === 0);
+      // a target's components are joined by separators, and a directory is followed by one: "/var/log as
+      // usual" names the folder in a sentence, it does not read a file inside it
       for (let k = 0; ok && k < t.rest.length; k++) {
         const c = comps[i + 1 + k];
-        if (c !== t.rest[k] && !(k === t.rest.length - 1 && !t.dir && c !== undefined && c.startsWith(`${t.rest[k]}.`))) ok = false;
+        if (!slashBefore[i + 1 + k] || (c !== t.rest[k] && !(k === t.rest.length - 1 && !t.dir && c !== undefined && c.startsWith(`${t.rest[k]}.`)))) ok = false;
       }
-      if (ok && t.dir && i + t.rest.length + 1 >= comps.length) ok = false;
+      if (ok && t.dir && (i + t.rest.length + 1 >= comps.length || !slashBefore[i + t.rest.length + 1])) ok = false;
       if (!ok) continue;
       const hit: [string, boolean] = [t.text, slashBefore[i]!];
       if (t.strong) return hit;
