@@ -29,6 +29,9 @@ const TARGETS = [
   'apache2.conf', 'httpd.conf', 'php.ini', 'my.cnf', 'my.ini', 'sam', 'ntuser.dat', 'pagefile.sys',
   'log/', 'logs/', 'access.log', 'access_log', 'error.log', 'error_log', 'accesslog', 'php://', 'shell.php',
   'cmd.exe', 'command.com', 'bin/sh', 'bin/bash', 'bin/id', 'usr/bin/', 'lib/', 'opt/', 'dev/', 'tmp/',
+  // a servlet application's descriptor, classes and bundled configuration; a container's mounted secrets
+  // (a Kubernetes service account token, Docker/Compose secrets)
+  'web-inf/', 'var/run/secrets/', 'run/secrets/',
 ];
 /** Targets strong enough on their own when written as an absolute path (/etc/passwd). */
 const STRONG_TARGETS = new Set([
@@ -43,8 +46,23 @@ const STRONG_TARGETS = new Set([
   'id_dsa', 'authorized_keys', '.bash_history', '.aws/credentials', 'ntuser.dat', 'pagefile.sys', 'access.log',
   'access_log', 'error.log', 'error_log', 'accesslog', 'cmd.exe', 'command.com', 'bin/sh', 'bin/bash',
   'web.config', 'apache2.conf', 'httpd.conf', 'php.ini', 'my.cnf', '.git/', '.env', '.docker/config.json',
-  '.bashrc', '.profile', 'master.passwd',
+  '.bashrc', '.profile', 'master.passwd', 'var/run/secrets/', 'run/secrets/',
 ]);
+
+/**
+ * Targets strong only when the value opens with them (`/WEB-INF/web.xml`, what a servlet include or forward
+ * is handed): deeper in a path (`src/main/webapp/WEB-INF/web.xml`) they name a project's source file.
+ */
+const OPENING_TARGETS = new Set(['web-inf/']);
+
+/** Whether target `t` (found in `lower`, the value lower-cased with '/' separators) is strong here. */
+function strongTarget(t: string, lower: string): boolean {
+  if (STRONG_TARGETS.has(t)) return true;
+  if (!OPENING_TARGETS.has(t)) return false;
+  let i = 0;
+  while (i < lower.length && (lower.charCodeAt(i) === 47 || lower.charCodeAt(i) === 126)) i++;
+  return lower.startsWith(t, i);
+}
 
 /** Stream wrappers and schemes that make an include or file read fetch something else. */
 const WRAPPERS: Array<[string, number]> = [
@@ -250,9 +268,10 @@ export function detectTraversal(d: Decoded): TraversalVerdict {
   if (d.overlong === 0 && d.invalid === 0 && d.unicode === 0 && folded.indexOf('..') < 0 && folded.indexOf('\0') < 0 && !SINGLE_DOT.test(folded)) {
     // nothing to walk: no dot-dot, no single-dot segments, no encoding noise — only targets and wrappers
     if (hasSep) {
-      const t = targetAt(folded.toLowerCase().replace(/\\/g, '/'));
-      if (t && STRONG_TARGETS.has(t[0])) {
-        if (t[1]) take(acc, pathInProse(folded.toLowerCase().replace(/\\/g, '/'), t[0]) ? 0.6 : 0.85, `absolute path ${t[0]}`);
+      const lower = folded.toLowerCase().replace(/\\/g, '/');
+      const t = targetAt(lower);
+      if (t && strongTarget(t[0], lower)) {
+        if (t[1]) take(acc, pathInProse(lower, t[0]) ? 0.6 : 0.85, `absolute path ${t[0]}`);
         else take(acc, folded.toLowerCase().startsWith(t[0]) ? 0.8 : 0.6, `path ${t[0]}`);
       }
     }
@@ -321,7 +340,7 @@ export function detectTraversal(d: Decoded): TraversalVerdict {
   }
   if (target) {
     const [t, absolute] = target;
-    const strong = STRONG_TARGETS.has(t);
+    const strong = strongTarget(t, norm);
     if (segments > 0) { if (!links) take(acc, strong ? 0.95 : 0.9, `traversal to ${t}`); }
     else if (strong && (absolute || d.overlong > 0 || d.invalid > 0)) take(acc, d.overlong === 0 && d.invalid === 0 && pathInProse(norm, t) ? 0.6 : 0.85, `absolute path ${t}`);
     else if (strong && norm.startsWith(t)) take(acc, 0.8, `value is the path ${t}`);
