@@ -52,6 +52,7 @@ function readWord(s: string, i: number): Word | undefined {
     variable = true;
     j++;
   }
+  if (s.charCodeAt(j) === 37 /* % */) { const v = cmdVariablePath(s, j); if (v) return v; }
   // the plain run first, as one slice: each of its characters would only be appended below
   const from = j;
   while (j < n && j - from < 64 && isPlainWordChar(s.charCodeAt(j))) j++;
@@ -95,6 +96,29 @@ function readWord(s: string, i: number): Word | undefined {
   // a quote or backslash inside a word only changes how it looks: wh''oami is whoami
   if (obfuscated && (name.startsWith("'") || name.length < 2)) obfuscated = false;
   return { name: base, end: j, path, glob, variable, obfuscated };
+}
+
+/**
+ * A cmd.exe variable opening a path (`%SystemRoot%\system32\whoami.exe`, `%ProgramFiles%\7-Zip\7z.exe`): the
+ * variable expands to a folder and cmd.exe reads backslashes as separators, not escapes; the command is the
+ * path's last name.
+ */
+function cmdVariablePath(s: string, at: number): Word | undefined {
+  const close = s.indexOf('%', at + 1);
+  if (close < at + 2 || close - at > 40) return undefined;
+  const sep = s.charCodeAt(close + 1);
+  if (sep !== 92 && sep !== 47) return undefined;
+  for (let k = at + 1; k < close; k++) {
+    const c = s.charCodeAt(k);
+    if (!alnum(c) && c !== 95 && c !== 40 && c !== 41) return undefined; // %ProgramFiles(x86)%
+  }
+  let end = close + 1;
+  while (end < s.length && end - at < 260 && isWordChar(s.charCodeAt(end))) end++;
+  const path = s.slice(close + 1, end);
+  let base = path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+  if (base.endsWith('.exe') || base.endsWith('.com') || base.endsWith('.bat')) base = base.slice(0, -4);
+  if (base.length === 0) return undefined;
+  return { name: base, end, path: true, glob: false, variable: false, obfuscated: false };
 }
 
 /** What follows the command word: shell-shaped arguments or not. */
