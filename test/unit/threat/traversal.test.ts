@@ -35,3 +35,28 @@ describe('path traversal and file inclusion detector', () => {
     for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
   });
 });
+
+describe('targets on the platforms a gateway fronts: Java web applications and containers', () => {
+  // WEB-INF holds a servlet application's deployment descriptor, classes and bundled secrets; a pod's service
+  // account token sits under /var/run/secrets (and /run/secrets): what an LFI in front of either reads first
+  const attacks = [
+    '../WEB-INF/web.xml', '..%2fWEB-INF%2fweb.xml', '/WEB-INF/web.xml', '..\\WEB-INF\\classes\\application.properties',
+    '/var/run/secrets/kubernetes.io/serviceaccount/token', '/run/secrets/kubernetes.io/serviceaccount/namespace', '../../../../run/secrets/db_password',
+  ];
+  for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => assert.ok(score(a) >= 0.8, `${a}: ${score(a)}`));
+  const benign = [
+    'src/main/webapp/WEB-INF/web.xml', 'Put the descriptor under /WEB-INF/ in the war file as usual for servlets.', '/var/run/nginx.pid',
+    'mount the secret at /run/secrets as the compose documentation explains', 'webinf', 'secrets/api',
+  ];
+  for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
+});
+
+describe('remote file inclusion: a URL to a file cut off by a trailing ? or a NUL', () => {
+  // include($_GET['page'] . '.php') fetches http://evil/shell.txt?.php — the '?' turns the application's
+  // suffix into a query string (CRS 931120); a NUL drops it where the runtime truncates
+  const attacks = ['http://evil.example/shell.txt?', 'https://203.0.113.5/x/c99.php??', 'ftp://evil.example/pub/r57.txt?', 'http://evil.example/shell.txt%00', 'HTTP://EVIL.EXAMPLE/A.TXT%00.php'];
+  for (const a of attacks) it(`flags ${JSON.stringify(a)}`, () => assert.ok(score(a) >= 0.8, `${a}: ${score(a)}`));
+  // a link with a query, a search page without a file name, a URL in a sentence, a plain link
+  const benign = ['https://example.com/search?', 'https://example.com/page.html?id=1', 'https://example.com/', 'see https://example.com/a.html? or ask', 'https://example.com/docs/guide.pdf', 'http://example.com?'];
+  for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(score(b) < 0.8, `${b}: ${score(b)}`));
+});
