@@ -6,7 +6,8 @@
  * pattern on generated attack strings.
  *
  * Runs recheck's pure-JavaScript engine in this process (RECHECK_SYNC_BACKEND=pure), so the verdict needs
- * neither its optional native binary nor Java, and is the same on every machine.
+ * neither its optional native binary nor Java, and is the same on every machine (and under any load: no
+ * limit but the overall timeout is measured in time).
  */
 import { checkSync, type Diagnostics } from 'recheck';
 
@@ -26,7 +27,11 @@ export function checkRedos(source: string, flags: string): Verdict {
   process.env.RECHECK_SYNC_BACKEND = 'pure';
   try {
     // recheck rejects the `d` (indices) flag, which does not change matching.
-    const d = checkSync(source, flags.replace('d', ''), { checker: 'auto', timeout: 20_000, randomSeed: 1 });
+    // Deterministic: the fuzzer's limits are counts of characters read (attackLimit, incubationLimit), not
+    // wall-clock times, which a loaded CI machine would exceed and report as an attack or a timeout.
+    const d = checkSync(source, flags.replace('d', ''), {
+      checker: 'auto', randomSeed: 1, timeout: 120_000, attackTimeout: null, incubationTimeout: null, seedingTimeout: null,
+    });
     if (d.status === 'safe') return { status: d.status, complexity: d.complexity.type, checker: d.checker };
     if (d.status === 'vulnerable') {
       const hot = d.hotspot.map((h) => source.slice(h.start, h.end)).join(' ');
