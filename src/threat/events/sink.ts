@@ -62,7 +62,11 @@ export abstract class QueuedSink implements EventSink {
   }
 
   flush(): Promise<void> {
-    this.draining ??= (async () => {
+    if (this.draining) return this.draining;
+    // an empty queue: nothing to drain. (Run anyway, the drain below would finish synchronously, clear
+    // `draining` and only then be assigned to it: a settled promise every later flush returned as is.)
+    if (this.queue.length === 0) return Promise.resolve();
+    this.draining = (async () => {
       try {
         while (this.queue.length > 0) {
           const batch = this.queue.splice(0, this.batchSize);
