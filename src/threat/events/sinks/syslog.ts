@@ -24,12 +24,23 @@ function sdValue(v: string): string {
   return v.replace(/[\\"\]]/g, (c) => `\\${c}`);
 }
 
-/** RFC 5424 line: <PRI>1 TIMESTAMP HOST APP PROCID MSGID [SD] MSG (MSG is the event as JSON). */
+const NON_ASCII = /[\u007f-\uffff]/g;
+const escapeUnit = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * The event as JSON in ASCII only (`\uXXXX` for the rest): RFC 5424 §6.4 wants a UTF-8 MSG to start with
+ * a BOM, which JSON readers choke on; an ASCII MSG is plain MSG-ANY, and truncation never cuts a character.
+ */
+function asciiJson(e: SecurityEvent): string {
+  return JSON.stringify(e).replace(NON_ASCII, escapeUnit);
+}
+
+/** RFC 5424 line: <PRI>1 TIMESTAMP HOST APP PROCID MSGID [SD] MSG (MSG is the event as ASCII JSON). */
 export function formatRfc5424(e: SecurityEvent, facility: number, appName: string, host = hostname()): string {
   const pri = facility * 8 + (SEVERITY[e.action] ?? 6);
   const sd = `[${SD_ID} family="${sdValue(e.family)}" action="${sdValue(e.action)}" score="${e.score}" client_ip="${sdValue(e.client_ip)}" route="${sdValue(e.route)}" decision_id="${sdValue(e.decision_id)}" code="${sdValue(e.code)}"]`;
   const h = (host || '-').replace(/[^\x21-\x7e]/g, '').slice(0, 255) || '-';
-  return `<${pri}>1 ${e.time} ${h} ${appName.slice(0, 48)} ${process.pid} security ${sd} ${JSON.stringify(e)}`;
+  return `<${pri}>1 ${e.time} ${h} ${appName.slice(0, 48)} ${process.pid} security ${sd} ${asciiJson(e)}`;
 }
 
 /**
