@@ -33,9 +33,12 @@ export class WebhookSink extends QueuedSink {
     let asked: number | undefined;
     for (let attempt = 0; attempt <= this.o.maxRetries; attempt++) {
       if (attempt > 0) {
+        // shutting down: no retries (a receiver that is down would hold the exit for every queued batch)
+        if (this.closing) break;
         sinkRetries.inc({ sink: this.name });
         const base = this.o.backoffMs * 2 ** (attempt - 1);
-        await this.sleep(Math.max(base / 2 + Math.random() * base / 2, asked ?? 0));
+        await Promise.race([this.sleep(Math.max(base / 2 + Math.random() * base / 2, asked ?? 0)), this.closingNow]);
+        if (this.closing) break;
       }
       asked = undefined;
       try {
@@ -59,6 +62,8 @@ export class WebhookSink extends QueuedSink {
         this.logger.warn({ sink: this.name, err: redactUrls((err as Error).message), attempt }, 'security event webhook unreachable; will retry');
       }
     }
+    // the rest of the queue is not tried batch by batch on the way out: close() counts it as `closed`
+    if (this.closing) this.stalled = true;
     return false;
   }
 }
