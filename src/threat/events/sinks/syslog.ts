@@ -101,7 +101,13 @@ export class SyslogSink extends QueuedSink {
   private async deliverTcp(batch: SecurityEvent[]): Promise<boolean> {
     const frames = Buffer.concat(batch.flatMap((e) => { const m = this.frame(e); return [Buffer.from(`${m.length} `), m]; }));
     for (let attempt = 0; attempt < 3; attempt++) {
-      if (attempt > 0) { sinkRetries.inc({ sink: this.name }); await new Promise((r) => setTimeout(r, 100 * 2 ** attempt).unref()); }
+      if (attempt > 0) {
+        // shutting down: no reconnects (a collector that is down would hold the exit for every queued batch)
+        if (this.closing) { this.stalled = true; return false; }
+        sinkRetries.inc({ sink: this.name });
+        await Promise.race([new Promise((r) => setTimeout(r, 100 * 2 ** attempt).unref()), this.closingNow]);
+        if (this.closing) { this.stalled = true; return false; }
+      }
       try {
         const s = await this.socket();
         const r = await this.write(s, frames);
