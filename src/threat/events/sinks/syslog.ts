@@ -58,9 +58,18 @@ export class SyslogSink extends QueuedSink {
     super(name, sinkKey('syslog', o), o.maxQueue, o.flushMs, 200);
   }
 
+  /**
+   * One message of at most `maxMessageBytes`. Too long: the weakest findings are left out (they come
+   * strongest first) until the JSON fits whole; a cut JSON would not parse at the collector. Only when the
+   * event is too long even without findings is the message cut.
+   */
   private frame(e: SecurityEvent): Buffer {
+    const max = this.o.maxMessageBytes;
     let line = Buffer.from(formatRfc5424(e, this.o.facility, this.o.appName));
-    if (line.length > this.o.maxMessageBytes) line = line.subarray(0, this.o.maxMessageBytes);
+    for (let n = e.findings.length - 1; line.length > max && n >= 0; n--) {
+      line = Buffer.from(formatRfc5424({ ...e, findings: e.findings.slice(0, n) }, this.o.facility, this.o.appName));
+    }
+    if (line.length > max) line = line.subarray(0, max);
     return line;
   }
 
