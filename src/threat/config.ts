@@ -32,6 +32,17 @@ const paranoia = {
 } as const;
 const mode = { enum: ['enforce', 'detect'], description: 'enforce: act on findings; detect: log what would have happened, never act' } as const;
 
+/**
+ * Extra request headers (credentials): an HTTP token (RFC 9110) names each; a value is what fetch() can
+ * send (no CR, LF or NUL, nothing beyond Latin-1). Checked at load: fetch's own error quotes the value.
+ */
+const requestHeaders = (description: string) => ({
+  type: 'object',
+  propertyNames: { type: 'string', pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" },
+  additionalProperties: { type: 'string', pattern: '^[^\\r\\n\\u0000\\u0100-\\uffff]*$' },
+  description,
+}) as const;
+
 const sinkSchema = {
   type: 'object',
   additionalProperties: false,
@@ -41,7 +52,7 @@ const sinkSchema = {
     name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Metrics label (default: the type and position)' },
     path: { type: 'string', minLength: 1, description: 'file: JSON-lines file (relative to the config folder)' },
     url: { type: 'string', pattern: '^https?://', description: 'webhook: endpoint receiving POSTed batches (no user:password@: use headers); logged without its query string' },
-    headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'webhook: extra request headers (e.g. authorization); never logged' },
+    headers: requestHeaders('webhook: extra request headers (e.g. authorization); never logged'),
     format: { enum: ['json', 'ndjson'], description: 'webhook: JSON array (default) or newline-delimited JSON' },
     batch_size: { type: 'integer', minimum: 1, maximum: 10000 },
     flush_ms: { type: 'integer', minimum: 1, maximum: 1000, description: 'Longest an event waits before delivery starts (default 200)' },
@@ -121,7 +132,7 @@ export const threatGlobalSchema = {
         properties: {
           name: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
           url: { type: 'string', pattern: '^https?://', description: 'No user:password@ (use headers); logged without its query string' },
-          headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'url: extra request headers (e.g. authorization); never logged' },
+          headers: requestHeaders('url: extra request headers (e.g. authorization); never logged'),
           file: { type: 'string', minLength: 1 },
           format: { enum: ['plain', 'spamhaus', 'firehol'] },
           refresh_ms: { type: 'integer', minimum: 1000 },

@@ -91,6 +91,8 @@ export function screenStage(s: ThreatState, r: RouteThreat): Stage {
         (until) => (until > 0 ? banned(ctx, until) : undefined),
         (err: unknown) => {
           s.env.logger.warn({ err: (err as Error).message, unavailable: err instanceof StoreUnavailableError }, 'ban lookup failed');
+          // detect mode never refuses: not even when it cannot tell (a ban would only have been logged)
+          if (r.mode !== 'enforce') return undefined;
           if (s.banOnStoreError === 'deny') return STORE_DOWN;
           metrics.failOpen.inc({ route: r.name, stage: 'threat_bans' });
           return undefined;

@@ -147,8 +147,12 @@ export class ThreatState {
 
     const ev = cfg.events ?? {};
     // keep identical sinks (their queues and connections) across a reload; building one opens nothing
+    const sinkNames = new Set<string>();
     const sinks = (ev.sinks ?? []).map((s, i) => {
       const built = this.sink(s, i, logger);
+      // the name is the metrics label: two sinks sharing it would add up their counters and overwrite each other's queue gauge
+      if (sinkNames.has(built.name)) throw new ConfigError(`/threat/events/sinks/${i}${s.name === undefined ? '' : '/name'}`, `duplicate sink name "${built.name}"`);
+      sinkNames.add(built.name);
       const same = prev?.events.sinks.find((p) => p.key === built.key && p.name === built.name);
       if (same) this.keptSinks.add(same);
       else this.ownSinks.add(built);

@@ -40,6 +40,11 @@ export abstract class QueuedSink implements EventSink {
   private timer?: NodeJS.Timeout;
   private draining?: Promise<void>;
   protected closed = false;
+  /** Set when close() starts: a sink stops retrying, and what it could not deliver is dropped as `closed`. */
+  protected closing = false;
+  private wake?: () => void;
+  /** Resolves when close() starts: cuts a retry's wait short. */
+  protected readonly closingNow = new Promise<void>((resolve) => { this.wake = resolve; });
   /** Set by deliver() when the destination stalled: this flush stops, the rest waits for the next one. */
   protected stalled = false;
 
@@ -62,7 +67,11 @@ export abstract class QueuedSink implements EventSink {
   }
 
   flush(): Promise<void> {
-    this.draining ??= (async () => {
+    if (this.draining) return this.draining;
+    // an empty queue: nothing to drain. (Run anyway, the drain below would finish synchronously, clear
+    // `draining` and only then be assigned to it: a settled promise every later flush returned as is.)
+    if (this.queue.length === 0) return Promise.resolve();
+    this.draining = (async () => {
       try {
         while (this.queue.length > 0) {
           const batch = this.queue.splice(0, this.batchSize);
@@ -84,6 +93,8 @@ export abstract class QueuedSink implements EventSink {
   protected abstract deliver(batch: SecurityEvent[]): Promise<boolean>;
 
   async close(): Promise<void> {
+    this.closing = true;
+    this.wake?.();
     await this.flush().catch(() => undefined);
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);

@@ -30,7 +30,7 @@ const PLACEHOLDERS: Array<[string, string]> = [
 
 const ENV = {
   HS_SECRET: 'a-shared-secret-of-at-least-32-bytes!!', INTROSPECTION_SECRET: 'client-secret', BUNDLE_TOKEN: 'bundle-token',
-  LOG_TOKEN: 'log-token', REDIS_PASSWORD: 'redis-password', PORTCULLIS_SAML_SECRET: 'a-session-secret-of-at-least-32-characters',
+  LOG_TOKEN: 'log-token', SIEM_TOKEN: 'siem-token', REDIS_PASSWORD: 'redis-password', PORTCULLIS_SAML_SECRET: 'a-session-secret-of-at-least-32-characters',
 };
 
 const blocks = readmeBlocks();

@@ -24,12 +24,23 @@ function sdValue(v: string): string {
   return v.replace(/[\\"\]]/g, (c) => `\\${c}`);
 }
 
-/** RFC 5424 line: <PRI>1 TIMESTAMP HOST APP PROCID MSGID [SD] MSG (MSG is the event as JSON). */
+const NON_ASCII = /[\u007f-\uffff]/g;
+const escapeUnit = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * The event as JSON in ASCII only (`\uXXXX` for the rest): RFC 5424 §6.4 wants a UTF-8 MSG to start with
+ * a BOM, which JSON readers choke on; an ASCII MSG is plain MSG-ANY, and truncation never cuts a character.
+ */
+function asciiJson(e: SecurityEvent): string {
+  return JSON.stringify(e).replace(NON_ASCII, escapeUnit);
+}
+
+/** RFC 5424 line: <PRI>1 TIMESTAMP HOST APP PROCID MSGID [SD] MSG (MSG is the event as ASCII JSON). */
 export function formatRfc5424(e: SecurityEvent, facility: number, appName: string, host = hostname()): string {
   const pri = facility * 8 + (SEVERITY[e.action] ?? 6);
   const sd = `[${SD_ID} family="${sdValue(e.family)}" action="${sdValue(e.action)}" score="${e.score}" client_ip="${sdValue(e.client_ip)}" route="${sdValue(e.route)}" decision_id="${sdValue(e.decision_id)}" code="${sdValue(e.code)}"]`;
   const h = (host || '-').replace(/[^\x21-\x7e]/g, '').slice(0, 255) || '-';
-  return `<${pri}>1 ${e.time} ${h} ${appName.slice(0, 48)} ${process.pid} security ${sd} ${JSON.stringify(e)}`;
+  return `<${pri}>1 ${e.time} ${h} ${appName.slice(0, 48)} ${process.pid} security ${sd} ${asciiJson(e)}`;
 }
 
 /**
@@ -47,9 +58,18 @@ export class SyslogSink extends QueuedSink {
     super(name, sinkKey('syslog', o), o.maxQueue, o.flushMs, 200);
   }
 
+  /**
+   * One message of at most `maxMessageBytes`. Too long: the weakest findings are left out (they come
+   * strongest first) until the JSON fits whole; a cut JSON would not parse at the collector. Only when the
+   * event is too long even without findings is the message cut.
+   */
   private frame(e: SecurityEvent): Buffer {
+    const max = this.o.maxMessageBytes;
     let line = Buffer.from(formatRfc5424(e, this.o.facility, this.o.appName));
-    if (line.length > this.o.maxMessageBytes) line = line.subarray(0, this.o.maxMessageBytes);
+    for (let n = e.findings.length - 1; line.length > max && n >= 0; n--) {
+      line = Buffer.from(formatRfc5424({ ...e, findings: e.findings.slice(0, n) }, this.o.facility, this.o.appName));
+    }
+    if (line.length > max) line = line.subarray(0, max);
     return line;
   }
 
@@ -90,7 +110,13 @@ export class SyslogSink extends QueuedSink {
   private async deliverTcp(batch: SecurityEvent[]): Promise<boolean> {
     const frames = Buffer.concat(batch.flatMap((e) => { const m = this.frame(e); return [Buffer.from(`${m.length} `), m]; }));
     for (let attempt = 0; attempt < 3; attempt++) {
-      if (attempt > 0) { sinkRetries.inc({ sink: this.name }); await new Promise((r) => setTimeout(r, 100 * 2 ** attempt).unref()); }
+      if (attempt > 0) {
+        // shutting down: no reconnects (a collector that is down would hold the exit for every queued batch)
+        if (this.closing) { this.stalled = true; return false; }
+        sinkRetries.inc({ sink: this.name });
+        await Promise.race([new Promise((r) => setTimeout(r, 100 * 2 ** attempt).unref()), this.closingNow]);
+        if (this.closing) { this.stalled = true; return false; }
+      }
       try {
         const s = await this.socket();
         const r = await this.write(s, frames);

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { SecurityEvent } from '../event.js';
 import { redactUrls } from '../../url.js';
+import { retryAfterMs } from '../retry-after.js';
 import { QueuedSink, sinkKey, sinkRetries } from '../sink.js';
 
 export interface WebhookOptions {
@@ -17,7 +18,8 @@ export interface WebhookOptions {
 
 /**
  * POSTs batches of events (a JSON array, or NDJSON) to an HTTP endpoint. 5xx, 429 and network errors are
- * retried with exponential backoff (jittered); 4xx other than 429 are not (the receiver refused the data).
+ * retried with exponential backoff (jittered), or after the Retry-After of a 429/503 when that is longer
+ * (at most MAX_RETRY_AFTER_MS); 4xx other than 429 are not (the receiver refused the data).
  */
 export class WebhookSink extends QueuedSink {
   constructor(name: string, private readonly o: WebhookOptions, private readonly logger: Logger, private readonly sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref())) {
@@ -27,12 +29,18 @@ export class WebhookSink extends QueuedSink {
   protected async deliver(batch: SecurityEvent[]): Promise<boolean> {
     const body = this.o.format === 'ndjson' ? batch.map((e) => JSON.stringify(e)).join('\n') + '\n' : JSON.stringify(batch);
     const contentType = this.o.format === 'ndjson' ? 'application/x-ndjson' : 'application/json';
+    /** The receiver's Retry-After on the last 429/503 (ms), when it sent one. */
+    let asked: number | undefined;
     for (let attempt = 0; attempt <= this.o.maxRetries; attempt++) {
       if (attempt > 0) {
+        // shutting down: no retries (a receiver that is down would hold the exit for every queued batch)
+        if (this.closing) break;
         sinkRetries.inc({ sink: this.name });
         const base = this.o.backoffMs * 2 ** (attempt - 1);
-        await this.sleep(base / 2 + Math.random() * base / 2);
+        await Promise.race([this.sleep(Math.max(base / 2 + Math.random() * base / 2, asked ?? 0)), this.closingNow]);
+        if (this.closing) break;
       }
+      asked = undefined;
       try {
         const res = await fetch(this.o.url, {
           method: 'POST',
@@ -48,11 +56,14 @@ export class WebhookSink extends QueuedSink {
           this.logger.warn({ sink: this.name, status: res.status }, 'security event webhook refused the batch');
           return false;
         }
-        this.logger.warn({ sink: this.name, status: res.status, attempt }, 'security event webhook failed; will retry');
+        if (res.status === 429 || res.status === 503) asked = retryAfterMs(res.headers.get('retry-after'));
+        this.logger.warn({ sink: this.name, status: res.status, attempt, retry_after_ms: asked }, 'security event webhook failed; will retry');
       } catch (err) {
         this.logger.warn({ sink: this.name, err: redactUrls((err as Error).message), attempt }, 'security event webhook unreachable; will retry');
       }
     }
+    // the rest of the queue is not tried batch by batch on the way out: close() counts it as `closed`
+    if (this.closing) this.stalled = true;
     return false;
   }
 }
