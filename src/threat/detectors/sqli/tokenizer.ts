@@ -269,18 +269,21 @@ function pushWord(input: string, n: number, i: number, out: Token[], word: strin
     if (joined) { out.length = p + 1; return; }
   }
   if (word === 'not' && out.length === 0) { out.push(tok(T.NOT, word)); return; }
+  // x::int, x::varchar(9): after PostgreSQL's cast operator a word names a type (a name, or a call with a
+  // length), even when the type is also a keyword (int, char, json, time …)
+  const cast = prev !== undefined && prev.type === T.ARITH && prev.value === '::';
   // function call: a word directly followed by '(' (or a known SQL function followed by spaces and '(')
   let k = i;
   while (k < n && isSpace(input.charCodeAt(k))) k++;
   if (input.charCodeAt(k) === 40 /* ( */) {
     const callable = !STATEMENTS.has(word) && !LOGIC_WORDS.has(word) && !COMPARE_WORDS.has(word) &&
       word !== 'union' && word !== 'not' && (!KEYWORDS.has(word) || DANGEROUS_FUNCTIONS.has(word));
-    if (callable && (k === i || DANGEROUS_FUNCTIONS.has(word))) {
+    if ((callable || cast) && (k === i || DANGEROUS_FUNCTIONS.has(word))) {
       out.push(tok(T.FUNCTION, word, false, true, k !== i));
       return;
     }
   }
-  out.push(tok(wordType(word), word));
+  out.push(tok(cast ? T.BAREWORD : wordType(word), word));
 }
 
 /**
