@@ -141,11 +141,16 @@ export function tokenize(input: string, opts: TokenizeOptions = {}): Token[] {
         continue;
       }
     }
-    // \N: MySQL's spelling of NULL (upper case only, not followed by a word character)
-    if (c === 92 /* \ */ && input.charCodeAt(i + 1) === 78 && !isWord(input.charCodeAt(i + 2))) {
-      out.push(tok(T.NUMBER, 'null'));
-      i += 2;
-      continue;
+    // \N: MySQL's spelling of NULL (upper case only, not followed by a word character unless that word is an
+    // operator glued to it, as after a number: \Nunion select is NULL UNION SELECT)
+    if (c === 92 /* \ */ && input.charCodeAt(i + 1) === 78) {
+      const glued = isWord(input.charCodeAt(i + 2)) ? gluedOperator(input, n, i + 2) : '';
+      if (glued !== undefined) {
+        out.push(tok(T.NUMBER, 'null'));
+        i += 2;
+        if (glued !== '') { i += glued.length; pushWord(input, n, i, out, glued); }
+        continue;
+      }
     }
     // N'..', X'..', B'..', E'..' string prefixes
     if ((c === 78 || c === 110 || c === 88 || c === 120 || c === 66 || c === 98 || c === 69 || c === 101) && input.charCodeAt(i + 1) === 39) {
@@ -174,12 +179,10 @@ export function tokenize(input: string, opts: TokenizeOptions = {}): Token[] {
       i = j;
       // 1or1=1 / 1and2: an operator word glued between numbers is still an operator (most DBMS lex it so)
       if (isWordStart(input.charCodeAt(i))) {
-        let k = i;
-        while (k < n && k - i < 5 && ((input.charCodeAt(k) | 0x20) >= 97 && (input.charCodeAt(k) | 0x20) <= 122)) k++;
-        const w = input.slice(i, k).toLowerCase();
-        if ((LOGIC_WORDS.has(w) || w === 'union' || w === 'div' || w === 'like') && (isDigit(input.charCodeAt(k)) || !isWord(input.charCodeAt(k)))) {
-          pushWord(input, n, k, out, w);
-          i = k;
+        const w = gluedOperator(input, n, i);
+        if (w !== undefined) {
+          i += w.length;
+          pushWord(input, n, i, out, w);
         }
       }
       continue;
@@ -226,6 +229,14 @@ export function tokenize(input: string, opts: TokenizeOptions = {}): Token[] {
     i++;
   }
   return out;
+}
+
+/** An operator word (and, or, xor, union, div, like) at `i` that ends before a non-word character or a digit, lower-cased. */
+function gluedOperator(input: string, n: number, i: number): string | undefined {
+  let k = i;
+  while (k < n && k - i < 5 && ((input.charCodeAt(k) | 0x20) >= 97 && (input.charCodeAt(k) | 0x20) <= 122)) k++;
+  const w = input.slice(i, k).toLowerCase();
+  return (LOGIC_WORDS.has(w) || w === 'union' || w === 'div' || w === 'like') && (isDigit(input.charCodeAt(k)) || !isWord(input.charCodeAt(k))) ? w : undefined;
 }
 
 function readString(input: string, n: number, out: Token[], quote: number, from: number): number {
