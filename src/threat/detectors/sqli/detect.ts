@@ -92,18 +92,29 @@ function numericOperand(t: Token | undefined): boolean {
  * number)? Returns a confidence. `quoted`: the break was a closing quote, so even a bare comment counts.
  */
 function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: boolean): [number, string] {
-  // a chain of predicates (`'||'||'||…`) is read one call per link: past MAX_TAIL_DEPTH links the rest adds
-  // nothing (each link read so far has its confidence), and the stack stays bounded whatever the value
+  // the links of a boolean chain (`' or 0 or 1=1`, `'||'||'||…`) are read in a loop, the strongest kept; other
+  // continuations call tail again, past MAX_TAIL_DEPTH nested calls the rest adds nothing, and the stack
+  // stays bounded whatever the value
   if (tailDepth >= MAX_TAIL_DEPTH) return [0, ''];
   tailDepth++;
-  try { return tailAt(p, r, i, quoted, leading); } finally { tailDepth--; }
+  try {
+    let best: [number, string] = [0, ''];
+    for (let at = i, lead = leading; ;) {
+      const [c, w, next] = tailAt(p, r, at, quoted, lead);
+      if (c > best[0]) best = [c, w];
+      if (next === undefined) return best;
+      at = next;
+      lead = false;
+    }
+  } finally { tailDepth--; }
 }
 
-/** Links of a predicate chain read (see tail); the reader is synchronous, so one counter serves. */
+/** Nested tail calls (see tail); the reader is synchronous, so one counter serves. */
 const MAX_TAIL_DEPTH = 64;
 let tailDepth = 0;
 
-function tailAt(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: boolean): [number, string] {
+/** One continuation at `i`: its confidence and rule, and where the chain goes on when this was one link of it. */
+function tailAt(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: boolean): [number, string, number?] {
   const toks = p.toks;
   let closers = 0;
   while (toks[i]?.type === T.RPAREN && closers < 8) { i++; closers++; }
@@ -162,10 +173,9 @@ function tailAt(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: 
         const [more] = tail(p, r, e.end, quoted, false);
         c = Math.max(c, more);
       }
-      if (c > 0 && after && after.type === T.LOGIC) {
-        const [more] = tail(p, r, e.end, quoted, false);
-        c = Math.max(c, more);
-      }
+      // the rest of the chain is read whatever this link scored (a neutral link first, ' or 0 or 1=1--, hides
+      // nothing): tail reads the next link in the same call, so a long chain costs no stack
+      if (after && after.type === T.LOGIC && e.end > i) return [c, 'logic', e.end];
       return [c, 'logic'];
     }
     case T.UNION: {
