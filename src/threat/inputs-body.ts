@@ -5,6 +5,7 @@ import { countStrings, parseMembers } from './inputs-json-members.js';
 import { JSON_ROOT, KEY_PREFIX, memberStep } from './inputs-json-path.js';
 import { type JsonCount, walkDropped } from './inputs-json-repeats.js';
 import { inspectMultipart } from './inputs-multipart.js';
+import { jsonText } from './json-text.js';
 import { isJsonType, JSON_BODY_FACT, JSON_UNIQUE_FACT, mediaType } from './validation.js';
 
 /** Form fields read before they count as over the limit (as the policy input's parsed body keeps). */
@@ -18,7 +19,8 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
     let doc = ctx.facts[JSON_BODY_FACT];
     let text: string | undefined;
     if (doc === undefined) {
-      text = ctx.body.toString('utf8');
+      // UTF-16/32 told by its first bytes, as Jackson and Python's json.loads read it (json-text.ts)
+      text = jsonText(ctx.body);
       try { doc = JSON.parse(text); ctx.facts[JSON_BODY_FACT] = doc; }
       catch { w.lim.unparsedBody = 'json'; w.emit('body', text, false, UNPARSED_KEY); return; }
     }
@@ -43,7 +45,7 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
 function looksJson(b: Buffer): boolean {
   for (let i = 0; i < b.length && i < 16; i++) {
     const c = b[i]!;
-    if (c === 32 || c === 9 || c === 10 || c === 13) continue;
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 0) continue; // (NUL: UTF-16/32, see json-text.ts)
     return c === 123 || c === 91;
   }
   return false;
