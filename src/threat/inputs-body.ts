@@ -16,30 +16,42 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
   const mt = mediaType(ctx.headers['content-type']);
   if (mt === 'application/x-www-form-urlencoded') { inspectParams(w, ctx.body.toString('utf8'), 'form', MAX_FORM_FIELDS); return; }
   if (isJsonType(mt) || (mt === '' && looksJson(ctx.body))) {
-    let doc = ctx.facts[JSON_BODY_FACT];
-    let text: string | undefined;
-    if (doc === undefined) {
-      // UTF-16/32 told by its first bytes, as Jackson and Python's json.loads read it (json-text.ts)
-      text = jsonText(ctx.body);
-      try { doc = JSON.parse(text); ctx.facts[JSON_BODY_FACT] = doc; }
-      catch { w.lim.unparsedBody = 'json'; w.emit('body', text, false, UNPARSED_KEY); return; }
-    }
-    const count: JsonCount = { n: 0, lit: 0 };
-    walkJson(doc, JSON_ROOT, 0, o, w, count);
-    // a name that repeats in an object: JSON.parse kept its last value only, an upstream may use another
-    // (quotes and backslashes are ASCII: counting them needs no UTF-8 decoding)
-    // (validation already counted for a body it parsed and passed)
-    if (!w.exhausted && ctx.facts[JSON_UNIQUE_FACT] !== true && countStrings(text ?? ctx.body.toString('latin1')) !== count.lit) {
-      walkDropped(parseMembers(text ?? ctx.body.toString('utf8')), JSON_ROOT, 0, o, w, count);
-    }
+    inspectJson(ctx, o, w);
     return;
   }
   if (mt === 'multipart/form-data') { inspectMultipart(ctx.headers['content-type'] ?? '', ctx.body, o.maxParts, w); return; }
   if (mt.startsWith('text/') || mt === 'application/xml' || mt.endsWith('+xml') || mt === 'application/graphql' || mt === '' ||
       mt === 'application/javascript' || mt === 'application/x-yaml' || mt === 'application/yaml') {
     w.emit('body', ctx.body.toString('utf8'));
+    return;
   }
-  // other media types (images, octet-stream, protobuf …) are not text: not inspected
+  // other media types (images, octet-stream, protobuf …) are not text: not inspected — unless the body is
+  // JSON all the same: Go's json.NewDecoder(r.Body), express.json({ type: '*/*' }) and Flask's
+  // get_json(force=True) parse it whatever the type says (one that does not parse stays unread)
+  if (looksJson(ctx.body)) inspectJson(ctx, o, w, true);
+}
+
+/** A JSON body, string value by string value (repeated names too); one that does not parse is read as text, or (`quiet`) not at all. */
+function inspectJson(ctx: RequestContext, o: InputOptions, w: Inspector, quiet = false): void {
+  let doc = ctx.facts[JSON_BODY_FACT];
+  let text: string | undefined;
+  if (doc === undefined) {
+    // UTF-16/32 told by its first bytes, as Jackson and Python's json.loads read it (json-text.ts)
+    text = jsonText(ctx.body);
+    try { doc = JSON.parse(text); } catch {
+      if (!quiet) { w.lim.unparsedBody = 'json'; w.emit('body', text, false, UNPARSED_KEY); }
+      return;
+    }
+    if (!quiet) ctx.facts[JSON_BODY_FACT] = doc;
+  }
+  const count: JsonCount = { n: 0, lit: 0 };
+  walkJson(doc, JSON_ROOT, 0, o, w, count);
+  // a name that repeats in an object: JSON.parse kept its last value only, an upstream may use another
+  // (quotes and backslashes are ASCII: counting them needs no UTF-8 decoding)
+  // (validation already counted for a body it parsed and passed)
+  if (!w.exhausted && ctx.facts[JSON_UNIQUE_FACT] !== true && countStrings(text ?? ctx.body.toString('latin1')) !== count.lit) {
+    walkDropped(parseMembers(text ?? ctx.body.toString('utf8')), JSON_ROOT, 0, o, w, count);
+  }
 }
 
 function looksJson(b: Buffer): boolean {
