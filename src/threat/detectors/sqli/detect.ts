@@ -6,7 +6,7 @@ import { ldapFilterInjection } from './ldap.js';
 import { hexText, joinCommentSplitWords } from './obfuscation.js';
 import { mayBeSql } from './gate.js';
 import { probeVerdict } from './probes.js';
-import { fromTail } from './clauses.js';
+import { fromTail, statementTail } from './clauses.js';
 import { inchMarksOnly, phraseQuote, proseComment, quotedLastWord, quotedSymbolInText } from './prose.js';
 import { commentedOperand, comparingOperand, leadingArithmetic, stringArithmetic, stringOperatorProbe } from './operand.js';
 import { caseExpression } from './case.js';
@@ -142,7 +142,7 @@ function tailAt(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: 
       const commented = p.commentAfter[e.end - 1] === true;
       const cont = endsHere || after.type === T.RPAREN || after.type === T.LOGIC || after.type === T.SEMICOLON ||
         after.type === T.UNION || after.type === T.CLAUSE || (quoted && after.type === T.STRING) ||
-        (after.type === T.OTHER && e.end === toks.length - 1);
+        (after.type === T.OTHER && e.end === toks.length - 1) || statementTail(toks, e.end);
       if (!cont && !commented) {
         // the first predicate did not read cleanly; a later `or …` in the same run may
         if (!quoted) return [0, ''];
