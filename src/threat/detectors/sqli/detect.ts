@@ -13,7 +13,7 @@ import { caseExpression } from './case.js';
 import { holdsSqlCall, metadataComparison } from './calls.js';
 import { catalogSource } from './catalog.js';
 import { commentSpacing } from './comment-spacing.js';
-import { setOperation } from './setops.js';
+import { setOperation, unionTableOrValues } from './setops.js';
 import { commentedTautology } from './tautology.js';
 import { assignedFragment } from './assigned.js';
 import { dropEmptyExponents } from './scientific.js';
@@ -183,6 +183,10 @@ function tailAt(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: 
       const nx2 = toks[i + 2];
       if (nx && nx.type === T.STATEMENT && nx.value === 'select') return [Math.max(0.9, r.statement(i + 1, true)), 'union'];
       if (nx && nx.type === T.LPAREN && nx2?.value === 'select') return [0.95, 'union'];
+      // (after a quote, a number or a closing parenthesis: a leading word is prose, "European Union table …")
+      const prev = toks[i - 1]?.type;
+      const tv = quoted || prev === T.NUMBER || prev === T.RPAREN ? unionTableOrValues(toks, i, (k) => p.commentAfter[k] === true) : 0;
+      if (tv > 0) return [tv, 'union-table'];
       if (quoted && p.quote === '\'') {
         const c = truncatedUnion(toks, i, (k) => p.commentAfter[k] === true);
         if (c > 0) return [c, 'truncated-union'];
