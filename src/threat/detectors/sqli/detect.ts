@@ -14,6 +14,7 @@ import { holdsSqlCall, metadataComparison } from './calls.js';
 import { catalogSource } from './catalog.js';
 import { commentSpacing } from './comment-spacing.js';
 import { setOperation, unionTableOrValues } from './setops.js';
+import { extraAssignments, extraRows } from './dml-tail.js';
 import { commentedTautology } from './tautology.js';
 import { assignedFragment } from './assigned.js';
 import { dropEmptyExponents } from './scientific.js';
@@ -211,6 +212,9 @@ function tailAt(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: 
     case T.COMMA: {
       // ',NULL) / '),1,2): the break lands in a VALUES or argument list, padded with literals and closed
       if (!quoted) return [0, ''];
+      // '),('admin','x')-- / ', role='admin: more rows of an INSERT, more assignments of an UPDATE
+      const dml = Math.max(extraRows(toks, i, closers, (k) => p.commentAfter[k] === true), extraAssignments(toks, i, p.shortBreak && closers === 0, (k) => p.commentAfter[k] === true));
+      if (dml > 0) return [dml, 'dml-list'];
       let k = i, items = 0, nulls = 0;
       while (toks[k]?.type === T.COMMA && items < 32) {
         const v = toks[k + 1];
