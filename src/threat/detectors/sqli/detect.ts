@@ -9,7 +9,7 @@ import { probeVerdict } from './probes.js';
 import { fromTail, statementTail } from './clauses.js';
 import { inchMarksOnly, phraseQuote, proseComment, quotedLastWord, quotedSymbolInText } from './prose.js';
 import { commentedOperand, comparingOperand, leadingArithmetic, stringArithmetic, stringOperatorProbe } from './operand.js';
-import { caseExpression } from './case.js';
+import { caseExpression, ifFunction } from './case.js';
 import { holdsSqlCall, metadataComparison } from './calls.js';
 import { catalogSource } from './catalog.js';
 import { commentSpacing } from './comment-spacing.js';
@@ -397,6 +397,7 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
       const e = r.expr(k + 1);
       if (e.end > 0 && (e.probe || e.subquery || e.tautology || (e.compare && e.literal && p.commentAfter[e.end - 1] === true))) take(acc, 0.85, `${ctx}:${t.value}`);
     } else if (t.type === T.FUNCTION) {
+      if (t.value === 'if' || t.value === 'iif') take(acc, ifFunction(r, toks, k), `${ctx}:if`);
       if (PROBE_FUNCTIONS.has(t.value)) {
         const arg = toks[k + 2];
         const close = toks[k + 3];
