@@ -34,7 +34,7 @@ export interface SqliVerdict {
   reason: string;
 }
 
-type Context = 'raw' | 'sq' | 'dq';
+type Context = 'raw' | 'sq' | 'dq' | 'bt';
 
 /**
  * Token budgets. The raw reading runs the "anywhere" rules (union select, stacked statements, probes)
@@ -324,7 +324,7 @@ interface Acc { best: number; why: string }
 function take(acc: Acc, c: number, why: string): void { if (c > acc.best) { acc.best = c; acc.why = why; } }
 
 function evaluate(input: string, ctx: Context): SqliVerdict {
-  const all = tokenize(input, ctx === 'raw' ? { maxTokens: MAX_RAW_TOKENS } : { quote: ctx === 'sq' ? '\'' : '"', maxTokens: MAX_QUOTED_TOKENS });
+  const all = tokenize(input, ctx === 'raw' ? { maxTokens: MAX_RAW_TOKENS } : { quote: ctx === 'sq' ? '\'' : ctx === 'dq' ? '"' : '`', maxTokens: MAX_QUOTED_TOKENS });
   const p = prepare(all);
   const r = new SqlReader(p.toks);
   const toks = p.toks;
@@ -333,7 +333,7 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
 
   if (ctx !== 'raw') {
     // toks[0] is the string the value was pasted into; the rest is what broke out of it
-    const quote = ctx === 'sq' ? '\'' : '"';
+    const quote = ctx === 'sq' ? '\'' : ctx === 'dq' ? '"' : '`';
     p.shortBreak = !/\s/.test(toks[0]!.value);
     p.input = input;
     p.quote = quote;
@@ -512,5 +512,11 @@ export function readings(input: string): SqliVerdict {
   let best = evaluate(input, 'raw');
   if (input.indexOf('\'') >= 0) { const v = evaluate(input, 'sq'); if (v.confidence > best.confidence) best = v; }
   if (input.indexOf('"') >= 0) { const v = evaluate(input, 'dq'); if (v.confidence > best.confidence) best = v; }
+  // name`,(select …),`id: a value closing the backtick-quoted identifier it was pasted into (ORDER BY `…`);
+  // the raw reading pairs its backticks into one name and never sees what they hold. Read when the
+  // backtick closes a name, nothing else before it (markdown quotes code after a blank or a bracket: "run
+  // `npm i`", "[`--flag`][]")
+  const bt = input.indexOf('`');
+  if (bt > 0 && bt <= 64 && /^[\w$.]+$/.test(input.slice(0, bt))) { const v = evaluate(input, 'bt'); if (v.confidence > best.confidence) best = v; }
   return best;
 }

@@ -22,8 +22,8 @@ function tok(type: TokenType, value: string, toEnd = false, closed = true, space
 }
 
 export interface TokenizeOptions {
-  /** Start inside a string literal opened by this quote (the context an injected value lands in). */
-  quote?: '\'' | '"';
+  /** Start inside a string literal opened by this quote, or a backtick-quoted identifier (the context an injected value lands in). */
+  quote?: '\'' | '"' | '`';
   /** Stop after this many tokens (rules only look at the first ones). */
   maxTokens?: number;
 }
@@ -91,7 +91,13 @@ export function tokenize(input: string, opts: TokenizeOptions = {}): Token[] {
   let inExecComment = false;
 
 
-  if (opts.quote) i = readString(input, n, out, opts.quote.charCodeAt(0), 0);
+  if (opts.quote === '`') {
+    // inside a backtick-quoted identifier: it ends at the next backtick (a doubled one is part of the name)
+    let j = 0;
+    while (j < n && !(input.charCodeAt(j) === 96 && input.charCodeAt(j + 1) !== 96)) j += input.charCodeAt(j) === 96 ? 2 : 1;
+    out.push(tok(T.STRING, input.slice(0, Math.min(j, MAX_STRING_VALUE)), false, j < n));
+    i = j < n ? j + 1 : n;
+  } else if (opts.quote) i = readString(input, n, out, opts.quote.charCodeAt(0), 0);
 
   while (i < n && out.length < max) {
     const c = input.charCodeAt(i);
