@@ -6,6 +6,7 @@ import { JSON_ROOT, KEY_PREFIX, memberStep } from './inputs-json-path.js';
 import { type JsonCount, walkDropped } from './inputs-json-repeats.js';
 import { inspectMultipart } from './inputs-multipart.js';
 import { textLike } from './body-sniff.js';
+import { jsonText } from './json-text.js';
 import { isJsonType, JSON_BODY_FACT, JSON_UNIQUE_FACT, mediaType } from './validation.js';
 
 /** Form fields read before they count as over the limit (as the policy input's parsed body keeps). */
@@ -15,49 +16,53 @@ export const MAX_FORM_FIELDS = 2000;
 export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector): void {
   const mt = mediaType(ctx.headers['content-type']);
   if (mt === 'application/x-www-form-urlencoded') { inspectParams(w, ctx.body.toString('utf8'), 'form', MAX_FORM_FIELDS); return; }
-  const json = isJsonType(mt);
-  // another type (application/octet-stream, a vendor type, one that does not match the body): frameworks
-  // that parse a body whatever it declares would still read JSON or text, so a body that is text is
-  // inspected: value by value when it is JSON, else as text. Binary (not UTF-8, NULs, controls) is not.
-  const other = !json && mt !== 'multipart/form-data' && !textType(mt) && textLike(ctx.body);
-  if (json || ((mt === '' || other) && looksJson(ctx.body))) {
-    let doc = ctx.facts[JSON_BODY_FACT];
-    let text: string | undefined;
-    if (doc === undefined) {
-      text = ctx.body.toString('utf8');
-      try { doc = JSON.parse(text); ctx.facts[JSON_BODY_FACT] = doc; }
-      catch {
-        // declared JSON (or undeclared) and not JSON: recorded; another type is only read as its text
-        if (!other) w.lim.unparsedBody = 'json';
-        w.emit('body', text, false, other ? undefined : UNPARSED_KEY);
-        return;
-      }
-    }
-    const count: JsonCount = { n: 0, lit: 0 };
-    walkJson(doc, JSON_ROOT, 0, o, w, count);
-    // a name that repeats in an object: JSON.parse kept its last value only, an upstream may use another
-    // (quotes and backslashes are ASCII: counting them needs no UTF-8 decoding)
-    // (validation already counted for a body it parsed and passed)
-    if (!w.exhausted && ctx.facts[JSON_UNIQUE_FACT] !== true && countStrings(text ?? ctx.body.toString('latin1')) !== count.lit) {
-      walkDropped(parseMembers(text ?? ctx.body.toString('utf8')), JSON_ROOT, 0, o, w, count);
-    }
+  if (isJsonType(mt) || (mt === '' && looksJson(ctx.body))) {
+    inspectJson(ctx, o, w);
     return;
   }
   if (mt === 'multipart/form-data') { inspectMultipart(ctx.headers['content-type'] ?? '', ctx.body, o.maxParts, w); return; }
-  if (textType(mt) || other) w.emit('body', ctx.body.toString('utf8'));
-  // a binary body (images, archives, protobuf …) under another type is not text: not inspected
+  if (mt.startsWith('text/') || mt === 'application/xml' || mt.endsWith('+xml') || mt === 'application/graphql' || mt === '' ||
+      mt === 'application/javascript' || mt === 'application/x-yaml' || mt === 'application/yaml') {
+    w.emit('body', ctx.body.toString('utf8'));
+    return;
+  }
+  // another type (application/octet-stream, a vendor type, one that does not match the body): Go's
+  // json.NewDecoder(r.Body), express.json({ type: '*/*' }) and Flask's get_json(force=True) parse it
+  // whatever the type says, and other frameworks read it as text. So a body that parses as JSON is read as
+  // JSON; one that is text (UTF-8 without NULs or controls) is read whole; binary (images, archives,
+  // protobuf …) is not read.
+  if (looksJson(ctx.body) && inspectJson(ctx, o, w, true)) return;
+  if (textLike(ctx.body)) w.emit('body', ctx.body.toString('utf8'));
 }
 
-/** Types whose body is text (none declared included). */
-function textType(mt: string): boolean {
-  return mt.startsWith('text/') || mt === 'application/xml' || mt.endsWith('+xml') || mt === 'application/graphql' || mt === '' ||
-    mt === 'application/javascript' || mt === 'application/x-yaml' || mt === 'application/yaml';
+/** A JSON body, string value by string value (repeated names too); one that does not parse is read as text, or (`quiet`) not at all. False: it did not parse. */
+function inspectJson(ctx: RequestContext, o: InputOptions, w: Inspector, quiet = false): boolean {
+  let doc = ctx.facts[JSON_BODY_FACT];
+  let text: string | undefined;
+  if (doc === undefined) {
+    // UTF-16/32 told by its first bytes, as Jackson and Python's json.loads read it (json-text.ts)
+    text = jsonText(ctx.body);
+    try { doc = JSON.parse(text); } catch {
+      if (!quiet) { w.lim.unparsedBody = 'json'; w.emit('body', text, false, UNPARSED_KEY); }
+      return false;
+    }
+    if (!quiet) ctx.facts[JSON_BODY_FACT] = doc;
+  }
+  const count: JsonCount = { n: 0, lit: 0 };
+  walkJson(doc, JSON_ROOT, 0, o, w, count);
+  // a name that repeats in an object: JSON.parse kept its last value only, an upstream may use another
+  // (quotes and backslashes are ASCII: counting them needs no UTF-8 decoding)
+  // (validation already counted for a body it parsed and passed)
+  if (!w.exhausted && ctx.facts[JSON_UNIQUE_FACT] !== true && countStrings(text ?? ctx.body.toString('latin1')) !== count.lit) {
+    walkDropped(parseMembers(text ?? ctx.body.toString('utf8')), JSON_ROOT, 0, o, w, count);
+  }
+  return true;
 }
 
 function looksJson(b: Buffer): boolean {
   for (let i = 0; i < b.length && i < 16; i++) {
     const c = b[i]!;
-    if (c === 32 || c === 9 || c === 10 || c === 13) continue;
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 0) continue; // (NUL: UTF-16/32, see json-text.ts)
     return c === 123 || c === 91;
   }
   return false;

@@ -18,7 +18,24 @@ function boundaryOf(contentType: string): string | undefined {
 }
 const NAME = /(?:^|[;\s])name\s*=\s*(?:"([^"]*)"|([^\s;]+))/i;
 const FILENAME = /(?:^|[;\s])filename\*?\s*=\s*(?:"([^"]*)"|([^\s;]*))/i;
-const CONTENT_TYPE = /(?:^|\n)[ \t]*content-type[ \t]*:[ \t]*([^\r\n;]+)/i;
+const CONTENT_TYPE = /(?:^|\n)[ \t]*content-type[ \t]*:[ \t]*([^\r\n;]+)([^\r\n]*)/i;
+
+/**
+ * A part's text in the charset its Content-Type names: busboy (multer) decodes a field's value with it
+ * (`charset=utf-16le` and the rest TextDecoder knows), so a part in UTF-16 read as UTF-8 would hide its
+ * text behind NULs. No charset, UTF-8, or one TextDecoder does not know: UTF-8.
+ */
+function partText(content: Buffer, params: string | undefined): string {
+  const at = params === undefined ? -1 : params.toLowerCase().indexOf('charset=');
+  if (at < 0) return content.toString('utf8');
+  let cs = params!.slice(at + 8).trim();
+  if (cs.startsWith('"')) cs = cs.slice(1);
+  let end = 0;
+  while (end < cs.length && end < 40 && /[\w.:-]/.test(cs[end]!)) end++;
+  cs = cs.slice(0, end).toLowerCase();
+  if (cs === '' || cs === 'utf-8' || cs === 'utf8' || cs === 'us-ascii') return content.toString('utf8');
+  try { return new TextDecoder(cs).decode(content); } catch { return content.toString('utf8'); }
+}
 
 function textType(t: string): boolean {
   return t.startsWith('text/') || t === 'application/json' || t === 'application/xml' || t.endsWith('+json') || t.endsWith('+xml');
@@ -104,9 +121,10 @@ function part(p: Buffer, n: number, w: Inspector): void {
   const fn = FILENAME.exec(head);
   const filename = fn === null ? '' : (fn[1] ?? fn[2] ?? '').slice(0, 255);
   const content = p.subarray(he[1]);
+  const ct = CONTENT_TYPE.exec(head);
   // no filename, or an empty one (Go reads that as a form value too): a field
-  if (filename === '') { w.emit(`multipart.${name}`, content.toString('utf8')); return; }
-  const type = CONTENT_TYPE.exec(head)?.[1]?.trim().toLowerCase() ?? 'application/octet-stream';
-  if (textType(type)) w.emit(`multipart.${name}`, content.toString('utf8'));
+  if (filename === '') { w.emit(`multipart.${name}`, partText(content, ct?.[2])); return; }
+  const type = ct?.[1]?.trim().toLowerCase() ?? 'application/octet-stream';
+  if (textType(type)) w.emit(`multipart.${name}`, partText(content, ct?.[2]));
   w.emit(`multipart.${name}.filename`, filename, false, FILENAME_KEY + name);
 }

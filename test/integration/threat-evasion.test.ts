@@ -53,6 +53,31 @@ routes:
     }
   });
 
+  it('bodies the application decodes otherwise than as UTF-8 JSON: UTF-16 JSON, JSON as octet-stream, a UTF-16 multipart field → 403', async () => {
+    const doc = JSON.stringify({ name: 'alice', comment: "1' union select pwd from staff-- " });
+    const post = (type: string, body: Buffer) => stack.request({ method: 'POST', path: '/api/items', headers: { ...UA, 'content-type': type }, body });
+    const field = Buffer.concat([Buffer.from('--b1\r\nContent-Disposition: form-data; name="q"\r\nContent-Type: text/plain; charset=utf-16le\r\n\r\n'),
+      Buffer.from("1' union select pwd from staff-- ", 'utf16le'), Buffer.from('\r\n--b1--\r\n')]);
+    for (const [what, r] of [
+      ['UTF-16LE JSON', await post('application/json', Buffer.from(doc, 'utf16le'))],
+      ['UTF-16BE JSON with a byte order mark', await post('application/json', Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(doc, 'utf16le').swap16()]))],
+      ['JSON sent as application/octet-stream', await post('application/octet-stream', Buffer.from(doc))],
+      ['UTF-16LE multipart field', await post('multipart/form-data; boundary=b1', field)],
+    ] as const) {
+      assert.equal(r.status, 403, `${what}: ${r.body}`);
+      assert.equal(r.json().error, 'ERR_THREAT', what);
+    }
+  });
+
+  it('benign UTF-16 JSON and a binary octet-stream body pass (200), the body as sent', async () => {
+    const doc = Buffer.from(JSON.stringify({ name: "O'Brien", note: 'café ☕' }), 'utf16le');
+    const r = await stack.request({ method: 'POST', path: '/api/items', headers: { ...UA, 'content-type': 'application/json' }, body: doc });
+    assert.equal(r.status, 200, r.body);
+    const bin = Buffer.from([0x7b, 0x00, 0xff, 0x27, 0x3c, 0x73, 0x76, 0x67, 0x20, 0x6f, 0x6e, 0x6c, 0x6f, 0x61, 0x64, 0x3d]);
+    const b = await stack.request({ method: 'POST', path: '/api/upload', headers: { ...UA, 'content-type': 'application/octet-stream' }, body: bin });
+    assert.equal(b.status, 200, b.body);
+  });
+
   it('benign values with quotes, NBSP and comments pass (200)', async () => {
     for (const [what, r] of [
       ['quoted prose', await json("it's 'ls' they said, O'Brien's \"best\" offer")],

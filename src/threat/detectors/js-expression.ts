@@ -7,6 +7,7 @@
  * Case-sensitive like JS itself; one pass over the value.
  */
 import { isCodeWs as isWs } from './chars.js';
+import { jsStringBreakout } from './xss-js-breakout.js';
 
 export interface JsVerdict { confidence: number; reason: string }
 
@@ -33,6 +34,7 @@ export function detectJsExpression(s: string): JsVerdict {
   // every rule needs a call, a template or an assignment
   if (s.indexOf('(') < 0 && s.indexOf('`') < 0 && s.indexOf('=') < 0) return NONE;
   let best = 0, why = '';
+  if (jsStringBreakout(s) > 0) { best = 0.85; why = 'string breakout with a call'; }
   if (s.indexOf('$(') >= 0 || s.indexOf('jQuery(') >= 0) { if (jquerySelection(s, n)) { if (0.85 > best) { best = 0.85; why = 'jQuery selection with a method call'; } } }
   if (s.indexOf(';') >= 0 && s.indexOf('for') >= 0) { if (forHeader(s, n)) { if (0.85 > best) { best = 0.85; why = 'for (init; test; update) loop'; } } }
   if (s.indexOf('function') >= 0 && functionWithBody(s, n)) { if (0.85 > best) { best = 0.85; why = 'function (params) { definition'; } }

@@ -38,3 +38,21 @@ export function caseExpression(r: SqlReader, toks: readonly Token[], k: number):
   }
   return toks[j]?.value === 'end' && literal ? j + 1 : -1;
 }
+
+/**
+ * MySQL's IF(cond, a, b) and T-SQL's IIF — the conditional in function form, as blind injection writes it
+ * where a sort column or an operand goes (`if(1=1,name,price)`, `1 rlike if(1=1,1,0x28)`). Read when the
+ * condition is one only a probe writes: always true, calling a probe function, or a sub-query (a
+ * spreadsheet's IF(A1>10,…) or IF(LEN(A1)>10,…) compares a cell, not two constants). 0.85 or 0.
+ */
+export function ifFunction(r: SqlReader, toks: readonly Token[], k: number): number {
+  const t = toks[k];
+  if (t?.type !== T.FUNCTION || (t.value !== 'if' && t.value !== 'iif') || toks[k + 1]?.type !== T.LPAREN) return 0;
+  const cond = r.expr(k + 2);
+  if (cond.end < 0 || toks[cond.end]?.type !== T.COMMA) return 0;
+  if (!(cond.tautology || cond.probe || cond.subquery)) return 0;
+  const a = r.expr(cond.end + 1);
+  if (a.end < 0 || toks[a.end]?.type !== T.COMMA) return 0;
+  const b = r.expr(a.end + 1);
+  return b.end >= 0 && toks[b.end]?.type === T.RPAREN ? 0.85 : 0;
+}

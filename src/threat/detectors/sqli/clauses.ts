@@ -48,3 +48,23 @@ export function fromTail(r: SqlReader, toks: readonly Token[], i: number): numbe
   const end = readClauses(r, toks, src.end);
   return end > src.end && queryEnds(toks[end]) ? 0.85 : 0;
 }
+
+/**
+ * The clauses that may follow a WHERE condition besides the ones above: a SELECT's locking clause (`FOR
+ * UPDATE`, `FOR SHARE`, `FOR KEY SHARE`, MySQL's `LOCK IN SHARE MODE`), `INTO @var` / `INTO OUTFILE`, a
+ * `WINDOW name AS (…)`, and a DML statement's `RETURNING`. Each is read with the word that must follow it,
+ * so prose that goes on with "for", "into" or "window" is not one.
+ */
+export function statementTail(toks: readonly Token[], k: number): boolean {
+  const t = toks[k];
+  if (t?.type !== T.KEYWORD) return false;
+  const nx = toks[k + 1];
+  switch (t.value) {
+    case 'for': return nx?.value === 'update' || nx?.value === 'share' || (nx?.value === 'key' && toks[k + 2]?.value === 'share');
+    case 'lock': return nx?.value === 'in' && toks[k + 2]?.value === 'share';
+    case 'into': return nx?.type === T.VARIABLE || nx?.value === 'outfile' || nx?.value === 'dumpfile';
+    case 'window': return nx?.type === T.BAREWORD && toks[k + 2]?.value === 'as';
+    case 'returning': return nx !== undefined && (nx.type === T.BAREWORD || nx.value === '*');
+    default: return false;
+  }
+}

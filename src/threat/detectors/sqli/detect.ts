@@ -6,14 +6,15 @@ import { ldapFilterInjection } from './ldap.js';
 import { hexText, joinCommentSplitWords } from './obfuscation.js';
 import { mayBeSql } from './gate.js';
 import { probeVerdict } from './probes.js';
-import { fromTail } from './clauses.js';
+import { fromTail, statementTail } from './clauses.js';
 import { inchMarksOnly, phraseQuote, proseComment, quotedLastWord, quotedSymbolInText } from './prose.js';
 import { commentedOperand, comparingOperand, leadingArithmetic, stringArithmetic, stringOperatorProbe } from './operand.js';
-import { caseExpression } from './case.js';
+import { caseExpression, ifFunction } from './case.js';
 import { holdsSqlCall, metadataComparison } from './calls.js';
 import { catalogSource } from './catalog.js';
 import { commentSpacing } from './comment-spacing.js';
-import { setOperation } from './setops.js';
+import { setOperation, unionTableOrValues } from './setops.js';
+import { extraAssignments, extraRows } from './dml-tail.js';
 import { commentedTautology } from './tautology.js';
 import { assignedFragment } from './assigned.js';
 import { dropEmptyExponents } from './scientific.js';
@@ -33,7 +34,7 @@ export interface SqliVerdict {
   reason: string;
 }
 
-type Context = 'raw' | 'sq' | 'dq';
+type Context = 'raw' | 'sq' | 'dq' | 'bt';
 
 /**
  * Token budgets. The raw reading runs the "anywhere" rules (union select, stacked statements, probes)
@@ -92,18 +93,29 @@ function numericOperand(t: Token | undefined): boolean {
  * number)? Returns a confidence. `quoted`: the break was a closing quote, so even a bare comment counts.
  */
 function tail(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: boolean): [number, string] {
-  // a chain of predicates (`'||'||'||…`) is read one call per link: past MAX_TAIL_DEPTH links the rest adds
-  // nothing (each link read so far has its confidence), and the stack stays bounded whatever the value
+  // the links of a boolean chain (`' or 0 or 1=1`, `'||'||'||…`) are read in a loop, the strongest kept; other
+  // continuations call tail again, past MAX_TAIL_DEPTH nested calls the rest adds nothing, and the stack
+  // stays bounded whatever the value
   if (tailDepth >= MAX_TAIL_DEPTH) return [0, ''];
   tailDepth++;
-  try { return tailAt(p, r, i, quoted, leading); } finally { tailDepth--; }
+  try {
+    let best: [number, string] = [0, ''];
+    for (let at = i, lead = leading; ;) {
+      const [c, w, next] = tailAt(p, r, at, quoted, lead);
+      if (c > best[0]) best = [c, w];
+      if (next === undefined) return best;
+      at = next;
+      lead = false;
+    }
+  } finally { tailDepth--; }
 }
 
-/** Links of a predicate chain read (see tail); the reader is synchronous, so one counter serves. */
+/** Nested tail calls (see tail); the reader is synchronous, so one counter serves. */
 const MAX_TAIL_DEPTH = 64;
 let tailDepth = 0;
 
-function tailAt(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: boolean): [number, string] {
+/** One continuation at `i`: its confidence and rule, and where the chain goes on when this was one link of it. */
+function tailAt(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: boolean): [number, string, number?] {
   const toks = p.toks;
   let closers = 0;
   while (toks[i]?.type === T.RPAREN && closers < 8) { i++; closers++; }
@@ -131,7 +143,7 @@ function tailAt(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: 
       const commented = p.commentAfter[e.end - 1] === true;
       const cont = endsHere || after.type === T.RPAREN || after.type === T.LOGIC || after.type === T.SEMICOLON ||
         after.type === T.UNION || after.type === T.CLAUSE || (quoted && after.type === T.STRING) ||
-        (after.type === T.OTHER && e.end === toks.length - 1);
+        (after.type === T.OTHER && e.end === toks.length - 1) || statementTail(toks, e.end);
       if (!cont && !commented) {
         // the first predicate did not read cleanly; a later `or …` in the same run may
         if (!quoted) return [0, ''];
@@ -162,10 +174,9 @@ function tailAt(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: 
         const [more] = tail(p, r, e.end, quoted, false);
         c = Math.max(c, more);
       }
-      if (c > 0 && after && after.type === T.LOGIC) {
-        const [more] = tail(p, r, e.end, quoted, false);
-        c = Math.max(c, more);
-      }
+      // the rest of the chain is read whatever this link scored (a neutral link first, ' or 0 or 1=1--, hides
+      // nothing): tail reads the next link in the same call, so a long chain costs no stack
+      if (after && after.type === T.LOGIC && e.end > i) return [c, 'logic', e.end];
       return [c, 'logic'];
     }
     case T.UNION: {
@@ -173,6 +184,10 @@ function tailAt(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: 
       const nx2 = toks[i + 2];
       if (nx && nx.type === T.STATEMENT && nx.value === 'select') return [Math.max(0.9, r.statement(i + 1, true)), 'union'];
       if (nx && nx.type === T.LPAREN && nx2?.value === 'select') return [0.95, 'union'];
+      // (after a quote, a number or a closing parenthesis: a leading word is prose, "European Union table …")
+      const prev = toks[i - 1]?.type;
+      const tv = quoted || prev === T.NUMBER || prev === T.RPAREN ? unionTableOrValues(toks, i, (k) => p.commentAfter[k] === true) : 0;
+      if (tv > 0) return [tv, 'union-table'];
       if (quoted && p.quote === '\'') {
         const c = truncatedUnion(toks, i, (k) => p.commentAfter[k] === true);
         if (c > 0) return [c, 'truncated-union'];
@@ -197,6 +212,9 @@ function tailAt(p: Prepared, r: SqlReader, i: number, quoted: boolean, leading: 
     case T.COMMA: {
       // ',NULL) / '),1,2): the break lands in a VALUES or argument list, padded with literals and closed
       if (!quoted) return [0, ''];
+      // '),('admin','x')-- / ', role='admin: more rows of an INSERT, more assignments of an UPDATE
+      const dml = Math.max(extraRows(toks, i, closers, (k) => p.commentAfter[k] === true), extraAssignments(toks, i, p.shortBreak && closers === 0, (k) => p.commentAfter[k] === true));
+      if (dml > 0) return [dml, 'dml-list'];
       let k = i, items = 0, nulls = 0;
       while (toks[k]?.type === T.COMMA && items < 32) {
         const v = toks[k + 1];
@@ -306,7 +324,7 @@ interface Acc { best: number; why: string }
 function take(acc: Acc, c: number, why: string): void { if (c > acc.best) { acc.best = c; acc.why = why; } }
 
 function evaluate(input: string, ctx: Context): SqliVerdict {
-  const all = tokenize(input, ctx === 'raw' ? { maxTokens: MAX_RAW_TOKENS } : { quote: ctx === 'sq' ? '\'' : '"', maxTokens: MAX_QUOTED_TOKENS });
+  const all = tokenize(input, ctx === 'raw' ? { maxTokens: MAX_RAW_TOKENS } : { quote: ctx === 'sq' ? '\'' : ctx === 'dq' ? '"' : '`', maxTokens: MAX_QUOTED_TOKENS });
   const p = prepare(all);
   const r = new SqlReader(p.toks);
   const toks = p.toks;
@@ -315,7 +333,7 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
 
   if (ctx !== 'raw') {
     // toks[0] is the string the value was pasted into; the rest is what broke out of it
-    const quote = ctx === 'sq' ? '\'' : '"';
+    const quote = ctx === 'sq' ? '\'' : ctx === 'dq' ? '"' : '`';
     p.shortBreak = !/\s/.test(toks[0]!.value);
     p.input = input;
     p.quote = quote;
@@ -379,6 +397,7 @@ function evaluate(input: string, ctx: Context): SqliVerdict {
       const e = r.expr(k + 1);
       if (e.end > 0 && (e.probe || e.subquery || e.tautology || (e.compare && e.literal && p.commentAfter[e.end - 1] === true))) take(acc, 0.85, `${ctx}:${t.value}`);
     } else if (t.type === T.FUNCTION) {
+      if (t.value === 'if' || t.value === 'iif') take(acc, ifFunction(r, toks, k), `${ctx}:if`);
       if (PROBE_FUNCTIONS.has(t.value)) {
         const arg = toks[k + 2];
         const close = toks[k + 3];
@@ -493,5 +512,11 @@ export function readings(input: string): SqliVerdict {
   let best = evaluate(input, 'raw');
   if (input.indexOf('\'') >= 0) { const v = evaluate(input, 'sq'); if (v.confidence > best.confidence) best = v; }
   if (input.indexOf('"') >= 0) { const v = evaluate(input, 'dq'); if (v.confidence > best.confidence) best = v; }
+  // name`,(select …),`id: a value closing the backtick-quoted identifier it was pasted into (ORDER BY `…`);
+  // the raw reading pairs its backticks into one name and never sees what they hold. Read when the
+  // backtick closes a name, nothing else before it (markdown quotes code after a blank or a bracket: "run
+  // `npm i`", "[`--flag`][]")
+  const bt = input.indexOf('`');
+  if (bt > 0 && bt <= 64 && /^[\w$.]+$/.test(input.slice(0, bt))) { const v = evaluate(input, 'bt'); if (v.confidence > best.confidence) best = v; }
   return best;
 }

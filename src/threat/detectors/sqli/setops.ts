@@ -19,3 +19,35 @@ export function setOperation(r: SqlReader, toks: readonly Token[], k: number, br
   if (toks[j]?.type !== T.STATEMENT || toks[j]!.value !== 'select') return 0;
   return r.statement(j, broke);
 }
+
+/**
+ * UNION's second operand need not be a SELECT: MySQL 8 and PostgreSQL take `TABLE name` (every row of the
+ * table) and `VALUES (…)` / MySQL's `VALUES ROW(…)` (`1' union table users-- `, `' union values row(1,2)#`).
+ * `k` is the UNION token; the operand must end the query (the end, a comment, ';', ')', another set
+ * operator or a clause) or be a tuple of literals. Read only where UNION follows a break, so prose such as
+ * "the union table tennis" is not one.
+ */
+export function unionTableOrValues(toks: readonly Token[], k: number, commentAfter: (k: number) => boolean): number {
+  const w = toks[k + 1];
+  if (w?.type !== T.KEYWORD) return 0;
+  if (w.value === 'table') {
+    let j = k + 2;
+    if (toks[j]?.type !== T.BAREWORD) return 0;
+    if (toks[j + 1]?.type === T.DOT && toks[j + 2]?.type === T.BAREWORD) j += 2;
+    const after = toks[j + 1];
+    return after === undefined || commentAfter(j) || after.type === T.SEMICOLON || after.type === T.RPAREN || after.type === T.UNION || after.type === T.CLAUSE ? 0.9 : 0;
+  }
+  if (w.value !== 'values') return 0;
+  let j = k + 2;
+  if (toks[j]?.type === T.FUNCTION && toks[j]!.value === 'row') j++;
+  if (toks[j]?.type !== T.LPAREN) return 0;
+  let items = 0;
+  for (j++; j < toks.length && items < 64; j++) {
+    const t = toks[j]!;
+    if (t.type === T.RPAREN) return items > 0 ? 0.9 : 0;
+    if (t.type === T.COMMA) continue;
+    if (t.type !== T.NUMBER && t.type !== T.STRING && t.type !== T.VARIABLE) return 0;
+    items++;
+  }
+  return 0;
+}

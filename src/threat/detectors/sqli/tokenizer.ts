@@ -22,8 +22,8 @@ function tok(type: TokenType, value: string, toEnd = false, closed = true, space
 }
 
 export interface TokenizeOptions {
-  /** Start inside a string literal opened by this quote (the context an injected value lands in). */
-  quote?: '\'' | '"';
+  /** Start inside a string literal opened by this quote, or a backtick-quoted identifier (the context an injected value lands in). */
+  quote?: '\'' | '"' | '`';
   /** Stop after this many tokens (rules only look at the first ones). */
   maxTokens?: number;
 }
@@ -91,7 +91,13 @@ export function tokenize(input: string, opts: TokenizeOptions = {}): Token[] {
   let inExecComment = false;
 
 
-  if (opts.quote) i = readString(input, n, out, opts.quote.charCodeAt(0), 0);
+  if (opts.quote === '`') {
+    // inside a backtick-quoted identifier: it ends at the next backtick (a doubled one is part of the name)
+    let j = 0;
+    while (j < n && !(input.charCodeAt(j) === 96 && input.charCodeAt(j + 1) !== 96)) j += input.charCodeAt(j) === 96 ? 2 : 1;
+    out.push(tok(T.STRING, input.slice(0, Math.min(j, MAX_STRING_VALUE)), false, j < n));
+    i = j < n ? j + 1 : n;
+  } else if (opts.quote) i = readString(input, n, out, opts.quote.charCodeAt(0), 0);
 
   while (i < n && out.length < max) {
     const c = input.charCodeAt(i);
@@ -141,11 +147,16 @@ export function tokenize(input: string, opts: TokenizeOptions = {}): Token[] {
         continue;
       }
     }
-    // \N: MySQL's spelling of NULL (upper case only, not followed by a word character)
-    if (c === 92 /* \ */ && input.charCodeAt(i + 1) === 78 && !isWord(input.charCodeAt(i + 2))) {
-      out.push(tok(T.NUMBER, 'null'));
-      i += 2;
-      continue;
+    // \N: MySQL's spelling of NULL (upper case only, not followed by a word character unless that word is an
+    // operator glued to it, as after a number: \Nunion select is NULL UNION SELECT)
+    if (c === 92 /* \ */ && input.charCodeAt(i + 1) === 78) {
+      const glued = isWord(input.charCodeAt(i + 2)) ? gluedOperator(input, n, i + 2) : '';
+      if (glued !== undefined) {
+        out.push(tok(T.NUMBER, 'null'));
+        i += 2;
+        if (glued !== '') { i += glued.length; pushWord(input, n, i, out, glued); }
+        continue;
+      }
     }
     // N'..', X'..', B'..', E'..' string prefixes
     if ((c === 78 || c === 110 || c === 88 || c === 120 || c === 66 || c === 98 || c === 69 || c === 101) && input.charCodeAt(i + 1) === 39) {
@@ -174,12 +185,10 @@ export function tokenize(input: string, opts: TokenizeOptions = {}): Token[] {
       i = j;
       // 1or1=1 / 1and2: an operator word glued between numbers is still an operator (most DBMS lex it so)
       if (isWordStart(input.charCodeAt(i))) {
-        let k = i;
-        while (k < n && k - i < 5 && ((input.charCodeAt(k) | 0x20) >= 97 && (input.charCodeAt(k) | 0x20) <= 122)) k++;
-        const w = input.slice(i, k).toLowerCase();
-        if ((LOGIC_WORDS.has(w) || w === 'union' || w === 'div' || w === 'like') && (isDigit(input.charCodeAt(k)) || !isWord(input.charCodeAt(k)))) {
-          pushWord(input, n, k, out, w);
-          i = k;
+        const w = gluedOperator(input, n, i);
+        if (w !== undefined) {
+          i += w.length;
+          pushWord(input, n, i, out, w);
         }
       }
       continue;
@@ -228,6 +237,14 @@ export function tokenize(input: string, opts: TokenizeOptions = {}): Token[] {
   return out;
 }
 
+/** An operator word (and, or, xor, union, div, like) at `i` that ends before a non-word character or a digit, lower-cased. */
+function gluedOperator(input: string, n: number, i: number): string | undefined {
+  let k = i;
+  while (k < n && k - i < 5 && ((input.charCodeAt(k) | 0x20) >= 97 && (input.charCodeAt(k) | 0x20) <= 122)) k++;
+  const w = input.slice(i, k).toLowerCase();
+  return (LOGIC_WORDS.has(w) || w === 'union' || w === 'div' || w === 'like') && (isDigit(input.charCodeAt(k)) || !isWord(input.charCodeAt(k))) ? w : undefined;
+}
+
 function readString(input: string, n: number, out: Token[], quote: number, from: number): number {
   // from: index after the opening quote; returns index after the closing quote (or n)
   let j = from;
@@ -269,18 +286,21 @@ function pushWord(input: string, n: number, i: number, out: Token[], word: strin
     if (joined) { out.length = p + 1; return; }
   }
   if (word === 'not' && out.length === 0) { out.push(tok(T.NOT, word)); return; }
+  // x::int, x::varchar(9): after PostgreSQL's cast operator a word names a type (a name, or a call with a
+  // length), even when the type is also a keyword (int, char, json, time …)
+  const cast = prev !== undefined && prev.type === T.ARITH && prev.value === '::';
   // function call: a word directly followed by '(' (or a known SQL function followed by spaces and '(')
   let k = i;
   while (k < n && isSpace(input.charCodeAt(k))) k++;
   if (input.charCodeAt(k) === 40 /* ( */) {
     const callable = !STATEMENTS.has(word) && !LOGIC_WORDS.has(word) && !COMPARE_WORDS.has(word) &&
       word !== 'union' && word !== 'not' && (!KEYWORDS.has(word) || DANGEROUS_FUNCTIONS.has(word));
-    if (callable && (k === i || DANGEROUS_FUNCTIONS.has(word))) {
+    if ((callable || cast) && (k === i || DANGEROUS_FUNCTIONS.has(word))) {
       out.push(tok(T.FUNCTION, word, false, true, k !== i));
       return;
     }
   }
-  out.push(tok(wordType(word), word));
+  out.push(tok(cast ? T.BAREWORD : wordType(word), word));
 }
 
 /**
