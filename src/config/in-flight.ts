@@ -1,3 +1,5 @@
+import { timerMs } from '../common/timers.js';
+
 /**
  * Counts the calls running on one Runtime, so a reload closes the runtime it replaced only when the Checks
  * that started on it have finished (a slow introspection, a policy evaluation, a Redis round trip): closing
@@ -25,7 +27,7 @@ export class InFlight {
         const i = this.waiters.indexOf(done);
         if (i >= 0) this.waiters.splice(i, 1);
         resolve(false);
-      }, maxMs);
+      }, timerMs(maxMs));
       timer.unref();
       this.waiters.push(done);
     });

@@ -6,6 +6,7 @@ import { identityMetrics } from './metrics.js';
 import { backoffMs, subscribeWithRetry } from './retry.js';
 import type { SharedResource } from './shared.js';
 import type { Clock } from './verifier.js';
+import { timerMs } from '../common/timers.js';
 
 export const API_KEYS_CHANNEL = 'identity:apikeys';
 
@@ -88,7 +89,7 @@ export class ApiKeySource implements SharedResource {
       this.subscription = subscribeWithRetry(this.where.store, API_KEYS_CHANNEL, () => void this.load(), this.logger, () => void this.load());
       void this.load();
     }
-    this.timer = setInterval(() => void this.load(), this.refreshMs);
+    this.timer = setInterval(() => void this.load(), timerMs(this.refreshMs));
     this.timer.unref();
   }
 
@@ -164,7 +165,7 @@ export class ApiKeySource implements SharedResource {
       this.logger.error({ err: (err as Error).message, keeping_last_good: this.ring !== undefined }, 'API key load failed');
       if (this.ring === undefined && this.started) {
         clearTimeout(this.retryTimer);
-        this.retryTimer = setTimeout(() => void this.load(), backoffMs(this.failures++, this.refreshMs));
+        this.retryTimer = setTimeout(() => void this.load(), timerMs(backoffMs(this.failures++, this.refreshMs)));
         this.retryTimer.unref();
       }
     }

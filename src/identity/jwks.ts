@@ -5,6 +5,7 @@ import { cacheMaxAge, fetchJson, HttpError } from './http-client.js';
 import { keySetResolver } from './key-set.js';
 import { identityMetrics } from './metrics.js';
 import type { Clock } from './verifier.js';
+import { timerMs } from '../common/timers.js';
 
 export interface JwksOptions {
   timeoutMs: number;
@@ -156,7 +157,7 @@ export class RemoteJwks {
   private schedule(ms: number): void {
     if (this.stopped) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => { void this.refresh().catch(() => undefined); }, Math.max(0, ms));
+    this.timer = setTimeout(() => { void this.refresh().catch(() => undefined); }, timerMs(ms));
     this.timer.unref();
   }
 }

@@ -4,6 +4,7 @@ import { identityMetrics } from './metrics.js';
 import { backoffMs, subscribeWithRetry } from './retry.js';
 import type { SharedResource } from './shared.js';
 import type { Clock, Verified } from './verifier.js';
+import { timerMs } from '../common/timers.js';
 
 export const REVOCATIONS_KEY = 'identity:revocations';
 export const REVOCATIONS_CHANNEL = 'identity:revocations';
@@ -82,7 +83,7 @@ export class RevocationList implements SharedResource {
     // once subscribed, read the list again: anything published before the subscription is in the store
     this.subscription = subscribeWithRetry(this.store, REVOCATIONS_CHANNEL, (m) => this.onMessage(m), this.logger, () => void this.sync());
     void this.sync();
-    this.timer = setInterval(() => void this.sync(), this.syncMs);
+    this.timer = setInterval(() => void this.sync(), timerMs(this.syncMs));
     this.timer.unref();
   }
 
@@ -143,7 +144,7 @@ export class RevocationList implements SharedResource {
       if (!this.synced && this.started) {
         // never loaded yet: retry soon rather than after a whole sync period
         clearTimeout(this.retryTimer);
-        this.retryTimer = setTimeout(() => void this.sync(), backoffMs(this.failures++, this.syncMs));
+        this.retryTimer = setTimeout(() => void this.sync(), timerMs(backoffMs(this.failures++, this.syncMs)));
         this.retryTimer.unref();
       }
       return this.synced;

@@ -4,6 +4,7 @@ import type { RuntimeHolder } from '../config/reloader.js';
 import { check } from '../pipeline/check.js';
 import { HealthService } from './health.js';
 import { serviceDef } from './protos.js';
+import { timerMs } from '../common/timers.js';
 
 export const AUTH_SERVICE = 'envoy.service.auth.v3.Authorization';
 export const RLS_SERVICE = 'envoy.service.ratelimit.v3.RateLimitService';
@@ -80,7 +81,7 @@ export class GrpcServer {
   drain(timeoutMs: number): Promise<'drained' | 'forced'> {
     this.health.setAll('NOT_SERVING');
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { this.server.forceShutdown(); resolve('forced'); }, timeoutMs);
+      const timer = setTimeout(() => { this.server.forceShutdown(); resolve('forced'); }, timerMs(timeoutMs));
       this.server.tryShutdown(() => { clearTimeout(timer); resolve('drained'); });
       this.health.endWatches();
     });

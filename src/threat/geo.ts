@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { Reader, type CountryResponse } from 'maxmind';
 import type { Logger } from 'pino';
 import { counter } from '../telemetry/metrics.js';
+import { timerMs } from '../common/timers.js';
 
 const geoLoads = counter('portcullis_threat_geo_loads_total', 'GeoIP database loads by result', ['result'] as const);
 
@@ -79,7 +80,7 @@ export class GeoDb {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => { void this.refresh(); }, this.checkMs);
+    this.timer = setInterval(() => { void this.refresh(); }, timerMs(this.checkMs));
     this.timer.unref();
   }
 

@@ -3,6 +3,7 @@ import type { KvStore } from '../../store/types.js';
 import { loadDataHash } from '../activation/activate.js';
 import type { DataDoc } from './data-doc.js';
 import { DataSource } from './data-source.js';
+import { timerMs } from '../../common/timers.js';
 
 export interface RedisHashOptions {
   hash: string;
@@ -48,7 +49,7 @@ export class RedisHashDataSource extends DataSource {
       // after a failed refresh (Redis still connecting, a bad field) retry sooner: 250 ms doubling up to refreshMs
       this.failStreak = this.status.lastError === undefined ? 0 : this.failStreak + 1;
       const delay = this.failStreak === 0 ? this.opts.refreshMs : Math.min(this.opts.refreshMs, 250 * 2 ** Math.min(this.failStreak - 1, 10));
-      this.timer = setTimeout(() => { void this.reload('poll').then(tick); }, delay);
+      this.timer = setTimeout(() => { void this.reload('poll').then(tick); }, timerMs(delay));
       this.timer.unref?.();
     };
     void this.reload('start').then(tick);

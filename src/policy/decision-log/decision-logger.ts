@@ -3,6 +3,7 @@ import { policyMetrics } from '../metrics.js';
 import { SharedHandle } from '../shared-handle.js';
 import { applyMasks, type MaskRule } from './mask.js';
 import type { DecisionSink } from './sinks.js';
+import { timerMs } from '../../common/timers.js';
 
 /** One policy decision in OPA's decision-log format (labels are added when written). */
 export interface DecisionEvent {
@@ -133,7 +134,7 @@ export class DecisionLogger extends SharedHandle<void> {
 
   protected onStart(): void {
     const tick = (): void => {
-      this.timer = setTimeout(() => { void this.flush().then(() => { if (!this.isStopped) tick(); }); }, this.opts.maxDelayMs);
+      this.timer = setTimeout(() => { void this.flush().then(() => { if (!this.isStopped) tick(); }); }, timerMs(this.opts.maxDelayMs));
       this.timer.unref?.();
     };
     tick();

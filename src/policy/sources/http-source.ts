@@ -5,6 +5,7 @@ import type { LoadedBundle, LoadOptions } from '../bundle/load.js';
 import { loadArchive } from '../activation/activate.js';
 import { policyMetrics } from '../metrics.js';
 import { BundleFetchError, BundleSource } from './bundle-source.js';
+import { timerMs } from '../../common/timers.js';
 
 export interface HttpSourceOptions {
   /** Full bundle URL (service url + resource). */
@@ -74,7 +75,7 @@ export class HttpBundleSource extends BundleSource {
     const headers: Record<string, string> = { accept: 'application/gzip, application/octet-stream, */*' };
     if (conditional && this.etag) headers['if-none-match'] = this.etag;
     this.abort = new AbortController();
-    const timer = setTimeout(() => this.abort?.abort(), this.http.timeoutMs);
+    const timer = setTimeout(() => this.abort?.abort(), timerMs(this.http.timeoutMs));
     try {
       let res: Response;
       try {
@@ -128,7 +129,7 @@ export class HttpBundleSource extends BundleSource {
 
   private schedule(): void {
     if (this.isStopped) return;
-    this.timer = setTimeout(() => { void this.poll().then(() => this.schedule()); }, nextDelayMs(this.http, this.failuresInARow));
+    this.timer = setTimeout(() => { void this.poll().then(() => this.schedule()); }, timerMs(nextDelayMs(this.http, this.failuresInARow)));
     this.timer.unref?.();
   }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { counter, gauge } from '../../telemetry/metrics.js';
 import type { SecurityEvent } from './event.js';
+import { timerMs } from '../../common/timers.js';
 
 export const sinkDelivered = counter('portcullis_security_event_sink_delivered_total', 'Security events delivered, per sink', ['sink'] as const);
 export const sinkDropped = counter('portcullis_security_event_sink_dropped_total', 'Security events dropped, per sink and reason (queue_full, failed, closed)', ['sink', 'reason'] as const);
@@ -62,7 +63,7 @@ export abstract class QueuedSink implements EventSink {
   private kick(ms: number): void {
     if (this.timer && ms > 0) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, ms);
+    this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, timerMs(ms));
     this.timer.unref();
   }
 

@@ -6,6 +6,7 @@ import type { IpBytes } from './address.js';
 import { parseFeed, type FeedFormat } from './feed-format.js';
 import { redactUrls } from '../url.js';
 import { PrefixTrie } from './trie.js';
+import { timerMs } from '../../common/timers.js';
 
 const feedEntries = gauge('portcullis_threat_feed_entries', 'CIDR entries in the active copy of each threat feed', ['feed'] as const);
 const feedLoads = counter('portcullis_threat_feed_loads_total', 'Threat feed loads by result (ok, not_modified, error)', ['feed', 'result'] as const);
@@ -58,7 +59,7 @@ export class ThreatFeed {
   start(): void {
     if (this.timer) return;
     if (!this.trie) void this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.cfg.refreshMs);
+    this.timer = setInterval(() => void this.refresh(), timerMs(this.cfg.refreshMs));
     this.timer.unref();
   }
 

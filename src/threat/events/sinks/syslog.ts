@@ -4,6 +4,7 @@ import { connect, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { SecurityEvent } from '../event.js';
 import { QueuedSink, sinkKey, sinkRetries } from '../sink.js';
+import { timerMs } from '../../../common/timers.js';
 
 export interface SyslogOptions {
   host: string;
@@ -97,7 +98,7 @@ export class SyslogSink extends QueuedSink {
     if (this.tcp && !this.tcp.destroyed) return Promise.resolve(this.tcp);
     this.connecting ??= new Promise<Socket>((resolve, reject) => {
       const s = connect({ host: this.o.host, port: this.o.port });
-      const timer = setTimeout(() => { s.destroy(new Error('connect timeout')); }, this.o.timeoutMs);
+      const timer = setTimeout(() => { s.destroy(new Error('connect timeout')); }, timerMs(this.o.timeoutMs));
       s.once('connect', () => { clearTimeout(timer); s.setNoDelay(true); this.tcp = s; resolve(s); });
       s.once('error', (err) => { clearTimeout(timer); reject(err); });
       s.on('close', () => { if (this.tcp === s) this.tcp = undefined; });
@@ -138,7 +139,7 @@ export class SyslogSink extends QueuedSink {
   /** Hand `data` to the socket and wait until it has left our buffers: at most `timeoutMs`. */
   private write(s: Socket, data: Buffer): Promise<'ok' | 'error' | 'timeout'> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve('timeout'), this.o.timeoutMs);
+      const timer = setTimeout(() => resolve('timeout'), timerMs(this.o.timeoutMs));
       timer.unref();
       s.write(data, (err) => { clearTimeout(timer); resolve(err ? 'error' : 'ok'); });
     });
@@ -150,6 +151,6 @@ export class SyslogSink extends QueuedSink {
     const s = this.tcp;
     s?.end();
     // a collector that stopped reading never lets end() finish
-    if (s) setTimeout(() => s.destroy(), this.o.timeoutMs).unref();
+    if (s) setTimeout(() => s.destroy(), timerMs(this.o.timeoutMs)).unref();
   }
 }

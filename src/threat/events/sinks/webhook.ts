@@ -3,6 +3,7 @@ import type { SecurityEvent } from '../event.js';
 import { redactUrls } from '../../url.js';
 import { retryAfterMs } from '../retry-after.js';
 import { QueuedSink, sinkKey, sinkRetries } from '../sink.js';
+import { timerMs } from '../../../common/timers.js';
 
 export interface WebhookOptions {
   url: string;
@@ -22,7 +23,7 @@ export interface WebhookOptions {
  * (at most MAX_RETRY_AFTER_MS); 4xx other than 429 are not (the receiver refused the data).
  */
 export class WebhookSink extends QueuedSink {
-  constructor(name: string, private readonly o: WebhookOptions, private readonly logger: Logger, private readonly sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref())) {
+  constructor(name: string, private readonly o: WebhookOptions, private readonly logger: Logger, private readonly sleep = (ms: number) => new Promise((r) => setTimeout(r, timerMs(ms)).unref())) {
     super(name, sinkKey('webhook', o), o.maxQueue, o.flushMs, o.batchSize);
   }
 
