@@ -16,6 +16,7 @@ import { buildState, type LimiterState } from './parts.js';
 import { RlsHandler } from './rls/handler.js';
 import type { RatelimitRouteConfig, Settings } from './settings.js';
 import type { StoreFailure } from './store/types.js';
+import { escapePointer } from '../config/env.js';
 
 const EMPTY: DomainSet = { domains: new Map(), files: [], loadedAt: 0 };
 const FAILURE_LOG_EVERY_MS = 5000;
@@ -53,7 +54,7 @@ export class RatelimitInstance implements ModuleInstance<RatelimitRouteConfig> {
       this.watcher = new DirWatcher(abs, this.config, load, env.logger);
     }
     for (const [name, c] of Object.entries(settings.limits)) {
-      this.named.set(name, compileLimit(name, c, `/ratelimit/limits/${escape(name)}`, this.compile));
+      this.named.set(name, compileLimit(name, c, `/ratelimit/limits/${escapePointer(name)}`, this.compile));
     }
     const prev = env.previous instanceof RatelimitInstance ? env.previous.state : undefined;
     this.state = buildState(env.store, settings, prev, clock);
@@ -128,8 +129,4 @@ export class RatelimitInstance implements ModuleInstance<RatelimitRouteConfig> {
     this.lastFailureLog = now;
     this.logger.warn({ reason: err.reason, err: err.message, store: this.state.counters.kind }, 'rate-limit store unavailable; answering by failure modes');
   }
-}
-
-function escape(name: string): string {
-  return name.replace(/~/g, '~0').replace(/\//g, '~1');
 }

@@ -1,3 +1,4 @@
+import { escapePointer } from '../../config/env.js';
 import type { CredentialLocations } from '../../modules/module.js';
 import { decodeComponent } from '../../pipeline/query.js';
 
@@ -21,10 +22,6 @@ export const DEFAULT_MASKS = [
 ];
 
 const HEADERS = '/input/attributes/request/http/headers/';
-
-function escapePointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
-}
 
 /**
  * Erasures for the credential places the config names (identity's token sources, signature header,
