@@ -1,3 +1,5 @@
+import { redactUrls } from '../common/redact-url.js';
+
 /** Small HTTP client for JWKS, OIDC discovery and introspection: a deadline, a size cap, JSON only. */
 
 export interface HttpResult {
@@ -19,11 +21,6 @@ export interface HttpOptions {
   maxBytes: number;
 }
 
-/** An error text without the user:password of any URL in it (fetch names the URL it refuses). */
-function withoutUserinfo(text: string): string {
-  return text.replace(/\/\/[^/\s]*@/g, '//[redacted]@');
-}
-
 /** Throws HttpError for network errors, timeouts, oversize or non-JSON bodies (never with secrets in the text). */
 export async function fetchJson(url: string, o: HttpOptions): Promise<HttpResult> {
   let res: Response;
@@ -32,7 +29,7 @@ export async function fetchJson(url: string, o: HttpOptions): Promise<HttpResult
     res = await fetch(url, { method: o.method ?? 'GET', headers: { accept: 'application/json', ...o.headers }, body: o.body, signal, redirect: 'error' });
   } catch (err) {
     const e = err as Error;
-    throw new HttpError(e.name === 'TimeoutError' || e.name === 'AbortError' ? `timed out after ${o.timeoutMs} ms` : `request failed: ${withoutUserinfo((e.cause as Error | undefined)?.message ?? e.message)}`);
+    throw new HttpError(e.name === 'TimeoutError' || e.name === 'AbortError' ? `timed out after ${o.timeoutMs} ms` : `request failed: ${redactUrls((e.cause as Error | undefined)?.message ?? e.message)}`);
   }
   const declared = Number(res.headers.get('content-length') ?? -1);
   if (declared > o.maxBytes) { await res.body?.cancel().catch(() => undefined); throw new HttpError(`response too large (${declared} bytes)`, res.status); }
@@ -52,7 +49,7 @@ export async function fetchJson(url: string, o: HttpOptions): Promise<HttpResult
   } catch (err) {
     if (err instanceof HttpError) throw err;
     const e = err as Error;
-    throw new HttpError(e.name === 'TimeoutError' || e.name === 'AbortError' ? `timed out after ${o.timeoutMs} ms` : `reading the response failed: ${withoutUserinfo(e.message)}`, res.status);
+    throw new HttpError(e.name === 'TimeoutError' || e.name === 'AbortError' ? `timed out after ${o.timeoutMs} ms` : `reading the response failed: ${redactUrls(e.message)}`, res.status);
   }
   if (res.status === 304 || size === 0) return { status: res.status, headers: res.headers, json: undefined };
   let json: unknown;
