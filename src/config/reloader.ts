@@ -56,7 +56,9 @@ export class RuntimeHolder {
     const rt = this.current;
     const flights = this.flightsOf(rt);
     flights.enter();
-    return (async () => fn(rt))().finally(() => flights.leave());
+    let p: Promise<T>;
+    try { p = fn(rt); } catch (err) { flights.leave(); return Promise.reject(err); }
+    return p.finally(() => flights.leave());
   }
 
   /** Calls running now on the live runtime (tests, diagnostics). */

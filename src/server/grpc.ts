@@ -47,9 +47,9 @@ export class GrpcServer {
     });
     this.server.addService(serviceDef(RLS_SERVICE), {
       ShouldRateLimit: (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => {
-        this.holder.run(async (rt) => {
+        this.holder.run((rt) => {
           const rl = rt.modules.get('ratelimit');
-          return rl?.shouldRateLimit ? rl.shouldRateLimit(call.request) : { overall_code: 'OK' };
+          return rl?.shouldRateLimit ? rl.shouldRateLimit(call.request) : Promise.resolve({ overall_code: 'OK' });
         }).then((r) => cb(null, r), (err) => {
           // a malformed request (RlsRequestError: empty domain, no descriptors…): the caller's error, named
           const status = (err as { grpcStatus?: unknown })?.grpcStatus;
