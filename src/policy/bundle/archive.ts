@@ -1,5 +1,5 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { extract } from 'tar-stream';
 
@@ -94,30 +94,74 @@ export async function readArchive(bytes: Buffer, limits: ArchiveLimits = DEFAULT
   return files;
 }
 
-/** Read an extracted bundle directory (recursively), bounded like an archive. */
+/** The kubelet's link to the current version of a ConfigMap / Secret volume (`..data` → `..<timestamp>/`). */
+const CONFIGMAP_DATA = '..data';
+
+/**
+ * Read an extracted bundle directory (recursively), bounded like an archive.
+ *
+ * A directory mounted from a Kubernetes ConfigMap holds `..data` → `..<timestamp>/` and one link per
+ * file, `NAME` → `..data/NAME`: top-level names starting with `..` (the kubelet's own) are skipped, and a
+ * symbolic link is followed when its real path stays inside the directory's real root — a link out of it
+ * (or to a device, FIFO or socket) is refused, as skipping it would load the bundle without that file. A
+ * read that raced a `..data` swap is read again, so one bundle never mixes two versions' files.
+ */
 export async function readBundleDir(dir: string, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<BundleFiles> {
+  for (let attempt = 1; ; attempt++) {
+    const before = await dataLinkTarget(dir);
+    const files = await readDirOnce(dir, limits);
+    if ((await dataLinkTarget(dir)) === before) return files;
+    if (attempt === 3) throw new BundleFormatError('tar', `bundle directory ${dir} changed (its ${CONFIGMAP_DATA} link was swapped) on every one of ${attempt} reads`);
+  }
+}
+
+async function dataLinkTarget(dir: string): Promise<string | undefined> {
+  try { return await readlink(join(dir, CONFIGMAP_DATA)); } catch { return undefined; }
+}
+
+async function readDirOnce(dir: string, limits: ArchiveLimits): Promise<BundleFiles> {
   const files: BundleFiles = new Map();
+  const root = await realpath(dir);
+  const within = (real: string): boolean => real === root || real.startsWith(root.endsWith(sep) ? root : root + sep);
   let bytes = 0;
-  const walk = async (d: string, depth: number): Promise<void> => {
+  let folders = 0;
+  const refuse = (rel: string, problem: string): never => {
+    throw new BundleFormatError('tar', `bundle directory entry ${rel.slice(0, 200)} ${problem}; bundles hold regular files only`);
+  };
+  // `ancestors`: real paths of the folders being walked (a link to one of them is a loop)
+  const walk = async (d: string, rel: string, depth: number, ancestors: string[]): Promise<void> => {
     if (depth > 32) throw new BundleFormatError('tar', `bundle directory nests deeper than 32 levels at ${d}`);
+    // links can reach one folder along many paths: the folders walked are bounded like the files
+    if (++folders > limits.maxFiles) throw new BundleFormatError('size', `bundle directory has more than ${limits.maxFiles} folders`);
     const entries = await readdir(d, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const e of entries) {
+      if (depth === 0 && e.name.startsWith('..')) continue;
       const p = join(d, e.name);
-      if (e.isDirectory()) { await walk(p, depth + 1); continue; }
+      const name = rel === '' ? e.name : `${rel}/${e.name}`;
+      let real = p;
+      let isDir = e.isDirectory();
+      let isFile = e.isFile();
       if (e.isSymbolicLink()) {
-        // skipping it would load the bundle without that file; following it could read outside the bundle
-        throw new BundleFormatError('tar', `bundle directory entry ${relative(dir, p).slice(0, 200)} is a symbolic link; bundles hold regular files only`);
+        try { real = await realpath(p); } catch { refuse(name, 'is a symbolic link whose target does not exist'); }
+        if (!within(real)) refuse(name, 'is a symbolic link to outside the bundle directory');
+        const st = await stat(real);
+        isDir = st.isDirectory();
+        isFile = st.isFile();
+        if (!isDir && !isFile) refuse(name, 'is a symbolic link to something that is not a regular file or folder');
+        if (isDir && ancestors.includes(real)) refuse(name, 'is a symbolic link to a folder that contains it (a loop)');
       }
-      if (!e.isFile()) continue;
+      // `d` is a real path, so `real` is one for a folder that is not a link too
+      if (isDir) { await walk(real, name, depth + 1, [...ancestors, real]); continue; }
+      if (!isFile) continue;
       if (files.size >= limits.maxFiles) throw new BundleFormatError('size', `bundle directory has more than ${limits.maxFiles} files`);
-      const size = (await stat(p)).size;
+      const size = (await stat(real)).size;
       bytes += size;
       if (bytes > limits.maxBytes) throw new BundleFormatError('size', `bundle directory is larger than ${limits.maxBytes} bytes`);
-      files.set(normalizeBundlePath(relative(dir, p).split(sep).join('/')), await readFile(p));
+      files.set(normalizeBundlePath(name), await readFile(real));
     }
   };
-  await walk(dir, 0);
+  await walk(root, '', 0, [root]);
   if (files.size === 0) throw new BundleFormatError('tar', `bundle directory ${dir} is empty`);
   return files;
 }
