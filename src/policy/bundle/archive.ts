@@ -20,15 +20,20 @@ export class BundleFormatError extends Error {
   }
 }
 
-/** "/a/./b/data.json" → "a/b/data.json"; refuses "..", absolute escapes and empty names. */
+/**
+ * An entry name as OPA reads it: a rooted path, cleaned ("/a/./b/data.json" → "a/b/data.json"; a ".." above
+ * the root stays at the root, as Go's path.Clean("/../x") is "/x"). `opa build -b ../src` writes its Rego
+ * entries as "/../src/…" and OPA loads them, data files named so included. Bundles are read in memory and
+ * never written out, so such a name escapes nothing. Refuses names that resolve to nothing.
+ */
 export function normalizeBundlePath(name: string): string {
   const parts: string[] = [];
   for (const p of name.replace(/\\/g, '/').split('/')) {
     if (p === '' || p === '.') continue;
-    if (p === '..') throw new BundleFormatError('tar', `bundle entry "${name.slice(0, 200)}" escapes the bundle root`);
+    if (p === '..') { parts.pop(); continue; }
     parts.push(p);
   }
-  if (parts.length === 0) throw new BundleFormatError('tar', 'bundle entry with an empty name');
+  if (parts.length === 0) throw new BundleFormatError('tar', `bundle entry "${name.slice(0, 200)}" has an empty name`);
   return parts.join('/');
 }
 

@@ -1,7 +1,7 @@
 import { X509Certificate, createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { compactVerify, decodeProtectedHeader } from 'jose';
 import { parse as parseYaml } from 'yaml';
-import { BundleFormatError, type BundleFiles } from './archive.js';
+import { BundleFormatError, normalizeBundlePath, type BundleFiles } from './archive.js';
 import { canonicalJson } from './canonical-json.js';
 
 /** A verification key, as in OPA's `keys:` config. */
@@ -100,7 +100,10 @@ export async function verifyBundleSignature(files: BundleFiles, cfg: SigningConf
   const signed = new Map<string, SignedFile>();
   for (const f of payload.files ?? []) {
     if (!f || typeof f.name !== 'string' || typeof f.hash !== 'string') fail('.signatures.json: malformed file entry');
-    signed.set(f.name.replace(/^\/+/, ''), f);
+    // named as the bundle's entries are (opa build -b ../src signs "../src/p.rego" for the entry "/../src/p.rego")
+    let name: string;
+    try { name = normalizeBundlePath(f.name); } catch { return fail('.signatures.json: malformed file entry'); }
+    signed.set(name, f);
   }
   const excluded = new Set(cfg.excludeFiles ?? []);
   for (const [path, content] of files) {

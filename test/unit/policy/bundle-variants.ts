@@ -68,8 +68,9 @@ export async function hostileBundle(r: Rng, good: Buffer, files: Map<string, Buf
       for (let n = 1 + r.int(4); n > 0; n--) { const at = 10 + r.int(b.length - 10); b[at] = b[at]! ^ (1 + r.int(255)); }
       return { what: 'gzip with flipped bytes', verdict: 'bad', bytes: b };
     }
-    case 3: return gz('traversal entry "../x"', 'bad', [...base(), { name: r.pick(['../x', '../../x/data.json', 'a/../../x', '..\\..\\x', `${'../'.repeat(12)}${marker.replace(/^\/+/, '')}`]), content: j({ pwn: true }) }]);
-    case 4: return gz('traversal policy.wasm', 'bad', replace('/policy.wasm', undefined).concat({ name: '../policy.wasm', content: files.get('/policy.wasm') }));
+    // OPA reads ".." above the root as the root (opa build -b ../src writes "/../src/p.rego"): an extra file, or the same one
+    case 3: return gz('traversal entry "../x"', 'same', [...base(), { name: r.pick(['../x', '../../x/data.json', 'a/../../x', '..\\..\\x', `${'../'.repeat(12)}${marker.replace(/^\/+/, '')}`]), content: j({ pwn: true }) }]);
+    case 4: return gz('traversal policy.wasm', 'same', replace('/policy.wasm', undefined).concat({ name: '../policy.wasm', content: files.get('/policy.wasm') }));
     case 5: return gz('absolute path of an extra file', 'same', [...base(), { name: marker, content: j('written?') }]);
     case 6: return gz('names without the leading slash', 'same', base().map((e) => ({ ...e, name: e.name.replace(/^\/+/, r.pick(['', './', '//'])) })));
     case 7: return gz('symlink to /etc/passwd', 'bad', [...base(), { name: r.pick(['/fz/data.json', '/x/data.yaml', '/evil']), type: 'symlink', linkname: r.pick(['/etc/passwd', '../../../../etc/passwd', marker]) }]);
