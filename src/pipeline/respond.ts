@@ -61,11 +61,20 @@ function hasContentType(h: Deny['headers']): boolean {
   return false;
 }
 
-/** Incoming headers Portcullis owns (x-portcullis-*, identity headers) that we do not overwrite: remove them. */
+/**
+ * Owned headers that we do not overwrite: remove them. Every owned NAME (identity forward headers, risk
+ * headers, routes' upstream_headers …) is removed whether or not the CheckRequest carried it — an ext_authz
+ * filter with `allowed_headers` does not send Portcullis a client's forged copy, and it would reach the
+ * upstream. Names only under an owned prefix (x-portcullis-*) can be removed only when seen: Envoy removes
+ * by name.
+ */
 export function spoofedHeaders(ctx: RequestContext, owned: OwnedHeaders, setting: ReadonlySet<string>): string[] {
   const out: string[] = [];
   for (const name in ctx.headers) {
     if (!setting.has(name) && isOwned(owned, name)) out.push(name);
+  }
+  for (const name of owned.names) {
+    if (!setting.has(name) && ctx.headers[name] === undefined) out.push(name);
   }
   return out;
 }
@@ -87,7 +96,8 @@ export function toCheckResponse(d: Decision, owned: OwnedHeaders): any {
   const dyn = toStruct({ ...ctx.dynamicMetadata, decision_id: ctx.decisionId, route: ctx.route, code: d.code });
   if (d.allowed) {
     const upstream: HeaderPair[] = [[DECISION_ID_HEADER, ctx.decisionId], ...withoutDecisionId(ctx.upstreamHeaders)];
-    const setting = new Set(upstream.map((p) => p[0]));
+    // lower case: owned names and the request's header names are; a stage may set one in another case
+    const setting = new Set(upstream.map((p) => p[0].toLowerCase()));
     const remove = spoofedHeaders(ctx, owned, setting);
     for (const h of ctx.upstreamHeadersToRemove) if (!setting.has(h)) remove.push(h);
     return {

@@ -51,3 +51,28 @@ describe('respond: upstream headers set by several stages', () => {
     assert.equal(effective(resp, 'x-list', 'spoofed'), 'a,b', 'one stage\'s list stays a list');
   });
 });
+
+describe('respond: owned headers on an allow', () => {
+  const YAML = 'identity:\n  forward: { claims: { sub: x-user-id } }\nroutes:\n  - name: r\n    match: { path: { prefix: / } }\n    upstream_headers: { x-gateway: gw }\n';
+
+  it('every owned name nobody sets is removed even when the CheckRequest did not carry it (Envoy allowed_headers)', async () => {
+    const rt = await runtimeFrom(YAML);
+    const resp = await decide(rt, { path: '/x', headers: { 'x-other': '1' } });
+    assert.equal(resp.status.code, 0);
+    const removed: string[] = resp.ok_response.headers_to_remove;
+    for (const name of ['x-user-id', 'x-portcullis-risk-score']) assert.ok(removed.includes(name), `${name} in ${removed.join(' ')}`);
+    assert.ok(!removed.includes('x-gateway') && !removed.includes('x-portcullis-decision-id'), 'a header Portcullis sets is never removed');
+    assert.ok(!removed.includes('x-other'));
+  });
+
+  it('an owned name a stage sets in another case is not also removed', async () => {
+    const rt = await runtimeFrom(YAML);
+    const route = rt.table.match({ path: '/', host: '', method: 'GET', headers: {}, contextExtensions: {} })!;
+    route.stages.push({ name: 'sets', phase: 'respond', run: (ctx) => { ctx.upstreamHeaders.push(['X-User-Id', 'svc']); } });
+    for (const headers of [{}, { 'x-user-id': 'forged' }] as Array<Record<string, string>>) {
+      const resp = await decide(rt, { path: '/x', headers });
+      assert.equal(effective(resp, 'x-user-id', headers['x-user-id']), 'svc');
+      assert.ok(!resp.ok_response.headers_to_remove.includes('x-user-id'), JSON.stringify(headers));
+    }
+  });
+});
