@@ -14,11 +14,12 @@ export class AdminServer {
 
   constructor(private readonly holder: RuntimeHolder, private readonly logger: Logger) {}
 
-  readiness(): { ready: boolean; checks: Record<string, boolean> } {
+  /** `checks`: true = passed. `draining`: true after SIGTERM (then not ready, whatever the checks say). */
+  readiness(): { ready: boolean; draining: boolean; checks: Record<string, boolean> } {
     const rt = this.holder.current;
-    const checks: Record<string, boolean> = { config: rt !== undefined, store: this.holder.store?.ready() ?? false, draining: !this.draining };
+    const checks: Record<string, boolean> = { config: rt !== undefined, store: this.holder.store?.ready() ?? false };
     for (const [k, m] of rt?.modules ?? []) if (m.ready) checks[k] = m.ready();
-    return { ready: Object.values(checks).every(Boolean), checks };
+    return { ready: !this.draining && Object.values(checks).every(Boolean), draining: this.draining, checks };
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
