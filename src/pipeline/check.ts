@@ -57,8 +57,18 @@ export async function check(rt: Runtime, req: unknown, logger: Logger): Promise<
   return response;
 }
 
+/**
+ * The `decision` label: allow (forwarded upstream), deny (refused: an ERR_* code), redirect (Portcullis's
+ * own answer in a sign-in or sign-out flow — the SAML_* redirects to and from the IdP, the SP metadata):
+ * ordinary logins are not denials and stay out of the deny ratio.
+ */
+export function decisionLabel(d: Decision): 'allow' | 'deny' | 'redirect' {
+  if (d.allowed) return 'allow';
+  return d.code.startsWith('ERR_') ? 'deny' : 'redirect';
+}
+
 function record(rt: Runtime, d: Decision, logger: Logger): void {
-  const label = d.allowed ? 'allow' : 'deny';
+  const label = decisionLabel(d);
   metrics.checks.inc({ decision: label, code: d.code, route: d.ctx.route });
   metrics.checkDuration.observe({ decision: label }, d.seconds);
   if (!d.allowed || rt.logAllows || logger.isLevelEnabled('debug')) {
