@@ -136,7 +136,7 @@ export const threatGlobalSchema = {
           file: { type: 'string', minLength: 1 },
           format: { enum: ['plain', 'spamhaus', 'firehol'] },
           refresh_ms: { type: 'integer', minimum: 1000 },
-          timeout_ms: { type: 'integer', minimum: 100 },
+          timeout_ms: { type: 'integer', minimum: 100, maximum: 600000, description: 'Per download (default 10000, at most 600000)' },
           max_bytes: { type: 'integer', minimum: 1024 },
         },
         oneOf: [{ required: ['url'] }, { required: ['file'] }],

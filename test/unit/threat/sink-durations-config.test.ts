@@ -31,3 +31,10 @@ describe('sink durations have maxima', () => {
     assert.equal(await load('  events:\n    sinks:\n      - { type: webhook, url: "http://127.0.0.1:9/hook", timeout_ms: 60000, backoff_ms: 60000 }\n'), '');
   });
 });
+
+describe('feed timeout_ms has a maximum', () => {
+  it('a feed timeout_ms beyond 600000 is a config error (it aborted every download after 1 ms); 600000 loads', async () => {
+    assert.match(await load('  feeds:\n    - { name: f, url: "http://127.0.0.1:9/f.txt", format: plain, timeout_ms: 2147483648 }\n'), /\/threat\/feeds\/0\/timeout_ms/);
+    assert.equal(await load('  feeds:\n    - { name: f, url: "http://127.0.0.1:9/f.txt", format: plain, timeout_ms: 600000 }\n'), '');
+  });
+});
