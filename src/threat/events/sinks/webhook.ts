@@ -3,6 +3,7 @@ import type { SecurityEvent } from '../event.js';
 import { redactUrls } from '../../url.js';
 import { retryAfterMs } from '../retry-after.js';
 import { QueuedSink, sinkKey, sinkRetries } from '../sink.js';
+import { discardBody } from './discard-body.js';
 import { timerMs } from '../../../common/timers.js';
 
 export interface WebhookOptions {
@@ -51,7 +52,7 @@ export class WebhookSink extends QueuedSink {
           redirect: 'manual',
           signal: AbortSignal.timeout(this.o.timeoutMs),
         });
-        await res.arrayBuffer().catch(() => undefined);
+        await discardBody(res);
         if (res.ok) return true;
         if (res.status < 500 && res.status !== 429 && res.status !== 408) {
           this.logger.warn({ sink: this.name, status: res.status }, 'security event webhook refused the batch');
