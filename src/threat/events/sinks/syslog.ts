@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { SecurityEvent } from '../event.js';
 import { QueuedSink, sinkKey, sinkRetries } from '../sink.js';
 import { timerMs } from '../../../common/timers.js';
+import { ResolvedHost, unbracketHost, type HostAddress, type Lookup } from './resolved-host.js';
 
 export interface SyslogOptions {
   host: string;
@@ -51,12 +52,21 @@ export function formatRfc5424(e: SecurityEvent, facility: number, appName: strin
  * connection and ends the flush; the next flush connects again.
  */
 export class SyslogSink extends QueuedSink {
-  private udp?: UdpSocket;
+  /** One UDP socket per address family the collector's name resolved to. */
+  private readonly udp = new Map<4 | 6, UdpSocket>();
   private tcp?: Socket;
   private connecting?: Promise<Socket>;
+  /** The host without RFC 3986 brackets (`[::1]` → `::1`). */
+  private readonly host: string;
+  private readonly resolved: ResolvedHost;
 
-  constructor(name: string, private readonly o: SyslogOptions, private readonly logger: Logger) {
+  /** `deps` replace the DNS lookup and the clock (tests). */
+  constructor(name: string, private readonly o: SyslogOptions, private readonly logger: Logger, deps: { lookup?: Lookup; now?: () => number } = {}) {
     super(name, sinkKey('syslog', o), o.maxQueue, o.flushMs, 200);
+    this.host = unbracketHost(o.host) ?? o.host;
+    this.resolved = new ResolvedHost(this.host,
+      (err) => logger.warn({ sink: name, err: err.message }, 'syslog collector lookup failed; sending to its last known address'),
+      deps.lookup, deps.now);
   }
 
   /**
@@ -79,16 +89,23 @@ export class SyslogSink extends QueuedSink {
   }
 
   private async deliverUdp(batch: SecurityEvent[]): Promise<boolean> {
-    if (!this.udp) {
-      this.udp = createSocket(this.o.host.includes(':') ? 'udp6' : 'udp4');
-      this.udp.on('error', (err) => this.logger.warn({ sink: this.name, err: err.message }, 'syslog udp error'));
-      this.udp.unref();
+    let to: HostAddress;
+    try { to = await this.resolved.address(); } catch (err) {
+      this.logger.warn({ sink: this.name, err: (err as Error).message }, 'syslog collector lookup failed');
+      return false;
     }
-    const sock = this.udp;
+    let sock = this.udp.get(to.family);
+    if (!sock) {
+      sock = createSocket(to.family === 6 ? 'udp6' : 'udp4');
+      sock.on('error', (err) => this.logger.warn({ sink: this.name, err: err.message }, 'syslog udp error'));
+      sock.unref();
+      this.udp.set(to.family, sock);
+    }
+    const s = sock;
     let ok = true;
     for (const e of batch) {
       const msg = this.frame(e);
-      const sent = await new Promise<boolean>((resolve) => sock.send(msg, this.o.port, this.o.host, (err) => resolve(!err)));
+      const sent = await new Promise<boolean>((resolve) => s.send(msg, this.o.port, to.address, (err) => resolve(!err)));
       ok &&= sent;
     }
     return ok;
@@ -97,7 +114,7 @@ export class SyslogSink extends QueuedSink {
   private socket(): Promise<Socket> {
     if (this.tcp && !this.tcp.destroyed) return Promise.resolve(this.tcp);
     this.connecting ??= new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host: this.o.host, port: this.o.port });
+      const s = connect({ host: this.host, port: this.o.port });
       const timer = setTimeout(() => { s.destroy(new Error('connect timeout')); }, timerMs(this.o.timeoutMs));
       s.once('connect', () => { clearTimeout(timer); s.setNoDelay(true); this.tcp = s; resolve(s); });
       s.once('error', (err) => { clearTimeout(timer); reject(err); });
@@ -147,7 +164,8 @@ export class SyslogSink extends QueuedSink {
 
   override async close(): Promise<void> {
     await super.close();
-    this.udp?.close();
+    for (const u of this.udp.values()) u.close();
+    this.udp.clear();
     const s = this.tcp;
     s?.end();
     // a collector that stopped reading never lets end() finish
