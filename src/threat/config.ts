@@ -63,6 +63,7 @@ const sinkSchema = {
     host: { type: 'string', minLength: 1, description: 'syslog: collector host' },
     port: { type: 'integer', minimum: 1, maximum: 65535 },
     protocol: { enum: ['udp', 'tcp'] },
+    framing: { enum: ['octet-counting', 'lf'], description: 'syslog tcp: RFC 6587 octet-counting (default) or lf (each message ends with a newline; CR/LF in a field become spaces) for receivers that split on newlines' },
     facility: { type: 'integer', minimum: 0, maximum: 23, description: 'syslog facility number (default 13, log audit)' },
     app_name: { type: 'string', pattern: '^[\\x21-\\x7e]{1,48}$' },
     max_message_bytes: { type: 'integer', minimum: 480, maximum: 65000 },
@@ -297,7 +298,7 @@ export interface SinkConfig {
   type: 'file' | 'webhook' | 'syslog';
   name?: string; path?: string; url?: string; headers?: Record<string, string>; format?: 'json' | 'ndjson';
   batch_size?: number; flush_ms?: number; max_queue?: number; timeout_ms?: number; max_retries?: number; backoff_ms?: number;
-  host?: string; port?: number; protocol?: 'udp' | 'tcp'; facility?: number; app_name?: string; max_message_bytes?: number;
+  host?: string; port?: number; protocol?: 'udp' | 'tcp'; framing?: 'octet-counting' | 'lf'; facility?: number; app_name?: string; max_message_bytes?: number;
 }
 
 export interface ThreatGlobalConfig {

@@ -199,8 +199,9 @@ export class ThreatState {
       }, logger);
       case 'syslog':
         if (unbracketHost(s.host!) === undefined) throw new ConfigError(`/threat/events/sinks/${i}/host`, 'a host in [brackets] must be an IPv6 address ("[::1]")');
+        if (s.framing !== undefined && s.protocol !== 'tcp') throw new ConfigError(`/threat/events/sinks/${i}/framing`, 'framing applies to protocol: tcp only (UDP sends one message per datagram)');
         return new SyslogSink(name, {
-        host: s.host!, port: s.port!, protocol: s.protocol ?? 'udp', facility: s.facility ?? 13, appName: s.app_name ?? 'portcullis',
+        host: s.host!, port: s.port!, protocol: s.protocol ?? 'udp', framing: s.protocol === 'tcp' ? s.framing ?? 'octet-counting' : undefined, facility: s.facility ?? 13, appName: s.app_name ?? 'portcullis',
         maxQueue, flushMs, maxMessageBytes: s.max_message_bytes ?? 8192, timeoutMs: s.timeout_ms ?? 2000,
       }, logger);
     }
