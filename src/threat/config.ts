@@ -57,12 +57,13 @@ const sinkSchema = {
     batch_size: { type: 'integer', minimum: 1, maximum: 10000 },
     flush_ms: { type: 'integer', minimum: 1, maximum: 1000, description: 'Longest an event waits before delivery starts (default 200)' },
     max_queue: { type: 'integer', minimum: 1, maximum: 1000000 },
-    timeout_ms: { type: 'integer', minimum: 1 },
+    timeout_ms: { type: 'integer', minimum: 1, maximum: 60000, description: 'webhook: per request; syslog tcp: connect and write (default 2000, at most 60000)' },
     max_retries: { type: 'integer', minimum: 0, maximum: 10 },
-    backoff_ms: { type: 'integer', minimum: 1 },
+    backoff_ms: { type: 'integer', minimum: 1, maximum: 60000, description: 'webhook: first retry delay, doubled per retry (default 200, at most 60000)' },
     host: { type: 'string', minLength: 1, description: 'syslog: collector host' },
     port: { type: 'integer', minimum: 1, maximum: 65535 },
     protocol: { enum: ['udp', 'tcp'] },
+    framing: { enum: ['octet-counting', 'lf'], description: 'syslog tcp: RFC 6587 octet-counting (default) or lf (each message ends with a newline; CR/LF in a field become spaces) for receivers that split on newlines' },
     facility: { type: 'integer', minimum: 0, maximum: 23, description: 'syslog facility number (default 13, log audit)' },
     app_name: { type: 'string', pattern: '^[\\x21-\\x7e]{1,48}$' },
     max_message_bytes: { type: 'integer', minimum: 480, maximum: 65000 },
@@ -136,7 +137,7 @@ export const threatGlobalSchema = {
           file: { type: 'string', minLength: 1 },
           format: { enum: ['plain', 'spamhaus', 'firehol'] },
           refresh_ms: { type: 'integer', minimum: 1000 },
-          timeout_ms: { type: 'integer', minimum: 100 },
+          timeout_ms: { type: 'integer', minimum: 100, maximum: 600000, description: 'Per download (default 10000, at most 600000)' },
           max_bytes: { type: 'integer', minimum: 1024 },
         },
         oneOf: [{ required: ['url'] }, { required: ['file'] }],
@@ -297,7 +298,7 @@ export interface SinkConfig {
   type: 'file' | 'webhook' | 'syslog';
   name?: string; path?: string; url?: string; headers?: Record<string, string>; format?: 'json' | 'ndjson';
   batch_size?: number; flush_ms?: number; max_queue?: number; timeout_ms?: number; max_retries?: number; backoff_ms?: number;
-  host?: string; port?: number; protocol?: 'udp' | 'tcp'; facility?: number; app_name?: string; max_message_bytes?: number;
+  host?: string; port?: number; protocol?: 'udp' | 'tcp'; framing?: 'octet-counting' | 'lf'; facility?: number; app_name?: string; max_message_bytes?: number;
 }
 
 export interface ThreatGlobalConfig {

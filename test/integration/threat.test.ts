@@ -258,9 +258,9 @@ routes:
     assert.match(text, /portcullis_threat_bot_dns_lookups_total\{result="unconfirmed"\} [1-9]/);
   });
 
-  it('security events are counted per family and action on /metrics', async () => {
+  it('security events are counted per family, action and mode on /metrics', async () => {
     const text = await (await fetch(`${stack.portcullis[0]!.adminUrl}/metrics`)).text() + await (await fetch(`${stack.portcullis[1]!.adminUrl}/metrics`)).text();
-    assert.match(text, /portcullis_security_events_total\{family="sqli",action="block"\} \d+/);
+    assert.match(text, /portcullis_security_events_total\{family="sqli",action="block",mode="enforce"\} \d+/);
     assert.match(text, /portcullis_security_event_sink_delivered_total\{sink="webhook-0"\} \d+/);
   });
 });

@@ -5,11 +5,14 @@ import type { Logger } from 'pino';
 import type { SecurityEvent } from '../event.js';
 import { QueuedSink, sinkKey, sinkRetries } from '../sink.js';
 import { timerMs } from '../../../common/timers.js';
+import { ResolvedHost, unbracketHost, type HostAddress, type Lookup } from './resolved-host.js';
 
 export interface SyslogOptions {
   host: string;
   port: number;
   protocol: 'udp' | 'tcp';
+  /** TCP only (RFC 6587): `octet-counting` (§3.4.1, the default) or `lf` (§3.4.2, non-transparent: each message ends with LF). */
+  framing?: 'octet-counting' | 'lf';
   facility: number;
   appName: string;
   maxQueue: number;
@@ -20,12 +23,15 @@ export interface SyslogOptions {
 
 const SEVERITY: Record<string, number> = { block: 4, deny: 4, throttle: 5, log: 6 };
 const SD_ID = 'portcullis@32473';
+const LF = Buffer.from('\n');
 
 function sdValue(v: string): string {
   return v.replace(/[\\"\]]/g, (c) => `\\${c}`);
 }
 
 const NON_ASCII = /[\u007f-\uffff]/g;
+/** A CR or LF (only in a header or SD value: the JSON has none) would end an LF-framed message early. */
+const LINE_BREAK = /[\r\n]/g;
 const escapeUnit = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /**
@@ -45,18 +51,31 @@ export function formatRfc5424(e: SecurityEvent, facility: number, appName: strin
 }
 
 /**
- * Syslog over UDP (one datagram per event, RFC 5426) or TCP (octet-counted frames, RFC 6587). The TCP
+ * Syslog over UDP (one datagram per event, RFC 5426) or TCP (RFC 6587 frames: octet-counted, or LF-terminated
+ * with `framing: lf`). The TCP
  * connection is kept and re-opened with backoff; events queue (bounded) while it is down. A write the
  * collector does not take within `timeoutMs` (it stopped reading) drops the batch, destroys the
  * connection and ends the flush; the next flush connects again.
  */
 export class SyslogSink extends QueuedSink {
-  private udp?: UdpSocket;
+  /** One UDP socket per address family the collector's name resolved to. */
+  private readonly udp = new Map<4 | 6, UdpSocket>();
   private tcp?: Socket;
   private connecting?: Promise<Socket>;
+  /** The host without RFC 3986 brackets (`[::1]` → `::1`). */
+  private readonly host: string;
+  private readonly resolved: ResolvedHost;
+  /** TCP with non-transparent framing: each message ends with LF (and carries none). */
+  private readonly lf: boolean;
 
-  constructor(name: string, private readonly o: SyslogOptions, private readonly logger: Logger) {
+  /** `deps` replace the DNS lookup and the clock (tests). */
+  constructor(name: string, private readonly o: SyslogOptions, private readonly logger: Logger, deps: { lookup?: Lookup; now?: () => number } = {}) {
     super(name, sinkKey('syslog', o), o.maxQueue, o.flushMs, 200);
+    this.host = unbracketHost(o.host) ?? o.host;
+    this.lf = o.protocol === 'tcp' && o.framing === 'lf';
+    this.resolved = new ResolvedHost(this.host,
+      (err) => logger.warn({ sink: name, err: err.message }, 'syslog collector lookup failed; sending to its last known address'),
+      deps.lookup, deps.now);
   }
 
   /**
@@ -66,9 +85,13 @@ export class SyslogSink extends QueuedSink {
    */
   private frame(e: SecurityEvent): Buffer {
     const max = this.o.maxMessageBytes;
-    let line = Buffer.from(formatRfc5424(e, this.o.facility, this.o.appName));
+    const format = (x: SecurityEvent) => {
+      const l = formatRfc5424(x, this.o.facility, this.o.appName);
+      return Buffer.from(this.lf ? l.replace(LINE_BREAK, ' ') : l);
+    };
+    let line = format(e);
     for (let n = e.findings.length - 1; line.length > max && n >= 0; n--) {
-      line = Buffer.from(formatRfc5424({ ...e, findings: e.findings.slice(0, n) }, this.o.facility, this.o.appName));
+      line = format({ ...e, findings: e.findings.slice(0, n) });
     }
     if (line.length > max) line = line.subarray(0, max);
     return line;
@@ -79,16 +102,23 @@ export class SyslogSink extends QueuedSink {
   }
 
   private async deliverUdp(batch: SecurityEvent[]): Promise<boolean> {
-    if (!this.udp) {
-      this.udp = createSocket(this.o.host.includes(':') ? 'udp6' : 'udp4');
-      this.udp.on('error', (err) => this.logger.warn({ sink: this.name, err: err.message }, 'syslog udp error'));
-      this.udp.unref();
+    let to: HostAddress;
+    try { to = await this.resolved.address(); } catch (err) {
+      this.logger.warn({ sink: this.name, err: (err as Error).message }, 'syslog collector lookup failed');
+      return false;
     }
-    const sock = this.udp;
+    let sock = this.udp.get(to.family);
+    if (!sock) {
+      sock = createSocket(to.family === 6 ? 'udp6' : 'udp4');
+      sock.on('error', (err) => this.logger.warn({ sink: this.name, err: err.message }, 'syslog udp error'));
+      sock.unref();
+      this.udp.set(to.family, sock);
+    }
+    const s = sock;
     let ok = true;
     for (const e of batch) {
       const msg = this.frame(e);
-      const sent = await new Promise<boolean>((resolve) => sock.send(msg, this.o.port, this.o.host, (err) => resolve(!err)));
+      const sent = await new Promise<boolean>((resolve) => s.send(msg, this.o.port, to.address, (err) => resolve(!err)));
       ok &&= sent;
     }
     return ok;
@@ -97,7 +127,7 @@ export class SyslogSink extends QueuedSink {
   private socket(): Promise<Socket> {
     if (this.tcp && !this.tcp.destroyed) return Promise.resolve(this.tcp);
     this.connecting ??= new Promise<Socket>((resolve, reject) => {
-      const s = connect({ host: this.o.host, port: this.o.port });
+      const s = connect({ host: this.host, port: this.o.port });
       const timer = setTimeout(() => { s.destroy(new Error('connect timeout')); }, timerMs(this.o.timeoutMs));
       s.once('connect', () => { clearTimeout(timer); s.setNoDelay(true); this.tcp = s; resolve(s); });
       s.once('error', (err) => { clearTimeout(timer); reject(err); });
@@ -109,7 +139,10 @@ export class SyslogSink extends QueuedSink {
   }
 
   private async deliverTcp(batch: SecurityEvent[]): Promise<boolean> {
-    const frames = Buffer.concat(batch.flatMap((e) => { const m = this.frame(e); return [Buffer.from(`${m.length} `), m]; }));
+    const frames = Buffer.concat(batch.flatMap((e) => {
+      const m = this.frame(e);
+      return this.lf ? [m, LF] : [Buffer.from(`${m.length} `), m];
+    }));
     for (let attempt = 0; attempt < 3; attempt++) {
       if (attempt > 0) {
         // shutting down: no reconnects (a collector that is down would hold the exit for every queued batch)
@@ -147,7 +180,8 @@ export class SyslogSink extends QueuedSink {
 
   override async close(): Promise<void> {
     await super.close();
-    this.udp?.close();
+    for (const u of this.udp.values()) u.close();
+    this.udp.clear();
     const s = this.tcp;
     s?.end();
     // a collector that stopped reading never lets end() finish

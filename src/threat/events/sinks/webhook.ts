@@ -3,6 +3,7 @@ import type { SecurityEvent } from '../event.js';
 import { redactUrls } from '../../url.js';
 import { retryAfterMs } from '../retry-after.js';
 import { QueuedSink, sinkKey, sinkRetries } from '../sink.js';
+import { discardBody } from './discard-body.js';
 import { timerMs } from '../../../common/timers.js';
 
 export interface WebhookOptions {
@@ -18,9 +19,9 @@ export interface WebhookOptions {
 }
 
 /**
- * POSTs batches of events (a JSON array, or NDJSON) to an HTTP endpoint. 5xx, 429 and network errors are
- * retried with exponential backoff (jittered), or after the Retry-After of a 429/503 when that is longer
- * (at most MAX_RETRY_AFTER_MS); 4xx other than 429 are not (the receiver refused the data).
+ * POSTs batches of events (a JSON array, or NDJSON) to an HTTP endpoint. 5xx, 408, 429 and network errors
+ * are retried with exponential backoff (jittered), or after the Retry-After of a 429/503 when that is longer
+ * (at most MAX_RETRY_AFTER_MS); other 4xx are not (the receiver refused the data).
  */
 export class WebhookSink extends QueuedSink {
   constructor(name: string, private readonly o: WebhookOptions, private readonly logger: Logger, private readonly sleep = (ms: number) => new Promise((r) => setTimeout(r, timerMs(ms)).unref())) {
@@ -51,9 +52,9 @@ export class WebhookSink extends QueuedSink {
           redirect: 'manual',
           signal: AbortSignal.timeout(this.o.timeoutMs),
         });
-        await res.arrayBuffer().catch(() => undefined);
+        await discardBody(res);
         if (res.ok) return true;
-        if (res.status < 500 && res.status !== 429) {
+        if (res.status < 500 && res.status !== 429 && res.status !== 408) {
           this.logger.warn({ sink: this.name, status: res.status }, 'security event webhook refused the batch');
           return false;
         }
