@@ -1,4 +1,5 @@
 import { MODULES } from '../modules/index.js';
+import { MAX_TIMER_MS } from '../common/timers.js';
 
 /** Schema of `match:` (route) — also reused by static rules for path matching. */
 export const pathMatchSchema = {
@@ -93,9 +94,9 @@ export function configSchema(): object {
             address: listenAddressSchema,
             max_receive_message_bytes: { type: 'integer', minimum: 1024 },
             max_send_message_bytes: { type: 'integer', minimum: 1024 },
-            keepalive_time_ms: { type: 'integer', minimum: 1000 },
-            keepalive_timeout_ms: { type: 'integer', minimum: 100 },
-            max_connection_idle_ms: { type: 'integer', minimum: 1000 },
+            keepalive_time_ms: { type: 'integer', minimum: 1000, maximum: MAX_TIMER_MS },
+            keepalive_timeout_ms: { type: 'integer', minimum: 100, maximum: MAX_TIMER_MS },
+            max_connection_idle_ms: { type: 'integer', minimum: 1000, maximum: MAX_TIMER_MS },
             max_concurrent_streams: { type: 'integer', minimum: 1 },
           },
         },
@@ -104,7 +105,7 @@ export function configSchema(): object {
           additionalProperties: false,
           properties: { address: listenAddressSchema },
         },
-        drain_timeout_ms: { type: 'integer', minimum: 0 },
+        drain_timeout_ms: { type: 'integer', minimum: 0, maximum: MAX_TIMER_MS },
       },
     },
     log: {
@@ -124,8 +125,8 @@ export function configSchema(): object {
         url: { type: 'string', pattern: '^rediss?://' },
         nodes: { type: 'array', items: { type: 'string', pattern: ':[0-9]+$' }, minItems: 1 },
         password: { type: 'string' },
-        command_timeout_ms: { type: 'integer', minimum: 1 },
-        connect_timeout_ms: { type: 'integer', minimum: 1 },
+        command_timeout_ms: { type: 'integer', minimum: 1, maximum: 60_000 },
+        connect_timeout_ms: { type: 'integer', minimum: 1, maximum: 60_000 },
         key_prefix: { type: 'string' },
         max_keys: { type: 'integer', minimum: 1, description: 'Memory store only: keys held at most (bans, nonces, SAML assertion IDs); past it the oldest key with a TTL is dropped. Default 1000000.' },
       },

@@ -3,6 +3,8 @@
 const name = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } as const;
 const headerName = { type: 'string', pattern: '^[a-z0-9!#$%&\'*+.^_`|~-]+$', maxLength: 128 } as const;
 const posInt = { type: 'integer', minimum: 1 } as const;
+/** A fetch timeout: Node's timers take at most 2^31-1 ms (a longer one fires after 1 ms); a minute is plenty. */
+const timeoutMs = { type: 'integer', minimum: 1, maximum: 60_000 } as const;
 const strings = { type: 'array', items: { type: 'string', minLength: 1 } } as const;
 const url = { type: 'string', pattern: '^https?://' } as const;
 
@@ -63,7 +65,7 @@ const issuer = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        timeout_ms: posInt, refresh_s: posInt, min_refresh_s: posInt, max_refresh_s: posInt,
+        timeout_ms: timeoutMs, refresh_s: posInt, min_refresh_s: posInt, max_refresh_s: posInt,
         unknown_kid_cooldown_s: { type: 'integer', minimum: 0 }, max_stale_s: posInt,
       },
     },
@@ -82,7 +84,7 @@ const introspection = {
     client_secret_file: { type: 'string', minLength: 1 },
     auth: { enum: ['basic', 'post'] },
     token_type_hint: { type: 'string', minLength: 1 },
-    timeout_ms: posInt,
+    timeout_ms: timeoutMs,
     issuer: { type: 'string', minLength: 1 },
     audiences: strings,
     subject_claim: { type: 'string', minLength: 1 },

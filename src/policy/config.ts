@@ -115,7 +115,7 @@ export const policyGlobalSchema = {
             type: 'object', additionalProperties: false,
             properties: { min_delay_seconds: { type: 'number', minimum: 0.05 }, max_delay_seconds: { type: 'number', minimum: 0.05 } },
           },
-          timeout_ms: { type: 'integer', minimum: 100 },
+          timeout_ms: { type: 'integer', minimum: 100, maximum: 600_000 },
           max_bytes: { type: 'integer', minimum: 1024 },
           signing: {
             type: 'object', additionalProperties: false,
@@ -158,7 +158,7 @@ export const policyGlobalSchema = {
         file: { type: 'string', minLength: 1 },
         service: {
           type: 'object', additionalProperties: false, required: ['url'],
-          properties: { url: { type: 'string', pattern: '^https?://' }, headers: HEADERS, credentials: CREDENTIALS, timeout_ms: { type: 'integer', minimum: 100 } },
+          properties: { url: { type: 'string', pattern: '^https?://' }, headers: HEADERS, credentials: CREDENTIALS, timeout_ms: { type: 'integer', minimum: 100, maximum: 60_000 } },
         },
         reporting: {
           type: 'object', additionalProperties: false,
