@@ -6,7 +6,7 @@ import { JSON_ROOT, KEY_PREFIX, memberStep } from './inputs-json-path.js';
 import { type JsonCount, walkDropped } from './inputs-json-repeats.js';
 import { inspectMultipart } from './inputs-multipart.js';
 import { textLike } from './body-sniff.js';
-import { jsonText } from './json-text.js';
+import { jsonEncoding, jsonText } from './json-text.js';
 import { isJsonType, JSON_BODY_FACT, JSON_UNIQUE_FACT, mediaType } from './validation.js';
 
 /** Form fields read before they count as over the limit (as the policy input's parsed body keeps). */
@@ -53,8 +53,12 @@ function inspectJson(ctx: RequestContext, o: InputOptions, w: Inspector, quiet =
   // a name that repeats in an object: JSON.parse kept its last value only, an upstream may use another
   // (quotes and backslashes are ASCII: counting them needs no UTF-8 decoding)
   // (validation already counted for a body it parsed and passed)
-  if (!w.exhausted && ctx.facts[JSON_UNIQUE_FACT] !== true && countStrings(text ?? ctx.body.toString('latin1')) !== count.lit) {
-    walkDropped(parseMembers(text ?? ctx.body.toString('utf8')), JSON_ROOT, 0, o, w, count);
+  if (!w.exhausted && ctx.facts[JSON_UNIQUE_FACT] !== true) {
+    // (a document validation parsed but found a repeated name in: its text is the body's, decoded the same way)
+    const utf8 = text === undefined && jsonEncoding(ctx.body) === 'utf8';
+    if (countStrings(text ?? (utf8 ? ctx.body.toString('latin1') : (text = jsonText(ctx.body)))) !== count.lit) {
+      walkDropped(parseMembers(text ?? ctx.body.toString('utf8')), JSON_ROOT, 0, o, w, count);
+    }
   }
   return true;
 }
