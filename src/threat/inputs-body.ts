@@ -63,8 +63,9 @@ function inspectJson(ctx: RequestContext, o: InputOptions, w: Inspector, quiet =
   return true;
 }
 
+/** A `{` or `[` after any leading whitespace (JSON.parse and application parsers skip any amount of it). Linear. */
 function looksJson(b: Buffer): boolean {
-  for (let i = 0; i < b.length && i < 16; i++) {
+  for (let i = 0; i < b.length; i++) {
     const c = b[i]!;
     if (c === 32 || c === 9 || c === 10 || c === 13 || c === 0) continue; // (NUL: UTF-16/32, see json-text.ts)
     return c === 123 || c === 91;
