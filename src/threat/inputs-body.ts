@@ -5,7 +5,7 @@ import { countStrings, parseMembers } from './inputs-json-members.js';
 import { JSON_ROOT, KEY_PREFIX, memberStep } from './inputs-json-path.js';
 import { type JsonCount, walkDropped } from './inputs-json-repeats.js';
 import { inspectMultipart } from './inputs-multipart.js';
-import { textLike } from './body-sniff.js';
+import { declaresText, textLike } from './body-sniff.js';
 import { jsonEncoding, jsonText } from './json-text.js';
 import { isJsonType, JSON_BODY_FACT, JSON_UNIQUE_FACT, mediaType } from './validation.js';
 
@@ -21,8 +21,7 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
     return;
   }
   if (mt === 'multipart/form-data') { inspectMultipart(ctx.headers['content-type'] ?? '', ctx.body, o.maxParts, w); return; }
-  if (mt.startsWith('text/') || mt === 'application/xml' || mt.endsWith('+xml') || mt === 'application/graphql' || mt === '' ||
-      mt === 'application/javascript' || mt === 'application/x-yaml' || mt === 'application/yaml') {
+  if (mt === '' || declaresText(mt)) {
     w.emit('body', ctx.body.toString('utf8'));
     return;
   }

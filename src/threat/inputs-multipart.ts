@@ -1,4 +1,5 @@
 import { FILENAME_KEY, UNPARSED_KEY } from './exclude.js';
+import { declaresText, textLike } from './body-sniff.js';
 import { type Inspector, MIN_COST, suspiciousKey } from './inputs-inspector.js';
 
 /** A `boundary` parameter (after a `;`: not the end of another name such as `xboundary`). */
@@ -35,10 +36,6 @@ function partText(content: Buffer, params: string | undefined): string {
   cs = cs.slice(0, end).toLowerCase();
   if (cs === '' || cs === 'utf-8' || cs === 'utf8' || cs === 'us-ascii') return content.toString('utf8');
   try { return new TextDecoder(cs).decode(content); } catch { return content.toString('utf8'); }
-}
-
-function textType(t: string): boolean {
-  return t.startsWith('text/') || t === 'application/json' || t === 'application/xml' || t.endsWith('+json') || t.endsWith('+xml');
 }
 
 /** A delimiter: `--boundary` at the start of the body or of a line. */
@@ -80,7 +77,7 @@ function unparsed(w: Inspector, b: Buffer): void {
  * multipart/form-data (RFC 7578), every part. A Content-Type with no `boundary` parameter, or two, is unparsed. A part without a filename (or with an empty one) is a form
  * field: busboy, multer, Go and Spring hand it to the application as text whatever type it declares, so
  * its text is inspected.
- * A file part is inspected by its filename, and its content when the type is text. Lines end in CRLF or
+ * A file part is inspected by its filename, and its content when its type declares text or it is text. Lines end in CRLF or
  * a bare LF. A body without a boundary or delimiter, or with a line that starts like a delimiter and is
  * none (parsers disagree on those), is inspected as raw text and recorded as unparsed; so is a part
  * without a header block. Parts past maxParts are counted and read all the same.
@@ -124,7 +121,10 @@ function part(p: Buffer, n: number, w: Inspector): void {
   const ct = CONTENT_TYPE.exec(head);
   // no filename, or an empty one (Go reads that as a form value too): a field
   if (filename === '') { w.emit(`multipart.${name}`, partText(content, ct?.[2])); return; }
+  // a file's content: when it declares text (in its charset), or is text whatever it declares — the type is
+  // the client's to choose, and the application stores the file all the same (as the body inspector reads
+  // a body of another type that is text)
   const type = ct?.[1]?.trim().toLowerCase() ?? 'application/octet-stream';
-  if (textType(type)) w.emit(`multipart.${name}`, partText(content, ct?.[2]));
+  if (declaresText(type) || textLike(content)) w.emit(`multipart.${name}`, partText(content, ct?.[2]));
   w.emit(`multipart.${name}.filename`, filename, false, FILENAME_KEY + name);
 }
