@@ -4,6 +4,7 @@ import { type InputOptions, type Inspector, inspectParams, suspiciousKey } from 
 import { countStrings, parseMembers } from './inputs-json-members.js';
 import { JSON_ROOT, KEY_PREFIX, memberStep } from './inputs-json-path.js';
 import { type JsonCount, walkDropped } from './inputs-json-repeats.js';
+import { inspectJsonLines, JSON_LINES_TYPES, type ReadDoc, startsWithRs } from './inputs-json-lines.js';
 import { inspectMultipart } from './inputs-multipart.js';
 import { declaresText, textLike } from './body-sniff.js';
 import { jsonEncoding, jsonText } from './json-text.js';
@@ -16,8 +17,13 @@ export const MAX_FORM_FIELDS = 2000;
 export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector): void {
   const mt = mediaType(ctx.headers['content-type']);
   if (mt === 'application/x-www-form-urlencoded') { inspectParams(w, ctx.body.toString('utf8'), 'form', MAX_FORM_FIELDS); return; }
+  if (JSON_LINES_TYPES.has(mt)) {
+    const text = jsonText(ctx.body);
+    inspectJsonLines(text, mt === 'application/json-seq' || startsWithRs(text), w, readRecord(o, w));
+    return;
+  }
   if (isJsonType(mt) || (mt === '' && looksJson(ctx.body))) {
-    inspectJson(ctx, o, w);
+    inspectJson(ctx, o, w, false, mt === '');
     return;
   }
   if (mt === 'multipart/form-data') { inspectMultipart(ctx.headers['content-type'] ?? '', ctx.body, o.maxParts, w); return; }
@@ -30,18 +36,23 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
   // whatever the type says, and other frameworks read it as text. So a body that parses as JSON is read as
   // JSON; one that is text (UTF-8 without NULs or controls) is read whole; binary (images, archives,
   // protobuf …) is not read.
-  if (looksJson(ctx.body) && inspectJson(ctx, o, w, true)) return;
+  if (looksJson(ctx.body) && inspectJson(ctx, o, w, true, true)) return;
   if (textLike(ctx.body)) w.emit('body', ctx.body.toString('utf8'));
 }
 
-/** A JSON body, string value by string value (repeated names too); one that does not parse is read as text, or (`quiet`) not at all. False: it did not parse. */
-function inspectJson(ctx: RequestContext, o: InputOptions, w: Inspector, quiet = false): boolean {
+/**
+ * A JSON body, string value by string value (repeated names too); one that does not parse is read as text, or (`quiet`) not at all. False: it did not parse.
+ * `lines` (a body no type declares JSON): one that does not parse whole but is JSON documents one per line
+ * (or RS-led records) is read record by record (inputs-json-lines.ts).
+ */
+function inspectJson(ctx: RequestContext, o: InputOptions, w: Inspector, quiet = false, lines = false): boolean {
   let doc = ctx.facts[JSON_BODY_FACT];
   let text: string | undefined;
   if (doc === undefined) {
     // UTF-16/32 told by its first bytes, as Jackson and Python's json.loads read it (json-text.ts)
     text = jsonText(ctx.body);
     try { doc = JSON.parse(text); } catch {
+      if (lines && inspectJsonLines(text, startsWithRs(text), w, readRecord(o, w), true)) return true;
       if (!quiet) { w.lim.unparsedBody = 'json'; w.emit('body', text, false, UNPARSED_KEY); }
       return false;
     }
@@ -66,10 +77,20 @@ function inspectJson(ctx: RequestContext, o: InputOptions, w: Inspector, quiet =
 function looksJson(b: Buffer): boolean {
   for (let i = 0; i < b.length; i++) {
     const c = b[i]!;
-    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 0) continue; // (NUL: UTF-16/32, see json-text.ts)
+    // (NUL: UTF-16/32, see json-text.ts; RS: a JSON text sequence, inputs-json-lines.ts)
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 0 || c === 0x1e) continue;
     return c === 123 || c === 91;
   }
   return false;
+}
+
+/** One record of a JSON lines body: its values as a JSON body's, repeated names in it too. */
+function readRecord(o: InputOptions, w: Inspector): ReadDoc {
+  return (doc, src, count) => {
+    const lit = count.lit;
+    walkJson(doc, JSON_ROOT, 0, o, w, count);
+    if (!w.exhausted && countStrings(src) !== count.lit - lit) walkDropped(parseMembers(src), JSON_ROOT, 0, o, w, count);
+  };
 }
 
 /** The parsed body, value by value; `count.lit`: every name and string seen (compared with the text's string literals). */
