@@ -7,6 +7,8 @@ import { type JsonCount, walkDropped } from './inputs-json-repeats.js';
 import { inspectJsonLines, JSON_LINES_TYPES, type ReadDoc, startsWithRs } from './inputs-json-lines.js';
 import { inspectMultipart } from './inputs-multipart.js';
 import { declaresText, textLike } from './body-sniff.js';
+import { charsetDecoder } from './charset.js';
+import { inspectFormCharset } from './inputs-form-charset.js';
 import { jsonEncoding, jsonText } from './json-text.js';
 import { isJsonType, JSON_BODY_FACT, JSON_UNIQUE_FACT, mediaType } from './validation.js';
 
@@ -16,7 +18,18 @@ export const MAX_FORM_FIELDS = 2000;
 /** The body by its media type: form fields, JSON string values, multipart parts, or the text itself. */
 export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector): void {
   const mt = mediaType(ctx.headers['content-type']);
-  if (mt === 'application/x-www-form-urlencoded') { inspectParams(w, ctx.body.toString('utf8'), 'form', MAX_FORM_FIELDS); return; }
+  if (mt === 'application/x-www-form-urlencoded') {
+    // a charset other than UTF-8 names the text the percent-escapes spell (inputs-form-charset.ts)
+    const ct = ctx.headers['content-type']!;
+    const semi = ct.indexOf(';');
+    const d = semi < 0 ? undefined : charsetDecoder(ct.slice(semi));
+    // (windows-1252, which the labels latin1, iso-8859-1 and ascii name too, stays UTF-8 as before: Node's
+    // TextDecoder reads it as Latin-1 since 20.18.3, nodejs/node#60888, so its 0x80–0x9F quotes would not
+    // come out as the quotes they are; every ASCII character reads the same either way)
+    if (d !== undefined && d.encoding !== 'windows-1252') inspectFormCharset(w, ctx.body, d, MAX_FORM_FIELDS);
+    else inspectParams(w, ctx.body.toString('utf8'), 'form', MAX_FORM_FIELDS);
+    return;
+  }
   if (JSON_LINES_TYPES.has(mt)) {
     const text = jsonText(ctx.body);
     inspectJsonLines(text, mt === 'application/json-seq' || startsWithRs(text), w, readRecord(o, w));

@@ -1,5 +1,6 @@
 import { FILENAME_KEY, UNPARSED_KEY } from './exclude.js';
 import { declaresText, textLike } from './body-sniff.js';
+import { charsetDecoder } from './charset.js';
 import { type Inspector, MIN_COST, suspiciousKey } from './inputs-inspector.js';
 
 /** A `boundary` parameter (after a `;`: not the end of another name such as `xboundary`). */
@@ -27,15 +28,8 @@ const CONTENT_TYPE = /(?:^|\n)[ \t]*content-type[ \t]*:[ \t]*([^\r\n;]+)([^\r\n]
  * text behind NULs. No charset, UTF-8, or one TextDecoder does not know: UTF-8.
  */
 function partText(content: Buffer, params: string | undefined): string {
-  const at = params === undefined ? -1 : params.toLowerCase().indexOf('charset=');
-  if (at < 0) return content.toString('utf8');
-  let cs = params!.slice(at + 8).trim();
-  if (cs.startsWith('"')) cs = cs.slice(1);
-  let end = 0;
-  while (end < cs.length && end < 40 && /[\w.:-]/.test(cs[end]!)) end++;
-  cs = cs.slice(0, end).toLowerCase();
-  if (cs === '' || cs === 'utf-8' || cs === 'utf8' || cs === 'us-ascii') return content.toString('utf8');
-  try { return new TextDecoder(cs).decode(content); } catch { return content.toString('utf8'); }
+  const d = charsetDecoder(params);
+  return d === undefined ? content.toString('utf8') : d.decode(content);
 }
 
 /** A delimiter: `--boundary` at the start of the body or of a line. */
