@@ -80,7 +80,7 @@ function inspectJson(ctx: RequestContext, o: InputOptions, w: Inspector, quiet =
     // (a document validation parsed but found a repeated name in: its text is the body's, decoded the same way)
     const utf8 = text === undefined && jsonEncoding(ctx.body) === 'utf8';
     if (countStrings(text ?? (utf8 ? ctx.body.toString('latin1') : (text = jsonText(ctx.body)))) !== count.lit) {
-      walkDropped(parseMembers(text ?? ctx.body.toString('utf8')), JSON_ROOT, 0, o, w, count);
+      walkDropped(parseMembers(text ?? jsonText(ctx.body)), JSON_ROOT, 0, o, w, count);
     }
   }
   return true;
@@ -88,7 +88,7 @@ function inspectJson(ctx: RequestContext, o: InputOptions, w: Inspector, quiet =
 
 /** A `{` or `[` after any leading whitespace (JSON.parse and application parsers skip any amount of it). Linear. */
 function looksJson(b: Buffer): boolean {
-  for (let i = 0; i < b.length; i++) {
+  for (let i = b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0; i < b.length; i++) { // (after a UTF-8 BOM: json-text.ts)
     const c = b[i]!;
     // (NUL: UTF-16/32, see json-text.ts; RS: a JSON text sequence, inputs-json-lines.ts)
     if (c === 32 || c === 9 || c === 10 || c === 13 || c === 0 || c === 0x1e) continue;
