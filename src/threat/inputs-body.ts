@@ -40,6 +40,9 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
     return;
   }
   if (mt === 'multipart/form-data') { inspectMultipart(ctx.headers['content-type'] ?? '', ctx.body, o.maxParts, w); return; }
+  // one JSON string as the document (Go's json.Decoder, get_json(force=True), a `type: string` schema take
+  // the string it spells): its value; text that only opens with a quote is read whole below, not recorded
+  if (mt === '' && firstByte(ctx.body) === 34 && inspectJson(ctx, o, w, true)) return;
   if (mt === '' || declaresText(mt)) {
     w.emit('body', ctx.body.toString('utf8'));
     return;
@@ -49,7 +52,8 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
   // whatever the type says, and other frameworks read it as text. So a body that parses as JSON is read as
   // JSON; one that is text (UTF-8 without NULs or controls) is read whole; binary (images, archives,
   // protobuf …) is not read.
-  if (looksJson(ctx.body) && inspectJson(ctx, o, w, true, true)) return;
+  const first = firstByte(ctx.body);
+  if ((first === 123 || first === 91 || first === 34) && inspectJson(ctx, o, w, true, true)) return;
   if (textLike(ctx.body)) w.emit('body', ctx.body.toString('utf8'));
 }
 
@@ -88,13 +92,18 @@ function inspectJson(ctx: RequestContext, o: InputOptions, w: Inspector, quiet =
 
 /** A `{` or `[` after any leading whitespace (JSON.parse and application parsers skip any amount of it). Linear. */
 function looksJson(b: Buffer): boolean {
-  for (let i = b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0; i < b.length; i++) { // (after a UTF-8 BOM: json-text.ts)
+  const c = firstByte(b);
+  return c === 123 || c === 91;
+}
+
+/** The first byte after a UTF-8 BOM (json-text.ts) and whitespace, NULs (UTF-16/32) and RS (a JSON text sequence); -1: none. Linear. */
+function firstByte(b: Buffer): number {
+  for (let i = b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0; i < b.length; i++) {
     const c = b[i]!;
-    // (NUL: UTF-16/32, see json-text.ts; RS: a JSON text sequence, inputs-json-lines.ts)
     if (c === 32 || c === 9 || c === 10 || c === 13 || c === 0 || c === 0x1e) continue;
-    return c === 123 || c === 91;
+    return c;
   }
-  return false;
+  return -1;
 }
 
 /** One record of a JSON lines body: its values as a JSON body's, repeated names in it too. */
