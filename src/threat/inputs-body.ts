@@ -39,7 +39,7 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
     inspectJson(ctx, o, w, false, mt === '');
     return;
   }
-  if (mt === 'multipart/form-data') { inspectMultipart(ctx.headers['content-type'] ?? '', ctx.body, o.maxParts, w); return; }
+  if (mt === 'multipart/form-data') { inspectMultipart(ctx.headers['content-type'] ?? '', ctx.body, o.maxParts, w, o.maxJsonValues); return; }
   // one JSON string as the document (Go's json.Decoder, get_json(force=True), a `type: string` schema take
   // the string it spells): its value; text that only opens with a quote is read whole below, not recorded
   if (mt === '' && firstByte(ctx.body) === 34 && inspectJson(ctx, o, w, true)) return;
