@@ -89,6 +89,8 @@ export const GENERATORS: Generator[] = [
   valueGen('cmdi', 'for %a in (…', 'for %a in ('),
   valueGen('cmdi', 'for /r x …', 'for /r x '),
   valueGen('decode', '%25%25%25…', '%25'),
+  // one chain nested as deep as the size allows: past the fourth round it is decoded to the end in one pass
+  valueGen('decode', '%2525…2e (one deep chain)', '25', '%'),
   valueGen('decode', '%u00%u00…', '%u00'),
   valueGen('decode', '\\x\\x\\x…', '\\x'),
   valueGen('decode', '&amp;&amp;…', '&amp;'),
@@ -103,6 +105,7 @@ export const GENERATORS: Generator[] = [
   { family: 'json', name: 'wide array ["a\'b",…]', make: (b) => body('application/json', `[${'"a\'b",'.repeat(Math.floor((b - 5) / 7))}"x"]`) },
   { family: 'body', name: 'form a=1&a=1&…', make: (b) => body('application/x-www-form-urlencoded', fill('a=1&', b)) },
   { family: 'body', name: 'text body "select " repeated', make: (b) => body('text/plain', fill('select ', b)) },
+  { family: 'body', name: 'NDJSON lines {"k":"v\'"}', make: (b) => body('application/x-ndjson', fill('{"k":"v\'"}\n', b)) },
   { family: 'body', name: 'multipart, many tiny parts', make: (b) => body('multipart/form-data; boundary=XX', `${MULTIPART_PART.repeat(Math.floor((b - 6) / MULTIPART_PART.length))}--XX--`) },
 ];
 

@@ -12,3 +12,13 @@ export function textLike(b: Buffer): boolean {
   }
   return isUtf8(b);
 }
+
+/**
+ * A media type that declares text an application reads as such (the body inspector and multipart file
+ * parts share it): text/*, JSON (application/json, application/…+json), XML (application/xml, any +xml), GraphQL,
+ * JavaScript and YAML. Content of any other type is read when textLike() says it is text.
+ */
+export function declaresText(mt: string): boolean {
+  return mt.startsWith('text/') || (mt.startsWith('application/') && (mt === 'application/json' || mt.endsWith('+json'))) || mt === 'application/xml' || mt.endsWith('+xml') ||
+    mt === 'application/graphql' || mt === 'application/javascript' || mt === 'application/x-yaml' || mt === 'application/yaml';
+}

@@ -87,7 +87,7 @@ export const threatGlobalSchema = {
       additionalProperties: false,
       properties: {
         families,
-        headers: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9-]+$' }, description: 'Headers inspected (default user-agent, referer, cookie, x-forwarded-host)' },
+        headers: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9-]+$' }, description: 'Headers inspected (default user-agent, referer, cookie, x-forwarded-host, x-original-url, x-rewrite-url)' },
         path: { type: 'boolean' },
         query: { type: 'boolean' },
         body: { type: 'boolean' },

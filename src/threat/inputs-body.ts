@@ -4,9 +4,12 @@ import { type InputOptions, type Inspector, inspectParams, suspiciousKey } from 
 import { countStrings, parseMembers } from './inputs-json-members.js';
 import { JSON_ROOT, KEY_PREFIX, memberStep } from './inputs-json-path.js';
 import { type JsonCount, walkDropped } from './inputs-json-repeats.js';
+import { inspectJsonLines, JSON_LINES_TYPES, type ReadDoc, startsWithRs } from './inputs-json-lines.js';
 import { inspectMultipart } from './inputs-multipart.js';
-import { textLike } from './body-sniff.js';
-import { jsonText } from './json-text.js';
+import { declaresText, textLike } from './body-sniff.js';
+import { charsetDecoder } from './charset.js';
+import { inspectFormCharset } from './inputs-form-charset.js';
+import { jsonEncoding, jsonText } from './json-text.js';
 import { isJsonType, JSON_BODY_FACT, JSON_UNIQUE_FACT, mediaType } from './validation.js';
 
 /** Form fields read before they count as over the limit (as the policy input's parsed body keeps). */
@@ -15,14 +18,32 @@ export const MAX_FORM_FIELDS = 2000;
 /** The body by its media type: form fields, JSON string values, multipart parts, or the text itself. */
 export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector): void {
   const mt = mediaType(ctx.headers['content-type']);
-  if (mt === 'application/x-www-form-urlencoded') { inspectParams(w, ctx.body.toString('utf8'), 'form', MAX_FORM_FIELDS); return; }
-  if (isJsonType(mt) || (mt === '' && looksJson(ctx.body))) {
-    inspectJson(ctx, o, w);
+  if (mt === 'application/x-www-form-urlencoded') {
+    // a charset other than UTF-8 names the text the percent-escapes spell (inputs-form-charset.ts)
+    const ct = ctx.headers['content-type']!;
+    const semi = ct.indexOf(';');
+    const d = semi < 0 ? undefined : charsetDecoder(ct.slice(semi));
+    // (windows-1252, which the labels latin1, iso-8859-1 and ascii name too, stays UTF-8 as before: Node's
+    // TextDecoder reads it as Latin-1 since 20.18.3, nodejs/node#60888, so its 0x80–0x9F quotes would not
+    // come out as the quotes they are; every ASCII character reads the same either way)
+    if (d !== undefined && d.encoding !== 'windows-1252') inspectFormCharset(w, ctx.body, d, MAX_FORM_FIELDS);
+    else inspectParams(w, ctx.body.toString('utf8'), 'form', MAX_FORM_FIELDS);
     return;
   }
-  if (mt === 'multipart/form-data') { inspectMultipart(ctx.headers['content-type'] ?? '', ctx.body, o.maxParts, w); return; }
-  if (mt.startsWith('text/') || mt === 'application/xml' || mt.endsWith('+xml') || mt === 'application/graphql' || mt === '' ||
-      mt === 'application/javascript' || mt === 'application/x-yaml' || mt === 'application/yaml') {
+  if (JSON_LINES_TYPES.has(mt)) {
+    const text = jsonText(ctx.body);
+    inspectJsonLines(text, mt === 'application/json-seq' || startsWithRs(text), w, readRecord(o, w));
+    return;
+  }
+  if (isJsonType(mt) || (mt === '' && looksJson(ctx.body))) {
+    inspectJson(ctx, o, w, false, mt === '');
+    return;
+  }
+  if (mt === 'multipart/form-data') { inspectMultipart(ctx.headers['content-type'] ?? '', ctx.body, o.maxParts, w, o.maxJsonValues); return; }
+  // one JSON string as the document (Go's json.Decoder, get_json(force=True), a `type: string` schema take
+  // the string it spells): its value; text that only opens with a quote is read whole below, not recorded
+  if (mt === '' && firstByte(ctx.body) === 34 && inspectJson(ctx, o, w, true)) return;
+  if (mt === '' || declaresText(mt)) {
     w.emit('body', ctx.body.toString('utf8'));
     return;
   }
@@ -31,18 +52,24 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
   // whatever the type says, and other frameworks read it as text. So a body that parses as JSON is read as
   // JSON; one that is text (UTF-8 without NULs or controls) is read whole; binary (images, archives,
   // protobuf …) is not read.
-  if (looksJson(ctx.body) && inspectJson(ctx, o, w, true)) return;
+  const first = firstByte(ctx.body);
+  if ((first === 123 || first === 91 || first === 34) && inspectJson(ctx, o, w, true, true)) return;
   if (textLike(ctx.body)) w.emit('body', ctx.body.toString('utf8'));
 }
 
-/** A JSON body, string value by string value (repeated names too); one that does not parse is read as text, or (`quiet`) not at all. False: it did not parse. */
-function inspectJson(ctx: RequestContext, o: InputOptions, w: Inspector, quiet = false): boolean {
+/**
+ * A JSON body, string value by string value (repeated names too); one that does not parse is read as text, or (`quiet`) not at all. False: it did not parse.
+ * `lines` (a body no type declares JSON): one that does not parse whole but is JSON documents one per line
+ * (or RS-led records) is read record by record (inputs-json-lines.ts).
+ */
+function inspectJson(ctx: RequestContext, o: InputOptions, w: Inspector, quiet = false, lines = false): boolean {
   let doc = ctx.facts[JSON_BODY_FACT];
   let text: string | undefined;
   if (doc === undefined) {
     // UTF-16/32 told by its first bytes, as Jackson and Python's json.loads read it (json-text.ts)
     text = jsonText(ctx.body);
     try { doc = JSON.parse(text); } catch {
+      if (lines && inspectJsonLines(text, startsWithRs(text), w, readRecord(o, w), true)) return true;
       if (!quiet) { w.lim.unparsedBody = 'json'; w.emit('body', text, false, UNPARSED_KEY); }
       return false;
     }
@@ -53,19 +80,39 @@ function inspectJson(ctx: RequestContext, o: InputOptions, w: Inspector, quiet =
   // a name that repeats in an object: JSON.parse kept its last value only, an upstream may use another
   // (quotes and backslashes are ASCII: counting them needs no UTF-8 decoding)
   // (validation already counted for a body it parsed and passed)
-  if (!w.exhausted && ctx.facts[JSON_UNIQUE_FACT] !== true && countStrings(text ?? ctx.body.toString('latin1')) !== count.lit) {
-    walkDropped(parseMembers(text ?? ctx.body.toString('utf8')), JSON_ROOT, 0, o, w, count);
+  if (!w.exhausted && ctx.facts[JSON_UNIQUE_FACT] !== true) {
+    // (a document validation parsed but found a repeated name in: its text is the body's, decoded the same way)
+    const utf8 = text === undefined && jsonEncoding(ctx.body) === 'utf8';
+    if (countStrings(text ?? (utf8 ? ctx.body.toString('latin1') : (text = jsonText(ctx.body)))) !== count.lit) {
+      walkDropped(parseMembers(text ?? jsonText(ctx.body)), JSON_ROOT, 0, o, w, count);
+    }
   }
   return true;
 }
 
+/** A `{` or `[` after any leading whitespace (JSON.parse and application parsers skip any amount of it). Linear. */
 function looksJson(b: Buffer): boolean {
-  for (let i = 0; i < b.length && i < 16; i++) {
+  const c = firstByte(b);
+  return c === 123 || c === 91;
+}
+
+/** The first byte after a UTF-8 BOM (json-text.ts) and whitespace, NULs (UTF-16/32) and RS (a JSON text sequence); -1: none. Linear. */
+function firstByte(b: Buffer): number {
+  for (let i = b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0; i < b.length; i++) {
     const c = b[i]!;
-    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 0) continue; // (NUL: UTF-16/32, see json-text.ts)
-    return c === 123 || c === 91;
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 0 || c === 0x1e) continue;
+    return c;
   }
-  return false;
+  return -1;
+}
+
+/** One record of a JSON lines body: its values as a JSON body's, repeated names in it too. */
+function readRecord(o: InputOptions, w: Inspector): ReadDoc {
+  return (doc, src, count) => {
+    const lit = count.lit;
+    walkJson(doc, JSON_ROOT, 0, o, w, count);
+    if (!w.exhausted && countStrings(src) !== count.lit - lit) walkDropped(parseMembers(src), JSON_ROOT, 0, o, w, count);
+  };
 }
 
 /** The parsed body, value by value; `count.lit`: every name and string seen (compared with the text's string literals). */

@@ -1,5 +1,8 @@
 import { FILENAME_KEY, UNPARSED_KEY } from './exclude.js';
+import { declaresText, textLike } from './body-sniff.js';
+import { charsetDecoder } from './charset.js';
 import { type Inspector, MIN_COST, suspiciousKey } from './inputs-inspector.js';
+import { inspectJsonPart } from './inputs-multipart-json.js';
 
 /** A `boundary` parameter (after a `;`: not the end of another name such as `xboundary`). */
 const BOUNDARY = /;[ \t]*boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/gi;
@@ -26,19 +29,8 @@ const CONTENT_TYPE = /(?:^|\n)[ \t]*content-type[ \t]*:[ \t]*([^\r\n;]+)([^\r\n]
  * text behind NULs. No charset, UTF-8, or one TextDecoder does not know: UTF-8.
  */
 function partText(content: Buffer, params: string | undefined): string {
-  const at = params === undefined ? -1 : params.toLowerCase().indexOf('charset=');
-  if (at < 0) return content.toString('utf8');
-  let cs = params!.slice(at + 8).trim();
-  if (cs.startsWith('"')) cs = cs.slice(1);
-  let end = 0;
-  while (end < cs.length && end < 40 && /[\w.:-]/.test(cs[end]!)) end++;
-  cs = cs.slice(0, end).toLowerCase();
-  if (cs === '' || cs === 'utf-8' || cs === 'utf8' || cs === 'us-ascii') return content.toString('utf8');
-  try { return new TextDecoder(cs).decode(content); } catch { return content.toString('utf8'); }
-}
-
-function textType(t: string): boolean {
-  return t.startsWith('text/') || t === 'application/json' || t === 'application/xml' || t.endsWith('+json') || t.endsWith('+xml');
+  const d = charsetDecoder(params);
+  return d === undefined ? content.toString('utf8') : d.decode(content);
 }
 
 /** A delimiter: `--boundary` at the start of the body or of a line. */
@@ -80,12 +72,12 @@ function unparsed(w: Inspector, b: Buffer): void {
  * multipart/form-data (RFC 7578), every part. A Content-Type with no `boundary` parameter, or two, is unparsed. A part without a filename (or with an empty one) is a form
  * field: busboy, multer, Go and Spring hand it to the application as text whatever type it declares, so
  * its text is inspected.
- * A file part is inspected by its filename, and its content when the type is text. Lines end in CRLF or
- * a bare LF. A body without a boundary or delimiter, or with a line that starts like a delimiter and is
+ * A file part is inspected by its filename, and its content when its type declares text or it is text. Lines end in CRLF or
+ * a bare LF. A part's text that is a JSON object or array is read value by value. A body without a boundary or delimiter, or with a line that starts like a delimiter and is
  * none (parsers disagree on those), is inspected as raw text and recorded as unparsed; so is a part
  * without a header block. Parts past maxParts are counted and read all the same.
  */
-export function inspectMultipart(contentType: string, b: Buffer, maxParts: number, w: Inspector): void {
+export function inspectMultipart(contentType: string, b: Buffer, maxParts: number, w: Inspector, maxJsonValues = Infinity): void {
   const boundary = boundaryOf(contentType);
   if (boundary === undefined) return unparsed(w, b);
   const delim = Buffer.from(`--${boundary}`);
@@ -105,11 +97,16 @@ export function inspectMultipart(contentType: string, b: Buffer, maxParts: numbe
   for (let n = 0; n < parts.length && !w.exhausted; n++) {
     if (n >= maxParts) w.lim.overCount++;
     w.charge(MIN_COST);
-    part(b.subarray(parts[n]![0], parts[n]![1]), n, w);
+    part(b.subarray(parts[n]![0], parts[n]![1]), n, w, maxJsonValues);
   }
 }
 
-function part(p: Buffer, n: number, w: Inspector): void {
+/** A part's text: value by value when it is a JSON document (inputs-multipart-json.ts), else whole. */
+function partContent(w: Inspector, name: string, text: string, maxJsonValues: number): void {
+  if (!inspectJsonPart(w, `multipart.${name}`, `multipart-key.${name}`, text, maxJsonValues)) w.emit(`multipart.${name}`, text);
+}
+
+function part(p: Buffer, n: number, w: Inspector, maxJsonValues: number): void {
   const he = headerEnd(p);
   if (he === undefined) { w.lim.unparsedBody = 'multipart'; w.emit(`multipart.${n}`, p.toString('utf8'), false, UNPARSED_KEY); return; }
   const head = p.subarray(0, he[0]).toString('utf8');
@@ -123,8 +120,11 @@ function part(p: Buffer, n: number, w: Inspector): void {
   const content = p.subarray(he[1]);
   const ct = CONTENT_TYPE.exec(head);
   // no filename, or an empty one (Go reads that as a form value too): a field
-  if (filename === '') { w.emit(`multipart.${name}`, partText(content, ct?.[2])); return; }
+  if (filename === '') { partContent(w, name, partText(content, ct?.[2]), maxJsonValues); return; }
+  // a file's content: when it declares text (in its charset), or is text whatever it declares — the type is
+  // the client's to choose, and the application stores the file all the same (as the body inspector reads
+  // a body of another type that is text)
   const type = ct?.[1]?.trim().toLowerCase() ?? 'application/octet-stream';
-  if (textType(type)) w.emit(`multipart.${name}`, partText(content, ct?.[2]));
+  if (declaresText(type) || textLike(content)) partContent(w, name, partText(content, ct?.[2]), maxJsonValues);
   w.emit(`multipart.${name}.filename`, filename, false, FILENAME_KEY + name);
 }

@@ -21,10 +21,13 @@ export function jsonEncoding(b: Buffer): JsonEncoding {
   return 'utf8';
 }
 
-/** The body decoded by jsonEncoding (a UTF-16/32 byte order mark dropped; units that are no character: U+FFFD). */
+/**
+ * The body decoded by jsonEncoding (a byte order mark dropped — UTF-16/32, and UTF-8's, which Jackson and
+ * json.loads skip too, RFC 8259 §8.1; units that are no character: U+FFFD).
+ */
 export function jsonText(b: Buffer): string {
   const enc = jsonEncoding(b);
-  if (enc === 'utf8') return b.toString('utf8');
+  if (enc === 'utf8') return b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? b.toString('utf8', 3) : b.toString('utf8');
   if (enc === 'utf16le' || enc === 'utf16be') {
     let u = b.subarray(0, b.length & ~1);
     if (enc === 'utf16be') u = Buffer.from(u).swap16();

@@ -24,7 +24,11 @@ import { checkUrl } from './url.js';
 import { DEFAULT_WEIGHTS } from './scoring.js';
 import { SchemaCompiler } from './validation.js';
 
-export const DEFAULT_INSPECT_HEADERS = ['user-agent', 'referer', 'cookie', 'x-forwarded-host'];
+/**
+ * x-original-url and x-rewrite-url: the URL IIS (URL Rewrite, ARR) and frameworks that honour them (Symfony
+ * before 2.7.49/3.4.14, Zend/Laminas; CVE-2018-14773) route by instead of the request's path.
+ */
+export const DEFAULT_INSPECT_HEADERS = ['user-agent', 'referer', 'cookie', 'x-forwarded-host', 'x-original-url', 'x-rewrite-url'];
 
 /** Everything the threat stages share for one config load (bans, feeds, geo, baselines, sinks). */
 export class ThreatState {

@@ -4,6 +4,7 @@ import addFormatsImport from 'ajv-formats';
 import { ConfigError } from '../config/errors.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { repeatedName } from './json-repeated-name.js';
+import { jsonText } from './json-text.js';
 
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
 
@@ -115,7 +116,8 @@ export function validateRequest(ctx: RequestContext, o: ValidationOptions): Viol
       out.push({ where: 'header.content-type', message: `a JSON body is required (got "${mt.slice(0, 64)}")` });
     } else {
       let doc: unknown;
-      const text = ctx.body.toString('utf8');
+      // the text inspection reads too (UTF-16/32 told by the first bytes, json-text.ts): both stages judge one document
+      const text = jsonText(ctx.body);
       try {
         doc = JSON.parse(text);
         ctx.facts[JSON_BODY_FACT] = doc;

@@ -148,3 +148,44 @@ export function percentDecodeOnce(s: string, plus: boolean): PercentResult {
   r.text = out.join('');
   return r;
 }
+
+/**
+ * The fixed point of repeated `%XX` decoding in one pass: each character is pushed onto an output stack,
+ * and whenever the top three are `%`, hex, hex they become the byte they spell — which may complete another
+ * escape with what precedes it (`%25` then `2e` → `%2e` → '.'), as the next round would. Runs of decoded
+ * bytes are read as UTF-8 as a round reads them (overlong forms counted). `%uXXXX` and nibble-split escapes
+ * are left to the rounds. Each step pushes a character or removes two: linear (`steps`: both, counted).
+ */
+export function collapsePercent(s: string): PercentResult & { steps: number } {
+  const r: PercentResult & { steps: number } = { text: s, decoded: 0, overlong: 0, invalid: 0, unicode: 0, steps: 0 };
+  const units: number[] = [];
+  const byte: boolean[] = []; // units[i] is a decoded byte (not a character of the text)
+  for (let i = 0; i < s.length; i++) {
+    units.push(s.charCodeAt(i)); byte.push(false); r.steps++;
+    for (let n = units.length; n >= 3 && units[n - 3] === 37; n = units.length) {
+      const h1 = hexVal(units[n - 2]!), h2 = hexVal(units[n - 1]!);
+      if (h1 < 0 || h2 < 0) break;
+      units.length = n - 2; byte.length = n - 2;
+      units[n - 3] = h1 * 16 + h2; byte[n - 3] = true;
+      r.decoded++; r.steps++;
+    }
+  }
+  if (r.decoded === 0) return r;
+  const out: string[] = [];
+  let bytes: number[] = [];
+  let chars: number[] = [];
+  for (let i = 0; i < units.length; i++) {
+    if (byte[i]) {
+      if (chars.length > 0) { out.push(String.fromCharCode(...chars)); chars = []; }
+      bytes.push(units[i]!);
+      continue;
+    }
+    if (bytes.length > 0) { utf8(bytes, out, r); bytes = []; }
+    chars.push(units[i]!);
+    if (chars.length === 4096) { out.push(String.fromCharCode(...chars)); chars = []; }
+  }
+  if (chars.length > 0) out.push(String.fromCharCode(...chars));
+  if (bytes.length > 0) utf8(bytes, out, r);
+  r.text = out.join('');
+  return r;
+}

@@ -24,7 +24,7 @@ describe('multipart bodies', () => {
   });
 
   it('a file part by its filename, its content only when text; an empty filename is a field', () => {
-    const body = part(field('f', '; filename="a.png"') + '\nContent-Type: image/png', '\x89PNG <x>') +
+    const body = part(field('f', '; filename="a.png"') + '\nContent-Type: image/png', '\x89PNG\r\n\x1a\n\0\0\0\rIHDR <x>') +
       part(field('t', '; filename="a.txt"') + '\nContent-Type: text/plain', 'hello there') +
       part(field('e', '; filename=""') + '\nContent-Type: application/octet-stream', SQLI) + '--XyZ--\r\n';
     assert.deepEqual(walk(body).seen, [['multipart.f.filename', 'a.png'], ['multipart.t', 'hello there'], ['multipart.t.filename', 'a.txt'], ['multipart.e', SQLI]]);

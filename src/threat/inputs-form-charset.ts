@@ -1,0 +1,62 @@
+import { type Inspector, suspiciousKey } from './inputs-inspector.js';
+
+/**
+ * A form body whose Content-Type names a charset other than UTF-8: its structure (`&`, `=`, `+`, `%XX`) is
+ * ASCII, and the bytes each name and value spell once percent-decoded are text in that charset — as Tomcat
+ * and Jetty (getParameter), ASP.NET (Request.Form), Django (QueryDict) and busboy decode them. UTF-16 (any
+ * label) is told per name or value by a byte order mark or where its NULs fall, as in RFC 4627 §3. Fields past
+ * `max` are counted and read all the same. Linear.
+ */
+export function inspectFormCharset(w: Inspector, body: Buffer, decoder: TextDecoder, max: number): void {
+  const raw = body.toString('latin1');
+  const utf16 = decoder.encoding === 'utf-16le' || decoder.encoding === 'utf-16be';
+  const text = (from: number, to: number) => decodeBytes(percentBytes(raw, from, to), decoder, utf16);
+  let n = 0;
+  for (let start = 0; start < raw.length && !w.exhausted;) {
+    let end = raw.indexOf('&', start);
+    if (end < 0) end = raw.length;
+    if (end > start) {
+      let eq = raw.indexOf('=', start);
+      if (eq < 0 || eq > end) eq = end;
+      const k = text(start, eq);
+      const v = eq < end ? text(eq + 1, end) : '';
+      if (++n > max) w.lim.overCount++;
+      const name = k.length > 64 ? k.slice(0, 64) : k;
+      w.emit(`form.${name}`, v);
+      if (suspiciousKey(k)) w.emit(`form-key.${name}`, k);
+    }
+    start = end + 1;
+  }
+}
+
+/** The bytes of raw[from, to): `%XX` the byte it spells, `+` a space, any other character its own (Latin-1) byte. */
+function percentBytes(raw: string, from: number, to: number): Buffer {
+  const out = Buffer.allocUnsafe(to - from);
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 37 && i + 2 < to) {
+      const h = hex(raw.charCodeAt(i + 1)), l = hex(raw.charCodeAt(i + 2));
+      if (h >= 0 && l >= 0) { out[n++] = h * 16 + l; i += 2; continue; }
+    }
+    out[n++] = c === 43 ? 32 : c;
+  }
+  return out.subarray(0, n);
+}
+
+function hex(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+function decodeBytes(b: Buffer, decoder: TextDecoder, utf16: boolean): string {
+  if (!utf16 || b.length < 2) return decoder.decode(b);
+  // a byte order mark, else the NUL of an ASCII character first (big-endian) or second (little-endian)
+  const be = (b[0] === 0xfe && b[1] === 0xff) || (b[0] === 0 && b[1] !== 0) ? true : (b[0] === 0xff && b[1] === 0xfe) || (b[1] === 0 && b[0] !== 0) ? false : decoder.encoding === 'utf-16be';
+  const u = Buffer.from(b.subarray(0, b.length & ~1));
+  if (be) u.swap16();
+  const s = u.toString('utf16le');
+  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+}
