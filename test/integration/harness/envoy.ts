@@ -42,6 +42,9 @@ export async function startEnvoy(o: EnvoyOptions): Promise<EnvoyProc> {
     CERT_DIR: o.certDir, PORTCULLIS_ADDRESSES: o.portcullis.join(','),
     USERS_PORT: up, PAYMENTS_PORT: up, ORDERS_PORT: up, INVENTORY_PORT: up, WEB_PORT: up,
     ACCESS_LOG: join(o.dir, 'access.log'),
+    // the shipped 0.5 s is a production budget; on a loaded test machine a cold first Check (JIT, GC) can pass
+    // it and Envoy answers its own bodiless 403. Tests about the timeout set it themselves.
+    EXT_AUTHZ_TIMEOUT: '5s',
     ...o.vars,
   }, o.template);
   const configFile = join(o.dir, 'envoy.yaml');
