@@ -65,7 +65,8 @@ export class LimitStage implements Stage {
         continue;
       }
       if (v.over) {
-        if (v.source === 'fail_closed') { if (closed < 0) closed = i; } else if (over < 0) over = i;
+        // the one that resets last: a retry after its Retry-After can pass every limit
+        if (v.source === 'fail_closed') { if (closed < 0) closed = i; } else if (over < 0 || v.retryAfterMs > verdicts[over]!.retryAfterMs) over = i;
         continue;
       }
       if (v.source !== 'fail_open' && (tightest < 0 || v.remaining < verdicts[tightest]!.remaining)) tightest = i;

@@ -133,6 +133,19 @@ describe('Check limit phase', () => {
     assert.equal(c.limits.find((l) => l.name === 'hourly')!.remaining, 98);
   });
 
+  it('several limits over: the 429 describes the one that resets last, so a retry after Retry-After can succeed', async () => {
+    t = testLimiter();
+    t.clock.t = Date.UTC(2024, 0, 1, 10, 0, 0);
+    const s = stage([['per-second', { by: 'ip', requests_per_unit: 1, unit: 'second' }], ['per-hour', { by: 'ip', requests_per_unit: 1, unit: 'hour' }]]);
+    assert.equal(await run(s, ctx()), undefined);
+    const c = ctx();
+    const deny = await run(s, c);
+    assert.ok(deny);
+    assert.deepEqual(c.limits.map((l) => l.overLimit), [true, true]);
+    assert.deepEqual(deny.headers, { 'ratelimit-policy': '"per-hour";q=1;w=3600', ratelimit: '"per-hour";r=0;t=3600', 'retry-after': '3600' });
+    assert.match(deny.message, /per-hour/);
+  });
+
   it('shadow mode: over the limit is recorded as a shadow deny, the request goes on', async () => {
     t = testLimiter();
     const s = stage([['soft', { by: 'ip', requests_per_unit: 1, unit: 'minute', shadow_mode: true }]]);
