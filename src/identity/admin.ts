@@ -35,6 +35,14 @@ export function parseRevocation(body: unknown, o: RevocationAdminOptions): Revoc
   for (const k of Object.keys(b)) if (!known.has(k)) throw new BadInput(`unknown field "${k}"`);
   const kinds = ['jti', 'subject', 'api_key', 'api_key_hash', 'api_key_id'].filter((k) => b[k] !== undefined);
   if (kinds.length !== 1) throw new BadInput('give exactly one of jti, subject, api_key, api_key_hash, api_key_id');
+  // a field the kind does not use is an error, not ignored: `{"jti":…,"issuer":…}` would revoke the jti for every issuer
+  const kind = kinds[0]!;
+  const uses = kind === 'jti' ? ['until'] : kind === 'subject' ? ['issuer', 'before'] : [];
+  for (const f of ['until', 'issuer', 'before']) {
+    if (b[f] !== undefined && !uses.includes(f)) {
+      throw new BadInput(`"${f}" does not apply to a ${kind} revocation${kind === 'jti' && f === 'issuer' ? ' (a jti revocation covers every issuer)' : ''}`);
+    }
+  }
   const now = o.clock();
   if (b.jti !== undefined) {
     const until = time(b.until, 'until') ?? now + o.defaultTtlMs;

@@ -10,6 +10,7 @@ import type { IntrospectionConfig } from './config.js';
 import { AuthFailure, fail } from './failure.js';
 import { claimAt, rolesFrom, sha256hex } from './hash.js';
 import { fetchJson } from './http-client.js';
+import { namesNonAccessToken } from './introspection-token-type.js';
 import { identityMetrics } from './metrics.js';
 import { BEARER, TokenSources, type FoundToken } from './token-source.js';
 import type { Clock, CredentialVerifier, Verified, VerifyOutcome } from './verifier.js';
@@ -117,6 +118,7 @@ export class IntrospectionEndpoint {
     const exp = typeof r.exp === 'number' ? r.exp * 1000 : undefined;
     if (exp !== undefined && exp <= now) return negative('ERR_INTROSPECTION_INACTIVE');
     if (typeof r.nbf === 'number' && r.nbf * 1000 > now + 60_000) return negative('ERR_INTROSPECTION_INACTIVE');
+    if (namesNonAccessToken(r)) return negative('ERR_INTROSPECTION_REJECTED');
     if (this.c.issuer !== undefined && r.iss !== this.c.issuer) return negative('ERR_INTROSPECTION_REJECTED');
     if (this.c.audiences !== undefined) {
       const aud = typeof r.aud === 'string' ? [r.aud] : Array.isArray(r.aud) ? r.aud : [];

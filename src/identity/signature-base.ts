@@ -24,8 +24,17 @@ export function normalizeAuthority(host: string, scheme: string): string {
   return h;
 }
 
+/**
+ * RFC 9421 §2.1 combines a field sent on several lines as the trimmed lines joined by ", "; Envoy's CheckRequest
+ * joins them with "," (and trims each line), so a comma followed by anything but whitespace may be such a join.
+ * `envoyJoins` reads every such comma as one: the value a signer computed for the separate lines.
+ */
+export function rfcCombined(v: string): string {
+  return v.replace(/,(?=[^ \t])/g, ', ');
+}
+
 /** RFC 9421 §2.2 derived components and §2.1 header fields. Throws SignatureBaseError. */
-export function componentValue(m: SignedMessage, name: string): string {
+export function componentValue(m: SignedMessage, name: string, envoyJoins = false): string {
   switch (name) {
     case '@method': return m.method;
     case '@authority': return m.authority;
@@ -40,16 +49,18 @@ export function componentValue(m: SignedMessage, name: string): string {
       const v = Object.hasOwn(m.headers, name) ? m.headers[name] : undefined;
       if (typeof v !== 'string') throw new SignatureBaseError(`covered field ${name} is not in the request`);
       // RFC 9421 §2.1: leading/trailing whitespace removed, obs-fold replaced by a space
-      return v.replace(/\r?\n[ \t]+/g, ' ').trim();
+      const one = v.replace(/\r?\n[ \t]+/g, ' ').trim();
+      return envoyJoins ? rfcCombined(one) : one;
     }
   }
 }
 
 /**
  * The signature base (RFC 9421 §2.5) for one signature: one line per covered component, then
- * "@signature-params" with the serialized inner list and its parameters.
+ * "@signature-params" with the serialized inner list and its parameters. `envoyJoins`: header values read as
+ * Envoy-joined lines (see rfcCombined).
  */
-export function signatureBase(m: SignedMessage, params: InnerList): string {
+export function signatureBase(m: SignedMessage, params: InnerList, envoyJoins = false): string {
   const lines: string[] = [];
   const seen = new Set<string>();
   for (const item of params[0] as Item[]) {
@@ -59,7 +70,7 @@ export function signatureBase(m: SignedMessage, params: InnerList): string {
     if (name !== name.toLowerCase()) throw new SignatureBaseError('component names must be lower-case');
     if (seen.has(name)) throw new SignatureBaseError(`component ${name} covered twice`);
     seen.add(name);
-    const value = componentValue(m, name);
+    const value = componentValue(m, name, envoyJoins);
     if (/[\r\n]/.test(value)) throw new SignatureBaseError(`component ${name} has a line break`);
     lines.push(`"${name}": ${value}`);
   }

@@ -107,13 +107,18 @@ export class SignatureVerifier implements CredentialVerifier<Presented> {
     if (this.o.requireNonce && nonce === undefined) return fail('signature', 'ERR_SIG_NONCE_MISSING');
 
     let base: string;
+    const msg = messageOf(ctx);
     try {
-      base = signatureBase(messageOf(ctx), chosen.params);
+      base = signatureBase(msg, chosen.params);
     } catch (err) {
       if (err instanceof SignatureBaseError) return fail('signature', 'ERR_SIG_MALFORMED');
       throw err;
     }
-    if (!this.check(key, Buffer.from(base, 'utf8'), chosen.sig)) return fail('signature', 'ERR_SIG_INVALID');
+    if (!this.check(key, Buffer.from(base, 'utf8'), chosen.sig)) {
+      // a covered field sent on several lines: Envoy joined them with ",", the signer with ", " (RFC 9421 §2.1)
+      const joined = signatureBase(msg, chosen.params, true);
+      if (joined === base || !this.check(key, Buffer.from(joined, 'utf8'), chosen.sig)) return fail('signature', 'ERR_SIG_INVALID');
+    }
 
     const digest = ctx.headers['content-digest'];
     if (digest !== undefined || (hasBody && this.o.requireContentDigest)) {

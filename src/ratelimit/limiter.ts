@@ -50,7 +50,7 @@ export class Limiter {
         continue;
       }
       const op = plan(hit, p.hashTag === 'domain' ? hit.rule.domain : hit.key, now);
-      const until = p.nearCache.get(op.key, now, hit.hits);
+      const until = p.nearCache.get(op, now);
       if (until > 0) {
         verdicts[i] = { over: true, remaining: 0, resetMs: until - now, retryAfterMs: until - now, source: 'near_cache' };
         if (!hit.rule.shadowMode) blocked = true;
@@ -81,7 +81,7 @@ export class Limiter {
     for (let j = 0; j < pending.length; j++) {
       const i = pending[j]!;
       const v = finish(hits[i]!, raw[j]!, now);
-      if (v.over && v.retryAfterMs > 0) this.parts.nearCache.set(ops[j]!.key, now + v.retryAfterMs, nearCacheFloor(ops[j]!, raw[j]!));
+      if (v.over && v.retryAfterMs > 0) this.parts.nearCache.set(ops[j]!, now + v.retryAfterMs, nearCacheFloor(ops[j]!, raw[j]!));
       verdicts[i] = v;
     }
     return this.account(hits, verdicts, now);

@@ -36,6 +36,12 @@ export interface Hit {
   key: string;
   /** Limit to enforce this time (the rule's, or a tighter one: plan / throttle / override). */
   limit: number;
+  /**
+   * GCRA: the client's normal limit when `limit` is a throttled one. Its burst tolerance in time (burst × its
+   * interval) is kept — at least one request of the throttled interval — so the tighter limit, sharing the bucket,
+   * never admits a request the normal one would refuse.
+   */
+  normalLimit?: number;
   hits: number;
   /** The key's values may be credentials (a header such as authorization): hash them in the admin view. */
   redact: boolean;

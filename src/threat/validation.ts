@@ -25,6 +25,13 @@ export const JSON_BODY_FACT = 'threat.json';
 /** Set (true) when validation found no repeated member name in the body of JSON_BODY_FACT: inspection need not look again. */
 export const JSON_UNIQUE_FACT = 'threat.json.unique';
 const NO_BODY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'TRACE']);
+/**
+ * Not counted by max_headers: the request line as HTTP/2 pseudo-headers (`:authority` is the Host header and
+ * counts), and the headers Envoy's connection manager adds before ext_authz. Exact names only, so a client
+ * cannot hide headers behind a prefix; one it sends itself under these names goes uncounted (at most these).
+ */
+const NOT_CLIENT_HEADERS = new Set([':method', ':path', ':scheme', ':protocol',
+  'x-request-id', 'x-forwarded-proto', 'x-forwarded-for', 'x-envoy-internal', 'x-envoy-external-address', 'x-forwarded-client-cert']);
 
 /**
  * Compiles the route schemas of one config load: each load has its own Ajv (a `$id` is unique within a
@@ -96,7 +103,7 @@ export function validateRequest(ctx: RequestContext, o: ValidationOptions): Viol
   const out: Violation[] = [];
   if (o.maxHeaders !== undefined || o.maxHeaderBytes !== undefined) {
     let n = 0, bytes = 0;
-    for (const k in ctx.headers) { n++; bytes += k.length + ctx.headers[k]!.length; }
+    for (const k in ctx.headers) { if (!NOT_CLIENT_HEADERS.has(k)) n++; bytes += k.length + ctx.headers[k]!.length; }
     if (o.maxHeaders !== undefined && n > o.maxHeaders) out.push({ where: 'headers', message: `too many headers (${n} > ${o.maxHeaders})` });
     if (o.maxHeaderBytes !== undefined && bytes > o.maxHeaderBytes) out.push({ where: 'headers', message: `headers too large (${bytes} > ${o.maxHeaderBytes} bytes)` });
   }

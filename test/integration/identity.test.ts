@@ -224,6 +224,19 @@ routes:
     assert.match(changed.headers['www-authenticate'] ?? '', /^Signature realm="shop"/);
   });
 
+  it('a signature covering a field sent on two lines (RFC 9421 §2.1: signed as "a, b"; Envoy joins it as "a,b") → 200', async () => {
+    const url = `http://127.0.0.1:${stack.envoy.httpPort}/api/v1/orders/1`;
+    const components = ['@method', '@authority', '@path', '@query', 'x-list'];
+    const hs = signRequest({ method: 'GET', url, components, headers: { 'x-list': 'a, b' }, keyId: 'partner', algorithm: 'hmac-sha256', key: Buffer.from(SECRET) });
+    const ok = await stack.request({ path: '/api/v1/orders/1', headers: { ...hs, 'x-list': ['a', 'b'] as unknown as string } });
+    assert.equal(ok.status, 200, ok.body);
+    assert.equal(ok.json().headers['x-user-id'], 'partner-co');
+    const hs2 = signRequest({ method: 'GET', url, components, headers: { 'x-list': 'a, b' }, keyId: 'partner', algorithm: 'hmac-sha256', key: Buffer.from(SECRET) });
+    const other = await stack.request({ path: '/api/v1/orders/1', headers: { ...hs2, 'x-list': ['a', 'c'] as unknown as string } });
+    assert.equal(other.status, 401);
+    assert.equal(other.json().error, 'ERR_SIG_INVALID');
+  });
+
   it('mTLS: an allowed SPIFFE ID → 200 with identity; another CA-signed client → 401; no client certificate → 401', async () => {
     const ok = await stack.request({ via: 'mtls', path: '/api/v1/inventory/1' });
     assert.equal(ok.status, 200, ok.body);

@@ -75,6 +75,9 @@ routes:
         content_types: [application/json]
         schemas:
           POST: { type: object, required: [name], properties: { name: { type: string }, comment: { type: string } } }
+  - name: headers
+    match: { path: { prefix: /hdrs } }
+    threat: { validation: { max_headers: 6 } }
   - name: suspicious
     match: { path: { prefix: /sus } }
     threat: { block: 0.95, throttle: 0.5, ban: false }
@@ -198,6 +201,15 @@ routes:
     assert.equal(schema.status, 400, schema.body);
     assert.equal(schema.json().error, 'ERR_VALIDATION');
     assert.deepEqual(schema.json().violations.map((v: { where: string }) => v.where), ['body.comment']);
+  });
+
+  it('max_headers counts the client\'s headers, not the request line or what Envoy adds (x-request-id, x-forwarded-*)', async () => {
+    // Host + the 4 browser headers of sendFrom + 1 = 6 header lines from the client
+    const ok = await get('127.0.0.31', '/hdrs/a', { 'x-one': '1' });
+    assert.equal(ok.status, 200, ok.body);
+    const over = await get('127.0.0.31', '/hdrs/a', { 'x-one': '1', 'x-two': '2' });
+    assert.equal(over.status, 400, over.body);
+    assert.deepEqual(over.json().violations, [{ where: 'headers', message: 'too many headers (7 > 6)' }]);
   });
 
   it('a body that is not valid JSON on a JSON route → 400 with the violations', async () => {

@@ -11,17 +11,26 @@ import { periodMs } from '../units.js';
  * microsecond: the bucket holds exactly `burst` and never refills faster than the limit (a rounded-down or
  * rounded-to-nearest T undercharged every request: 3004 of a 3000 burst, 1 s / 3000 = 333.33 µs).
  */
-export function gcraParams(hit: Hit): { interval: number; intervalUs: number; tau: number; burst: number } {
-  const intervalUs = Math.ceil((periodMs(hit.rule.period) * 1000) / hit.limit);
+export function gcraParams(hit: Hit): { interval: number; intervalUs: number; tau: number; tauUs: number; burst: number } {
+  const periodUs = periodMs(hit.rule.period) * 1000;
+  const intervalUs = Math.ceil(periodUs / hit.limit);
   const interval = intervalUs / 1000;
-  const burst = hit.rule.burst > 0 ? hit.rule.burst : hit.limit;
-  return { interval, intervalUs, tau: burst * interval, burst };
+  let burst = hit.rule.burst > 0 ? hit.rule.burst : hit.limit;
+  let tauUs = burst * intervalUs;
+  const normal = hit.normalLimit;
+  if (normal !== undefined && normal > hit.limit) {
+    // a throttled limit on the same bucket: the normal limit's tolerance in time, at least one request
+    const normalTauUs = (hit.rule.burst > 0 ? hit.rule.burst : normal) * Math.ceil(periodUs / normal);
+    tauUs = Math.max(intervalUs, Math.min(tauUs, normalTauUs));
+    burst = Math.max(1, Math.floor(tauUs / intervalUs));
+  }
+  return { interval, intervalUs, tau: tauUs / 1000, tauUs, burst };
 }
 
 export function planGcra(hit: Hit, tag: string): CounterOp {
   const g = gcraParams(hit);
   const key = `${hit.key}:g`;
-  return { kind: GCRA, key, key2: key, tag, a: g.intervalUs, hits: hit.hits, p: g.burst * g.intervalUs, ttlMs: 0, shadow: hit.rule.shadowMode };
+  return { kind: GCRA, key, key2: key, tag, a: g.intervalUs, hits: hit.hits, p: g.tauUs, ttlMs: 0, shadow: hit.rule.shadowMode };
 }
 
 export function finishGcra(hit: Hit, r: RawResult, now: number): Verdict {

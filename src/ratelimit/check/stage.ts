@@ -40,8 +40,11 @@ export class LimitStage implements Stage {
       let limit = l.rule.requestsPerUnit;
       const plan = l.plans && ctx.identity?.plan;
       if (plan) limit = l.plans!.get(plan) ?? limit;
+      const normalLimit = limit;
       if (throttled && l.throttled !== undefined) limit = Math.min(limit, l.throttled);
-      hits.push({ rule: l.rule, key: bounded(key), limit, hits: l.hits, redact: l.redact });
+      const hit: Hit = { rule: l.rule, key: bounded(key), limit, hits: l.hits, redact: l.redact };
+      if (limit < normalLimit) hit.normalLimit = normalLimit;
+      hits.push(hit);
     }
     if (hits.length === 0) return undefined;
     const v = this.limiter.decide(hits, 'all');
@@ -65,7 +68,8 @@ export class LimitStage implements Stage {
         continue;
       }
       if (v.over) {
-        if (v.source === 'fail_closed') { if (closed < 0) closed = i; } else if (over < 0) over = i;
+        // the one that resets last: a retry after its Retry-After can pass every limit
+        if (v.source === 'fail_closed') { if (closed < 0) closed = i; } else if (over < 0 || v.retryAfterMs > verdicts[over]!.retryAfterMs) over = i;
         continue;
       }
       if (v.source !== 'fail_open' && (tightest < 0 || v.remaining < verdicts[tightest]!.remaining)) tightest = i;

@@ -115,7 +115,11 @@ export class RlsHandler {
       const over = v.over && !hit.rule.shadowMode;
       if (over) overall = 'OVER_LIMIT';
       const remaining = v.over ? 0 : Math.min(v.remaining, UINT32_MAX);
-      if (!chosenOver && (over || remaining < chosenRemaining)) { chosen = j; chosenRemaining = remaining; chosenOver = over; }
+      // headers: within limits, the first descriptor with the fewest requests left (Envoy's and envoyproxy/ratelimit's
+      // choice); over limit, the over-limit one that resets last, so a retry after its Retry-After can succeed
+      if (over ? !chosenOver || v.retryAfterMs > verdicts[chosen]!.retryAfterMs : !chosenOver && remaining < chosenRemaining) {
+        chosen = j; chosenRemaining = remaining; chosenOver = over;
+      }
       return {
         code: over ? 'OVER_LIMIT' : 'OK',
         current_limit: currentLimit(hit.rule, hit.limit),

@@ -27,6 +27,7 @@ describe('OAuth2 token introspection (RFC 7662)', () => {
       else if (token === 'expired-but-active') json(res, 200, { active: true, sub: 'svc-1', exp: nowS() - 5 });
       else if (token === 'other-aud') json(res, 200, { active: true, sub: 'svc-1', aud: 'billing', exp: nowS() + 120 });
       else if (token === 'no-exp') json(res, 200, { active: true, client_id: 'client-7' });
+      else if (token?.startsWith('typed:')) json(res, 200, { active: true, sub: 'svc-1', exp: nowS() + 120, ...JSON.parse(decodeURIComponent(token!.slice(6))) });
       else json(res, 200, { active: false });
     });
     url = `${s.url}/introspect`;
@@ -147,6 +148,23 @@ describe('OAuth2 token introspection (RFC 7662)', () => {
       assert.ok(!(r instanceof AuthFailure), 'half-open probe succeeded and closed the circuit');
       assert.equal(seen.length, 4);
     } finally { fail500 = false; }
+  });
+
+  // RFC 7662 §2.2 token_type; Hydra's token_use; Keycloak's typ claim. A refresh (or ID) token the AS calls active
+  // is not an access token: presenting it as a bearer credential must not authenticate.
+  it('refuses an active answer that says the token is a refresh or ID token, accepts access tokens and untyped answers', async () => {
+    const ep = endpoint();
+    const typed = (o: object) => `typed:${encodeURIComponent(JSON.stringify(o))}`;
+    for (const t of [{ token_type: 'refresh_token' }, { token_type: 'Refresh_Token' }, { token_type: 'urn:ietf:params:oauth:token-type:refresh_token' },
+      { token_type: 'id_token' }, { token_use: 'refresh_token' }, { typ: 'Refresh' }, { typ: 'Offline' }, { typ: 'ID' }, { token_type: 'Bearer', typ: 'Refresh' }]) {
+      const r = await verify(ep, typed(t));
+      assert.ok(r instanceof AuthFailure, `accepted ${JSON.stringify(t)}`);
+      assert.equal(r.code, 'ERR_INTROSPECTION_REJECTED', JSON.stringify(t));
+    }
+    for (const t of [{}, { token_type: 'Bearer' }, { token_type: 'bearer' }, { token_type: 'DPoP' }, { token_use: 'access_token' }, { typ: 'Bearer' }, { token_type: 'access_token' }]) {
+      const r = await verify(ep, typed(t));
+      assert.ok(!(r instanceof AuthFailure), `refused ${JSON.stringify(t)}: ${(r as AuthFailure).code}`);
+    }
   });
 
   it('refuses absurd tokens without calling the endpoint', async () => {

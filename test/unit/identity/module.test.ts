@@ -193,6 +193,19 @@ routes:
     assert.equal((await admin(h, 'POST', '/admin/revoke', { api_key_id: 'ffffffffffff' })).status, 400);
     assert.equal((await admin(h, 'POST', '/admin/revoke', { jti: 'a', until: 'tomorrow' })).status, 400);
   });
+
+  // a jti revocation covers every issuer (RFC 7519 §4.1.7: jti values do not collide across issuers); a field the
+  // kind does not use was dropped silently, so `{"jti":…,"issuer":…}` revoked the jti for every issuer
+  it('the admin endpoint refuses a field the revocation kind does not use instead of ignoring it', async () => {
+    for (const body of [{ jti: 'scoped', issuer: ISS }, { jti: 'scoped', before: nowS() }, { subject: 'bob', until: nowS() + 60 },
+      { api_key_id: keyId(hashKey(key2)), until: nowS() + 60 }, { api_key_id: keyId(hashKey(key2)), issuer: ISS }]) {
+      const r = await admin(h, 'POST', '/admin/revoke', body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.match(r.json.error, /does not apply/);
+    }
+    const list = await admin(h, 'GET', '/admin/revocations', undefined);
+    assert.ok(!list.json.revocations.some((x: any) => x.jti === 'scoped' || x.subject === 'bob'));
+  });
 });
 
 describe('identity config errors name the place and the problem', () => {

@@ -147,6 +147,23 @@ describe('HTTP Message Signatures (RFC 9421)', () => {
     assert.equal(await code(verifier({ requireNonce: false }), { ...req, headers }), 'OK billing-svc');
   });
 
+  // RFC 9421 §2.1: a field sent on several lines is signed as the trimmed lines joined by ", " — the section's
+  // own example: "Example-Header: value, with, lots" + "Example-Header: of, commas" → "value, with, lots, of, commas".
+  // Envoy's CheckRequest joins the lines with "," (check_request_utils.cc), so the gateway sees "…lots,of, commas".
+  it('verifies a signature over a field sent on two lines (RFC 9421 §2.1 combination), as Envoy joins them', async () => {
+    const comps = ['@method', '@authority', '@path', '@query', 'example-header'];
+    const req = signed({ method: 'GET', components: comps, headers: { 'example-header': 'value, with, lots, of, commas' } });
+    const envoy = { ...req, headers: { ...req.headers, 'example-header': 'value, with, lots,of, commas' } };
+    assert.equal(await code(verifier(), envoy), 'OK billing-svc');
+    // a single line with a bare comma is signed as sent, and still verifies
+    const one = signed({ method: 'GET', components: comps, headers: { 'example-header': 'a,b' } });
+    assert.equal(await code(verifier(), { ...one, headers: { ...one.headers, 'example-header': 'a,b' } }), 'OK billing-svc');
+    // the values themselves stay covered
+    const changed = signed({ method: 'GET', components: comps, headers: { 'example-header': 'value, with, lots, of, commas' } });
+    assert.equal(await code(verifier(), { ...changed, headers: { ...changed.headers, 'example-header': 'value, with, lots,of, comma' } }), 'ERR_SIG_INVALID');
+    assert.equal(await code(verifier(), { ...changed, headers: { ...changed.headers, 'example-header': 'value, with, lots of, commas' } }), 'ERR_SIG_INVALID');
+  });
+
   it('rejects an unknown keyid, a mismatched alg, a forged signature', async () => {
     assert.equal(await code(verifier(), signed({ method: 'GET', keyId: 'nobody' })), 'ERR_SIG_KEY_UNKNOWN');
     const edAsHmac = signed({ method: 'GET', keyId: 'client-ed', algorithm: 'hmac-sha256', key: Buffer.from(SECRET) });

@@ -133,6 +133,40 @@ describe('Check limit phase', () => {
     assert.equal(c.limits.find((l) => l.name === 'hourly')!.remaining, 98);
   });
 
+  // GCRA's burst is a number of requests; its tolerance in time is burst × interval. A throttled limit has a longer
+  // interval on the same bucket, so the same burst tolerated 12× as much time: a client turning suspicious after
+  // using its burst was let through again, 9 more at once, by the limit meant to be tighter.
+  it('gcra: a throttled client is never admitted where the normal limit would refuse it', async () => {
+    t = testLimiter();
+    t.clock.t = Date.UTC(2024, 0, 1, 10, 0, 0);
+    const s = stage([['per-user', { by: 'ip', requests_per_unit: 60, unit: 'minute', algorithm: 'gcra', burst: 10, throttled_requests_per_unit: 5 }]]);
+    const throttled = () => ctx({ facts: { [THROTTLE_FACT]: true } });
+    let normal = 0;
+    for (let i = 0; i < 20; i++) if (await run(s, ctx()) === undefined) normal++;
+    assert.equal(normal, 10, 'the burst');
+    let more = 0;
+    for (let i = 0; i < 20; i++) if (await run(s, throttled()) === undefined) more++;
+    assert.equal(more, 0, 'throttled after the burst at the same instant');
+    // alone, a throttled client still gets its own rate: 5 a minute
+    t.clock.advance(3_600_000);
+    let perMinute = 0;
+    for (let sec = 0; sec < 600; sec++) { if (await run(s, throttled()) === undefined) perMinute++; t.clock.advance(1000); }
+    assert.ok(perMinute >= 50 && perMinute <= 51, `${perMinute} in 10 minutes`);
+  });
+
+  it('several limits over: the 429 describes the one that resets last, so a retry after Retry-After can succeed', async () => {
+    t = testLimiter();
+    t.clock.t = Date.UTC(2024, 0, 1, 10, 0, 0);
+    const s = stage([['per-second', { by: 'ip', requests_per_unit: 1, unit: 'second' }], ['per-hour', { by: 'ip', requests_per_unit: 1, unit: 'hour' }]]);
+    assert.equal(await run(s, ctx()), undefined);
+    const c = ctx();
+    const deny = await run(s, c);
+    assert.ok(deny);
+    assert.deepEqual(c.limits.map((l) => l.overLimit), [true, true]);
+    assert.deepEqual(deny.headers, { 'ratelimit-policy': '"per-hour";q=1;w=3600', ratelimit: '"per-hour";r=0;t=3600', 'retry-after': '3600' });
+    assert.match(deny.message, /per-hour/);
+  });
+
   it('shadow mode: over the limit is recorded as a shadow deny, the request goes on', async () => {
     t = testLimiter();
     const s = stage([['soft', { by: 'ip', requests_per_unit: 1, unit: 'minute', shadow_mode: true }]]);

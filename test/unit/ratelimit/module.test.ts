@@ -78,6 +78,26 @@ describe('ratelimit module through the Check pipeline', () => {
     assert.equal(r.denied_response?.status.code, 429);
   });
 
+  // the near cache answers a refused key locally until its reset; it must not outlive the limit it was learnt under
+  it('a reload that raises a limit admits a client the old limit refused (the near cache does not keep refusing)', async () => {
+    const ip = '198.51.100.98';
+    const first = await runtime(CONFIG);
+    for (let i = 0; i < 3; i++) assert.equal((await check(first, checkRequest('/api/v1/users', ip), logger)).status.code, 0);
+    assert.equal((await check(first, checkRequest('/api/v1/users', ip), logger)).denied_response?.status.code, 429);
+    assert.equal((await check(first, checkRequest('/api/v1/users', ip), logger)).denied_response?.status.code, 429);
+    const raised = await runtime(CONFIG.replace('requests_per_unit: 3', 'requests_per_unit: 10'), first);
+    const r = await check(raised, checkRequest('/api/v1/users', ip), logger);
+    assert.equal(r.status.code, 0, 'admitted under the raised limit');
+    assert.match(header(r.ok_response.response_headers_to_add, 'ratelimit')!, /^"per-ip";r=\d+;t=\d+$/);
+    // the same limit again: a refusal is still answered (the counter is kept, so is the near cache)
+    const same = await runtime(CONFIG.replace('requests_per_unit: 3', 'requests_per_unit: 10'), raised);
+    for (let i = 0; i < 10; i++) await check(same, checkRequest('/api/v1/users', ip), logger);
+    assert.equal((await check(same, checkRequest('/api/v1/users', ip), logger)).denied_response?.status.code, 429);
+    // and a lowered limit refuses at once
+    const lowered = await runtime(CONFIG.replace('requests_per_unit: 3', 'requests_per_unit: 2'), same);
+    assert.equal((await check(lowered, checkRequest('/api/v1/users', ip), logger)).denied_response?.status.code, 429);
+  });
+
   it('an unknown limit name is a config error naming the route and index', async () => {
     await assert.rejects(runtime(`
 routes:

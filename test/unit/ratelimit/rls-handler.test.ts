@@ -216,6 +216,31 @@ describe('ShouldRateLimit: extensions and headers', () => {
     assert.equal(over.response_headers_to_add[2].value, '50400');
   });
 
+  // Two descriptors over their limits: a retry succeeds only once both admit, so Retry-After (and the headers
+  // describing the refusal) come from the one that resets last — not from the first one listed.
+  it('several descriptors over limit: Retry-After and the rate-limit headers describe the one that resets last', async () => {
+    t.clock.t = Date.UTC(2024, 0, 1, 10, 0, 0, 0);
+    const r = {
+      domain: 'mongo_cps', descriptors: [
+        { entries: [{ key: 'database', value: 'users' }], limit: { requests_per_unit: 1, unit: 'SECOND' } },
+        { entries: [{ key: 'database', value: 'default' }], limit: { requests_per_unit: 1, unit: 'HOUR' } },
+      ],
+    };
+    for (const format of ['x-ratelimit', 'ietf-draft-03'] as const) {
+      t.clock.advance(3_600_000);
+      const h = handler({ headers: format });
+      assert.equal((await call(h, r)).overall_code, 'OK');
+      const over = await call(h, r);
+      assert.equal(over.overall_code, 'OVER_LIMIT');
+      assert.deepEqual(over.statuses.map((s: any) => s.code), ['OVER_LIMIT', 'OVER_LIMIT']);
+      const got = Object.fromEntries(over.response_headers_to_add.map((x: any) => [x.key, x.value]));
+      assert.equal(got['retry-after'], '3600', format);
+      const prefix = format === 'x-ratelimit' ? 'x-ratelimit' : 'ratelimit';
+      assert.equal(got[`${prefix}-reset`], '3600', format);
+      assert.equal(got[`${prefix}-remaining`], '0', format);
+    }
+  });
+
   it('x-ratelimit and ietf-draft-03 (envoyproxy/ratelimit LIMIT_RESPONSE_HEADERS_ENABLED) formats', async () => {
     const x = await call(handler({ headers: 'x-ratelimit' }), req('internal', [[['azure', 'a']]]));
     assert.deepEqual(x.response_headers_to_add, [

@@ -60,3 +60,26 @@ describe('a body that is not JSON', () => {
     await m.close();
   });
 });
+
+// Envoy's max_headers_count counts the header lines a client sent (HTTP/1: Host included, the request line not);
+// the CheckRequest also carries the request line as pseudo-headers and the headers Envoy itself added.
+describe('max_headers counts the headers the client sent', () => {
+  const v = (max: number) => ({ contentTypes: [], schemas: new Map(), maxViolations: 20, maxHeaders: max });
+  const envoyAdded = {
+    ':method': 'GET', ':path': '/x', ':scheme': 'http', 'x-request-id': '0f0c3a55-9a4e-4a57-b4a0-5a0c2a7f6b11',
+    'x-forwarded-proto': 'http', 'x-forwarded-for': '192.0.2.10', 'x-envoy-external-address': '192.0.2.10',
+  };
+  const client = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`x-c${i}`, 'v']));
+
+  it('Host (:authority) and the client\'s own headers count; the request line and Envoy\'s additions do not', () => {
+    // :authority (Host) + 4 = 5 client headers
+    assert.deepEqual(validateRequest(ctx({ headers: { ...envoyAdded, ...client(4) } }), v(5)), []);
+    assert.deepEqual(validateRequest(ctx({ headers: { ...envoyAdded, ...client(5) } }), v(5)),
+      [{ where: 'headers', message: 'too many headers (6 > 5)' }]);
+  });
+
+  it('a client cannot hide headers behind a prefix: only those exact names are left out', () => {
+    const hidden = { 'x-envoy-a': '1', 'x-envoy-b': '1', 'x-forwarded-host': 'h', ':x': '1' };
+    assert.equal(validateRequest(ctx({ headers: { ...envoyAdded, ...hidden } }), v(4)).length, 1);
+  });
+});
