@@ -1,23 +1,80 @@
+import iconv from 'iconv-lite';
+
 /**
- * The charset a Content-Type's parameters name, as a TextDecoder (WHATWG Encoding labels: windows-125x,
- * ISO-8859-x, Shift_JIS, EUC-*, GBK, Big5, KOI8, UTF-16LE/BE …). undefined: no charset, UTF-8 or ASCII, or a
- * label TextDecoder does not know (EBCDIC, UTF-7, UTF-32): the caller reads UTF-8.
+ * How a body read by its declared charset is decoded (a form's percent-escapes, a text body, a multipart
+ * part): `decode` the text in that charset, or `unknown`, a charset nothing here decodes (EBCDIC — ibm037,
+ * cp500, cp1140, ibm1047 —, a made-up label), which the caller reads as UTF-8 and records (the request is
+ * refused by default: an upstream that decodes it, as IIS/ASP.NET decodes EBCDIC, reads another text).
  */
-export function charsetDecoder(params: string | undefined): TextDecoder | undefined {
+export type Charset =
+  | { readonly kind: 'decode'; readonly encoding: string; decode(b: Uint8Array): string }
+  | { readonly kind: 'unknown'; readonly label: string };
+
+/**
+ * The charset a Content-Type's parameters name. undefined: none, UTF-8 (any WHATWG label of it) or ASCII
+ * (`us-ascii`, `ascii`: read as UTF-8, as before — every ASCII byte reads the same). Node's TextDecoder
+ * (WHATWG labels: windows-125x, ISO-8859-x, Shift_JIS, EUC-*, GBK, Big5, KOI8, UTF-16 …) decodes what it
+ * knows and gets right; iconv-lite decodes the rest: UTF-7, UTF-32, DOS code pages, and windows-1252 and its
+ * labels (Node 20's TextDecoder reads it as Latin-1, nodejs/node#60888; `latin1`/`iso-8859-1` then read as
+ * Latin-1, as Java, .NET and Python read those names). iconv-lite's byte encodings (`base64`, `hex`) are
+ * no charset: unknown.
+ */
+export function declaredCharset(params: string | undefined): Charset | undefined {
   const cs = charsetLabel(params);
-  if (cs === undefined || cs === 'utf-8' || cs === 'utf8' || cs === 'us-ascii') return undefined;
-  const hit = decoders.get(cs);
+  if (cs === undefined || cs === 'utf-8' || cs === 'utf8' || cs === 'us-ascii' || cs === 'ascii') return undefined;
+  const hit = charsets.get(cs);
   if (hit !== undefined) return hit ?? undefined;
-  let d: TextDecoder | null = null;
-  try { d = new TextDecoder(cs); } catch { /* unknown label */ }
-  if (d !== null && d.encoding === 'utf-8') d = null;
+  const c = resolve(cs);
   // labels are the client's to choose: only so many remembered (the known ones are a fixed set)
-  if (decoders.size < MAX_CACHED) decoders.set(cs, d);
-  return d ?? undefined;
+  if (charsets.size < MAX_CACHED) charsets.set(cs, c ?? null);
+  return c;
+}
+
+/**
+ * `b` in the declared charset of `params`; UTF-8 when there is none or it is unknown — then `onUnknown`
+ * gets its (bounded) label.
+ */
+export function declaredText(b: Buffer, params: string | undefined, onUnknown: (label: string) => void): string {
+  const cs = declaredCharset(params);
+  if (cs === undefined) return b.toString('utf8');
+  if (cs.kind === 'decode') return cs.decode(b);
+  onUnknown(cs.label);
+  return b.toString('utf8');
 }
 
 const MAX_CACHED = 256;
-const decoders = new Map<string, TextDecoder | null>();
+const charsets = new Map<string, Charset | null>();
+const NOT_CHARSETS = new Set(['base64', 'base64url', 'hex']);
+
+function resolve(cs: string): Charset | undefined {
+  let td: TextDecoder | undefined;
+  try { td = new TextDecoder(cs); } catch { /* not a WHATWG label */ }
+  if (td?.encoding === 'utf-8') return undefined;
+  if (td !== undefined && td.encoding !== 'windows-1252') {
+    const d = td;
+    if (d.encoding === 'utf-16le' || d.encoding === 'utf-16be') return { kind: 'decode', encoding: d.encoding, decode: (b) => utf16(b, d.encoding === 'utf-16be') };
+    return { kind: 'decode', encoding: d.encoding, decode: (b) => d.decode(b) };
+  }
+  // windows-1252's WHATWG labels iconv-lite does not know (x-cp1252, l1 …) are windows-1252
+  const name = iconv.encodingExists(cs) && !NOT_CHARSETS.has(cs) ? cs : td !== undefined ? 'windows-1252' : undefined;
+  if (name === undefined) return { kind: 'unknown', label: cs };
+  return { kind: 'decode', encoding: name, decode: (b) => iconv.decode(b, name) };
+}
+
+/**
+ * UTF-16 told by a byte order mark, else by where the NUL of an ASCII character falls (first: big-endian,
+ * second: little-endian), as RFC 4627 §3 told JSON's; `be` when neither tells (the label's own order).
+ */
+function utf16(b: Uint8Array, be: boolean): string {
+  if (b.length >= 2) {
+    if ((b[0] === 0xfe && b[1] === 0xff) || (b[0] === 0 && b[1] !== 0)) be = true;
+    else if ((b[0] === 0xff && b[1] === 0xfe) || (b[1] === 0 && b[0] !== 0)) be = false;
+  }
+  const u = Buffer.from(b.subarray(0, b.length & ~1));
+  if (be) u.swap16();
+  const s = u.toString('utf16le');
+  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+}
 
 /** The lower-cased `charset` parameter (quotes dropped, at most 40 characters of [\w.:-]), or undefined. */
 export function charsetLabel(params: string | undefined): string | undefined {

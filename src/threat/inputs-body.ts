@@ -7,7 +7,7 @@ import { type JsonCount, walkDropped } from './inputs-json-repeats.js';
 import { inspectJsonLines, JSON_LINES_TYPES, type ReadDoc, startsWithRs } from './inputs-json-lines.js';
 import { inspectMultipart } from './inputs-multipart.js';
 import { declaresText, textLike } from './body-sniff.js';
-import { charsetDecoder } from './charset.js';
+import { declaredCharset } from './charset.js';
 import { inspectFormCharset } from './inputs-form-charset.js';
 import { jsonEncoding, jsonText } from './json-text.js';
 import { isJsonType, JSON_BODY_FACT, JSON_UNIQUE_FACT, mediaType } from './validation.js';
@@ -18,15 +18,16 @@ export const MAX_FORM_FIELDS = 2000;
 /** The body by its media type: form fields, JSON string values, multipart parts, or the text itself. */
 export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector): void {
   const mt = mediaType(ctx.headers['content-type']);
+  const ct = ctx.headers['content-type'] ?? '';
+  const semi = ct.indexOf(';');
+  // a charset nothing decodes (EBCDIC, a made-up label), whatever the type: the body is read as UTF-8 and
+  // that recorded — an upstream that decodes it (IIS/ASP.NET, Spring) reads another text (charset.ts)
+  const cs = declaredCharset(semi < 0 ? undefined : ct.slice(semi));
+  if (cs?.kind === 'unknown') w.lim.undecodableCharset ??= cs.label;
+  const decoded = cs?.kind === 'decode' ? cs : undefined;
   if (mt === 'application/x-www-form-urlencoded') {
     // a charset other than UTF-8 names the text the percent-escapes spell (inputs-form-charset.ts)
-    const ct = ctx.headers['content-type']!;
-    const semi = ct.indexOf(';');
-    const d = semi < 0 ? undefined : charsetDecoder(ct.slice(semi));
-    // (windows-1252, which the labels latin1, iso-8859-1 and ascii name too, stays UTF-8 as before: Node's
-    // TextDecoder reads it as Latin-1 since 20.18.3, nodejs/node#60888, so its 0x80–0x9F quotes would not
-    // come out as the quotes they are; every ASCII character reads the same either way)
-    if (d !== undefined && d.encoding !== 'windows-1252') inspectFormCharset(w, ctx.body, d, MAX_FORM_FIELDS);
+    if (decoded !== undefined) inspectFormCharset(w, ctx.body, decoded, MAX_FORM_FIELDS);
     else inspectParams(w, ctx.body.toString('utf8'), 'form', MAX_FORM_FIELDS);
     return;
   }
@@ -43,8 +44,9 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
   // one JSON string as the document (Go's json.Decoder, get_json(force=True), a `type: string` schema take
   // the string it spells): its value; text that only opens with a quote is read whole below, not recorded
   if (mt === '' && firstByte(ctx.body) === 34 && inspectJson(ctx, o, w, true)) return;
+  // text in a declared charset is read in it (UTF-7, UTF-16, windows-125x …), as the application's reader decodes it
   if (mt === '' || declaresText(mt)) {
-    w.emit('body', ctx.body.toString('utf8'));
+    w.emit('body', decoded !== undefined ? decoded.decode(ctx.body) : ctx.body.toString('utf8'));
     return;
   }
   // another type (application/octet-stream, a vendor type, one that does not match the body): Go's
@@ -54,7 +56,8 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
   // protobuf …) is not read.
   const first = firstByte(ctx.body);
   if ((first === 123 || first === 91 || first === 34) && inspectJson(ctx, o, w, true, true)) return;
-  if (textLike(ctx.body)) w.emit('body', ctx.body.toString('utf8'));
+  if (decoded !== undefined) w.emit('body', decoded.decode(ctx.body));
+  else if (textLike(ctx.body)) w.emit('body', ctx.body.toString('utf8'));
 }
 
 /**

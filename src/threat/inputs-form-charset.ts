@@ -1,3 +1,4 @@
+import type { Charset } from './charset.js';
 import { type Inspector, suspiciousKey } from './inputs-inspector.js';
 
 /**
@@ -5,12 +6,11 @@ import { type Inspector, suspiciousKey } from './inputs-inspector.js';
  * ASCII, and the bytes each name and value spell once percent-decoded are text in that charset — as Tomcat
  * and Jetty (getParameter), ASP.NET (Request.Form), Django (QueryDict) and busboy decode them. UTF-16 (any
  * label) is told per name or value by a byte order mark or where its NULs fall, as in RFC 4627 §3. Fields past
- * `max` are counted and read all the same. Linear.
+ * `max` are counted and read all the same. Decoded as charset.ts decodes every declared charset. Linear.
  */
-export function inspectFormCharset(w: Inspector, body: Buffer, decoder: TextDecoder, max: number): void {
+export function inspectFormCharset(w: Inspector, body: Buffer, cs: Charset & { kind: 'decode' }, max: number): void {
   const raw = body.toString('latin1');
-  const utf16 = decoder.encoding === 'utf-16le' || decoder.encoding === 'utf-16be';
-  const text = (from: number, to: number) => decodeBytes(percentBytes(raw, from, to), decoder, utf16);
+  const text = (from: number, to: number) => cs.decode(percentBytes(raw, from, to));
   let n = 0;
   for (let start = 0; start < raw.length && !w.exhausted;) {
     let end = raw.indexOf('&', start);
@@ -49,14 +49,4 @@ function hex(c: number): number {
   if (c >= 97 && c <= 102) return c - 87;
   if (c >= 65 && c <= 70) return c - 55;
   return -1;
-}
-
-function decodeBytes(b: Buffer, decoder: TextDecoder, utf16: boolean): string {
-  if (!utf16 || b.length < 2) return decoder.decode(b);
-  // a byte order mark, else the NUL of an ASCII character first (big-endian) or second (little-endian)
-  const be = (b[0] === 0xfe && b[1] === 0xff) || (b[0] === 0 && b[1] !== 0) ? true : (b[0] === 0xff && b[1] === 0xfe) || (b[1] === 0 && b[0] !== 0) ? false : decoder.encoding === 'utf-16be';
-  const u = Buffer.from(b.subarray(0, b.length & ~1));
-  if (be) u.swap16();
-  const s = u.toString('utf16le');
-  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
 }

@@ -35,6 +35,8 @@ export interface InputLimits {
   depthExceeded: boolean;
   /** A body that is not the structure it claims ('json', 'multipart'): read as text instead. */
   unparsedBody?: string;
+  /** The first declared charset (bounded label) nothing decodes: that text was read as UTF-8 (charset.ts). */
+  undecodableCharset?: string;
 }
 
 /**

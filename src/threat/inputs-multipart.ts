@@ -1,6 +1,6 @@
 import { FILENAME_KEY, UNPARSED_KEY } from './exclude.js';
 import { declaresText, textLike } from './body-sniff.js';
-import { charsetDecoder } from './charset.js';
+import { declaredText } from './charset.js';
 import { type Inspector, MIN_COST, suspiciousKey } from './inputs-inspector.js';
 import { inspectJsonPart } from './inputs-multipart-json.js';
 
@@ -25,12 +25,11 @@ const CONTENT_TYPE = /(?:^|\n)[ \t]*content-type[ \t]*:[ \t]*([^\r\n;]+)([^\r\n]
 
 /**
  * A part's text in the charset its Content-Type names: busboy (multer) decodes a field's value with it
- * (`charset=utf-16le` and the rest TextDecoder knows), so a part in UTF-16 read as UTF-8 would hide its
- * text behind NULs. No charset, UTF-8, or one TextDecoder does not know: UTF-8.
+ * (`charset=utf-16le` …), so a part in UTF-16 read as UTF-8 would hide its text behind NULs. No charset or
+ * UTF-8: UTF-8; one nothing decodes (charset.ts): UTF-8, and recorded.
  */
-function partText(content: Buffer, params: string | undefined): string {
-  const d = charsetDecoder(params);
-  return d === undefined ? content.toString('utf8') : d.decode(content);
+function partText(w: Inspector, content: Buffer, params: string | undefined): string {
+  return declaredText(content, params, (label) => { w.lim.undecodableCharset ??= label; });
 }
 
 /** A delimiter: `--boundary` at the start of the body or of a line. */
@@ -120,11 +119,11 @@ function part(p: Buffer, n: number, w: Inspector, maxJsonValues: number): void {
   const content = p.subarray(he[1]);
   const ct = CONTENT_TYPE.exec(head);
   // no filename, or an empty one (Go reads that as a form value too): a field
-  if (filename === '') { partContent(w, name, partText(content, ct?.[2]), maxJsonValues); return; }
+  if (filename === '') { partContent(w, name, partText(w, content, ct?.[2]), maxJsonValues); return; }
   // a file's content: when it declares text (in its charset), or is text whatever it declares — the type is
   // the client's to choose, and the application stores the file all the same (as the body inspector reads
   // a body of another type that is text)
   const type = ct?.[1]?.trim().toLowerCase() ?? 'application/octet-stream';
-  if (declaresText(type) || textLike(content)) partContent(w, name, partText(content, ct?.[2]), maxJsonValues);
+  if (declaresText(type) || textLike(content)) partContent(w, name, partText(w, content, ct?.[2]), maxJsonValues);
   w.emit(`multipart.${name}.filename`, filename, false, FILENAME_KEY + name);
 }

@@ -73,3 +73,14 @@ export function oversizeFinding(lim: InputLimits): Finding | undefined {
   if (why.length === 0) return undefined;
   return { family: 'oversize', where: 'request', confidence: 0.4, detail: `${why.join('; ')} (all inspected)` };
 }
+
+/**
+ * The `charset` finding for text in a declared charset nothing decodes (charset.ts): it was read as UTF-8,
+ * which is not the text an upstream that decodes the charset reads (EBCDIC forms on IIS/ASP.NET), so the
+ * finding is certain (with the default `charset` weight 1 a block; a lower weight relaxes it). The detail
+ * names the charset's label (at most 40 characters of [\w.:-]), never body bytes.
+ */
+export function charsetFinding(lim: InputLimits): Finding | undefined {
+  if (lim.undecodableCharset === undefined) return undefined;
+  return { family: 'charset', where: 'body', confidence: 1, detail: `body charset "${lim.undecodableCharset}" cannot be decoded: not inspected as the application reads it` };
+}

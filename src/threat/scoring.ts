@@ -7,6 +7,8 @@ export interface Thresholds { block: number; throttle: number }
 /** Default family weights: injection and reputation findings count fully, behaviour less. */
 export const DEFAULT_WEIGHTS: Readonly<Record<string, number>> = {
   sqli: 1, xss: 1, traversal: 1, cmdi: 1, oversize: 1, bot: 0.7, anomaly: 0.8,
+  // a body in a declared charset nothing decodes (inputs.ts charsetFinding): read as UTF-8, not as the application reads it
+  charset: 1,
   // refusals (IP lists and feeds, geo, bans, CSRF, validation) deny outright in enforce mode; in detect mode
   // their findings are scored with these weights
   ip: 1, geo: 1, ban: 1, csrf: 1, validation: 0.5,

@@ -7,7 +7,7 @@ import { botFindings } from './bot.js';
 import { csrfViolation } from './csrf.js';
 import { inspectValue, type ValueFinding } from './detectors/index.js';
 import { EVENT_FACT, type EventAction } from './events/event.js';
-import { oversizeFinding, walkInputs } from './inputs.js';
+import { charsetFinding, oversizeFinding, walkInputs } from './inputs.js';
 import { formatIp, parseIp } from './ip/address.js';
 import { findingsHeaderValue } from './risk-header.js';
 import type { RouteThreat } from './route.js';
@@ -180,6 +180,8 @@ export function detectStage(s: ThreatState, r: RouteThreat): Stage {
       }, r.exclusions);
       const cut = oversizeFinding(lim);
       if (cut) findings.push(cut);
+      const undecodable = charsetFinding(lim);
+      if (undecodable) findings.push(undecodable);
       const ip = (ctx.facts[IP_FACT] as string | undefined) ?? ctx.client.ip;
       const behaviour = findings.length;
       if (r.bot) botFindings(ctx, ip, parseIp(ip), r.bot, s.cadence, findings);
