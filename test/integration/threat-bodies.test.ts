@@ -72,6 +72,31 @@ routes:
     }
   });
 
+  // (EBCDIC code page 037: the bytes of "1' or 1=1--", written here; IIS/ASP.NET decode such a form)
+  const IBM037_SQLI = Buffer.from([0xf1, 0x7d, 0x40, 0x96, 0x99, 0x40, 0xf1, 0x7e, 0xf1, 0x60, 0x60]);
+  const pct = (b: Buffer) => [...b].map((x) => `%${x.toString(16).padStart(2, '0')}`).join('');
+  const FORM = 'application/x-www-form-urlencoded';
+
+  it('a form in a charset nothing decodes (IBM037) → 403 ERR_THREAT; one in UTF-7 with a script → 403 (both were 200)', async () => {
+    for (const [what, r] of [
+      ['IBM037', await post('/api/login', `${FORM}; charset=IBM037`, `user=${pct(IBM037_SQLI)}&pw=x`)],
+      ['an unknown label', await post('/api/login', `${FORM}; charset="x-no-such-charset"`, 'user=alice')],
+      ['UTF-7', await post('/api/comment', `${FORM}; charset=utf-7`, `text=${pct(Buffer.from('+ADw-script+AD4-alert(1)+ADw-/script+AD4-'))}`)],
+    ] as const) {
+      assert.equal(r.status, 403, `${what}: ${r.body}`);
+      assert.equal(r.json().error, 'ERR_THREAT', what);
+    }
+  });
+
+  it('forms in UTF-8 (any spelling), no charset, windows-1252 and UTF-7 without a payload pass, the body unchanged upstream', async () => {
+    for (const [type, body] of [[`${FORM}; charset=UTF-8`, 'q=caf%C3%A9'], [`${FORM}; charset="utf8"`, 'q=caf%C3%A9'], [FORM, 'q=caf%C3%A9'],
+      [`${FORM}; charset=windows-1252`, 'q=%93quoted%94+it%92s'], [`${FORM}; charset=utf-7`, `q=${pct(Buffer.from('caf+AOk-'))}`]] as const) {
+      const r = await post('/api/search', type, body);
+      assert.equal(r.status, 200, `${type}: ${r.body}`);
+      assert.equal(r.json().body, body, type);
+    }
+  });
+
   it('ordinary requests of the same shapes pass', async () => {
     for (const [what, r] of [
       ['NDJSON', await post('/api/bulk', 'application/x-ndjson', `{"id":1,"name":"alice"}\n{"id":2,"name":"Seán O'Brien"}\n`)],
