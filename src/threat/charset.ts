@@ -1,4 +1,5 @@
 import iconv from 'iconv-lite';
+import { textLike } from './body-sniff.js';
 
 /**
  * How a body read by its declared charset is decoded (a form's percent-escapes, a text body, a multipart
@@ -7,8 +8,20 @@ import iconv from 'iconv-lite';
  * refused by default: an upstream that decodes it, as IIS/ASP.NET decodes EBCDIC, reads another text).
  */
 export type Charset =
-  | { readonly kind: 'decode'; readonly encoding: string; decode(b: Uint8Array): string }
+  | { readonly kind: 'decode'; readonly encoding: string; decode(b: Uint8Array): string; readonly asciiSafe: boolean }
   | { readonly kind: 'unknown'; readonly label: string };
+
+/**
+ * The UTF-8 reading of bytes decoded in `cs`, when an application that ignores the charset (Go, Node, PHP
+ * read bodies as UTF-8 whatever they declare) would read other text: the charset is not ASCII-compatible
+ * (UTF-7's `+…-`, UTF-16/32), the bytes are text as UTF-8 (no NULs or controls: UTF-16 is not) and they read
+ * otherwise than `decoded`. undefined: no other reading to inspect.
+ */
+export function utf8Reading(cs: Charset & { kind: 'decode' }, b: Buffer, decoded: string): string | undefined {
+  if (cs.asciiSafe || !textLike(b)) return undefined;
+  const s = b.toString('utf8');
+  return s === decoded ? undefined : s;
+}
 
 /**
  * The charset a Content-Type's parameters name. undefined: none, UTF-8 (any WHATWG label of it) or ASCII
@@ -30,23 +43,20 @@ export function declaredCharset(params: string | undefined): Charset | undefined
   return c;
 }
 
-/**
- * `b` in the declared charset of `params`; UTF-8 when there is none or it is unknown — then `onUnknown`
- * gets its (bounded) label.
- */
-export function declaredText(b: Buffer, params: string | undefined, onUnknown: (label: string) => void): string {
-  const cs = declaredCharset(params);
-  if (cs === undefined) return b.toString('utf8');
-  if (cs.kind === 'decode') return cs.decode(b);
-  onUnknown(cs.label);
-  return b.toString('utf8');
-}
-
 const MAX_CACHED = 256;
 const charsets = new Map<string, Charset | null>();
 const NOT_CHARSETS = new Set(['base64', 'base64url', 'hex']);
 
+/** Printable ASCII, and a UTF-7 shift (`+AGE-`, an `a`): an ASCII-compatible charset reads it as itself. */
+const PROBE = `${Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('')} +AGE-`;
+
 function resolve(cs: string): Charset | undefined {
+  const c = decoderFor(cs);
+  if (c === undefined || 'label' in c) return c;
+  return { ...c, asciiSafe: c.decode(Buffer.from(PROBE, 'latin1')) === PROBE };
+}
+
+function decoderFor(cs: string): { kind: 'decode'; encoding: string; decode(b: Uint8Array): string } | { kind: 'unknown'; label: string } | undefined {
   let td: TextDecoder | undefined;
   try { td = new TextDecoder(cs); } catch { /* not a WHATWG label */ }
   if (td?.encoding === 'utf-8') return undefined;

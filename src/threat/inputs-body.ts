@@ -7,7 +7,7 @@ import { type JsonCount, walkDropped } from './inputs-json-repeats.js';
 import { inspectJsonLines, JSON_LINES_TYPES, type ReadDoc, startsWithRs } from './inputs-json-lines.js';
 import { inspectMultipart } from './inputs-multipart.js';
 import { declaresText, textLike } from './body-sniff.js';
-import { declaredCharset } from './charset.js';
+import { type Charset, declaredCharset, utf8Reading } from './charset.js';
 import { inspectFormCharset } from './inputs-form-charset.js';
 import { jsonEncoding, jsonText } from './json-text.js';
 import { isJsonType, JSON_BODY_FACT, JSON_UNIQUE_FACT, mediaType } from './validation.js';
@@ -46,7 +46,8 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
   if (mt === '' && firstByte(ctx.body) === 34 && inspectJson(ctx, o, w, true)) return;
   // text in a declared charset is read in it (UTF-7, UTF-16, windows-125x …), as the application's reader decodes it
   if (mt === '' || declaresText(mt)) {
-    w.emit('body', decoded !== undefined ? decoded.decode(ctx.body) : ctx.body.toString('utf8'));
+    if (decoded === undefined) w.emit('body', ctx.body.toString('utf8'));
+    else emitDecoded(w, decoded, ctx.body);
     return;
   }
   // another type (application/octet-stream, a vendor type, one that does not match the body): Go's
@@ -56,8 +57,16 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
   // protobuf …) is not read.
   const first = firstByte(ctx.body);
   if ((first === 123 || first === 91 || first === 34) && inspectJson(ctx, o, w, true, true)) return;
-  if (decoded !== undefined) w.emit('body', decoded.decode(ctx.body));
+  if (decoded !== undefined) emitDecoded(w, decoded, ctx.body);
   else if (textLike(ctx.body)) w.emit('body', ctx.body.toString('utf8'));
+}
+
+/** A body in its declared charset; in one not ASCII-compatible (UTF-7) its UTF-8 reading too where that differs (charset.ts). */
+function emitDecoded(w: Inspector, cs: Charset & { kind: 'decode' }, b: Buffer): void {
+  const text = cs.decode(b);
+  w.emit('body', text);
+  const alt = utf8Reading(cs, b, text);
+  if (alt !== undefined) w.emit('body', alt);
 }
 
 /**

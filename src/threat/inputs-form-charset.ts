@@ -1,4 +1,4 @@
-import type { Charset } from './charset.js';
+import { type Charset, utf8Reading } from './charset.js';
 import { type Inspector, suspiciousKey } from './inputs-inspector.js';
 
 /**
@@ -6,11 +6,19 @@ import { type Inspector, suspiciousKey } from './inputs-inspector.js';
  * ASCII, and the bytes each name and value spell once percent-decoded are text in that charset — as Tomcat
  * and Jetty (getParameter), ASP.NET (Request.Form), Django (QueryDict) and busboy decode them. UTF-16 (any
  * label) is told per name or value by a byte order mark or where its NULs fall, as in RFC 4627 §3. Fields past
- * `max` are counted and read all the same. Decoded as charset.ts decodes every declared charset. Linear.
+ * `max` are counted and read all the same. Decoded as charset.ts decodes every declared charset; in one that
+ * is not ASCII-compatible (UTF-7) a name or value is read as UTF-8 too where that reads otherwise (an
+ * application that ignores the charset reads it so). Linear.
  */
 export function inspectFormCharset(w: Inspector, body: Buffer, cs: Charset & { kind: 'decode' }, max: number): void {
   const raw = body.toString('latin1');
-  const text = (from: number, to: number) => cs.decode(percentBytes(raw, from, to));
+  let alt: string | undefined;
+  const text = (from: number, to: number) => {
+    const b = percentBytes(raw, from, to);
+    const s = cs.decode(b);
+    alt = cs.asciiSafe ? undefined : utf8Reading(cs, b, s);
+    return s;
+  };
   let n = 0;
   for (let start = 0; start < raw.length && !w.exhausted;) {
     let end = raw.indexOf('&', start);
@@ -19,11 +27,14 @@ export function inspectFormCharset(w: Inspector, body: Buffer, cs: Charset & { k
       let eq = raw.indexOf('=', start);
       if (eq < 0 || eq > end) eq = end;
       const k = text(start, eq);
+      const kAlt = alt;
       const v = eq < end ? text(eq + 1, end) : '';
       if (++n > max) w.lim.overCount++;
       const name = k.length > 64 ? k.slice(0, 64) : k;
       w.emit(`form.${name}`, v);
+      if (eq < end && alt !== undefined) w.emit(`form.${name}`, alt);
       if (suspiciousKey(k)) w.emit(`form-key.${name}`, k);
+      if (kAlt !== undefined && suspiciousKey(kAlt)) w.emit(`form-key.${name}`, kAlt);
     }
     start = end + 1;
   }

@@ -1,6 +1,6 @@
 import { FILENAME_KEY, UNPARSED_KEY } from './exclude.js';
 import { declaresText, textLike } from './body-sniff.js';
-import { declaredText } from './charset.js';
+import { declaredCharset, utf8Reading } from './charset.js';
 import { type Inspector, MIN_COST, suspiciousKey } from './inputs-inspector.js';
 import { inspectJsonPart } from './inputs-multipart-json.js';
 
@@ -26,10 +26,15 @@ const CONTENT_TYPE = /(?:^|\n)[ \t]*content-type[ \t]*:[ \t]*([^\r\n;]+)([^\r\n]
 /**
  * A part's text in the charset its Content-Type names: busboy (multer) decodes a field's value with it
  * (`charset=utf-16le` …), so a part in UTF-16 read as UTF-8 would hide its text behind NULs. No charset or
- * UTF-8: UTF-8; one nothing decodes (charset.ts): UTF-8, and recorded.
+ * UTF-8: UTF-8; one nothing decodes (charset.ts): UTF-8, and recorded. In a charset that is not
+ * ASCII-compatible (UTF-7), the UTF-8 reading too where it differs (an application may ignore the charset).
  */
-function partText(w: Inspector, content: Buffer, params: string | undefined): string {
-  return declaredText(content, params, (label) => { w.lim.undecodableCharset ??= label; });
+function partTexts(w: Inspector, content: Buffer, params: string | undefined): [string, string | undefined] {
+  const cs = declaredCharset(params);
+  if (cs === undefined) return [content.toString('utf8'), undefined];
+  if (cs.kind === 'unknown') { w.lim.undecodableCharset ??= cs.label; return [content.toString('utf8'), undefined]; }
+  const text = cs.decode(content);
+  return [text, utf8Reading(cs, content, text)];
 }
 
 /** A delimiter: `--boundary` at the start of the body or of a line. */
@@ -100,9 +105,11 @@ export function inspectMultipart(contentType: string, b: Buffer, maxParts: numbe
   }
 }
 
-/** A part's text: value by value when it is a JSON document (inputs-multipart-json.ts), else whole. */
-function partContent(w: Inspector, name: string, text: string, maxJsonValues: number): void {
-  if (!inspectJsonPart(w, `multipart.${name}`, `multipart-key.${name}`, text, maxJsonValues)) w.emit(`multipart.${name}`, text);
+/** A part's text (each reading): value by value when it is a JSON document (inputs-multipart-json.ts), else whole. */
+function partContent(w: Inspector, name: string, [text, alt]: [string, string | undefined], maxJsonValues: number): void {
+  for (const t of alt === undefined ? [text] : [text, alt]) {
+    if (!inspectJsonPart(w, `multipart.${name}`, `multipart-key.${name}`, t, maxJsonValues)) w.emit(`multipart.${name}`, t);
+  }
 }
 
 function part(p: Buffer, n: number, w: Inspector, maxJsonValues: number): void {
@@ -119,11 +126,11 @@ function part(p: Buffer, n: number, w: Inspector, maxJsonValues: number): void {
   const content = p.subarray(he[1]);
   const ct = CONTENT_TYPE.exec(head);
   // no filename, or an empty one (Go reads that as a form value too): a field
-  if (filename === '') { partContent(w, name, partText(w, content, ct?.[2]), maxJsonValues); return; }
+  if (filename === '') { partContent(w, name, partTexts(w, content, ct?.[2]), maxJsonValues); return; }
   // a file's content: when it declares text (in its charset), or is text whatever it declares — the type is
   // the client's to choose, and the application stores the file all the same (as the body inspector reads
   // a body of another type that is text)
   const type = ct?.[1]?.trim().toLowerCase() ?? 'application/octet-stream';
-  if (declaresText(type) || textLike(content)) partContent(w, name, partText(w, content, ct?.[2]), maxJsonValues);
+  if (declaresText(type) || textLike(content)) partContent(w, name, partTexts(w, content, ct?.[2]), maxJsonValues);
   w.emit(`multipart.${name}.filename`, filename, false, FILENAME_KEY + name);
 }

@@ -33,12 +33,26 @@ const XSS_UTF7 = '+ADw-script+AD4-alert(1)+ADw-/script+AD4-';
 describe('declared body charsets: decoded, or refused when nothing decodes them', () => {
   it('a UTF-7 form: its percent-escaped bytes decoded as UTF-7, the script found', () => {
     const { inputs, lim } = read(`q=${pct(Buffer.from(XSS_UTF7))}`, `${FORM}; charset=utf-7`);
-    assert.deepEqual(inputs, [['form.q', '<script>alert(1)</script>', ['xss']]]);
+    // (and its UTF-8 reading, which differs: an application ignoring the charset reads that)
+    assert.deepEqual(inputs.map(([w, v, f]) => [w, v, f.includes('xss')]), [['form.q', '<script>alert(1)</script>', true], ['form.q', XSS_UTF7, true]]);
     assert.equal(lim.undecodableCharset, undefined);
   });
 
   it('a UTF-7 text body too (UNICODE-1-1-UTF-7 label)', () => {
-    assert.deepEqual(read(XSS_UTF7, 'text/plain; charset=UNICODE-1-1-UTF-7').inputs, [['body', '<script>alert(1)</script>', ['xss']]]);
+    assert.deepEqual(read(XSS_UTF7, 'text/plain; charset=UNICODE-1-1-UTF-7').inputs.map(([w, v, f]) => [w, v, f.includes('xss')]), [['body', '<script>alert(1)</script>', true], ['body', XSS_UTF7, true]]);
+  });
+
+  // Go, Node and PHP read a body as UTF-8 whatever charset it declares: in UTF-7 `+AND+` is a shift sequence
+  // (garbage), as UTF-8 it is the text; an injection written with `+` hid from a UTF-7-only reading
+  const PLUS_SQLI = "1' +AND+SLEEP(5)--";
+  it('a charset that is not ASCII-compatible (UTF-7): the UTF-8 reading is read too where it differs — text, form, multipart', () => {
+    assert.deepEqual(read(PLUS_SQLI, 'text/plain; charset=utf-7').inputs.filter(([, , f]) => f.includes('sqli')).map(([w, v]) => [w, v]), [['body', PLUS_SQLI]]);
+    assert.deepEqual(read(`q=${pct(Buffer.from(PLUS_SQLI))}`, `${FORM}; charset=utf-7`).inputs.filter(([, , f]) => f.includes('sqli')).map(([w, v]) => [w, v]), [['form.q', PLUS_SQLI]]);
+    const mp = `--XyZ\r\nContent-Disposition: form-data; name="q"\r\nContent-Type: text/plain; charset=utf-7\r\n\r\n${PLUS_SQLI}\r\n--XyZ--\r\n`;
+    assert.deepEqual(read(mp, 'multipart/form-data; boundary=XyZ').inputs.filter(([, , f]) => f.includes('sqli')).map(([w, v]) => [w, v]), [['multipart.q', PLUS_SQLI]]);
+    // an ASCII-compatible charset, or UTF-16 (NULs: no UTF-8 text), has one reading
+    assert.equal(read('q=caf%E9', `${FORM}; charset=iso-8859-15`).inputs.length, 1);
+    assert.equal(read(`q=${pct(Buffer.from(SQLI, 'utf16le'))}`, `${FORM}; charset=utf-16le`).inputs.length, 1);
   });
 
   it('windows-1252 (and cp1252): 0x91–0x94 are the quotes they are, not C1 controls', () => {
