@@ -35,6 +35,8 @@ export function utf8Reading(cs: Charset & { kind: 'decode' }, b: Buffer, decoded
 export function declaredCharset(params: string | undefined): Charset | undefined {
   const cs = charsetLabel(params);
   if (cs === undefined || cs === 'utf-8' || cs === 'utf8' || cs === 'us-ascii' || cs === 'ascii') return undefined;
+  // not a label (charsetLabel marks those), or two charsets: nothing decodes it
+  if (cs.includes('?') || cs.includes(',')) return { kind: 'unknown', label: cs };
   const hit = charsets.get(cs);
   if (hit !== undefined) return hit ?? undefined;
   const c = resolve(cs);
@@ -86,14 +88,58 @@ function utf16(b: Uint8Array, be: boolean): string {
   return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
 }
 
-/** The lower-cased `charset` parameter (quotes dropped, at most 40 characters of [\w.:-]), or undefined. */
+/**
+ * The lower-cased `charset` parameter of a Content-Type's parameters (`; a=b; charset="x"`), or undefined:
+ * the parameter itself (not `xcharset=`, nor text inside another quoted value), quotes dropped. A value that
+ * is no label (more than 40 characters, or any but [A-Za-z0-9_.:-]) comes back marked with `?` (unknown to
+ * every decoder), and two charset parameters that differ as `a,b` (parsers differ on which wins): both
+ * unknown, bounded to 40 characters. Linear.
+ */
 export function charsetLabel(params: string | undefined): string | undefined {
-  const at = params === undefined ? -1 : params.toLowerCase().indexOf('charset=');
-  if (at < 0) return undefined;
-  let cs = params!.slice(at + 8).trim();
-  if (cs.startsWith('"')) cs = cs.slice(1);
-  let end = 0;
-  while (end < cs.length && end < 40 && /[\w.:-]/.test(cs[end]!)) end++;
-  cs = cs.slice(0, end).toLowerCase();
-  return cs === '' ? undefined : cs;
+  if (params === undefined) return undefined;
+  const len = params.length;
+  let found: string | undefined;
+  for (let i = 0; i < len;) {
+    while (i < len && (params[i] === ';' || params[i] === ' ' || params[i] === '\t')) i++;
+    const ns = i;
+    while (i < len && params[i] !== '=' && params[i] !== ';') i++;
+    if (i >= len || params[i] !== '=') continue;
+    const name = params.slice(ns, i).trim().toLowerCase();
+    i++;
+    while (i < len && (params[i] === ' ' || params[i] === '\t')) i++;
+    let value: string;
+    if (params[i] === '"') {
+      const parts: string[] = [];
+      let from = ++i;
+      while (i < len && params[i] !== '"') {
+        if (params[i] === '\\' && i + 1 < len) { parts.push(params.slice(from, i)); from = ++i; }
+        i++;
+      }
+      parts.push(params.slice(from, i));
+      value = parts.join('');
+      while (i < len && params[i] !== ';') i++;
+    } else {
+      const vs = i;
+      while (i < len && params[i] !== ';') i++;
+      value = params.slice(vs, i).trim();
+    }
+    if (name !== 'charset' || value === '') continue;
+    const label = asLabel(value.toLowerCase());
+    if (found === undefined) found = label;
+    else if (found !== label && !found.split(',').includes(label)) found = `${found},${label}`.slice(0, 40);
+  }
+  return found;
+}
+
+/** The value as a label: itself, or (too long, or with other characters) its first 40 characters, others as `?`. */
+function asLabel(v: string): string {
+  let ok = v.length <= 40;
+  let out = '';
+  for (let i = 0; i < v.length && i < 40; i++) {
+    const c = v.charCodeAt(i);
+    const label = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 58 || c === 45;
+    if (!label) ok = false;
+    out += label ? v[i] : '?';
+  }
+  return ok ? out : out.endsWith('?') || out.length < 40 ? out : `${out.slice(0, 39)}?`;
 }

@@ -90,10 +90,27 @@ describe('declared body charsets: decoded, or refused when nothing decodes them'
     for (const [ct, body, label] of cases) assert.equal(read(body, ct).lim.undecodableCharset, label, ct);
   });
 
+  // the charset was the first `charset=` anywhere in the parameters: inside another name (`xcharset=`) or a
+  // quoted value — ASP.NET and Tomcat read the real parameter (ibm037) and the gateway read UTF-8
+  it('the charset parameter itself: not `xcharset=` nor text in a quoted value; two that differ are refused', () => {
+    for (const ct of [`${FORM}; xcharset=utf-8; charset=ibm037`, `${FORM}; foo="a charset=utf-8"; charset=ibm037`, `${FORM}; foo="a;charset=utf-8"; charset=ibm037`]) {
+      assert.equal(read('a=b', ct).lim.undecodableCharset, 'ibm037', ct);
+    }
+    assert.match(read('a=b', `${FORM}; charset=utf-8; charset=ibm037`).lim.undecodableCharset ?? '', /utf-8.*ibm037/);
+    assert.match(read('a=b', `${FORM}; charset=utf-8; charset=utf-16le`).lim.undecodableCharset ?? '', /utf-8.*utf-16le/);
+    assert.match(read('a=b', `${FORM}; charset=utf-8,ibm037`).lim.undecodableCharset ?? '', /utf-8.ibm037/);
+    for (const ct of [`${FORM}; charset=utf-8; charset=UTF-8`, `${FORM}; CHARSET = "utf-8" ; foo=bar`, `${FORM}; foo="x;y"; charset=utf-8`, `${FORM}; charset=`]) {
+      assert.equal(read('a=b', ct).lim.undecodableCharset, undefined, ct);
+    }
+    assert.deepEqual(read('q=%93x%94', `${FORM}; xcharset=utf-8; charset=windows-1252`).inputs.map(([, v]) => v), ['“x”']);
+  });
+
   it('the label in the finding is bounded (40 characters), and no body bytes are in it', () => {
     const f = charsetFinding(read('secret=hunter2', `${FORM}; charset=${'x'.repeat(300)}`).lim)!;
-    assert.ok(f.detail!.includes(`"${'x'.repeat(40)}"`));
-    assert.ok(!f.detail!.includes('x'.repeat(41)) && !f.detail!.includes('hunter2'));
+    assert.ok(f.detail!.includes(`"${'x'.repeat(39)}?"`), f.detail);
+    assert.ok(!f.detail!.includes('x'.repeat(40)) && !f.detail!.includes('hunter2'));
+    // characters that are no label's are not repeated either
+    assert.ok(charsetFinding(read('a=b', `${FORM}; charset="ut\\f-8 <b>"`).lim)!.detail!.includes('"utf-8??b?"'));
   });
 
   it('UTF-8 in any spelling, ASCII, no charset, and charsets decoded: nothing recorded', () => {
