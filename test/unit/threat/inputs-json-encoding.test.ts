@@ -5,16 +5,10 @@ import { DEFAULT_DETECTOR_OPTIONS, inspectValue } from '../../../src/threat/dete
 import { walkInputs, type InputOptions } from '../../../src/threat/inputs.js';
 import { jsonEncoding, jsonText } from '../../../src/threat/json-text.js';
 import { checkRequest } from '../helpers.js';
+import { utf16be, utf32 } from './unicode-encodings.js';
 
 const o: InputOptions = { headers: [], maxValueBytes: 4096, maxTotalBytes: 100_000, maxJsonDepth: 8, maxJsonValues: 50, maxParts: 10, inspectPath: false, inspectQuery: true, inspectBody: true };
 
-function utf32(s: string, le: boolean): Buffer {
-  const cps = [...s].map((c) => c.codePointAt(0)!);
-  const b = Buffer.alloc(cps.length * 4);
-  cps.forEach((cp, i) => (le ? b.writeUInt32LE(cp, i * 4) : b.writeUInt32BE(cp, i * 4)));
-  return b;
-}
-const utf16be = (s: string) => Buffer.from(s, 'utf16le').swap16();
 const BOM16LE = Buffer.from([0xff, 0xfe]);
 const BOM16BE = Buffer.from([0xfe, 0xff]);
 

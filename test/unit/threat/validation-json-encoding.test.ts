@@ -4,14 +4,8 @@ import { buildContext, DEFAULT_REQUEST_LIMITS } from '../../../src/pipeline/cont
 import { walkInputs, type InputOptions } from '../../../src/threat/inputs.js';
 import { compileSchema, JSON_BODY_FACT, SchemaCompiler, validateRequest } from '../../../src/threat/validation.js';
 import { checkRequest, decide, denyBody, runtimeFrom, upstreamHeaders } from '../helpers.js';
+import { utf16be, utf32 } from './unicode-encodings.js';
 
-function utf32(s: string, le: boolean): Buffer {
-  const cps = [...s].map((c) => c.codePointAt(0)!);
-  const b = Buffer.alloc(cps.length * 4);
-  cps.forEach((cp, i) => (le ? b.writeUInt32LE(cp, i * 4) : b.writeUInt32BE(cp, i * 4)));
-  return b;
-}
-const utf16be = (s: string) => Buffer.from(s, 'utf16le').swap16();
 const encodings: Array<[string, (s: string) => Buffer]> = [
   ['UTF-16LE', (s) => Buffer.from(s, 'utf16le')],
   ['UTF-16LE with BOM', (s) => Buffer.from(`\ufeff${s}`, 'utf16le')],
