@@ -163,7 +163,10 @@ async function readDirOnce(dir: string, limits: ArchiveLimits): Promise<BundleFi
       const size = (await stat(real)).size;
       bytes += size;
       if (bytes > limits.maxBytes) throw new BundleFormatError('size', `bundle directory is larger than ${limits.maxBytes} bytes`);
-      files.set(normalizeBundlePath(name), await readFile(real));
+      // a backslash is read as a separator, so `z\..\data.json` names data.json too: refused, as in an archive
+      const path = normalizeBundlePath(name);
+      if (files.has(path)) throw new BundleFormatError('tar', `bundle directory contains "${path}" twice (entry ${name.slice(0, 200)})`);
+      files.set(path, await readFile(real));
     }
   };
   await walk(root, '', 0, [root]);
