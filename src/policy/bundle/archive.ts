@@ -114,8 +114,14 @@ const CONFIGMAP_DATA = '..data';
 export async function readBundleDir(dir: string, limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<BundleFiles> {
   for (let attempt = 1; ; attempt++) {
     const before = await dataLinkTarget(dir);
-    const files = await readDirOnce(dir, limits);
-    if ((await dataLinkTarget(dir)) === before) return files;
+    let files: BundleFiles | undefined;
+    let failure: unknown;
+    try { files = await readDirOnce(dir, limits); } catch (err) { failure = err; }
+    if ((await dataLinkTarget(dir)) === before) {
+      if (failure !== undefined) throw failure;
+      return files!;
+    }
+    // swapped mid-read: the old version's folder may be gone (ENOENT) or half read — read the new one
     if (attempt === 3) throw new BundleFormatError('tar', `bundle directory ${dir} changed (its ${CONFIGMAP_DATA} link was swapped) on every one of ${attempt} reads`);
   }
 }
@@ -163,7 +169,10 @@ async function readDirOnce(dir: string, limits: ArchiveLimits): Promise<BundleFi
       const size = (await stat(real)).size;
       bytes += size;
       if (bytes > limits.maxBytes) throw new BundleFormatError('size', `bundle directory is larger than ${limits.maxBytes} bytes`);
-      files.set(normalizeBundlePath(name), await readFile(real));
+      // a backslash is read as a separator, so `z\..\data.json` names data.json too: refused, as in an archive
+      const path = normalizeBundlePath(name);
+      if (files.has(path)) throw new BundleFormatError('tar', `bundle directory contains "${path}" twice (entry ${name.slice(0, 200)})`);
+      files.set(path, await readFile(real));
     }
   };
   await walk(root, '', 0, [root]);
