@@ -32,8 +32,8 @@ export function utf8Reading(cs: Charset & { kind: 'decode' }, b: Buffer, decoded
  * Latin-1, as Java, .NET and Python read those names). iconv-lite's byte encodings (`base64`, `hex`) are
  * no charset: unknown.
  */
-export function declaredCharset(params: string | undefined): Charset | undefined {
-  const cs = charsetLabel(params);
+export function declaredCharset(params: string | undefined, contentType?: string): Charset | undefined {
+  const cs = withLoose(charsetLabel(params), contentType === undefined ? undefined : looseCharsetLabel(contentType));
   if (cs === undefined || cs === 'utf-8' || cs === 'utf8' || cs === 'us-ascii' || cs === 'ascii') return undefined;
   // not a label (charsetLabel marks those), or two charsets: nothing decodes it
   if (cs.includes('?') || cs.includes(',')) return { kind: 'unknown', label: cs };
@@ -43,6 +43,12 @@ export function declaredCharset(params: string | undefined): Charset | undefined
   // labels are the client's to choose: only so many remembered (the known ones are a fixed set)
   if (charsets.size < MAX_CACHED) charsets.set(cs, c ?? null);
   return c;
+}
+
+/** The parameter's label and ASP.NET's reading of the whole Content-Type: one label, or both when they differ (unknown, refused). */
+function withLoose(strict: string | undefined, loose: string | undefined): string | undefined {
+  if (loose === undefined || loose === strict || (strict !== undefined && strict.split(',').includes(loose))) return strict;
+  return strict === undefined ? loose : `${strict},${loose}`.slice(0, 40);
 }
 
 const MAX_CACHED = 256;
@@ -142,4 +148,45 @@ function asLabel(v: string): string {
     out += label ? v[i] : '?';
   }
   return ok ? out : out.endsWith('?') || out.length < 40 ? out : `${out.slice(0, 39)}?`;
+}
+
+/**
+ * The charset ASP.NET (System.Web HttpRequest.ContentEncoding, GetAttributeFromHeader) reads from a whole
+ * Content-Type: the first `charset` (any case) after index 0 that follows `;`, `,` or whitespace and is followed
+ * by `=` (whitespace allowed) — quoting ignored, so inside another parameter's quoted value, or after a comma
+ * with no `;` at all —; its value quoted (to the next `"`) or up to whitespace, `,` or `;`. Lower-cased, as a
+ * label (asLabel). undefined: none. IIS decodes a form in that charset (EBCDIC), so where it differs from
+ * the parameter (charsetLabel) both are recorded. Linear.
+ */
+export function looseCharsetLabel(ct: string): string | undefined {
+  const len = ct.length;
+  let lower = '';
+  for (let i = 0; i < len; i++) { const c = ct.charCodeAt(i); lower += c >= 65 && c <= 90 ? String.fromCharCode(c + 32) : ct[i]; }
+  let i = lower.indexOf('charset', 1);
+  for (; i >= 0 && i + 7 < len; i = lower.indexOf('charset', i + 7)) {
+    const prev = lower[i - 1]!, next = lower[i + 7]!;
+    if ((prev === ';' || prev === ',' || isSpace(prev)) && (next === '=' || isSpace(next))) break;
+  }
+  if (i < 0 || i + 7 >= len) return undefined;
+  i += 7;
+  while (i < len && isSpace(lower[i]!)) i++;
+  if (lower[i] !== '=') return undefined;
+  i++;
+  while (i < len && isSpace(lower[i]!)) i++;
+  if (i >= len) return undefined;
+  let value: string;
+  if (lower[i] === '"') {
+    const j = lower.indexOf('"', i + 1);
+    if (j < 0 || j === i + 1) return undefined;
+    value = lower.slice(i + 1, j).trim();
+  } else {
+    let j = i;
+    while (j < len && !isSpace(lower[j]!) && lower[j] !== ',' && lower[j] !== ';') j++;
+    value = lower.slice(i, j).trim();
+  }
+  return value === '' ? undefined : asLabel(value);
+}
+
+function isSpace(c: string): boolean {
+  return c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\f' || c === '\v' || c === '\u00a0';
 }
