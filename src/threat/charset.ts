@@ -8,17 +8,20 @@ import { textLike } from './body-sniff.js';
  * refused by default: an upstream that decodes it, as IIS/ASP.NET decodes EBCDIC, reads another text).
  */
 export type Charset =
-  | { readonly kind: 'decode'; readonly encoding: string; decode(b: Uint8Array): string; readonly asciiSafe: boolean }
+  | { readonly kind: 'decode'; readonly encoding: string; decode(b: Uint8Array): string; readonly asciiSafe: boolean; other?(b: Uint8Array, decoded: string): string | undefined }
   | { readonly kind: 'unknown'; readonly label: string };
 
 /**
  * The UTF-8 reading of bytes decoded in `cs`, when an application that ignores the charset (Go, Node, PHP
  * read bodies as UTF-8 whatever they declare) would read other text: the charset is not ASCII-compatible
  * (UTF-7's `+…-`, UTF-16/32), the bytes are text as UTF-8 (no NULs or controls: UTF-16 is not) and they read
- * otherwise than `decoded`. undefined: no other reading to inspect.
+ * otherwise than `decoded`. UTF-16 that is no UTF-8 text: its reading in the other byte order, where it
+ * differs. undefined: no other reading to inspect.
  */
 export function utf8Reading(cs: Charset & { kind: 'decode' }, b: Buffer, decoded: string): string | undefined {
-  if (cs.asciiSafe || !textLike(b)) return undefined;
+  if (cs.asciiSafe) return undefined;
+  // UTF-16 in the other byte order where an application reads that (otherOrder)
+  if (!textLike(b)) return cs.other?.(b, decoded);
   const s = b.toString('utf8');
   return s === decoded ? undefined : s;
 }
@@ -64,19 +67,45 @@ function resolve(cs: string): Charset | undefined {
   return { ...c, asciiSafe: c.decode(Buffer.from(PROBE, 'latin1')) === PROBE };
 }
 
-function decoderFor(cs: string): { kind: 'decode'; encoding: string; decode(b: Uint8Array): string } | { kind: 'unknown'; label: string } | undefined {
+function decoderFor(cs: string): { kind: 'decode'; encoding: string; decode(b: Uint8Array): string; other?(b: Uint8Array, decoded: string): string | undefined } | { kind: 'unknown'; label: string } | undefined {
   let td: TextDecoder | undefined;
   try { td = new TextDecoder(cs); } catch { /* not a WHATWG label */ }
   if (td?.encoding === 'utf-8') return undefined;
   if (td !== undefined && td.encoding !== 'windows-1252') {
     const d = td;
-    if (d.encoding === 'utf-16le' || d.encoding === 'utf-16be') return { kind: 'decode', encoding: d.encoding, decode: (b) => utf16(b, d.encoding === 'utf-16be') };
+    if (d.encoding === 'utf-16le' || d.encoding === 'utf-16be') {
+      const order = ORDER_LE.has(cs) ? false : ORDER_BE.has(cs) ? true : undefined;
+      return { kind: 'decode', encoding: d.encoding, decode: (b) => utf16(b, d.encoding === 'utf-16be'), other: (b, decoded) => otherOrder(b, decoded, order) };
+    }
     return { kind: 'decode', encoding: d.encoding, decode: (b) => d.decode(b) };
   }
   // windows-1252's WHATWG labels iconv-lite does not know (x-cp1252, l1 …) are windows-1252
   const name = iconv.encodingExists(cs) && !NOT_CHARSETS.has(cs) ? cs : td !== undefined ? 'windows-1252' : undefined;
   if (name === undefined) return { kind: 'unknown', label: cs };
   return { kind: 'decode', encoding: name, decode: (b) => iconv.decode(b, name) };
+}
+
+/** UTF-16 labels that name the byte order (WHATWG labels; .NET's unicodeFFFE is big-endian). */
+const ORDER_LE = new Set(['utf-16le', 'unicodefeff']);
+const ORDER_BE = new Set(['utf-16be', 'unicodefffe']);
+
+/**
+ * UTF-16 `decoded` in the order a BOM or the first NUL told (utf16): the reading in the other byte order
+ * where an application reads that one. A label that names the order (`be`) is read in it whatever the
+ * first bytes say (Java, .NET, Python); one that does not (`utf-16`, `ucs-2`, `unicode`) is read big-endian
+ * by Java and little-endian by .NET (whatever the BOM) and Python, so unless a little-endian BOM settles it
+ * both orders are read. undefined: no other reading (or the same text).
+ */
+function otherOrder(b: Uint8Array, decoded: string, be: boolean | undefined): string | undefined {
+  if (be === undefined && b[0] === 0xff && b[1] === 0xfe) return undefined;
+  for (const order of be === undefined ? [false, true] : [be]) {
+    const u = Buffer.from(b.subarray(0, b.length & ~1));
+    if (order) u.swap16();
+    let s = u.toString('utf16le');
+    if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+    if (s !== decoded) return s;
+  }
+  return undefined;
 }
 
 /**
