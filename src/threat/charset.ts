@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import { textLike } from './body-sniff.js';
 
@@ -14,14 +15,16 @@ export type Charset =
 /**
  * The UTF-8 reading of bytes decoded in `cs`, when an application that ignores the charset (Go, Node, PHP
  * read bodies as UTF-8 whatever they declare) would read other text: the charset is not ASCII-compatible
- * (UTF-7's `+…-`, UTF-16/32), the bytes are text as UTF-8 (no NULs or controls: UTF-16 is not) and they read
+ * (UTF-7's `+…-`, ISO-2022-JP's escapes, UTF-16/32), the bytes are text as UTF-8 (no NULs or controls but
+ * ESC: UTF-16 is not) and they read
  * otherwise than `decoded`. UTF-16 that is no UTF-8 text: its reading in the other byte order, where it
  * differs. undefined: no other reading to inspect.
  */
 export function utf8Reading(cs: Charset & { kind: 'decode' }, b: Buffer, decoded: string): string | undefined {
   if (cs.asciiSafe) return undefined;
   // UTF-16 in the other byte order where an application reads that (otherOrder)
-  if (!textLike(b)) return cs.other?.(b, decoded);
+  // (ESC allowed: the escape sequences of ISO-2022-JP, after which its reading and UTF-8's differ)
+  if (!textLike(b) && !textWithEscapes(b)) return cs.other?.(b, decoded);
   const s = b.toString('utf8');
   return s === decoded ? undefined : s;
 }
@@ -58,8 +61,11 @@ const MAX_CACHED = 256;
 const charsets = new Map<string, Charset | null>();
 const NOT_CHARSETS = new Set(['base64', 'base64url', 'hex']);
 
-/** Printable ASCII, and a UTF-7 shift (`+AGE-`, an `a`): an ASCII-compatible charset reads it as itself. */
-const PROBE = `${Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('')} +AGE-`;
+/**
+ * Printable ASCII, a UTF-7 shift (`+AGE-`, an `a`) and an ISO-2022 escape (`ESC $ B`: the ASCII pairs after it
+ * are JIS X 0208 characters): an ASCII-compatible charset reads it as itself.
+ */
+const PROBE = `${Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('')} +AGE- \x1b$B!!\x1b(B`;
 
 function resolve(cs: string): Charset | undefined {
   const c = decoderFor(cs);
@@ -83,6 +89,16 @@ function decoderFor(cs: string): { kind: 'decode'; encoding: string; decode(b: U
   const name = iconv.encodingExists(cs) && !NOT_CHARSETS.has(cs) ? cs : td !== undefined ? 'windows-1252' : undefined;
   if (name === undefined) return { kind: 'unknown', label: cs };
   return { kind: 'decode', encoding: name, decode: (b) => iconv.decode(b, name) };
+}
+
+/** Text as UTF-8 but for ESC bytes (0x1B): no NUL, other C0 control or DEL. Linear. */
+function textWithEscapes(b: Buffer): boolean {
+  if (b.indexOf(0x1b) < 0) return false;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 12 && c !== 13 && c !== 27) || c === 127) return false;
+  }
+  return isUtf8(b);
 }
 
 /** UTF-16 labels that name the byte order (WHATWG labels; .NET's unicodeFFFE is big-endian). */
