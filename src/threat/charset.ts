@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import { textLike } from './body-sniff.js';
 
@@ -8,17 +9,22 @@ import { textLike } from './body-sniff.js';
  * refused by default: an upstream that decodes it, as IIS/ASP.NET decodes EBCDIC, reads another text).
  */
 export type Charset =
-  | { readonly kind: 'decode'; readonly encoding: string; decode(b: Uint8Array): string; readonly asciiSafe: boolean }
+  | { readonly kind: 'decode'; readonly encoding: string; decode(b: Uint8Array): string; readonly asciiSafe: boolean; other?(b: Uint8Array, decoded: string): string | undefined }
   | { readonly kind: 'unknown'; readonly label: string };
 
 /**
  * The UTF-8 reading of bytes decoded in `cs`, when an application that ignores the charset (Go, Node, PHP
  * read bodies as UTF-8 whatever they declare) would read other text: the charset is not ASCII-compatible
- * (UTF-7's `+…-`, UTF-16/32), the bytes are text as UTF-8 (no NULs or controls: UTF-16 is not) and they read
- * otherwise than `decoded`. undefined: no other reading to inspect.
+ * (UTF-7's `+…-`, ISO-2022-JP's escapes, UTF-16/32), the bytes are text as UTF-8 (no NULs or controls but
+ * ESC: UTF-16 is not) and they read
+ * otherwise than `decoded`. UTF-16 that is no UTF-8 text: its reading in the other byte order, where it
+ * differs. undefined: no other reading to inspect.
  */
 export function utf8Reading(cs: Charset & { kind: 'decode' }, b: Buffer, decoded: string): string | undefined {
-  if (cs.asciiSafe || !textLike(b)) return undefined;
+  if (cs.asciiSafe) return undefined;
+  // UTF-16 in the other byte order where an application reads that (otherOrder)
+  // (ESC allowed: the escape sequences of ISO-2022-JP, after which its reading and UTF-8's differ)
+  if (!textLike(b) && !textWithEscapes(b)) return cs.other?.(b, decoded);
   const s = b.toString('utf8');
   return s === decoded ? undefined : s;
 }
@@ -32,8 +38,8 @@ export function utf8Reading(cs: Charset & { kind: 'decode' }, b: Buffer, decoded
  * Latin-1, as Java, .NET and Python read those names). iconv-lite's byte encodings (`base64`, `hex`) are
  * no charset: unknown.
  */
-export function declaredCharset(params: string | undefined): Charset | undefined {
-  const cs = charsetLabel(params);
+export function declaredCharset(params: string | undefined, contentType?: string): Charset | undefined {
+  const cs = withLoose(charsetLabel(params), contentType === undefined ? undefined : looseCharsetLabel(contentType));
   if (cs === undefined || cs === 'utf-8' || cs === 'utf8' || cs === 'us-ascii' || cs === 'ascii') return undefined;
   // not a label (charsetLabel marks those), or two charsets: nothing decodes it
   if (cs.includes('?') || cs.includes(',')) return { kind: 'unknown', label: cs };
@@ -45,12 +51,21 @@ export function declaredCharset(params: string | undefined): Charset | undefined
   return c;
 }
 
+/** The parameter's label and ASP.NET's reading of the whole Content-Type: one label, or both when they differ (unknown, refused). */
+function withLoose(strict: string | undefined, loose: string | undefined): string | undefined {
+  if (loose === undefined || loose === strict || (strict !== undefined && strict.split(',').includes(loose))) return strict;
+  return strict === undefined ? loose : `${strict},${loose}`.slice(0, 40);
+}
+
 const MAX_CACHED = 256;
 const charsets = new Map<string, Charset | null>();
 const NOT_CHARSETS = new Set(['base64', 'base64url', 'hex']);
 
-/** Printable ASCII, and a UTF-7 shift (`+AGE-`, an `a`): an ASCII-compatible charset reads it as itself. */
-const PROBE = `${Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('')} +AGE-`;
+/**
+ * Printable ASCII, a UTF-7 shift (`+AGE-`, an `a`) and an ISO-2022 escape (`ESC $ B`: the ASCII pairs after it
+ * are JIS X 0208 characters): an ASCII-compatible charset reads it as itself.
+ */
+const PROBE = `${Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('')} +AGE- \x1b$B!!\x1b(B`;
 
 function resolve(cs: string): Charset | undefined {
   const c = decoderFor(cs);
@@ -58,19 +73,55 @@ function resolve(cs: string): Charset | undefined {
   return { ...c, asciiSafe: c.decode(Buffer.from(PROBE, 'latin1')) === PROBE };
 }
 
-function decoderFor(cs: string): { kind: 'decode'; encoding: string; decode(b: Uint8Array): string } | { kind: 'unknown'; label: string } | undefined {
+function decoderFor(cs: string): { kind: 'decode'; encoding: string; decode(b: Uint8Array): string; other?(b: Uint8Array, decoded: string): string | undefined } | { kind: 'unknown'; label: string } | undefined {
   let td: TextDecoder | undefined;
   try { td = new TextDecoder(cs); } catch { /* not a WHATWG label */ }
   if (td?.encoding === 'utf-8') return undefined;
   if (td !== undefined && td.encoding !== 'windows-1252') {
     const d = td;
-    if (d.encoding === 'utf-16le' || d.encoding === 'utf-16be') return { kind: 'decode', encoding: d.encoding, decode: (b) => utf16(b, d.encoding === 'utf-16be') };
+    if (d.encoding === 'utf-16le' || d.encoding === 'utf-16be') {
+      const order = ORDER_LE.has(cs) ? false : ORDER_BE.has(cs) ? true : undefined;
+      return { kind: 'decode', encoding: d.encoding, decode: (b) => utf16(b, d.encoding === 'utf-16be'), other: (b, decoded) => otherOrder(b, decoded, order) };
+    }
     return { kind: 'decode', encoding: d.encoding, decode: (b) => d.decode(b) };
   }
   // windows-1252's WHATWG labels iconv-lite does not know (x-cp1252, l1 …) are windows-1252
   const name = iconv.encodingExists(cs) && !NOT_CHARSETS.has(cs) ? cs : td !== undefined ? 'windows-1252' : undefined;
   if (name === undefined) return { kind: 'unknown', label: cs };
   return { kind: 'decode', encoding: name, decode: (b) => iconv.decode(b, name) };
+}
+
+/** Text as UTF-8 but for ESC bytes (0x1B): no NUL, other C0 control or DEL. Linear. */
+function textWithEscapes(b: Buffer): boolean {
+  if (b.indexOf(0x1b) < 0) return false;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 12 && c !== 13 && c !== 27) || c === 127) return false;
+  }
+  return isUtf8(b);
+}
+
+/** UTF-16 labels that name the byte order (WHATWG labels; .NET's unicodeFFFE is big-endian). */
+const ORDER_LE = new Set(['utf-16le', 'unicodefeff']);
+const ORDER_BE = new Set(['utf-16be', 'unicodefffe']);
+
+/**
+ * UTF-16 `decoded` in the order a BOM or the first NUL told (utf16): the reading in the other byte order
+ * where an application reads that one. A label that names the order (`be`) is read in it whatever the
+ * first bytes say (Java, .NET, Python); one that does not (`utf-16`, `ucs-2`, `unicode`) is read big-endian
+ * by Java and little-endian by .NET (whatever the BOM) and Python, so unless a little-endian BOM settles it
+ * both orders are read. undefined: no other reading (or the same text).
+ */
+function otherOrder(b: Uint8Array, decoded: string, be: boolean | undefined): string | undefined {
+  if (be === undefined && b[0] === 0xff && b[1] === 0xfe) return undefined;
+  for (const order of be === undefined ? [false, true] : [be]) {
+    const u = Buffer.from(b.subarray(0, b.length & ~1));
+    if (order) u.swap16();
+    let s = u.toString('utf16le');
+    if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+    if (s !== decoded) return s;
+  }
+  return undefined;
 }
 
 /**
@@ -142,4 +193,45 @@ function asLabel(v: string): string {
     out += label ? v[i] : '?';
   }
   return ok ? out : out.endsWith('?') || out.length < 40 ? out : `${out.slice(0, 39)}?`;
+}
+
+/**
+ * The charset ASP.NET (System.Web HttpRequest.ContentEncoding, GetAttributeFromHeader) reads from a whole
+ * Content-Type: the first `charset` (any case) after index 0 that follows `;`, `,` or whitespace and is followed
+ * by `=` (whitespace allowed) — quoting ignored, so inside another parameter's quoted value, or after a comma
+ * with no `;` at all —; its value quoted (to the next `"`) or up to whitespace, `,` or `;`. Lower-cased, as a
+ * label (asLabel). undefined: none. IIS decodes a form in that charset (EBCDIC), so where it differs from
+ * the parameter (charsetLabel) both are recorded. Linear.
+ */
+export function looseCharsetLabel(ct: string): string | undefined {
+  const len = ct.length;
+  let lower = '';
+  for (let i = 0; i < len; i++) { const c = ct.charCodeAt(i); lower += c >= 65 && c <= 90 ? String.fromCharCode(c + 32) : ct[i]; }
+  let i = lower.indexOf('charset', 1);
+  for (; i >= 0 && i + 7 < len; i = lower.indexOf('charset', i + 7)) {
+    const prev = lower[i - 1]!, next = lower[i + 7]!;
+    if ((prev === ';' || prev === ',' || isSpace(prev)) && (next === '=' || isSpace(next))) break;
+  }
+  if (i < 0 || i + 7 >= len) return undefined;
+  i += 7;
+  while (i < len && isSpace(lower[i]!)) i++;
+  if (lower[i] !== '=') return undefined;
+  i++;
+  while (i < len && isSpace(lower[i]!)) i++;
+  if (i >= len) return undefined;
+  let value: string;
+  if (lower[i] === '"') {
+    const j = lower.indexOf('"', i + 1);
+    if (j < 0 || j === i + 1) return undefined;
+    value = lower.slice(i + 1, j).trim();
+  } else {
+    let j = i;
+    while (j < len && !isSpace(lower[j]!) && lower[j] !== ',' && lower[j] !== ';') j++;
+    value = lower.slice(i, j).trim();
+  }
+  return value === '' ? undefined : asLabel(value);
+}
+
+function isSpace(c: string): boolean {
+  return c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\f' || c === '\v' || c === '\u00a0';
 }

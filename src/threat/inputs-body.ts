@@ -21,8 +21,9 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
   const ct = ctx.headers['content-type'] ?? '';
   const semi = ct.indexOf(';');
   // a charset nothing decodes (EBCDIC, a made-up label), whatever the type: the body is read as UTF-8 and
-  // that recorded — an upstream that decodes it (IIS/ASP.NET, Spring) reads another text (charset.ts)
-  const cs = declaredCharset(semi < 0 ? undefined : ct.slice(semi));
+  // that recorded — an upstream that decodes it (IIS/ASP.NET, Spring) reads another text (charset.ts); so is
+  // a charset ASP.NET reads elsewhere in the header (a quoted value, after a comma) that differs
+  const cs = declaredCharset(semi < 0 ? undefined : ct.slice(semi), ct);
   if (cs?.kind === 'unknown') w.lim.undecodableCharset ??= cs.label;
   const decoded = cs?.kind === 'decode' ? cs : undefined;
   if (mt === 'application/x-www-form-urlencoded') {

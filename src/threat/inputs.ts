@@ -1,8 +1,8 @@
 import type { Finding, RequestContext } from '../pipeline/context.js';
-import { decodeComponent, MAX_QUERY_PARAMS } from '../pipeline/query.js';
+import { decodeComponent, forEachParam, MAX_QUERY_PARAMS } from '../pipeline/query.js';
 import type { Exclusions } from './exclude.js';
 import { inspectBody } from './inputs-body.js';
-import { type InputLimits, type InputOptions, Inspector, inspectParams, type Visit } from './inputs-inspector.js';
+import { type InputLimits, type InputOptions, Inspector, inspectParams, suspiciousKey, type Visit } from './inputs-inspector.js';
 
 export type { InputLimits, InputOptions, Visit } from './inputs-inspector.js';
 
@@ -32,10 +32,32 @@ export function walkInputs(ctx: RequestContext, o: InputOptions, visit: Visit, e
     const v = ctx.headers[h];
     if (v === undefined) continue;
     if (h === 'cookie') inspectCookies(w, v);
-    else w.emit(`header.${h}`, v, true);
+    else {
+      w.emit(`header.${h}`, v, true);
+      if (URL_HEADERS.has(h)) inspectUrlQuery(w, `header.${h}`, v);
+    }
   }
   if (o.inspectBody && ctx.body.length > 0 && !w.exhausted) inspectBody(ctx, o, w);
   return w.finish();
+}
+
+/** Headers whose value is a URL the upstream routes by (IIS URL Rewrite, Symfony, Laminas): its query is the application's. */
+const URL_HEADERS: ReadonlySet<string> = new Set(['x-original-url', 'x-rewrite-url']);
+
+/**
+ * The query of a URL in a header, parameter by parameter as a query is read (each name and value decoded,
+ * `+` a space), under the header's name: the whole value keeps `+`, which hid `1'+union+select…`.
+ */
+function inspectUrlQuery(w: Inspector, where: string, url: string): void {
+  const q = url.indexOf('?');
+  if (q < 0) return;
+  let n = 0;
+  forEachParam(url.slice(q + 1), (k, v) => {
+    if (++n > MAX_QUERY_PARAMS) w.lim.overCount++;
+    w.emit(where, v, true);
+    if (suspiciousKey(k)) w.emit(where, k, true);
+    return !w.exhausted;
+  });
 }
 
 /** Every `name=value` of a Cookie header, repeated names too (servers differ on which one wins), and a value without a name. */

@@ -34,6 +34,17 @@ export function hasPercentEscape(s: string): boolean {
   return false;
 }
 
+/** True when s has a `%uXXXX` escape (four hex digits). */
+export function hasUnicodeEscape(s: string): boolean {
+  let i = s.indexOf('%');
+  while (i >= 0 && i + 5 < s.length) {
+    const u = s.charCodeAt(i + 1);
+    if ((u === 117 || u === 85) && hexVal(s.charCodeAt(i + 2)) >= 0 && hexVal(s.charCodeAt(i + 3)) >= 0 && hexVal(s.charCodeAt(i + 4)) >= 0 && hexVal(s.charCodeAt(i + 5)) >= 0) return true;
+    i = s.indexOf('%', i + 1);
+  }
+  return false;
+}
+
 /**
  * Decode a run of bytes as UTF-8, accepting overlong and 5/6-byte sequences (decoded to their code point,
  * counted as overlong when they encode an ASCII character). Bytes that fit no sequence become U+FFFD, but
@@ -153,8 +164,9 @@ export function percentDecodeOnce(s: string, plus: boolean): PercentResult {
  * The fixed point of repeated `%XX` decoding in one pass: each character is pushed onto an output stack,
  * and whenever the top three are `%`, hex, hex they become the byte they spell — which may complete another
  * escape with what precedes it (`%25` then `2e` → `%2e` → '.'), as the next round would. Runs of decoded
- * bytes are read as UTF-8 as a round reads them (overlong forms counted). `%uXXXX` and nibble-split escapes
- * are left to the rounds. Each step pushes a character or removes two: linear (`steps`: both, counted).
+ * bytes are read as UTF-8 as a round reads them (overlong forms counted). `%uXXXX` (IIS) escapes become the
+ * character they spell the same way, as a round decodes them; nibble-split escapes are left as they are.
+ * Each step pushes a character or removes two or five: linear (`steps`: both, counted).
  */
 export function collapsePercent(s: string): PercentResult & { steps: number } {
   const r: PercentResult & { steps: number } = { text: s, decoded: 0, overlong: 0, invalid: 0, unicode: 0, steps: 0 };
@@ -162,12 +174,27 @@ export function collapsePercent(s: string): PercentResult & { steps: number } {
   const byte: boolean[] = []; // units[i] is a decoded byte (not a character of the text)
   for (let i = 0; i < s.length; i++) {
     units.push(s.charCodeAt(i)); byte.push(false); r.steps++;
-    for (let n = units.length; n >= 3 && units[n - 3] === 37; n = units.length) {
-      const h1 = hexVal(units[n - 2]!), h2 = hexVal(units[n - 1]!);
-      if (h1 < 0 || h2 < 0) break;
-      units.length = n - 2; byte.length = n - 2;
-      units[n - 3] = h1 * 16 + h2; byte[n - 3] = true;
-      r.decoded++; r.steps++;
+    for (let n = units.length; n >= 3; n = units.length) {
+      if (units[n - 3] === 37) {
+        const h1 = hexVal(units[n - 2]!), h2 = hexVal(units[n - 1]!);
+        if (h1 >= 0 && h2 >= 0) {
+          units.length = n - 2; byte.length = n - 2;
+          units[n - 3] = h1 * 16 + h2; byte[n - 3] = true;
+          r.decoded++; r.steps++;
+          continue;
+        }
+      }
+      // `%uXXXX`: the UTF-16 unit it spells, a character (which may be the `%` of another escape)
+      if (n >= 6 && units[n - 6] === 37 && (units[n - 5] === 117 || units[n - 5] === 85)) {
+        const a = hexVal(units[n - 4]!), b = hexVal(units[n - 3]!), c = hexVal(units[n - 2]!), e = hexVal(units[n - 1]!);
+        if (a >= 0 && b >= 0 && c >= 0 && e >= 0) {
+          units.length = n - 5; byte.length = n - 5;
+          units[n - 6] = ((a * 16 + b) * 16 + c) * 16 + e; byte[n - 6] = false;
+          r.decoded++; r.unicode++; r.steps++;
+          continue;
+        }
+      }
+      break;
     }
   }
   if (r.decoded === 0) return r;

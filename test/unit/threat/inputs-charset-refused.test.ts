@@ -93,8 +93,9 @@ describe('declared body charsets: decoded, or refused when nothing decodes them'
   // the charset was the first `charset=` anywhere in the parameters: inside another name (`xcharset=`) or a
   // quoted value — ASP.NET and Tomcat read the real parameter (ibm037) and the gateway read UTF-8
   it('the charset parameter itself: not `xcharset=` nor text in a quoted value; two that differ are refused', () => {
+    // (text in a quoted value that ASP.NET reads as the charset is a second, differing one: recorded too)
     for (const ct of [`${FORM}; xcharset=utf-8; charset=ibm037`, `${FORM}; foo="a charset=utf-8"; charset=ibm037`, `${FORM}; foo="a;charset=utf-8"; charset=ibm037`]) {
-      assert.equal(read('a=b', ct).lim.undecodableCharset, 'ibm037', ct);
+      assert.match(read('a=b', ct).lim.undecodableCharset ?? '', /^ibm037(,|$)/, ct);
     }
     assert.match(read('a=b', `${FORM}; charset=utf-8; charset=ibm037`).lim.undecodableCharset ?? '', /utf-8.*ibm037/);
     assert.match(read('a=b', `${FORM}; charset=utf-8; charset=utf-16le`).lim.undecodableCharset ?? '', /utf-8.*utf-16le/);
@@ -110,7 +111,8 @@ describe('declared body charsets: decoded, or refused when nothing decodes them'
     assert.ok(f.detail!.includes(`"${'x'.repeat(39)}?"`), f.detail);
     assert.ok(!f.detail!.includes('x'.repeat(40)) && !f.detail!.includes('hunter2'));
     // characters that are no label's are not repeated either
-    assert.ok(charsetFinding(read('a=b', `${FORM}; charset="ut\\f-8 <b>"`).lim)!.detail!.includes('"utf-8??b?"'));
+    // (ASP.NET reads the quoted value without unescaping: a second label, bounded the same way)
+    assert.ok(charsetFinding(read('a=b', `${FORM}; charset="ut\\f-8 <b>"`).lim)!.detail!.includes('"utf-8??b?,ut?f-8??b?"'));
   });
 
   it('UTF-8 in any spelling, ASCII, no charset, and charsets decoded: nothing recorded', () => {

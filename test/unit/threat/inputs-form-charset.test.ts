@@ -30,7 +30,9 @@ describe('a form body in the charset its Content-Type names', () => {
     it(`charset=${cs}: names and values decoded in it, the SQL injection found`, () => {
       const name = cs.toLowerCase().includes('be') ? utf16be('q') : Buffer.from('q', 'utf16le');
       const { inputs } = read(`${pct(name)}=${pct(bytes)}`, `${FORM}; charset=${cs}`);
-      assert.deepEqual(inputs, [['form.q', SQLI, ['sqli']]]);
+      // (`utf-16` names no byte order: Java reads it big-endian, so that reading of the value is read too)
+      assert.deepEqual(cs === 'utf-16' ? inputs.slice(0, 1) : inputs, [['form.q', SQLI, ['sqli']]]);
+      if (cs === 'utf-16') assert.deepEqual(inputs.slice(1).map(([w, v]) => [w, v]), [['form.q', Buffer.from(bytes).swap16().toString('utf16le')]]);
     });
   }
 

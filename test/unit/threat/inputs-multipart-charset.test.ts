@@ -32,7 +32,10 @@ describe('multipart parts in the charset their Content-Type names', () => {
   ];
   for (const [type, bytes] of cases) {
     it(`a field: ${type}`, () => {
-      assert.deepEqual(walk([part(`Content-Disposition: form-data; name="q"\r\nContent-Type: ${type}`, bytes)]), [['multipart.q', SQLI, ['sqli']]]);
+      const seen = walk([part(`Content-Disposition: form-data; name="q"\r\nContent-Type: ${type}`, bytes)]);
+      // (`utf-16` names no byte order: Java reads it big-endian, so that reading is read too)
+      assert.deepEqual(type.endsWith('charset=utf-16') ? seen.slice(0, 1) : seen, [['multipart.q', SQLI, ['sqli']]]);
+      if (type.endsWith('charset=utf-16')) assert.equal(seen.length, 2);
     });
   }
   it('a text file part too', () => {
