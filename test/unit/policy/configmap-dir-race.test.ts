@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import fsp from 'node:fs/promises';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readBundleDir } from '../../../src/policy/bundle/archive.js';
+import { writeConfigMapVersion } from './configmap-volume.js';
 
 const require = createRequire(import.meta.url);
-
-/** The kubelet's atomic writer: files in `..<version>/`, `..data` → it, one top-level link per file. */
-function writeVersion(dir: string, version: string, files: Record<string, string>): void {
-  const ts = join(dir, `..${version}`);
-  mkdirSync(ts);
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(ts, name), content);
-  symlinkSync(`..${version}`, join(dir, '..data_tmp'));
-  renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
-  for (const top of readdirSync(ts)) {
-    try { symlinkSync(`..data/${top}`, join(dir, top)); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; }
-  }
-}
 
 /**
  * A ConfigMap update landing in the middle of a read: the kubelet swaps `..data` and deletes the old version's
@@ -34,7 +23,7 @@ describe('a bundle directory read that races a ConfigMap update', () => {
   it('is read again on the new version when the old folder vanished mid-read', async () => {
     const dir = join(root, 'cm');
     mkdirSync(dir);
-    writeVersion(dir, '2026_11_29_03_00_00.1', { 'a.json': '{}', 'data.json': '{"v":1}' });
+    writeConfigMapVersion(dir, '2026_11_29_03_00_00.1', { 'a.json': '{}', 'data.json': '{"v":1}' });
     // the swap happens exactly when the walk first reads a file (deterministic, no timing)
     const cjs = require('node:fs/promises') as typeof fsp;
     const original = cjs.readFile;
@@ -42,7 +31,7 @@ describe('a bundle directory read that races a ConfigMap update', () => {
     cjs.readFile = (async (...args: Parameters<typeof fsp.readFile>) => {
       if (!swapped) {
         swapped = true;
-        writeVersion(dir, '2026_11_29_03_01_00.2', { 'a.json': '{}', 'data.json': '{"v":2}' });
+        writeConfigMapVersion(dir, '2026_11_29_03_01_00.2', { 'a.json': '{}', 'data.json': '{"v":2}' });
         rmSync(join(dir, '..2026_11_29_03_00_00.1'), { recursive: true });
       }
       return original(...args);

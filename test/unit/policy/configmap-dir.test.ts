@@ -1,43 +1,18 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BundleFormatError, readArchive, readBundleDir } from '../../../src/policy/bundle/archive.js';
 import { BundleTarget } from '../../../src/policy/bundle-target.js';
 import { FileBundleSource } from '../../../src/policy/sources/file-source.js';
 import { DEFAULT_MEMORY } from '../../../src/policy/wasm/engine.js';
 import { silent } from '../helpers.js';
-import { simpleBundle } from './helpers.js';
-
-/**
- * An extracted bundle DIRECTORY mounted from a Kubernetes ConfigMap, as the kubelet's atomic writer lays it
- * out: the files in `..<timestamp>/` (nested paths from `items[].path` as sub-folders), `..data` → that
- * folder, and one top-level link per first path segment, `NAME → ..data/NAME`. An update writes a new
- * timestamped folder, renames a new `..data` link over the old one, then deletes the old folder.
- */
-function writeVersion(dir: string, version: string, files: Map<string, Buffer>): void {
-  const ts = join(dir, `..${version}`);
-  for (const [name, content] of files) {
-    mkdirSync(dirname(join(ts, name)), { recursive: true });
-    writeFileSync(join(ts, name), content);
-  }
-  symlinkSync(`..${version}`, join(dir, '..data_tmp'));
-  renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
-  for (const top of readdirSync(ts)) {
-    try { symlinkSync(`..data/${top}`, join(dir, top)); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; }
-  }
-}
+import { writeConfigMapVersion } from './configmap-volume.js';
+import { simpleBundle, until } from './helpers.js';
 
 const bundleV = (n: number) => simpleBundle('cmd', `default allow := false\n\nallow if input.v == data.cmd.want`, { cmd: { want: n } }, `rev-${n}`);
-
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  for (let waited = 0; !cond(); waited += 20) {
-    if (waited > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('a bundle directory mounted from a Kubernetes ConfigMap', () => {
   let root: string;
@@ -50,7 +25,7 @@ describe('a bundle directory mounted from a Kubernetes ConfigMap', () => {
     const files = await readArchive(bundleV(1));
     // a nested data file, as `items: [{ key: roles, path: roles/data.json }]` mounts it
     files.set('roles/data.json', Buffer.from('["admin"]'));
-    writeVersion(dir, '2026_11_29_03_00_00.1', files);
+    writeConfigMapVersion(dir, '2026_11_29_03_00_00.1', files);
     const read = await readBundleDir(dir);
     assert.deepEqual([...read.keys()].sort(), [...files.keys()].sort());
     for (const [k, v] of files) assert.ok(read.get(k)!.equals(v), k);
@@ -59,7 +34,7 @@ describe('a bundle directory mounted from a Kubernetes ConfigMap', () => {
   it('is re-read when the kubelet swaps ..data, and decides with the new bundle', async () => {
     const dir = join(root, 'watch');
     mkdirSync(dir);
-    writeVersion(dir, '2026_11_29_03_00_00.1', await readArchive(bundleV(1)));
+    writeConfigMapVersion(dir, '2026_11_29_03_00_00.1', await readArchive(bundleV(1)));
     const src = new FileBundleSource('cm-dir', 'cmd', dir, true, {}, silent).retain();
     src.seed(await src.loadNow());
     const target = new BundleTarget('cmd', src, [], DEFAULT_MEMORY, silent);
@@ -67,7 +42,7 @@ describe('a bundle directory mounted from a Kubernetes ConfigMap', () => {
     src.start();
     try {
       assert.equal(target.active!.revision, 'rev-1');
-      writeVersion(dir, '2026_11_29_03_01_00.2', await readArchive(bundleV(2)));
+      writeConfigMapVersion(dir, '2026_11_29_03_01_00.2', await readArchive(bundleV(2)));
       rmSync(join(dir, '..2026_11_29_03_00_00.1'), { recursive: true });
       await until(() => target.active?.revision === 'rev-2', 'the swapped ConfigMap bundle');
       assert.equal(target.active!.engine.evaluate('cmd/allow', { v: 2 }), true);
@@ -95,7 +70,7 @@ describe('a bundle directory mounted from a Kubernetes ConfigMap', () => {
     for (const [i, [what, add, want]] of cases.entries()) {
       const d = join(root, `bad${i}`);
       mkdirSync(d);
-      writeVersion(d, '2026_11_29_03_00_00.1', base);
+      writeConfigMapVersion(d, '2026_11_29_03_00_00.1', base);
       add(d);
       await assert.rejects(readBundleDir(d), (e: unknown) => e instanceof BundleFormatError && want.test(e.message), what);
     }
@@ -104,7 +79,7 @@ describe('a bundle directory mounted from a Kubernetes ConfigMap', () => {
   it('many links to one folder are bounded by the file limit (no exponential walk)', async () => {
     const d = join(root, 'fan');
     mkdirSync(d);
-    writeVersion(d, '2026_11_29_03_00_00.1', await readArchive(bundleV(1)));
+    writeConfigMapVersion(d, '2026_11_29_03_00_00.1', await readArchive(bundleV(1)));
     // f0/{a,b} → f1, f1/{a,b} → f2 … : 2^20 paths to the same few folders
     for (let i = 0; i < 20; i++) mkdirSync(join(d, `f${i}`));
     for (let i = 0; i < 19; i++) for (const n of ['a', 'b']) symlinkSync(`../f${i + 1}`, join(d, `f${i}`, n));

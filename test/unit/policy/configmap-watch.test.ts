@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,27 +9,8 @@ import { FileDataSource } from '../../../src/policy/data/file-data.js';
 import { FileBundleSource } from '../../../src/policy/sources/file-source.js';
 import { DEFAULT_MEMORY } from '../../../src/policy/wasm/engine.js';
 import { silent } from '../helpers.js';
-import { simpleBundle } from './helpers.js';
-
-/**
- * A Kubernetes ConfigMap volume: NAME → ..data/NAME, ..data → ..<timestamp>/. An update writes a new
- * timestamped folder and renames a new `..data` link over the old one (the kubelet's atomic writer): the
- * folder sees events for `..data` (and the temporary link), never for NAME itself.
- */
-function configMapVolume(dir: string, version: string, files: Record<string, string | Buffer>): void {
-  const ts = join(dir, `..${version}`);
-  mkdirSync(ts);
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(ts, name), content);
-  symlinkSync(`..${version}`, join(dir, '..data_tmp'));
-  renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
-}
-
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  for (let waited = 0; !cond(); waited += 20) {
-    if (waited > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { writeConfigMapVersion } from './configmap-volume.js';
+import { simpleBundle, until } from './helpers.js';
 
 describe('policy files mounted from a Kubernetes ConfigMap', () => {
   let root: string;
@@ -39,14 +20,13 @@ describe('policy files mounted from a Kubernetes ConfigMap', () => {
   it('a data file is re-read when the kubelet swaps ..data', async () => {
     const dir = join(root, 'data');
     mkdirSync(dir);
-    configMapVolume(dir, '2026_01_01_00_00_00.1', { 'users.json': '{"alice": 1}' });
-    symlinkSync('..data/users.json', join(dir, 'users.json'));
+    writeConfigMapVersion(dir, '2026_01_01_00_00_00.1', { 'users.json': '{"alice": 1}' });
     const src = new FileDataSource('cm-data', 'cm-data', ['cm', 'users'], join(dir, 'users.json'), silent).retain();
     try {
       src.set(await src.readNow(), 'config');
       src.start();
       assert.deepEqual(docValue(src.latest!), { alice: 1 });
-      configMapVolume(dir, '2026_01_01_00_01_00.2', { 'users.json': '{"alice": 1, "bob": 2}' });
+      writeConfigMapVersion(dir, '2026_01_01_00_01_00.2', { 'users.json': '{"alice": 1, "bob": 2}' });
       rmSync(join(dir, '..2026_01_01_00_00_00.1'), { recursive: true });
       await until(() => (docValue(src.latest!) as Record<string, number>).bob === 2, 'the new ConfigMap content');
     } finally {
@@ -58,8 +38,7 @@ describe('policy files mounted from a Kubernetes ConfigMap', () => {
     const dir = join(root, 'bundle');
     mkdirSync(dir);
     const v = (n: number) => simpleBundle('cm', `default allow := false\n\nallow if input.v == ${n}`, undefined, `rev-${n}`);
-    configMapVolume(dir, '2026_01_01_00_00_00.1', { 'bundle.tar.gz': v(1) });
-    symlinkSync('..data/bundle.tar.gz', join(dir, 'bundle.tar.gz'));
+    writeConfigMapVersion(dir, '2026_01_01_00_00_00.1', { 'bundle.tar.gz': v(1) });
     const src = new FileBundleSource('cm-bundle', 'cm', join(dir, 'bundle.tar.gz'), false, {}, silent).retain();
     src.seed(await src.loadNow());
     const target = new BundleTarget('cm', src, [], DEFAULT_MEMORY, silent);
@@ -67,7 +46,7 @@ describe('policy files mounted from a Kubernetes ConfigMap', () => {
     src.start();
     try {
       assert.equal(target.active!.revision, 'rev-1');
-      configMapVolume(dir, '2026_01_01_00_01_00.2', { 'bundle.tar.gz': v(2) });
+      writeConfigMapVersion(dir, '2026_01_01_00_01_00.2', { 'bundle.tar.gz': v(2) });
       rmSync(join(dir, '..2026_01_01_00_00_00.1'), { recursive: true });
       await until(() => target.active?.revision === 'rev-2', 'the new ConfigMap bundle');
       assert.equal(target.active!.engine.evaluate('cm/allow', { v: 2 }), true);

@@ -100,3 +100,11 @@ export async function metricValue(name: string, labels: Record<string, string>):
   const v = (await m.get()).values.find((x) => Object.entries(labels).every(([k, val]) => (x.labels as Record<string, unknown>)[k] === val));
   return v?.value ?? 0;
 }
+
+/** Wait (polling every 20 ms, at most `ms`) until `cond` holds; the error names `what`. */
+export async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  for (let waited = 0; !cond(); waited += 20) {
+    if (waited > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

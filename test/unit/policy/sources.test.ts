@@ -19,18 +19,11 @@ import { DEFAULT_MEMORY } from '../../../src/policy/wasm/engine.js';
 import { MemoryStore } from '../../../src/store/memory.js';
 import { silent } from '../helpers.js';
 import { allowlistTarget } from './allowlist-target.js';
-import { metricValue, opaBuild, simpleBundle } from './helpers.js';
+import { metricValue, opaBuild, simpleBundle, until } from './helpers.js';
 
 const v1 = () => simpleBundle('sw', 'default allow := false\n\nallow if input.v == 1', undefined, 'rev-1');
 const v2 = () => simpleBundle('sw', 'default allow := false\n\nallow if input.v == 2', undefined, 'rev-2');
 const other = () => simpleBundle('elsewhere', 'default allow := true', undefined, 'rev-x');
-
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  for (let waited = 0; !cond(); waited += 20) {
-    if (waited > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('file bundle source and the engine swap', () => {
   let dir: string;
