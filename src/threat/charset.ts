@@ -1,6 +1,6 @@
-import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 import { textLike } from './body-sniff.js';
+import { utf16Text } from './json-text.js';
 
 /**
  * How a body read by its declared charset is decoded (a form's percent-escapes, a text body, a multipart
@@ -24,9 +24,15 @@ export function utf8Reading(cs: Charset & { kind: 'decode' }, b: Buffer, decoded
   if (cs.asciiSafe) return undefined;
   // UTF-16 in the other byte order where an application reads that (otherOrder)
   // (ESC allowed: the escape sequences of ISO-2022-JP, after which its reading and UTF-8's differ)
-  if (!textLike(b) && !textWithEscapes(b)) return cs.other?.(b, decoded);
+  if (!textLike(b, true)) return cs.other?.(b, decoded);
   const s = b.toString('utf8');
   return s === decoded ? undefined : s;
+}
+
+/** Bytes in a charset that decodes them: the text, and its UTF-8 reading where that is other text (utf8Reading). */
+export function readings(cs: Charset & { kind: 'decode' }, b: Buffer): [string, string | undefined] {
+  const text = cs.decode(b);
+  return [text, utf8Reading(cs, b, text)];
 }
 
 /**
@@ -91,16 +97,6 @@ function decoderFor(cs: string): { kind: 'decode'; encoding: string; decode(b: U
   return { kind: 'decode', encoding: name, decode: (b) => iconv.decode(b, name) };
 }
 
-/** Text as UTF-8 but for ESC bytes (0x1B): no NUL, other C0 control or DEL. Linear. */
-function textWithEscapes(b: Buffer): boolean {
-  if (b.indexOf(0x1b) < 0) return false;
-  for (let i = 0; i < b.length; i++) {
-    const c = b[i]!;
-    if ((c < 32 && c !== 9 && c !== 10 && c !== 12 && c !== 13 && c !== 27) || c === 127) return false;
-  }
-  return isUtf8(b);
-}
-
 /** UTF-16 labels that name the byte order (WHATWG labels; .NET's unicodeFFFE is big-endian). */
 const ORDER_LE = new Set(['utf-16le', 'unicodefeff']);
 const ORDER_BE = new Set(['utf-16be', 'unicodefffe']);
@@ -115,10 +111,7 @@ const ORDER_BE = new Set(['utf-16be', 'unicodefffe']);
 function otherOrder(b: Uint8Array, decoded: string, be: boolean | undefined): string | undefined {
   if (be === undefined && b[0] === 0xff && b[1] === 0xfe) return undefined;
   for (const order of be === undefined ? [false, true] : [be]) {
-    const u = Buffer.from(b.subarray(0, b.length & ~1));
-    if (order) u.swap16();
-    let s = u.toString('utf16le');
-    if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
+    const s = utf16Text(b, order);
     if (s !== decoded) return s;
   }
   return undefined;
@@ -133,10 +126,7 @@ function utf16(b: Uint8Array, be: boolean): string {
     if ((b[0] === 0xfe && b[1] === 0xff) || (b[0] === 0 && b[1] !== 0)) be = true;
     else if ((b[0] === 0xff && b[1] === 0xfe) || (b[1] === 0 && b[0] !== 0)) be = false;
   }
-  const u = Buffer.from(b.subarray(0, b.length & ~1));
-  if (be) u.swap16();
-  const s = u.toString('utf16le');
-  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+  return utf16Text(b, be);
 }
 
 /**

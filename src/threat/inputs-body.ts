@@ -7,7 +7,7 @@ import { type JsonCount, walkDropped } from './inputs-json-repeats.js';
 import { inspectJsonLines, JSON_LINES_TYPES, type ReadDoc, startsWithRs } from './inputs-json-lines.js';
 import { inspectMultipart } from './inputs-multipart.js';
 import { declaresText, textLike } from './body-sniff.js';
-import { type Charset, declaredCharset, utf8Reading } from './charset.js';
+import { type Charset, declaredCharset, readings } from './charset.js';
 import { inspectFormCharset } from './inputs-form-charset.js';
 import { jsonEncoding, jsonText } from './json-text.js';
 import { isJsonType, JSON_BODY_FACT, JSON_UNIQUE_FACT, mediaType } from './validation.js';
@@ -17,8 +17,8 @@ export const MAX_FORM_FIELDS = 2000;
 
 /** The body by its media type: form fields, JSON string values, multipart parts, or the text itself. */
 export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector): void {
-  const mt = mediaType(ctx.headers['content-type']);
   const ct = ctx.headers['content-type'] ?? '';
+  const mt = mediaType(ct);
   const semi = ct.indexOf(';');
   // a charset nothing decodes (EBCDIC, a made-up label), whatever the type: the body is read as UTF-8 and
   // that recorded — an upstream that decodes it (IIS/ASP.NET, Spring) reads another text (charset.ts); so is
@@ -41,7 +41,7 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
     inspectJson(ctx, o, w, false, mt === '');
     return;
   }
-  if (mt === 'multipart/form-data') { inspectMultipart(ctx.headers['content-type'] ?? '', ctx.body, o.maxParts, w, o.maxJsonValues); return; }
+  if (mt === 'multipart/form-data') { inspectMultipart(ct, ctx.body, o.maxParts, w, o.maxJsonValues); return; }
   // one JSON string as the document (Go's json.Decoder, get_json(force=True), a `type: string` schema take
   // the string it spells): its value; text that only opens with a quote is read whole below, not recorded
   if (mt === '' && firstByte(ctx.body) === 34 && inspectJson(ctx, o, w, true)) return;
@@ -64,9 +64,8 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
 
 /** A body in its declared charset; in one not ASCII-compatible (UTF-7) its UTF-8 reading too where that differs (charset.ts). */
 function emitDecoded(w: Inspector, cs: Charset & { kind: 'decode' }, b: Buffer): void {
-  const text = cs.decode(b);
+  const [text, alt] = readings(cs, b);
   w.emit('body', text);
-  const alt = utf8Reading(cs, b, text);
   if (alt !== undefined) w.emit('body', alt);
 }
 

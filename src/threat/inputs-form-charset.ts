@@ -1,4 +1,4 @@
-import { type Charset, utf8Reading } from './charset.js';
+import { type Charset, readings } from './charset.js';
 import { type Inspector, suspiciousKey } from './inputs-inspector.js';
 
 /**
@@ -14,9 +14,8 @@ export function inspectFormCharset(w: Inspector, body: Buffer, cs: Charset & { k
   const raw = body.toString('latin1');
   let alt: string | undefined;
   const text = (from: number, to: number) => {
-    const b = percentBytes(raw, from, to);
-    const s = cs.decode(b);
-    alt = cs.asciiSafe ? undefined : utf8Reading(cs, b, s);
+    const [s, a] = readings(cs, percentBytes(raw, from, to));
+    alt = a;
     return s;
   };
   let n = 0;

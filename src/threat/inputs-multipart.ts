@@ -1,6 +1,6 @@
 import { FILENAME_KEY, UNPARSED_KEY } from './exclude.js';
 import { declaresText, textLike } from './body-sniff.js';
-import { declaredCharset, utf8Reading } from './charset.js';
+import { declaredCharset, readings } from './charset.js';
 import { type Inspector, MIN_COST, suspiciousKey } from './inputs-inspector.js';
 import { inspectJsonPart } from './inputs-multipart-json.js';
 
@@ -33,8 +33,7 @@ function partTexts(w: Inspector, content: Buffer, params: string | undefined): [
   const cs = declaredCharset(params);
   if (cs === undefined) return [content.toString('utf8'), undefined];
   if (cs.kind === 'unknown') { w.lim.undecodableCharset ??= cs.label; return [content.toString('utf8'), undefined]; }
-  const text = cs.decode(content);
-  return [text, utf8Reading(cs, content, text)];
+  return readings(cs, content);
 }
 
 /** A delimiter: `--boundary` at the start of the body or of a line. */

@@ -21,6 +21,14 @@ export function jsonEncoding(b: Buffer): JsonEncoding {
   return 'utf8';
 }
 
+/** UTF-16 bytes in the byte order given (a trailing odd byte ignored), a leading byte order mark dropped. */
+export function utf16Text(b: Uint8Array, be: boolean): string {
+  const len = b.length & ~1;
+  const u = be ? Buffer.from(b.subarray(0, len)).swap16() : Buffer.from(b.buffer, b.byteOffset, len);
+  const s = u.toString('utf16le');
+  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+}
+
 /**
  * The body decoded by jsonEncoding (a byte order mark dropped — UTF-16/32, and UTF-8's, which Jackson and
  * json.loads skip too, RFC 8259 §8.1; units that are no character: U+FFFD).
@@ -28,12 +36,7 @@ export function jsonEncoding(b: Buffer): JsonEncoding {
 export function jsonText(b: Buffer): string {
   const enc = jsonEncoding(b);
   if (enc === 'utf8') return b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? b.toString('utf8', 3) : b.toString('utf8');
-  if (enc === 'utf16le' || enc === 'utf16be') {
-    let u = b.subarray(0, b.length & ~1);
-    if (enc === 'utf16be') u = Buffer.from(u).swap16();
-    const s = u.toString('utf16le');
-    return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
-  }
+  if (enc === 'utf16le' || enc === 'utf16be') return utf16Text(b, enc === 'utf16be');
   const le = enc === 'utf32le';
   const parts: string[] = [];
   const CHUNK = 4096;
