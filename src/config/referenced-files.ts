@@ -10,12 +10,23 @@ import { resolve } from 'node:path';
  * not recorded here.
  */
 const recording = new AsyncLocalStorage<Set<string>>();
+let loading = 0;
 
-/** Runs a config load (everything it awaits included) and returns the files it read with readReferencedFile. */
+/**
+ * Runs a config load (everything it awaits included) and returns the files it read with readReferencedFile.
+ * On Node 20 a used AsyncLocalStorage keeps a promise hook on for the life of the process, which every
+ * Check's promises would then pay for; the last load to finish turns it off, and the next `run` turns it
+ * back on. What a load left behind (refresh timers) reads later is not recorded, as before: its set is gone.
+ */
 export async function recordReferencedFiles<T>(load: () => Promise<T>): Promise<{ value: T; files: string[] }> {
   const files = new Set<string>();
-  const value = await recording.run(files, load);
-  return { value, files: [...files].sort() };
+  loading++;
+  try {
+    const value = await recording.run(files, load);
+    return { value, files: [...files].sort() };
+  } finally {
+    if (--loading === 0) recording.disable();
+  }
 }
 
 /**
