@@ -5,35 +5,24 @@
 // Load: h2load (C, HTTP/2) posting a pre-encoded gRPC request body, so the load generator is not what
 // saturates the CPU. Latency percentiles come from h2load's per-request log.
 //   node --import tsx bench/ratelimit.ts        (BENCH_SECONDS=8 BENCH_CLIENTS=8 BENCH_STREAMS=8)
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
-import { clientCtor, serviceDef } from '../src/server/protos.js';
+import { clientCtor } from '../src/server/protos.js';
 import { startPortcullis, type PortcullisProc } from '../test/integration/harness/portcullis.js';
 import { startRedis, type RedisNode } from '../test/integration/harness/redis.js';
 import { checkRequest } from '../test/unit/helpers.js';
+import { grpcFrame, h2load as runH2load, type H2Row } from './h2load.js';
 import { machine } from './lib.js';
 
-const run = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 8);
 const RLS = 'envoy.service.ratelimit.v3.RateLimitService';
 const AUTH = 'envoy.service.auth.v3.Authorization';
 
-interface Row { name: string; rps: number; p50: number; p99: number; p999: number; max: number; done: number; failed: number; storeFailures: number }
-
-/** A gRPC request body as it travels on the wire: 1 byte flags, 4 bytes length, the protobuf message. */
-function grpcFrame(service: string, method: string, message: unknown): Buffer {
-  const def = serviceDef(service)[method]!;
-  const msg = def.requestSerialize(message);
-  const head = Buffer.alloc(5);
-  head.writeUInt32BE(msg.length, 1);
-  return Buffer.concat([head, msg]);
-}
+interface Row extends H2Row { storeFailures: number }
 
 /** Store calls that produced no answer so far (a row with any was partly answered by failure modes). */
 async function storeFailures(p: PortcullisProc): Promise<number> {
@@ -44,26 +33,9 @@ async function storeFailures(p: PortcullisProc): Promise<number> {
 }
 
 async function h2load(name: string, p: PortcullisProc, path: string, body: Buffer, dir: string, load = { clients: CLIENTS, streams: STREAMS }): Promise<Row> {
-  const address = p.grpcAddress;
   const failuresBefore = await storeFailures(p);
-  const bodyFile = join(dir, `${name.replace(/\W+/g, '_')}.bin`);
-  const logFile = `${bodyFile}.log`;
-  writeFileSync(bodyFile, body);
-  const args = [
-    '-t', '1', '-c', String(load.clients), '-m', String(load.streams), '-D', String(SECONDS), '--warm-up-time', '2',
-    '-d', bodyFile, '-H', 'content-type: application/grpc', '-H', 'te: trailers', '--log-file', logFile,
-    `http://${address}${path}`,
-  ];
-  const { stdout } = await run('h2load', args, { encoding: 'utf8', timeout: (SECONDS + 30) * 1000 });
-  const req = /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(stdout);
-  if (!req) throw new Error(`h2load printed no summary:\n${stdout}`);
-  const lat = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => Number(l.split('\t')[2])).filter(Number.isFinite);
-  const sorted = Float64Array.from(lat).sort();
-  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! / 1000;
-  return {
-    name, rps: Number(req[3]) / SECONDS, p50: q(0.5), p99: q(0.99), p999: q(0.999), max: sorted[sorted.length - 1]! / 1000,
-    done: Number(req[3]), failed: Number(req[5]) + Number(req[6]), storeFailures: (await storeFailures(p)) - failuresBefore,
-  };
+  const row = await runH2load(name, { address: p.grpcAddress, path, body, dir, seconds: SECONDS, ...load });
+  return { ...row, storeFailures: (await storeFailures(p)) - failuresBefore };
 }
 
 /** One real call through a gRPC client: the request does what the row says (no silent errors in the bench). */
