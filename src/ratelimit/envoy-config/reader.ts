@@ -342,6 +342,14 @@ function bool(ctx: Ctx, node: Node | null, path: string): boolean | undefined {
 }
 
 function uint(ctx: Ctx, node: Node | null, path: string, min: number, max: number): number | undefined {
+  if (isScalar(node) && node.type === Scalar.PLAIN && typeof node.value === 'string' && /^0+[1-9]/.test(node.value)) {
+    // YAML 1.1 (yaml.v2, envoyproxy/ratelimit): 0100 is octal 64, 09 is not an integer; decimal would be a
+    // different limit for the same file
+    const v = node.value;
+    const reading = /^[0-7]+$/.test(v) ? `reads it as octal (${parseInt(v, 8)})` : 'refuses it';
+    push(ctx, node, path, `"${v}" has a leading zero: envoyproxy/ratelimit ${reading}; write the number without leading zeros`);
+    return undefined;
+  }
   if (isScalar(node) && node.type === Scalar.PLAIN && typeof node.value === 'string' && /^[0-9]{1,10}$/.test(node.value)) {
     const n = Number(node.value);
     if (n >= min && n <= max) return n;
