@@ -322,10 +322,15 @@ function fieldsOf(ctx: Ctx, node: YAMLMap, path: string, allowed: string[], exte
   return out;
 }
 
+/** YAML 1.1 nulls (yaml.v2): decoded into a string field they are "", never the text "null" or "~". */
+const YAML_NULLS = new Set(['~', 'null', 'Null', 'NULL']);
+
 function str(ctx: Ctx, node: Node | null, path: string): string | undefined {
   if (node === null) return '';
   if (!isScalar(node)) { push(ctx, node, path, 'must be a string'); return undefined; }
-  return node.value === null ? '' : String(node.value);
+  if (node.value === null) return '';
+  const s = String(node.value);
+  return node.type === Scalar.PLAIN && YAML_NULLS.has(s) ? '' : s;
 }
 
 const TRUE = new Set(['true', 'yes', 'on', 'y']);
