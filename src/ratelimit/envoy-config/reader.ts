@@ -76,7 +76,11 @@ export function readDomainFile(file: string, text: string, opts: ReaderOptions, 
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
       const at = e.pos?.[0] !== undefined ? lc.linePos(e.pos[0]) : undefined;
-      ctx.problems.push({ file, path: '', line: at?.line, column: at?.col, message: `error loading config file: ${e.message.split('\n')[0]}` });
+      // the library's own text for this one names a JavaScript API the user cannot call
+      const what = e.code === 'MULTIPLE_DOCS'
+        ? 'the file holds more than one YAML document (---); envoyproxy/ratelimit reads only the first and ignores the rest: write one domain per file'
+        : e.message.split('\n')[0];
+      ctx.problems.push({ file, path: '', line: at?.line, column: at?.col, message: `error loading config file: ${what}` });
     }
     return { problems: ctx.problems };
   }
