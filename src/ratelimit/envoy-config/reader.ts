@@ -76,7 +76,11 @@ export function readDomainFile(file: string, text: string, opts: ReaderOptions, 
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
       const at = e.pos?.[0] !== undefined ? lc.linePos(e.pos[0]) : undefined;
-      ctx.problems.push({ file, path: '', line: at?.line, column: at?.col, message: `error loading config file: ${e.message.split('\n')[0]}` });
+      // the library's own text for this one names a JavaScript API the user cannot call
+      const what = e.code === 'MULTIPLE_DOCS'
+        ? 'the file holds more than one YAML document (---); envoyproxy/ratelimit reads only the first and ignores the rest: write one domain per file'
+        : e.message.split('\n')[0];
+      ctx.problems.push({ file, path: '', line: at?.line, column: at?.col, message: `error loading config file: ${what}` });
     }
     return { problems: ctx.problems };
   }
@@ -322,10 +326,15 @@ function fieldsOf(ctx: Ctx, node: YAMLMap, path: string, allowed: string[], exte
   return out;
 }
 
+/** YAML 1.1 nulls (yaml.v2): decoded into a string field they are "", never the text "null" or "~". */
+const YAML_NULLS = new Set(['~', 'null', 'Null', 'NULL']);
+
 function str(ctx: Ctx, node: Node | null, path: string): string | undefined {
   if (node === null) return '';
   if (!isScalar(node)) { push(ctx, node, path, 'must be a string'); return undefined; }
-  return node.value === null ? '' : String(node.value);
+  if (node.value === null) return '';
+  const s = String(node.value);
+  return node.type === Scalar.PLAIN && YAML_NULLS.has(s) ? '' : s;
 }
 
 const TRUE = new Set(['true', 'yes', 'on', 'y']);
@@ -342,6 +351,14 @@ function bool(ctx: Ctx, node: Node | null, path: string): boolean | undefined {
 }
 
 function uint(ctx: Ctx, node: Node | null, path: string, min: number, max: number): number | undefined {
+  if (isScalar(node) && node.type === Scalar.PLAIN && typeof node.value === 'string' && /^0+[1-9]/.test(node.value)) {
+    // YAML 1.1 (yaml.v2, envoyproxy/ratelimit): 0100 is octal 64, 09 is not an integer; decimal would be a
+    // different limit for the same file
+    const v = node.value;
+    const reading = /^[0-7]+$/.test(v) ? `reads it as octal (${parseInt(v, 8)})` : 'refuses it';
+    push(ctx, node, path, `"${v}" has a leading zero: envoyproxy/ratelimit ${reading}; write the number without leading zeros`);
+    return undefined;
+  }
   if (isScalar(node) && node.type === Scalar.PLAIN && typeof node.value === 'string' && /^[0-9]{1,10}$/.test(node.value)) {
     const n = Number(node.value);
     if (n >= min && n <= max) return n;

@@ -221,6 +221,24 @@ describe('upstream test/config/config_test.go against Portcullis', () => {
     assert.deepEqual(getLimit(one(r.config!), 'd', [['foo', 'x']]), { unlimited: true, key: 'd.foo' });
   });
 
+  it('code: a YAML null (~, null, Null, NULL unquoted) is an empty string, as yaml.v2 decodes it into a string field', () => {
+    const inline = (field: string) => `domain: d\ndescriptors:\n  - key: region\n    ${field}\n    rate_limit: { unit: second, requests_per_unit: 4 }\n`;
+    for (const nul of ['~', 'null', 'Null', 'NULL']) {
+      // value: ~ is a descriptor without a value: every value of the key is limited (not only the text "~")
+      const r = readDomainFile('inline.yaml', inline(`value: ${nul}`), LAX);
+      assert.deepEqual(r.problems.map(formatRlsProblem), [], `value: ${nul}`);
+      assert.deepEqual(getLimit(one(r.config!), 'd', [['region', 'eu-west']]), { rpu: 4, unit: 'SECOND', key: 'd.region', shadow: false }, `value: ${nul}`);
+      // empty key / domain / replaces name: upstream's errors
+      refused(readDomainFile('inline.yaml', `domain: d\ndescriptors:\n  - key: ${nul}\n    rate_limit: { unit: second, requests_per_unit: 4 }\n`, LAX).problems, 'descriptor has empty key');
+      refused(readDomainFile('inline.yaml', `domain: ${nul}\ndescriptors:\n  - key: k\n    rate_limit: { unit: second, requests_per_unit: 4 }\n`, LAX).problems, 'config file cannot have empty domain');
+      refused(readDomainFile('inline.yaml', `domain: d\ndescriptors:\n  - key: k\n    rate_limit: { unit: second, requests_per_unit: 4, replaces: [ { name: ${nul} } ] }\n`, LAX).problems, 'should not have an empty replaces entry');
+    }
+    // quoted, it is the text
+    const quoted = readDomainFile('inline.yaml', inline('value: "null"'), LAX);
+    assert.equal(getLimit(one(quoted.config!), 'd', [['region', 'eu-west']]), undefined);
+    assert.equal(getLimit(one(quoted.config!), 'd', [['region', 'null']])?.rpu, 4);
+  });
+
   it('code: units are the proto enum names, case-insensitive; MONTH and YEAR are standard (also under strict_envoy_format)', () => {
     for (const [unit, proto] of [['SECOND', 'SECOND'], ['Minute', 'MINUTE'], ['month', 'MONTH'], ['year', 'YEAR']] as const) {
       const text = `domain: d\ndescriptors:\n  - key: k\n    rate_limit: { unit: ${unit}, requests_per_unit: 3 }\n`;
