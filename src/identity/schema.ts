@@ -251,7 +251,7 @@ export const identityGlobalSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    realm: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[^"\\\\\\x00-\\x1f]+$' },
+    realm: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[^"\\\\\\x00-\\x1f\\x7f]+$' },
     clock_skew_s: { type: 'integer', minimum: 0, maximum: 3600 },
     max_token_bytes: { type: 'integer', minimum: 256, maximum: 1048576 },
     token_cache: { type: 'object', additionalProperties: false, properties: { max_entries: { type: 'integer', minimum: 0 }, max_ttl_s: posInt } },

@@ -21,7 +21,9 @@ export interface PolicyDecision {
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_VALUE = /[\r\n\0]/;
+// RFC 9110 §5.5 field-value: no control character but HTAB. Envoy answers 503 for any other in an upstream
+// header, and passes it on in a client response header, where HTTP clients refuse the whole response.
+const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -34,7 +36,7 @@ function headerName(k: string, field: string): string {
 
 function headerValue(v: unknown, k: string, field: string): string {
   if (typeof v !== 'string') throw new PolicyResultError(`${field}: value of "${k.slice(0, 64)}" must be a string`);
-  if (BAD_VALUE.test(v)) throw new PolicyResultError(`${field}: value of "${k.slice(0, 64)}" contains CR, LF or NUL`);
+  if (BAD_VALUE.test(v)) throw new PolicyResultError(`${field}: value of "${k.slice(0, 64)}" contains a control character (CR, LF, NUL …)`);
   return v;
 }
 

@@ -45,10 +45,20 @@ describe('policy results (OPA-Envoy semantics)', () => {
     ['header value not a string', { allowed: true, headers: { 'x-n': 1 } }],
     ['header value with CRLF (response splitting)', { allowed: true, headers: { 'x-a': 'ok\r\nSet-Cookie: evil=1' } }],
     ['invalid header name', { allowed: true, headers: { 'bad name': 'x' } }],
+    // RFC 9110 §5.5: no control character but HTAB; Envoy answers 503 for such an upstream header and passes it
+    // to the client in a response header, where HTTP clients refuse the whole response
+    ['header value with a control character (SOH)', { allowed: true, headers: { 'x-a': 'a\u0001b' } }],
+    ['header value with DEL', { allowed: true, headers: { 'x-a': 'a\u007fb' } }],
+    ['response header value with a control character', { allowed: true, response_headers_to_add: { 'x-a': 'a\u001bb' } }],
+    ['denied-response header value with a control character', { allowed: false, headers: { 'x-a': 'a\u0008b' } }],
     ['headers not an object', { allowed: true, headers: 'x-a: b' }],
     ['request_headers_to_remove not a list of strings', { allowed: true, request_headers_to_remove: 'authorization' }],
     ['dynamic_metadata not an object', { allowed: true, dynamic_metadata: [1] }],
   ];
+  it('a header value may hold HTAB, spaces and non-ASCII text (RFC 9110 field-value, what Envoy accepts)', () => {
+    assert.deepEqual(interpretResult({ allowed: true, headers: { 'x-a': 'a\tb c é' } }).headers, [['x-a', 'a\tb c é']]);
+  });
+
   for (const [name, value] of bad) {
     it(`refuses ${name}`, () => assert.throws(() => interpretResult(value), PolicyResultError));
   }
