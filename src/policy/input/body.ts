@@ -1,5 +1,6 @@
 import { notJsonMessage } from '../../pipeline/json-message.js';
 import { parseQuery } from '../../pipeline/query.js';
+import { parseMediaType, parseMultipart } from './multipart.js';
 
 /** The body could not be parsed although its content type says it can (OPA-Envoy answers 400). */
 export class BodyParseError extends Error {}
@@ -10,7 +11,6 @@ export interface ParsedBody {
 }
 
 const MAX_FORM_FIELDS = 1000;
-const MAX_PARTS = 100;
 /** Deeper JSON cannot be handed to the policy: serialising the input for OPA overflows the stack. */
 const MAX_JSON_DEPTH = 512;
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
@@ -55,6 +55,15 @@ function wellFormed(v: unknown, depth: number): unknown {
   return out;
 }
 
+const refuse = (message: string): Error => new BodyParseError(message);
+
+function jsonPart(text: string, name: string): unknown {
+  try { return parseJson(text); } catch (err) {
+    if (err instanceof BodyParseError) throw err;
+    throw new BodyParseError(`multipart part "${name.slice(0, 64)}" is not valid JSON`);
+  }
+}
+
 function nullProto(): Record<string, unknown[]> {
   return Object.create(null) as Record<string, unknown[]>;
 }
@@ -62,70 +71,6 @@ function nullProto(): Record<string, unknown[]> {
 function parseForm(text: string): Record<string, unknown[]> {
   const out = nullProto();
   for (const [k, values] of parseQuery(text, MAX_FORM_FIELDS)) out[k] = values;
-  return out;
-}
-
-/** RFC 2046 allows 70 characters; past 200 the body is not read as multipart. (Unbounded quantifiers: the
- * ReDoS checker proves this form linear by automaton; `{1,200}` sent it to its time-bound fuzzer.) */
-function boundaryOf(contentType: string): string | undefined {
-  const m = /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
-  const b = m ? (m[1] ?? m[2]) : undefined;
-  return b !== undefined && b.length <= 200 ? b : undefined;
-}
-
-const DISPOSITION = /content-disposition:/gi;
-const NAME_PARAM = /\bname="/i;
-
-/**
- * The `name="…"` of a part's Content-Disposition header: the first `name="` (not `filename="`) on the line
- * after `content-disposition:`, up to the next `"` — what `/content-disposition:[^\n]*?\bname="([^"]*)"/i`
- * captures, read in linear time: that expression retries the rest of the line from every
- * `content-disposition:` on it (recheck: quadratic), here each line is read once.
- */
-export function dispositionName(head: string): string | undefined {
-  DISPOSITION.lastIndex = 0;
-  for (let m = DISPOSITION.exec(head); m; m = DISPOSITION.exec(head)) {
-    const from = m.index + m[0].length;
-    let eol = head.indexOf('\n', from);
-    if (eol < 0) eol = head.length;
-    const p = NAME_PARAM.exec(head.slice(from, eol));
-    if (p) {
-      const start = from + p.index + p[0].length;
-      const close = head.indexOf('"', start);
-      // a later name=" has no closing quote either: nothing after this one matches
-      return close < 0 ? undefined : head.slice(start, close);
-    }
-    DISPOSITION.lastIndex = eol; // later occurrences on this line see less of the same line
-  }
-  return undefined;
-}
-
-/** multipart/form-data → { name: [value…] } (JSON parts parsed), like OPA-Envoy. */
-function parseMultipart(text: string, boundary: string): Record<string, unknown[]> {
-  const out = nullProto();
-  const delim = `--${boundary}`;
-  const sections = text.split(delim);
-  if (sections.length < 2) throw new BodyParseError('multipart body has no parts');
-  let parts = 0;
-  for (let i = 1; i < sections.length; i++) {
-    let s = sections[i]!;
-    if (s.startsWith('--')) break; // closing delimiter
-    if (++parts > MAX_PARTS) break;
-    s = s.replace(/^\r?\n/, '');
-    const sep = /\r?\n\r?\n/.exec(s);
-    if (!sep) throw new BodyParseError('multipart part without a header block');
-    const head = s.slice(0, sep.index);
-    let value = s.slice(sep.index + sep[0].length).replace(/\r?\n$/, '');
-    const name = dispositionName(head);
-    if (!name) continue;
-    const ctype = /content-type:\s*([^\r\n]*)/i.exec(head)?.[1] ?? '';
-    let parsed: unknown = value;
-    if (ctype.includes('application/json')) {
-      try { parsed = parseJson(value); } catch (err) { if (err instanceof BodyParseError) throw err; throw new BodyParseError(`multipart part "${name.slice(0, 64)}" is not valid JSON`); }
-    }
-    value = '';
-    (out[name] ??= []).push(parsed);
-  }
   return out;
 }
 
@@ -149,7 +94,11 @@ export function parseBody(contentType: string | undefined, body: Buffer, truncat
     }
   }
   if (form) return { parsed: parseForm(text), truncated: false };
-  const boundary = boundaryOf(contentType);
-  if (!boundary) return { parsed: undefined, truncated: false };
-  return { parsed: parseMultipart(text, boundary), truncated: false };
+  // Go's mime.ParseMediaType + multipart.NewReader: an unreadable Content-Type or an empty boundary is an error
+  const mt = parseMediaType(contentType, refuse);
+  if (!mt) throw new BodyParseError('multipart Content-Type cannot be parsed');
+  const boundary = mt.params.get('boundary');
+  if (boundary === undefined) return { parsed: undefined, truncated: false };
+  if (boundary === '') throw new BodyParseError('multipart boundary is empty');
+  return { parsed: parseMultipart(text, boundary, jsonPart, refuse), truncated: false };
 }
