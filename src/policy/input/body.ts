@@ -1,8 +1,11 @@
 import { notJsonMessage } from '../../pipeline/json-message.js';
-import { parseQuery } from '../../pipeline/query.js';
+import { forEachParam } from '../../pipeline/query.js';
 import { parseMediaType, parseMultipart } from './multipart.js';
 
-/** The body could not be parsed although its content type says it can (OPA-Envoy answers 400). */
+/**
+ * The body could not be parsed although its content type says it can (OPA-Envoy answers 400), or the
+ * body or query holds more than the policy input can show.
+ */
 export class BodyParseError extends Error {}
 
 export interface ParsedBody {
@@ -10,7 +13,7 @@ export interface ParsedBody {
   truncated: boolean;
 }
 
-const MAX_FORM_FIELDS = 1000;
+export const MAX_FORM_FIELDS = 1000;
 /** Deeper JSON cannot be handed to the policy: serialising the input for OPA overflows the stack. */
 const MAX_JSON_DEPTH = 512;
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
@@ -68,9 +71,16 @@ function nullProto(): Record<string, unknown[]> {
   return Object.create(null) as Record<string, unknown[]>;
 }
 
+/** A form with more fields than MAX_FORM_FIELDS is refused, never cut short (the policy would not see the rest). */
 function parseForm(text: string): Record<string, unknown[]> {
   const out = nullProto();
-  for (const [k, values] of parseQuery(text, MAX_FORM_FIELDS)) out[k] = values;
+  let n = 0;
+  forEachParam(text, (k, v) => {
+    if (++n > MAX_FORM_FIELDS) return false;
+    (out[k] ??= []).push(v);
+    return true;
+  });
+  if (n > MAX_FORM_FIELDS) throw new BodyParseError(`the form has more than ${MAX_FORM_FIELDS} fields`);
   return out;
 }
 

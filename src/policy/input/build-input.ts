@@ -1,8 +1,8 @@
 import type { RequestContext } from '../../pipeline/context.js';
 import { DEFAULT_OWNED, forwardedHeaders } from '../../pipeline/owned-headers.js';
-import { query } from '../../pipeline/query.js';
+import { forEachParam, MAX_QUERY_PARAMS, query } from '../../pipeline/query.js';
 import type { OwnedHeaders } from '../../pipeline/respond.js';
-import { parseBody } from './body.js';
+import { BodyParseError, parseBody } from './body.js';
 import { envoyAttributes } from './envoy-attributes.js';
 
 export interface InputOptions {
@@ -27,10 +27,25 @@ export function parsedPath(path: string): string[] {
   return decodePath(path).replace(/^\/+/, '').split('/');
 }
 
-/** OPA-Envoy's parsed_query: name → [values]. Null-prototype so "__proto__" is just a name. */
+/** Whether `raw` holds more than `max` parameters (counting stops at max + 1). */
+export function paramsOver(raw: string, max: number): boolean {
+  let n = 0;
+  forEachParam(raw, () => ++n <= max);
+  return n > max;
+}
+
+/**
+ * OPA-Envoy's parsed_query: name → [values]. Null-prototype so "__proto__" is just a name. The request's
+ * parsed query keeps at most MAX_QUERY_PARAMS parameters: a query with more is refused (BodyParseError,
+ * 400) rather than shown to the policy without the rest, where a parameter it refuses could hide.
+ */
 export function parsedQuery(ctx: RequestContext): Record<string, string[]> {
   const out = Object.create(null) as Record<string, string[]>;
-  for (const [k, v] of query(ctx)) out[k] = v;
+  let n = 0;
+  for (const [k, v] of query(ctx)) { out[k] = v; n += v.length; }
+  if (n >= MAX_QUERY_PARAMS && paramsOver(ctx.rawQuery, MAX_QUERY_PARAMS)) {
+    throw new BodyParseError(`the query has more than ${MAX_QUERY_PARAMS} parameters`);
+  }
   return out;
 }
 
