@@ -27,7 +27,37 @@ const toWellFormed = (s: string): string => (s as unknown as { toWellFormed(): s
 function parseJson(text: string): unknown {
   if (text.length > MAX_JSON_DEPTH && jsonDepthOver(text, MAX_JSON_DEPTH)) throw new BodyParseError(`request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   const v = JSON.parse(text);
+  if (mayOverflow(text) && hasInfinity(v)) throw new BodyParseError('request body has a number beyond the range of a double');
   return SURROGATE_ESCAPE.test(text) ? wellFormed(v, 0) : v;
+}
+
+/**
+ * Whether the text may hold a number beyond a double (JSON.parse makes it ±Infinity, which reaches the policy
+ * as null — and `null <= 1000` holds in Rego; OPA-Envoy keeps the number): an exponent of three or more
+ * digits, or a run of 200 digits (a two-digit exponent needs 210 to overflow). One pass, no allocation.
+ */
+function mayOverflow(text: string): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) { if (++run >= 200) return true; continue; }
+    run = 0;
+    if (c === 0x65 || c === 0x45) { // e E
+      let j = i + 1;
+      if (text.charCodeAt(j) === 0x2b || text.charCodeAt(j) === 0x2d) j++;
+      let digits = 0;
+      while (digits < 3 && j + digits < text.length && text.charCodeAt(j + digits) >= 0x30 && text.charCodeAt(j + digits) <= 0x39) digits++;
+      if (digits >= 3) return true;
+    }
+  }
+  return false;
+}
+
+function hasInfinity(v: unknown): boolean {
+  if (typeof v === 'number') return !Number.isFinite(v);
+  if (v === null || typeof v !== 'object') return false;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) if (hasInfinity(x)) return true;
+  return false;
 }
 
 /** Whether [ and { (outside strings) nest deeper than max: one pass, no allocation. */

@@ -83,3 +83,34 @@ describe('a field the policy refuses cannot be hidden from it', () => {
     assert.equal(await outcome({ path: `/x?${'a=1&'.repeat(MAX_QUERY_PARAMS)}b=1` }), 'refused');
   });
 });
+
+describe('a JSON number the policy cannot hold is refused, not shown as null', () => {
+  let dir: string;
+  let rt: Runtime;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'portcullis-num-'));
+    writeFileSync(join(dir, 'n.tar.gz'), simpleBundle('num', 'default allow := false\n\nallow if input.parsed_body.amount <= 1000'));
+    rt = await runtimeFrom(`policy:\n  bundles:\n    n: { file: ${join(dir, 'n.tar.gz')} }\nroutes:\n  - { name: r, match: { path: { prefix: / } }, policy: { entrypoint: num/allow } }\n`);
+  });
+  after(async () => { if (rt) await closeRuntime(rt); rmSync(dir, { recursive: true, force: true }); });
+  const post = async (body: string, type = 'application/json'): Promise<any> => decide(rt, { method: 'POST', path: '/pay', headers: { 'content-type': type }, body });
+
+  it('amount <= 1000: 5 passes, 5000 is denied', async () => {
+    assert.ok((await post('{"amount": 5}')).ok_response);
+    assert.equal(JSON.parse((await post('{"amount": 5000}')).denied_response.body).error, 'ERR_POLICY_DENIED');
+  });
+
+  it('1e400 (beyond a double: JSON.parse makes it Infinity, the Wasm input null, and null <= 1000 holds) is a 400', async () => {
+    for (const n of ['1e400', '-1e400', '1E+309', `1${'0'.repeat(400)}`, `[1, {"x": [2e999]}]`]) {
+      const r = await post(`{"amount": ${n}}`);
+      assert.equal(r.ok_response, undefined, n);
+      assert.equal(r.denied_response.status.code, 400, n);
+    }
+    // in a JSON part of a multipart form too
+    const mp = '--B\r\nContent-Disposition: form-data; name="amount"\r\nContent-Type: application/json\r\n\r\n1e400\r\n--B--\r\n';
+    assert.equal((await post(mp, 'multipart/form-data; boundary=B')).denied_response.status.code, 400);
+    // large but finite numbers, and exponents in strings, are fine
+    assert.equal(JSON.parse((await post('{"amount": 1e308, "note": "e999"}')).denied_response.body).error, 'ERR_POLICY_DENIED');
+    assert.ok((await post('{"amount": 1e-400, "note": "1e999"}')).ok_response);
+  });
+});
