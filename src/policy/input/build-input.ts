@@ -1,3 +1,4 @@
+import { percentDecode } from '../../common/percent-decode.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import { DEFAULT_OWNED, forwardedHeaders } from '../../pipeline/owned-headers.js';
 import { forEachParam, MAX_QUERY_PARAMS, query } from '../../pipeline/query.js';
@@ -17,14 +18,13 @@ export interface InputOptions {
 
 const VERSION = Object.freeze({ encoding: 'protojson', ext_authz: 'v3' });
 
-function decodePath(p: string): string {
-  if (!p.includes('%')) return p;
-  try { return decodeURIComponent(p); } catch { return p; }
-}
-
-/** OPA-Envoy's parsed_path: the decoded path without leading slashes, split on "/". */
+/**
+ * OPA-Envoy's parsed_path: the decoded path without leading slashes, split on "/". Each escape is decoded
+ * on its own (common/percent-decode.ts): one malformed or non-UTF-8 escape no longer leaves the whole
+ * path undecoded (/%61dmin/%FF is ["admin", "\uFFFD"], as the upstream reads it).
+ */
 export function parsedPath(path: string): string[] {
-  return decodePath(path).replace(/^\/+/, '').split('/');
+  return percentDecode(path).replace(/^\/+/, '').split('/');
 }
 
 /** Whether `raw` holds more than `max` parameters (counting stops at max + 1). */

@@ -20,6 +20,7 @@ const REGO = `default allow := false
 allow if {
   not input.parsed_body.admin
   not input.parsed_query.admin
+  input.parsed_path[0] != "admin"
 }`;
 
 const MP = 'multipart/form-data; boundary=B';
@@ -47,6 +48,13 @@ describe('a field the policy refuses cannot be hidden from it', () => {
     assert.equal(await outcome({ headers: { 'content-type': MP }, body: `${part('form-data; name="a"', '1')}--B--\r\n` }), 'allow');
     assert.equal(await outcome({ headers: { 'content-type': MP }, body: `${part('form-data; name="admin"', '1')}--B--\r\n` }), 'deny');
     assert.equal(await outcome({ path: '/x?admin=1' }), 'deny');
+  });
+
+  it('path: an escaped segment next to an escape that is not UTF-8 (/%61dmin/%FF: the upstream decodes %61)', async () => {
+    assert.equal(await outcome({ path: '/admin/x' }), 'deny');
+    assert.equal(await outcome({ path: '/%61dmin/%FF' }), 'deny');
+    assert.equal(await outcome({ path: '/%61dmin%C0/x' }), 'allow'); // the segment is "admin" + U+FFFD, not "admin"
+    assert.equal(await outcome({ path: '/%61dmin/%zz' }), 'deny'); // a malformed escape elsewhere does not stop decoding
   });
 
   it('multipart: an unquoted name (name=admin, a token: Go, busboy and browsers\' servers read it)', async () => {
