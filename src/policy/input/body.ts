@@ -1,4 +1,5 @@
 import { notJsonMessage } from '../../pipeline/json-message.js';
+import { percentDecode } from '../../common/percent-decode.js';
 import { forEachParam } from '../../pipeline/query.js';
 import { parseMediaType, parseMultipart } from './multipart.js';
 
@@ -101,6 +102,9 @@ function nullProto(): Record<string, unknown[]> {
   return Object.create(null) as Record<string, unknown[]>;
 }
 
+/** '+' is a space; each escape decoded on its own (a non-UTF-8 one is U+FFFD and hides no other escape). */
+const formComponent = (s: string): string => percentDecode(s, true);
+
 const isHex = (c: number): boolean => (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
 
 /**
@@ -129,7 +133,7 @@ function parseForm(text: string): Record<string, unknown[]> {
     if (++n > MAX_FORM_FIELDS) return false;
     (out[k] ??= []).push(v);
     return true;
-  });
+  }, formComponent);
   if (n > MAX_FORM_FIELDS) throw new BodyParseError(`the form has more than ${MAX_FORM_FIELDS} fields`);
   return out;
 }

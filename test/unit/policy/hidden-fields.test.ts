@@ -21,6 +21,16 @@ allow if {
   not input.parsed_body.admin
   not input.parsed_query.admin
   input.parsed_path[0] != "admin"
+  not dropped
+}
+
+qs contains q if some q in input.parsed_query.q
+
+qs contains q if some q in input.parsed_body.q
+
+dropped if {
+  some q in qs
+  contains(q, "drop table")
 }`;
 
 const MP = 'multipart/form-data; boundary=B';
@@ -55,6 +65,16 @@ describe('a field the policy refuses cannot be hidden from it', () => {
     assert.equal(await outcome({ path: '/%61dmin/%FF' }), 'deny');
     assert.equal(await outcome({ path: '/%61dmin%C0/x' }), 'allow'); // the segment is "admin" + U+FFFD, not "admin"
     assert.equal(await outcome({ path: '/%61dmin/%zz' }), 'deny'); // a malformed escape elsewhere does not stop decoding
+  });
+
+  it('query: an escaped value next to an escape that is not UTF-8 (q=%64rop%20table%FF: the upstream decodes it)', async () => {
+    assert.equal(await outcome({ path: '/x?q=drop+table' }), 'deny');
+    assert.equal(await outcome({ path: '/x?q=%64rop%20table%FF' }), 'deny');
+    assert.equal(await outcome({ path: '/x?q=%64rop+table%zz' }), 'deny');
+    assert.equal(await outcome({ path: '/x?q=drop%FFtable' }), 'allow');
+    // and in a form body
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    assert.equal(await outcome({ headers: form, body: 'q=%64rop%20table%FF' }), 'deny');
   });
 
   it('multipart: an unquoted name (name=admin, a token: Go, busboy and browsers\' servers read it)', async () => {
