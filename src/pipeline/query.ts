@@ -11,10 +11,10 @@ export function decodeComponent(s: string): string {
 }
 
 /**
- * Each `name=value` of a raw query or form body, decoded, in order (empty parts skipped); `fn` returns
- * false to stop. Linear in the input: nothing is split or collected.
+ * Each `name=value` of a raw query or form body, decoded (by `decode`, default decodeComponent), in order
+ * (empty parts skipped); `fn` returns false to stop. Linear in the input: nothing is split or collected.
  */
-export function forEachParam(raw: string, fn: (name: string, value: string) => boolean | void): void {
+export function forEachParam(raw: string, fn: (name: string, value: string) => boolean | void, decode: (s: string) => string = decodeComponent): void {
   const n = raw.length;
   let eq = -1;
   for (let start = 0; start < n;) {
@@ -22,8 +22,8 @@ export function forEachParam(raw: string, fn: (name: string, value: string) => b
     if (end < 0) end = n;
     if (end > start) {
       if (eq < start) { eq = raw.indexOf('=', start); if (eq < 0) eq = n; }
-      const k = decodeComponent(raw.slice(start, eq < end ? eq : end));
-      const v = eq < end ? decodeComponent(raw.slice(eq + 1, end)) : '';
+      const k = decode(raw.slice(start, eq < end ? eq : end));
+      const v = eq < end ? decode(raw.slice(eq + 1, end)) : '';
       if (fn(k, v) === false) return;
     }
     start = end + 1;

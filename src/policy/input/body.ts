@@ -1,7 +1,12 @@
 import { notJsonMessage } from '../../pipeline/json-message.js';
-import { parseQuery } from '../../pipeline/query.js';
+import { percentDecode } from '../../common/percent-decode.js';
+import { forEachParam } from '../../pipeline/query.js';
+import { parseMediaType, parseMultipart } from './multipart.js';
 
-/** The body could not be parsed although its content type says it can (OPA-Envoy answers 400). */
+/**
+ * The body could not be parsed although its content type says it can (OPA-Envoy answers 400), or the
+ * body or query holds more than the policy input can show.
+ */
 export class BodyParseError extends Error {}
 
 export interface ParsedBody {
@@ -9,8 +14,7 @@ export interface ParsedBody {
   truncated: boolean;
 }
 
-const MAX_FORM_FIELDS = 1000;
-const MAX_PARTS = 100;
+export const MAX_FORM_FIELDS = 1000;
 /** Deeper JSON cannot be handed to the policy: serialising the input for OPA overflows the stack. */
 const MAX_JSON_DEPTH = 512;
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
@@ -24,7 +28,37 @@ const toWellFormed = (s: string): string => (s as unknown as { toWellFormed(): s
 function parseJson(text: string): unknown {
   if (text.length > MAX_JSON_DEPTH && jsonDepthOver(text, MAX_JSON_DEPTH)) throw new BodyParseError(`request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   const v = JSON.parse(text);
+  if (mayOverflow(text) && hasInfinity(v)) throw new BodyParseError('request body has a number beyond the range of a double');
   return SURROGATE_ESCAPE.test(text) ? wellFormed(v, 0) : v;
+}
+
+/**
+ * Whether the text may hold a number beyond a double (JSON.parse makes it ±Infinity, which reaches the policy
+ * as null — and `null <= 1000` holds in Rego; OPA-Envoy keeps the number): an exponent of three or more
+ * digits, or a run of 200 digits (a two-digit exponent needs 210 to overflow). One pass, no allocation.
+ */
+function mayOverflow(text: string): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) { if (++run >= 200) return true; continue; }
+    run = 0;
+    if (c === 0x65 || c === 0x45) { // e E
+      let j = i + 1;
+      if (text.charCodeAt(j) === 0x2b || text.charCodeAt(j) === 0x2d) j++;
+      let digits = 0;
+      while (digits < 3 && j + digits < text.length && text.charCodeAt(j + digits) >= 0x30 && text.charCodeAt(j + digits) <= 0x39) digits++;
+      if (digits >= 3) return true;
+    }
+  }
+  return false;
+}
+
+function hasInfinity(v: unknown): boolean {
+  if (typeof v === 'number') return !Number.isFinite(v);
+  if (v === null || typeof v !== 'object') return false;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) if (hasInfinity(x)) return true;
+  return false;
 }
 
 /** Whether [ and { (outside strings) nest deeper than max: one pass, no allocation. */
@@ -55,77 +89,52 @@ function wellFormed(v: unknown, depth: number): unknown {
   return out;
 }
 
+const refuse = (message: string): Error => new BodyParseError(message);
+
+function jsonPart(text: string, name: string): unknown {
+  try { return parseJson(text); } catch (err) {
+    if (err instanceof BodyParseError) throw err;
+    throw new BodyParseError(`multipart part "${name.slice(0, 64)}" is not valid JSON`);
+  }
+}
+
 function nullProto(): Record<string, unknown[]> {
   return Object.create(null) as Record<string, unknown[]>;
 }
 
-function parseForm(text: string): Record<string, unknown[]> {
-  const out = nullProto();
-  for (const [k, values] of parseQuery(text, MAX_FORM_FIELDS)) out[k] = values;
-  return out;
-}
+/** '+' is a space; each escape decoded on its own (a non-UTF-8 one is U+FFFD and hides no other escape). */
+const formComponent = (s: string): string => percentDecode(s, true);
 
-/** RFC 2046 allows 70 characters; past 200 the body is not read as multipart. (Unbounded quantifiers: the
- * ReDoS checker proves this form linear by automaton; `{1,200}` sent it to its time-bound fuzzer.) */
-function boundaryOf(contentType: string): string | undefined {
-  const m = /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
-  const b = m ? (m[1] ?? m[2]) : undefined;
-  return b !== undefined && b.length <= 200 ? b : undefined;
-}
-
-const DISPOSITION = /content-disposition:/gi;
-const NAME_PARAM = /\bname="/i;
+const isHex = (c: number): boolean => (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
 
 /**
- * The `name="…"` of a part's Content-Disposition header: the first `name="` (not `filename="`) on the line
- * after `content-disposition:`, up to the next `"` — what `/content-disposition:[^\n]*?\bname="([^"]*)"/i`
- * captures, read in linear time: that expression retries the rest of the line from every
- * `content-disposition:` on it (recheck: quadratic), here each line is read once.
+ * What Go's url.ParseQuery refuses (OPA-Envoy then answers 400): a ";" in a field (Go 1.17+: servers that
+ * split on ";" would read another field there) and a "%" not followed by two hex digits. One pass.
  */
-export function dispositionName(head: string): string | undefined {
-  DISPOSITION.lastIndex = 0;
-  for (let m = DISPOSITION.exec(head); m; m = DISPOSITION.exec(head)) {
-    const from = m.index + m[0].length;
-    let eol = head.indexOf('\n', from);
-    if (eol < 0) eol = head.length;
-    const p = NAME_PARAM.exec(head.slice(from, eol));
-    if (p) {
-      const start = from + p.index + p[0].length;
-      const close = head.indexOf('"', start);
-      // a later name=" has no closing quote either: nothing after this one matches
-      return close < 0 ? undefined : head.slice(start, close);
-    }
-    DISPOSITION.lastIndex = eol; // later occurrences on this line see less of the same line
+function formSyntaxError(text: string): string | undefined {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x3b) return 'the form has a ";" separator';
+    if (c === 0x25 && !(isHex(text.charCodeAt(i + 1)) && isHex(text.charCodeAt(i + 2)))) return 'the form has a malformed % escape';
   }
   return undefined;
 }
 
-/** multipart/form-data → { name: [value…] } (JSON parts parsed), like OPA-Envoy. */
-function parseMultipart(text: string, boundary: string): Record<string, unknown[]> {
+/**
+ * A form as Go's url.ParseQuery reads it. A form with more fields than MAX_FORM_FIELDS is refused, never cut
+ * short (the policy would not see the rest).
+ */
+function parseForm(text: string): Record<string, unknown[]> {
+  const bad = formSyntaxError(text);
+  if (bad) throw new BodyParseError(bad);
   const out = nullProto();
-  const delim = `--${boundary}`;
-  const sections = text.split(delim);
-  if (sections.length < 2) throw new BodyParseError('multipart body has no parts');
-  let parts = 0;
-  for (let i = 1; i < sections.length; i++) {
-    let s = sections[i]!;
-    if (s.startsWith('--')) break; // closing delimiter
-    if (++parts > MAX_PARTS) break;
-    s = s.replace(/^\r?\n/, '');
-    const sep = /\r?\n\r?\n/.exec(s);
-    if (!sep) throw new BodyParseError('multipart part without a header block');
-    const head = s.slice(0, sep.index);
-    let value = s.slice(sep.index + sep[0].length).replace(/\r?\n$/, '');
-    const name = dispositionName(head);
-    if (!name) continue;
-    const ctype = /content-type:\s*([^\r\n]*)/i.exec(head)?.[1] ?? '';
-    let parsed: unknown = value;
-    if (ctype.includes('application/json')) {
-      try { parsed = parseJson(value); } catch (err) { if (err instanceof BodyParseError) throw err; throw new BodyParseError(`multipart part "${name.slice(0, 64)}" is not valid JSON`); }
-    }
-    value = '';
-    (out[name] ??= []).push(parsed);
-  }
+  let n = 0;
+  forEachParam(text, (k, v) => {
+    if (++n > MAX_FORM_FIELDS) return false;
+    (out[k] ??= []).push(v);
+    return true;
+  }, formComponent);
+  if (n > MAX_FORM_FIELDS) throw new BodyParseError(`the form has more than ${MAX_FORM_FIELDS} fields`);
   return out;
 }
 
@@ -149,7 +158,11 @@ export function parseBody(contentType: string | undefined, body: Buffer, truncat
     }
   }
   if (form) return { parsed: parseForm(text), truncated: false };
-  const boundary = boundaryOf(contentType);
-  if (!boundary) return { parsed: undefined, truncated: false };
-  return { parsed: parseMultipart(text, boundary), truncated: false };
+  // Go's mime.ParseMediaType + multipart.NewReader: an unreadable Content-Type or an empty boundary is an error
+  const mt = parseMediaType(contentType, refuse);
+  if (!mt) throw new BodyParseError('multipart Content-Type cannot be parsed');
+  const boundary = mt.params.get('boundary');
+  if (boundary === undefined) return { parsed: undefined, truncated: false };
+  if (boundary === '') throw new BodyParseError('multipart boundary is empty');
+  return { parsed: parseMultipart(text, boundary, jsonPart, refuse), truncated: false };
 }

@@ -1,8 +1,9 @@
+import { percentDecode } from '../../common/percent-decode.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import { DEFAULT_OWNED, forwardedHeaders } from '../../pipeline/owned-headers.js';
-import { query } from '../../pipeline/query.js';
+import { forEachParam, MAX_QUERY_PARAMS, query } from '../../pipeline/query.js';
 import type { OwnedHeaders } from '../../pipeline/respond.js';
-import { parseBody } from './body.js';
+import { BodyParseError, parseBody } from './body.js';
 import { envoyAttributes } from './envoy-attributes.js';
 
 export interface InputOptions {
@@ -17,20 +18,48 @@ export interface InputOptions {
 
 const VERSION = Object.freeze({ encoding: 'protojson', ext_authz: 'v3' });
 
-function decodePath(p: string): string {
-  if (!p.includes('%')) return p;
-  try { return decodeURIComponent(p); } catch { return p; }
-}
-
-/** OPA-Envoy's parsed_path: the decoded path without leading slashes, split on "/". */
+/**
+ * OPA-Envoy's parsed_path: the decoded path without leading slashes, split on "/". Each escape is decoded
+ * on its own (common/percent-decode.ts): one malformed or non-UTF-8 escape no longer leaves the whole
+ * path undecoded (/%61dmin/%FF is ["admin", "\uFFFD"], as the upstream reads it).
+ */
 export function parsedPath(path: string): string[] {
-  return decodePath(path).replace(/^\/+/, '').split('/');
+  return percentDecode(path).replace(/^\/+/, '').split('/');
 }
 
-/** OPA-Envoy's parsed_query: name → [values]. Null-prototype so "__proto__" is just a name. */
+/** A query or form component as servers decode it: '+' is a space, each escape on its own. */
+export const decodeQueryComponent = (s: string): string => percentDecode(s, true);
+
+/** Whether `raw` holds more than `max` parameters (counting stops at max + 1). */
+export function paramsOver(raw: string, max: number): boolean {
+  let n = 0;
+  forEachParam(raw, () => ++n <= max);
+  return n > max;
+}
+
+/**
+ * OPA-Envoy's parsed_query: name → [values]. Null-prototype so "__proto__" is just a name. The request's
+ * parsed query keeps at most MAX_QUERY_PARAMS parameters: a query with more is refused (BodyParseError,
+ * 400) rather than shown to the policy without the rest, where a parameter it refuses could hide.
+ */
 export function parsedQuery(ctx: RequestContext): Record<string, string[]> {
   const out = Object.create(null) as Record<string, string[]>;
-  for (const [k, v] of query(ctx)) out[k] = v;
+  let n = 0;
+  if (ctx.rawQuery.includes('%')) {
+    // each escape on its own: the request's cached query keeps a component with a malformed or non-UTF-8
+    // escape raw as a whole (the threat module inspects such escapes raw), hiding its other escapes
+    forEachParam(ctx.rawQuery, (k, v) => {
+      if (++n > MAX_QUERY_PARAMS) return false;
+      (out[k] ??= []).push(v);
+      return true;
+    }, decodeQueryComponent);
+    if (n > MAX_QUERY_PARAMS) throw new BodyParseError(`the query has more than ${MAX_QUERY_PARAMS} parameters`);
+    return out;
+  }
+  for (const [k, v] of query(ctx)) { out[k] = v; n += v.length; }
+  if (n >= MAX_QUERY_PARAMS && paramsOver(ctx.rawQuery, MAX_QUERY_PARAMS)) {
+    throw new BodyParseError(`the query has more than ${MAX_QUERY_PARAMS} parameters`);
+  }
   return out;
 }
 

@@ -7,11 +7,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { stripSlashes, stripTrailingSlashes } from '../../../src/common/strip-slashes.js';
 import { substituteEnv } from '../../../src/config/env.js';
-import { dispositionName } from '../../../src/policy/input/body.js';
 import { agree } from './differential.js';
 
 const OLD_ENV = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
-const OLD_NAME = /content-disposition:[^\n]*?\bname="([^"]*)"/i;
 const ENV = { A: 'va', B_1: '', C: '${A}' };
 
 function oldSubstitute(value: string): { out: string; missing: string[] } {
@@ -48,19 +46,6 @@ describe('config ${VAR} substitution', () => {
     const v = '${A:-'.repeat(20000);
     assert.deepEqual(newSubstitute(v), { out: v, missing: [] });
     assert.deepEqual(newSubstitute(`${v}}`), { out: 'va', missing: [] }); // the first ${A:- takes everything up to the }
-  });
-});
-
-describe('multipart part name (policy input)', () => {
-  it('agrees with the expression on targeted values', () => {
-    for (const h of ['Content-Disposition: form-data; name="a"', 'content-disposition: form-data; filename="f"; name="b"', 'CONTENT-DISPOSITION: x; NAME="c"',
-      'Content-Disposition: form-data; filename="f"', 'Content-Disposition: form-data\r\nx: name="y"', 'x: content-disposition: name="z', 'Content-Disposition:name="a\nb"',
-      'content-disposition:content-disposition: name="q"', 'content-disposition: x\ncontent-disposition: name="2"', 'content-disposition: _name="n"; name="m"'])
-      assert.equal(dispositionName(h), OLD_NAME.exec(h)?.[1], h);
-  });
-  it('agrees with the expression on generated values', () => {
-    agree('disposition', ['Content-Type: x', '\r\n', 'content-disposition:', ' form-data;', ' filename="f";', ' name="', 'field', '"'],
-      ['\n', '\r\n', 'content-disposition:', 'Content-Disposition:', ' ', 'name="', 'file', '_', '"', ';', 'x'], (h) => OLD_NAME.exec(h)?.[1], dispositionName);
   });
 });
 

@@ -1,0 +1,25 @@
+const isHex = (c: number): boolean => (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
+
+/**
+ * Percent-decoding as servers read a path or query component: every `%XX` becomes its byte, the bytes are
+ * read as UTF-8 (a byte sequence that is not UTF-8 becomes U+FFFD, as Go's strings reach JSON and as
+ * Node's Buffer reads it), and a `%` not followed by two hex digits stays as it is. `plus`: '+' is a space
+ * (query components and forms). decodeURIComponent instead throws for the whole string when one escape
+ * is malformed or not UTF-8 — a caller keeping the raw text then misses every other escape in it.
+ */
+export function percentDecode(s: string, plus = false): string {
+  const t = plus && s.includes('+') ? s.replace(/\+/g, ' ') : s;
+  if (!t.includes('%')) return t;
+  try { return decodeURIComponent(t); } catch { /* a malformed or non-UTF-8 escape: byte by byte */ }
+  const parts: Buffer[] = [];
+  let lit = 0;
+  for (let i = 0; i < t.length; i++) {
+    if (t.charCodeAt(i) !== 0x25 || !isHex(t.charCodeAt(i + 1)) || !isHex(t.charCodeAt(i + 2))) continue;
+    if (i > lit) parts.push(Buffer.from(t.slice(lit, i), 'utf8'));
+    parts.push(Buffer.of(parseInt(t.slice(i + 1, i + 3), 16)));
+    i += 2;
+    lit = i + 1;
+  }
+  if (lit < t.length) parts.push(Buffer.from(t.slice(lit), 'utf8'));
+  return Buffer.concat(parts).toString('utf8');
+}
