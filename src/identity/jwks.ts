@@ -24,7 +24,7 @@ export interface JwksOptions {
 /** No usable key set: never fetched, or the last good one is older than maxStale. */
 export class KeysUnavailableError extends Error {}
 
-interface KeySet { resolve: JWTVerifyGetKey; fetchedAt: number; etag?: string; count: number }
+interface KeySet { resolve: JWTVerifyGetKey; fetchedAt: number; etag?: string; count: number; kids: ReadonlySet<string> }
 
 /**
  * A remote JWKS: fetched with a deadline, cached, refreshed in the background before it expires
@@ -90,6 +90,20 @@ export class RemoteJwks {
     }
   };
 
+  /**
+   * After a signature failure: a token whose kid this set does not name was checked only against the
+   * set's keys without kid (key-set.ts), so the issuer may have rotated in a key with that kid. Fetch
+   * again (at most once per cooldown, as for an unknown kid) and say whether a new set arrived.
+   */
+  async refreshForUnknownKid(kid: unknown): Promise<boolean> {
+    const set = this.usable();
+    if (set === undefined || typeof kid !== 'string' || set.kids.size === 0 || set.kids.has(kid)) return false;
+    if (this.clock() - this.lastAttempt < this.o.cooldownMs) return false;
+    await this.refreshOnDemand();
+    const again = this.usable();
+    return again !== undefined && again !== set;
+  }
+
   private usable(): KeySet | undefined {
     const s = this.set;
     return s !== undefined && this.clock() - s.fetchedAt <= this.o.maxStaleMs ? s : undefined;
@@ -147,7 +161,8 @@ export class RemoteJwks {
       .filter(isPublicKey);
     if (usable.length > this.o.maxKeys) throw new Error(`JWKS has ${usable.length} keys (max ${this.o.maxKeys})`);
     if (usable.length === 0) throw new Error('JWKS has no usable public keys');
-    return { resolve: keySetResolver(usable), count: usable.length };
+    const kids = new Set(usable.map((k) => k.kid).filter((k): k is string => typeof k === 'string'));
+    return { resolve: keySetResolver(usable), count: usable.length, kids };
   }
 
   private nextDelay(): number {

@@ -74,6 +74,17 @@ async function verifyWithEach(token: string, candidates: errors.JWKSMultipleMatc
   return fail('jwt', 'ERR_JWT_SIGNATURE');
 }
 
+/** Signature (with the issuer's keys) and registered claims by jose. */
+async function verifyWith(token: string, issuer: CompiledIssuer, options: JWTVerifyOptions): Promise<JWTPayload | AuthFailure> {
+  try {
+    return (await jwtVerify(token, issuer.getKey, options)).payload;
+  } catch (err) {
+    if (!(err instanceof errors.JWKSMultipleMatchingKeys)) return fail('jwt', joseCode(err));
+    // no kid, several keys of the type (key-set.ts): the one whose signature verifies
+    return verifyWithEach(token, err, options);
+  }
+}
+
 /**
  * JWT bearer tokens for a route's set of issuers. Pre-checks (size, shape, alg allow-list, crit,
  * embedded keys, issuer) run before any signature work; jose does the signature and registered claims;
@@ -139,16 +150,13 @@ export class JwtVerifier implements CredentialVerifier<FoundToken> {
       maxTokenAge: issuer.maxTokenAgeS,
       currentDate: new Date(now),
     };
-    let claims: JWTPayload;
-    try {
-      claims = (await jwtVerify(token, issuer.getKey, options)).payload;
-    } catch (err) {
-      if (!(err instanceof errors.JWKSMultipleMatchingKeys)) return fail('jwt', joseCode(err));
-      // no kid, several keys of the type (key-set.ts): the one whose signature verifies
-      const r = await verifyWithEach(token, err, options);
-      if (r instanceof AuthFailure) return r;
-      claims = r;
+    let checked = await verifyWith(token, issuer, options);
+    // a kid the remote set does not name was tried only on its keys without kid: the issuer may have rotated
+    if (checked instanceof AuthFailure && checked.code === 'ERR_JWT_SIGNATURE' && await issuer.remote?.refreshForUnknownKid(header.kid)) {
+      checked = await verifyWith(token, issuer, options);
     }
+    if (checked instanceof AuthFailure) return checked;
+    const claims = checked;
     if (typeof claims.iat === 'number' && claims.iat > now / 1000 + issuer.skewS) return fail('jwt', 'ERR_JWT_IAT_FUTURE');
     const subject = claimAt(claims, issuer.subjectClaim);
     if (subject === undefined) return fail('jwt', 'ERR_JWT_CLAIM_MISSING');

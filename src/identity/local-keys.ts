@@ -26,18 +26,34 @@ function publicJwk(key: KeyObject, pointer: string): Record<string, unknown> {
   return key.export({ format: 'jwk' }) as Record<string, unknown>;
 }
 
-function fromText(text: string, pointer: string): Array<Record<string, unknown>> {
+/** A key read from config text: a public key as a JWK, or an HS* secret (an `oct` JWK). */
+type Parsed = { jwk: Record<string, unknown> } | { secret: Uint8Array; kid?: string };
+
+/** An `oct` JWK's key bytes (RFC 7518 §6.4: `k` is base64url); at least 256 bits for HS* (RFC 7518 §3.2). */
+function octSecret(jwk: Record<string, unknown>, pointer: string, i: number): Uint8Array {
+  const k = jwk.k;
+  const bytes = typeof k === 'string' ? Buffer.from(k, 'base64url') : undefined;
+  // Buffer.from skips characters outside the alphabet: the key must read back to the same text
+  if (bytes === undefined || bytes.toString('base64url') !== k) throw new ConfigError(pointer, `key ${i}: an oct JWK needs "k" in base64url`);
+  if (bytes.length < 32) throw new ConfigError(pointer, `key ${i}: an HS* secret must be at least 32 bytes`);
+  return new Uint8Array(bytes);
+}
+
+function fromText(text: string, pointer: string): Parsed[] {
   const t = text.trim();
   if (t.startsWith('{')) {
     let doc: any;
     try { doc = JSON.parse(t); } catch { throw new ConfigError(pointer, 'not valid JSON (expected a JWK or a JWKS)'); }
     const list: unknown[] = Array.isArray(doc?.keys) ? doc.keys : [doc];
-    return list.map((k, i) => {
-      if (k === null || typeof k !== 'object' || (k as any).kty === 'oct') throw new ConfigError(pointer, `key ${i}: not an asymmetric JWK (use secret: for HS* keys)`);
+    return list.map((k, i): Parsed => {
+      if (k === null || typeof k !== 'object' || Array.isArray(k)) throw new ConfigError(pointer, `key ${i}: not a JWK`);
+      const jwk = k as Record<string, unknown>;
+      // an HS* shared secret, as Envoy jwt_authn's local_jwks carries one
+      if (jwk.kty === 'oct') return { secret: octSecret(jwk, pointer, i), kid: typeof jwk.kid === 'string' ? jwk.kid : undefined };
       try {
-        const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = k as Record<string, unknown>;
+        const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = jwk;
         const ko = createPublicKey({ key: pub as any, format: 'jwk' });
-        return { ...publicJwk(ko, pointer), ...(pub.kid ? { kid: pub.kid } : {}), ...(pub.alg ? { alg: pub.alg } : {}) };
+        return { jwk: { ...publicJwk(ko, pointer), ...(pub.kid ? { kid: pub.kid } : {}), ...(pub.alg ? { alg: pub.alg } : {}) } };
       } catch (err) {
         if (err instanceof ConfigError) throw err;
         throw new ConfigError(pointer, `key ${i}: invalid JWK: ${(err as Error).message}`);
@@ -46,7 +62,7 @@ function fromText(text: string, pointer: string): Array<Record<string, unknown>>
   }
   try {
     // SPKI public key, a certificate, or a private key (only its public half is kept)
-    return [publicJwk(createPublicKey(t), pointer)];
+    return [{ jwk: publicJwk(createPublicKey(t), pointer) }];
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     throw new ConfigError(pointer, `not a PEM public key or certificate: ${(err as Error).message}`);
@@ -56,7 +72,17 @@ function fromText(text: string, pointer: string): Array<Record<string, unknown>>
 /** Load an issuer's local keys (files resolved against the config folder). Throws ConfigError. */
 export function loadLocalKeys(keys: readonly LocalKeyConfig[], jwksFile: string | undefined, dir: string, pointer: string): LocalKeys {
   const out: LocalKeys = { publicJwks: [], secrets: new Map() };
-  if (jwksFile !== undefined) out.publicJwks.push(...fromText(readConfigFile(dir, jwksFile, `${pointer}/jwks_file`), `${pointer}/jwks_file`));
+  const addSecret = (kid: string, secret: Uint8Array, p: string): void => {
+    if (out.secrets.has(kid)) throw new ConfigError(p, kid ? `duplicate kid "${kid}"` : 'several secrets without kid');
+    out.secrets.set(kid, secret);
+  };
+  const add = (parsed: Parsed[], kid: string | undefined, p: string): void => {
+    for (const e of parsed) {
+      if ('secret' in e) addSecret(kid ?? e.kid ?? '', e.secret, p);
+      else out.publicJwks.push(kid !== undefined ? { ...e.jwk, kid } : e.jwk);
+    }
+  };
+  if (jwksFile !== undefined) add(fromText(readConfigFile(dir, jwksFile, `${pointer}/jwks_file`), `${pointer}/jwks_file`), undefined, `${pointer}/jwks_file`);
   keys.forEach((k, i) => {
     const p = `${pointer}/keys/${i}`;
     const given = ['file', 'pem', 'jwk', 'secret', 'secret_file'].filter((f) => (k as Record<string, unknown>)[f] !== undefined);
@@ -64,14 +90,12 @@ export function loadLocalKeys(keys: readonly LocalKeyConfig[], jwksFile: string 
     if (k.secret !== undefined || k.secret_file !== undefined) {
       const s = k.secret ?? readConfigFile(dir, k.secret_file!, `${p}/secret_file`).trim();
       if (Buffer.byteLength(s) < 32) throw new ConfigError(p, 'an HS* secret must be at least 32 bytes');
-      const kid = k.kid ?? '';
-      if (out.secrets.has(kid)) throw new ConfigError(p, kid ? `duplicate kid "${kid}"` : 'several secrets without kid');
-      out.secrets.set(kid, new Uint8Array(Buffer.from(s, 'utf8')));
+      addSecret(k.kid ?? '', new Uint8Array(Buffer.from(s, 'utf8')), p);
       return;
     }
-    const jwks = k.jwk !== undefined ? fromText(JSON.stringify(k.jwk), `${p}/jwk`)
+    const parsed = k.jwk !== undefined ? fromText(JSON.stringify(k.jwk), `${p}/jwk`)
       : k.pem !== undefined ? fromText(k.pem, `${p}/pem`) : fromText(readConfigFile(dir, k.file!, `${p}/file`), `${p}/file`);
-    for (const j of jwks) out.publicJwks.push(k.kid !== undefined ? { ...j, kid: k.kid } : j);
+    add(parsed, k.kid, p);
   });
   return out;
 }

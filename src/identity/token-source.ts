@@ -29,7 +29,8 @@ interface Compiled { kind: 'header' | 'cookie' | 'query'; name: string; prefix: 
 
 /**
  * Reads a token from a set of sources. A token present in two places (two sources, a repeated query
- * parameter or cookie) is ambiguous: RFC 6750 §2 forbids it and it is rejected, never resolved.
+ * parameter or cookie) is ambiguous: RFC 6750 §2 forbids it and it is rejected, never resolved. One header
+ * that several sources read with different prefixes is one place: the longest matching prefix reads it.
  */
 export class TokenSources {
   private readonly list: Compiled[];
@@ -64,6 +65,7 @@ export class TokenSources {
 
   extract(ctx: RequestContext): Extracted {
     let found: FoundToken | undefined;
+    let foundPrefix = 0;
     let cookies: Map<string, string[]> | undefined;
     for (const c of this.list) {
       let token: string | undefined;
@@ -88,7 +90,11 @@ export class TokenSources {
         many = vs.length > 1;
         token = vs[0];
       }
-      if (many || found !== undefined) return 'ambiguous';
+      if (found !== undefined && c.kind === 'header' && found.header === c.name) {
+        // the same header read with another prefix is the same place: the longest matching prefix reads it
+        if (c.prefix.length <= foundPrefix) continue;
+      } else if (many || found !== undefined) return 'ambiguous';
+      foundPrefix = c.prefix.length;
       found = {
         token: token!, where: `${c.kind}:${c.name}`, source: c.key,
         header: c.kind === 'header' ? c.name : undefined,

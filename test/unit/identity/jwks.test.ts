@@ -100,6 +100,29 @@ describe('remote JWKS', () => {
     assert.equal(s.fetches, 3, 'after the cooldown one more fetch');
   });
 
+  it('refetches on an unknown kid also when the set has a key without kid (which serves any kid but did not verify)', async () => {
+    const kidless = await keyPair('RS256', 'x');
+    delete (kidless.jwk as { kid?: string }).kid;
+    const k3 = await keyPair('RS256', 'k3');
+    const s = await idp([k1, kidless]); servers.push(s);
+    const { iss, v } = verifierFor({ jwks_url: `${s.url}/jwks`, jwks: { unknown_kid_cooldown_s: 30 } });
+    stops.push(() => iss.remote!.stop());
+    // the key without kid still serves tokens naming a kid the set does not have (jwt_verify_lib's rule)
+    assert.equal(await code(v, await sign(kidless, nowS(), {}, { kid: 'any' })), 'OK');
+    assert.equal(s.fetches, 1);
+    clock.advance(31_000);
+    s.keys = [k1, kidless, k3]; // the issuer rotates in a new key
+    assert.equal(await code(v, await sign(k3, nowS())), 'OK');
+    assert.equal(s.fetches, 2);
+    const stranger = await keyPair('RS256', 'nobody');
+    assert.equal(await code(v, await sign(stranger, nowS())), 'ERR_JWT_SIGNATURE/401');
+    assert.equal(s.fetches, 2, 'unknown kids within the cooldown cause no fetch');
+    // a kid the set names never causes a fetch, whatever the signature
+    clock.advance(31_000);
+    assert.equal(await code(v, await sign(stranger, nowS(), {}, { kid: 'k3' })), 'ERR_JWT_SIGNATURE/401');
+    assert.equal(s.fetches, 2);
+  });
+
   it('a token without kid is checked against every key of its type in the set (two keys during a rotation)', async () => {
     const k3 = await keyPair('RS256', 'k3');
     const s = await idp([k1, k3]); servers.push(s);

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { createHmac, createSign } from 'node:crypto';
+import { createHmac, createSign, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { JwtVerifier } from '../../../src/identity/jwt.js';
 import { AuthFailure } from '../../../src/identity/failure.js';
@@ -269,6 +272,27 @@ describe('JWT verification', () => {
     // secrets with kids: a token's kid must name one of them
     const kids = new JwtVerifier([issuer({ keys: [{ secret, kid: 'h1' }], algorithms: ['HS256'] }, clock.now)], { maxTokenBytes: 8192, cache: new TokenCache(0, 1, clock.now), clock: clock.now, skipOpaque: false });
     assert.equal(await code(kids, forge({ alg: 'HS256', kid: 'h2' }, claims(), mac(secret))), 'ERR_JWT_KID_UNKNOWN');
+  });
+
+  it('an oct JWK (Envoy jwt_authn\'s local_jwks form of an HS* key, any bytes) is a shared secret, in keys[].jwk and jwks_file', async () => {
+    const raw = Buffer.concat([Buffer.from([0xff, 0xfe, 0x00, 0x80]), randomBytes(32)]); // not UTF-8 text: secret: cannot hold it
+    const oct = { kty: 'oct', k: raw.toString('base64url'), kid: 'h1' };
+    const mac = (k: Buffer) => (i: string) => createHmac('sha256', k).update(i).digest();
+    const opts = { maxTokenBytes: 8192, cache: new TokenCache(0, 1, clock.now), clock: clock.now, skipOpaque: false };
+    const dir = mkdtempSync(join(tmpdir(), 'oct-'));
+    writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [rsa.jwk, oct] }));
+    for (const cfg of [{ keys: [{ jwk: oct }, { jwk: rsa.jwk }] }, { jwks_file: join(dir, 'jwks.json') }]) {
+      const v = new JwtVerifier([issuer({ ...cfg, algorithms: ['HS256', 'RS256'] } as any, clock.now)], opts);
+      assert.equal(await code(v, forge({ alg: 'HS256', kid: 'h1' }, claims(), mac(raw))), 'OK', JSON.stringify(Object.keys(cfg)));
+      assert.equal(await code(v, forge({ alg: 'HS256', kid: 'h1' }, claims(), mac(randomBytes(36)))), 'ERR_JWT_SIGNATURE');
+      assert.equal(await code(v, forge({ alg: 'HS256', kid: 'h2' }, claims(), mac(raw))), 'ERR_JWT_KID_UNKNOWN');
+    }
+    // the jwks_file's RSA key still serves RS256
+    assert.equal(await code(new JwtVerifier([issuer({ jwks_file: join(dir, 'jwks.json'), algorithms: ['HS256', 'RS256'] }, clock.now)], opts), await sign(rsa, nowS())), 'OK');
+    // RFC 7518 §3.2: at least 256 bits
+    assert.throws(() => issuer({ keys: [{ jwk: { kty: 'oct', k: randomBytes(16).toString('base64url') } }], algorithms: ['HS256'] }, clock.now),
+      (e: unknown) => e instanceof ConfigError && /at least 32 bytes/.test(e.message));
+    assert.throws(() => issuer({ keys: [{ jwk: { kty: 'oct', k: 'not base64url!' } }], algorithms: ['HS256'] }, clock.now), ConfigError);
   });
 
   it('HS256 with a configured shared secret works, and only with that secret', async () => {

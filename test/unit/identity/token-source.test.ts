@@ -26,6 +26,17 @@ describe('token sources', () => {
     assert.equal(all.extract(ctxOf({ headers: { cookie: 'session=a; session=b' } })), 'ambiguous');
   });
 
+  it('one header value that two prefixes of that header match is one token, read with the longer prefix (not ambiguous)', () => {
+    // two issuers read the same header: one with the Bearer scheme, one with the raw value (or a shorter prefix)
+    const two = new TokenSources([{ header: 'authorization' }, { header: 'authorization', prefix: 'Bearer ' }, { header: 'x-t', prefix: 'AAA' }, { header: 'x-t', prefix: 'AAABBB' }]);
+    assert.deepEqual(two.extract(ctxOf({ headers: { authorization: 'Bearer abc' } })), { token: 'abc', where: 'header:authorization', source: 'header:authorization:bearer ', header: 'authorization', queryParam: undefined });
+    assert.equal((two.extract(ctxOf({ headers: { authorization: 'abc.def.ghi' } })) as any).source, 'header:authorization:');
+    assert.equal((two.extract(ctxOf({ headers: { 'x-t': 'AAABBBtok' } })) as any).token, 'tok');
+    assert.equal((two.extract(ctxOf({ headers: { 'x-t': 'AAAtok' } })) as any).token, 'tok');
+    // two different headers are still two places
+    assert.equal(two.extract(ctxOf({ headers: { authorization: 'Bearer a', 'x-t': 'AAAa' } })), 'ambiguous');
+  });
+
   it('finds nothing when no source has a token', () => {
     assert.equal(all.extract(ctxOf({ path: '/?other=1', headers: { cookie: 'x=1' } })), undefined);
   });
