@@ -17,6 +17,8 @@ export function grpcFrame(service: string, method: string, message: unknown): Bu
   return Buffer.concat([head, msg]);
 }
 
+let runs = 0;
+
 export interface H2Row { name: string; rps: number; p50: number; p99: number; p999: number; max: number; done: number; failed: number; cpuUs?: number }
 
 /** CPU seconds (user + system) a process has used so far, from /proc; undefined where there is no /proc. */
@@ -34,7 +36,8 @@ export function cpuSeconds(pid: number | undefined): number | undefined {
  * h2load's per-request log; cpuUs is the CPU the server process `pid` used per answered call.
  */
 export async function h2load(name: string, o: { address: string; path: string; body: Buffer; dir: string; seconds: number; clients: number; streams: number; pid?: number }): Promise<H2Row> {
-  const bodyFile = join(o.dir, `${name.replace(/\W+/g, '_')}.bin`);
+  // one file per run: h2load appends to an existing log, and two rows may share a name
+  const bodyFile = join(o.dir, `${name.replace(/\W+/g, '_')}-${++runs}.bin`);
   const logFile = `${bodyFile}.log`;
   writeFileSync(bodyFile, o.body);
   const args = [
