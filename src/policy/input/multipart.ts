@@ -155,7 +155,9 @@ export function parseMultipart(text: string, boundary: string, parseJson: JsonPa
     if (text.startsWith(dash, at)) {
       const crlf = eol > 0 && text.charCodeAt(eol - 1) === 0x0d;
       const kind = delimiterLine(text, at, dash, crlf ? '\r\n' : '\n');
-      if (kind === 'final') return out;
+      // Go's isFinalBoundary compares with "\r\n" until a delimiter line switched the reader to LF: before
+      // that, "--B--" ending in a bare LF is preamble, and the parts after it are read
+      if (kind === 'final' && (crlf || eol < 0)) return out;
       if (kind === 'next') { nl = crlf ? '\r\n' : '\n'; pos = eol + 1; break; }
     }
     if (eol < 0) break;
