@@ -157,7 +157,7 @@ export function parseMultipart(text: string, boundary: string, parseJson: JsonPa
       const kind = delimiterLine(text, at, dash, crlf ? '\r\n' : '\n');
       // Go's isFinalBoundary compares with "\r\n" until a delimiter line switched the reader to LF: before
       // that, "--B--" ending in a bare LF is preamble, and the parts after it are read
-      if (kind === 'final' && (crlf || eol < 0)) return out;
+      if (kind === 'final' && (crlf || eol < 0)) return closed(out, text, at + dash.length, dash, refuse);
       if (kind === 'next') { nl = crlf ? '\r\n' : '\n'; pos = eol + 1; break; }
     }
     if (eol < 0) break;
@@ -184,9 +184,19 @@ export function parseMultipart(text: string, boundary: string, parseJson: JsonPa
     const kind = delimiterLine(text, next, dash, nl);
     if (kind === undefined) throw refuse('multipart body has a malformed delimiter line');
     addPart(out, headers, text.slice(end, stop), parseJson, refuse);
-    if (kind === 'final') return out;
+    if (kind === 'final') return closed(out, text, next + dash.length, dash, refuse);
     pos = text.indexOf('\n', next) + 1;
   }
+}
+
+/**
+ * The fields, once the closing delimiter (its `--boundary` ending before `from`) is read. Go and busboy stop
+ * there; PHP reads on, skipping lines until one is exactly `--boundary`, and parses the parts after it: a
+ * boundary after the closing delimiter is refused. An epilogue without it is ignored, as everyone ignores it.
+ */
+function closed(out: Record<string, unknown[]>, text: string, from: number, dash: string, refuse: Refuse): Record<string, unknown[]> {
+  if (text.indexOf(dash, from) >= 0) throw refuse('multipart body has a delimiter after its closing delimiter (PHP reads the parts after it)');
+  return out;
 }
 
 function addPart(out: Record<string, unknown[]>, headers: Map<string, string[]>, content: string, parseJson: JsonParse, refuse: Refuse): void {

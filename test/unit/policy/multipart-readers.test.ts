@@ -22,4 +22,15 @@ describe('multipart bodies read as the upstream reads them, or refused', () => {
     assert.deepEqual(parse('--B--\r\n'), {});
     assert.deepEqual(parse('--B--'), {});
   });
+
+  it('a delimiter after the closing delimiter is refused: PHP reads on past "--B--" and parses the parts after it', () => {
+    // PHP's find_boundary skips lines until one is exactly "--B", so "--B--" does not end its reading; Go stops
+    for (const body of [
+      '--B\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--B--\r\n--B\r\nContent-Disposition: form-data; name="role"\r\n\r\nadmin\r\n--B--\r\n',
+      '--B--\r\n--B\r\nContent-Disposition: form-data; name="role"\r\n\r\nadmin\r\n--B--\r\n',
+      '--B--\r\n--B\nContent-Disposition: form-data; name="role"\n\nadmin\n--B--\n',
+    ]) assert.throws(() => parse(body), BodyParseError, JSON.stringify(body));
+    // an epilogue without the boundary is ignored, as everyone ignores it
+    assert.deepEqual(parse('--B\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--B--\r\nthat is all\r\n'), { a: ['1'] });
+  });
 });
