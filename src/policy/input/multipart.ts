@@ -203,9 +203,16 @@ function addPart(out: Record<string, unknown[]>, headers: Map<string, string[]>,
   const cd = headers.get('content-disposition');
   if (!cd) return;
   if (cd.length > 1) throw refuse('multipart part has two Content-Disposition headers');
+  // Go's FormName skips a part whose disposition it cannot parse or that is not form-data; PHP takes any
+  // name= of the header, whatever the type, and busboy reads past what Go refuses: such a part is refused
   const d = parseMediaType(cd[0]!, refuse);
-  const name = d?.type === 'form-data' ? d.params.get('name') : undefined;
-  if (!name) return; // Go's FormName: no name, not a form-data field
+  if (!d) throw refuse('multipart part has a Content-Disposition that cannot be parsed');
+  if (d.type !== 'form-data') {
+    if (d.params.has('name')) throw refuse(`multipart part has a name but a "${d.type.slice(0, 32)}" disposition, not form-data`);
+    return;
+  }
+  const name = d.params.get('name');
+  if (!name) return; // Go's FormName: no name
   const cte = headers.get('content-transfer-encoding')?.[0]?.toLowerCase();
   if (cte !== undefined && cte !== '7bit' && cte !== '8bit' && cte !== 'binary') {
     throw refuse(`multipart part "${name.slice(0, 64)}" has a Content-Transfer-Encoding servers decode differently`);

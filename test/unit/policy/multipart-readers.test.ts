@@ -33,4 +33,17 @@ describe('multipart bodies read as the upstream reads them, or refused', () => {
     // an epilogue without the boundary is ignored, as everyone ignores it
     assert.deepEqual(parse('--B\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--B--\r\nthat is all\r\n'), { a: ['1'] });
   });
+
+  it('a Content-Disposition Go cannot read, or not form-data, is refused when it names a field: PHP and busboy read the name anyway', () => {
+    // Go: ParseMediaType fails (or the type is not form-data), FormName is "", the part is skipped; PHP splits
+    // the header on ";" and takes any name=, whatever the type
+    for (const cd of [
+      'form-data; name=role; note="unclosed',
+      'form-data; name=role; =x',
+      'attachment; name="role"',
+      'form-data name="role"',
+    ]) assert.throws(() => parse(`--B\r\nContent-Disposition: ${cd}\r\n\r\nadmin\r\n--B--\r\n`), BodyParseError, cd);
+    // parts without a disposition, or a form-data one without a name, are skipped by every reader
+    assert.deepEqual(parse('--B\r\nContent-Type: text/plain\r\n\r\n1\r\n--B\r\nContent-Disposition: form-data; filename="f"\r\n\r\n2\r\n--B\r\nContent-Disposition: form-data; name=""\r\n\r\n3\r\n--B--\r\n'), {});
+  });
 });
