@@ -8,7 +8,8 @@
  * Where Go would fail (no closing delimiter, a malformed delimiter or header line) the body is refused, as
  * OPA-Envoy refuses it (400). Where servers could read a part differently from each other — the name given
  * twice, an RFC 2231 `name*`, two Content-Disposition headers, a Content-Transfer-Encoding Go decodes but
- * others do not — it is refused too: the policy must see what the upstream will see, or nothing.
+ * others do not, a line starting with `--boundary` that is no delimiter, a boundary after the closing
+ * delimiter, a disposition Go skips but others read — it is refused too: the policy must see what the upstream will see, or nothing.
  * Everything is read with indexOf scans: linear in the body.
  */
 
@@ -165,6 +166,7 @@ export function parseMultipart(text: string, boundary: string, parseJson: JsonPa
   }
   if (pos < 0) throw refuse('multipart body has no delimiter line');
   const nlDash = nl + dash;
+  const lfDash = `\n${dash}`;
   for (let parts = 1; ; parts++) {
     if (parts > MAX_PARTS) throw refuse(`multipart body has more than ${MAX_PARTS} parts`);
     const { headers, end } = readHeaders(text, pos, refuse);
@@ -175,9 +177,14 @@ export function parseMultipart(text: string, boundary: string, parseJson: JsonPa
       stop = end;
       next = end;
     } else {
-      let at = text.indexOf(nlDash, end);
-      while (at >= 0 && !endsPart(text, at, nlDash.length)) at = text.indexOf(nlDash, at + 1);
-      if (at < 0) throw refuse('multipart body has no closing delimiter');
+      // Go ends the part at nl + dash + (space, tab, CR, LF, "--" or the end); PHP at the first "\n" + dash
+      // whatever surrounds it: the first "\n" + dash must be Go's delimiter, or the readers disagree
+      const lf = text.indexOf(lfDash, end);
+      if (lf < 0) throw refuse('multipart body has no closing delimiter');
+      const at = lf + 1 - nl.length;
+      if (at < end || !text.startsWith(nlDash, at) || !endsPart(text, at, nlDash.length)) {
+        throw refuse('multipart part has a line that starts like a delimiter and is none (PHP ends the part there)');
+      }
       stop = at;
       next = at + nl.length;
     }

@@ -46,4 +46,17 @@ describe('multipart bodies read as the upstream reads them, or refused', () => {
     // parts without a disposition, or a form-data one without a name, are skipped by every reader
     assert.deepEqual(parse('--B\r\nContent-Type: text/plain\r\n\r\n1\r\n--B\r\nContent-Disposition: form-data; filename="f"\r\n\r\n2\r\n--B\r\nContent-Disposition: form-data; name=""\r\n\r\n3\r\n--B--\r\n'), {});
   });
+
+  it('a line in a part that starts with "--B" but is no delimiter is refused: PHP ends the part at any "\\n--B"', () => {
+    // PHP's multipart_buffer_read stops at the first "\n--B" whatever follows (and drops a "\r" before it),
+    // then skips lines to the next exact "--B"; Go's part goes on to "\r\n--B" + space/CR/LF/"--"
+    for (const content of [
+      'admin\r\n--BX\r\nmore',            // "--B" followed by other characters: a longer boundary in Go
+      'admin\n--B\r\nContent-Disposition: form-data; name="x"\r\n\r\n1', // a bare LF before it in a CRLF body
+      '\n--B tail',                         // at the very start of the content
+    ]) assert.throws(() => parse(`--B\r\nContent-Disposition: form-data; name="role"\r\n\r\n${content}\r\n--B--\r\n`), BodyParseError, JSON.stringify(content));
+    assert.throws(() => parse('--B\nContent-Disposition: form-data; name="role"\n\nadmin\n--Bx\n--B--\n'), BodyParseError);
+    // "--B" inside a line, and "-B" or "--x" at the start of one, are content for every reader
+    assert.deepEqual(parse('--B\r\nContent-Disposition: form-data; name="a"\r\n\r\nx--B\r\n-B\r\n--x\r\n--B--\r\n'), { a: ['x--B\r\n-B\r\n--x'] });
+  });
 });
