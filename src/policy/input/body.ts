@@ -144,9 +144,11 @@ function parseForm(text: string): Record<string, unknown[]> {
  */
 export function parseBody(contentType: string | undefined, body: Buffer, truncated: boolean): ParsedBody {
   if (!contentType) return { parsed: undefined, truncated: false };
-  const json = contentType.includes('application/json');
-  const form = contentType.includes('application/x-www-form-urlencoded');
-  const multipart = contentType.includes('multipart/form-data');
+  // a media type is case-insensitive: Go, Express (type-is) and busboy parse `Application/JSON` bodies too
+  const type = contentType.toLowerCase();
+  const json = type.includes('application/json');
+  const form = type.includes('application/x-www-form-urlencoded');
+  const multipart = type.includes('multipart/form-data');
   if (!json && !form && !multipart) return { parsed: undefined, truncated };
   if (body.length === 0) return { parsed: undefined, truncated: false };
   if (truncated) return { parsed: undefined, truncated: true };
