@@ -39,7 +39,8 @@ function token(s: string, i: number): number {
 /**
  * A Content-Type or Content-Disposition value as Go's mime.ParseMediaType reads it: the lower-cased type
  * and the parameters (names lower-cased); undefined where Go fails to parse it. Throws for a parameter
- * given twice or in RFC 2231 form (`name*=`: Go decodes and merges these; other parsers do not).
+ * given twice, or `name` / `boundary` in RFC 2231 form (`name*=`: Go decodes and merges these; other parsers
+ * do not); other RFC 2231 parameters (`filename*=`) are left out.
  */
 export function parseMediaType(v: string, refuse: Refuse): { type: string; params: Map<string, string> } | undefined {
   let i = skipSpace(v, 0);
@@ -86,7 +87,14 @@ export function parseMediaType(v: string, refuse: Refuse): { type: string; param
       value = v.slice(i, vEnd);
       i = vEnd;
     }
-    if (key.includes('*')) throw refuse(`multipart: RFC 2231 parameter ${key.slice(0, 32)} (send it as a quoted string)`);
+    const star = key.indexOf('*');
+    if (star >= 0) {
+      // a name or boundary in RFC 2231 form is read differently by each server; any other (.NET's
+      // filename*=utf-8''… on every file upload) names nothing the policy input shows
+      const base = key.slice(0, star);
+      if (base === 'name' || base === 'boundary') throw refuse(`multipart: RFC 2231 parameter ${key.slice(0, 32)} (send it as a quoted string)`);
+      continue;
+    }
     if (params.has(key)) throw refuse(`multipart: parameter "${key.slice(0, 32)}" given twice`);
     params.set(key, value);
   }

@@ -59,4 +59,12 @@ describe('multipart bodies read as the upstream reads them, or refused', () => {
     // "--B" inside a line, and "-B" or "--x" at the start of one, are content for every reader
     assert.deepEqual(parse('--B\r\nContent-Disposition: form-data; name="a"\r\n\r\nx--B\r\n-B\r\n--x\r\n--B--\r\n'), { a: ['x--B\r\n-B\r\n--x'] });
   });
+
+  it("a file part with filename*= (every .NET HttpClient upload: filename=…; filename*=utf-8''…) is read by its name", () => {
+    const dotnet = "--B\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Disposition: form-data; name=upload; filename=\"=?utf-8?B?w6kudHh0?=\"; filename*=utf-8''%C3%A9.txt\r\n\r\nhello\r\n--B--\r\n";
+    assert.deepEqual(parse(dotnet), { upload: ['hello'] });
+    // the name itself in RFC 2231 form is still refused (Go decodes it, others read name= or nothing)
+    assert.throws(() => parse("--B\r\nContent-Disposition: form-data; name*=utf-8''role\r\n\r\nadmin\r\n--B--\r\n"), BodyParseError);
+    assert.throws(() => parse("--B\r\nContent-Disposition: form-data; name=a; name*0=role\r\n\r\nadmin\r\n--B--\r\n"), BodyParseError);
+  });
 });
