@@ -1,7 +1,7 @@
 import { notJsonMessage } from '../../pipeline/json-message.js';
 import { percentDecode } from '../../common/percent-decode.js';
 import { forEachParam } from '../../pipeline/query.js';
-import { parseMediaType, parseMultipart } from './multipart.js';
+import { parseMediaType, parseMultipart, phpBoundary } from './multipart.js';
 
 /**
  * The body could not be parsed although its content type says it can (OPA-Envoy answers 400), or the
@@ -166,5 +166,7 @@ export function parseBody(contentType: string | undefined, body: Buffer, truncat
   const boundary = mt.params.get('boundary');
   if (boundary === undefined) return { parsed: undefined, truncated: false };
   if (boundary === '') throw new BodyParseError('multipart boundary is empty');
+  // PHP finds its boundary by searching the header for "boundary": it must be the one Go reads
+  if (phpBoundary(contentType) !== boundary) throw new BodyParseError('multipart Content-Type names its boundary ambiguously (PHP reads another one)');
   return { parsed: parseMultipart(text, boundary, jsonPart, refuse), truncated: false };
 }

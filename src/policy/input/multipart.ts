@@ -151,6 +151,25 @@ function endsPart(text: string, at: number, dashLen: number): boolean {
   return c === 0x2d && text.charCodeAt(i + 1) === 0x2d;
 }
 
+/**
+ * The boundary PHP reads from a Content-Type (rfc1867.c): the text after the first `=` that follows the
+ * first "boundary" anywhere in the header (case-sensitive, else in any case), to the closing quote or the
+ * first `,` or `;`. Not a parameter parser: `xboundary=A; boundary=B` gives A where Go reads B.
+ */
+export function phpBoundary(contentType: string): string | undefined {
+  let at = contentType.indexOf('boundary');
+  if (at < 0) at = contentType.search(/boundary/i);
+  const eq = at < 0 ? -1 : contentType.indexOf('=', at);
+  if (eq < 0) return undefined;
+  if (contentType.charCodeAt(eq + 1) === 0x22) {
+    const close = contentType.indexOf('"', eq + 2);
+    return close < 0 ? undefined : contentType.slice(eq + 2, close);
+  }
+  let end = eq + 1;
+  while (end < contentType.length && contentType[end] !== ',' && contentType[end] !== ';') end++;
+  return contentType.slice(eq + 1, end);
+}
+
 export type JsonParse = (text: string, name: string) => unknown;
 
 export function parseMultipart(text: string, boundary: string, parseJson: JsonParse, refuse: Refuse): Record<string, unknown[]> {

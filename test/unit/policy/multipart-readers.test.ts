@@ -67,4 +67,24 @@ describe('multipart bodies read as the upstream reads them, or refused', () => {
     assert.throws(() => parse("--B\r\nContent-Disposition: form-data; name*=utf-8''role\r\n\r\nadmin\r\n--B--\r\n"), BodyParseError);
     assert.throws(() => parse("--B\r\nContent-Disposition: form-data; name=a; name*0=role\r\n\r\nadmin\r\n--B--\r\n"), BodyParseError);
   });
+
+  it('a Content-Type from which PHP takes another boundary is refused (PHP: the text after the first "boundary" and "=")', () => {
+    const body = '--B\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--B--\r\n';
+    for (const ct of [
+      'multipart/form-data; xboundary=A; boundary=B',
+      'multipart/form-data; charset="boundary=A"; boundary=B',
+      'multipart/form-data; boundary= B', // PHP keeps the space
+    ]) assert.throws(() => parseBody(ct, Buffer.from(body), false), BodyParseError, ct);
+    // what clients send reads the same in both
+    for (const [ct, b] of [
+      ['multipart/form-data; boundary=----WebKitFormBoundaryx7Ab', '----WebKitFormBoundaryx7Ab'],
+      ['multipart/form-data; boundary="0f1e-2d3c"', '0f1e-2d3c'],
+      ['multipart/form-data; boundary=------------------------d74496d66958873e; charset=UTF-8', '------------------------d74496d66958873e'],
+      ['multipart/form-data;boundary=axios-123', 'axios-123'],
+      ['Multipart/Form-Data; Boundary=Zz', 'Zz'],
+    ] as const) {
+      const p = parseBody(ct, Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--${b}--\r\n`), false).parsed as Record<string, unknown[]>;
+      assert.deepEqual({ ...p }, { a: ['1'] }, ct);
+    }
+  });
 });
