@@ -87,4 +87,22 @@ describe('multipart bodies read as the upstream reads them, or refused', () => {
       assert.deepEqual({ ...p }, { a: ['1'] }, ct);
     }
   });
+
+  it('a part declaring another charset than UTF-8 is refused unless its text is plain ASCII: busboy decodes it in that charset, Go and PHP do not', () => {
+    const part = (ctype: string, content: Buffer): Buffer => Buffer.concat([
+      Buffer.from(`--B\r\nContent-Disposition: form-data; name="role"\r\nContent-Type: ${ctype}\r\n\r\n`), content, Buffer.from('\r\n--B--\r\n')]);
+    const read = (b: Buffer): unknown => ({ ...(parseBody('multipart/form-data; boundary=B', b, false).parsed as object) });
+    // busboy (multer, fastify-multipart) hands the upstream "admin"; the policy would see "a\0d\0m\0i\0n\0"
+    for (const [ctype, content] of [
+      ['text/plain; charset=utf-16le', Buffer.from('admin', 'utf16le')],
+      ['text/plain; charset="UTF-16"', Buffer.from('\ufeffadmin', 'utf16le')],
+      ['text/plain; charset=iso-2022-jp', Buffer.from('\x1b(Badmin')],
+      ['text/plain; charset=iso-8859-1', Buffer.from([0x4a, 0x6f, 0x73, 0xe9])],
+    ] as const) assert.throws(() => read(part(ctype, content)), BodyParseError, ctype);
+    // UTF-8 and ASCII-only text in an ASCII-compatible charset read the same everywhere (Java's HttpClient
+    // labels text parts ISO-8859-1)
+    assert.deepEqual(read(part('text/plain; charset=ISO-8859-1', Buffer.from('admin\tx'))), { role: ['admin\tx'] });
+    assert.deepEqual(read(part('text/plain; charset=utf-8', Buffer.from('José'))), { role: ['José'] });
+    assert.deepEqual(read(part('text/plain; charset=US-ASCII', Buffer.from('a'))), { role: ['a'] });
+  });
 });
