@@ -1,5 +1,6 @@
 import { notJsonMessage } from '../../pipeline/json-message.js';
 import { percentDecode } from '../../common/percent-decode.js';
+import { charsetMayDiffer } from './charset.js';
 import { forEachParam } from '../../pipeline/query.js';
 import { parseMediaType, parseMultipart, phpBoundary } from './multipart.js';
 
@@ -124,17 +125,20 @@ function formSyntaxError(text: string): string | undefined {
  * A form as Go's url.ParseQuery reads it. A form with more fields than MAX_FORM_FIELDS is refused, never cut
  * short (the policy would not see the rest).
  */
-function parseForm(text: string): Record<string, unknown[]> {
+function parseForm(text: string, charset: string | undefined): Record<string, unknown[]> {
   const bad = formSyntaxError(text);
   if (bad) throw new BodyParseError(bad);
   const out = nullProto();
   let n = 0;
+  let differs = false;
   forEachParam(text, (k, v) => {
     if (++n > MAX_FORM_FIELDS) return false;
+    if (charsetMayDiffer(charset, k) || charsetMayDiffer(charset, v)) { differs = true; return false; }
     (out[k] ??= []).push(v);
     return true;
   }, formComponent);
   if (n > MAX_FORM_FIELDS) throw new BodyParseError(`the form has more than ${MAX_FORM_FIELDS} fields`);
+  if (differs) throw new BodyParseError(`the form is in charset ${charset!.slice(0, 32)}, which servers decode differently`);
   return out;
 }
 
@@ -159,7 +163,7 @@ export function parseBody(contentType: string | undefined, body: Buffer, truncat
       throw new BodyParseError(notJsonMessage(err, 'request body is not valid JSON'));
     }
   }
-  if (form) return { parsed: parseForm(text), truncated: false };
+  if (form) return { parsed: parseForm(text, parseMediaType(contentType, refuse)?.params.get('charset')), truncated: false };
   // Go's mime.ParseMediaType + multipart.NewReader: an unreadable Content-Type or an empty boundary is an error
   const mt = parseMediaType(contentType, refuse);
   if (!mt) throw new BodyParseError('multipart Content-Type cannot be parsed');

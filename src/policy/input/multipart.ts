@@ -13,6 +13,8 @@
  * Everything is read with indexOf scans: linear in the body.
  */
 
+import { charsetMayDiffer } from './charset.js';
+
 /** The request could not be shown to the policy (thrown as body.ts's BodyParseError). */
 export type Refuse = (message: string) => Error;
 
@@ -252,24 +254,9 @@ function addPart(out: Record<string, unknown[]>, headers: Map<string, string[]>,
     throw refuse(`multipart part "${name.slice(0, 64)}" has a Content-Transfer-Encoding servers decode differently`);
   }
   const ctype = headers.get('content-type')?.[0] ?? '';
-  const charset = ctype === '' ? undefined : parseMediaType(ctype, refuse)?.params.get('charset')?.toLowerCase();
-  if (charset !== undefined && !UTF8_LABELS.has(charset) && !plainAscii(content)) {
-    throw refuse(`multipart part "${name.slice(0, 64)}" is in charset ${charset.slice(0, 32)}, which servers decode differently`);
+  const charset = ctype === '' ? undefined : parseMediaType(ctype, refuse)?.params.get('charset');
+  if (charsetMayDiffer(charset, content)) {
+    throw refuse(`multipart part "${name.slice(0, 64)}" is in charset ${charset!.slice(0, 32)}, which servers decode differently`);
   }
   (out[name] ??= []).push(ctype.includes('application/json') ? parseJson(content, name) : content);
-}
-
-/** Labels whose text the policy sees as the upstream does (the body is read as UTF-8). */
-const UTF8_LABELS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
-
-/**
- * Printable ASCII, tab, CR and LF: text every ASCII-compatible charset decodes the same. busboy decodes a
- * field in its part's charset (UTF-16 "admin" is "admin" to a Node upstream), Go and PHP keep the bytes.
- */
-function plainAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0x7e || (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d)) return false;
-  }
-  return true;
 }
