@@ -249,7 +249,9 @@ function addPart(out: Record<string, unknown[]>, headers: Map<string, string[]>,
   }
   const name = d.params.get('name');
   if (!name) return; // Go's FormName: no name
-  const cte = headers.get('content-transfer-encoding')?.[0]?.toLowerCase();
+  const ctes = headers.get('content-transfer-encoding');
+  if (ctes && ctes.length > 1) throw refuse(`multipart part "${name.slice(0, 64)}" has two Content-Transfer-Encoding headers`);
+  const cte = ctes?.[0]?.toLowerCase();
   if (cte !== undefined && cte !== '7bit' && cte !== '8bit' && cte !== 'binary') {
     throw refuse(`multipart part "${name.slice(0, 64)}" has a Content-Transfer-Encoding servers decode differently`);
   }

@@ -105,4 +105,8 @@ describe('multipart bodies read as the upstream reads them, or refused', () => {
     assert.deepEqual(read(part('text/plain; charset=utf-8', Buffer.from('José'))), { role: ['José'] });
     assert.deepEqual(read(part('text/plain; charset=US-ASCII', Buffer.from('a'))), { role: ['a'] });
   });
+
+  it('two Content-Transfer-Encoding headers are refused: Go reads the first, a reader keeping the last (python-multipart decodes base64 and quoted-printable) another value', () => {
+    assert.throws(() => parse('--B\r\nContent-Disposition: form-data; name="role"\r\nContent-Transfer-Encoding: 7bit\r\nContent-Transfer-Encoding: base64\r\n\r\nYWRtaW4=\r\n--B--\r\n'), BodyParseError);
+  });
 });
