@@ -109,4 +109,33 @@ describe('multipart bodies read as the upstream reads them, or refused', () => {
   it('two Content-Transfer-Encoding headers are refused: Go reads the first, a reader keeping the last (python-multipart decodes base64 and quoted-printable) another value', () => {
     assert.throws(() => parse('--B\r\nContent-Disposition: form-data; name="role"\r\nContent-Transfer-Encoding: 7bit\r\nContent-Transfer-Encoding: base64\r\n\r\nYWRtaW4=\r\n--B--\r\n'), BodyParseError);
   });
+
+  it('what common clients send is read: curl -F, Chrome and Firefox (UTF-8 names and values), Python requests, undici FormData, Java HttpClient', () => {
+    const body = (b: string, parts: string[]): string => `${parts.map((p) => `--${b}\r\n${p}\r\n`).join('')}--${b}--\r\n`;
+    const cases: Array<[string, string, Record<string, unknown[]>]> = [
+      ['------------------------d74496d66958873e', body('------------------------d74496d66958873e', [
+        'Content-Disposition: form-data; name="a"\r\n\r\n1',
+        'Content-Disposition: form-data; name="f"; filename="x.txt"\r\nContent-Type: text/plain\r\n\r\nhello\n',
+      ]), { a: ['1'], f: ['hello\n'] }],
+      ['----WebKitFormBoundary7MA4YWxkTrZu0gW', body('----WebKitFormBoundary7MA4YWxkTrZu0gW', [
+        'Content-Disposition: form-data; name="prénom"\r\n\r\nJosé',
+        'Content-Disposition: form-data; name="a%22b"\r\n\r\n2',
+        'Content-Disposition: form-data; name="cv"; filename="résumé.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4',
+      ]), { 'prénom': ['José'], 'a%22b': ['2'], cv: ['%PDF-1.4'] }],
+      ['---------------------------9051914041544843365972754266', body('---------------------------9051914041544843365972754266', [
+        'Content-Disposition: form-data; name="text"\r\n\r\ntext default',
+      ]), { text: ['text default'] }],
+      ['4f1ef1c5c6b84b3c9ad8d07a0a7d2b52', body('4f1ef1c5c6b84b3c9ad8d07a0a7d2b52', [
+        'Content-Disposition: form-data; name="a"\r\n\r\n1',
+        'Content-Disposition: form-data; name="file"; filename="data.json"\r\nContent-Type: application/json\r\n\r\n{"k":[1,2]}',
+      ]), { a: ['1'], file: [{ k: [1, 2] }] }],
+      ['----formdata-undici-0859294723462', body('----formdata-undici-0859294723462', [
+        'Content-Disposition: form-data; name="blob"; filename="blob"\r\nContent-Type: application/octet-stream\r\n\r\nxyz',
+      ]), { blob: ['xyz'] }],
+      ['Vf3T8kVxNs', body('Vf3T8kVxNs', [
+        'Content-Disposition: form-data; name="note"\r\nContent-Type: text/plain; charset=ISO-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\nplain text',
+      ]), { note: ['plain text'] }],
+    ];
+    for (const [b, text, want] of cases) assert.deepEqual(parse(text, `multipart/form-data; boundary=${b}`), want, b);
+  });
 });
