@@ -68,4 +68,16 @@ describe('fields hidden from the policy, through Envoy', () => {
     assert.equal((await post(json, '{"amount": 5000}')).status, 403);
     assert.equal((await post(json, '{"amount": 1e400}')).status, 400);
   });
+
+  it('a capitalised content type, a "--B--" LF preamble, a near-delimiter line, a UTF-16 part: seen or refused; a .NET filename* upload passes', async () => {
+    assert.equal((await post({ 'content-type': 'Application/JSON' }, '{"admin": 1}')).status, 403);
+    assert.equal((await post({ 'content-type': 'Multipart/Form-Data; boundary=B' }, '--B\r\nContent-Disposition: form-data; name=admin\r\n\r\n1\r\n--B--\r\n')).status, 403);
+    const mp = { 'content-type': 'multipart/form-data; boundary=B' };
+    assert.equal((await post(mp, '--B--\n--B\nContent-Disposition: form-data; name=admin\n\n1\n--B--\n')).status, 403);
+    assert.equal((await post(mp, '--B\r\nContent-Disposition: form-data; name=a\r\n\r\n1\r\n--BX\r\n--B--\r\n')).status, 400);
+    assert.equal((await post({ 'content-type': 'multipart/form-data; xboundary=A; boundary=B' }, '--B\r\nContent-Disposition: form-data; name=a\r\n\r\n1\r\n--B--\r\n')).status, 400);
+    const ok = await post(mp, "--B\r\nContent-Disposition: form-data; name=f; filename=a.txt; filename*=utf-8''a.txt\r\n\r\nx\r\n--B--\r\n");
+    assert.equal(ok.status, 200);
+    assert.match(ok.json().body, /filename\*=utf-8''a\.txt/);
+  });
 });

@@ -1,7 +1,8 @@
 import { notJsonMessage } from '../../pipeline/json-message.js';
 import { percentDecode } from '../../common/percent-decode.js';
+import { charsetMayDiffer } from './charset.js';
 import { forEachParam } from '../../pipeline/query.js';
-import { parseMediaType, parseMultipart } from './multipart.js';
+import { parseMediaType, parseMultipart, phpBoundary } from './multipart.js';
 
 /**
  * The body could not be parsed although its content type says it can (OPA-Envoy answers 400), or the
@@ -124,17 +125,20 @@ function formSyntaxError(text: string): string | undefined {
  * A form as Go's url.ParseQuery reads it. A form with more fields than MAX_FORM_FIELDS is refused, never cut
  * short (the policy would not see the rest).
  */
-function parseForm(text: string): Record<string, unknown[]> {
+function parseForm(text: string, charset: string | undefined): Record<string, unknown[]> {
   const bad = formSyntaxError(text);
   if (bad) throw new BodyParseError(bad);
   const out = nullProto();
   let n = 0;
+  let differs = false;
   forEachParam(text, (k, v) => {
     if (++n > MAX_FORM_FIELDS) return false;
+    if (charsetMayDiffer(charset, k) || charsetMayDiffer(charset, v)) { differs = true; return false; }
     (out[k] ??= []).push(v);
     return true;
   }, formComponent);
   if (n > MAX_FORM_FIELDS) throw new BodyParseError(`the form has more than ${MAX_FORM_FIELDS} fields`);
+  if (differs) throw new BodyParseError(`the form is in charset ${charset!.slice(0, 32)}, which servers decode differently`);
   return out;
 }
 
@@ -144,9 +148,11 @@ function parseForm(text: string): Record<string, unknown[]> {
  */
 export function parseBody(contentType: string | undefined, body: Buffer, truncated: boolean): ParsedBody {
   if (!contentType) return { parsed: undefined, truncated: false };
-  const json = contentType.includes('application/json');
-  const form = contentType.includes('application/x-www-form-urlencoded');
-  const multipart = contentType.includes('multipart/form-data');
+  // a media type is case-insensitive: Go, Express (type-is) and busboy parse `Application/JSON` bodies too
+  const type = contentType.toLowerCase();
+  const json = type.includes('application/json');
+  const form = type.includes('application/x-www-form-urlencoded');
+  const multipart = type.includes('multipart/form-data');
   if (!json && !form && !multipart) return { parsed: undefined, truncated };
   if (body.length === 0) return { parsed: undefined, truncated: false };
   if (truncated) return { parsed: undefined, truncated: true };
@@ -157,12 +163,14 @@ export function parseBody(contentType: string | undefined, body: Buffer, truncat
       throw new BodyParseError(notJsonMessage(err, 'request body is not valid JSON'));
     }
   }
-  if (form) return { parsed: parseForm(text), truncated: false };
+  if (form) return { parsed: parseForm(text, parseMediaType(contentType, refuse)?.params.get('charset')), truncated: false };
   // Go's mime.ParseMediaType + multipart.NewReader: an unreadable Content-Type or an empty boundary is an error
   const mt = parseMediaType(contentType, refuse);
   if (!mt) throw new BodyParseError('multipart Content-Type cannot be parsed');
   const boundary = mt.params.get('boundary');
   if (boundary === undefined) return { parsed: undefined, truncated: false };
   if (boundary === '') throw new BodyParseError('multipart boundary is empty');
+  // PHP finds its boundary by searching the header for "boundary": it must be the one Go reads
+  if (phpBoundary(contentType) !== boundary) throw new BodyParseError('multipart Content-Type names its boundary ambiguously (PHP reads another one)');
   return { parsed: parseMultipart(text, boundary, jsonPart, refuse), truncated: false };
 }

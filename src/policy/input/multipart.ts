@@ -8,9 +8,12 @@
  * Where Go would fail (no closing delimiter, a malformed delimiter or header line) the body is refused, as
  * OPA-Envoy refuses it (400). Where servers could read a part differently from each other — the name given
  * twice, an RFC 2231 `name*`, two Content-Disposition headers, a Content-Transfer-Encoding Go decodes but
- * others do not — it is refused too: the policy must see what the upstream will see, or nothing.
+ * others do not, a line starting with `--boundary` that is no delimiter, a boundary after the closing
+ * delimiter, a disposition Go skips but others read — it is refused too: the policy must see what the upstream will see, or nothing.
  * Everything is read with indexOf scans: linear in the body.
  */
+
+import { charsetMayDiffer } from './charset.js';
 
 /** The request could not be shown to the policy (thrown as body.ts's BodyParseError). */
 export type Refuse = (message: string) => Error;
@@ -38,7 +41,8 @@ function token(s: string, i: number): number {
 /**
  * A Content-Type or Content-Disposition value as Go's mime.ParseMediaType reads it: the lower-cased type
  * and the parameters (names lower-cased); undefined where Go fails to parse it. Throws for a parameter
- * given twice or in RFC 2231 form (`name*=`: Go decodes and merges these; other parsers do not).
+ * given twice, or `name` / `boundary` in RFC 2231 form (`name*=`: Go decodes and merges these; other parsers
+ * do not); other RFC 2231 parameters (`filename*=`) are left out.
  */
 export function parseMediaType(v: string, refuse: Refuse): { type: string; params: Map<string, string> } | undefined {
   let i = skipSpace(v, 0);
@@ -85,7 +89,14 @@ export function parseMediaType(v: string, refuse: Refuse): { type: string; param
       value = v.slice(i, vEnd);
       i = vEnd;
     }
-    if (key.includes('*')) throw refuse(`multipart: RFC 2231 parameter ${key.slice(0, 32)} (send it as a quoted string)`);
+    const star = key.indexOf('*');
+    if (star >= 0) {
+      // a name or boundary in RFC 2231 form is read differently by each server; any other (.NET's
+      // filename*=utf-8''… on every file upload) names nothing the policy input shows
+      const base = key.slice(0, star);
+      if (base === 'name' || base === 'boundary') throw refuse(`multipart: RFC 2231 parameter ${key.slice(0, 32)} (send it as a quoted string)`);
+      continue;
+    }
     if (params.has(key)) throw refuse(`multipart: parameter "${key.slice(0, 32)}" given twice`);
     params.set(key, value);
   }
@@ -142,6 +153,25 @@ function endsPart(text: string, at: number, dashLen: number): boolean {
   return c === 0x2d && text.charCodeAt(i + 1) === 0x2d;
 }
 
+/**
+ * The boundary PHP reads from a Content-Type (rfc1867.c): the text after the first `=` that follows the
+ * first "boundary" anywhere in the header (case-sensitive, else in any case), to the closing quote or the
+ * first `,` or `;`. Not a parameter parser: `xboundary=A; boundary=B` gives A where Go reads B.
+ */
+export function phpBoundary(contentType: string): string | undefined {
+  let at = contentType.indexOf('boundary');
+  if (at < 0) at = contentType.search(/boundary/i);
+  const eq = at < 0 ? -1 : contentType.indexOf('=', at);
+  if (eq < 0) return undefined;
+  if (contentType.charCodeAt(eq + 1) === 0x22) {
+    const close = contentType.indexOf('"', eq + 2);
+    return close < 0 ? undefined : contentType.slice(eq + 2, close);
+  }
+  let end = eq + 1;
+  while (end < contentType.length && contentType[end] !== ',' && contentType[end] !== ';') end++;
+  return contentType.slice(eq + 1, end);
+}
+
 export type JsonParse = (text: string, name: string) => unknown;
 
 export function parseMultipart(text: string, boundary: string, parseJson: JsonParse, refuse: Refuse): Record<string, unknown[]> {
@@ -155,7 +185,9 @@ export function parseMultipart(text: string, boundary: string, parseJson: JsonPa
     if (text.startsWith(dash, at)) {
       const crlf = eol > 0 && text.charCodeAt(eol - 1) === 0x0d;
       const kind = delimiterLine(text, at, dash, crlf ? '\r\n' : '\n');
-      if (kind === 'final') return out;
+      // Go's isFinalBoundary compares with "\r\n" until a delimiter line switched the reader to LF: before
+      // that, "--B--" ending in a bare LF is preamble, and the parts after it are read
+      if (kind === 'final' && (crlf || eol < 0)) return closed(out, text, at + dash.length, dash, refuse);
       if (kind === 'next') { nl = crlf ? '\r\n' : '\n'; pos = eol + 1; break; }
     }
     if (eol < 0) break;
@@ -163,6 +195,7 @@ export function parseMultipart(text: string, boundary: string, parseJson: JsonPa
   }
   if (pos < 0) throw refuse('multipart body has no delimiter line');
   const nlDash = nl + dash;
+  const lfDash = `\n${dash}`;
   for (let parts = 1; ; parts++) {
     if (parts > MAX_PARTS) throw refuse(`multipart body has more than ${MAX_PARTS} parts`);
     const { headers, end } = readHeaders(text, pos, refuse);
@@ -173,31 +206,59 @@ export function parseMultipart(text: string, boundary: string, parseJson: JsonPa
       stop = end;
       next = end;
     } else {
-      let at = text.indexOf(nlDash, end);
-      while (at >= 0 && !endsPart(text, at, nlDash.length)) at = text.indexOf(nlDash, at + 1);
-      if (at < 0) throw refuse('multipart body has no closing delimiter');
+      // Go ends the part at nl + dash + (space, tab, CR, LF, "--" or the end); PHP at the first "\n" + dash
+      // whatever surrounds it: the first "\n" + dash must be Go's delimiter, or the readers disagree
+      const lf = text.indexOf(lfDash, end);
+      if (lf < 0) throw refuse('multipart body has no closing delimiter');
+      const at = lf + 1 - nl.length;
+      if (at < end || !text.startsWith(nlDash, at) || !endsPart(text, at, nlDash.length)) {
+        throw refuse('multipart part has a line that starts like a delimiter and is none (PHP ends the part there)');
+      }
       stop = at;
       next = at + nl.length;
     }
     const kind = delimiterLine(text, next, dash, nl);
     if (kind === undefined) throw refuse('multipart body has a malformed delimiter line');
     addPart(out, headers, text.slice(end, stop), parseJson, refuse);
-    if (kind === 'final') return out;
+    if (kind === 'final') return closed(out, text, next + dash.length, dash, refuse);
     pos = text.indexOf('\n', next) + 1;
   }
+}
+
+/**
+ * The fields, once the closing delimiter (its `--boundary` ending before `from`) is read. Go and busboy stop
+ * there; PHP reads on, skipping lines until one is exactly `--boundary`, and parses the parts after it: a
+ * boundary after the closing delimiter is refused. An epilogue without it is ignored, as everyone ignores it.
+ */
+function closed(out: Record<string, unknown[]>, text: string, from: number, dash: string, refuse: Refuse): Record<string, unknown[]> {
+  if (text.indexOf(dash, from) >= 0) throw refuse('multipart body has a delimiter after its closing delimiter (PHP reads the parts after it)');
+  return out;
 }
 
 function addPart(out: Record<string, unknown[]>, headers: Map<string, string[]>, content: string, parseJson: JsonParse, refuse: Refuse): void {
   const cd = headers.get('content-disposition');
   if (!cd) return;
   if (cd.length > 1) throw refuse('multipart part has two Content-Disposition headers');
+  // Go's FormName skips a part whose disposition it cannot parse or that is not form-data; PHP takes any
+  // name= of the header, whatever the type, and busboy reads past what Go refuses: such a part is refused
   const d = parseMediaType(cd[0]!, refuse);
-  const name = d?.type === 'form-data' ? d.params.get('name') : undefined;
-  if (!name) return; // Go's FormName: no name, not a form-data field
-  const cte = headers.get('content-transfer-encoding')?.[0]?.toLowerCase();
+  if (!d) throw refuse('multipart part has a Content-Disposition that cannot be parsed');
+  if (d.type !== 'form-data') {
+    if (d.params.has('name')) throw refuse(`multipart part has a name but a "${d.type.slice(0, 32)}" disposition, not form-data`);
+    return;
+  }
+  const name = d.params.get('name');
+  if (!name) return; // Go's FormName: no name
+  const ctes = headers.get('content-transfer-encoding');
+  if (ctes && ctes.length > 1) throw refuse(`multipart part "${name.slice(0, 64)}" has two Content-Transfer-Encoding headers`);
+  const cte = ctes?.[0]?.toLowerCase();
   if (cte !== undefined && cte !== '7bit' && cte !== '8bit' && cte !== 'binary') {
     throw refuse(`multipart part "${name.slice(0, 64)}" has a Content-Transfer-Encoding servers decode differently`);
   }
   const ctype = headers.get('content-type')?.[0] ?? '';
+  const charset = ctype === '' ? undefined : parseMediaType(ctype, refuse)?.params.get('charset');
+  if (charsetMayDiffer(charset, content)) {
+    throw refuse(`multipart part "${name.slice(0, 64)}" is in charset ${charset!.slice(0, 32)}, which servers decode differently`);
+  }
   (out[name] ??= []).push(ctype.includes('application/json') ? parseJson(content, name) : content);
 }

@@ -352,10 +352,11 @@ function bool(ctx: Ctx, node: Node | null, path: string): boolean | undefined {
 
 function uint(ctx: Ctx, node: Node | null, path: string, min: number, max: number): number | undefined {
   if (isScalar(node) && node.type === Scalar.PLAIN && typeof node.value === 'string' && /^0+[1-9]/.test(node.value)) {
-    // YAML 1.1 (yaml.v2, envoyproxy/ratelimit): 0100 is octal 64, 09 is not an integer; decimal would be a
-    // different limit for the same file
+    // YAML 1.1 (yaml.v2, envoyproxy/ratelimit): 0100 is octal 64; 09 is no octal integer, and yaml.v2
+    // resolves it as the float 9, which it stores in the integer field; decimal would be a different limit
+    // for 0100, and a reader cannot tell which one a leading zero means
     const v = node.value;
-    const reading = /^[0-7]+$/.test(v) ? `reads it as octal (${parseInt(v, 8)})` : 'refuses it';
+    const reading = /^[0-7]+$/.test(v) ? `reads it as octal (${parseInt(v, 8)})` : `reads it as ${Number(v)} (not octal: yaml.v2 falls back to a decimal float)`;
     push(ctx, node, path, `"${v}" has a leading zero: envoyproxy/ratelimit ${reading}; write the number without leading zeros`);
     return undefined;
   }

@@ -25,9 +25,8 @@ describe('multipart/form-data like Go\'s mime/multipart', () => {
   it('a delimiter counts only at the start of a line: "--B" inside a value is content', () => {
     const body = '--B\r\nContent-Disposition: form-data; name="a"\r\n\r\nx--B\r\nContent-Disposition: form-data; name="b"\r\n\r\n1\r\n--B--\r\n';
     assert.deepEqual(parse(body), { a: ['x--B\r\nContent-Disposition: form-data; name="b"\r\n\r\n1'] });
-    // nor is "--B" followed by other characters on its line (a longer boundary that starts the same)
-    const longer = '--B\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--Bx\r\nmore\r\n--B--\r\n';
-    assert.deepEqual(parse(longer), { a: ['1\r\n--Bx\r\nmore'] });
+    // "--B" followed by other characters on its line is content in Go but the end of the part in PHP:
+    // refused (multipart-readers.test.ts)
   });
 
   it('a preamble is skipped; spaces and tabs after a delimiter are padding; LF-only bodies work', () => {
@@ -37,7 +36,7 @@ describe('multipart/form-data like Go\'s mime/multipart', () => {
   });
 
   it('parts that are not form-data fields are skipped, as Go\'s FormName skips them', () => {
-    const body = '--B\r\nContent-Disposition: attachment; name="a"\r\n\r\n1\r\n--B\r\nContent-Type: text/plain\r\n\r\n2\r\n--B\r\nContent-Disposition: form-data; name="c"\r\n\r\n3\r\n--B--\r\n';
+    const body = '--B\r\nContent-Disposition: attachment\r\n\r\n1\r\n--B\r\nContent-Type: text/plain\r\n\r\n2\r\n--B\r\nContent-Disposition: form-data; name="c"\r\n\r\n3\r\n--B--\r\n';
     assert.deepEqual(parse(body), { c: ['3'] });
   });
 
@@ -86,7 +85,9 @@ describe('multipart/form-data like Go\'s mime/multipart', () => {
   });
 
   it('near-delimiters everywhere are read in one pass (a large hostile body completes)', () => {
-    const body = `--B\r\nContent-Disposition: form-data; name="a"\r\n\r\n${'\r\n--Bx'.repeat(200_000)}\r\n--B--\r\n`;
-    assert.equal((parse(body).a![0] as string).length, 6 * 200_000);
+    const body = `--B\r\nContent-Disposition: form-data; name="a"\r\n\r\n${'\r\n--x\r\n-B'.repeat(200_000)}\r\n--B--\r\n`;
+    assert.equal((parse(body).a![0] as string).length, 9 * 200_000);
+    // a line starting like a delimiter is refused at the first one
+    assert.throws(() => parse(`--B\r\nContent-Disposition: form-data; name="a"\r\n\r\n${'\r\n--Bx'.repeat(200_000)}\r\n--B--\r\n`), BodyParseError);
   });
 });
