@@ -1,4 +1,5 @@
 const isHex = (c: number): boolean => (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
+const hexValue = (c: number): number => (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57);
 
 /**
  * Percent-decoding as servers read a path or query component: every `%XX` becomes its byte, the bytes are
@@ -11,15 +12,17 @@ export function percentDecode(s: string, plus = false): string {
   const t = plus && s.includes('+') ? s.replace(/\+/g, ' ') : s;
   if (!t.includes('%')) return t;
   try { return decodeURIComponent(t); } catch { /* a malformed or non-UTF-8 escape: byte by byte */ }
-  const parts: Buffer[] = [];
+  // one buffer for the whole result (escapes only shrink the text): a Buffer per escape cost 0.6 s for 2 MB
+  const out = Buffer.allocUnsafe(Buffer.byteLength(t, 'utf8'));
+  let o = 0;
   let lit = 0;
   for (let i = 0; i < t.length; i++) {
     if (t.charCodeAt(i) !== 0x25 || !isHex(t.charCodeAt(i + 1)) || !isHex(t.charCodeAt(i + 2))) continue;
-    if (i > lit) parts.push(Buffer.from(t.slice(lit, i), 'utf8'));
-    parts.push(Buffer.of(parseInt(t.slice(i + 1, i + 3), 16)));
+    if (i > lit) o += out.write(t.slice(lit, i), o, 'utf8');
+    out[o++] = hexValue(t.charCodeAt(i + 1)) * 16 + hexValue(t.charCodeAt(i + 2));
     i += 2;
     lit = i + 1;
   }
-  if (lit < t.length) parts.push(Buffer.from(t.slice(lit), 'utf8'));
-  return Buffer.concat(parts).toString('utf8');
+  if (lit < t.length) o += out.write(t.slice(lit), o, 'utf8');
+  return out.toString('utf8', 0, o);
 }

@@ -19,4 +19,29 @@ describe('percentDecode (each escape on its own)', () => {
     assert.equal(percentDecode('a+b%zz', true), 'a b%zz');
     assert.equal(percentDecode('a+b'), 'a+b');
   });
+  it('agrees with a byte-by-byte reference on random mixes of escapes, malformed escapes and non-ASCII text', () => {
+    // the reference: every escape as its own byte, literal runs as UTF-8, the whole read as UTF-8
+    const reference = (t: string): string => {
+      const bytes: number[] = [];
+      for (let i = 0; i < t.length; i++) {
+        const m = /^%[0-9a-fA-F]{2}/.exec(t.slice(i, i + 3));
+        if (m) { bytes.push(parseInt(t.slice(i + 1, i + 3), 16)); i += 2; continue; }
+        const cp = t.codePointAt(i)!;
+        const ch = String.fromCodePoint(cp);
+        bytes.push(...Buffer.from(ch, 'utf8'));
+        if (cp > 0xffff) i++;
+      }
+      return Buffer.from(bytes).toString('utf8');
+    };
+    const atoms = ['%', '%4', '%41', '%zz', '%FF', '%C3', '%A9', '%e2%82%ac', 'a', 'Z', '9', 'é', '😀', '/', '+', ' '];
+    let seed = 7;
+    const next = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed; };
+    for (let n = 0; n < 2000; n++) {
+      let t = '';
+      const len = next() % 12;
+      for (let k = 0; k < len; k++) t += atoms[next() % atoms.length];
+      assert.equal(percentDecode(t), reference(t), JSON.stringify(t));
+      assert.equal(percentDecode(t, true), reference(t.replace(/\+/g, ' ')), `plus ${JSON.stringify(t)}`);
+    }
+  });
 });
