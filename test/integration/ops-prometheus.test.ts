@@ -80,6 +80,9 @@ describe('Prometheus rules and Grafana dashboard against a running Portcullis', 
           .replace('../policies/bundle.tar.gz', join(REPO, 'policies', 'bundle.tar.gz'))
           .replace('${PORTCULLIS_REDIS_URL:-redis://127.0.0.1:6379}', v.redisUrl!)
           .replaceAll('${PORTCULLIS_DEMO_DIR:-demo}', demo));
+        // this test is about metrics, not Redis latency: the shipped 25 ms command timeout turned the ban
+        // check into a 503 (fail closed) once on a loaded CI machine with Prometheus also starting
+        cfg.store.command_timeout_ms = 1000;
         cfg.identity.issuers.push({ name: 'ops-idp', issuer: 'https://ops-idp.test/', jwks_url: jwksUrl, algorithms: ['ES256'] });
         writeFileSync(join(v.dir, 'feed.txt'), '# test feed\n203.0.113.0/24\n198.51.100.0/24\n');
         cfg.threat.feeds = [{ name: 'ops-feed', file: join(v.dir, 'feed.txt'), format: 'plain' }];
