@@ -4,7 +4,7 @@ import { ConfigError } from '../config/errors.js';
 import type { IssuerConfig } from './config.js';
 import { RemoteJwks, type JwksOptions } from './jwks.js';
 import { keySetResolver } from './key-set.js';
-import { loadLocalKeys } from './local-keys.js';
+import { loadLocalKeys, type Secret } from './local-keys.js';
 import { discoveryUrl, oidcJwksResolver } from './oidc.js';
 import type { SharedRegistry } from './shared.js';
 import { BEARER, TokenSources } from './token-source.js';
@@ -64,7 +64,7 @@ export function compileIssuer(c: IssuerConfig, pointer: string, env: IssuerEnv):
     throw new ConfigError(pointer, 'set exactly one key source: discovery, jwks_url, or keys/jwks_file');
   }
   let getAsym: JWTVerifyGetKey | undefined;
-  let secrets = new Map<string, Uint8Array>();
+  let secrets = new Map<string, Secret>();
   let remote: RemoteJwks | undefined;
   let sharedKey: string | undefined;
   if (localGiven) {
@@ -94,12 +94,14 @@ export function compileIssuer(c: IssuerConfig, pointer: string, env: IssuerEnv):
     throw new ConfigError(`${pointer}/algorithms/${i}`, problem);
   }
   const onlySecret = secrets.size === 1 ? [...secrets.values()][0] : undefined;
+  // a secret whose oct JWK names another algorithm is not a candidate (jwt_verify_lib, jose)
+  const forAlg = (s: Secret | undefined, alg: string): Secret | undefined => (s !== undefined && (s.alg === undefined || s.alg === alg) ? s : undefined);
   const getKey: JWTVerifyGetKey = (header, token) => {
     if (typeof header.alg === 'string' && header.alg.startsWith('HS')) {
       // as for public keys (key-set.ts): a kid names a secret with that kid; a secret without kid serves any token
-      const k = (typeof header.kid === 'string' ? secrets.get(header.kid) : onlySecret) ?? secrets.get('');
+      const k = forAlg(typeof header.kid === 'string' ? secrets.get(header.kid) : onlySecret, header.alg) ?? forAlg(secrets.get(''), header.alg);
       if (k === undefined) throw new errors.JWKSNoMatchingKey();
-      return k;
+      return k.key;
     }
     if (getAsym === undefined) throw new errors.JWKSNoMatchingKey();
     return getAsym(header, token);

@@ -295,6 +295,15 @@ describe('JWT verification', () => {
     assert.throws(() => issuer({ keys: [{ jwk: { kty: 'oct', k: 'not base64url!' } }], algorithms: ['HS256'] }, clock.now), ConfigError);
   });
 
+  it('an oct JWK with "alg" serves only that algorithm (jwt_verify_lib and jose skip a key whose alg is not the token\'s)', async () => {
+    const raw = randomBytes(48);
+    const opts = { maxTokenBytes: 8192, cache: new TokenCache(0, 1, clock.now), clock: clock.now, skipOpaque: false };
+    const v = new JwtVerifier([issuer({ keys: [{ jwk: { kty: 'oct', k: raw.toString('base64url'), kid: 'h1', alg: 'HS256' } }], algorithms: ['HS256', 'HS512'] } as any, clock.now)], opts);
+    assert.equal(await code(v, forge({ alg: 'HS256', kid: 'h1' }, claims(), (i) => createHmac('sha256', raw).update(i).digest())), 'OK');
+    assert.equal(await code(v, forge({ alg: 'HS512', kid: 'h1' }, claims(), (i) => createHmac('sha512', raw).update(i).digest())), 'ERR_JWT_KID_UNKNOWN');
+    assert.equal(await code(v, forge({ alg: 'HS512' }, claims(), (i) => createHmac('sha512', raw).update(i).digest())), 'ERR_JWT_KID_UNKNOWN');
+  });
+
   it('HS256 with a configured shared secret works, and only with that secret', async () => {
     const secret = 's'.repeat(40);
     const v = new JwtVerifier([issuer({ keys: [{ secret, kid: 'h1' }], algorithms: ['HS256'] }, clock.now)], { maxTokenBytes: 8192, cache: new TokenCache(0, 1, clock.now), clock: clock.now, skipOpaque: false });
