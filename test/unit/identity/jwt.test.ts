@@ -304,6 +304,20 @@ describe('JWT verification', () => {
     assert.equal(await code(v, forge({ alg: 'HS512' }, claims(), (i) => createHmac('sha512', raw).update(i).digest())), 'ERR_JWT_KID_UNKNOWN');
   });
 
+  it('an HS256 token without kid is checked against each secret (two oct keys in a jwks_file during a rotation), as a token without kid is against each public key', async () => {
+    const oldKey = randomBytes(32); const newKey = randomBytes(32);
+    const dir = mkdtempSync(join(tmpdir(), 'oct2-'));
+    writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ kty: 'oct', k: oldKey.toString('base64url'), kid: 'old' }, { kty: 'oct', k: newKey.toString('base64url'), kid: 'new' }] }));
+    const opts = { maxTokenBytes: 8192, cache: new TokenCache(0, 1, clock.now), clock: clock.now, skipOpaque: false };
+    const v = new JwtVerifier([issuer({ jwks_file: join(dir, 'jwks.json'), algorithms: ['HS256'] } as any, clock.now)], opts);
+    const mac = (k: Buffer) => (i: string) => createHmac('sha256', k).update(i).digest();
+    assert.equal(await code(v, forge({ alg: 'HS256' }, claims(), mac(oldKey))), 'OK');
+    assert.equal(await code(v, forge({ alg: 'HS256' }, claims(), mac(newKey))), 'OK');
+    assert.equal(await code(v, forge({ alg: 'HS256' }, claims(), mac(randomBytes(32)))), 'ERR_JWT_SIGNATURE');
+    // a kid still selects its own secret only
+    assert.equal(await code(v, forge({ alg: 'HS256', kid: 'old' }, claims(), mac(newKey))), 'ERR_JWT_SIGNATURE');
+  });
+
   it('HS256 with a configured shared secret works, and only with that secret', async () => {
     const secret = 's'.repeat(40);
     const v = new JwtVerifier([issuer({ keys: [{ secret, kid: 'h1' }], algorithms: ['HS256'] }, clock.now)], { maxTokenBytes: 8192, cache: new TokenCache(0, 1, clock.now), clock: clock.now, skipOpaque: false });
