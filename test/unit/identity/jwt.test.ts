@@ -318,6 +318,18 @@ describe('JWT verification', () => {
     assert.equal(await code(v, forge({ alg: 'HS256', kid: 'old' }, claims(), mac(newKey))), 'ERR_JWT_SIGNATURE');
   });
 
+  it('two issuers reading one header with prefixes that give the same token ("Bearer " and "Bearer"): each issuer\'s token verifies (jwt_authn: each provider extracts on its own)', async () => {
+    const opts = { maxTokenBytes: 8192, cache: new TokenCache(0, 1, clock.now), clock: clock.now, skipOpaque: false };
+    const a = issuer({ keys: [{ jwk: rsa.jwk as any }] }, clock.now); // default from: Authorization "Bearer "
+    const b = issuer({ name: 'partner', issuer: 'https://partner.test', keys: [{ jwk: ec.jwk as any }], from: [{ header: 'authorization', prefix: 'Bearer' }] }, clock.now);
+    const v = new JwtVerifier([a, b], opts);
+    assert.equal(await code(v, await sign(rsa, nowS())), 'OK');
+    assert.equal(await code(v, await sign(ec, nowS(), { iss: 'https://partner.test' })), 'OK');
+    // a source an issuer does not read still never serves it
+    const c = issuer({ name: 'other', issuer: 'https://other.test', keys: [{ jwk: ec.jwk as any }], from: [{ header: 'x-other' }] }, clock.now);
+    assert.equal(await code(new JwtVerifier([a, c], opts), await sign(ec, nowS(), { iss: 'https://other.test' })), 'ERR_JWT_ISSUER');
+  });
+
   it('HS256 with a configured shared secret works, and only with that secret', async () => {
     const secret = 's'.repeat(40);
     const v = new JwtVerifier([issuer({ keys: [{ secret, kid: 'h1' }], algorithms: ['HS256'] }, clock.now)], { maxTokenBytes: 8192, cache: new TokenCache(0, 1, clock.now), clock: clock.now, skipOpaque: false });
