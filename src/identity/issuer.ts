@@ -4,7 +4,7 @@ import { ConfigError } from '../config/errors.js';
 import type { IssuerConfig } from './config.js';
 import { RemoteJwks, type JwksOptions } from './jwks.js';
 import { keySetResolver } from './key-set.js';
-import { loadLocalKeys } from './local-keys.js';
+import { loadLocalKeys, type Secret } from './local-keys.js';
 import { discoveryUrl, oidcJwksResolver } from './oidc.js';
 import type { SharedRegistry } from './shared.js';
 import { BEARER, TokenSources } from './token-source.js';
@@ -64,7 +64,7 @@ export function compileIssuer(c: IssuerConfig, pointer: string, env: IssuerEnv):
     throw new ConfigError(pointer, 'set exactly one key source: discovery, jwks_url, or keys/jwks_file');
   }
   let getAsym: JWTVerifyGetKey | undefined;
-  let secrets = new Map<string, Uint8Array>();
+  let secrets = new Map<string, Secret>();
   let remote: RemoteJwks | undefined;
   let sharedKey: string | undefined;
   if (localGiven) {
@@ -93,13 +93,26 @@ export function compileIssuer(c: IssuerConfig, pointer: string, env: IssuerEnv):
     if (sharedKey !== undefined) env.registry.release(sharedKey);
     throw new ConfigError(`${pointer}/algorithms/${i}`, problem);
   }
-  const onlySecret = secrets.size === 1 ? [...secrets.values()][0] : undefined;
+  const allSecrets = [...secrets.values()];
+  // a secret whose oct JWK names another algorithm is not a candidate (jwt_verify_lib, jose)
+  const forAlg = (s: Secret | undefined, alg: string): Secret | undefined => (s !== undefined && (s.alg === undefined || s.alg === alg) ? s : undefined);
   const getKey: JWTVerifyGetKey = (header, token) => {
     if (typeof header.alg === 'string' && header.alg.startsWith('HS')) {
-      // as for public keys (key-set.ts): a kid names a secret with that kid; a secret without kid serves any token
-      const k = (typeof header.kid === 'string' ? secrets.get(header.kid) : onlySecret) ?? secrets.get('');
+      const alg = header.alg;
+      if (typeof header.kid !== 'string') {
+        // as for public keys (key-set.ts): a token without kid is checked against each secret of its algorithm
+        const candidates = allSecrets.filter((s) => forAlg(s, alg) !== undefined);
+        if (candidates.length === 0) throw new errors.JWKSNoMatchingKey();
+        if (candidates.length === 1) return candidates[0]!.key;
+        const many = new errors.JWKSMultipleMatchingKeys();
+        // jose types its candidates as CryptoKey; jwtVerify (verifyWithEach in jwt.ts) takes a secret's bytes too
+        (many as unknown as { [Symbol.asyncIterator]: () => AsyncGenerator<Uint8Array> })[Symbol.asyncIterator] = async function* () { for (const s of candidates) yield s.key; };
+        throw many;
+      }
+      // a kid names a secret with that kid; a secret without kid serves any token
+      const k = forAlg(secrets.get(header.kid), alg) ?? forAlg(secrets.get(''), alg);
       if (k === undefined) throw new errors.JWKSNoMatchingKey();
-      return k;
+      return k.key;
     }
     if (getAsym === undefined) throw new errors.JWKSNoMatchingKey();
     return getAsym(header, token);

@@ -97,7 +97,7 @@ export class RemoteJwks {
    */
   async refreshForUnknownKid(kid: unknown): Promise<boolean> {
     const set = this.usable();
-    if (set === undefined || typeof kid !== 'string' || set.kids.size === 0 || set.kids.has(kid)) return false;
+    if (set === undefined || typeof kid !== 'string' || set.kids.has(kid)) return false;
     if (this.clock() - this.lastAttempt < this.o.cooldownMs) return false;
     await this.refreshOnDemand();
     const again = this.usable();

@@ -8,8 +8,11 @@ export interface LocalKeys {
   /** Public keys as JWKs (for jose's local key set). */
   publicJwks: Array<Record<string, unknown>>;
   /** HS* secrets by kid ('' when the key has no kid). */
-  secrets: Map<string, Uint8Array>;
+  secrets: Map<string, Secret>;
 }
+
+/** An HS* secret; `alg` (an oct JWK's) limits it to that algorithm, as jwt_verify_lib and jose do. */
+export interface Secret { key: Uint8Array; alg?: string }
 
 function readConfigFile(dir: string, file: string, pointer: string): string {
   try {
@@ -27,7 +30,7 @@ function publicJwk(key: KeyObject, pointer: string): Record<string, unknown> {
 }
 
 /** A key read from config text: a public key as a JWK, or an HS* secret (an `oct` JWK). */
-type Parsed = { jwk: Record<string, unknown> } | { secret: Uint8Array; kid?: string };
+type Parsed = { jwk: Record<string, unknown> } | { secret: Secret; kid?: string };
 
 /** An `oct` JWK's key bytes (RFC 7518 §6.4: `k` is base64url); at least 256 bits for HS* (RFC 7518 §3.2). */
 function octSecret(jwk: Record<string, unknown>, pointer: string, i: number): Uint8Array {
@@ -49,7 +52,7 @@ function fromText(text: string, pointer: string): Parsed[] {
       if (k === null || typeof k !== 'object' || Array.isArray(k)) throw new ConfigError(pointer, `key ${i}: not a JWK`);
       const jwk = k as Record<string, unknown>;
       // an HS* shared secret, as Envoy jwt_authn's local_jwks carries one
-      if (jwk.kty === 'oct') return { secret: octSecret(jwk, pointer, i), kid: typeof jwk.kid === 'string' ? jwk.kid : undefined };
+      if (jwk.kty === 'oct') return { secret: { key: octSecret(jwk, pointer, i), ...(typeof jwk.alg === 'string' ? { alg: jwk.alg } : {}) }, kid: typeof jwk.kid === 'string' ? jwk.kid : undefined };
       try {
         const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub } = jwk;
         const ko = createPublicKey({ key: pub as any, format: 'jwk' });
@@ -72,7 +75,7 @@ function fromText(text: string, pointer: string): Parsed[] {
 /** Load an issuer's local keys (files resolved against the config folder). Throws ConfigError. */
 export function loadLocalKeys(keys: readonly LocalKeyConfig[], jwksFile: string | undefined, dir: string, pointer: string): LocalKeys {
   const out: LocalKeys = { publicJwks: [], secrets: new Map() };
-  const addSecret = (kid: string, secret: Uint8Array, p: string): void => {
+  const addSecret = (kid: string, secret: Secret, p: string): void => {
     if (out.secrets.has(kid)) throw new ConfigError(p, kid ? `duplicate kid "${kid}"` : 'several secrets without kid');
     out.secrets.set(kid, secret);
   };
@@ -90,7 +93,7 @@ export function loadLocalKeys(keys: readonly LocalKeyConfig[], jwksFile: string 
     if (k.secret !== undefined || k.secret_file !== undefined) {
       const s = k.secret ?? readConfigFile(dir, k.secret_file!, `${p}/secret_file`).trim();
       if (Buffer.byteLength(s) < 32) throw new ConfigError(p, 'an HS* secret must be at least 32 bytes');
-      addSecret(k.kid ?? '', new Uint8Array(Buffer.from(s, 'utf8')), p);
+      addSecret(k.kid ?? '', { key: new Uint8Array(Buffer.from(s, 'utf8')) }, p);
       return;
     }
     const parsed = k.jwk !== undefined ? fromText(JSON.stringify(k.jwk), `${p}/jwk`)

@@ -18,6 +18,8 @@ export interface FoundToken {
   where: string;
   /** The source it was read from (TokenSources.has): which issuers may be read from there. */
   source?: string;
+  /** Sources of the same header whose (shorter) prefix reads the same token ("Bearer" and "Bearer "). */
+  alsoSources?: string[];
   /** For strip_credential: a header name or query parameter to remove upstream. */
   header?: string;
   queryParam?: string;
@@ -55,7 +57,8 @@ export class TokenSources {
 
   /** Whether a token found by this set or a union containing it was read from one of these sources. */
   has(found: FoundToken): boolean {
-    return found.source !== undefined && this.keys.has(found.source);
+    if (found.source !== undefined && this.keys.has(found.source)) return true;
+    return found.alsoSources?.some((k) => this.keys.has(k)) ?? false;
   }
 
   /** Union of several source sets (a route accepting several issuers). */
@@ -90,15 +93,23 @@ export class TokenSources {
         many = vs.length > 1;
         token = vs[0];
       }
+      let also: string[] | undefined;
       if (found !== undefined && c.kind === 'header' && found.header === c.name) {
-        // the same header read with another prefix is the same place: the longest matching prefix reads it
-        if (c.prefix.length <= foundPrefix) continue;
+        // the same header read with another prefix is the same place: the longest matching prefix reads it;
+        // a prefix that reads the same token ("Bearer" and "Bearer ") is a source of it too
+        const same = token === found.token;
+        if (c.prefix.length <= foundPrefix) {
+          if (same) (found.alsoSources ??= []).push(c.key);
+          continue;
+        }
+        if (same) also = [found.source!, ...(found.alsoSources ?? [])];
       } else if (many || found !== undefined) return 'ambiguous';
       foundPrefix = c.prefix.length;
       found = {
         token: token!, where: `${c.kind}:${c.name}`, source: c.key,
         header: c.kind === 'header' ? c.name : undefined,
         queryParam: c.kind === 'query' ? c.name : undefined,
+        ...(also ? { alsoSources: also } : {}),
       };
     }
     return found;

@@ -260,5 +260,6 @@ function addPart(out: Record<string, unknown[]>, headers: Map<string, string[]>,
   if (charsetMayDiffer(charset, content)) {
     throw refuse(`multipart part "${name.slice(0, 64)}" is in charset ${charset!.slice(0, 32)}, which servers decode differently`);
   }
-  (out[name] ??= []).push(ctype.includes('application/json') ? parseJson(content, name) : content);
+  // OPA-Envoy's strings.Contains, in any letter case as for the body's own type (body.ts): media types are case-insensitive
+  (out[name] ??= []).push(ctype.toLowerCase().includes('application/json') ? parseJson(content, name) : content);
 }

@@ -123,6 +123,24 @@ describe('remote JWKS', () => {
     assert.equal(s.fetches, 2);
   });
 
+  it('refetches on an unknown kid when no key of the set has a kid (the issuer rotates in its first key with one)', async () => {
+    const kidless = await keyPair('RS256', 'x');
+    delete (kidless.jwk as { kid?: string }).kid;
+    const k3 = await keyPair('RS256', 'k3');
+    const s = await idp([kidless]); servers.push(s);
+    const { iss, v } = verifierFor({ jwks_url: `${s.url}/jwks`, jwks: { unknown_kid_cooldown_s: 30 } });
+    stops.push(() => iss.remote!.stop());
+    assert.equal(await code(v, await sign(kidless, nowS(), {}, { kid: 'any' })), 'OK');
+    assert.equal(s.fetches, 1);
+    clock.advance(31_000);
+    s.keys = [kidless, k3];
+    assert.equal(await code(v, await sign(k3, nowS())), 'OK');
+    assert.equal(s.fetches, 2);
+    const stranger = await keyPair('RS256', 'nobody');
+    assert.equal(await code(v, await sign(stranger, nowS())), 'ERR_JWT_SIGNATURE/401');
+    assert.equal(s.fetches, 2, 'unknown kids within the cooldown cause no fetch');
+  });
+
   it('a token without kid is checked against every key of its type in the set (two keys during a rotation)', async () => {
     const k3 = await keyPair('RS256', 'k3');
     const s = await idp([k1, k3]); servers.push(s);

@@ -295,6 +295,41 @@ describe('JWT verification', () => {
     assert.throws(() => issuer({ keys: [{ jwk: { kty: 'oct', k: 'not base64url!' } }], algorithms: ['HS256'] }, clock.now), ConfigError);
   });
 
+  it('an oct JWK with "alg" serves only that algorithm (jwt_verify_lib and jose skip a key whose alg is not the token\'s)', async () => {
+    const raw = randomBytes(48);
+    const opts = { maxTokenBytes: 8192, cache: new TokenCache(0, 1, clock.now), clock: clock.now, skipOpaque: false };
+    const v = new JwtVerifier([issuer({ keys: [{ jwk: { kty: 'oct', k: raw.toString('base64url'), kid: 'h1', alg: 'HS256' } }], algorithms: ['HS256', 'HS512'] } as any, clock.now)], opts);
+    assert.equal(await code(v, forge({ alg: 'HS256', kid: 'h1' }, claims(), (i) => createHmac('sha256', raw).update(i).digest())), 'OK');
+    assert.equal(await code(v, forge({ alg: 'HS512', kid: 'h1' }, claims(), (i) => createHmac('sha512', raw).update(i).digest())), 'ERR_JWT_KID_UNKNOWN');
+    assert.equal(await code(v, forge({ alg: 'HS512' }, claims(), (i) => createHmac('sha512', raw).update(i).digest())), 'ERR_JWT_KID_UNKNOWN');
+  });
+
+  it('an HS256 token without kid is checked against each secret (two oct keys in a jwks_file during a rotation), as a token without kid is against each public key', async () => {
+    const oldKey = randomBytes(32); const newKey = randomBytes(32);
+    const dir = mkdtempSync(join(tmpdir(), 'oct2-'));
+    writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ kty: 'oct', k: oldKey.toString('base64url'), kid: 'old' }, { kty: 'oct', k: newKey.toString('base64url'), kid: 'new' }] }));
+    const opts = { maxTokenBytes: 8192, cache: new TokenCache(0, 1, clock.now), clock: clock.now, skipOpaque: false };
+    const v = new JwtVerifier([issuer({ jwks_file: join(dir, 'jwks.json'), algorithms: ['HS256'] } as any, clock.now)], opts);
+    const mac = (k: Buffer) => (i: string) => createHmac('sha256', k).update(i).digest();
+    assert.equal(await code(v, forge({ alg: 'HS256' }, claims(), mac(oldKey))), 'OK');
+    assert.equal(await code(v, forge({ alg: 'HS256' }, claims(), mac(newKey))), 'OK');
+    assert.equal(await code(v, forge({ alg: 'HS256' }, claims(), mac(randomBytes(32)))), 'ERR_JWT_SIGNATURE');
+    // a kid still selects its own secret only
+    assert.equal(await code(v, forge({ alg: 'HS256', kid: 'old' }, claims(), mac(newKey))), 'ERR_JWT_SIGNATURE');
+  });
+
+  it('two issuers reading one header with prefixes that give the same token ("Bearer " and "Bearer"): each issuer\'s token verifies (jwt_authn: each provider extracts on its own)', async () => {
+    const opts = { maxTokenBytes: 8192, cache: new TokenCache(0, 1, clock.now), clock: clock.now, skipOpaque: false };
+    const a = issuer({ keys: [{ jwk: rsa.jwk as any }] }, clock.now); // default from: Authorization "Bearer "
+    const b = issuer({ name: 'partner', issuer: 'https://partner.test', keys: [{ jwk: ec.jwk as any }], from: [{ header: 'authorization', prefix: 'Bearer' }] }, clock.now);
+    const v = new JwtVerifier([a, b], opts);
+    assert.equal(await code(v, await sign(rsa, nowS())), 'OK');
+    assert.equal(await code(v, await sign(ec, nowS(), { iss: 'https://partner.test' })), 'OK');
+    // a source an issuer does not read still never serves it
+    const c = issuer({ name: 'other', issuer: 'https://other.test', keys: [{ jwk: ec.jwk as any }], from: [{ header: 'x-other' }] }, clock.now);
+    assert.equal(await code(new JwtVerifier([a, c], opts), await sign(ec, nowS(), { iss: 'https://other.test' })), 'ERR_JWT_ISSUER');
+  });
+
   it('HS256 with a configured shared secret works, and only with that secret', async () => {
     const secret = 's'.repeat(40);
     const v = new JwtVerifier([issuer({ keys: [{ secret, kid: 'h1' }], algorithms: ['HS256'] }, clock.now)], { maxTokenBytes: 8192, cache: new TokenCache(0, 1, clock.now), clock: clock.now, skipOpaque: false });

@@ -91,3 +91,13 @@ describe('multipart/form-data like Go\'s mime/multipart', () => {
     assert.throws(() => parse(`--B\r\nContent-Disposition: form-data; name="a"\r\n\r\n${'\r\n--Bx'.repeat(200_000)}\r\n--B--\r\n`), BodyParseError);
   });
 });
+
+describe('multipart parts with a JSON content type (review 2)', () => {
+  it('a part whose Content-Type is application/json in capitals is parsed as JSON, as the body-level type is (README: media types are case-insensitive)', () => {
+    const body = (ct: string) => `--B\r\nContent-Disposition: form-data; name="meta"\r\nContent-Type: ${ct}\r\n\r\n{"role":"admin"}\r\n--B--\r\n`;
+    assert.deepEqual(parse(body('application/json')), { meta: [{ role: 'admin' }] });
+    // a Spring @RequestPart or any upstream that reads the media type case-insensitively sees the object
+    assert.deepEqual(parse(body('Application/JSON')), { meta: [{ role: 'admin' }] });
+    assert.deepEqual(parse(body('APPLICATION/JSON; charset=UTF-8')), { meta: [{ role: 'admin' }] });
+  });
+});
