@@ -93,6 +93,10 @@ export function compileIssuer(c: IssuerConfig, pointer: string, env: IssuerEnv):
     if (sharedKey !== undefined) env.registry.release(sharedKey);
     throw new ConfigError(`${pointer}/algorithms/${i}`, problem);
   }
+  if (secrets.size > 0 && !algorithms.some((a) => a.startsWith('HS'))) {
+    // an oct JWK next to public keys in a jwks_file: the default list is asymmetric only (RFC 8725 §3.1)
+    throw new ConfigError(c.algorithms ? `${pointer}/algorithms` : pointer, 'the issuer has shared secrets (a secret or an oct JWK) but no HS* algorithm is allowed, so they would never be used: list HS256/HS384/HS512 in algorithms, or remove the secrets');
+  }
   const allSecrets = [...secrets.values()];
   // a secret whose oct JWK names another algorithm is not a candidate (jwt_verify_lib, jose)
   const forAlg = (s: Secret | undefined, alg: string): Secret | undefined => (s !== undefined && (s.alg === undefined || s.alg === alg) ? s : undefined);

@@ -26,6 +26,11 @@ function publicJwk(key: KeyObject, pointer: string): Record<string, unknown> {
   if (!['rsa', 'rsa-pss', 'ec', 'ed25519'].includes(key.asymmetricKeyType ?? '')) {
     throw new ConfigError(pointer, `unsupported key type ${key.asymmetricKeyType}`);
   }
+  const bits = key.asymmetricKeyDetails?.modulusLength;
+  if (key.asymmetricKeyType !== 'ec' && key.asymmetricKeyType !== 'ed25519' && (bits ?? 0) < 2048) {
+    // jose verifies RS*/PS* only with 2048 bits or more: every token would fail as a bad signature
+    throw new ConfigError(pointer, `a ${bits ?? 0}-bit RSA key: RS*/PS* keys need at least 2048 bits`);
+  }
   return key.export({ format: 'jwk' }) as Record<string, unknown>;
 }
 

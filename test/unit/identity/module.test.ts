@@ -217,6 +217,9 @@ describe('identity config errors name the place and the problem', () => {
     ['two key sources', 'identity: { issuers: [ { name: a, issuer: x, jwks_url: "http://h/j", discovery: true } ] }', /\/identity\/issuers\/0: set exactly one key source/],
     ['missing key file', 'identity: { issuers: [ { name: a, issuer: x, keys: [ { file: nope.pem } ] } ] }', /\/identity\/issuers\/0\/keys\/0\/file: cannot read nope.pem: ENOENT/],
     ['short secret', 'identity: { issuers: [ { name: a, issuer: x, keys: [ { secret: short } ] } ] }', /at least 32 bytes/],
+    // jwt_authn reads an empty list as "do not check"; here it refused every token: omit the key instead
+    ['empty audiences', 'identity: { issuers: [ { name: a, issuer: x, jwks_url: "http://h/j", audiences: [] } ] }', /\/identity\/issuers\/0\/audiences: must NOT have fewer than 1 items/],
+    ['empty introspection audiences', 'identity: { introspection: [ { name: a, url: "http://h/i", client_id: c, client_secret: s, audiences: [] } ] }', /\/identity\/introspection\/0\/audiences: must NOT have fewer than 1 items/],
     ['bad accept', 'routes: [ { name: r, identity: { accept: [password] } } ]', /\/routes\/0\/identity\/accept\/0: must match pattern/],
     ['bad CIDR', 'identity: { mtls: { allow: [ { spiffe_id: "spiffe://a/b" } ], xfcc: { trusted_proxies: [ "not-an-ip" ] } } }', /xfcc\/trusted_proxies\/0: not a CIDR/],
     // a token source names exactly one place: a prefix alone read nothing at all; header + query read only the header
