@@ -1,6 +1,7 @@
 import iconv from 'iconv-lite';
 import { textLike } from './body-sniff.js';
 import { utf16Text } from './json-text.js';
+import { isUtf8Label } from '../common/utf8-labels.js';
 
 /**
  * How a body read by its declared charset is decoded (a form's percent-escapes, a text body, a multipart
@@ -46,7 +47,7 @@ export function readings(cs: Charset & { kind: 'decode' }, b: Buffer): [string, 
  */
 export function declaredCharset(params: string | undefined, contentType?: string): Charset | undefined {
   const cs = withLoose(charsetLabel(params), contentType === undefined ? undefined : looseCharsetLabel(contentType));
-  if (cs === undefined || cs === 'utf-8' || cs === 'utf8' || cs === 'us-ascii' || cs === 'ascii') return undefined;
+  if (cs === undefined || isUtf8Label(cs)) return undefined;
   // not a label (charsetLabel marks those), or two charsets: nothing decodes it
   if (cs.includes('?') || cs.includes(',')) return { kind: 'unknown', label: cs };
   const hit = charsets.get(cs);

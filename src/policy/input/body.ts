@@ -1,5 +1,5 @@
 import { notJsonMessage } from '../../pipeline/json-message.js';
-import { percentDecode } from '../../common/percent-decode.js';
+import { isHex, percentDecode } from '../../common/percent-decode.js';
 import { charsetMayDiffer } from './charset.js';
 import { forEachParam } from '../../pipeline/query.js';
 import { parseMediaType, parseMultipart, phpBoundary } from './multipart.js';
@@ -106,7 +106,6 @@ function nullProto(): Record<string, unknown[]> {
 /** '+' is a space; each escape decoded on its own (a non-UTF-8 one is U+FFFD and hides no other escape). */
 const formComponent = (s: string): string => percentDecode(s, true);
 
-const isHex = (c: number): boolean => (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
 
 /**
  * What Go's url.ParseQuery refuses (OPA-Envoy then answers 400): a ";" in a field (Go 1.17+: servers that

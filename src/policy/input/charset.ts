@@ -4,8 +4,7 @@
  * multipart field, in the declared charset instead (UTF-16 "admin" is "admin" to them).
  */
 
-/** Labels whose text the policy sees as the upstream does. */
-const UTF8_LABELS = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
+import { isUtf8Label } from '../../common/utf8-labels.js';
 
 /** Printable ASCII, tab, CR and LF: text every ASCII-compatible charset decodes the same. */
 export function plainAscii(s: string): boolean {
@@ -18,5 +17,5 @@ export function plainAscii(s: string): boolean {
 
 /** Whether text in the declared charset (undefined: none declared) may read differently upstream. */
 export function charsetMayDiffer(charset: string | undefined, text: string): boolean {
-  return charset !== undefined && !UTF8_LABELS.has(charset.toLowerCase()) && !plainAscii(text);
+  return charset !== undefined && !isUtf8Label(charset.toLowerCase()) && !plainAscii(text);
 }
