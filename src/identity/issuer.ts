@@ -97,15 +97,16 @@ export function compileIssuer(c: IssuerConfig, pointer: string, env: IssuerEnv):
     // an oct JWK next to public keys in a jwks_file: the default list is asymmetric only (RFC 8725 §3.1)
     throw new ConfigError(c.algorithms ? `${pointer}/algorithms` : pointer, 'the issuer has shared secrets (a secret or an oct JWK) but no HS* algorithm is allowed, so they would never be used: list HS256/HS384/HS512 in algorithms, or remove the secrets');
   }
-  const allSecrets = [...secrets.values()];
   // a secret whose oct JWK names another algorithm is not a candidate (jwt_verify_lib, jose)
   const forAlg = (s: Secret | undefined, alg: string): Secret | undefined => (s !== undefined && (s.alg === undefined || s.alg === alg) ? s : undefined);
+  // the candidates for a token without kid, per algorithm, computed once
+  const secretsByAlg = new Map(algorithms.filter((a) => a.startsWith('HS')).map((a) => [a, [...secrets.values()].filter((s) => forAlg(s, a) !== undefined)]));
   const getKey: JWTVerifyGetKey = (header, token) => {
     if (typeof header.alg === 'string' && header.alg.startsWith('HS')) {
       const alg = header.alg;
       if (typeof header.kid !== 'string') {
         // as for public keys (key-set.ts): a token without kid is checked against each secret of its algorithm
-        const candidates = allSecrets.filter((s) => forAlg(s, alg) !== undefined);
+        const candidates = secretsByAlg.get(alg) ?? [];
         if (candidates.length === 0) throw new errors.JWKSNoMatchingKey();
         if (candidates.length === 1) return candidates[0]!.key;
         const many = new errors.JWKSMultipleMatchingKeys();
