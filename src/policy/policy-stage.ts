@@ -7,7 +7,7 @@ import type { BundleTarget } from './bundle-target.js';
 import { normalizeEntrypoint } from './config.js';
 import type { DecisionEvent, DecisionLogger } from './decision-log/decision-logger.js';
 import { BodyParseError } from './input/body.js';
-import { buildInput, type InputOptions } from './input/build-input.js';
+import { buildInput, wasmInput, type InputOptions } from './input/build-input.js';
 import { policyMetrics } from './metrics.js';
 import { interpretResult, type PolicyDecision } from './result.js';
 
@@ -89,7 +89,7 @@ export class PolicyStage implements Stage {
     let value: unknown;
     let decision: PolicyDecision;
     try {
-      value = active.engine.evaluate(entrypoint, input);
+      value = active.engine.evaluate(entrypoint, wasmInput(input));
     } catch (err) {
       return this.fail(ctx, target, entrypoint, input, 'ERR_POLICY', `evaluation failed: ${(err as Error).message}`, 403);
     }

@@ -127,7 +127,10 @@ export const policyEvalCommand: Command = {
     const inputFile = str(flags.input);
     if (!bundle || !ep || !inputFile) { process.stderr.write(`usage: portcullis ${this.usage}\n`); return 2; }
     const { engine } = await localEngine(bundle, many(args, '--data'));
-    const input = JSON.parse(readFileSync(inputFile === '-' ? 0 : inputFile, 'utf8'));
+    const text = readFileSync(inputFile === '-' ? 0 : inputFile, 'utf8');
+    JSON.parse(text); // a clear error for a file that is not JSON
+    // the text itself, as `opa eval` reads it: numbers beyond a double stay exact
+    const input = new TextEncoder().encode(text).buffer;
     process.stdout.write(`${JSON.stringify(engine.evaluate(normalizeEntrypoint(ep), input) ?? null, null, 2)}\n`);
     return 0;
   },

@@ -3,6 +3,7 @@ import { isHex, percentDecode } from '../../common/percent-decode.js';
 import { charsetMayDiffer } from './charset.js';
 import { forEachParam } from '../../pipeline/query.js';
 import { parseMediaType, parseMultipart, phpBoundary } from './multipart.js';
+import { ExactNumbers, MAX_EXACT_DIGITS, recordExactNumbers } from './exact-numbers.js';
 
 /**
  * The body could not be parsed although its content type says it can (OPA-Envoy answers 400), or the
@@ -13,6 +14,13 @@ export class BodyParseError extends Error {}
 export interface ParsedBody {
   parsed: unknown;
   truncated: boolean;
+}
+
+/** Where numbers that a double would round are recorded (exact-numbers.ts): the map, and where the body goes. */
+export interface ExactTarget {
+  numbers: ExactNumbers;
+  holder: object;
+  member: string;
 }
 
 export const MAX_FORM_FIELDS = 1000;
@@ -26,33 +34,54 @@ const toWellFormed = (s: string): string => (s as unknown as { toWellFormed(): s
  * encoding/json reads them (OPA-Envoy): OPA's own JSON reader refuses them, so the policy input could
  * not be evaluated at all. The repair walk runs only for a text with such an escape.
  */
-function parseJson(text: string): unknown {
+function parseJson(text: string, exact?: ExactTarget | ExactNumbers): unknown {
   if (text.length > MAX_JSON_DEPTH && jsonDepthOver(text, MAX_JSON_DEPTH)) throw new BodyParseError(`request body nests deeper than ${MAX_JSON_DEPTH} levels`);
-  const v = JSON.parse(text);
-  if (mayOverflow(text) && hasInfinity(v)) throw new BodyParseError('request body has a number beyond the range of a double');
-  return SURROGATE_ESCAPE.test(text) ? wellFormed(v, 0) : v;
+  let v = JSON.parse(text);
+  const hints = numberHints(text);
+  if ((hints & MAY_OVERFLOW) !== 0 && hasInfinity(v)) throw new BodyParseError('request body has a number beyond the range of a double');
+  const repaired = SURROGATE_ESCAPE.test(text);
+  if (repaired) v = wellFormed(v, 0);
+  if (exact && (hints & MAY_LOSE_DIGITS) !== 0) {
+    const t = exact instanceof ExactNumbers ? { numbers: exact, holder: undefined, member: '' } : exact;
+    recordExactNumbers(text, v, t.numbers, t.holder, t.member, repaired ? toWellFormed : undefined);
+  }
+  return v;
 }
 
+const MAY_OVERFLOW = 1;
+const MAY_LOSE_DIGITS = 2;
+
 /**
- * Whether the text may hold a number beyond a double (JSON.parse makes it ±Infinity, which reaches the policy
- * as null — and `null <= 1000` holds in Rego; OPA-Envoy keeps the number): an exponent of three or more
- * digits, or a run of 200 digits (a two-digit exponent needs 210 to overflow). One pass, no allocation.
+ * One pass, no allocation, over a JSON text: MAY_OVERFLOW when it may hold a number beyond a double
+ * (JSON.parse makes it ±Infinity, which reaches the policy as null — and `null <= 1000` holds in Rego;
+ * OPA-Envoy keeps the number): an exponent of three or more digits, or a run of 200 digits (a two-digit
+ * exponent needs 210 to overflow). MAY_LOSE_DIGITS when it may hold a number of more than 15 significant
+ * digits (a run of 16 digits and dots), which a double may round (exact-numbers.ts). Strings count too:
+ * a false alarm costs one more look.
  */
-function mayOverflow(text: string): boolean {
+function numberHints(text: string): number {
+  let hints = 0;
   let run = 0;
+  let digitsAndDots = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 0x30 && c <= 0x39) { if (++run >= 200) return true; continue; }
+    if (c >= 0x30 && c <= 0x39) {
+      if (++digitsAndDots > MAX_EXACT_DIGITS) hints |= MAY_LOSE_DIGITS;
+      if (++run >= 200) return hints | MAY_OVERFLOW;
+      continue;
+    }
     run = 0;
+    if (c === 0x2e) { digitsAndDots++; continue; }
+    digitsAndDots = 0;
     if (c === 0x65 || c === 0x45) { // e E
       let j = i + 1;
       if (text.charCodeAt(j) === 0x2b || text.charCodeAt(j) === 0x2d) j++;
       let digits = 0;
       while (digits < 3 && j + digits < text.length && text.charCodeAt(j + digits) >= 0x30 && text.charCodeAt(j + digits) <= 0x39) digits++;
-      if (digits >= 3) return true;
+      if (digits >= 3) hints |= MAY_OVERFLOW;
     }
   }
-  return false;
+  return hints;
 }
 
 function hasInfinity(v: unknown): boolean {
@@ -92,12 +121,13 @@ function wellFormed(v: unknown, depth: number): unknown {
 
 const refuse = (message: string): Error => new BodyParseError(message);
 
-function jsonPart(text: string, name: string): unknown {
-  try { return parseJson(text); } catch (err) {
+/** A multipart part typed JSON. Numbers inside its objects and arrays are kept exact; a part that is one number is not. */
+const jsonPart = (exact: ExactNumbers | undefined) => (text: string, name: string): unknown => {
+  try { return parseJson(text, exact); } catch (err) {
     if (err instanceof BodyParseError) throw err;
     throw new BodyParseError(`multipart part "${name.slice(0, 64)}" is not valid JSON`);
   }
-}
+};
 
 function nullProto(): Record<string, unknown[]> {
   return Object.create(null) as Record<string, unknown[]>;
@@ -143,9 +173,10 @@ function parseForm(text: string, charset: string | undefined): Record<string, un
 
 /**
  * OPA-Envoy's parsed_body / truncated_body: JSON, urlencoded forms and multipart forms are parsed;
- * other content types give undefined. A body Envoy cut short is never parsed (truncated = true).
+ * other content types give undefined. A body Envoy cut short is never parsed (truncated = true). With
+ * `exact`, JSON numbers a double would round are recorded there (exact-numbers.ts).
  */
-export function parseBody(contentType: string | undefined, body: Buffer, truncated: boolean): ParsedBody {
+export function parseBody(contentType: string | undefined, body: Buffer, truncated: boolean, exact?: ExactTarget): ParsedBody {
   if (!contentType) return { parsed: undefined, truncated: false };
   // a media type is case-insensitive: Go, Express (type-is) and busboy parse `Application/JSON` bodies too
   const type = contentType.toLowerCase();
@@ -157,7 +188,7 @@ export function parseBody(contentType: string | undefined, body: Buffer, truncat
   if (truncated) return { parsed: undefined, truncated: true };
   const text = body.toString('utf8');
   if (json) {
-    try { return { parsed: parseJson(text), truncated: false }; } catch (err) {
+    try { return { parsed: parseJson(text, exact), truncated: false }; } catch (err) {
       if (err instanceof BodyParseError) throw err;
       throw new BodyParseError(notJsonMessage(err, 'request body is not valid JSON'));
     }
@@ -171,5 +202,5 @@ export function parseBody(contentType: string | undefined, body: Buffer, truncat
   if (boundary === '') throw new BodyParseError('multipart boundary is empty');
   // PHP finds its boundary by searching the header for "boundary": it must be the one Go reads
   if (phpBoundary(contentType) !== boundary) throw new BodyParseError('multipart Content-Type names its boundary ambiguously (PHP reads another one)');
-  return { parsed: parseMultipart(text, boundary, jsonPart, refuse), truncated: false };
+  return { parsed: parseMultipart(text, boundary, jsonPart(exact?.numbers), refuse), truncated: false };
 }

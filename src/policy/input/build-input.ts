@@ -4,6 +4,7 @@ import { DEFAULT_OWNED, forwardedHeaders } from '../../pipeline/owned-headers.js
 import { forEachParam, MAX_QUERY_PARAMS, query } from '../../pipeline/query.js';
 import type { OwnedHeaders } from '../../pipeline/respond.js';
 import { BodyParseError, parseBody } from './body.js';
+import { ExactNumbers, exactJson } from './exact-numbers.js';
 import { envoyAttributes } from './envoy-attributes.js';
 
 export interface InputOptions {
@@ -97,9 +98,23 @@ export function buildInput(ctx: RequestContext, opts: InputOptions): Record<stri
     portcullis: portcullisFacts(ctx),
   };
   if (opts.parseBody) {
-    const b = parseBody(ctx.headers['content-type'], ctx.body, ctx.bodyTruncated);
+    const numbers = new ExactNumbers();
+    const b = parseBody(ctx.headers['content-type'], ctx.body, ctx.bodyTruncated, { numbers, holder: input, member: 'parsed_body' });
     input.parsed_body = b.parsed ?? null;
     input.truncated_body = b.truncated;
+    if (numbers.holders) exactInputs.set(input, numbers);
   }
   return input;
+}
+
+const exactInputs = new WeakMap<object, ExactNumbers>();
+
+/**
+ * What to hand the Wasm policy for an input from buildInput: the input itself, or — when its body has numbers
+ * a double would round — the input's JSON text with those numbers as the body wrote them (exact-numbers.ts).
+ */
+export function wasmInput(input: Record<string, unknown>): unknown {
+  const exact = exactInputs.get(input);
+  if (!exact) return input;
+  return new TextEncoder().encode(exactJson(input, exact)).buffer;
 }
