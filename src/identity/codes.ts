@@ -19,7 +19,7 @@ export const IDENTITY_CODES = {
   ERR_IDENTITY_UNAVAILABLE: T('identity verification unavailable', 503),
 
   ERR_JWT_MALFORMED: T('token is malformed'),
-  ERR_JWT_TOO_LARGE: T('token is too large', 401, 'invalid_request'),
+  ERR_JWT_TOO_LARGE: T('token is too large'),
   ERR_JWT_ALG: T('token algorithm not allowed'),
   ERR_JWT_HEADER: T('token header not allowed'),
   ERR_JWT_CRIT: T('token has an unsupported critical header'),

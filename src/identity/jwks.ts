@@ -81,8 +81,9 @@ export class RemoteJwks {
       return await set.resolve(header, token);
     } catch (err) {
       if (!(err instanceof errors.JWKSNoMatchingKey)) throw err;
-      // unknown kid: the issuer may have rotated; fetch again, at most once per cooldown
-      if (this.clock() - this.lastAttempt < this.o.cooldownMs) throw err;
+      // unknown kid: the issuer may have rotated; fetch again, at most once per cooldown — or wait for the
+      // fetch already on its way (a background refresh), which may bring the new key
+      if (!this.mayRefetch()) throw err;
       await this.refreshOnDemand();
       const again = this.usable();
       if (again === undefined || again === set) throw err;
@@ -98,10 +99,15 @@ export class RemoteJwks {
   async refreshForUnknownKid(kid: unknown): Promise<boolean> {
     const set = this.usable();
     if (set === undefined || typeof kid !== 'string' || set.kids.has(kid)) return false;
-    if (this.clock() - this.lastAttempt < this.o.cooldownMs) return false;
+    if (!this.mayRefetch()) return false;
     await this.refreshOnDemand();
     const again = this.usable();
     return again !== undefined && again !== set;
+  }
+
+  /** A fetch is in flight (join it; it is bounded by the fetch timeout) or the cooldown has passed. */
+  private mayRefetch(): boolean {
+    return this.inflight !== undefined || this.clock() - this.lastAttempt >= this.o.cooldownMs;
   }
 
   private usable(): KeySet | undefined {

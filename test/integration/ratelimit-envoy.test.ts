@@ -14,11 +14,17 @@ descriptors:
   - key: path
     value: /api/v1/orders/burst*
     rate_limit: { unit: hour, requests_per_unit: 100 }
+  - key: path
+    value: /api/v1/orders/multi*
+    rate_limit: { unit: minute, requests_per_unit: 5 }
   - key: remote_address
     descriptors:
       - key: path
         value: /api/v1/orders/unlimited*
         rate_limit: { unlimited: true }
+      - key: path
+        value: /api/v1/orders/multi*
+        rate_limit: { unit: hour, requests_per_unit: 3 }
 `;
 
 function config(v: { redisUrl?: string; dir: string }): string {
@@ -73,9 +79,31 @@ describe('rate limiting through a real Envoy and a real Redis', () => {
     assert.match(over.headers['retry-after']!, /^\d+$/);
     assert.ok(Number(over.headers['retry-after']) >= 1 && Number(over.headers['retry-after']) <= 60);
     assert.match(over.headers.ratelimit!, /;r=0;t=\d+$/);
-    assert.equal(over.headers['x-ratelimit-limit']?.split(',')[0], '2', 'Envoy builds X-RateLimit-* from our statuses');
+    assert.equal(over.headers['x-ratelimit-limit'], '2, 2;w=60', 'Envoy builds X-RateLimit-* from our statuses');
     assert.equal(over.headers['x-ratelimit-remaining'], '0');
     assert.equal(over.headers['x-envoy-ratelimited'], 'true');
+  });
+
+  it('Envoy\'s own X-RateLimit-* (enable_x_ratelimit_headers) built from our statuses: every limit listed, the one with the fewest left described', async () => {
+    await awayFromHourBoundary();
+    // (path) → 5 per minute, (remote_address, path) → 3 per hour, (remote_address) → no limit (no current_limit)
+    const first = await stack.request({ path: '/api/v1/orders/multi/1' });
+    assert.equal(first.status, 200, first.body);
+    assert.equal(first.headers['x-ratelimit-limit'], '3, 5;w=60, 3;w=3600');
+    assert.equal(first.headers['x-ratelimit-remaining'], '2');
+    // the same descriptor as our own headers (ietf here) describe, with the same reset
+    const ours = /;r=(\d+);t=(\d+)$/.exec(first.headers.ratelimit ?? '');
+    assert.ok(ours, first.headers.ratelimit);
+    assert.equal(ours[1], '2');
+    assert.equal(first.headers['x-ratelimit-reset'], ours[2]);
+    assert.ok(Number(ours[2]) > 60, 'the hourly limit is the one described');
+    assert.equal((await stack.request({ path: '/api/v1/orders/multi/1' })).headers['x-ratelimit-remaining'], '1');
+    assert.equal((await stack.request({ path: '/api/v1/orders/multi/1' })).headers['x-ratelimit-remaining'], '0');
+    const over = await stack.request({ path: '/api/v1/orders/multi/1' });
+    assert.equal(over.status, 429);
+    assert.equal(over.headers['x-ratelimit-limit'], '3, 5;w=60, 3;w=3600');
+    assert.equal(over.headers['x-ratelimit-remaining'], '0');
+    assert.equal(over.headers['x-ratelimit-reset'], over.headers['retry-after']);
   });
 
   it('Check limit phase: 429 with Retry-After, rate-limit headers and the JSON error body', async () => {

@@ -2,7 +2,7 @@ import type { HeaderPair, RequestContext } from '../../pipeline/context.js';
 import { Deny } from '../../pipeline/deny.js';
 import type { Stage, StageOutcome } from '../../pipeline/stage.js';
 import { metrics } from '../../telemetry/metrics.js';
-import { rateLimitHeaders, type HeaderFormat } from '../headers.js';
+import { rateLimitHeaders, type HeaderFormat, type QuotaPolicy } from '../headers.js';
 import { bounded, part } from '../keys.js';
 import type { Limiter } from '../limiter.js';
 import { rlMetrics } from '../metrics.js';
@@ -63,7 +63,7 @@ export class LimitStage implements Stage {
       ctx.limits.push({ name: h.rule.name, limit: h.limit, remaining: v.remaining, resetMs: v.resetMs, overLimit: v.over });
       if (v.source === 'fail_open') failOpen = true;
       if (v.over && h.rule.shadowMode) {
-        ctx.shadowDenies.push(this.deny(h, v));
+        ctx.shadowDenies.push(this.deny(h, v, hits, verdicts));
         metrics.shadowDenies.inc({ route: ctx.route, stage: this.name, code: 'ERR_RATE_LIMITED' });
         continue;
       }
@@ -75,24 +75,36 @@ export class LimitStage implements Stage {
       if (v.source !== 'fail_open' && (tightest < 0 || v.remaining < verdicts[tightest]!.remaining)) tightest = i;
     }
     if (failOpen) metrics.failOpen.inc({ route: ctx.route, stage: this.name });
-    if (over >= 0) return this.deny(hits[over]!, verdicts[over]!);
+    if (over >= 0) return this.deny(hits[over]!, verdicts[over]!, hits, verdicts);
     if (closed >= 0) {
       return new Deny('ERR_UNAVAILABLE', 'rate limiter unavailable', 503, { 'retry-after': '1' });
     }
-    if (tightest >= 0 && this.headers !== 'none') ctx.responseHeaders.push(...this.headerPairs(hits[tightest]!, verdicts[tightest]!));
+    if (tightest >= 0 && this.headers !== 'none') ctx.responseHeaders.push(...this.headerPairs(hits[tightest]!, verdicts[tightest]!, hits, verdicts));
     return undefined;
   }
 
-  private deny(h: Hit, v: Verdict): Deny {
+  private deny(h: Hit, v: Verdict, hits?: Hit[], verdicts?: Verdict[]): Deny {
     const headers: Record<string, string> = {};
-    for (const [k, val] of this.headerPairs(h, v, v.retryAfterMs)) headers[k] = val;
+    for (const [k, val] of this.headerPairs(h, v, hits, verdicts, v.retryAfterMs)) headers[k] = val;
     return new Deny('ERR_RATE_LIMITED', `rate limit exceeded (${h.rule.name})`, 429, headers);
   }
 
-  private headerPairs(h: Hit, v: Verdict, retryAfterMs?: number): HeaderPair[] {
+  private headerPairs(h: Hit, v: Verdict, hits?: Hit[], verdicts?: Verdict[], retryAfterMs?: number): HeaderPair[] {
     return rateLimitHeaders(this.headers, {
       policy: h.rule.name, limit: h.limit, remaining: v.over ? 0 : v.remaining,
       resetMs: v.over ? v.retryAfterMs : v.resetMs, windowMs: periodMs(h.rule.period),
+      // x-ratelimit lists every limit that applied (not the skipped ones), as Envoy's ratelimit filter does
+      policies: this.headers === 'x-ratelimit' && hits && verdicts ? quotaPolicies(hits, verdicts) : undefined,
     }, retryAfterMs);
   }
+}
+
+function quotaPolicies(hits: Hit[], verdicts: Verdict[]): QuotaPolicy[] {
+  const out: QuotaPolicy[] = [];
+  for (let i = 0; i < hits.length; i++) {
+    if (verdicts[i]!.source === 'skipped') continue;
+    const h = hits[i]!;
+    out.push({ limit: h.limit, windowMs: periodMs(h.rule.period), name: h.rule.name });
+  }
+  return out;
 }

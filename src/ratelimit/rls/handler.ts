@@ -5,7 +5,7 @@ import { matchDescriptor } from '../envoy-config/domain.js';
 import { isCredentialKey } from '../envoy-config/extensions.js';
 import { descriptorHits, requestHits } from './hits-addend.js';
 import type { ConfigState } from '../envoy-config/watcher.js';
-import { rateLimitHeaders, seconds, type HeaderFormat } from '../headers.js';
+import { rateLimitHeaders, seconds, type HeaderFormat, type QuotaPolicy } from '../headers.js';
 import { bounded, part } from '../keys.js';
 import type { Limiter } from '../limiter.js';
 import { rlMetrics } from '../metrics.js';
@@ -149,6 +149,8 @@ export class RlsHandler {
         remaining: v.over ? 0 : v.remaining,
         resetMs: v.over ? v.retryAfterMs : v.resetMs,
         windowMs: periodMs(hit.rule.period),
+        // x-ratelimit: every status with a current_limit, in order, named as that current_limit (as Envoy lists them)
+        policies: this.s.headers === 'x-ratelimit' ? quotaPolicies(statuses, matched, hitIndex, hits) : undefined,
       }, overall === 'OVER_LIMIT' ? v.retryAfterMs : undefined);
       if (headers.length > 0) response.response_headers_to_add = headers.map(([key, value]) => ({ key, value }));
     }
@@ -184,6 +186,17 @@ export function counterKey(domain: string, entries: readonly Entry[]): string {
   let k = part(domain);
   for (const e of entries) k += `|${part(e.key)}=${part(e.value)}`;
   return bounded(k);
+}
+
+function quotaPolicies(statuses: any[], matched: Matched[], hitIndex: number[], hits: Hit[]): QuotaPolicy[] {
+  const out: QuotaPolicy[] = [];
+  for (let i = 0; i < matched.length; i++) {
+    const j = hitIndex[i]!;
+    if (j < 0) continue;
+    const hit = hits[j]!;
+    out.push({ limit: hit.limit, windowMs: periodMs(hit.rule.period), name: statuses[i].current_limit.name });
+  }
+  return out;
 }
 
 function currentLimit(rule: LimitRule, limit: number): any {

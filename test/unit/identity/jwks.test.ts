@@ -19,6 +19,8 @@ interface Idp {
   cacheControl?: string;
   etag?: string;
   discoveryIssuer?: string;
+  /** While set, JWKS responses wait for it (a slow IdP). */
+  hold?: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ async function idp(keys: KeyPair[]): Promise<Idp> {
     state.fetches++;
     if (state.mode === 'down') { res.writeHead(503).end(); return; }
     if (state.mode === 'hang') return; // never answers
+    if (state.hold) { const keys = state.keys; void state.hold.then(() => json(res, 200, { keys: keys.map((k) => k.jwk) })); return; }
     if (state.mode === 'garbage') { res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys": oops'); return; }
     if (state.etag && req.headers['if-none-match'] === state.etag) { res.writeHead(304, { etag: state.etag }).end(); return; }
     const h: Record<string, string> = {};
@@ -150,6 +153,47 @@ describe('remote JWKS', () => {
     assert.equal(await code(v, await sign(k1, nowS(), {}, { kid: undefined })), 'OK');
     const stranger = await keyPair('RS256', 'k1');
     assert.equal(await code(v, await sign(stranger, nowS(), {}, { kid: undefined })), 'ERR_JWT_SIGNATURE/401');
+  });
+
+  it('a token with a just-rotated kid arriving during a background refresh waits for that refresh (no second fetch)', async () => {
+    const kidless = await keyPair('RS256', 'x');
+    delete (kidless.jwk as { kid?: string }).kid;
+    const k3 = await keyPair('RS256', 'k3');
+    for (const [before, rotated] of [[[k1], k2], [[k1, kidless], k3]] as Array<[KeyPair[], KeyPair]>) {
+      const s = await idp(before); servers.push(s);
+      const { iss, v } = verifierFor({ jwks_url: `${s.url}/jwks`, jwks: { unknown_kid_cooldown_s: 30 } });
+      stops.push(() => iss.remote!.stop());
+      assert.equal(await code(v, await sign(k1, nowS())), 'OK');
+      assert.equal(s.fetches, 1);
+      s.keys = [...before, rotated]; // the issuer rotates in a new key …
+      let release!: () => void;
+      s.hold = new Promise((r) => { release = r; });
+      const background = iss.remote!.refresh(); // … while the periodic refresh is on its way (slow IdP)
+      await until(() => s.fetches === 2);
+      let answer: string | undefined;
+      const pending = code(v, await sign(rotated, nowS())).then((c) => { answer = c; return c; });
+      await sleep(100);
+      assert.equal(answer, undefined, `${rotated.jwk.kid}: the token waits for the in-flight refresh instead of failing at once`);
+      release();
+      await background;
+      assert.equal(await pending, 'OK', `${rotated.jwk.kid}: verified against the refreshed set`);
+      assert.equal(s.fetches, 2, 'no extra fetch while one was in flight');
+      s.hold = undefined;
+    }
+  });
+
+  it('a token waiting for an in-flight refresh waits no longer than the fetch timeout', async () => {
+    const s = await idp([k1]); servers.push(s);
+    const { iss, v } = verifierFor({ jwks_url: `${s.url}/jwks`, jwks: { unknown_kid_cooldown_s: 30, timeout_ms: 300 } });
+    stops.push(() => iss.remote!.stop());
+    assert.equal(await code(v, await sign(k1, nowS())), 'OK');
+    s.mode = 'hang';
+    const background = iss.remote!.refresh().catch(() => 'failed');
+    await until(() => s.fetches === 2);
+    assert.equal(await code(v, await sign(k2, nowS())), 'ERR_JWT_KID_UNKNOWN/401', 'the hung refresh timed out; the last good set answered');
+    assert.equal(await background, 'failed');
+    assert.equal(s.fetches, 2);
+    s.mode = 'ok';
   });
 
   it('keeps serving the last good key set while the endpoint is down, up to max_stale_s', async () => {

@@ -147,6 +147,17 @@ routes:
     assert.equal(r.upstream['x-user-id'], 'globex');
   });
 
+  it('an oversized JWT is a malformed token: 401 invalid_token (RFC 6750 §3.1), like every other malformed one', async () => {
+    const big = await sign(rsa, nowS(), { pad: 'x'.repeat(9000) });
+    const r = await h.send({ path: '/strict/a', headers: { authorization: `Bearer ${big}` } });
+    assert.equal(r.status, 401);
+    assert.equal(r.code, 'ERR_JWT_TOO_LARGE');
+    assert.equal(r.headers['www-authenticate'], 'Bearer realm="shop", error="invalid_token", error_description="token is too large"');
+    const bad = await h.send({ path: '/strict/a', headers: { authorization: 'Bearer not-a-jwt' } });
+    assert.equal(bad.status, 401);
+    assert.match(bad.headers['www-authenticate']!, /error="invalid_token"/);
+  });
+
   it('a credential in two places: 400 invalid_request', async () => {
     const r = await h.send({ path: `/strict/a?api_key=${key1}`, headers: { 'x-api-key': key1 } });
     assert.equal(r.status, 400);

@@ -78,6 +78,33 @@ describe('ratelimit module through the Check pipeline', () => {
     assert.equal(r.denied_response?.status.code, 429);
   });
 
+  it('response_headers: x-ratelimit — X-RateLimit-Limit names every limit that applied, as Envoy\'s ratelimit filter does', async () => {
+    const rt = await runtime(`
+ratelimit:
+  response_headers: x-ratelimit
+  limits:
+    per-ip: { by: ip, requests_per_unit: 10, unit: second }
+    per-ip-hourly: { by: ip, requests_per_unit: 3, unit: hour }
+routes:
+  - name: users
+    match: { path: { prefix: / } }
+    ratelimit: { limits: [per-ip, per-ip-hourly] }
+`);
+    const ip = '198.51.100.61';
+    const r = await check(rt, checkRequest('/x', ip), logger);
+    assert.equal(r.status.code, 0);
+    const hs = r.ok_response.response_headers_to_add;
+    // the described limit is the one with the fewest left (the hourly one: 2 left, against 9)
+    assert.equal(header(hs, 'x-ratelimit-limit'), '3, 10;w=1;name="per-ip", 3;w=3600;name="per-ip-hourly"');
+    assert.equal(header(hs, 'x-ratelimit-remaining'), '2');
+    await check(rt, checkRequest('/x', ip), logger);
+    await check(rt, checkRequest('/x', ip), logger);
+    const over = await check(rt, checkRequest('/x', ip), logger);
+    assert.equal(over.denied_response.status.code, 429);
+    assert.equal(header(over.denied_response.headers, 'x-ratelimit-limit'), '3, 10;w=1;name="per-ip", 3;w=3600;name="per-ip-hourly"');
+    assert.equal(header(over.denied_response.headers, 'x-ratelimit-remaining'), '0');
+  });
+
   // the near cache answers a refused key locally until its reset; it must not outlive the limit it was learnt under
   it('a reload that raises a limit admits a client the old limit refused (the near cache does not keep refusing)', async () => {
     const ip = '198.51.100.98';

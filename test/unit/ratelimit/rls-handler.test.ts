@@ -244,9 +244,46 @@ describe('ShouldRateLimit: extensions and headers', () => {
   it('x-ratelimit and ietf-draft-03 (envoyproxy/ratelimit LIMIT_RESPONSE_HEADERS_ENABLED) formats', async () => {
     const x = await call(handler({ headers: 'x-ratelimit' }), req('internal', [[['azure', 'a']]]));
     assert.deepEqual(x.response_headers_to_add, [
-      { key: 'x-ratelimit-limit', value: '100' }, { key: 'x-ratelimit-remaining', value: '99' }, { key: 'x-ratelimit-reset', value: '60' },
+      { key: 'x-ratelimit-limit', value: '100, 100;w=60' }, { key: 'x-ratelimit-remaining', value: '99' }, { key: 'x-ratelimit-reset', value: '60' },
     ]);
     const d3 = await call(handler({ headers: 'ietf-draft-03' }), req('internal', [[['azure', 'b']]]));
     assert.deepEqual(d3.response_headers_to_add.map((x: any) => x.key), ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset']);
   });
+
+  it('x-ratelimit: our headers are the ones Envoy\'s ratelimit filter (enable_x_ratelimit_headers) builds from our statuses', async () => {
+    const h = handler({ headers: 'x-ratelimit' });
+    // two limits apply; the second has fewer requests left, so it is the one described
+    const r = req('messaging', [[['to_number', '2063333333']], [['message_type', 'marketing'], ['to_number', '2063333333']]]);
+    for (let i = 0; i < 6; i++) {
+      const a = await call(h, r);
+      const ours = Object.fromEntries(a.response_headers_to_add.map((x: any) => [x.key, x.value]));
+      if (a.overall_code === 'OK') assert.deepEqual(ours, envoyXRateLimit(a.statuses), `call ${i + 1}`);
+      else assert.deepEqual({ ...ours, 'retry-after': undefined }, { ...envoyXRateLimit(a.statuses), 'retry-after': undefined }, `call ${i + 1}`);
+      if (i === 0) assert.equal(ours['x-ratelimit-limit'], '5, 100;w=86400, 5;w=86400');
+    }
+  });
 });
+
+/**
+ * What Envoy's ratelimit filter adds with enable_x_ratelimit_headers: DRAFT_VERSION_03
+ * (source/extensions/filters/http/ratelimit/ratelimit_headers.cc): the first status with the fewest
+ * requests left is described; X-RateLimit-Limit lists `, <limit>;w=<unit seconds>[;name="…"]` for every status
+ * with a current_limit of a known unit.
+ */
+function envoyXRateLimit(statuses: any[]): Record<string, string> {
+  const W: Record<string, number> = { SECOND: 1, MINUTE: 60, HOUR: 3600, DAY: 86400, MONTH: 30 * 86400, YEAR: 365 * 86400 };
+  let min: any;
+  let policy = '';
+  for (const s of statuses) {
+    if (!s.current_limit) continue;
+    if (min === undefined || s.limit_remaining < min.limit_remaining) min = s;
+    const w = W[s.current_limit.unit] ?? 0;
+    if (w) policy += `, ${s.current_limit.requests_per_unit};w=${w}${s.current_limit.name ? `;name="${s.current_limit.name}"` : ''}`;
+  }
+  if (min === undefined) return {};
+  return {
+    'x-ratelimit-limit': `${min.current_limit.requests_per_unit}${policy}`,
+    'x-ratelimit-remaining': String(min.limit_remaining),
+    'x-ratelimit-reset': String(min.duration_until_reset.seconds),
+  };
+}
