@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import { RuntimeHolder } from './config/reloader.js';
 import { AdminServer } from './server/admin.js';
 import { GrpcServer } from './server/grpc.js';
+import { adminExposureWarning, LISTEN_ADDRESS_RE } from './server/listen-address.js';
+import { MetricsServer } from './server/metrics-server.js';
 import { createLogger } from './telemetry/logger.js';
 import { metrics } from './telemetry/metrics.js';
 import { VERSION } from './version.js';
@@ -10,6 +12,8 @@ export interface Service {
   holder: RuntimeHolder;
   grpc: GrpcServer;
   admin: AdminServer;
+  /** The metrics/health listener, when `server.metrics.address` (or PORTCULLIS_METRICS_ADDRESS) is set. */
+  metrics?: MetricsServer;
   logger: Logger;
   stop(): Promise<void>;
 }
@@ -17,6 +21,11 @@ export interface Service {
 /** Composition root: load config → build stores/modules → start servers. Throws ConfigLoadError. */
 export async function startService(configFile: string | undefined, logger: Logger = createLogger()): Promise<Service> {
   metrics.buildInfo.set({ version: VERSION, node: process.versions.node }, 1);
+  // the config's address passes the schema; the environment's is checked here, before anything starts
+  const metricsEnv = process.env.PORTCULLIS_METRICS_ADDRESS;
+  if (metricsEnv && !LISTEN_ADDRESS_RE.test(metricsEnv)) {
+    throw new Error(`PORTCULLIS_METRICS_ADDRESS: must be host:port or [v6]:port, not ${JSON.stringify(metricsEnv)}`);
+  }
   const holder = new RuntimeHolder(configFile, logger);
   await holder.start();
   const srv = holder.current.config.server ?? {};
@@ -30,21 +39,31 @@ export async function startService(configFile: string | undefined, logger: Logge
     maxConnectionIdleMs: g.max_connection_idle_ms,
     maxConcurrentStreams: g.max_concurrent_streams,
   });
+  const adminAddress = process.env.PORTCULLIS_ADMIN_ADDRESS ?? srv.admin?.address ?? '127.0.0.1:9901';
+  const metricsAddress = metricsEnv || srv.metrics?.address;
   const admin = new AdminServer(holder, logger);
   const grpcPort = await grpc.listen();
-  const adminPort = await admin.listen(process.env.PORTCULLIS_ADMIN_ADDRESS ?? srv.admin?.address ?? '127.0.0.1:9901');
+  const adminPort = await admin.listen(adminAddress);
+  let metricsServer: MetricsServer | undefined;
+  if (metricsAddress !== undefined) {
+    metricsServer = new MetricsServer(() => admin.readiness(), logger);
+    await metricsServer.listen(metricsAddress);
+  }
+  const exposed = adminExposureWarning(adminAddress, holder.current.adminTokenDigest !== undefined);
+  if (exposed) logger.warn({ admin_address: adminAddress }, exposed);
   holder.watch();
-  logger.info({ grpc_port: grpcPort, admin_port: adminPort, config: holder.current.file, version: VERSION }, 'portcullis started');
+  logger.info({ grpc_port: grpcPort, admin_port: adminPort, metrics_port: metricsServer?.port, config: holder.current.file, version: VERSION }, 'portcullis started');
   const drainMs = srv.drain_timeout_ms ?? 5000;
   let stopping: Promise<void> | undefined;
   return {
-    holder, grpc, admin, logger,
+    holder, grpc, admin, metrics: metricsServer, logger,
     stop() {
       stopping ??= (async () => {
         admin.draining = true;
         const how = await grpc.drain(drainMs);
         logger.info({ how }, 'grpc server stopped');
         await admin.close();
+        await metricsServer?.close();
         await holder.close();
       })();
       return stopping;

@@ -1,5 +1,6 @@
 import { MODULES } from '../modules/index.js';
 import { MAX_TIMER_MS } from '../common/timers.js';
+import { LISTEN_ADDRESS_RE } from '../server/listen-address.js';
 
 /** Schema of `match:` (route) — also reused by static rules for path matching. */
 export const pathMatchSchema = {
@@ -14,8 +15,8 @@ export const pathMatchSchema = {
   },
 } as const;
 
-/** host:port or [v6]:port */
-const listenAddressSchema = { type: 'string', pattern: '^(\\[[0-9a-fA-F:.]+\\]|[^:\\s]+):[0-9]{1,5}$' } as const;
+/** host:port or [v6]:port (LISTEN_ADDRESS_RE) */
+const listenAddressSchema = { type: 'string', pattern: LISTEN_ADDRESS_RE.source } as const;
 
 const methodSchema = { type: 'string', pattern: '^[A-Z]+$' } as const;
 
@@ -104,7 +105,23 @@ export function configSchema(): object {
         admin: {
           type: 'object',
           additionalProperties: false,
-          properties: { address: listenAddressSchema },
+          properties: {
+            address: listenAddressSchema,
+            token_file: {
+              type: 'string', minLength: 1,
+              description: 'File holding a bearer token; when set, every admin request but GET /metrics, /healthz and /readyz needs "Authorization: Bearer <token>". Re-read on reload.',
+            },
+          },
+        },
+        metrics: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            address: {
+              ...listenAddressSchema,
+              description: 'A second listener serving only GET /metrics, /healthz and /readyz (for Prometheus and probes on the pod IP); env PORTCULLIS_METRICS_ADDRESS overrides.',
+            },
+          },
         },
         drain_timeout_ms: { type: 'integer', minimum: 0, maximum: MAX_TIMER_MS },
       },

@@ -41,7 +41,8 @@ export interface PortcullisConfig {
       max_connection_idle_ms?: number;
       max_concurrent_streams?: number;
     };
-    admin?: { address?: string };
+    admin?: { address?: string; token_file?: string };
+    metrics?: { address?: string };
     drain_timeout_ms?: number;
   };
   log?: { level?: string; allows?: boolean };

@@ -15,10 +15,17 @@ export interface RevocationAdminOptions {
 
 class BadInput extends Error {}
 
+/**
+ * Years 0000–9999, what RFC 3339 can write: a Date holds ±8.64e15 ms, and a time beyond it (or one the
+ * subject TTL pushes beyond it) made every answer that shows the revocation throw, the list's included.
+ */
+const MIN_TIME_MS = -62_167_219_200_000; // 0000-01-01T00:00:00Z
+const MAX_TIME_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+
 function time(v: unknown, what: string): number | undefined {
   if (v === undefined) return undefined;
   const t = typeof v === 'number' ? v * 1000 : typeof v === 'string' ? Date.parse(v) : NaN;
-  if (!Number.isFinite(t)) throw new BadInput(`"${what}" must be an RFC 3339 time or epoch seconds`);
+  if (!Number.isFinite(t) || t < MIN_TIME_MS || t > MAX_TIME_MS) throw new BadInput(`"${what}" must be an RFC 3339 time or epoch seconds (years 0000–9999)`);
   return t;
 }
 

@@ -1,5 +1,6 @@
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { ADMIN_401_HINT, adminAuthHeaders } from '../cli/admin-token.js';
 import { parseFlags, type Command } from '../cli/command.js';
 import { hashKey, keyId, mintKey, recordLine } from './api-key-format.js';
 import { signRequest } from './sign.js';
@@ -121,12 +122,13 @@ export const signCommand: Command = {
   },
 };
 
-async function adminCall(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+async function adminCall(base: string, auth: Record<string, string>, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await fetch(new URL(path, base), {
-    method, headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    method, headers: body === undefined ? auth : { ...auth, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(5000),
   });
   const text = await res.text();
+  if (res.status === 401) err(ADMIN_401_HINT);
   let json: any;
   try { json = JSON.parse(text); } catch { json = { error: text.slice(0, 200) }; }
   return { status: res.status, json };
@@ -135,13 +137,15 @@ async function adminCall(base: string, method: string, path: string, body?: unkn
 export const revokeCommand: Command = {
   name: 'revoke',
   summary: 'revoke a token (jti), an API key or every token of a subject, on every replica (via the admin endpoint)',
-  usage: 'revoke (jti JTI [--until T] | subject SUB [--issuer ISS] [--before T] | api-key (--id ID | --hash H | - < key)) [--undo] [--admin http://127.0.0.1:9901]',
+  usage: 'revoke (jti JTI [--until T] | subject SUB [--issuer ISS] [--before T] | api-key (--id ID | --hash H | - < key)) [--undo] [--admin http://127.0.0.1:9901] [--admin-token-file FILE]',
   async run(args) {
     const { flags, rest } = parseFlags(args.map((a) => (a === '-' ? '--stdin' : a)), ['undo', 'stdin']);
     const [what, value] = rest;
     const base = typeof flags.admin === 'string' ? flags.admin : process.env.PORTCULLIS_ADMIN_URL ?? 'http://127.0.0.1:9901';
     let body: Record<string, unknown>;
+    let auth: Record<string, string>;
     try {
+      auth = adminAuthHeaders(flags);
       const t = (s: unknown) => (typeof s === 'string' ? parseWhen(s).toISOString() : undefined);
       if (what === 'jti' && value) body = { jti: value, until: t(flags.until) };
       else if (what === 'subject' && value) body = { subject: value, issuer: typeof flags.issuer === 'string' ? flags.issuer : undefined, before: t(flags.before) };
@@ -151,7 +155,7 @@ export const revokeCommand: Command = {
       else { err(`usage: portcullis ${this.usage}`); return 2; }
     } catch (e) { err((e as Error).message); return 2; }
     try {
-      const r = await adminCall(base, flags.undo === true ? 'DELETE' : 'POST', '/admin/revoke', body);
+      const r = await adminCall(base, auth, flags.undo === true ? 'DELETE' : 'POST', '/admin/revoke', body);
       out(JSON.stringify(r.json, null, 2));
       return r.status === 200 ? 0 : 1;
     } catch (e) {
@@ -164,12 +168,14 @@ export const revokeCommand: Command = {
 export const revocationsCommand: Command = {
   name: 'revocations',
   summary: 'list current revocations (via the admin endpoint)',
-  usage: 'revocations [--admin http://127.0.0.1:9901]',
+  usage: 'revocations [--admin http://127.0.0.1:9901] [--admin-token-file FILE]',
   async run(args) {
     const { flags } = parseFlags(args);
     const base = typeof flags.admin === 'string' ? flags.admin : process.env.PORTCULLIS_ADMIN_URL ?? 'http://127.0.0.1:9901';
+    let auth: Record<string, string>;
+    try { auth = adminAuthHeaders(flags); } catch (e) { err((e as Error).message); return 2; }
     try {
-      const r = await adminCall(base, 'GET', '/admin/revocations');
+      const r = await adminCall(base, auth, 'GET', '/admin/revocations');
       out(JSON.stringify(r.json, null, 2));
       return r.status === 200 ? 0 : 1;
     } catch (e) {

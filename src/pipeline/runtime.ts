@@ -4,6 +4,7 @@ import { ConfigError, ConfigLoadError } from '../config/errors.js';
 import type { PortcullisConfig } from '../config/types.js';
 import { recordReferencedFiles } from '../config/referenced-files.js';
 import { MODULES } from '../modules/index.js';
+import { loadAdminTokenDigest } from '../server/admin-auth.js';
 import type { CredentialLocations, ModuleInstance } from '../modules/module.js';
 import { ownedAllowRules } from '../rules/owned-allow.js';
 import { staticRulesStage } from '../rules/static-rules.js';
@@ -31,6 +32,8 @@ export interface Runtime {
    * metadata, schemas): absolute paths. The RuntimeHolder watches them and reloads when one changes.
    */
   files: readonly string[];
+  /** SHA-256 of `server.admin.token_file`'s token, read at this load; undefined: the admin port needs none. */
+  adminTokenDigest?: Buffer;
 }
 
 const PHASE_ORDER = new Map(PHASES.map((p, i) => [p, i]));
@@ -70,6 +73,8 @@ async function build(
     else throw err;
   };
   try {
+    let adminTokenDigest: Buffer | undefined;
+    try { adminTokenDigest = loadAdminTokenDigest(cfg.server?.admin?.token_file, configDir); } catch (err) { collect(err); }
     const credentials = credentialLocations(cfg);
     // one object, handed to the modules now and completed below (route config names owned headers)
     const ownedNames = new Set<string>();
@@ -132,6 +137,7 @@ async function build(
       },
       modules,
       logAllows: cfg.log?.allows ?? false,
+      adminTokenDigest,
     };
   } catch (err) {
     // a failed build must not leak what it already started

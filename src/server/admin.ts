@@ -1,12 +1,21 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { RuntimeHolder } from '../config/reloader.js';
-import { registry } from '../telemetry/metrics.js';
+import { counter } from '../telemetry/metrics.js';
+import { bearerChallenge, checkBearer } from './admin-auth.js';
 import { sendJson } from './admin-route.js';
+import { listenOn } from './listen-address.js';
+import { PROBE_PATHS, serveProbe, type Readiness } from './probe-endpoints.js';
 
 const MAX_ADMIN_BODY = 1024 * 1024;
 
-/** /metrics, /healthz (alive), /readyz (config loaded, store and modules ready), POST /reload, module routes. */
+const authFailures = counter('portcullis_admin_auth_failures_total', 'Admin requests refused with 401 (server.admin.token_file set, no or a wrong Bearer token)');
+
+/**
+ * /metrics, /healthz (alive), /readyz (config loaded, store and modules ready), POST /reload, module routes.
+ * With `server.admin.token_file`, everything but GET /metrics, /healthz and /readyz needs
+ * `Authorization: Bearer <token>` (checked before the body is read).
+ */
 export class AdminServer {
   private server?: Server;
   port = 0;
@@ -15,7 +24,7 @@ export class AdminServer {
   constructor(private readonly holder: RuntimeHolder, private readonly logger: Logger) {}
 
   /** `checks`: true = passed. `draining`: true after SIGTERM (then not ready, whatever the checks say). */
-  readiness(): { ready: boolean; draining: boolean; checks: Record<string, boolean> } {
+  readiness(): Readiness {
     const rt = this.holder.current;
     const checks: Record<string, boolean> = { config: rt !== undefined, store: this.holder.store?.ready() ?? false };
     for (const [k, m] of rt?.modules ?? []) if (m.ready) checks[k] = m.ready();
@@ -23,19 +32,8 @@ export class AdminServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && path === '/metrics') {
-      const text = await registry.metrics();
-      res.writeHead(200, { 'content-type': registry.contentType });
-      res.end(text);
-      return;
-    }
-    if (req.method === 'GET' && path === '/healthz') { sendJson(res, 200, { status: 'ok' }); return; }
-    if (req.method === 'GET' && path === '/readyz') {
-      const r = this.readiness();
-      sendJson(res, r.ready ? 200 : 503, r);
-      return;
-    }
+    const path = pathOf(req);
+    if (req.method === 'GET' && await serveProbe(path, res, () => this.readiness())) return;
     if (req.method === 'POST' && path === '/reload') {
       const r = await this.holder.reload('admin');
       sendJson(res, r.ok ? 200 : 400, r);
@@ -52,11 +50,25 @@ export class AdminServer {
     if (!handled) sendJson(res, 404, { error: 'not found' });
   }
 
+  /** True when the request may go on; otherwise a 401 has been sent. The probes need no token. */
+  private authorized(req: IncomingMessage, res: ServerResponse): boolean {
+    const expected = this.holder.current?.adminTokenDigest;
+    if (expected === undefined) return true;
+    if (req.method === 'GET' && PROBE_PATHS.has(pathOf(req))) return true;
+    const r = checkBearer(req.headers.authorization, expected);
+    if (r === 'ok') return true;
+    authFailures.inc();
+    // the path without its query (values there may be personal); never the presented credentials
+    this.logger.warn({ method: req.method, path: pathOf(req), remote: req.socket.remoteAddress, credentials: r }, 'admin request refused: no valid Bearer token');
+    res.setHeader('www-authenticate', bearerChallenge(r));
+    res.setHeader('connection', 'close');
+    sendJson(res, 401, { error: 'unauthorized' });
+    return false;
+  }
+
   listen(address: string): Promise<number> {
-    const i = address.lastIndexOf(':');
-    const host = address.slice(0, i).replace(/^\[|\]$/g, '');
-    const port = Number(address.slice(i + 1));
     this.server = createServer((req, res) => {
+      if (!this.authorized(req, res)) return;
       const chunks: Buffer[] = [];
       let size = 0;
       req.on('data', (c: Buffer) => {
@@ -71,17 +83,14 @@ export class AdminServer {
         });
       });
     });
-    return new Promise((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, host, () => {
-        const a = this.server!.address();
-        this.port = typeof a === 'object' && a ? a.port : port;
-        resolve(this.port);
-      });
-    });
+    return listenOn(this.server, address).then((port) => (this.port = port));
   }
 
   close(): Promise<void> {
     return new Promise((resolve) => { this.server?.closeAllConnections(); this.server?.close(() => resolve()) ?? resolve(); });
   }
+}
+
+function pathOf(req: IncomingMessage): string {
+  return (req.url ?? '/').split('?')[0]!;
 }

@@ -5,7 +5,8 @@
  * section, so it is checked on top of the global settings of every Portcullis block of the same section
  * (an identity route naming `jwt:corp` needs the section's `issuers`). The files the examples name (keys,
  * secrets, IdP metadata, the SP's signing key, the bundle, feeds, a GeoIP database, `ratelimit/` with the
- * README's own envoyproxy/ratelimit example) are made here; `/var/log/portcullis/` becomes a temp folder.
+ * README's own envoyproxy/ratelimit example) are made here; `/var/log/portcullis/` and the admin token's
+ * `/etc/portcullis/admin/` become temp folders.
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
@@ -68,6 +69,7 @@ function writeContextFiles(): void {
   write('feeds/firehol_level1.netset', '# test feed\n203.0.113.0/24\n');
   writeMmdb(join(dir, 'GeoLite2-Country.mmdb'), [['203.0.113.0/24', country('NL', 'Netherlands')]]);
   mkdirSync(join(dir, 'log'), { recursive: true });
+  write('admin/token', 'readme-admin-token\n');
   for (const b of ratelimitFiles) write(`ratelimit/${(b.doc as { domain: string }).domain}.yaml`, b.text);
 }
 
@@ -92,7 +94,7 @@ function sectionGlobals(section: string): Record<string, unknown> {
 }
 
 function fill(text: string): string {
-  let out = text.replaceAll('/var/log/portcullis/', `${dir}/log/`);
+  let out = text.replaceAll('/var/log/portcullis/', `${dir}/log/`).replaceAll('/etc/portcullis/admin/', `${dir}/admin/`);
   for (const [from, to] of PLACEHOLDERS) out = out.replaceAll(from, to);
   return out;
 }

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import '../../../src/modules/index.js'; // every capability's metrics register at import
+import '../../../src/server/admin.js'; // the admin port's portcullis_admin_auth_failures_total
 import '../../../src/store/memory.js';
 import { registry } from '../../../src/telemetry/metrics.js';
 import { REPO } from './readme-blocks.js';

@@ -1,0 +1,42 @@
+import type { Server } from 'node:http';
+
+/** host:port or [v6]:port, as the config schema's listen addresses. */
+export const LISTEN_ADDRESS_RE = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):[0-9]{1,5}$/;
+
+/** "127.0.0.1:9901" → { host: "127.0.0.1", port: 9901 }; "[::1]:9901" → { host: "::1", … }. */
+export function parseListenAddress(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(':');
+  return { host: address.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(address.slice(i + 1)) };
+}
+
+/**
+ * Loopback only: 127.0.0.0/8, ::1 (and its IPv4-mapped form), "localhost". Anything else, the wildcard
+ * addresses 0.0.0.0 and :: included, is reachable from other hosts.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** Starts `server` on `address` (host:port); resolves with the bound port (a config's port 0 picks one). */
+export function listenOn(server: Server, address: string): Promise<number> {
+  const { host, port } = parseListenAddress(address);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const a = server.address();
+      resolve(typeof a === 'object' && a ? a.port : port);
+    });
+  });
+}
+
+/**
+ * The start-up warning for an admin port other hosts can reach without `server.admin.token_file`, or
+ * undefined. A warning, not a refusal: deployments that bind it to 0.0.0.0 for Prometheus and probes exist.
+ */
+export function adminExposureWarning(adminAddress: string, hasToken: boolean): string | undefined {
+  if (hasToken || isLoopbackHost(parseListenAddress(adminAddress).host)) return undefined;
+  return 'the admin port is reachable from other hosts and has no server.admin.token_file: anyone who reaches it can '
+    + 'reload the config, lift revocations and bans. Keep it on 127.0.0.1 and give Prometheus and probes '
+    + 'server.metrics.address, or set server.admin.token_file';
+}

@@ -1,0 +1,41 @@
+import { createServer, type Server } from 'node:http';
+import type { Logger } from 'pino';
+import { sendJson } from './admin-route.js';
+import { listenOn } from './listen-address.js';
+import { PROBE_PATHS, serveProbe, type Readiness } from './probe-endpoints.js';
+
+/**
+ * `server.metrics.address`: GET /metrics, /healthz and /readyz only — what Prometheus and the kubelet need on
+ * the pod IP — so the admin port (reload, revocations, bans, policy) can stay on loopback, as Istio keeps
+ * Envoy's admin on localhost and exposes its stats on 15090. Every other path is 404, every other method
+ * 405; request bodies are never read.
+ */
+export class MetricsServer {
+  private server?: Server;
+  port = 0;
+
+  constructor(private readonly readiness: () => Readiness, private readonly logger: Logger) {}
+
+  listen(address: string): Promise<number> {
+    this.server = createServer((req, res) => {
+      if (req.method !== 'GET') {
+        // nothing here takes a body: close the connection rather than read one
+        res.setHeader('allow', 'GET');
+        res.setHeader('connection', 'close');
+        sendJson(res, 405, { error: 'method not allowed' });
+        return;
+      }
+      const path = (req.url ?? '/').split('?')[0]!;
+      if (!PROBE_PATHS.has(path)) { sendJson(res, 404, { error: 'not found' }); return; }
+      serveProbe(path, res, this.readiness).catch((err) => {
+        this.logger.error({ err }, 'metrics listener request failed');
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' }); else res.end();
+      });
+    });
+    return listenOn(this.server, address).then((port) => (this.port = port));
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => { this.server?.closeAllConnections(); this.server?.close(() => resolve()) ?? resolve(); });
+  }
+}

@@ -1,0 +1,25 @@
+import type { ServerResponse } from 'node:http';
+import { registry } from '../telemetry/metrics.js';
+import { sendJson } from './admin-route.js';
+
+export interface Readiness { ready: boolean; draining: boolean; checks: Record<string, boolean> }
+
+/** The read-only endpoints Prometheus and the kubelet use: served on the admin port and on the metrics listener. */
+export const PROBE_PATHS: ReadonlySet<string> = new Set(['/metrics', '/healthz', '/readyz']);
+
+/** Answers GET `path` if it is one of PROBE_PATHS (true), else leaves `res` alone (false). */
+export async function serveProbe(path: string, res: ServerResponse, readiness: () => Readiness): Promise<boolean> {
+  if (path === '/metrics') {
+    const text = await registry.metrics();
+    res.writeHead(200, { 'content-type': registry.contentType });
+    res.end(text);
+    return true;
+  }
+  if (path === '/healthz') { sendJson(res, 200, { status: 'ok' }); return true; }
+  if (path === '/readyz') {
+    const r = readiness();
+    sendJson(res, r.ready ? 200 : 503, r);
+    return true;
+  }
+  return false;
+}
