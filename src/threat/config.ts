@@ -59,7 +59,7 @@ const sinkSchema = {
     max_queue: { type: 'integer', minimum: 1, maximum: 1000000 },
     timeout_ms: { type: 'integer', minimum: 1, maximum: 60000, description: 'webhook: per request; syslog tcp: connect and write (default 2000, at most 60000)' },
     max_retries: { type: 'integer', minimum: 0, maximum: 10 },
-    backoff_ms: { type: 'integer', minimum: 1, maximum: 60000, description: 'webhook: first retry delay, doubled per retry (default 200, at most 60000)' },
+    backoff_ms: { type: 'integer', minimum: 1, maximum: 60000, description: 'webhook: first retry delay, doubled per retry up to 60000 (default 200, at most 60000)' },
     host: { type: 'string', minLength: 1, description: 'syslog: collector host' },
     port: { type: 'integer', minimum: 1, maximum: 65535 },
     protocol: { enum: ['udp', 'tcp'] },

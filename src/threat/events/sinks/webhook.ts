@@ -19,8 +19,15 @@ export interface WebhookOptions {
 }
 
 /**
+ * Longest wait between two tries of a batch: `backoff_ms` doubles per retry up to this (the schema's
+ * most for `backoff_ms`, and the longest Retry-After honoured), so `max_retries` 10 cannot hold one batch
+ * for hours while the queue behind it fills and drops.
+ */
+export const MAX_BACKOFF_MS = 60_000;
+
+/**
  * POSTs batches of events (a JSON array, or NDJSON) to an HTTP endpoint. 5xx, 408, 429 and network errors
- * are retried with exponential backoff (jittered), or after the Retry-After of a 429/503 when that is longer
+ * are retried with exponential backoff (jittered, each wait at most MAX_BACKOFF_MS), or after the Retry-After of a 429/503 when that is longer
  * (at most MAX_RETRY_AFTER_MS); other 4xx are not (the receiver refused the data).
  */
 export class WebhookSink extends QueuedSink {
@@ -38,7 +45,7 @@ export class WebhookSink extends QueuedSink {
         // shutting down: no retries (a receiver that is down would hold the exit for every queued batch)
         if (this.closing) break;
         sinkRetries.inc({ sink: this.name });
-        const base = this.o.backoffMs * 2 ** (attempt - 1);
+        const base = Math.min(this.o.backoffMs * 2 ** (attempt - 1), MAX_BACKOFF_MS);
         await Promise.race([this.sleep(Math.max(base / 2 + Math.random() * base / 2, asked ?? 0)), this.closingNow]);
         if (this.closing) break;
       }
