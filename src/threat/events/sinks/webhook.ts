@@ -27,7 +27,7 @@ export const MAX_BACKOFF_MS = 60_000;
 
 /**
  * POSTs batches of events (a JSON array, or NDJSON) to an HTTP endpoint. 5xx, 408, 429 and network errors
- * are retried with exponential backoff (jittered, each wait at most MAX_BACKOFF_MS), or after the Retry-After of a 429/503 when that is longer
+ * are retried with exponential backoff (jittered, each wait at most MAX_BACKOFF_MS), or after the Retry-After of a 408/429/503 when that is longer
  * (at most MAX_RETRY_AFTER_MS); other 4xx are not (the receiver refused the data).
  */
 export class WebhookSink extends QueuedSink {
@@ -38,7 +38,7 @@ export class WebhookSink extends QueuedSink {
   protected async deliver(batch: SecurityEvent[]): Promise<boolean> {
     const body = this.o.format === 'ndjson' ? batch.map((e) => JSON.stringify(e)).join('\n') + '\n' : JSON.stringify(batch);
     const contentType = this.o.format === 'ndjson' ? 'application/x-ndjson' : 'application/json';
-    /** The receiver's Retry-After on the last 429/503 (ms), when it sent one. */
+    /** The receiver's Retry-After on the last 408/429/503 (ms), when it sent one. */
     let asked: number | undefined;
     for (let attempt = 0; attempt <= this.o.maxRetries; attempt++) {
       if (attempt > 0) {
@@ -65,7 +65,7 @@ export class WebhookSink extends QueuedSink {
           this.logger.warn({ sink: this.name, status: res.status }, 'security event webhook refused the batch');
           return false;
         }
-        if (res.status === 429 || res.status === 503) asked = retryAfterMs(res.headers.get('retry-after'));
+        if (res.status === 429 || res.status === 503 || res.status === 408) asked = retryAfterMs(res.headers.get('retry-after'));
         this.logger.warn({ sink: this.name, status: res.status, attempt, retry_after_ms: asked }, 'security event webhook failed; will retry');
       } catch (err) {
         this.logger.warn({ sink: this.name, err: redactUrls((err as Error).message), attempt }, 'security event webhook unreachable; will retry');
