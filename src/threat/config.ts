@@ -60,7 +60,7 @@ const sinkSchema = {
     timeout_ms: { type: 'integer', minimum: 1, maximum: 60000, description: 'webhook: per request; syslog tcp: connect and write (default 2000, at most 60000)' },
     max_retries: { type: 'integer', minimum: 0, maximum: 10 },
     backoff_ms: { type: 'integer', minimum: 1, maximum: 60000, description: 'webhook: first retry delay, doubled per retry up to 60000 (default 200, at most 60000)' },
-    host: { type: 'string', minLength: 1, description: 'syslog: collector host' },
+    host: { type: 'string', minLength: 1, description: 'syslog: collector host name or IP address (IPv6 bare or in brackets); no scheme or port (see port)' },
     port: { type: 'integer', minimum: 1, maximum: 65535 },
     protocol: { enum: ['udp', 'tcp'] },
     framing: { enum: ['octet-counting', 'lf'], description: 'syslog tcp: RFC 6587 octet-counting (default) or lf (each message ends with a newline; CR/LF in a field become spaces) for receivers that split on newlines' },

@@ -12,7 +12,7 @@ import { parseExclusions, type ParsedExclusion } from './exclude.js';
 import { EventDispatcher } from './events/dispatcher.js';
 import type { EventSink } from './events/sink.js';
 import { FileSink } from './events/sinks/file.js';
-import { unbracketHost } from './events/sinks/resolved-host.js';
+import { hostProblem } from './events/sinks/resolved-host.js';
 import { SyslogSink } from './events/sinks/syslog.js';
 import { WebhookSink } from './events/sinks/webhook.js';
 import { GeoDb } from './geo.js';
@@ -202,7 +202,7 @@ export class ThreatState {
         timeoutMs: s.timeout_ms ?? 2000, maxRetries: s.max_retries ?? 5, backoffMs: s.backoff_ms ?? 200,
       }, logger);
       case 'syslog':
-        if (unbracketHost(s.host!) === undefined) throw new ConfigError(`/threat/events/sinks/${i}/host`, 'a host in [brackets] must be an IPv6 address ("[::1]")');
+        { const bad = hostProblem(s.host!); if (bad) throw new ConfigError(`/threat/events/sinks/${i}/host`, bad); }
         if (s.framing !== undefined && s.protocol !== 'tcp') throw new ConfigError(`/threat/events/sinks/${i}/framing`, 'framing applies to protocol: tcp only (UDP sends one message per datagram)');
         return new SyslogSink(name, {
         host: s.host!, port: s.port!, protocol: s.protocol ?? 'udp', framing: s.protocol === 'tcp' ? s.framing ?? 'octet-counting' : undefined, facility: s.facility ?? 13, appName: s.app_name ?? 'portcullis',
