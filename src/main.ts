@@ -45,7 +45,8 @@ export async function startService(configFile: string | undefined, logger: Logge
         const how = await grpc.drain(drainMs);
         logger.info({ how }, 'grpc server stopped');
         await admin.close();
-        await holder.close();
+        // the sinks get their own drain_timeout_ms to deliver queued security events (then what is left is dropped, counted)
+        await holder.close(Date.now() + drainMs);
       })();
       return stopping;
     },

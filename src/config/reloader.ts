@@ -163,7 +163,8 @@ export class RuntimeHolder {
     this.debounce = setTimeout(() => void this.reload(reason), 150);
   }
 
-  async close(): Promise<void> {
+  /** `deadline` (ms since the epoch): the live runtime's modules give up pending work then (ModuleInstance.close). */
+  async close(deadline?: number): Promise<void> {
     clearTimeout(this.debounce);
     // cleared first: a reload still finishing must not open watchers again
     const watches = this.watches;
@@ -171,7 +172,7 @@ export class RuntimeHolder {
     watches?.close();
     await this.chain.catch(() => undefined);
     await Promise.all([...this.retiring]);
-    if (this.current) await closeRuntime(this.current);
+    if (this.current) await closeRuntime(this.current, deadline);
     await this.store?.close();
   }
 }

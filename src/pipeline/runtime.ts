@@ -140,6 +140,7 @@ async function build(
   }
 }
 
-export async function closeRuntime(rt: Runtime): Promise<void> {
-  await Promise.all([...rt.modules.values()].map((m) => m.close?.().catch(() => undefined)));
+/** `deadline`: see ModuleInstance.close (shutdown). */
+export async function closeRuntime(rt: Runtime, deadline?: number): Promise<void> {
+  await Promise.all([...rt.modules.values()].map((m) => m.close?.(deadline).catch(() => undefined)));
 }

@@ -230,13 +230,13 @@ export class ThreatState {
    * copies data, not timers); the anomaly and cadence trackers and the DNS verifier may be shared with
    * another instance but hold no timer or socket, so there is nothing of theirs to close.
    */
-  async close(): Promise<void> {
+  async close(deadline?: number): Promise<void> {
     for (const f of this.feeds) f.stop();
     this.geo?.stop();
     await this.bans.close();
     const mine = [...this.ownSinks];
     this.ownSinks.clear();
-    await Promise.all(mine.map((s) => s.close().catch(() => undefined)));
+    await Promise.all(mine.map((s) => s.close(deadline).catch(() => undefined)));
   }
 }
 

@@ -35,6 +35,21 @@ export class WebhookSink extends QueuedSink {
     super(name, sinkKey('webhook', o), o.maxQueue, o.flushMs, o.batchSize);
   }
 
+  /**
+   * timeout_ms, or close()'s deadline, whichever comes first. (Not AbortSignal.any over AbortSignal.timeout:
+   * on Node 20.20 that combined signal did not fire in webhook-close.test.ts, and a receiver that never
+   * answered held the sink.)
+   */
+  private requestSignal(): { signal: AbortSignal; done: () => void } {
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timerMs(this.o.timeoutMs));
+    timer.unref();
+    const onDeadline = () => ac.abort(this.deadline.signal.reason);
+    if (this.deadline.signal.aborted) onDeadline();
+    else this.deadline.signal.addEventListener('abort', onDeadline, { once: true });
+    return { signal: ac.signal, done: () => { clearTimeout(timer); this.deadline.signal.removeEventListener('abort', onDeadline); } };
+  }
+
   protected async deliver(batch: SecurityEvent[]): Promise<boolean> {
     const body = this.o.format === 'ndjson' ? batch.map((e) => JSON.stringify(e)).join('\n') + '\n' : JSON.stringify(batch);
     const contentType = this.o.format === 'ndjson' ? 'application/x-ndjson' : 'application/json';
@@ -50,6 +65,7 @@ export class WebhookSink extends QueuedSink {
         if (this.closing) break;
       }
       asked = undefined;
+      const request = this.requestSignal();
       try {
         const res = await fetch(this.o.url, {
           method: 'POST',
@@ -57,7 +73,7 @@ export class WebhookSink extends QueuedSink {
           body,
           // a redirect is an answer, not followed: the events and the credentials go to the configured URL only
           redirect: 'manual',
-          signal: AbortSignal.timeout(this.o.timeoutMs),
+          signal: request.signal,
         });
         await discardBody(res);
         if (res.ok) return true;
@@ -69,6 +85,8 @@ export class WebhookSink extends QueuedSink {
         this.logger.warn({ sink: this.name, status: res.status, attempt, retry_after_ms: asked }, 'security event webhook failed; will retry');
       } catch (err) {
         this.logger.warn({ sink: this.name, err: redactUrls((err as Error).message), attempt }, 'security event webhook unreachable; will retry');
+      } finally {
+        request.done();
       }
     }
     // the rest of the queue is not tried batch by batch on the way out: close() counts it as `closed`
