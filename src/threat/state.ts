@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.js';
 import type { ModuleEnv } from '../modules/module.js';
 import { AnomalyTracker, type AnomalyOptions } from './anomaly.js';
-import { BanList } from './bans.js';
+import { BanList, DEFAULT_BAN_PREFIXES } from './bans.js';
 import { BotDnsVerifier, DEFAULT_BOT_DNS, type BotDnsOptions } from './bot-verify.js';
 import { CadenceTracker, compileGoodBots, DEFAULT_GOOD_BOTS, type BotOptions } from './bot.js';
 import type { ThreatGlobalConfig, SinkConfig } from './config.js';
@@ -122,7 +122,9 @@ export class ThreatState {
     }
     this.geoUnknown = cfg.geo?.unknown ?? 'allow';
 
-    this.bans = new BanList(env.store, cfg.ban?.cache_ms ?? 2000, logger);
+    this.bans = new BanList(env.store, cfg.ban?.cache_ms ?? 2000, logger, Date.now, undefined, {
+      ipv4: cfg.ban?.ipv4_prefix_length ?? DEFAULT_BAN_PREFIXES.ipv4, ipv6: cfg.ban?.ipv6_prefix_length ?? DEFAULT_BAN_PREFIXES.ipv6,
+    });
 
     const b = cfg.bot ?? {};
     if (b.enabled ?? true) {
