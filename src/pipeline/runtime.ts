@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/loader.js';
-import { ConfigError, ConfigLoadError } from '../config/errors.js';
+import { ConfigError, ConfigLoadError, formatProblem } from '../config/errors.js';
 import type { PortcullisConfig } from '../config/types.js';
 import { recordReferencedFiles } from '../config/referenced-files.js';
 import { MODULES } from '../modules/index.js';
@@ -14,6 +14,7 @@ import { RouteTable, type CompiledRoute } from './route-table.js';
 import { setUpstreamHeaders } from './upstream-headers.js';
 import { DEFAULT_OWNED, type OwnedHeaders } from './respond.js';
 import { PHASES, type Stage } from './stage.js';
+import { throttleWithoutLimit } from '../threat/throttle-warning.js';
 
 /** Everything a Check needs, built once per config load and swapped atomically. */
 export interface Runtime {
@@ -31,6 +32,8 @@ export interface Runtime {
    * metadata, schemas): absolute paths. The RuntimeHolder watches them and reloads when one changes.
    */
   files: readonly string[];
+  /** Problems of this config that are not errors (`file:line:col: path: message`), logged at load; validate-config prints them. */
+  warnings?: readonly string[];
 }
 
 const PHASE_ORDER = new Map(PHASES.map((p, i) => [p, i]));
@@ -113,6 +116,11 @@ async function build(
       problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
       throw new ConfigLoadError(problems);
     }
+    // what one module's config does not do without another's (a threat throttle without a throttled rate limit)
+    const warnings = throttleWithoutLimit(cfg, modules.get('threat')).map((w) => {
+      logger.warn({ config: loaded.file, path: w.pointer, route: w.route }, w.message);
+      return formatProblem(loaded.problem(w.pointer, w.message));
+    });
     const da = cfg.default_action ?? { action: 'deny' };
     const rl = cfg.request_limits ?? {};
     return {
@@ -132,6 +140,7 @@ async function build(
       },
       modules,
       logAllows: cfg.log?.allows ?? false,
+      warnings,
     };
   } catch (err) {
     // a failed build must not leak what it already started
