@@ -78,7 +78,8 @@ export class RuntimeHolder {
       if (!(await flights.idle(ms))) {
         this.logger.warn({ in_flight: flights.count, drain_timeout_ms: ms }, 'closing the replaced config with calls still running on it');
       }
-      await closeRuntime(old).catch(() => undefined);
+      // its sinks deliver what they queued for at most drain_timeout_ms more (a stuck receiver would hold a shutdown)
+      await closeRuntime(old, Date.now() + ms).catch(() => undefined);
       await oldStore?.close().catch(() => undefined);
     })();
     this.retiring.add(p);
