@@ -64,7 +64,8 @@ export async function startService(configFile: string | undefined, logger: Logge
         logger.info({ how }, 'grpc server stopped');
         await admin.close();
         await metricsServer?.close();
-        await holder.close();
+        // the sinks get their own drain_timeout_ms to deliver queued security events (then what is left is dropped, counted)
+        await holder.close(Date.now() + drainMs);
       })();
       return stopping;
     },

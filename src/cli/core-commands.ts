@@ -33,6 +33,7 @@ export const validateCommand: Command = {
       const rt = await buildRuntime(loaded, store, createLogger('silent'));
       await closeRuntime(rt);
       await store.close();
+      for (const w of rt.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
       process.stdout.write(`${loaded.file}: ok (${loaded.config.routes?.length ?? 0} routes)\n`);
       return 0;
     } catch (err) {

@@ -78,7 +78,8 @@ export class RuntimeHolder {
       if (!(await flights.idle(ms))) {
         this.logger.warn({ in_flight: flights.count, drain_timeout_ms: ms }, 'closing the replaced config with calls still running on it');
       }
-      await closeRuntime(old).catch(() => undefined);
+      // its sinks deliver what they queued for at most drain_timeout_ms more (a stuck receiver would hold a shutdown)
+      await closeRuntime(old, Date.now() + ms).catch(() => undefined);
       await oldStore?.close().catch(() => undefined);
     })();
     this.retiring.add(p);
@@ -163,7 +164,8 @@ export class RuntimeHolder {
     this.debounce = setTimeout(() => void this.reload(reason), 150);
   }
 
-  async close(): Promise<void> {
+  /** `deadline` (ms since the epoch): the live runtime's modules give up pending work then (ModuleInstance.close). */
+  async close(deadline?: number): Promise<void> {
     clearTimeout(this.debounce);
     // cleared first: a reload still finishing must not open watchers again
     const watches = this.watches;
@@ -171,7 +173,7 @@ export class RuntimeHolder {
     watches?.close();
     await this.chain.catch(() => undefined);
     await Promise.all([...this.retiring]);
-    if (this.current) await closeRuntime(this.current);
+    if (this.current) await closeRuntime(this.current, deadline);
     await this.store?.close();
   }
 }

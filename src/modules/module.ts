@@ -77,6 +77,10 @@ export interface ModuleInstance<R = any> {
   onDecision?(decision: import('../pipeline/decision.js').Decision): void;
   /** Called before this instance is swapped in (start timers, subscriptions); throwing keeps the previous instance live and fails the reload. */
   start?(): void | Promise<void>;
-  /** Stop timers and connections; called after a newer instance replaced this one. */
-  close?(): Promise<void>;
+  /**
+   * Stop timers and connections; called after a newer instance replaced this one, and at shutdown with
+   * `deadline` (ms since the epoch: after the gRPC drain, now + server.drain_timeout_ms) by which work still
+   * pending (queued security events) is given up.
+   */
+  close?(deadline?: number): Promise<void>;
 }

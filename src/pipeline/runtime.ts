@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/loader.js';
-import { ConfigError, ConfigLoadError } from '../config/errors.js';
+import { ConfigError, ConfigLoadError, formatProblem } from '../config/errors.js';
 import type { PortcullisConfig } from '../config/types.js';
 import { recordReferencedFiles } from '../config/referenced-files.js';
 import { MODULES } from '../modules/index.js';
@@ -15,6 +15,7 @@ import { RouteTable, type CompiledRoute } from './route-table.js';
 import { setUpstreamHeaders } from './upstream-headers.js';
 import { DEFAULT_OWNED, type OwnedHeaders } from './respond.js';
 import { PHASES, type Stage } from './stage.js';
+import { throttleWithoutLimit } from '../threat/throttle-warning.js';
 
 /** Everything a Check needs, built once per config load and swapped atomically. */
 export interface Runtime {
@@ -34,6 +35,8 @@ export interface Runtime {
   files: readonly string[];
   /** SHA-256 of `server.admin.token_file`'s token, read at this load; undefined: the admin port needs none. */
   adminTokenDigest?: Buffer;
+  /** Problems of this config that are not errors (`file:line:col: path: message`), logged at load; validate-config prints them. */
+  warnings?: readonly string[];
 }
 
 const PHASE_ORDER = new Map(PHASES.map((p, i) => [p, i]));
@@ -118,6 +121,11 @@ async function build(
       problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
       throw new ConfigLoadError(problems);
     }
+    // what one module's config does not do without another's (a threat throttle without a throttled rate limit)
+    const warnings = throttleWithoutLimit(cfg, modules.get('threat')).map((w) => {
+      logger.warn({ config: loaded.file, path: w.pointer, route: w.route }, w.message);
+      return formatProblem(loaded.problem(w.pointer, w.message));
+    });
     const da = cfg.default_action ?? { action: 'deny' };
     const rl = cfg.request_limits ?? {};
     return {
@@ -138,6 +146,7 @@ async function build(
       modules,
       logAllows: cfg.log?.allows ?? false,
       adminTokenDigest,
+      warnings,
     };
   } catch (err) {
     // a failed build must not leak what it already started
@@ -146,6 +155,7 @@ async function build(
   }
 }
 
-export async function closeRuntime(rt: Runtime): Promise<void> {
-  await Promise.all([...rt.modules.values()].map((m) => m.close?.().catch(() => undefined)));
+/** `deadline`: see ModuleInstance.close (shutdown). */
+export async function closeRuntime(rt: Runtime, deadline?: number): Promise<void> {
+  await Promise.all([...rt.modules.values()].map((m) => m.close?.(deadline).catch(() => undefined)));
 }

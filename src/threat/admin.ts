@@ -1,37 +1,49 @@
 import type { AdminRoute } from '../server/admin-route.js';
 import { sendJson } from '../server/admin-route.js';
-import { BAN_IPV6_PREFIX, banKey } from './bans.js';
+import { banKey, type BanPrefixes } from './bans.js';
 import { canonicalIp, formatIp, parseCidr, parseIp } from './ip/address.js';
 import type { ThreatState } from './state.js';
 
 const MAX_TTL_MS = 30 * 86_400_000;
-const NOT_A_TARGET = `must be an IP address or an IPv6 /${BAN_IPV6_PREFIX} (an IPv6 client is banned by its /${BAN_IPV6_PREFIX})`;
 
-/** What a ban on `text` covers (banKey): an IPv4 address, or the /64 of an IPv6 address or of `…::/64` itself. */
-function banTarget(text: string): string | undefined {
-  if (!text.includes('/')) return parseIp(text) ? banKey(canonicalIp(text)) : undefined;
-  const c = parseCidr(text);
-  if (!c || c.bits !== BAN_IPV6_PREFIX) return undefined;
-  const addr = formatIp(c.bytes);
-  return addr.includes(':') ? banKey(addr) : undefined;
+function notATarget(p: Readonly<BanPrefixes>): string {
+  const nets = [p.ipv4 < 32 ? `an IPv4 /${p.ipv4}` : '', p.ipv6 < 128 ? `an IPv6 /${p.ipv6}` : ''].filter(Boolean);
+  return `must be an IP address${nets.length ? ` or ${nets.join(' or ')} (a client is banned by that prefix: threat.ban.ipv4_prefix_length / ipv6_prefix_length)` : ''}`;
 }
 
-function ipParam(url: string | undefined): string | undefined {
+/**
+ * What a ban on `text` covers (banKey with the configured prefixes): an address's network, or a CIDR of
+ * exactly the configured length (`…::/64`, `203.0.113.0/24`). Any other length is refused: a ban stored
+ * under it would never match a client.
+ */
+function banTarget(text: string, p: Readonly<BanPrefixes>): string | undefined {
+  if (!text.includes('/')) return parseIp(text) ? banKey(canonicalIp(text), p) : undefined;
+  const c = parseCidr(text);
+  if (!c) return undefined;
+  const addr = formatIp(c.bytes);
+  const v6 = addr.includes(':');
+  if (v6 ? c.bits !== p.ipv6 : c.bits !== 96 + p.ipv4) return undefined;
+  return banKey(addr, p);
+}
+
+function ipParam(url: string | undefined, p: Readonly<BanPrefixes>): string | undefined {
   const q = new URL(url ?? '/', 'http://admin').searchParams.get('ip');
-  return q ? banTarget(q) : undefined;
+  return q ? banTarget(q, p) : undefined;
 }
 
 /**
  * GET /admin/threat/bans?ip=… (the ban, or 404), POST /admin/threat/bans {ip, ttl_ms, reason},
- * DELETE /admin/threat/bans?ip=… and GET /admin/threat/status (feeds, geo, sinks). `ip`: an address, or an
- * IPv6 /64; every answer names what the ban covers (`ip`: the IPv4 address or the IPv6 /64).
+ * DELETE /admin/threat/bans?ip=… and GET /admin/threat/status (feeds, geo, sinks). `ip`: an address, or a
+ * network of the configured ban prefix length; every answer names what the ban covers (`ip`: the address or network).
  */
 export function banAdminRoutes(s: ThreatState): AdminRoute[] {
+  const p = s.bans.prefixes;
+  const NOT_A_TARGET = notATarget(p);
   return [
     {
       method: 'GET', path: '/admin/threat/bans',
       async handle(req, res) {
-        const ip = ipParam(req.url);
+        const ip = ipParam(req.url, p);
         if (!ip) return sendJson(res, 400, { error: `query parameter ip ${NOT_A_TARGET}` });
         const ban = await s.bans.get(ip).catch(() => null);
         if (ban === null) return sendJson(res, 503, { error: 'store unavailable' });
@@ -44,7 +56,7 @@ export function banAdminRoutes(s: ThreatState): AdminRoute[] {
       async handle(_req, res, body) {
         let doc: { ip?: unknown; ttl_ms?: unknown; reason?: unknown };
         try { doc = JSON.parse(body.toString('utf8')); } catch { return sendJson(res, 400, { error: 'body must be JSON {ip, ttl_ms, reason}' }); }
-        const ip = typeof doc.ip === 'string' ? banTarget(doc.ip) : undefined;
+        const ip = typeof doc.ip === 'string' ? banTarget(doc.ip, p) : undefined;
         if (ip === undefined) return sendJson(res, 400, { error: `ip ${NOT_A_TARGET}` });
         const ttl = typeof doc.ttl_ms === 'number' && Number.isInteger(doc.ttl_ms) && doc.ttl_ms > 0 && doc.ttl_ms <= MAX_TTL_MS ? doc.ttl_ms : undefined;
         if (ttl === undefined) return sendJson(res, 400, { error: `ttl_ms must be an integer in 1..${MAX_TTL_MS}` });
@@ -56,7 +68,7 @@ export function banAdminRoutes(s: ThreatState): AdminRoute[] {
     {
       method: 'DELETE', path: '/admin/threat/bans',
       async handle(req, res) {
-        const ip = ipParam(req.url);
+        const ip = ipParam(req.url, p);
         if (!ip) return sendJson(res, 400, { error: `query parameter ip ${NOT_A_TARGET}` });
         try { await s.bans.unban(ip); } catch { return sendJson(res, 503, { error: 'store unavailable' }); }
         sendJson(res, 200, { ip, banned: false });

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { clientIpKey } from '../ratelimit/check/key-parts.js';
+import { parseIp } from './ip/address.js';
 import type { KvStore } from '../store/types.js';
 import { counter } from '../telemetry/metrics.js';
 
@@ -10,18 +11,33 @@ const banLookups = counter('portcullis_threat_ban_lookups_total', 'Ban checks by
 export const BAN_CHANNEL = 'threat:bans';
 const KEY_PREFIX = 'threat:ban:';
 
-/** `ip`: what is banned, an IPv4 address or an IPv6 /64 (`2001:db8:1:2::/64`). */
+/** `ip`: what is banned, an IPv4 address or prefix, an IPv6 address or prefix (`2001:db8:1:2::/64`). */
 export interface BanRecord { ip: string; until: number; reason: string }
 
-/** IPv6 clients are banned by this prefix: a client owns at least a /64 and can rotate addresses within it. */
-export const BAN_IPV6_PREFIX = 64;
+/** `threat.ban.ipv4_prefix_length` / `ipv6_prefix_length`: how much of the address space around a client a ban covers. */
+export interface BanPrefixes { ipv4: number; ipv6: number }
 
 /**
- * What a ban on `ip` covers: an IPv4 address as is (also one that arrived IPv4-mapped), an IPv6 address's
- * /64 — the same keying as rate limits `by: ip` (ratelimit's clientIpKey). `ip` in canonical form (formatIp).
+ * By default an IPv4 client is banned by its address, an IPv6 client by its /64: it owns at least that much
+ * and can rotate addresses within it.
  */
-export function banKey(ip: string): string {
-  return clientIpKey(ip, BAN_IPV6_PREFIX);
+export const DEFAULT_BAN_PREFIXES: Readonly<BanPrefixes> = { ipv4: 32, ipv6: 64 };
+
+/**
+ * What a ban on `ip` covers: an IPv4 address (also one that arrived IPv4-mapped) as is at /32, else its
+ * network (`203.0.113.0/24`); an IPv6 address's network (`2001:db8:1:2::/64`, the same keying as rate
+ * limits `by: ip`, ratelimit's clientIpKey), or the address itself at /128. `ip` in canonical form (formatIp).
+ */
+export function banKey(ip: string, p: Readonly<BanPrefixes> = DEFAULT_BAN_PREFIXES): string {
+  if (ip.includes(':')) return clientIpKey(ip, p.ipv6);
+  return p.ipv4 >= 32 ? ip : ipv4Key(ip, p.ipv4);
+}
+
+function ipv4Key(ip: string, prefix: number): string {
+  const b = parseIp(ip);
+  if (!b) return ip;
+  const n = ((b[12]! << 24) | (b[13]! << 16) | (b[14]! << 8) | b[15]!) & (prefix === 0 ? 0 : (-1 << (32 - prefix)));
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}/${prefix}`;
 }
 
 /**
@@ -35,7 +51,7 @@ export class BanList {
   private unsubscribe?: () => Promise<void>;
 
   constructor(private readonly store: KvStore, private readonly cacheMs: number, private readonly logger: Logger,
-    private readonly now: () => number = Date.now, maxEntries = 100_000) {
+    private readonly now: () => number = Date.now, maxEntries = 100_000, readonly prefixes: Readonly<BanPrefixes> = DEFAULT_BAN_PREFIXES) {
     this.cache = new LRUCache<string, number>({ max: maxEntries, ttlAutopurge: false, ttlResolution: 0, perf: { now: () => this.now() } });
   }
 
@@ -71,7 +87,7 @@ export class BanList {
 
   /** Cached answer: ban expiry when banned, 0 when known clean, undefined when the store must be asked. */
   cached(address: string): number | undefined {
-    const ip = banKey(address);
+    const ip = banKey(address, this.prefixes);
     const v = this.cache.get(ip);
     if (v === undefined) return undefined;
     if (v > 0 && v <= this.now()) { this.cache.delete(ip); return undefined; }
@@ -81,7 +97,7 @@ export class BanList {
 
   /** Ask the store (one round trip); throws StoreUnavailableError when it cannot answer. */
   async lookup(address: string): Promise<number> {
-    const ip = banKey(address);
+    const ip = banKey(address, this.prefixes);
     banLookups.inc({ source: 'store' });
     const raw = await this.store.get(KEY_PREFIX + ip);
     let until = 0;
@@ -99,7 +115,7 @@ export class BanList {
 
   /** Ban for ttlMs: store key with TTL, then tell every replica. */
   async ban(address: string, ttlMs: number, reason: string): Promise<void> {
-    const ip = banKey(address);
+    const ip = banKey(address, this.prefixes);
     const until = this.now() + ttlMs;
     this.remember(ip, until);
     const rec: BanRecord = { ip, until, reason: reason.slice(0, 200) };
@@ -110,7 +126,7 @@ export class BanList {
   }
 
   async unban(address: string): Promise<void> {
-    const ip = banKey(address);
+    const ip = banKey(address, this.prefixes);
     this.remember(ip, 0);
     await this.store.del(KEY_PREFIX + ip);
     await this.store.publish(BAN_CHANNEL, JSON.stringify({ ip, until: 0 }));
@@ -118,7 +134,7 @@ export class BanList {
   }
 
   async get(address: string): Promise<BanRecord | undefined> {
-    const raw = await this.store.get(KEY_PREFIX + banKey(address));
+    const raw = await this.store.get(KEY_PREFIX + banKey(address, this.prefixes));
     if (raw === null) return undefined;
     try { return JSON.parse(raw) as BanRecord; } catch { return undefined; }
   }

@@ -59,8 +59,8 @@ const sinkSchema = {
     max_queue: { type: 'integer', minimum: 1, maximum: 1000000 },
     timeout_ms: { type: 'integer', minimum: 1, maximum: 60000, description: 'webhook: per request; syslog tcp: connect and write (default 2000, at most 60000)' },
     max_retries: { type: 'integer', minimum: 0, maximum: 10 },
-    backoff_ms: { type: 'integer', minimum: 1, maximum: 60000, description: 'webhook: first retry delay, doubled per retry (default 200, at most 60000)' },
-    host: { type: 'string', minLength: 1, description: 'syslog: collector host' },
+    backoff_ms: { type: 'integer', minimum: 1, maximum: 60000, description: 'webhook: first retry delay, doubled per retry up to 60000 (default 200, at most 60000)' },
+    host: { type: 'string', minLength: 1, description: 'syslog: collector host name or IP address (IPv6 bare or in brackets); no scheme or port (see port)' },
     port: { type: 'integer', minimum: 1, maximum: 65535 },
     protocol: { enum: ['udp', 'tcp'] },
     framing: { enum: ['octet-counting', 'lf'], description: 'syslog tcp: RFC 6587 octet-counting (default) or lf (each message ends with a newline; CR/LF in a field become spaces) for receivers that split on newlines' },
@@ -117,6 +117,8 @@ export const threatGlobalSchema = {
         ttl_ms: { type: 'integer', minimum: 0, description: 'How long a blocked client stays banned (0: never ban). Default 600000' },
         cache_ms: { type: 'integer', minimum: 0, maximum: 60000, description: 'How long a replica trusts a "not banned" answer (default 2000)' },
         on_store_error: { enum: ['deny', 'allow'], description: 'When the store cannot say whether a client is banned (default deny)' },
+        ipv6_prefix_length: { type: 'integer', minimum: 48, maximum: 128, description: 'An IPv6 client is banned by this prefix of its address (default 64; 128: the address only)' },
+        ipv4_prefix_length: { type: 'integer', minimum: 16, maximum: 32, description: 'An IPv4 client is banned by this prefix of its address (default 32: the address only)' },
       },
     },
     ip: {
@@ -310,7 +312,7 @@ export interface ThreatGlobalConfig {
     exclude?: ExcludeEntry[];
   };
   scoring?: { weights?: Record<string, number>; block?: number; throttle?: number; min_confidence?: number };
-  ban?: { ttl_ms?: number; cache_ms?: number; on_store_error?: 'deny' | 'allow' };
+  ban?: { ttl_ms?: number; cache_ms?: number; on_store_error?: 'deny' | 'allow'; ipv6_prefix_length?: number; ipv4_prefix_length?: number };
   ip?: { allow?: string[]; block?: string[] };
   feeds?: Array<{ name: string; url?: string; headers?: Record<string, string>; file?: string; format: 'plain' | 'spamhaus' | 'firehol'; refresh_ms?: number; timeout_ms?: number; max_bytes?: number }>;
   geo?: { database: string; check_ms?: number; allow_countries?: string[]; deny_countries?: string[]; unknown?: 'allow' | 'deny' };

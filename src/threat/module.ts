@@ -48,7 +48,8 @@ export class ThreatModule implements ModuleInstance<ThreatRouteConfig> {
 
   async start(): Promise<void> { await this.state.start(); }
 
-  async close(): Promise<void> { await this.state.close(); }
+  /** `deadline` (shutdown: now + drain_timeout_ms): the sinks deliver what is queued until then. */
+  async close(deadline?: number): Promise<void> { await this.state.close(deadline); }
 }
 
 export const threatModule: PortcullisModule<ThreatGlobalConfig, ThreatRouteConfig> = {

@@ -35,16 +35,21 @@ export interface RouteThreat {
 
 const STATE_CHANGING = ['POST', 'PUT', 'PATCH', 'DELETE'];
 
+/** A route's mode and score thresholds: its own, else the global ones (`threat.mode`, `threat.scoring`). */
+export function routeThresholds(s: ThreatState, rc: ThreatRouteConfig): { mode: 'enforce' | 'detect'; block: number; throttle: number } {
+  const block = rc.block ?? s.block;
+  return { mode: rc.mode === 'detect' || rc.mode === 'enforce' ? rc.mode : s.mode, block, throttle: rc.throttle ?? Math.min(s.throttle, block) };
+}
+
 export function compileRoute(s: ThreatState, rc: ThreatRouteConfig, info: RouteInfo): RouteThreat {
   const base = `/routes/${info.index}/threat`;
-  const block = rc.block ?? s.block;
-  const throttle = rc.throttle ?? Math.min(s.throttle, block);
+  const { mode, block, throttle } = routeThresholds(s, rc);
   if (throttle > block) throw new ConfigError(`${base}/throttle`, `throttle (${throttle}) must not be above block (${block})`);
   const geoCfg = rc.geo;
   if (geoCfg && !s.geo) throw new ConfigError(`${base}/geo`, 'geo rules need a database: set threat.geo.database');
   const r: RouteThreat = {
     name: info.name,
-    mode: rc.mode === 'detect' || rc.mode === 'enforce' ? rc.mode : s.mode,
+    mode,
     block,
     throttle,
     ban: (rc.ban ?? true) && s.banTtlMs > 0,

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { ConfigError } from '../config/errors.js';
 import type { ModuleEnv } from '../modules/module.js';
 import { AnomalyTracker, type AnomalyOptions } from './anomaly.js';
-import { BanList } from './bans.js';
+import { BanList, DEFAULT_BAN_PREFIXES } from './bans.js';
 import { BotDnsVerifier, DEFAULT_BOT_DNS, type BotDnsOptions } from './bot-verify.js';
 import { CadenceTracker, compileGoodBots, DEFAULT_GOOD_BOTS, type BotOptions } from './bot.js';
 import type { ThreatGlobalConfig, SinkConfig } from './config.js';
@@ -12,7 +12,7 @@ import { parseExclusions, type ParsedExclusion } from './exclude.js';
 import { EventDispatcher } from './events/dispatcher.js';
 import type { EventSink } from './events/sink.js';
 import { FileSink } from './events/sinks/file.js';
-import { unbracketHost } from './events/sinks/resolved-host.js';
+import { hostProblem } from './events/sinks/resolved-host.js';
 import { SyslogSink } from './events/sinks/syslog.js';
 import { WebhookSink } from './events/sinks/webhook.js';
 import { GeoDb } from './geo.js';
@@ -122,7 +122,9 @@ export class ThreatState {
     }
     this.geoUnknown = cfg.geo?.unknown ?? 'allow';
 
-    this.bans = new BanList(env.store, cfg.ban?.cache_ms ?? 2000, logger);
+    this.bans = new BanList(env.store, cfg.ban?.cache_ms ?? 2000, logger, Date.now, undefined, {
+      ipv4: cfg.ban?.ipv4_prefix_length ?? DEFAULT_BAN_PREFIXES.ipv4, ipv6: cfg.ban?.ipv6_prefix_length ?? DEFAULT_BAN_PREFIXES.ipv6,
+    });
 
     const b = cfg.bot ?? {};
     if (b.enabled ?? true) {
@@ -202,7 +204,7 @@ export class ThreatState {
         timeoutMs: s.timeout_ms ?? 2000, maxRetries: s.max_retries ?? 5, backoffMs: s.backoff_ms ?? 200,
       }, logger);
       case 'syslog':
-        if (unbracketHost(s.host!) === undefined) throw new ConfigError(`/threat/events/sinks/${i}/host`, 'a host in [brackets] must be an IPv6 address ("[::1]")');
+        { const bad = hostProblem(s.host!); if (bad) throw new ConfigError(`/threat/events/sinks/${i}/host`, bad); }
         if (s.framing !== undefined && s.protocol !== 'tcp') throw new ConfigError(`/threat/events/sinks/${i}/framing`, 'framing applies to protocol: tcp only (UDP sends one message per datagram)');
         return new SyslogSink(name, {
         host: s.host!, port: s.port!, protocol: s.protocol ?? 'udp', framing: s.protocol === 'tcp' ? s.framing ?? 'octet-counting' : undefined, facility: s.facility ?? 13, appName: s.app_name ?? 'portcullis',
@@ -230,13 +232,13 @@ export class ThreatState {
    * copies data, not timers); the anomaly and cadence trackers and the DNS verifier may be shared with
    * another instance but hold no timer or socket, so there is nothing of theirs to close.
    */
-  async close(): Promise<void> {
+  async close(deadline?: number): Promise<void> {
     for (const f of this.feeds) f.stop();
     this.geo?.stop();
     await this.bans.close();
     const mine = [...this.ownSinks];
     this.ownSinks.clear();
-    await Promise.all(mine.map((s) => s.close().catch(() => undefined)));
+    await Promise.all(mine.map((s) => s.close(deadline).catch(() => undefined)));
   }
 }
 

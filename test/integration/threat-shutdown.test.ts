@@ -75,3 +75,49 @@ routes:
     assert.deepEqual([...got].sort(), [...ids].sort(), 'webhook sink');
   });
 });
+
+describe('security events at shutdown: the sinks get drain_timeout_ms', () => {
+  let stack: Stack;
+  const held: Socket[] = [];
+  // takes the request and never answers
+  const stuck = createServer((req) => { held.push(req.socket); req.resume(); });
+
+  before(async () => {
+    const stuckPort = await listen(stuck);
+    stack = await startStack({
+      replicas: 1,
+      config: ({ dir }) => `
+server: { drain_timeout_ms: 1000 }
+default_action: { action: allow }
+threat:
+  ban: { ttl_ms: 0 }
+  events:
+    log: false
+    sinks:
+      - { type: webhook, name: stuck, url: "http://127.0.0.1:${stuckPort}/hook", flush_ms: 1000, timeout_ms: 60000 }
+      - { type: file, path: ${join(dir, 'events.jsonl')}, flush_ms: 1000 }
+routes:
+  - name: api
+    match: { path: { prefix: / } }
+`,
+    });
+  });
+  after(async () => {
+    await stack?.stop();
+    for (const s of held) s.destroy();
+    stuck.close();
+  });
+
+  it('a receiver that never answers (timeout_ms 60000) holds the exit for drain_timeout_ms, not timeout_ms; the file sink still gets every event', { timeout: 60_000 }, async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await stack.request({ path: ATTACK, headers: UA });
+      assert.equal(r.status, 403, r.body);
+      ids.push(r.json().decision_id);
+    }
+    // before: the sink waited out the 60 s request and the harness SIGKILLed the process after 5 s
+    assert.equal(await stack.portcullis[0]!.stop('SIGTERM'), 0, 'the replica did not drain (killed, or exited non-zero)');
+    const file = readFileSync(join(stack.dir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).decision_id as string);
+    assert.deepEqual([...file].sort(), [...ids].sort(), 'file sink');
+  });
+});

@@ -16,7 +16,11 @@ export interface EventSink {
   offer(e: SecurityEvent): void;
   /** Deliver what is queued now (tests, shutdown). */
   flush(): Promise<void>;
-  close(): Promise<void>;
+  /**
+   * Deliver what is queued (no retries), then stop. `deadline` (ms since the epoch; shutdown passes
+   * now + drain_timeout_ms): what is not delivered by then is dropped and counted `closed`.
+   */
+  close(deadline?: number): Promise<void>;
 }
 
 function stable(v: unknown): unknown {
@@ -48,6 +52,10 @@ export abstract class QueuedSink implements EventSink {
   protected readonly closingNow = new Promise<void>((resolve) => { this.wake = resolve; });
   /** Set by deliver() when the destination stalled: this flush stops, the rest waits for the next one. */
   protected stalled = false;
+  /** close()'s deadline (ms since the epoch): no batch is started after it. */
+  private closeBy?: number;
+  /** Aborted when close()'s deadline passes: a delivery in flight gives up (the webhook's request). */
+  protected readonly deadline = new AbortController();
 
   constructor(readonly name: string, readonly key: string, protected readonly maxQueue: number, protected readonly flushMs: number, protected readonly batchSize: number) {}
 
@@ -75,6 +83,7 @@ export abstract class QueuedSink implements EventSink {
     this.draining = (async () => {
       try {
         while (this.queue.length > 0) {
+          if (this.closeBy !== undefined && Date.now() >= this.closeBy) break;
           const batch = this.queue.splice(0, this.batchSize);
           sinkQueue.set({ sink: this.name }, this.queue.length);
           const ok = await this.deliver(batch);
@@ -93,10 +102,19 @@ export abstract class QueuedSink implements EventSink {
   /** Deliver one batch (retrying as the sink sees fit); false when it was given up on. */
   protected abstract deliver(batch: SecurityEvent[]): Promise<boolean>;
 
-  async close(): Promise<void> {
+  async close(deadline?: number): Promise<void> {
     this.closing = true;
+    this.closeBy = deadline;
     this.wake?.();
-    await this.flush().catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const passed = deadline === undefined ? undefined : new Promise<void>((resolve) => {
+      timer = setTimeout(() => { this.deadline.abort(new Error('shutdown deadline passed')); resolve(); }, timerMs(deadline - Date.now()));
+      timer.unref();
+    });
+    const flushed = this.flush().catch(() => undefined);
+    // a delivery still in flight at the deadline (a file write, a TCP write within timeout_ms) is not waited for
+    await (passed ? Promise.race([flushed, passed]) : flushed);
+    clearTimeout(timer);
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.queue.length > 0) sinkDropped.inc({ sink: this.name, reason: 'closed' }, this.queue.length);

@@ -43,6 +43,12 @@ describe('webhook sink and Retry-After', () => {
     assert.ok(slept[0]! >= 3000, `retried after ${slept[0]} ms although the receiver asked for 3 s`);
   });
 
+  it('a 408 with Retry-After is retried after it too (408 is retried like 429)', async () => {
+    const slept = await waits(408, '3');
+    assert.equal(slept.length, 1);
+    assert.ok(slept[0]! >= 3000, `retried after ${slept[0]} ms although the receiver asked for 3 s`);
+  });
+
   it('a 503 with Retry-After as an HTTP date waits until then', async () => {
     const slept = await waits(503, new Date(Date.now() + 5000).toUTCString());
     assert.ok(slept[0]! >= 3000 && slept[0]! <= 5000, `retried after ${slept[0]} ms`);

@@ -57,3 +57,16 @@ export function unbracketHost(host: string): string | undefined {
   const inner = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : '';
   return isIP(inner) === 6 ? inner : undefined;
 }
+
+const HOST_NAME = /^[A-Za-z0-9_.-]{1,253}$/;
+
+/**
+ * Why `host` (syslog `host:`) cannot be a collector's host, or undefined when it can: a DNS name, an IPv4
+ * address, an IPv6 address bare or in brackets. A URL (`udp://…`) or `host:port` would be looked up as a
+ * name and fail on every flush, dropping every event: the port has its own setting.
+ */
+export function hostProblem(host: string): string | undefined {
+  const h = unbracketHost(host);
+  if (h !== undefined && (isIP(h) !== 0 || HOST_NAME.test(h))) return undefined;
+  return 'must be a host name or an IP address (IPv6 bare or in brackets: "::1", "[::1]"), without a scheme or port: the port goes in port';
+}

@@ -178,8 +178,8 @@ export class SyslogSink extends QueuedSink {
     });
   }
 
-  override async close(): Promise<void> {
-    await super.close();
+  override async close(deadline?: number): Promise<void> {
+    await super.close(deadline);
     for (const u of this.udp.values()) u.close();
     this.udp.clear();
     const s = this.tcp;
