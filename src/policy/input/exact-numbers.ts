@@ -98,7 +98,9 @@ export function recordExactNumbers(
       else if (d !== 0x2d && d !== 0x2b && d !== 0x2e) break; // - + .
     }
     if (i === start) { while (i < text.length && text.charCodeAt(i) >= 0x61 && text.charCodeAt(i) <= 0x7a) i++; } // true false null
-    note(h, m, digits > MAX_EXACT_DIGITS && typeof v === 'number' ? text.slice(start, i) : undefined);
+    // a number below a double's range (JSON.parse reads 0) stays 0, as a shorter one does: its own text
+    // (1234567890123456789e-400000000) would make the policy's arithmetic work on as many digits as its exponent
+    note(h, m, digits > MAX_EXACT_DIGITS && typeof v === 'number' && v !== 0 ? text.slice(start, i) : undefined);
   };
   walk(holder, member, value);
 }

@@ -35,6 +35,13 @@ describe('numbers a double would round reach the policy as the body wrote them',
     assert.equal(policyText('{"a":0.000000000000000001}'), '{"parsed_body":{"a":1e-18}}');
   });
 
+  it('a number a double cannot hold at all (below its range: JSON.parse reads 0) reaches the policy as the double, as a short one does', () => {
+    // its own text would make the Wasm policy's arithmetic work on millions of digits (or fail its malloc)
+    assert.equal(policyText('{"a": 1234567890123456789e-60000000, "b": -1234567890123456789e-400}'),
+      '{"parsed_body":{"a":0,"b":0}}');
+    assert.equal(policyText('{"a": 1234567890123456789e-300}'), '{"parsed_body":{"a":1234567890123456789e-300}}');
+  });
+
   it('a member named twice keeps the last value, as JSON.parse (and OPA) read it', () => {
     assert.equal(policyText('{"a": 9007199254740993, "a": 7}'), '{"parsed_body":{"a":7}}');
     assert.equal(policyText('{"a": {"b": 9007199254740993}, "a": {"b": 2}}'), '{"parsed_body":{"a":{"b":2}}}');
@@ -80,6 +87,7 @@ describe('the policy stage with a number a double would round', () => {
       'default allow := false',
       'allow if input.parsed_body.account == 9007199254740992',
       'allow if input.parsed_body.form[0].account == 9007199254740992',
+      'allow if input.parsed_body.fee + 1 > 1',
     ].join('\n')));
     inst = await policyModule.create({ bundles: { b: { file: join(dir, 'b.tar.gz') } }, default_bundle: 'b' },
       { store, logger: silent, configPath: join(dir, 'c.yaml'), configDir: dir });
@@ -92,6 +100,12 @@ describe('the policy stage with a number a double would round', () => {
     const d = stage().run(post('{"account": 9007199254740993}'));
     assert.ok(d instanceof Deny && d.code === 'ERR_POLICY_DENIED');
     assert.ok(stage().run(post('{"account": 9007199254740992.5}')) instanceof Deny);
+  });
+
+  it('a number below the range of a double is evaluated as 0, not as millions of digits the policy cannot add up', () => {
+    // x + 1 on 1234567890123456789e-400000000 ran out of Wasm memory (ERR_POLICY); as 0 the policy decides
+    const d = stage().run(post('{"account": 1, "fee": 1234567890123456789e-400000000}'));
+    assert.ok(d instanceof Deny && d.code === 'ERR_POLICY_DENIED', d instanceof Deny ? d.code : 'allowed');
   });
 
   it('in a multipart part typed JSON too', () => {
