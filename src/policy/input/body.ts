@@ -3,7 +3,7 @@ import { isHex, percentDecode } from '../../common/percent-decode.js';
 import { charsetMayDiffer } from './charset.js';
 import { forEachParam } from '../../pipeline/query.js';
 import { parseMediaType, parseMultipart, phpBoundary } from './multipart.js';
-import { ExactNumbers, MAX_EXACT_DIGITS, recordExactNumbers } from './exact-numbers.js';
+import { ExactNumbers, MAX_EXACT_DIGITS, recordExactNumbers, TooManyDigitsError } from './exact-numbers.js';
 
 /**
  * The body could not be parsed although its content type says it can (OPA-Envoy answers 400), or the
@@ -43,28 +43,40 @@ function parseJson(text: string, exact?: ExactTarget | ExactNumbers): unknown {
   if (repaired) v = wellFormed(v, 0);
   if (exact && (hints & MAY_LOSE_DIGITS) !== 0) {
     const t = exact instanceof ExactNumbers ? { numbers: exact, holder: undefined, member: '' } : exact;
-    recordExactNumbers(text, v, t.numbers, t.holder, t.member, repaired ? toWellFormed : undefined);
+    try {
+      recordExactNumbers(text, v, t.numbers, t.holder, t.member, repaired ? toWellFormed : undefined);
+    } catch (err) {
+      throw err instanceof TooManyDigitsError ? new BodyParseError(err.message) : err;
+    }
   }
   return v;
 }
 
-const MAY_OVERFLOW = 1;
-const MAY_LOSE_DIGITS = 2;
+export const MAY_OVERFLOW = 1;
+export const MAY_LOSE_DIGITS = 2;
 
 /**
  * One pass, no allocation, over a JSON text: MAY_OVERFLOW when it may hold a number beyond a double
  * (JSON.parse makes it ±Infinity, which reaches the policy as null — and `null <= 1000` holds in Rego;
  * OPA-Envoy keeps the number): an exponent of three or more digits, or a run of 200 digits (a two-digit
  * exponent needs 210 to overflow). MAY_LOSE_DIGITS when it may hold a number of more than 15 significant
- * digits (a run of 16 digits and dots), which a double may round (exact-numbers.ts). Strings count too:
- * a false alarm costs one more look.
+ * digits (a run of 16 digits and dots), which a double may round (exact-numbers.ts). The text has been
+ * parsed: strings are skipped by their quotes, so digits and letters in them (card numbers, "release")
+ * raise no hint.
  */
-function numberHints(text: string): number {
+export function numberHints(text: string): number {
   let hints = 0;
   let run = 0;
   let digitsAndDots = 0;
+  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) { inString = true; run = 0; digitsAndDots = 0; continue; }
     if (c >= 0x30 && c <= 0x39) {
       if (++digitsAndDots > MAX_EXACT_DIGITS) hints |= MAY_LOSE_DIGITS;
       if (++run >= 200) return hints | MAY_OVERFLOW;

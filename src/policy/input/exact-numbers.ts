@@ -30,6 +30,16 @@ export class ExactNumbers {
 /** More significant digits than a double keeps exactly: the number is passed on as written. */
 export const MAX_EXACT_DIGITS = 15;
 
+/**
+ * A number with more significant digits than this is refused: OPA's Wasm arithmetic on hundreds of digits
+ * fails or takes milliseconds per operation (a 1M-digit fraction: 60–290 ms). 40 holds every 128-bit
+ * integer (39 digits) and a decimal128 (34).
+ */
+export const MAX_POLICY_DIGITS = 40;
+
+/** The body has a number with more than MAX_POLICY_DIGITS significant digits. */
+export class TooManyDigitsError extends Error {}
+
 const isWs = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
 /**
@@ -100,7 +110,9 @@ export function recordExactNumbers(
     if (i === start) { while (i < text.length && text.charCodeAt(i) >= 0x61 && text.charCodeAt(i) <= 0x7a) i++; } // true false null
     // a number below a double's range (JSON.parse reads 0) stays 0, as a shorter one does: its own text
     // (1234567890123456789e-400000000) would make the policy's arithmetic work on as many digits as its exponent
-    note(h, m, digits > MAX_EXACT_DIGITS && typeof v === 'number' && v !== 0 ? text.slice(start, i) : undefined);
+    const exact = digits > MAX_EXACT_DIGITS && typeof v === 'number' && v !== 0;
+    if (exact && digits > MAX_POLICY_DIGITS) throw new TooManyDigitsError(`request body has a number with more than ${MAX_POLICY_DIGITS} significant digits`);
+    note(h, m, exact ? text.slice(start, i) : undefined);
   };
   walk(holder, member, value);
 }

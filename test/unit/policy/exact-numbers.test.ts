@@ -7,6 +7,7 @@ import type { ModuleInstance } from '../../../src/modules/module.js';
 import { Deny } from '../../../src/pipeline/deny.js';
 import type { Stage } from '../../../src/pipeline/stage.js';
 import { policyEvalCommand } from '../../../src/policy/cli/commands.js';
+import { BodyParseError, MAY_LOSE_DIGITS, MAY_OVERFLOW, numberHints, parseBody } from '../../../src/policy/input/body.js';
 import { buildInput, wasmInput } from '../../../src/policy/input/build-input.js';
 import { ExactNumbers, exactJson, recordExactNumbers } from '../../../src/policy/input/exact-numbers.js';
 import { policyModule } from '../../../src/policy/module.js';
@@ -56,6 +57,25 @@ describe('numbers a double would round reach the policy as the body wrote them',
   it('a client string that looks like the placeholder is left alone', () => {
     const body = '{"s": "\\u0000abc:0", "n": 9007199254740993}';
     assert.equal(policyText(body), '{"parsed_body":{"s":"\\u0000abc:0","n":9007199254740993}}');
+  });
+
+  it('a number of more than 40 significant digits is refused (400): Wasm arithmetic on hundreds of digits fails or takes milliseconds', () => {
+    const body = (n: string) => Buffer.from(`{"amount": ${n}}`);
+    const digits40 = '1234567890'.repeat(4);
+    assert.doesNotThrow(() => parseBody('application/json', body(digits40), false, { numbers: new ExactNumbers(), holder: {}, member: 'parsed_body' }));
+    assert.doesNotThrow(() => parseBody('application/json', body(`0.000${digits40}e5`), false, { numbers: new ExactNumbers(), holder: {}, member: 'parsed_body' }));
+    for (const n of [`${digits40}1`, `1.${digits40}`, `${digits40}0e-10`, `-${'9'.repeat(100)}.5`]) {
+      assert.throws(() => parseBody('application/json', body(n), false, { numbers: new ExactNumbers(), holder: {}, member: 'parsed_body' }), BodyParseError, n);
+    }
+    // digits in a string are text, however many
+    assert.doesNotThrow(() => parseBody('application/json', Buffer.from(`{"amount": "${'7'.repeat(500)}"}`), false, { numbers: new ExactNumbers(), holder: {}, member: 'parsed_body' }));
+  });
+
+  it('the pre-scan ignores strings: a card number or a version in a string raises no hint, the same digits as a number do', () => {
+    assert.equal(numberHints('{"card": "4111111111111111", "v": "release 1e999", "q": "a\\"4111111111111111"}'), 0);
+    assert.equal(numberHints('{"card": 4111111111111111}'), MAY_LOSE_DIGITS);
+    assert.equal(numberHints('{"x": 1e999}') & MAY_OVERFLOW, MAY_OVERFLOW);
+    assert.equal(numberHints(`{"x": "${'9'.repeat(300)}"}`), 0);
   });
 
   it('an input without such numbers is handed over as the object itself (no second serialisation)', () => {
