@@ -1,4 +1,4 @@
-import type { Decoded } from '../decode/normalize.js';
+import { MAX_URL_ROUNDS, type Decoded } from '../decode/normalize.js';
 import { pathInProse, relativeLinksInProse } from './traversal-prose.js';
 import { remoteInclude } from './traversal-remote.js';
 
@@ -261,12 +261,16 @@ function take(acc: { best: number; why: string }, c: number, why: string): void 
 export function detectTraversal(d: Decoded): TraversalVerdict {
   const src = d.url;
   const acc = { best: 0, why: '' };
-  if (src.length < 2) return { confidence: 0, reason: '' };
+  // still percent-encoded after the last round (normalize.ts decodes the rest): no client encodes data five
+  // times over (no benign set has a value deeper than two rounds), an application that decodes until nothing
+  // changes reads what is under it. Evidence of evasion by itself, as overlong UTF-8 is (below)
+  if (d.depth > MAX_URL_ROUNDS) take(acc, 0.85, `percent-encoded more than ${MAX_URL_ROUNDS} times over`);
+  if (src.length < 2) return { confidence: acc.best, reason: acc.why };
   const folded = foldHexLiterals(src);
   const hasDot = folded.indexOf('.') >= 0;
   const hasSep = folded.indexOf('/') >= 0 || folded.indexOf('\\') >= 0;
   const hasColon = src.indexOf(':') >= 0;
-  if (!hasDot && !hasSep && !hasColon && d.overlong === 0 && d.invalid === 0 && d.unicode === 0) return { confidence: 0, reason: '' };
+  if (!hasDot && !hasSep && !hasColon && d.overlong === 0 && d.invalid === 0 && d.unicode === 0) return { confidence: acc.best, reason: acc.why };
   if (d.overlong === 0 && d.invalid === 0 && d.unicode === 0 && folded.indexOf('..') < 0 && folded.indexOf('\0') < 0 && !SINGLE_DOT.test(folded)) {
     // nothing to walk: no dot-dot, no single-dot segments, no encoding noise — only targets and wrappers
     if (hasSep) {
