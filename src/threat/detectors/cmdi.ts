@@ -4,6 +4,7 @@ import { dashC, hostArgEnds, optionSoon, SHELLS } from './cmdi-args.js';
 import { batchFor } from './cmdi-batch.js';
 import { batchIf } from './cmdi-batch-if.js';
 import { innerBrace } from './cmdi-brace.js';
+import { labelledToolList } from './cmdi-list.js';
 import { functionThenCall } from './cmdi-function.js';
 import { codeStatement, execCalls } from './cmdi-code.js';
 import { shellDequote } from './cmdi-dequote.js';
@@ -152,6 +153,12 @@ const M_SEP = C_SEMI | C_PIPE | C_AMP | C_NEWLINE, M_BT = C_BACKTICK, M_DOLLAR =
   M_PAREN = C_PAREN, M_PCT = C_PERCENT, M_SLASH = C_SLASH | C_BACKSLASH;
 
 
+/** After a list item: blanks, then the end of the value or the next item's ';'. */
+function listItemEnds(s: string, at: number): boolean {
+  while (at < s.length && isWs(s.charCodeAt(at))) at++;
+  return at >= s.length || s.charCodeAt(at) === 59;
+}
+
 /**
  * `./name` or `../dir/name` at `at`: a program run by a relative path (the shell looks it up nowhere else),
  * its name starting with a letter.
@@ -221,6 +228,7 @@ function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolea
     if (fenced) c = Math.min(c, 0.5);
   } else {
     if (systemPath) c = 0.95;
+    else if (arg === 'end' && kind === SEMI && isWs(s.charCodeAt(pos)) && listItemEnds(s, w.end) && labelledToolList(s, pos - 1)) c = 0.6; // Editors: vim; emacs
     else if (!prose) c = arg === 'word' && kind === SEMI ? (optionSoon(s, w.end) || hostArgEnds(s, w.end) ? 0.85 : 0.6) : 0.9;
     else if (arg === 'shell') c = kind === SEMI || kind === AMP ? 0.85 : 0.9;
     else if (arg === 'end') c = kind === AMP && isWs(s.charCodeAt(pos)) ? 0.7 : kind === SEMI || kind === AMP ? 0.85 : 0.9; // "cut & paste" is prose
