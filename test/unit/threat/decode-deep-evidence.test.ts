@@ -75,8 +75,8 @@ describe('a value percent-encoded more than four times over', () => {
   });
 
   it('turns a weak finding in the decoded text into a block', () => {
-    assert.ok(score('x;ps aux') < 0.8);
-    assert.ok(score(again('x%3Bps%20aux', 4)) >= 0.8);
+    assert.ok(score('x & id') < 0.8);
+    assert.ok(score(again('x%20%26%20id', 4)) >= 0.8);
   });
 
   it('four rounds or fewer, and literal percent signs, are no finding', () => {
