@@ -20,12 +20,7 @@ export function walkInputs(ctx: RequestContext, o: InputOptions, visit: Visit, e
   const w = new Inspector(o, visit, ex);
   if (o.inspectPath && ctx.path.length > 1) {
     w.emit('path', ctx.path);
-    const segs = ctx.path.split('/');
-    for (let n = 1; n < segs.length && n <= 32; n++) {
-      const seg = segs[n]!;
-      // segments with something to read are inspected decoded once (the path itself is as Envoy sent it)
-      if (seg.length >= 2 && /[%'"<>();|&`$={}\\ +]/.test(seg)) w.emit(`path[${n}]`, decodeComponent(seg));
-    }
+    pathSegments(w, ctx.path, (n) => `path[${n}]`);
   }
   if (o.inspectQuery && ctx.rawQuery !== '') inspectParams(w, ctx.rawQuery, 'query', MAX_QUERY_PARAMS);
   for (const h of o.headers) {
@@ -34,11 +29,29 @@ export function walkInputs(ctx: RequestContext, o: InputOptions, visit: Visit, e
     if (h === 'cookie') inspectCookies(w, v);
     else {
       w.emit(`header.${h}`, v, true);
-      if (URL_HEADERS.has(h)) inspectUrlQuery(w, `header.${h}`, v);
+      if (URL_HEADERS.has(h)) {
+        // the URL the upstream routes by: its path segments as the path's, its query as a query
+        const where = `header.${h}`;
+        const end = v.search(/[?#]/);
+        pathSegments(w, end < 0 ? v : v.slice(0, end), () => where, true);
+        inspectUrlQuery(w, where, v);
+      }
     }
   }
   if (o.inspectBody && ctx.body.length > 0 && !w.exhausted) inspectBody(ctx, o, w);
   return w.finish();
+}
+
+/**
+ * The segments of a path with something to read (quotes, operators, escapes, blanks …), each decoded once:
+ * the path itself is read as Envoy sent it. At most 32.
+ */
+function pathSegments(w: Inspector, path: string, where: (n: number) => string, header = false): void {
+  const segs = path.split('/', 33);
+  for (let n = 1; n < segs.length && n <= 32; n++) {
+    const seg = segs[n]!;
+    if (seg.length >= 2 && /[%'"<>();|&`$={}\\ +]/.test(seg)) w.emit(where(n), decodeComponent(seg), header);
+  }
 }
 
 /** Headers whose value is a URL the upstream routes by (IIS URL Rewrite, Symfony, Laminas): its query is the application's. */

@@ -78,6 +78,31 @@ routes:
     assert.equal(b.status, 200, b.body);
   });
 
+  it('session 11 bypasses: 5-deep nibble escapes, a UNC path, `;./x`, `;ps aux`, a segment of X-Original-URL → 403', async () => {
+    const deep = (v: string, times: number) => { let t = v; for (let i = 0; i < times; i++) t = t.replace(/%/g, '%25'); return t; };
+    for (const [what, r] of [
+      ['nibble-split traversal under 5 more %25 layers', await query(deep('..%2%f..%2%fetc%2%fpasswd', 5))],
+      ['a value still encoded after four rounds', await query(deep('hello%20world', 5))],
+      ['UNC path in a query', await query('%5C%5Cattacker.example%5Cshare%5Cx.php')],
+      ['UNC path in JSON', await json('\\\\attacker\\share\\x')],
+      ['protocol-relative URL cut by ?', await form('%2F%2Fevil.example%2Fshell.txt%3F')],
+      [';./exploit in a form field', await form('%3B.%2Fexploit')],
+      ['x;ps aux in JSON', await json('x;ps aux')],
+      ['X-Original-URL segment', await stack.request({ method: 'GET', path: '/public/index.html', headers: { ...UA, 'x-original-url': '/api/items/1%20ORDER%20BY%203--%20/x' } })],
+    ] as const) {
+      assert.equal(r.status, 403, `${what}: ${r.body}`);
+      assert.equal(r.json().error, 'ERR_THREAT', what);
+    }
+  });
+
+  it('session 11 false positives: a project dotfile path, a tool list, a protocol-relative link pass (200)', async () => {
+    for (const [what, r] of [
+      ['src/.git/config in JSON', await json('src/.git/config')],
+      ['Editors: vim; emacs in a form', await form('Editors%3A%20vim%3B%20emacs')],
+      ['//cdn.example.com/lib.js in a query', await query('%2F%2Fcdn.example.com%2Flib.js')],
+    ] as const) assert.equal(r.status, 200, `${what}: ${r.body}`);
+  });
+
   it('benign values with quotes, NBSP and comments pass (200)', async () => {
     for (const [what, r] of [
       ['quoted prose', await json("it's 'ls' they said, O'Brien's \"best\" offer")],

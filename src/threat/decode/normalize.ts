@@ -1,7 +1,7 @@
 import { C_AMP, C_BACKSLASH, C_PERCENT, C_PLUS, C_SPACE_A, C_WIDE, charClasses } from './charclass.js';
 import { decodeEntities } from './entities.js';
 import { decodeBackslashEscapes, decodeUtf7 } from './escapes.js';
-import { collapsePercent, hasPercentEscape, hasUnicodeEscape, percentDecodeOnce } from './percent.js';
+import { collapsePercent, hasNibbleEscape, hasPercentEscape, hasUnicodeEscape, percentDecodeOnce } from './percent.js';
 
 /**
  * One inspected value, decoded as attackers encode. `url` is percent-decoded repeatedly (bounded) with
@@ -89,8 +89,9 @@ export function decodeValue(raw: string): Decoded {
       cur = r.text;
     }
     // still encoded after the last round (no client encodes data five times over; an application that decodes
-    // until nothing changes reads what is under it): the rest decoded to the end in one linear pass
-    if (d.depth === MAX_URL_ROUNDS && (hasPercentEscape(cur) || hasUnicodeEscape(cur))) {
+    // until nothing changes reads what is under it): the rest decoded to the end in one linear pass, and depth
+    // MAX_URL_ROUNDS + 1 says so (traversal.ts reports it as evidence of evasion)
+    if (d.depth === MAX_URL_ROUNDS && (hasPercentEscape(cur) || hasUnicodeEscape(cur) || hasNibbleEscape(cur))) {
       const r = collapsePercent(cur);
       d.overlong += r.overlong;
       d.invalid += r.invalid;

@@ -34,6 +34,16 @@ export function hasPercentEscape(s: string): boolean {
   return false;
 }
 
+/** True when s has a nibble-split escape `%X%Y` (a hex digit after each '%'), which a round decodes to the byte XY. */
+export function hasNibbleEscape(s: string): boolean {
+  let i = s.indexOf('%');
+  while (i >= 0 && i + 3 < s.length) {
+    if (hexVal(s.charCodeAt(i + 1)) >= 0 && s.charCodeAt(i + 2) === 37 && hexVal(s.charCodeAt(i + 3)) >= 0) return true;
+    i = s.indexOf('%', i + 1);
+  }
+  return false;
+}
+
 /** True when s has a `%uXXXX` escape (four hex digits). */
 export function hasUnicodeEscape(s: string): boolean {
   let i = s.indexOf('%');
@@ -165,21 +175,25 @@ export function percentDecodeOnce(s: string, plus: boolean): PercentResult {
  * and whenever the top three are `%`, hex, hex they become the byte they spell — which may complete another
  * escape with what precedes it (`%25` then `2e` → `%2e` → '.'), as the next round would. Runs of decoded
  * bytes are read as UTF-8 as a round reads them (overlong forms counted). `%uXXXX` (IIS) escapes become the
- * character they spell the same way, as a round decodes them; nibble-split escapes are left as they are.
- * Each step pushes a character or removes two or five: linear (`steps`: both, counted).
+ * character they spell the same way, as a round decodes them, and so do nibble-split escapes (`%2%e`, the
+ * byte 2e; counted invalid, as a round counts them). Each step pushes a character or removes two, three or
+ * five: linear (`steps`: both, counted).
  */
 export function collapsePercent(s: string): PercentResult & { steps: number } {
   const r: PercentResult & { steps: number } = { text: s, decoded: 0, overlong: 0, invalid: 0, unicode: 0, steps: 0 };
   const units: number[] = [];
   const byte: boolean[] = []; // units[i] is a decoded byte (not a character of the text)
-  for (let i = 0; i < s.length; i++) {
-    units.push(s.charCodeAt(i)); byte.push(false); r.steps++;
+  // the round in which units[i] is first read as a character: 1 for the text's own, one more than the latest
+  // of its parts for a decoded one (a nibble-split escape competes with a `%XX` by who is read first)
+  const round: number[] = [];
+  const settle = (atEnd: boolean) => {
     for (let n = units.length; n >= 3; n = units.length) {
       if (units[n - 3] === 37) {
         const h1 = hexVal(units[n - 2]!), h2 = hexVal(units[n - 1]!);
         if (h1 >= 0 && h2 >= 0) {
-          units.length = n - 2; byte.length = n - 2;
-          units[n - 3] = h1 * 16 + h2; byte[n - 3] = true;
+          const rd = Math.max(round[n - 3]!, round[n - 2]!, round[n - 1]!) + 1;
+          units.length = n - 2; byte.length = n - 2; round.length = n - 2;
+          units[n - 3] = h1 * 16 + h2; byte[n - 3] = true; round[n - 3] = rd;
           r.decoded++; r.steps++;
           continue;
         }
@@ -188,15 +202,38 @@ export function collapsePercent(s: string): PercentResult & { steps: number } {
       if (n >= 6 && units[n - 6] === 37 && (units[n - 5] === 117 || units[n - 5] === 85)) {
         const a = hexVal(units[n - 4]!), b = hexVal(units[n - 3]!), c = hexVal(units[n - 2]!), e = hexVal(units[n - 1]!);
         if (a >= 0 && b >= 0 && c >= 0 && e >= 0) {
-          units.length = n - 5; byte.length = n - 5;
-          units[n - 6] = ((a * 16 + b) * 16 + c) * 16 + e; byte[n - 6] = false;
+          let rd = 0;
+          for (let k = n - 6; k < n; k++) rd = Math.max(rd, round[k]!);
+          units.length = n - 5; byte.length = n - 5; round.length = n - 5;
+          units[n - 6] = ((a * 16 + b) * 16 + c) * 16 + e; byte[n - 6] = false; round[n - 6] = rd + 1;
           r.decoded++; r.unicode++; r.steps++;
           continue;
         }
       }
+      // nibble-split `%X%Y` on top: the byte XY, as a round reads it (`%X%` is no `%XX`) — unless its second
+      // `%` is read in an earlier round than the pair as a whole, when what comes next may make `%Y?` an
+      // escape decoded first (`%25` `2` `%25` `e`: `%2%e` only a round later): then the next unit decides
+      if (n >= 4 && units[n - 4] === 37 && units[n - 2] === 37 && nibble(n - 4, atEnd)) continue;
+      // a nibble escape that waited for the unit now on top, which did not make `%Y?` an escape
+      if (n >= 5 && units[n - 5] === 37 && units[n - 3] === 37 && nibble(n - 5, true)) continue;
       break;
     }
+  };
+  /** Decode the nibble escape at units[at..at+3] (keeping what follows), unless it must wait for the next unit. */
+  const nibble = (at: number, decide: boolean): boolean => {
+    const h1 = hexVal(units[at + 1]!), h2 = hexVal(units[at + 3]!);
+    if (h1 < 0 || h2 < 0) return false;
+    const rd = Math.max(round[at]!, round[at + 1]!, round[at + 2]!, round[at + 3]!);
+    if (!decide && at + 4 === units.length && Math.max(round[at + 2]!, round[at + 3]!) < rd) return false;
+    units.splice(at, 4, h1 * 16 + h2); byte.splice(at, 4, true); round.splice(at, 4, rd + 1);
+    r.decoded++; r.invalid++; r.steps++;
+    return true;
+  };
+  for (let i = 0; i < s.length; i++) {
+    units.push(s.charCodeAt(i)); byte.push(false); round.push(1); r.steps++;
+    settle(false);
   }
+  settle(true);
   if (r.decoded === 0) return r;
   const out: string[] = [];
   let bytes: number[] = [];

@@ -46,6 +46,8 @@ export const SUBCOMMANDS: Record<string, ReadonlySet<string>> = {
   git: new Set(['clone', 'config', 'push', 'pull']),
   docker: new Set(['run', 'exec', 'ps', 'images']),
   type: new Set(['nul', 'con']),
+  // BSD-style option letters without a dash (procps reads `ps aux` as `ps -aux` did): the listings payloads ask for
+  ps: new Set(['aux', 'auxf', 'auxw', 'auxww', 'auxwf', 'axu', 'ax', 'axf', 'axjf', 'axl', 'axo', 'axww', 'ajx', 'aufx']),
 };
 
 /** Interpreter introspection and execution functions called as a statement: ;phpinfo(); */

@@ -4,6 +4,7 @@ import { dashC, hostArgEnds, optionSoon, SHELLS } from './cmdi-args.js';
 import { batchFor } from './cmdi-batch.js';
 import { batchIf } from './cmdi-batch-if.js';
 import { innerBrace } from './cmdi-brace.js';
+import { labelledToolList } from './cmdi-list.js';
 import { functionThenCall } from './cmdi-function.js';
 import { codeStatement, execCalls } from './cmdi-code.js';
 import { shellDequote } from './cmdi-dequote.js';
@@ -152,10 +153,33 @@ const M_SEP = C_SEMI | C_PIPE | C_AMP | C_NEWLINE, M_BT = C_BACKTICK, M_DOLLAR =
   M_PAREN = C_PAREN, M_PCT = C_PERCENT, M_SLASH = C_SLASH | C_BACKSLASH;
 
 
+/** After a list item: blanks, then the end of the value or the next item's ';'. */
+function listItemEnds(s: string, at: number): boolean {
+  while (at < s.length && isWs(s.charCodeAt(at))) at++;
+  return at >= s.length || s.charCodeAt(at) === 59;
+}
+
+/**
+ * `./name` or `../dir/name` at `at`: a program run by a relative path (the shell looks it up nowhere else),
+ * its name starting with a letter.
+ */
+function dotSlashProgram(s: string, at: number): boolean {
+  let k = at;
+  if (s.charCodeAt(k) !== 46) return false;
+  if (s.charCodeAt(k + 1) === 46) k++;
+  const sep = s.charCodeAt(k + 1);
+  return (sep === 47 || sep === 92) && isLower(s.charCodeAt(k + 2));
+}
+
 function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolean): void {
   if (kind > NEWLINE && tildeWord(s, pos)) { take(acc, 0.85, 'directory-stack ~+N/~-N run as a command'); return; }
   const w = readWord(s, pos);
   if (!w) return;
+  // x;./exploit, x; ./exploit, x|../bin/tool: a program run by a relative path right after `;`, or glued to
+  // `|`, `&&`, `||` (`make && ./run` with blanks is a README's shell line: the markdown set holds some)
+  let at = pos;
+  while (at < w.end && isWs(s.charCodeAt(at))) at++;
+  if (w.path && (kind === SEMI || (kind === STRONG && at === pos)) && dotSlashProgram(s, at)) take(acc, 0.85, `program run by a relative path after ${['start', 'newline', ';', '|/&&/||', '&', 'substitution'][kind]}`);
   if (!w.variable && !w.glob && !TIER_A.has(w.name) && !CODE_FUNCTIONS.has(w.name)) return;
   const arg = argShape(s, w.end, w.name);
   if (arg === 'assign') return; // key=value, VAR=…
@@ -204,6 +228,7 @@ function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolea
     if (fenced) c = Math.min(c, 0.5);
   } else {
     if (systemPath) c = 0.95;
+    else if (arg === 'end' && kind === SEMI && isWs(s.charCodeAt(pos)) && listItemEnds(s, w.end) && labelledToolList(s, pos - 1)) c = 0.6; // Editors: vim; emacs
     else if (!prose) c = arg === 'word' && kind === SEMI ? (optionSoon(s, w.end) || hostArgEnds(s, w.end) ? 0.85 : 0.6) : 0.9;
     else if (arg === 'shell') c = kind === SEMI || kind === AMP ? 0.85 : 0.9;
     else if (arg === 'end') c = kind === AMP && isWs(s.charCodeAt(pos)) ? 0.7 : kind === SEMI || kind === AMP ? 0.85 : 0.9; // "cut & paste" is prose
@@ -388,7 +413,7 @@ function scan(s: string, mask: number): CmdiVerdict {
     while (k < n && (s.charCodeAt(k) === 59 || s.charCodeAt(k) === 124 || s.charCodeAt(k) === 38 || s.charCodeAt(k) === 96 || s.charCodeAt(k) === 36 || s.charCodeAt(k) === 40)) k++;
     while (k < n && isWs(s.charCodeAt(k))) k++;
     const nc = s.charCodeAt(k);
-    const wordish = isLower(nc) || nc === 123 || ((nc === 47 || nc === 92) && isLower(s.charCodeAt(k + 1)));
+    const wordish = isLower(nc) || nc === 123 || ((nc === 47 || nc === 92) && isLower(s.charCodeAt(k + 1))) || dotSlashProgram(s, k);
     const entity = op === 38 && /^&[a-z][a-z0-9]{1,15};/.test(s.slice(lead, lead + 18));
     const table = op === 124 && s.indexOf('|', k) > 0;
     // ';;' (a Lisp or ini comment) is a syntax error to a shell outside `case`: it chains onto nothing

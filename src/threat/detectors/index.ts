@@ -2,7 +2,7 @@ import {
   C_AMP, C_BACKSLASH, C_BACKTICK, C_BRACE, C_CARET, C_COLON, C_DOLLAR, C_DOT, C_DQUOTE, C_EQ, C_FRACTION, C_GT, C_HEX_PREFIX, C_LT, C_NEWLINE, C_PAREN,
   C_PERCENT, C_PIPE, C_PLUS, C_SEMI, C_SLASH, C_SQUOTE,
 } from '../decode/charclass.js';
-import { decodeValue, type Decoded } from '../decode/normalize.js';
+import { decodeValue, MAX_URL_ROUNDS, type Decoded } from '../decode/normalize.js';
 import { BATCH_KEYWORDS, CODE_FUNCTIONS, TIER_A } from './cmdi-lexicon.js';
 import { detectCmdi } from './cmdi.js';
 import { quotedWordsNameNoCommand } from './cmdi-quoted-words.js';
@@ -56,7 +56,8 @@ const XSS_SYNTAX = C_LT | C_GT | C_COLON | C_PAREN | C_BACKTICK | C_EQ | C_BRACE
 const PROBE_CHARS = C_LT | C_GT | C_SQUOTE | C_DQUOTE;
 /**
  * Paths (traversal.ts): a dot, a separator, a colon (drive letters, stream wrappers) or spelled-out hex
- * (0x2e0x2e0x2f) — unless decoding itself was anomalous (overlong UTF-8, malformed or %u escapes).
+ * (0x2e0x2e0x2f) — unless decoding itself was anomalous (overlong UTF-8, malformed or %u escapes, still
+ * encoded after the last round).
  */
 const PATH_SYNTAX = C_DOT | C_SLASH | C_BACKSLASH | C_COLON | C_HEX_PREFIX;
 
@@ -119,7 +120,7 @@ export function mayBeXss(d: Decoded): boolean {
 }
 
 export function mayBeTraversal(d: Decoded): boolean {
-  return (d.urlClasses & PATH_SYNTAX) !== 0 || d.overlong > 0 || d.invalid > 0 || d.unicode > 0;
+  return (d.urlClasses & PATH_SYNTAX) !== 0 || d.overlong > 0 || d.invalid > 0 || d.unicode > 0 || d.depth > MAX_URL_ROUNDS;
 }
 
 function run(d: Decoded, opts: DetectorOptions, out: ValueFinding[], scale: number, prefix: string, fast: boolean): void {

@@ -14,7 +14,7 @@ export type { ParanoidFinding, Sink } from './paranoid-sink.js';
  * and are wrong more often. Level 1 (the detectors themselves) only fires on values that read as an
  * attack; these rules fire on values that only *look like parts* of one.
  *
- * - PL2: a bare command name (`whoami`, `netstat`), HTML markup of any kind and HTML/XML comments and
+ * - PL2: a bare command name (`whoami`, `netstat`), a command alone after a blank `&` at the end (`x & id`), HTML markup of any kind and HTML/XML comments and
  *   declarations, template syntax (`{{…}}`, `{%…%}`, `${…}`, `#{…}`, `<%…%>`), SQL comment sequences
  *   next to code (`'--`, `;--`, slash-star), any dot-dot path segment, PHP filter-chain names,
  *   interpreter function calls (`phpversion();`), hex literals that decode to text, NUL bytes.
@@ -68,6 +68,20 @@ export interface ParanoidRule { name: string; section: 2 | 3 | 4; may?: (v: Para
 /** `<local@domain>` or `<scheme://…>` set off by a blank, '(' or ',' (or the start), and by a blank, ')', ',', ';' or the end. */
 const ANGLE_ADDRESS = /(?<=^|[\s(,])<(?:[^\s<>"'@]+@[^\s<>"'@]+|[a-z][a-z0-9+.-]{1,15}:\/\/[^\s<>"']+)>(?=$|[\s),;.])/g;
 
+/** `t` (trimmed, lower-cased) ends in ` & name` (one `&`, blanks around it) and name is a command. */
+function commandAfterBlankAmp(t: string): boolean {
+  const amp = t.lastIndexOf('&');
+  if (amp < 1 || t.charCodeAt(amp - 1) !== 32 || t.charCodeAt(amp + 1) !== 32) return false;
+  let i = amp + 1;
+  while (i < t.length && t.charCodeAt(i) === 32) i++;
+  const from = i;
+  while (i < t.length && (isWordCh(t.charCodeAt(i)) || t.charCodeAt(i) === 46 || t.charCodeAt(i) === 45)) i++;
+  if (i !== t.length || i === from || i - from > 32) return false;
+  let name = t.slice(from);
+  if (name.endsWith('.exe')) name = name.slice(0, -4);
+  return TIER_A.has(name) && !TOOL_NAMES.has(name);
+}
+
 /** In the order they run: per family, the first rule that fires wins. */
 export const PARANOID_RULES: readonly ParanoidRule[] = [
   // ---- PL2 ----
@@ -80,6 +94,9 @@ export const PARANOID_RULES: readonly ParanoidRule[] = [
       else if (TIER_A.has(name) && !TOOL_NAMES.has(name) && name !== 'true' && name !== 'false') add(sink, 4, 'cmdi', 'bare command name that is also a word');
     },
   },
+  // `x & id`: a command that is also a word, alone after a blank `&` at the end (PL1 reads it 0.7: "Date & Time",
+  // "Cut & Paste", "Read & Write" are labels; the shell runs `id` in the background of `x`)
+  { name: 'command after a blank &', section: 2, may: (v) => (v.cls & C_AMP) !== 0, run: (v, sink) => { if (commandAfterBlankAmp(v.t)) add(sink, 2, 'cmdi', 'command after & at the end'); } },
   { name: 'template syntax', section: 2, may: (v) => (v.cls & (C_BRACE | C_LT)) !== 0, run: (v, sink) => templateSyntax(v.lower, sink) },
   { name: 'markup', section: 2, may: (v) => (v.cls & (C_LT | C_GT)) !== 0, run: (v, sink) => markup(v.lower, sink) },
   { name: 'SQL comments', section: 2, may: (v) => (v.cls & C_SLASH) !== 0 || v.lower.indexOf('--') >= 0, run: (v, sink) => sqlComments(v.lower, sink) },

@@ -1,12 +1,13 @@
 /**
- * Remote file inclusion: the value is an http(s) or ftp(s) URL to a file name with an extension, cut off
+ * Remote file inclusion: the value is an http(s) or ftp(s) URL (or a protocol-relative `//host/…` one) to a file name with an extension, cut off
  * right after the name by one or more '?' ending the value, or by a NUL. `include($_GET['page'] . '.php')`
  * handed `http://evil.example/shell.txt?` fetches `shell.txt?.php` — the trailing '?' turns the suffix the
  * application appends into a query string (OWASP CRS 931120); a NUL drops it where the runtime truncates.
  * A link a person pastes has a query after its '?', or no file name (`/search?`), or is part of a sentence
  * (the value must open with the URL). Reads `src` (percent-decoded) once: linear.
  */
-const SCHEMES = ['http://', 'https://', 'ftp://', 'ftps://'];
+/** `//` last: a protocol-relative URL is an http(s) URL with the scheme of the page it is in. */
+const SCHEMES = ['http://', 'https://', 'ftp://', 'ftps://', '//'];
 
 function isExtChar(c: number): boolean { return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90); }
 
@@ -34,4 +35,28 @@ export function remoteInclude(src: string): boolean {
   if (dot <= lastSlash + 1 || end - dot - 1 < 1 || end - dot - 1 > 8) return false;
   for (let i = dot + 1; i < end; i++) if (!isExtChar(src.charCodeAt(i))) return false;
   return true;
+}
+
+function isHostChar(c: number): boolean { return isExtChar(c) || c === 46 || c === 45 || c === 95; }
+
+/**
+ * A value that is a UNC path: two separators (at least one a backslash; `//` alone is a protocol-relative
+ * URL, above), a host name or address (a WebDAV `@SSL@443` suffix allowed), a backslash and a share name;
+ * or the `\\?\UNC\host\share` long form. A Windows server's file APIs open it over SMB: PHP's include() runs
+ * the remote file even with allow_url_include off (a path, not a URL), and any file read hands the host the
+ * service account's NTLM credentials. Only a value that opens with one: a path named in a sentence is text.
+ * Reads at most the host and the first character of the share: constant time.
+ */
+export function uncPath(src: string): boolean {
+  const a = src.charCodeAt(0), b = src.charCodeAt(1);
+  if (!((a === 92 && (b === 92 || b === 47)) || (a === 47 && b === 92))) return false;
+  let i = 2;
+  if (src.charCodeAt(2) === 63 && src.charCodeAt(3) === 92 && src.slice(4, 8).toLowerCase() === 'unc\\') i = 8; // \\?\UNC\host\share
+  const from = i;
+  while (i < src.length && i - from < 256 && (isHostChar(src.charCodeAt(i)) || src.charCodeAt(i) === 64)) i++;
+  if (i === from || !isExtChar(src.charCodeAt(from))) return false;
+  // the share: a backslash, then a name (not a blank, separator or the end)
+  if (src.charCodeAt(i) !== 92) return false;
+  const c = src.charCodeAt(i + 1);
+  return i + 1 < src.length && c !== 92 && c !== 47 && c !== 32 && c !== 9 && c !== 10 && c !== 13;
 }

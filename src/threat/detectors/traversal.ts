@@ -1,6 +1,6 @@
-import type { Decoded } from '../decode/normalize.js';
+import { MAX_URL_ROUNDS, type Decoded } from '../decode/normalize.js';
 import { pathInProse, relativeLinksInProse } from './traversal-prose.js';
-import { remoteInclude } from './traversal-remote.js';
+import { remoteInclude, uncPath } from './traversal-remote.js';
 
 export interface TraversalVerdict { confidence: number; reason: string }
 
@@ -56,8 +56,25 @@ const STRONG_TARGETS = new Set([
  */
 const OPENING_TARGETS = new Set(['web-inf/']);
 
+/**
+ * A repository's metadata and a project's own dotfiles: every project tree has them under some directory, so
+ * deeper in a relative path (`src/.git/config`, `packages/api/.env`: a code-review or CI API's file names)
+ * they name a file of the project. Strong where a file read of the server names them: the value opens with
+ * them, is an absolute path (`/var/www/html/.git/config`, `C:\inetpub\…\.env`, `~/.git/`), or a dot-dot
+ * segment reaches them.
+ */
+const PROJECT_TARGETS = new Set(['.git/', '.env', '.htaccess', '.htpasswd']);
+
+/** `lower` opens with a plain name (a relative path below some directory): not '/', '~', a drive or a dot. */
+function relativeBelowDir(lower: string): boolean {
+  const c = lower.charCodeAt(0);
+  if (c === 47 || c === 126 || c === 46) return false;
+  return !(lower.charCodeAt(1) === 58 && ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)));
+}
+
 /** Whether target `t` (found in `lower`, the value lower-cased with '/' separators) is strong here. */
-function strongTarget(t: string, lower: string): boolean {
+function strongTarget(t: string, lower: string, segments = 0): boolean {
+  if (PROJECT_TARGETS.has(t)) return segments > 0 || !relativeBelowDir(lower);
   if (STRONG_TARGETS.has(t)) return true;
   if (!OPENING_TARGETS.has(t)) return false;
   let i = 0;
@@ -208,6 +225,11 @@ function targetAt(norm: string): [string, boolean] | undefined {
 
 const SINGLE_DOT = /(?:^|[\\/])\.(?:[\\/]|$)/;
 
+/** A value that opens with a UNC path (traversal-remote.ts): remote file inclusion over SMB. */
+function unc(src: string, acc: { best: number; why: string }): void {
+  if (uncPath(src)) take(acc, 0.85, 'UNC path to a remote share');
+}
+
 /** Stream wrappers and Windows system paths. */
 function wrappers(src: string, acc: { best: number; why: string }): void {
   if (remoteInclude(src)) take(acc, 0.85, 'remote file include: URL cut by ? or NUL');
@@ -261,12 +283,16 @@ function take(acc: { best: number; why: string }, c: number, why: string): void 
 export function detectTraversal(d: Decoded): TraversalVerdict {
   const src = d.url;
   const acc = { best: 0, why: '' };
-  if (src.length < 2) return { confidence: 0, reason: '' };
+  // still percent-encoded after the last round (normalize.ts decodes the rest): no client encodes data five
+  // times over (no benign set has a value deeper than two rounds), an application that decodes until nothing
+  // changes reads what is under it. Evidence of evasion by itself, as overlong UTF-8 is (below)
+  if (d.depth > MAX_URL_ROUNDS) take(acc, 0.85, `percent-encoded more than ${MAX_URL_ROUNDS} times over`);
+  if (src.length < 2) return { confidence: acc.best, reason: acc.why };
   const folded = foldHexLiterals(src);
   const hasDot = folded.indexOf('.') >= 0;
   const hasSep = folded.indexOf('/') >= 0 || folded.indexOf('\\') >= 0;
   const hasColon = src.indexOf(':') >= 0;
-  if (!hasDot && !hasSep && !hasColon && d.overlong === 0 && d.invalid === 0 && d.unicode === 0) return { confidence: 0, reason: '' };
+  if (!hasDot && !hasSep && !hasColon && d.overlong === 0 && d.invalid === 0 && d.unicode === 0) return { confidence: acc.best, reason: acc.why };
   if (d.overlong === 0 && d.invalid === 0 && d.unicode === 0 && folded.indexOf('..') < 0 && folded.indexOf('\0') < 0 && !SINGLE_DOT.test(folded)) {
     // nothing to walk: no dot-dot, no single-dot segments, no encoding noise — only targets and wrappers
     if (hasSep) {
@@ -278,7 +304,9 @@ export function detectTraversal(d: Decoded): TraversalVerdict {
       }
     }
     if (hasColon) wrappers(src, acc);
+    else if (hasDot && src.charCodeAt(0) === 47 && src.charCodeAt(1) === 47 && remoteInclude(src)) take(acc, 0.85, 'remote file include: URL cut by ? or NUL');
     if (hasDot && phpFilter(src)) take(acc, 0.85, 'PHP filter chain');
+    unc(src, acc);
     return { confidence: acc.best, reason: acc.why };
   }
 
@@ -342,7 +370,7 @@ export function detectTraversal(d: Decoded): TraversalVerdict {
   }
   if (target) {
     const [t, absolute] = target;
-    const strong = strongTarget(t, norm);
+    const strong = strongTarget(t, norm, segments);
     if (segments > 0) { if (!links) take(acc, strong ? 0.95 : 0.9, `traversal to ${t}`); }
     else if (strong && (absolute || d.overlong > 0 || d.invalid > 0)) take(acc, d.overlong === 0 && d.invalid === 0 && pathInProse(norm, t) ? 0.6 : 0.85, `absolute path ${t}`);
     else if (strong && norm.startsWith(t)) take(acc, 0.8, `value is the path ${t}`);
@@ -356,6 +384,8 @@ export function detectTraversal(d: Decoded): TraversalVerdict {
   if (nul >= 0 && (segments > 0 || target)) take(acc, 0.95, 'NUL truncation');
   else if (nul > 0 && src.lastIndexOf('.', nul) > 0) take(acc, 0.7, 'NUL truncation');
   if (hasColon) wrappers(src, acc);
+  else if (hasDot && src.charCodeAt(0) === 47 && src.charCodeAt(1) === 47 && remoteInclude(src)) take(acc, 0.85, 'remote file include: URL cut by ? or NUL');
   if (phpFilter(src)) take(acc, 0.85, 'PHP filter chain');
+  unc(src, acc);
   return { confidence: acc.best, reason: acc.why };
 }
