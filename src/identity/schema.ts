@@ -265,9 +265,10 @@ export const identityGlobalSchema = {
       additionalProperties: false,
       properties: {
         enabled: { type: 'boolean' },
-        sync_s: posInt,
-        default_ttl_s: posInt,
-        subject_ttl_s: posInt,
+        sync_s: { type: 'integer', minimum: 1, maximum: 86_400 },
+        // 100 years: an entry's expiry must stay a date (a Date past year 275760 is invalid and broke the listing)
+        default_ttl_s: { type: 'integer', minimum: 1, maximum: 3_153_600_000 },
+        subject_ttl_s: { type: 'integer', minimum: 1, maximum: 3_153_600_000 },
         on_unavailable: { enum: ['closed', 'open'] },
       },
     },

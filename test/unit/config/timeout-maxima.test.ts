@@ -26,6 +26,10 @@ describe('request timeouts have maxima', () => {
     ['grpc keepalive time', `server: { grpc: { keepalive_time_ms: ${over} } }`, '/server/grpc/keepalive_time_ms'],
     ['grpc idle', `server: { grpc: { max_connection_idle_ms: ${over} } }`, '/server/grpc/max_connection_idle_ms'],
     ['drain', `server: { drain_timeout_ms: ${over} }`, '/server/drain_timeout_ms'],
+    // seconds: 1e13 s from now is past the last date JavaScript can hold; revocations then broke GET /admin/revocations
+    ['revocation default ttl', 'identity: { revocation: { default_ttl_s: 10000000000000 } }', '/identity/revocation/default_ttl_s'],
+    ['revocation subject ttl', 'identity: { revocation: { subject_ttl_s: 10000000000000 } }', '/identity/revocation/subject_ttl_s'],
+    ['revocation sync', 'identity: { revocation: { sync_s: 2147484 } }', '/identity/revocation/sync_s'],
   ];
   for (const [name, yaml, pointer] of cases) {
     it(`${name}: a timeout past the maximum is a config error at ${pointer}`, () => {
@@ -39,5 +43,6 @@ describe('request timeouts have maxima', () => {
     assert.equal(problem('identity: { introspection: [ { name: a, url: "http://h/i", client_id: c, client_secret: s, timeout_ms: 60000 } ], issuers: [ { name: b, issuer: x, jwks_url: "http://h/j", jwks: { timeout_ms: 60000 } } ] }'), '');
     assert.equal(problem('policy: { bundles: { main: { url: "http://h/b.tar.gz", timeout_ms: 600000 } }, decision_logs: { service: { url: "http://h/logs", timeout_ms: 60000 } } }'), '');
     assert.equal(problem('store: { kind: redis, url: "redis://h:6379", command_timeout_ms: 10000, connect_timeout_ms: 60000 }'), '');
+    assert.equal(problem('identity: { revocation: { sync_s: 86400, default_ttl_s: 3153600000, subject_ttl_s: 31536000 } }'), '');
   });
 });
