@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { sendJson } from './admin-route.js';
 import { listenOn } from './listen-address.js';
@@ -25,6 +25,9 @@ export class MetricsServer {
         sendJson(res, 405, { error: 'method not allowed' });
         return;
       }
+      // Node would read (and drop) a GET's body to keep the connection: nothing here wants one, and no
+      // Prometheus or kubelet request carries one, so answer and close instead of reading it on and on
+      if (hasBody(req)) res.setHeader('connection', 'close');
       const path = (req.url ?? '/').split('?')[0]!;
       if (!PROBE_PATHS.has(path)) { sendJson(res, 404, { error: 'not found' }); return; }
       serveProbe(path, res, this.readiness).catch((err) => {
@@ -38,4 +41,10 @@ export class MetricsServer {
   close(): Promise<void> {
     return new Promise((resolve) => { this.server?.closeAllConnections(); this.server?.close(() => resolve()) ?? resolve(); });
   }
+}
+
+/** A request with content (RFC 9112 §6.3: Transfer-Encoding, or a Content-Length other than 0). */
+function hasBody(req: IncomingMessage): boolean {
+  const len = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (len !== undefined && len !== '0');
 }
