@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { sendJson } from './admin-route.js';
 import { listenOn } from './listen-address.js';
@@ -17,7 +17,7 @@ export class MetricsServer {
   constructor(private readonly readiness: () => Readiness, private readonly logger: Logger) {}
 
   listen(address: string): Promise<number> {
-    this.server = createServer((req, res) => {
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       if (req.method !== 'GET') {
         // nothing here takes a body: close the connection rather than read one
         res.setHeader('allow', 'GET');
@@ -34,7 +34,10 @@ export class MetricsServer {
         this.logger.error({ err }, 'metrics listener request failed');
         if (!res.headersSent) sendJson(res, 500, { error: 'internal error' }); else res.end();
       });
-    });
+    };
+    this.server = createServer(onRequest);
+    // Expect: 100-continue is never granted (Node would send 100 before the handler): nothing here takes a body
+    this.server.on('checkContinue', onRequest);
     return listenOn(this.server, address).then((port) => (this.port = port));
   }
 
