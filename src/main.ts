@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { RuntimeHolder } from './config/reloader.js';
 import { AdminServer } from './server/admin.js';
 import { GrpcServer } from './server/grpc.js';
-import { adminExposureWarning, LISTEN_ADDRESS_RE } from './server/listen-address.js';
+import { adminExposureWarning, listenAddressFromEnv } from './server/listen-address.js';
 import { MetricsServer } from './server/metrics-server.js';
 import { createLogger } from './telemetry/logger.js';
 import { metrics } from './telemetry/metrics.js';
@@ -22,10 +22,8 @@ export interface Service {
 export async function startService(configFile: string | undefined, logger: Logger = createLogger()): Promise<Service> {
   metrics.buildInfo.set({ version: VERSION, node: process.versions.node }, 1);
   // the config's address passes the schema; the environment's is checked here, before anything starts
-  const metricsEnv = process.env.PORTCULLIS_METRICS_ADDRESS;
-  if (metricsEnv && !LISTEN_ADDRESS_RE.test(metricsEnv)) {
-    throw new Error(`PORTCULLIS_METRICS_ADDRESS: must be host:port or [v6]:port, not ${JSON.stringify(metricsEnv)}`);
-  }
+  const metricsEnv = listenAddressFromEnv('PORTCULLIS_METRICS_ADDRESS');
+  const adminEnv = listenAddressFromEnv('PORTCULLIS_ADMIN_ADDRESS');
   const holder = new RuntimeHolder(configFile, logger);
   await holder.start();
   const srv = holder.current.config.server ?? {};
@@ -39,8 +37,8 @@ export async function startService(configFile: string | undefined, logger: Logge
     maxConnectionIdleMs: g.max_connection_idle_ms,
     maxConcurrentStreams: g.max_concurrent_streams,
   });
-  const adminAddress = process.env.PORTCULLIS_ADMIN_ADDRESS ?? srv.admin?.address ?? '127.0.0.1:9901';
-  const metricsAddress = metricsEnv || srv.metrics?.address;
+  const adminAddress = adminEnv ?? srv.admin?.address ?? '127.0.0.1:9901';
+  const metricsAddress = metricsEnv ?? srv.metrics?.address;
   const admin = new AdminServer(holder, logger);
   const grpcPort = await grpc.listen();
   const adminPort = await admin.listen(adminAddress);

@@ -67,8 +67,7 @@ export class AdminServer {
   }
 
   listen(address: string): Promise<number> {
-    this.server = createServer((req, res) => {
-      if (!this.authorized(req, res)) return;
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];
       let size = 0;
       req.on('data', (c: Buffer) => {
@@ -82,6 +81,16 @@ export class AdminServer {
           if (!res.headersSent) sendJson(res, 500, { error: 'internal error' }); else res.end();
         });
       });
+    };
+    this.server = createServer((req, res) => {
+      if (this.authorized(req, res)) onRequest(req, res);
+    });
+    // Expect: 100-continue: Node would answer 100 before the request handler runs, inviting the body of a
+    // request that then gets a 401; the token is checked first, and only an authorized client is invited
+    this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      if (!this.authorized(req, res)) return;
+      res.writeContinue();
+      onRequest(req, res);
     });
     return listenOn(this.server, address).then((port) => (this.port = port));
   }

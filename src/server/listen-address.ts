@@ -3,6 +3,18 @@ import type { Server } from 'node:http';
 /** host:port or [v6]:port, as the config schema's listen addresses. */
 export const LISTEN_ADDRESS_RE = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):[0-9]{1,5}$/;
 
+/**
+ * A listen address from the environment: unset or empty is none (the config's applies); anything else must be
+ * host:port or [v6]:port like the config's, or the start fails naming the variable (an unchecked value would
+ * bind where the operator did not mean: an empty one on every interface).
+ */
+export function listenAddressFromEnv(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const v = env[name];
+  if (!v) return undefined;
+  if (!LISTEN_ADDRESS_RE.test(v)) throw new Error(`${name}: must be host:port or [v6]:port, not ${JSON.stringify(v)}`);
+  return v;
+}
+
 /** "127.0.0.1:9901" → { host: "127.0.0.1", port: 9901 }; "[::1]:9901" → { host: "::1", … }. */
 export function parseListenAddress(address: string): { host: string; port: number } {
   const i = address.lastIndexOf(':');

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { sendJson } from './admin-route.js';
 import { listenOn } from './listen-address.js';
@@ -17,7 +17,7 @@ export class MetricsServer {
   constructor(private readonly readiness: () => Readiness, private readonly logger: Logger) {}
 
   listen(address: string): Promise<number> {
-    this.server = createServer((req, res) => {
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       if (req.method !== 'GET') {
         // nothing here takes a body: close the connection rather than read one
         res.setHeader('allow', 'GET');
@@ -25,17 +25,29 @@ export class MetricsServer {
         sendJson(res, 405, { error: 'method not allowed' });
         return;
       }
+      // Node would read (and drop) a GET's body to keep the connection: nothing here wants one, and no
+      // Prometheus or kubelet request carries one, so answer and close instead of reading it on and on
+      if (hasBody(req)) res.setHeader('connection', 'close');
       const path = (req.url ?? '/').split('?')[0]!;
       if (!PROBE_PATHS.has(path)) { sendJson(res, 404, { error: 'not found' }); return; }
       serveProbe(path, res, this.readiness).catch((err) => {
         this.logger.error({ err }, 'metrics listener request failed');
         if (!res.headersSent) sendJson(res, 500, { error: 'internal error' }); else res.end();
       });
-    });
+    };
+    this.server = createServer(onRequest);
+    // Expect: 100-continue is never granted (Node would send 100 before the handler): nothing here takes a body
+    this.server.on('checkContinue', onRequest);
     return listenOn(this.server, address).then((port) => (this.port = port));
   }
 
   close(): Promise<void> {
     return new Promise((resolve) => { this.server?.closeAllConnections(); this.server?.close(() => resolve()) ?? resolve(); });
   }
+}
+
+/** A request with content (RFC 9112 §6.3: Transfer-Encoding, or a Content-Length other than 0). */
+function hasBody(req: IncomingMessage): boolean {
+  const len = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (len !== undefined && len !== '0');
 }
