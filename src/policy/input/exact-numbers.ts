@@ -119,8 +119,8 @@ export function recordExactNumbers(
 
 const NONCE = randomBytes(12).toString('hex');
 const MARK = `\u0000${NONCE}:`;
-/** What JSON.stringify writes for a marker string: `"\u0000<nonce>:<n>"`. */
-const MARKED = new RegExp(`"\\\\u0000${NONCE}:(\\d+)"`, 'g');
+/** How JSON.stringify writes the start of a marker string: `"\u0000<nonce>:` (then `<n>"`). */
+const MARKED = JSON.stringify(MARK).slice(0, -1);
 
 /**
  * The input as the JSON text the Wasm policy reads, with the recorded numbers as the body wrote them.
@@ -136,5 +136,13 @@ export function exactJson(input: unknown, exact: ExactNumbers): string {
     raws.push(raw);
     return MARK + (raws.length - 1);
   });
-  return raws.length === 0 ? text : text.replace(MARKED, (_, n: string) => raws[Number(n)]);
+  if (raws.length === 0) return text;
+  let out = '';
+  let from = 0;
+  for (let at = text.indexOf(MARKED); at !== -1; at = text.indexOf(MARKED, from)) {
+    const end = text.indexOf('"', at + MARKED.length);
+    out += text.slice(from, at) + raws[Number(text.slice(at + MARKED.length, end))];
+    from = end + 1;
+  }
+  return out + text.slice(from);
 }
