@@ -8,6 +8,19 @@
 import { TIER_A } from './cmdi-lexicon.js';
 
 const MAX_LABEL = 32;
+
+/**
+ * Commands whose harm needs no argument: who the process runs as, its environment (secrets), the host's
+ * name, network, processes, files and logs, or the host powered off. A profile's list of tools names
+ * editors, shells, languages and utilities; `Tools: ls; whoami` is a probe wearing a label, so these stay
+ * commands after a list's `;`.
+ */
+const ACTS_BARE = new Set([
+  'id', 'whoami', 'whoami.exe', 'uname', 'hostname', 'env', 'printenv', 'set', 'export', 'alias', 'history',
+  'ps', 'w', 'who', 'last', 'pwd', 'ls', 'dir', 'uptime', 'ifconfig', 'ipconfig', 'netstat', 'arp', 'route',
+  'mount', 'df', 'free', 'lsof', 'dmesg', 'journalctl', 'nproc', 'lscpu', 'lsblk', 'systeminfo', 'tasklist',
+  'ver', 'vol', 'klist', 'qwinsta', 'quser', 'reboot', 'halt', 'poweroff', 'shutdown', 'yes',
+]);
 const MAX_ITEM = 32;
 
 function isLower(c: number): boolean { return c >= 97 && c <= 122; }
@@ -24,8 +37,9 @@ function labelEnd(s: string): number {
   return i;
 }
 
-/** `semi`: the index of a ';' followed by a blank in lower-cased `s`. */
-export function labelledToolList(s: string, semi: number): boolean {
+/** `semi`: the index of a ';' followed by a blank in lower-cased `s`; `next`: the command after it. */
+export function labelledToolList(s: string, semi: number, next: string): boolean {
+  if (ACTS_BARE.has(next)) return false;
   const from = labelEnd(s);
   if (from < 0 || semi <= from) return false;
   // the item before the semicolon: one name back to the previous ';' or the label

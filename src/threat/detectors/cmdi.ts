@@ -228,7 +228,7 @@ function consider(s: string, acc: Acc, pos: number, kind: number, fenced: boolea
     if (fenced) c = Math.min(c, 0.5);
   } else {
     if (systemPath) c = 0.95;
-    else if (arg === 'end' && kind === SEMI && isWs(s.charCodeAt(pos)) && listItemEnds(s, w.end) && labelledToolList(s, pos - 1)) c = 0.6; // Editors: vim; emacs
+    else if (arg === 'end' && kind === SEMI && isWs(s.charCodeAt(pos)) && listItemEnds(s, w.end) && labelledToolList(s, pos - 1, w.name)) c = 0.6; // Editors: vim; emacs
     else if (!prose) c = arg === 'word' && kind === SEMI ? (optionSoon(s, w.end) || hostArgEnds(s, w.end) ? 0.85 : 0.6) : 0.9;
     else if (arg === 'shell') c = kind === SEMI || kind === AMP ? 0.85 : 0.9;
     else if (arg === 'end') c = kind === AMP && isWs(s.charCodeAt(pos)) ? 0.7 : kind === SEMI || kind === AMP ? 0.85 : 0.9; // "cut & paste" is prose

@@ -65,16 +65,31 @@ const OPENING_TARGETS = new Set(['web-inf/']);
  */
 const PROJECT_TARGETS = new Set(['.git/', '.env', '.htaccess', '.htpasswd']);
 
-/** `lower` opens with a plain name (a relative path below some directory): not '/', '~', a drive or a dot. */
-function relativeBelowDir(lower: string): boolean {
+/**
+ * `lower` is a relative path below some directory up to `t`: it opens with a plain name (not '/', '~', a
+ * drive or a dot) and every segment before `t` is a plain name — no empty or dot segment (`x//.env`,
+ * `uploads/./.env`), no ':' (`file:x/.env`) and no ';' or other noise (`x/.;/.env`, a Tomcat path
+ * parameter): the shapes that walk a path filter, which no project tree's file name has. Reads the
+ * prefix once.
+ */
+function relativeBelowDir(lower: string, t: string): boolean {
   const c = lower.charCodeAt(0);
   if (c === 47 || c === 126 || c === 46) return false;
-  return !(lower.charCodeAt(1) === 58 && ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)));
+  const end = lower.indexOf(`/${t}`);
+  if (end < 0) return false;
+  let onlyDots = true;
+  for (let i = 0; i <= end; i++) {
+    const k = lower.charCodeAt(i);
+    if (k === 47) { if (onlyDots) return false; onlyDots = true; continue; }
+    if (k === 58 || k === 59 || k === 126 || k === 63 || k === 42 || k === 37 || k < 32) return false;
+    if (k !== 46) onlyDots = false;
+  }
+  return true;
 }
 
 /** Whether target `t` (found in `lower`, the value lower-cased with '/' separators) is strong here. */
 function strongTarget(t: string, lower: string, segments = 0): boolean {
-  if (PROJECT_TARGETS.has(t)) return segments > 0 || !relativeBelowDir(lower);
+  if (PROJECT_TARGETS.has(t)) return segments > 0 || !relativeBelowDir(lower, t);
   if (STRONG_TARGETS.has(t)) return true;
   if (!OPENING_TARGETS.has(t)) return false;
   let i = 0;

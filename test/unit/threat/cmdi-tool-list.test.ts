@@ -20,3 +20,20 @@ describe('a labelled list of tool names', () => {
     it(`still blocks ${JSON.stringify(a)}`, () => assert.ok(risk(a) >= 0.8, `${a}: ${JSON.stringify(inspectValue(a))}`));
   }
 });
+
+/**
+ * The list reading let a real command through: a label and any command name before the `;` made a lone
+ * command after it 0.6 (a throttle), and some commands need no argument to do their harm — they print who
+ * the process runs as, its environment (secrets), the host's network and processes, or power the host off.
+ * A profile's list of tools names editors, shells, languages and utilities, not these probes.
+ */
+describe('a labelled list whose last name is a command that acts without arguments', () => {
+  for (const a of ['Tools: ls; id', 'Tools: ls; whoami', 'Note: vim; env', 'Tools: vim; printenv', 'Tools: ls; reboot',
+    'Tools: ls; halt', 'Tools: ls; poweroff', 'Tools: vim; emacs; uname', 'Tools: ls; hostname', 'Tools: ls; ifconfig',
+    'Tools: ls;\tid', 'Tools: ls ; whoami', 'Tools: ls; set', 'Tools: ls; ps', 'Tools: ls; whoami; id', 'Tools: ls; netstat']) {
+    it(`still blocks ${JSON.stringify(a)}`, () => assert.ok(risk(a) >= 0.8, `${a}: ${JSON.stringify(inspectValue(a))}`));
+  }
+  for (const b of ['Editors: vim; emacs; nano', 'Languages: python; ruby; perl', 'Tools: git; curl; jq']) {
+    it(`does not block ${JSON.stringify(b)}`, () => assert.ok(risk(b) < 0.8, `${b}: ${JSON.stringify(inspectValue(b))}`));
+  }
+});

@@ -70,3 +70,18 @@ describe('project dotfiles in a relative path', () => {
     it(`still flags ${JSON.stringify(a)}`, () => assert.ok(score(a) >= 0.8, `${a}: ${JSON.stringify(verdict(a))}`));
   }
 });
+
+/**
+ * The relative-path reading let evasion shapes of those paths through (each scored 0.85 before it): a
+ * code-review or CI API names a project's file by plain directory names, never with a `.` or empty segment,
+ * a Tomcat path parameter (`.;`), mixed separators or a `file:` scheme in front — the shapes that walk a
+ * path filter, not a project tree.
+ */
+describe('project dotfiles behind a non-canonical relative path', () => {
+  for (const a of ['uploads/./.env', 'src/.//.git/config', 'x//.env', 'x/.;/.env', 'uploads/.\\.env', 'file:uploads/.env', 'a/./b/.htpasswd']) {
+    it(`flags ${JSON.stringify(a)}`, () => assert.ok(risk(a) >= 0.8, `${a}: ${JSON.stringify(inspectValue(a))}`));
+  }
+  for (const b of ['src/.git/config', 'packages/api/.env', 'app\\public\\.htaccess', 'my-app_2/.env', 'My Documents/site/.htaccess']) {
+    it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(risk(b) < 0.8, `${b}: ${JSON.stringify(inspectValue(b))}`));
+  }
+});
