@@ -84,7 +84,7 @@ routes:
       ['nibble-split traversal under 5 more %25 layers', await query(deep('..%2%f..%2%fetc%2%fpasswd', 5))],
       ['a value still encoded after four rounds', await query(deep('hello%20world', 5))],
       ['UNC path in a query', await query('%5C%5Cattacker.example%5Cshare%5Cx.php')],
-      ['UNC path in JSON', await json('\\\\attacker\\share\\x')],
+      ['UNC path in JSON', await json('\\\\203.0.113.9\\share\\x')],
       ['protocol-relative URL cut by ?', await form('%2F%2Fevil.example%2Fshell.txt%3F')],
       [';./exploit in a form field', await form('%3B.%2Fexploit')],
       ['x;ps aux in JSON', await json('x;ps aux')],

@@ -45,18 +45,28 @@ function isHostChar(c: number): boolean { return isExtChar(c) || c === 46 || c =
  * or the `\\?\UNC\host\share` long form. A Windows server's file APIs open it over SMB: PHP's include() runs
  * the remote file even with allow_url_include off (a path, not a URL), and any file read hands the host the
  * service account's NTLM credentials. Only a value that opens with one: a path named in a sentence is text.
- * Reads at most the host and the first character of the share: constant time.
+ * Reads at most the host and the first character of the share: constant time. 0: not one; UNC_LOCAL: the
+ * host is one label (`\\fileserver\share`: a NetBIOS name, which resolves only inside the server's own
+ * network — the shape of a file-share field in enterprise JSON); UNC_REMOTE: a dotted name or an address.
  */
-export function uncPath(src: string): boolean {
+export const UNC_LOCAL = 1;
+export const UNC_REMOTE = 2;
+
+export function uncPath(src: string): 0 | typeof UNC_LOCAL | typeof UNC_REMOTE {
   const a = src.charCodeAt(0), b = src.charCodeAt(1);
-  if (!((a === 92 && (b === 92 || b === 47)) || (a === 47 && b === 92))) return false;
+  if (!((a === 92 && (b === 92 || b === 47)) || (a === 47 && b === 92))) return 0;
   let i = 2;
   if (src.charCodeAt(2) === 63 && src.charCodeAt(3) === 92 && src.slice(4, 8).toLowerCase() === 'unc\\') i = 8; // \\?\UNC\host\share
   const from = i;
-  while (i < src.length && i - from < 256 && (isHostChar(src.charCodeAt(i)) || src.charCodeAt(i) === 64)) i++;
-  if (i === from || !isExtChar(src.charCodeAt(from))) return false;
+  let dotted = false;
+  while (i < src.length && i - from < 256 && (isHostChar(src.charCodeAt(i)) || src.charCodeAt(i) === 64)) {
+    if (src.charCodeAt(i) === 46 || src.charCodeAt(i) === 64) dotted = true; // a dot, or a WebDAV @SSL@port
+    i++;
+  }
+  if (i === from || !isExtChar(src.charCodeAt(from))) return 0;
   // the share: a backslash, then a name (not a blank, separator or the end)
-  if (src.charCodeAt(i) !== 92) return false;
+  if (src.charCodeAt(i) !== 92) return 0;
   const c = src.charCodeAt(i + 1);
-  return i + 1 < src.length && c !== 92 && c !== 47 && c !== 32 && c !== 9 && c !== 10 && c !== 13;
+  if (!(i + 1 < src.length && c !== 92 && c !== 47 && c !== 32 && c !== 9 && c !== 10 && c !== 13)) return 0;
+  return dotted ? UNC_REMOTE : UNC_LOCAL;
 }

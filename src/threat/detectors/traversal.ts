@@ -1,6 +1,6 @@
 import { MAX_URL_ROUNDS, type Decoded } from '../decode/normalize.js';
 import { pathInProse, relativeLinksInProse } from './traversal-prose.js';
-import { remoteInclude, uncPath } from './traversal-remote.js';
+import { remoteInclude, UNC_REMOTE, uncPath } from './traversal-remote.js';
 
 export interface TraversalVerdict { confidence: number; reason: string }
 
@@ -242,7 +242,11 @@ const SINGLE_DOT = /(?:^|[\\/])\.(?:[\\/]|$)/;
 
 /** A value that opens with a UNC path (traversal-remote.ts): remote file inclusion over SMB. */
 function unc(src: string, acc: { best: number; why: string }): void {
-  if (uncPath(src)) take(acc, 0.85, 'UNC path to a remote share');
+  const kind = uncPath(src);
+  // a one-label host resolves only inside the server's network (NetBIOS/LLMNR): enterprise file-share
+  // fields look like that, and an attacker outside cannot name his own host so; reported, not a block
+  if (kind === UNC_REMOTE) take(acc, 0.85, 'UNC path to a remote share');
+  else if (kind !== 0) take(acc, 0.6, 'UNC path to a share on the local network');
 }
 
 /** Stream wrappers and Windows system paths. */

@@ -17,8 +17,9 @@ const risk = (s: string) => { let keep = 1; for (const f of inspectValue(s, DEFA
  */
 describe('UNC paths as a value', () => {
   const attacks = [
-    '\\\\attacker\\share\\x', '\\\\attacker.example\\share\\shell.php', '\\\\203.0.113.9\\s\\x.txt', '\\\\evil.example@SSL@443\\DavWWWRoot\\x.php',
-    '\\\\?\\UNC\\evil.example\\share\\x', '\\/evil.example\\share\\x', '%5C%5Cattacker%5Cshare%5Cx', '\\\\attacker\\c$',
+    '\\\\attacker.example\\share\\x', '\\\\attacker.example\\share\\shell.php', '\\\\203.0.113.9\\s\\x.txt', '\\\\evil.example@SSL@443\\DavWWWRoot\\x.php',
+    '\\\\?\\UNC\\evil.example\\share\\x', '\\/evil.example\\share\\x', '%5C%5Cattacker.example%5Cshare%5Cx', '\\\\10.0.0.5\\c$',
+    '\\\\evil@SSL\\DavWWWRoot\\x.php',
   ];
   for (const a of attacks) {
     it(`flags ${JSON.stringify(a)} (a block at PL1, its own detail)`, () => {
@@ -33,6 +34,17 @@ describe('UNC paths as a value', () => {
     'regex \\\\d+ matches digits', 'C:\\\\Program Files\\\\App', '\\\\\\\\', 'path: \\\\server\\share (see the wiki)',
   ];
   for (const b of benign) it(`does not flag ${JSON.stringify(b)}`, () => assert.ok(risk(b) < 0.8, `${b}: ${JSON.stringify(inspectValue(b))}`));
+
+  // a one-label host (NetBIOS) resolves only inside the server's network: the shape of enterprise file-share
+  // fields; an outside attacker cannot name his host so. Reported (0.6: an event, a throttle), not refused
+  for (const l of ['\\\\fileserver\\share\\reports\\q3.xlsx', '\\\\nas01\\backups', '\\\\printserver\\HP-LaserJet', '\\\\?\\UNC\\server\\share\\file.txt', '%5C%5Cattacker%5Cshare%5Cx']) {
+    it(`reports ${JSON.stringify(l)} as a share on the local network, below the block threshold`, () => {
+      const v = verdict(l);
+      assert.equal(v.confidence, 0.6, `${l}: ${JSON.stringify(v)}`);
+      assert.match(v.reason, /local network/);
+      assert.ok(risk(l) < 0.8);
+    });
+  }
 });
 
 /**
