@@ -23,7 +23,7 @@ client_ip: { trusted_hops: 1 }
 threat:
   ban: { ttl_ms: 0 }
   events: { log: false }
-  ip: { block: [203.0.113.7/32] }
+  ip: { block: [203.0.113.7/32, '2001:db8:7:7::/64'] }
 routes:
   - name: api
     match: { path: { prefix: / } }
@@ -40,5 +40,18 @@ routes:
     const spoofed = await get('203.0.113.7, 198.51.100.20');
     assert.equal(spoofed.status, 200, spoofed.body);
     assert.equal(spoofed.json().headers['x-forwarded-for'], '203.0.113.7, 198.51.100.20,127.0.0.40', 'Envoy appended its peer');
+  });
+
+  it('an IPv6 client, in any way a proxy may write it, is matched by its bytes', async () => {
+    for (const xff of ['2001:db8:7:7::1', '2001:DB8:7:7:0:0:0:ABCD', '2001:0db8:0007:0007:ffff:ffff:ffff:ffff', '::ffff:203.0.113.7', '::FFFF:CB00:7107']) {
+      const r = await get(xff);
+      assert.equal(r.status, 403, `${xff}: ${r.body}`);
+      assert.equal(r.json().error, 'ERR_IP_BLOCKED', xff);
+    }
+    for (const xff of ['2001:db8:7:8::1', '2001:db8:7:7::1:2:3:4:5', '::ffff:203.0.113.8']) {
+      // the next /64, an address that is no address (the source address is the client then), a neighbour
+      const r = await get(xff);
+      assert.equal(r.status, 200, `${xff}: ${r.body}`);
+    }
   });
 });

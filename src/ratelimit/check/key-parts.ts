@@ -1,4 +1,4 @@
-import ipaddr from 'ipaddr.js';
+import { formatIpv6, parseIpv6 } from '../../common/ipv6-text.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import { DEFAULT_OWNED, forwardedHeader } from '../../pipeline/owned-headers.js';
 import type { OwnedHeaders } from '../../pipeline/respond.js';
@@ -61,19 +61,28 @@ export function clientIpKey(ip: string, prefix: number): string {
 
 const last = { ip: '', prefix: -1, key: '' };
 
-function ipv6Key(ip: string, prefix: number): string {
-  try {
-    const addr = ipaddr.parse(ip);
-    if (addr.kind() !== 'ipv6') return ip;
-    const v6 = addr as ipaddr.IPv6;
-    if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
-    const bytes = v6.toByteArray();
-    for (let i = 0; i < 16; i++) {
-      const keep = Math.max(0, Math.min(8, prefix - i * 8));
-      bytes[i] = bytes[i]! & ((0xff << (8 - keep)) & 0xff);
-    }
-    return `${ipaddr.fromByteArray(bytes).toString()}/${prefix}`;
-  } catch {
-    return ip;
+/** ZoneID chars ipaddr.js (which this replaces) accepts after `%`: [0-9a-z]+, any case. */
+function zoneOk(ip: string, from: number): boolean {
+  if (from >= ip.length) return false;
+  for (let i = from; i < ip.length; i++) {
+    const c = ip.charCodeAt(i), l = c | 0x20;
+    if (!((c >= 48 && c <= 57) || (l >= 97 && l <= 122 && c >= 65))) return false;
   }
+  return true;
+}
+
+function ipv6Key(ip: string, prefix: number): string {
+  // the address as ipaddr.parse read it: an IPv6 text with an optional zone id (dropped); anything else as is
+  const zone = ip.indexOf('%');
+  if (zone >= 0 && !zoneOk(ip, zone + 1)) return ip;
+  const bytes = parseIpv6(ip, 0, zone >= 0 ? zone : ip.length);
+  if (!bytes) return ip;
+  let mapped = bytes[10] === 0xff && bytes[11] === 0xff;
+  for (let i = 0; mapped && i < 10; i++) mapped = bytes[i] === 0;
+  if (mapped) return `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
+  for (let i = 0; i < 16; i++) {
+    const keep = Math.max(0, Math.min(8, prefix - i * 8));
+    bytes[i] = bytes[i]! & ((0xff << (8 - keep)) & 0xff);
+  }
+  return `${formatIpv6(bytes)}/${prefix}`;
 }
