@@ -4,7 +4,7 @@ import type { RuntimeHolder } from '../config/reloader.js';
 import { counter } from '../telemetry/metrics.js';
 import { bearerChallenge, checkBearer } from './admin-auth.js';
 import { sendJson } from './admin-route.js';
-import { listenOn } from './listen-address.js';
+import { closeServer, listenOn, pathOf } from './listen-address.js';
 import { PROBE_PATHS, serveProbe, type Readiness } from './probe-endpoints.js';
 
 const MAX_ADMIN_BODY = 1024 * 1024;
@@ -96,10 +96,6 @@ export class AdminServer {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => { this.server?.closeAllConnections(); this.server?.close(() => resolve()) ?? resolve(); });
+    return closeServer(this.server);
   }
-}
-
-function pathOf(req: IncomingMessage): string {
-  return (req.url ?? '/').split('?')[0]!;
 }

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 
 /** host:port or [v6]:port, as the config schema's listen addresses. */
 export const LISTEN_ADDRESS_RE = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):[0-9]{1,5}$/;
@@ -40,6 +40,16 @@ export function listenOn(server: Server, address: string): Promise<number> {
       resolve(typeof a === 'object' && a ? a.port : port);
     });
   });
+}
+
+/** Stops `server` (if started): open connections are closed, then the listener. */
+export function closeServer(server: Server | undefined): Promise<void> {
+  return new Promise((resolve) => { server?.closeAllConnections(); server?.close(() => resolve()) ?? resolve(); });
+}
+
+/** The request's path without its query. */
+export function pathOf(req: IncomingMessage): string {
+  return (req.url ?? '/').split('?')[0]!;
 }
 
 /**

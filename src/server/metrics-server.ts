@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { sendJson } from './admin-route.js';
-import { listenOn } from './listen-address.js';
+import { closeServer, listenOn, pathOf } from './listen-address.js';
 import { PROBE_PATHS, serveProbe, type Readiness } from './probe-endpoints.js';
 
 /**
@@ -28,7 +28,7 @@ export class MetricsServer {
       // Node would read (and drop) a GET's body to keep the connection: nothing here wants one, and no
       // Prometheus or kubelet request carries one, so answer and close instead of reading it on and on
       if (hasBody(req)) res.setHeader('connection', 'close');
-      const path = (req.url ?? '/').split('?')[0]!;
+      const path = pathOf(req);
       if (!PROBE_PATHS.has(path)) { sendJson(res, 404, { error: 'not found' }); return; }
       serveProbe(path, res, this.readiness).catch((err) => {
         this.logger.error({ err }, 'metrics listener request failed');
@@ -42,7 +42,7 @@ export class MetricsServer {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => { this.server?.closeAllConnections(); this.server?.close(() => resolve()) ?? resolve(); });
+    return closeServer(this.server);
   }
 }
 
