@@ -35,9 +35,9 @@ const toWellFormed = (s: string): string => (s as unknown as { toWellFormed(): s
  * not be evaluated at all. The repair walk runs only for a text with such an escape.
  */
 function parseJson(text: string, exact?: ExactTarget | ExactNumbers): unknown {
-  if (text.length > MAX_JSON_DEPTH && jsonDepthOver(text, MAX_JSON_DEPTH)) throw new BodyParseError(`request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  const hints = jsonHints(text);
+  if ((hints & TOO_DEEP) !== 0) throw new BodyParseError(`request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   let v = JSON.parse(text);
-  const hints = numberHints(text);
   if ((hints & MAY_OVERFLOW) !== 0 && hasInfinity(v)) throw new BodyParseError('request body has a number beyond the range of a double');
   const repaired = SURROGATE_ESCAPE.test(text);
   if (repaired) v = wellFormed(v, 0);
@@ -54,18 +54,21 @@ function parseJson(text: string, exact?: ExactTarget | ExactNumbers): unknown {
 
 export const MAY_OVERFLOW = 1;
 export const MAY_LOSE_DIGITS = 2;
+const TOO_DEEP = 4;
 
 /**
- * One pass, no allocation, over a JSON text: MAY_OVERFLOW when it may hold a number beyond a double
+ * One pass, no allocation, over a JSON text, before it is parsed: TOO_DEEP when [ and { (outside strings)
+ * nest deeper than MAX_JSON_DEPTH; MAY_OVERFLOW when it may hold a number beyond a double
  * (JSON.parse makes it ±Infinity, which reaches the policy as null — and `null <= 1000` holds in Rego;
  * OPA-Envoy keeps the number): an exponent of three or more digits, or a run of 200 digits (a two-digit
  * exponent needs 210 to overflow). MAY_LOSE_DIGITS when it may hold a number of more than 15 significant
- * digits (a run of 16 digits and dots), which a double may round (exact-numbers.ts). The text has been
- * parsed: strings are skipped by their quotes, so digits and letters in them (card numbers, "release")
- * raise no hint.
+ * digits (a run of 16 digits and dots), which a double may round (exact-numbers.ts). Strings are skipped
+ * by their quotes, so digits and letters in them (card numbers, "release") raise no hint. (A text that is
+ * not JSON may get wrong number hints; JSON.parse refuses it next.)
  */
-export function numberHints(text: string): number {
+export function jsonHints(text: string): number {
   let hints = 0;
+  let depth = 0;
   let run = 0;
   let digitsAndDots = 0;
   let inString = false;
@@ -79,10 +82,12 @@ export function numberHints(text: string): number {
     if (c === 0x22) { inString = true; run = 0; digitsAndDots = 0; continue; }
     if (c >= 0x30 && c <= 0x39) {
       if (++digitsAndDots > MAX_EXACT_DIGITS) hints |= MAY_LOSE_DIGITS;
-      if (++run >= 200) return hints | MAY_OVERFLOW;
+      if (++run >= 200) hints |= MAY_OVERFLOW;
       continue;
     }
     run = 0;
+    if (c === 0x5b || c === 0x7b) { if (++depth > MAX_JSON_DEPTH) hints |= TOO_DEEP; } // [ {
+    else if (c === 0x5d || c === 0x7d) depth--; // ] }
     if (c === 0x2e) { digitsAndDots++; continue; }
     digitsAndDots = 0;
     if (c === 0x65 || c === 0x45) { // e E
@@ -103,21 +108,6 @@ function hasInfinity(v: unknown): boolean {
   return false;
 }
 
-/** Whether [ and { (outside strings) nest deeper than max: one pass, no allocation. */
-function jsonDepthOver(text: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) { if (++depth > max) return true; }
-    else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return false;
-}
 
 function wellFormed(v: unknown, depth: number): unknown {
   if (typeof v === 'string') return toWellFormed(v);

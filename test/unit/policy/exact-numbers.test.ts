@@ -7,7 +7,7 @@ import type { ModuleInstance } from '../../../src/modules/module.js';
 import { Deny } from '../../../src/pipeline/deny.js';
 import type { Stage } from '../../../src/pipeline/stage.js';
 import { policyEvalCommand } from '../../../src/policy/cli/commands.js';
-import { BodyParseError, MAY_LOSE_DIGITS, MAY_OVERFLOW, numberHints, parseBody } from '../../../src/policy/input/body.js';
+import { BodyParseError, MAY_LOSE_DIGITS, MAY_OVERFLOW, jsonHints, parseBody } from '../../../src/policy/input/body.js';
 import { buildInput, wasmInput } from '../../../src/policy/input/build-input.js';
 import { ExactNumbers, exactJson, recordExactNumbers } from '../../../src/policy/input/exact-numbers.js';
 import { policyModule } from '../../../src/policy/module.js';
@@ -72,10 +72,10 @@ describe('numbers a double would round reach the policy as the body wrote them',
   });
 
   it('the pre-scan ignores strings: a card number or a version in a string raises no hint, the same digits as a number do', () => {
-    assert.equal(numberHints('{"card": "4111111111111111", "v": "release 1e999", "q": "a\\"4111111111111111"}'), 0);
-    assert.equal(numberHints('{"card": 4111111111111111}'), MAY_LOSE_DIGITS);
-    assert.equal(numberHints('{"x": 1e999}') & MAY_OVERFLOW, MAY_OVERFLOW);
-    assert.equal(numberHints(`{"x": "${'9'.repeat(300)}"}`), 0);
+    assert.equal(jsonHints('{"card": "4111111111111111", "v": "release 1e999", "q": "a\\"4111111111111111"}'), 0);
+    assert.equal(jsonHints('{"card": 4111111111111111}'), MAY_LOSE_DIGITS);
+    assert.equal(jsonHints('{"x": 1e999}') & MAY_OVERFLOW, MAY_OVERFLOW);
+    assert.equal(jsonHints(`{"x": "${'9'.repeat(300)}"}`), 0);
   });
 
   it('an input without such numbers is handed over as the object itself (no second serialisation)', () => {
