@@ -136,6 +136,13 @@ export function formatIpv6(b: Uint8Array): string {
   return out;
 }
 
+/** The dotted IPv4 text of an IPv4-mapped address (`::ffff:a.b.c.d`), or undefined when it is not one. */
+export function mappedIpv4(b: Uint8Array): string | undefined {
+  if (b[10] !== 0xff || b[11] !== 0xff) return undefined;
+  for (let i = 0; i < 10; i++) if (b[i] !== 0) return undefined;
+  return `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+}
+
 /** A byte in hex without leading zeros / as two digits. */
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16));
 const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));

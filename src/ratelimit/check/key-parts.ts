@@ -1,4 +1,4 @@
-import { formatIpv6, parseIpv6 } from '../../common/ipv6-text.js';
+import { formatIpv6, mappedIpv4, parseIpv6 } from '../../common/ipv6-text.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import { DEFAULT_OWNED, forwardedHeader } from '../../pipeline/owned-headers.js';
 import type { OwnedHeaders } from '../../pipeline/respond.js';
@@ -77,9 +77,8 @@ function ipv6Key(ip: string, prefix: number): string {
   if (zone >= 0 && !zoneOk(ip, zone + 1)) return ip;
   const bytes = parseIpv6(ip, 0, zone >= 0 ? zone : ip.length);
   if (!bytes) return ip;
-  let mapped = bytes[10] === 0xff && bytes[11] === 0xff;
-  for (let i = 0; mapped && i < 10; i++) mapped = bytes[i] === 0;
-  if (mapped) return `${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
+  const v4 = mappedIpv4(bytes);
+  if (v4 !== undefined) return v4;
   for (let i = 0; i < 16; i++) {
     const keep = Math.max(0, Math.min(8, prefix - i * 8));
     bytes[i] = bytes[i]! & ((0xff << (8 - keep)) & 0xff);

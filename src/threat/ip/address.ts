@@ -1,4 +1,4 @@
-import { formatIpv6, parseIpv6 } from '../../common/ipv6-text.js';
+import { formatIpv6, mappedIpv4, parseIpv6 } from '../../common/ipv6-text.js';
 
 /**
  * IP addresses as 16 bytes: IPv6 as is, IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d), so one trie holds both
@@ -67,10 +67,7 @@ export function parseCidr(text: string): Cidr | undefined {
 
 /** Canonical text for logs and ban keys: dotted quad for IPv4 (also when it arrived IPv4-mapped). */
 export function formatIp(b: IpBytes): string {
-  let mapped = true;
-  for (let i = 0; i < 12; i++) if (b[i] !== V4_MAPPED_PREFIX[i]) { mapped = false; break; }
-  if (mapped) return `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-  return formatIpv6(b);
+  return mappedIpv4(b) ?? formatIpv6(b);
 }
 
 /** Canonical form of an address string, or the input when it is not an address. */
