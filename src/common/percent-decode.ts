@@ -27,3 +27,6 @@ export function percentDecode(s: string, plus = false): string {
   if (lit < t.length) o += out.write(t.slice(lit), o, 'utf8');
   return out.toString('utf8', 0, o);
 }
+
+/** A query or form component as servers decode it: '+' is a space, each escape on its own. */
+export const decodeQueryComponent = (s: string): string => percentDecode(s, true);

@@ -1,5 +1,5 @@
 import { notJsonMessage } from '../../pipeline/json-message.js';
-import { isHex, percentDecode } from '../../common/percent-decode.js';
+import { decodeQueryComponent, isHex } from '../../common/percent-decode.js';
 import { charsetMayDiffer } from './charset.js';
 import { forEachParam } from '../../pipeline/query.js';
 import { parseMediaType, parseMultipart, phpBoundary } from './multipart.js';
@@ -135,9 +135,6 @@ function nullProto(): Record<string, unknown[]> {
   return Object.create(null) as Record<string, unknown[]>;
 }
 
-/** '+' is a space; each escape decoded on its own (a non-UTF-8 one is U+FFFD and hides no other escape). */
-const formComponent = (s: string): string => percentDecode(s, true);
-
 
 /**
  * What Go's url.ParseQuery refuses (OPA-Envoy then answers 400): a ";" in a field (Go 1.17+: servers that
@@ -167,7 +164,7 @@ function parseForm(text: string, charset: string | undefined): Record<string, un
     if (charsetMayDiffer(charset, k) || charsetMayDiffer(charset, v)) { differs = true; return false; }
     (out[k] ??= []).push(v);
     return true;
-  }, formComponent);
+  }, decodeQueryComponent);
   if (n > MAX_FORM_FIELDS) throw new BodyParseError(`the form has more than ${MAX_FORM_FIELDS} fields`);
   if (differs) throw new BodyParseError(`the form is in charset ${charset!.slice(0, 32)}, which servers decode differently`);
   return out;

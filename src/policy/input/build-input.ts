@@ -1,4 +1,4 @@
-import { percentDecode } from '../../common/percent-decode.js';
+import { decodeQueryComponent, percentDecode } from '../../common/percent-decode.js';
 import type { RequestContext } from '../../pipeline/context.js';
 import { DEFAULT_OWNED, forwardedHeaders } from '../../pipeline/owned-headers.js';
 import { forEachParam, MAX_QUERY_PARAMS, query } from '../../pipeline/query.js';
@@ -27,9 +27,6 @@ const VERSION = Object.freeze({ encoding: 'protojson', ext_authz: 'v3' });
 export function parsedPath(path: string): string[] {
   return percentDecode(path).replace(/^\/+/, '').split('/');
 }
-
-/** A query or form component as servers decode it: '+' is a space, each escape on its own. */
-export const decodeQueryComponent = (s: string): string => percentDecode(s, true);
 
 /** Whether `raw` holds more than `max` parameters (counting stops at max + 1). */
 export function paramsOver(raw: string, max: number): boolean {
