@@ -9,6 +9,7 @@
  * `/etc/portcullis/admin/` become temp folders.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -135,5 +136,32 @@ describe('README config examples', () => {
   it('a block with an unknown key fails here (the check can fail)', async () => {
     const bad = { section: 'config', lang: 'yaml', line: 0, text: '', doc: { routes: [{ name: 'x', upstream: 'y' }] } };
     assert.deepEqual(await validate(bad), ['/routes/0/upstream: unknown key "upstream"']);
+  });
+});
+
+/**
+ * The `portcullis ratelimit validate` transcript in the rate-limit section: the README's own edge.yaml with the
+ * typo its comment names (line 5 reads "uint: second"), checked by the real CLI, prints what the README shows.
+ */
+describe('README ratelimit validate example', () => {
+  it('prints the errors the README shows for its edge.yaml with "uint: second" on line 5', () => {
+    const transcript = blocks.find((b) => b.lang === 'console' && b.text.startsWith('$ portcullis ratelimit validate ratelimit/'));
+    assert.ok(transcript, 'no `$ portcullis ratelimit validate` block');
+    const [command, ...shown] = transcript.text.trimEnd().split('\n');
+    const typo = /line (\d+) reads "uint: second"/.exec(command!);
+    assert.ok(typo, command);
+    const edge = ratelimitFiles.find((b) => (b.doc as { domain: string }).domain === 'edge');
+    assert.ok(edge, 'no edge.yaml example');
+    const lines = edge.text.split('\n');
+    const at = Number(typo[1]) - 1;
+    assert.match(lines[at]!, /unit: second/, `edge.yaml line ${typo[1]} has no "unit: second"`);
+    lines[at] = lines[at]!.replace('unit: second', 'uint: second');
+    const cwd = mkdtempSync(join(dir, 'rl-validate-'));   // the README runs it from the folder holding ratelimit/
+    mkdirSync(join(cwd, 'ratelimit'));
+    writeFileSync(join(cwd, 'ratelimit/edge.yaml'), lines.join('\n'));
+    const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), resolve(REPO, 'src/cli.ts'), 'ratelimit', 'validate', 'ratelimit/'],
+      { cwd, encoding: 'utf8', timeout: 60000 });
+    assert.equal(r.status, 1, r.stderr);
+    assert.deepEqual(r.stderr.trimEnd().split('\n'), shown);
   });
 });
