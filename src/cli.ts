@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { COMMANDS } from './cli/commands.js';
+import { cliErrorText } from './cli/error-text.js';
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
@@ -18,6 +19,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err) => {
-  process.stderr.write(`portcullis: ${(err as Error).stack ?? err}\n`);
+  process.stderr.write(`portcullis: ${cliErrorText(err)}\n`);
   process.exitCode = 1;
 });

@@ -128,7 +128,11 @@ export const policyEvalCommand: Command = {
     if (!bundle || !ep || !inputFile) { process.stderr.write(`usage: portcullis ${this.usage}\n`); return 2; }
     const { engine } = await localEngine(bundle, many(args, '--data'));
     const text = readFileSync(inputFile === '-' ? 0 : inputFile, 'utf8');
-    JSON.parse(text); // a clear error for a file that is not JSON
+    try {
+      JSON.parse(text); // a clear error for a file that is not JSON
+    } catch (err) {
+      throw new SyntaxError(`${inputFile === '-' ? 'stdin' : inputFile} is not JSON: ${(err as Error).message}`);
+    }
     // the text itself, as `opa eval` reads it: numbers beyond a double stay exact
     const input = new TextEncoder().encode(text).buffer;
     process.stdout.write(`${JSON.stringify(engine.evaluate(normalizeEntrypoint(ep), input) ?? null, null, 2)}\n`);
