@@ -1,5 +1,6 @@
 import { Redis, Cluster } from 'ioredis';
 import type { Logger } from 'pino';
+import { scanHash } from './hash-scan.js';
 import { StoreUnavailableError, type KvStore } from './types.js';
 
 export interface RedisStoreOptions {
@@ -67,7 +68,8 @@ export class RedisStore implements KvStore {
 
   async del(key: string): Promise<void> { await this.call(() => this.redis.del(this.k(key))); }
   pttl(key: string) { return this.call(() => this.redis.pttl(this.k(key))); }
-  hgetall(key: string) { return this.call(() => this.redis.hgetall(this.k(key))); }
+  /** In HSCAN batches (hash-scan.ts): a big hash is many small replies, each under the command deadline. */
+  hgetall(key: string) { return this.call(() => scanHash(this.redis, this.k(key))); }
   async hset(key: string, field: string, value: string): Promise<void> { await this.call(() => this.redis.hset(this.k(key), field, value)); }
   async hdel(key: string, ...fields: string[]): Promise<void> {
     if (fields.length > 0) await this.call(() => this.redis.hdel(this.k(key), ...fields));

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
 import { RedisStore } from '../../src/store/redis.js';
 import { StoreUnavailableError } from '../../src/store/types.js';
 import { createLogger } from '../../src/telemetry/logger.js';
@@ -39,6 +40,27 @@ describe('RedisStore against a real redis-server', () => {
     await waitFor('message', async () => got.length === 1, 2000);
     assert.deepEqual(got, ['jti-1']);
     await unsub();
+  });
+
+  it('hgetall reads a hash whose whole reply takes longer than command_timeout_ms (revocations, API keys, policy data)', { timeout: 120_000 }, async () => {
+    // one HGETALL of 200k fields is a ~30 MB reply: far beyond the 25 ms default (50 ms here) on any machine, so
+    // a big revocation list or API-key hash never loaded and every token or key was refused as unavailable
+    const raw = new Redis(redis.url);
+    try {
+      const n = 200_000;
+      for (let i = 0; i < n; i += 10_000) {
+        const p = raw.pipeline();
+        for (let j = i; j < i + 10_000; j++) p.hset('t:big', `jti:issuer:${j}:${'x'.repeat(40)}`, `{"until":${4e12 + j},"before":0,"note":"${'y'.repeat(60)}"}`);
+        await p.exec();
+      }
+      const all = await a.hgetall('big');
+      assert.equal(Object.keys(all).length, n);
+      assert.equal(all[`jti:issuer:123456:${'x'.repeat(40)}`], `{"until":${4e12 + 123456},"before":0,"note":"${'y'.repeat(60)}"}`);
+      assert.deepEqual(await a.hgetall('absent'), {});
+    } finally {
+      await raw.del('t:big');
+      raw.disconnect();
+    }
   });
 
   it('a dead Redis fails fast with StoreUnavailableError, and the store reconnects', async () => {

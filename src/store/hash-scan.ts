@@ -1,0 +1,33 @@
+import type { Cluster, Redis } from 'ioredis';
+
+/** Fields per HSCAN reply: ~100 KB for revocation or API-key entries, a few ms to send and parse. */
+export const HSCAN_COUNT = 1000;
+/** Tries per batch: one slow reply (a GC pause, a busy event loop) does not fail the whole read. */
+const TRIES_PER_BATCH = 3;
+
+/**
+ * A whole hash, read in HSCAN batches instead of one HGETALL. The hashes read whole are background loads
+ * (the revocation list, API keys, policy data); one HGETALL of 50k entries is a reply of several MB that no
+ * command deadline sized for the Check path (25 ms by default) lets through, so such a hash never loaded.
+ * Each batch is a small command under that same deadline. HSCAN returns every field present for the whole
+ * scan (a field changed during it may come with either value, as it might have just after an HGETALL);
+ * fields returned twice are the same field.
+ */
+export async function scanHash(redis: Redis | Cluster, key: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  let cursor = '0';
+  do {
+    let reply: [string, string[]] | undefined;
+    for (let attempt = 1; reply === undefined; attempt++) {
+      try {
+        reply = await redis.hscan(key, cursor, 'COUNT', HSCAN_COUNT);
+      } catch (err) {
+        if (attempt >= TRIES_PER_BATCH || !/timed out/i.test((err as Error).message)) throw err;
+      }
+    }
+    const [next, flat] = reply;
+    for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+    cursor = next;
+  } while (cursor !== '0');
+  return { ...out };
+}
