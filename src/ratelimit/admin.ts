@@ -42,7 +42,7 @@ export function adminRoutes(settings: Settings, config: ConfigState, state: Limi
         const n = Math.min(Math.max(1, Number(q) || 20), MAX_LIST);
         sendJson(res, 200, {
           offenders: state.offenders.top(n).map((e) => ({
-            domain: e.domain, descriptor: e.descriptor, key: e.key, over_limit: e.overLimit, hits: e.hits,
+            domain: e.domain, descriptor: e.descriptor, key: e.key, over_limit: e.overLimit, ...(e.hits === undefined ? {} : { hits: e.hits }),
             first_seen: new Date(e.firstSeen).toISOString(), last_seen: new Date(e.lastSeen).toISOString(),
           })),
         });

@@ -7,8 +7,8 @@ export interface OffenderEntry {
   /** The counter key: request values, or a hash of them where they may be credentials. */
   key: string;
   overLimit: number;
-  /** Hits seen for limits with detailed_metric (0 otherwise). */
-  hits: number;
+  /** Hits seen, for limits with detailed_metric only (envoyproxy/ratelimit's per-value counters); undefined otherwise. */
+  hits?: number;
   firstSeen: number;
   lastSeen: number;
 }
@@ -37,20 +37,20 @@ export class Offenders {
       }
       e = {
         domain: hit.rule.domain, descriptor: hit.rule.descriptor, key: this.display(hit),
-        overLimit: 0, hits: 0, firstSeen: now, lastSeen: now,
+        overLimit: 0, hits: hit.rule.detailed ? 0 : undefined, firstSeen: now, lastSeen: now,
       };
     } else {
       this.entries.delete(id); // re-insert: most recently seen last
     }
     if (over) e.overLimit += hit.hits;
-    if (hit.rule.detailed) e.hits += hit.hits;
+    if (e.hits !== undefined) e.hits += hit.hits;
     e.lastSeen = now;
     this.entries.set(id, e);
   }
 
   top(n: number): OffenderEntry[] {
     return [...this.entries.values()]
-      .sort((a, b) => b.overLimit - a.overLimit || b.hits - a.hits || b.lastSeen - a.lastSeen)
+      .sort((a, b) => b.overLimit - a.overLimit || (b.hits ?? 0) - (a.hits ?? 0) || b.lastSeen - a.lastSeen)
       .slice(0, Math.max(0, n));
   }
 

@@ -225,5 +225,6 @@ describe('admin routes', () => {
     assert.equal(mine.domain, 'check');
     assert.equal(mine.descriptor, 'per-ip');
     assert.equal(mine.over_limit, 3);
+    assert.equal('hits' in mine, false, 'a limit without detailed_metric keeps no per-value hits count');
   });
 });
