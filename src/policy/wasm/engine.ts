@@ -1,5 +1,7 @@
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { PORTCULLIS_BUILTINS, missingBuiltins } from './builtins.js';
+import { CallGuard } from './call-guard.js';
+import { rewritePolicy } from './rewrite-policy.js';
 import { restoreSnapshot, type PolicySnapshot } from './snapshot.js';
 import { evalClock } from './time-builtins.js';
 
@@ -80,7 +82,7 @@ export async function instantiateWithData(compiled: CompiledPolicy, json: Uint8A
     throw new PolicyLoadError('wasm', `policy.wasm cannot be instantiated: ${errorText(err)}`);
   }
   try {
-    policy.setData(arrayBufferOf(json));
+    CallGuard.of(policy.wasmInstance as WebAssembly.Instance).run(() => policy.setData(arrayBufferOf(json)));
   } catch (err) {
     throw new PolicyLoadError('data', `the data document cannot be loaded into the policy: ${errorText(err)}`);
   }
@@ -94,8 +96,14 @@ export async function instantiateWithData(compiled: CompiledPolicy, json: Uint8A
 export async function compilePolicy(wasm: Uint8Array, mem: MemoryOptions = DEFAULT_MEMORY): Promise<CompiledPolicy> {
   let module: WebAssembly.Module;
   let probe: LoadedPolicy;
+  let rewritten: Uint8Array;
   try {
-    module = await WebAssembly.compile(wasm as Uint8Array<ArrayBuffer>);
+    rewritten = rewritePolicy(wasm);
+  } catch (err) {
+    throw new PolicyLoadError('wasm', `policy.wasm cannot be prepared: ${errorText(err)}`);
+  }
+  try {
+    module = await WebAssembly.compile(rewritten as Uint8Array<ArrayBuffer>);
     probe = await instantiate(module, mem);
   } catch (err) {
     throw new PolicyLoadError('wasm', `policy.wasm cannot be loaded: ${errorText(err)}`);
@@ -118,7 +126,11 @@ export async function compilePolicy(wasm: Uint8Array, mem: MemoryOptions = DEFAU
 
 /** A ready-to-evaluate instance of a compiled policy with its data document loaded. Immutable: new data → new engine. */
 export class WasmEngine {
-  private constructor(private readonly policy: LoadedPolicy, readonly entrypoints: ReadonlySet<string>) {}
+  private readonly guard: CallGuard;
+
+  private constructor(private readonly policy: LoadedPolicy, readonly entrypoints: ReadonlySet<string>) {
+    this.guard = CallGuard.of(policy.wasmInstance as WebAssembly.Instance);
+  }
 
   /** On this thread: the data is serialized and parsed into Wasm here (what opa-wasm's setData(object) does). */
   static async create(compiled: CompiledPolicy, data: unknown, mem: MemoryOptions = DEFAULT_MEMORY): Promise<WasmEngine> {
@@ -145,7 +157,7 @@ export class WasmEngine {
     evalClock.nowNs = nowNs;
     let rs: unknown;
     try {
-      rs = this.policy.evaluate(input, entrypoint);
+      rs = this.guard.run(() => this.policy.evaluate(input, entrypoint));
     } catch (err) {
       throw new PolicyEvalError(errorText(err));
     }
