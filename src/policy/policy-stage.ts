@@ -9,6 +9,7 @@ import type { DecisionEvent, DecisionLogger } from './decision-log/decision-logg
 import { BodyParseError } from './input/body.js';
 import { buildInput, wasmInput, type InputOptions } from './input/build-input.js';
 import { policyMetrics } from './metrics.js';
+import { PolicyTimeoutError } from './wasm/engine.js';
 import { interpretResult, type PolicyDecision } from './result.js';
 
 /** Envoy context_extensions keys that pick the bundle / entrypoint for a request (set in Envoy's per-route config). */
@@ -48,7 +49,9 @@ function inputBytes(ctx: RequestContext): number {
 /**
  * The authorize-phase stage: builds the OPA-Envoy input, evaluates the route's entrypoint on the
  * bundle's active engine, and applies the result (headers to upstream / client, headers to remove,
- * dynamic metadata) or returns the policy's deny. Evaluation problems deny with ERR_POLICY.
+ * dynamic metadata) or returns the policy's deny. Evaluation problems deny with ERR_POLICY, and so
+ * does an evaluation stopped at the bundle's eval_timeout_ms (in shadow mode too: the deadline protects
+ * the process, and the shadow wrapper turns the deny into a would-deny).
  * Synchronous: the engine is in memory and evaluation does no I/O.
  */
 export class PolicyStage implements Stage {
@@ -89,8 +92,9 @@ export class PolicyStage implements Stage {
     let value: unknown;
     let decision: PolicyDecision;
     try {
-      value = active.engine.evaluate(entrypoint, wasmInput(input));
+      value = active.engine.evaluate(entrypoint, wasmInput(input), undefined, target.evalTimeoutMs);
     } catch (err) {
+      if (err instanceof PolicyTimeoutError) policyMetrics.evalTimeouts.inc({ bundle: target.name });
       return this.fail(ctx, target, entrypoint, input, 'ERR_POLICY', `evaluation failed: ${(err as Error).message}`, 403);
     }
     const evalNs = Number(process.hrtime.bigint() - started);
