@@ -94,8 +94,9 @@ export class PolicyStage implements Stage {
     try {
       value = active.engine.evaluate(entrypoint, wasmInput(input), undefined, target.evalTimeoutMs);
     } catch (err) {
-      if (err instanceof PolicyTimeoutError) policyMetrics.evalTimeouts.inc({ bundle: target.name });
-      return this.fail(ctx, target, entrypoint, input, 'ERR_POLICY', `evaluation failed: ${(err as Error).message}`, 403);
+      const timedOut = err instanceof PolicyTimeoutError;
+      if (timedOut) policyMetrics.evalTimeouts.inc({ bundle: target.name });
+      return this.fail(ctx, target, entrypoint, input, 'ERR_POLICY', `evaluation failed: ${(err as Error).message}`, 403, false, undefined, timedOut);
     }
     const evalNs = Number(process.hrtime.bigint() - started);
     policyMetrics.evalDuration.observe({ bundle: target.name }, evalNs / 1e9);
@@ -123,13 +124,15 @@ export class PolicyStage implements Stage {
 
   private fail(
     ctx: RequestContext, target: BundleTarget, entrypoint: string, input: unknown, code: string, detail: string,
-    status: number, clientVisible = false, result?: unknown,
+    status: number, clientVisible = false, result?: unknown, timedOut = false,
   ): Deny {
     policyMetrics.decisions.inc({ bundle: target.name, result: 'error', mode: this.mode });
     const line = { decision_id: ctx.decisionId, route: this.o.route, bundle: target.name, entrypoint, code, error: detail };
     // a client's malformed body is the client's problem (info); a policy that cannot run is ours (error)
     if (clientVisible) this.o.logger.info(line, 'policy input rejected');
     else if (status === 503) this.o.logger.warn(line, 'policy not available');
+    // a big input (the client's) or a slow policy (ours): a warning, so hostile clients cannot flood the error log
+    else if (timedOut) this.o.logger.warn(line, 'policy evaluation stopped at eval_timeout_ms');
     else this.o.logger.error(line, 'policy evaluation error');
     this.record(ctx, target, entrypoint, input, result, 0, code, detail);
     // internal details stay in the log; the client learns only the code (and the decision id to quote)
