@@ -4,7 +4,7 @@ import type { DataSource } from './data/data-source.js';
 import { buildEngine } from './activation/activate.js';
 import { policyMetrics } from './metrics.js';
 import { failureReason, type BundleSource } from './sources/bundle-source.js';
-import { PolicyLoadError, type MemoryOptions, type WasmEngine } from './wasm/engine.js';
+import { EVAL_TIMEOUT_MS, PolicyLoadError, type MemoryOptions, type WasmEngine } from './wasm/engine.js';
 
 /** The engine Checks use for one bundle, swapped as a whole. */
 export interface ActivePolicy {
@@ -39,6 +39,8 @@ export class BundleTarget {
     private readonly data: readonly DataSource[],
     private readonly memory: MemoryOptions,
     private readonly logger: Logger,
+    /** Longest one evaluation on this bundle may run (eval_timeout_ms). */
+    readonly evalTimeoutMs: number = EVAL_TIMEOUT_MS.default,
   ) {}
 
   /** Build from what the sources hold now (if anything), then follow their updates. Throws PolicyLoadError. */

@@ -21,6 +21,8 @@ export interface BundleConfig {
   max_bytes?: number;
   signing?: { keyid?: string; scope?: string; exclude_files?: string[] };
   memory?: { max_pages?: number };
+  /** Evaluation deadline in ms (default 100): a longer evaluation is stopped and denies with ERR_POLICY. */
+  eval_timeout_ms?: number;
 }
 
 export interface DataConfig {
@@ -126,6 +128,10 @@ export const policyGlobalSchema = {
             },
           },
           memory: { type: 'object', additionalProperties: false, properties: { max_pages: { type: 'integer', minimum: 16, maximum: 65536 } } },
+          eval_timeout_ms: {
+            type: 'integer', minimum: 1, maximum: 60_000,
+            description: 'Longest one policy evaluation may run (default 100, below Envoy\'s 200 ms ext_authz timeout); a longer one is stopped and the request denied (ERR_POLICY, 403).',
+          },
         },
       },
     },

@@ -14,6 +14,7 @@ export const policyMetrics = {
   dataUpdates: counter('portcullis_policy_data_updates_total', 'Data source refreshes by result', ['source', 'result'] as const),
   dataLastSuccess: gauge('portcullis_policy_data_last_success_timestamp_seconds', 'Last successful data source refresh', ['source'] as const),
   evalDuration: histogram('portcullis_policy_eval_duration_seconds', 'Policy evaluation (input building excluded)', ['bundle'] as const, FAST_BUCKETS),
+  evalTimeouts: counter('portcullis_policy_eval_timeouts_total', 'Policy evaluations stopped at the bundle\'s eval_timeout_ms (also counted as result="error" in portcullis_policy_decisions_total)', ['bundle'] as const),
   decisions: counter('portcullis_policy_decisions_total', 'Policy decisions by result (allow, deny, error) and mode', ['bundle', 'result', 'mode'] as const),
   logEvents: counter('portcullis_policy_decision_log_events_total', 'Decision log events accepted into the buffer'),
   logDropped: counter('portcullis_policy_decision_log_dropped_total', 'Decision log events dropped, by reason', ['reason'] as const),

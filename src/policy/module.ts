@@ -25,7 +25,7 @@ import { shadowStage } from './shadow.js';
 import type { BundleSource } from './sources/bundle-source.js';
 import { FileBundleSource } from './sources/file-source.js';
 import { HttpBundleSource } from './sources/http-source.js';
-import { DEFAULT_MEMORY, type MemoryOptions } from './wasm/engine.js';
+import { DEFAULT_MEMORY, EVAL_TIMEOUT_MS, type MemoryOptions } from './wasm/engine.js';
 import { storeId } from '../store/store-id.js';
 
 interface PolicyInstance extends ModuleInstance<PolicyRouteConfig> {
@@ -210,7 +210,7 @@ async function create(cfg: PolicyGlobalConfig | undefined, env: ModuleEnv): Prom
         return d.bundles === undefined || d.bundles.includes(name);
       });
       const memory = { ...DEFAULT_MEMORY, maxPages: bc.memory?.max_pages ?? DEFAULT_MEMORY.maxPages };
-      const target = new BundleTarget(name, src, data, memory, logger);
+      const target = new BundleTarget(name, src, data, memory, logger, bc.eval_timeout_ms ?? EVAL_TIMEOUT_MS.default);
       b.targets.set(name, target);
       try {
         await target.init();

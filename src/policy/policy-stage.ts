@@ -9,6 +9,7 @@ import type { DecisionEvent, DecisionLogger } from './decision-log/decision-logg
 import { BodyParseError } from './input/body.js';
 import { buildInput, wasmInput, type InputOptions } from './input/build-input.js';
 import { policyMetrics } from './metrics.js';
+import { PolicyTimeoutError } from './wasm/engine.js';
 import { interpretResult, type PolicyDecision } from './result.js';
 
 /** Envoy context_extensions keys that pick the bundle / entrypoint for a request (set in Envoy's per-route config). */
@@ -48,7 +49,9 @@ function inputBytes(ctx: RequestContext): number {
 /**
  * The authorize-phase stage: builds the OPA-Envoy input, evaluates the route's entrypoint on the
  * bundle's active engine, and applies the result (headers to upstream / client, headers to remove,
- * dynamic metadata) or returns the policy's deny. Evaluation problems deny with ERR_POLICY.
+ * dynamic metadata) or returns the policy's deny. Evaluation problems deny with ERR_POLICY, and so
+ * does an evaluation stopped at the bundle's eval_timeout_ms (in shadow mode too: the deadline protects
+ * the process, and the shadow wrapper turns the deny into a would-deny).
  * Synchronous: the engine is in memory and evaluation does no I/O.
  */
 export class PolicyStage implements Stage {
@@ -89,9 +92,11 @@ export class PolicyStage implements Stage {
     let value: unknown;
     let decision: PolicyDecision;
     try {
-      value = active.engine.evaluate(entrypoint, wasmInput(input));
+      value = active.engine.evaluate(entrypoint, wasmInput(input), undefined, target.evalTimeoutMs);
     } catch (err) {
-      return this.fail(ctx, target, entrypoint, input, 'ERR_POLICY', `evaluation failed: ${(err as Error).message}`, 403);
+      const timedOut = err instanceof PolicyTimeoutError;
+      if (timedOut) policyMetrics.evalTimeouts.inc({ bundle: target.name });
+      return this.fail(ctx, target, entrypoint, input, 'ERR_POLICY', `evaluation failed: ${(err as Error).message}`, 403, false, undefined, timedOut);
     }
     const evalNs = Number(process.hrtime.bigint() - started);
     policyMetrics.evalDuration.observe({ bundle: target.name }, evalNs / 1e9);
@@ -119,13 +124,15 @@ export class PolicyStage implements Stage {
 
   private fail(
     ctx: RequestContext, target: BundleTarget, entrypoint: string, input: unknown, code: string, detail: string,
-    status: number, clientVisible = false, result?: unknown,
+    status: number, clientVisible = false, result?: unknown, timedOut = false,
   ): Deny {
     policyMetrics.decisions.inc({ bundle: target.name, result: 'error', mode: this.mode });
     const line = { decision_id: ctx.decisionId, route: this.o.route, bundle: target.name, entrypoint, code, error: detail };
     // a client's malformed body is the client's problem (info); a policy that cannot run is ours (error)
     if (clientVisible) this.o.logger.info(line, 'policy input rejected');
     else if (status === 503) this.o.logger.warn(line, 'policy not available');
+    // a big input (the client's) or a slow policy (ours): a warning, so hostile clients cannot flood the error log
+    else if (timedOut) this.o.logger.warn(line, 'policy evaluation stopped at eval_timeout_ms');
     else this.o.logger.error(line, 'policy evaluation error');
     this.record(ctx, target, entrypoint, input, result, 0, code, detail);
     // internal details stay in the log; the client learns only the code (and the decision id to quote)

@@ -1,5 +1,8 @@
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { PORTCULLIS_BUILTINS, missingBuiltins } from './builtins.js';
+import { CallGuard } from './call-guard.js';
+import { EvalDeadline, EvalTimeoutError } from './eval-deadline.js';
+import { rewritePolicy } from './rewrite-policy.js';
 import { restoreSnapshot, type PolicySnapshot } from './snapshot.js';
 import { evalClock } from './time-builtins.js';
 
@@ -17,6 +20,12 @@ export class PolicyLoadError extends Error {
 
 /** Evaluation failed (conflicting rules, out of memory, a non-JSON result…). */
 export class PolicyEvalError extends Error {}
+
+/** Evaluation stopped at the bundle's eval_timeout_ms (the engine stays usable). */
+export class PolicyTimeoutError extends PolicyEvalError {}
+
+/** Default and bounds of a bundle's `eval_timeout_ms`: below Envoy's default ext_authz timeout (200 ms). */
+export const EVAL_TIMEOUT_MS = { default: 100, min: 1, max: 60_000 } as const;
 
 export interface MemoryOptions {
   /** 64 KiB pages. */
@@ -48,8 +57,13 @@ function readCString(mem: WebAssembly.Memory, addr: number): string {
   return Buffer.from(buf.buffer, addr, end - addr).toString('utf8');
 }
 
+/** Each instance's deadline, set up when it is made (loading data runs instrumented loops too). */
+const deadlines = new WeakMap<LoadedPolicy, EvalDeadline>();
+
 async function instantiate(module: WebAssembly.Module, mem: MemoryOptions, initialPages = mem.initialPages): Promise<LoadedPolicy> {
-  return loadPolicy(module, { initial: Math.min(initialPages, mem.maxPages), maximum: mem.maxPages }, PORTCULLIS_BUILTINS as Record<string, Function>);
+  const policy = await loadPolicy(module, { initial: Math.min(initialPages, mem.maxPages), maximum: mem.maxPages }, PORTCULLIS_BUILTINS as Record<string, Function>);
+  deadlines.set(policy, EvalDeadline.install(policy.wasmInstance as WebAssembly.Instance));
+  return policy;
 }
 
 /** Wasm bytes per byte of data JSON: the JSON text itself plus OPA's parsed values (measured 2× for long strings, 12× for records, 24× for tiny objects). */
@@ -80,7 +94,7 @@ export async function instantiateWithData(compiled: CompiledPolicy, json: Uint8A
     throw new PolicyLoadError('wasm', `policy.wasm cannot be instantiated: ${errorText(err)}`);
   }
   try {
-    policy.setData(arrayBufferOf(json));
+    CallGuard.of(policy.wasmInstance as WebAssembly.Instance).run(() => policy.setData(arrayBufferOf(json)));
   } catch (err) {
     throw new PolicyLoadError('data', `the data document cannot be loaded into the policy: ${errorText(err)}`);
   }
@@ -94,8 +108,14 @@ export async function instantiateWithData(compiled: CompiledPolicy, json: Uint8A
 export async function compilePolicy(wasm: Uint8Array, mem: MemoryOptions = DEFAULT_MEMORY): Promise<CompiledPolicy> {
   let module: WebAssembly.Module;
   let probe: LoadedPolicy;
+  let rewritten: Uint8Array;
   try {
-    module = await WebAssembly.compile(wasm as Uint8Array<ArrayBuffer>);
+    rewritten = rewritePolicy(wasm).wasm;
+  } catch (err) {
+    throw new PolicyLoadError('wasm', `policy.wasm cannot be prepared: ${errorText(err)}`);
+  }
+  try {
+    module = await WebAssembly.compile(rewritten as Uint8Array<ArrayBuffer>);
     probe = await instantiate(module, mem);
   } catch (err) {
     throw new PolicyLoadError('wasm', `policy.wasm cannot be loaded: ${errorText(err)}`);
@@ -118,7 +138,13 @@ export async function compilePolicy(wasm: Uint8Array, mem: MemoryOptions = DEFAU
 
 /** A ready-to-evaluate instance of a compiled policy with its data document loaded. Immutable: new data → new engine. */
 export class WasmEngine {
-  private constructor(private readonly policy: LoadedPolicy, readonly entrypoints: ReadonlySet<string>) {}
+  private readonly guard: CallGuard;
+  private readonly deadline: EvalDeadline;
+
+  private constructor(private readonly policy: LoadedPolicy, readonly entrypoints: ReadonlySet<string>) {
+    this.guard = CallGuard.of(policy.wasmInstance as WebAssembly.Instance);
+    this.deadline = deadlines.get(policy)!;
+  }
 
   /** On this thread: the data is serialized and parsed into Wasm here (what opa-wasm's setData(object) does). */
   static async create(compiled: CompiledPolicy, data: unknown, mem: MemoryOptions = DEFAULT_MEMORY): Promise<WasmEngine> {
@@ -139,14 +165,18 @@ export class WasmEngine {
     return new WasmEngine(policy, new Set(compiled.entrypoints));
   }
 
-  /** The entrypoint's value, or undefined when the policy defines none for this input. Throws PolicyEvalError. */
-  evaluate(entrypoint: string, input: unknown, nowNs: number = Date.now() * 1e6): unknown {
+  /**
+   * The entrypoint's value, or undefined when the policy defines none for this input. Throws
+   * PolicyEvalError; PolicyTimeoutError when it runs longer than `timeoutMs` (no limit when undefined).
+   */
+  evaluate(entrypoint: string, input: unknown, nowNs: number = Date.now() * 1e6, timeoutMs?: number): unknown {
     if (!this.entrypoints.has(entrypoint)) throw new PolicyEvalError(`entrypoint "${entrypoint}" is not in the bundle`);
     evalClock.nowNs = nowNs;
     let rs: unknown;
     try {
-      rs = this.policy.evaluate(input, entrypoint);
+      rs = this.guard.run(() => this.deadline.run(timeoutMs, () => this.policy.evaluate(input, entrypoint)));
     } catch (err) {
+      if (err instanceof EvalTimeoutError) throw new PolicyTimeoutError(err.message);
       throw new PolicyEvalError(errorText(err));
     }
     if (!Array.isArray(rs) || rs.length === 0) return undefined;
