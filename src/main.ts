@@ -24,12 +24,13 @@ export async function startService(configFile: string | undefined, logger: Logge
   // the config's address passes the schema; the environment's is checked here, before anything starts
   const metricsEnv = listenAddressFromEnv('PORTCULLIS_METRICS_ADDRESS');
   const adminEnv = listenAddressFromEnv('PORTCULLIS_ADMIN_ADDRESS');
+  const grpcEnv = listenAddressFromEnv('PORTCULLIS_GRPC_ADDRESS');
   const holder = new RuntimeHolder(configFile, logger);
   await holder.start();
   const srv = holder.current.config.server ?? {};
   const g = srv.grpc ?? {};
   const grpc = new GrpcServer(holder, logger, {
-    address: process.env.PORTCULLIS_GRPC_ADDRESS ?? g.address ?? '127.0.0.1:9191',
+    address: grpcEnv ?? g.address ?? '127.0.0.1:9191',
     maxReceiveBytes: g.max_receive_message_bytes ?? 8 * 1024 * 1024,
     maxSendBytes: g.max_send_message_bytes ?? 4 * 1024 * 1024,
     keepaliveTimeMs: g.keepalive_time_ms ?? 30_000,

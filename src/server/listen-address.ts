@@ -12,6 +12,7 @@ export function listenAddressFromEnv(name: string, env: NodeJS.ProcessEnv = proc
   const v = env[name];
   if (!v) return undefined;
   if (!LISTEN_ADDRESS_RE.test(v)) throw new Error(`${name}: must be host:port or [v6]:port, not ${JSON.stringify(v)}`);
+  if (parseListenAddress(v).port > 65535) throw new Error(`${name}: the port must be 0 to 65535, not ${JSON.stringify(v)}`);
   return v;
 }
 
