@@ -109,7 +109,7 @@ export function configSchema(): object {
             address: listenAddressSchema,
             token_file: {
               type: 'string', minLength: 1,
-              description: 'File holding a bearer token; when set, every admin request but GET /metrics, /healthz and /readyz needs "Authorization: Bearer <token>". Re-read on reload.',
+              description: 'File holding a bearer token; when set, every admin request but GET (or HEAD) /metrics, /healthz and /readyz needs "Authorization: Bearer <token>". Re-read on reload.',
             },
           },
         },
