@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { RuntimeHolder } from './config/reloader.js';
 import { AdminServer } from './server/admin.js';
 import { GrpcServer } from './server/grpc.js';
-import { adminExposureWarning, listenAddressFromEnv } from './server/listen-address.js';
+import { warnAdminExposure } from './server/admin-exposure.js';
+import { listenAddressFromEnv } from './server/listen-address.js';
 import { MetricsServer } from './server/metrics-server.js';
 import { createLogger } from './telemetry/logger.js';
 import { metrics } from './telemetry/metrics.js';
@@ -48,8 +49,7 @@ export async function startService(configFile: string | undefined, logger: Logge
     metricsServer = new MetricsServer(() => admin.readiness(), logger);
     await metricsServer.listen(metricsAddress);
   }
-  const exposed = adminExposureWarning(adminAddress, holder.current.adminTokenDigest !== undefined);
-  if (exposed) logger.warn({ admin_address: adminAddress }, exposed);
+  warnAdminExposure(holder, adminAddress, logger);
   holder.watch();
   logger.info({ grpc_port: grpcPort, admin_port: adminPort, metrics_port: metricsServer?.port, config: holder.current.file, version: VERSION }, 'portcullis started');
   const drainMs = srv.drain_timeout_ms ?? 5000;

@@ -31,6 +31,9 @@ export class RuntimeHolder {
   /** Replaced runtimes waiting for their calls to finish before they are closed. */
   private readonly retiring = new Set<Promise<void>>();
 
+  /** Told of every runtime swapped in by a reload (see onSwap()). */
+  private readonly swapListeners = new Set<(rt: Runtime) => void>();
+
   /** The level the process started with (PORTCULLIS_LOG_LEVEL or info): a config without log.level has it. */
   private readonly startLevel: string;
 
@@ -59,6 +62,16 @@ export class RuntimeHolder {
     let p: Promise<T>;
     try { p = fn(rt); } catch (err) { flights.leave(); return Promise.reject(err); }
     return p.finally(() => flights.leave());
+  }
+
+  /**
+   * `fn` runs after each successful reload, with the runtime now live (not for the first load: the caller has
+   * that one after start()). Returns a function that removes it. A listener that throws is logged, and the
+   * reload stays done.
+   */
+  onSwap(fn: (rt: Runtime) => void): () => void {
+    this.swapListeners.add(fn);
+    return () => { this.swapListeners.delete(fn); };
   }
 
   /** Calls running now on the live runtime (tests, diagnostics). */
@@ -130,6 +143,11 @@ export class RuntimeHolder {
       metrics.configReloads.inc({ result: 'success' });
       metrics.configLastSuccess.set(Date.now() / 1000);
       if (old) this.retire(old, oldStore);
+      if (old) {
+        for (const fn of this.swapListeners) {
+          try { fn(rt); } catch (err) { this.logger.error({ err }, 'a config reload listener failed'); }
+        }
+      }
       return { ok: true };
     } catch (err) {
       this.logger.level = liveLevel;
