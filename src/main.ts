@@ -58,6 +58,7 @@ export async function startService(configFile: string | undefined, logger: Logge
     holder, grpc, admin, metrics: metricsServer, logger,
     stop() {
       stopping ??= (async () => {
+        holder.beginShutdown();
         admin.draining = true;
         const how = await grpc.drain(drainMs);
         logger.info({ how }, 'grpc server stopped');

@@ -31,6 +31,8 @@ export class RuntimeHolder {
   /** Replaced runtimes waiting for their calls to finish before they are closed. */
   private readonly retiring = new Set<Promise<void>>();
 
+  /** Set when shutdown begins (beginShutdown()): reloads are refused, one still building closes what it built. */
+  private shuttingDown = false;
   /** Told of every runtime swapped in by a reload (see onSwap()). */
   private readonly swapListeners = new Set<(rt: Runtime) => void>();
 
@@ -99,10 +101,28 @@ export class RuntimeHolder {
     void p.finally(() => this.retiring.delete(p));
   }
 
+  /**
+   * Shutdown has begun (SIGTERM): from now on reloads (SIGHUP, POST /reload, a file change) are refused and
+   * logged, and a reload still building closes what it built instead of swapping it in, so nothing is left
+   * that close() would not close.
+   */
+  beginShutdown(): void {
+    this.shuttingDown = true;
+    clearTimeout(this.debounce);
+  }
+
+  private refused(reason: string): ReloadResult {
+    this.logger.warn({ reason }, 'reload refused: shutting down');
+    return { ok: false, error: 'reload refused: shutting down' };
+  }
+
   /** Reloads are serialized; concurrent calls queue behind each other. */
   reload(reason: string): Promise<ReloadResult> {
+    if (this.shuttingDown) return Promise.resolve(this.refused(reason));
     const next = this.chain.then(async () => {
+      if (this.shuttingDown) return this.refused(reason);
       const r = await this.swapIn();
+      if (r.ok === 'refused') return this.refused(reason);
       if (r.ok) {
         this.logger.info({ reason, file: this.current.file }, 'config reloaded');
         return { ok: true };
@@ -115,7 +135,7 @@ export class RuntimeHolder {
     return next;
   }
 
-  private async swapIn(): Promise<{ ok: true } | { ok: false; err: unknown }> {
+  private async swapIn(): Promise<{ ok: true } | { ok: false; err: unknown } | { ok: 'refused' }> {
     let newStore: KvStore | undefined;
     const liveLevel = this.logger.level;
     try {
@@ -135,6 +155,13 @@ export class RuntimeHolder {
         throw err;
       }
       const old = this.current;
+      if (old && this.shuttingDown) {
+        // shutdown began while this reload was building: close() closes the live runtime, so this one closes here
+        this.logger.level = liveLevel;
+        await closeRuntime(rt).catch(() => undefined);
+        await newStore?.close().catch(() => undefined);
+        return { ok: 'refused' };
+      }
       const oldStore = newStore ? this.store : undefined;
       this.current = rt;
       if (newStore) { this.store = newStore; this.storeKey = key; }
@@ -184,7 +211,7 @@ export class RuntimeHolder {
 
   /** `deadline` (ms since the epoch): the live runtime's modules give up pending work then (ModuleInstance.close). */
   async close(deadline?: number): Promise<void> {
-    clearTimeout(this.debounce);
+    this.beginShutdown();
     // cleared first: a reload still finishing must not open watchers again
     const watches = this.watches;
     this.watches = undefined;
