@@ -30,6 +30,7 @@ export async function startService(configFile: string | undefined, logger: Logge
   await holder.start();
   const srv = holder.current.config.server ?? {};
   const g = srv.grpc ?? {};
+  const admin = new AdminServer(holder, logger);
   const grpc = new GrpcServer(holder, logger, {
     address: grpcEnv ?? g.address ?? '127.0.0.1:9191',
     maxReceiveBytes: g.max_receive_message_bytes ?? 8 * 1024 * 1024,
@@ -38,10 +39,9 @@ export async function startService(configFile: string | undefined, logger: Logge
     keepaliveTimeoutMs: g.keepalive_timeout_ms ?? 10_000,
     maxConnectionIdleMs: g.max_connection_idle_ms,
     maxConcurrentStreams: g.max_concurrent_streams,
-  });
+  }, () => admin.readiness());
   const adminAddress = adminEnv ?? srv.admin?.address ?? '127.0.0.1:9901';
   const metricsAddress = metricsEnv ?? srv.metrics?.address;
-  const admin = new AdminServer(holder, logger);
   const grpcPort = await grpc.listen();
   const adminPort = await admin.listen(adminAddress);
   let metricsServer: MetricsServer | undefined;
