@@ -5,7 +5,7 @@ import type { HealthService, ServingStatus } from './health.js';
 import type { Readiness } from './probe-endpoints.js';
 
 /** ioredis status events (Redis and Cluster): the store's `ready()` may have changed when one fires. */
-const STORE_EVENTS = ['connect', 'ready', 'close', 'reconnecting', 'end', 'wait', 'error'] as const;
+const STORE_EVENTS = ['connecting', 'connect', 'ready', 'disconnecting', 'close', 'reconnecting', 'end', 'wait', 'error'] as const;
 
 /** How often the modules' background loads (JWKS, bundles, feeds, revocation sync) are re-read: they signal nothing. */
 export const MODULE_RECHECK_MS = 1000;
@@ -48,7 +48,14 @@ export class HealthSync {
   update(): void {
     if (this.holder.store !== this.store) this.follow(this.holder.store);
     const follows = this.holder.current?.config.server?.grpc?.health_follows_readiness !== false;
-    const r = follows ? this.readiness() : undefined;
+    let r: Readiness | undefined;
+    try {
+      r = follows ? this.readiness() : undefined;
+    } catch (err) {
+      // a module's ready() that throws: not ready (this runs in ioredis's event emitter and a timer: never throw there)
+      this.logger.error({ err }, 'grpc health: the readiness check failed');
+      r = { ready: false, draining: false, checks: {} };
+    }
     const status: ServingStatus = r === undefined || r.ready ? 'SERVING' : 'NOT_SERVING';
     if (status === this.last) return;
     if (this.last !== undefined || status !== 'SERVING') {

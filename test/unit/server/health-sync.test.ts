@@ -124,6 +124,23 @@ describe('HealthSync: grpc.health.v1 follows readiness, pushed on store state ch
     } finally { sync.stop(); }
   });
 
+  it('a readiness check that throws is NOT_SERVING, not an exception out of the store client\'s event', async () => {
+    const client = new FakeClient();
+    const holder = fakeHolder(client);
+    let broken = false;
+    const health = new HealthService([SVC]);
+    const sync = new HealthSync(holder as unknown as RuntimeHolder, () => {
+      if (broken) throw new Error('module ready() failed');
+      return { ready: true, draining: false, checks: {} };
+    }, health, silent, NEVER);
+    sync.start();
+    try {
+      broken = true;
+      assert.doesNotThrow(() => client.to('close'));
+      assert.equal(await checkOf(health, ''), 'NOT_SERVING');
+    } finally { sync.stop(); }
+  });
+
   it('stop() detaches from the store and the holder', () => {
     const client = new FakeClient();
     const holder = fakeHolder(client);
