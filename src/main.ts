@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { RuntimeHolder } from './config/reloader.js';
 import { AdminServer } from './server/admin.js';
 import { GrpcServer } from './server/grpc.js';
-import { adminExposureWarning, listenAddressFromEnv } from './server/listen-address.js';
+import { warnAdminExposure } from './server/admin-exposure.js';
+import { listenAddressFromEnv } from './server/listen-address.js';
 import { MetricsServer } from './server/metrics-server.js';
 import { createLogger } from './telemetry/logger.js';
 import { metrics } from './telemetry/metrics.js';
@@ -24,22 +25,23 @@ export async function startService(configFile: string | undefined, logger: Logge
   // the config's address passes the schema; the environment's is checked here, before anything starts
   const metricsEnv = listenAddressFromEnv('PORTCULLIS_METRICS_ADDRESS');
   const adminEnv = listenAddressFromEnv('PORTCULLIS_ADMIN_ADDRESS');
+  const grpcEnv = listenAddressFromEnv('PORTCULLIS_GRPC_ADDRESS');
   const holder = new RuntimeHolder(configFile, logger);
   await holder.start();
   const srv = holder.current.config.server ?? {};
   const g = srv.grpc ?? {};
+  const admin = new AdminServer(holder, logger);
   const grpc = new GrpcServer(holder, logger, {
-    address: process.env.PORTCULLIS_GRPC_ADDRESS ?? g.address ?? '127.0.0.1:9191',
+    address: grpcEnv ?? g.address ?? '127.0.0.1:9191',
     maxReceiveBytes: g.max_receive_message_bytes ?? 8 * 1024 * 1024,
     maxSendBytes: g.max_send_message_bytes ?? 4 * 1024 * 1024,
     keepaliveTimeMs: g.keepalive_time_ms ?? 30_000,
     keepaliveTimeoutMs: g.keepalive_timeout_ms ?? 10_000,
     maxConnectionIdleMs: g.max_connection_idle_ms,
     maxConcurrentStreams: g.max_concurrent_streams,
-  });
+  }, () => admin.readiness());
   const adminAddress = adminEnv ?? srv.admin?.address ?? '127.0.0.1:9901';
   const metricsAddress = metricsEnv ?? srv.metrics?.address;
-  const admin = new AdminServer(holder, logger);
   const grpcPort = await grpc.listen();
   const adminPort = await admin.listen(adminAddress);
   let metricsServer: MetricsServer | undefined;
@@ -47,8 +49,7 @@ export async function startService(configFile: string | undefined, logger: Logge
     metricsServer = new MetricsServer(() => admin.readiness(), logger);
     await metricsServer.listen(metricsAddress);
   }
-  const exposed = adminExposureWarning(adminAddress, holder.current.adminTokenDigest !== undefined);
-  if (exposed) logger.warn({ admin_address: adminAddress }, exposed);
+  warnAdminExposure(holder, adminAddress, logger);
   holder.watch();
   logger.info({ grpc_port: grpcPort, admin_port: adminPort, metrics_port: metricsServer?.port, config: holder.current.file, version: VERSION }, 'portcullis started');
   const drainMs = srv.drain_timeout_ms ?? 5000;
@@ -57,6 +58,7 @@ export async function startService(configFile: string | undefined, logger: Logge
     holder, grpc, admin, metrics: metricsServer, logger,
     stop() {
       stopping ??= (async () => {
+        holder.beginShutdown();
         admin.draining = true;
         const how = await grpc.drain(drainMs);
         logger.info({ how }, 'grpc server stopped');

@@ -31,6 +31,11 @@ export class RuntimeHolder {
   /** Replaced runtimes waiting for their calls to finish before they are closed. */
   private readonly retiring = new Set<Promise<void>>();
 
+  /** Set when shutdown begins (beginShutdown()): reloads are refused, one still building closes what it built. */
+  private shuttingDown = false;
+  /** Told of every runtime swapped in by a reload (see onSwap()). */
+  private readonly swapListeners = new Set<(rt: Runtime) => void>();
+
   /** The level the process started with (PORTCULLIS_LOG_LEVEL or info): a config without log.level has it. */
   private readonly startLevel: string;
 
@@ -61,6 +66,16 @@ export class RuntimeHolder {
     return p.finally(() => flights.leave());
   }
 
+  /**
+   * `fn` runs after each successful reload, with the runtime now live (not for the first load: the caller has
+   * that one after start()). Returns a function that removes it. A listener that throws is logged, and the
+   * reload stays done.
+   */
+  onSwap(fn: (rt: Runtime) => void): () => void {
+    this.swapListeners.add(fn);
+    return () => { this.swapListeners.delete(fn); };
+  }
+
   /** Calls running now on the live runtime (tests, diagnostics). */
   inFlightCount(rt: Runtime = this.current): number { return this.inFlight.get(rt)?.count ?? 0; }
 
@@ -86,10 +101,28 @@ export class RuntimeHolder {
     void p.finally(() => this.retiring.delete(p));
   }
 
+  /**
+   * Shutdown has begun (SIGTERM): from now on reloads (SIGHUP, POST /reload, a file change) are refused and
+   * logged, and a reload still building closes what it built instead of swapping it in, so nothing is left
+   * that close() would not close.
+   */
+  beginShutdown(): void {
+    this.shuttingDown = true;
+    clearTimeout(this.debounce);
+  }
+
+  private refused(reason: string): ReloadResult {
+    this.logger.warn({ reason }, 'reload refused: shutting down');
+    return { ok: false, error: 'reload refused: shutting down' };
+  }
+
   /** Reloads are serialized; concurrent calls queue behind each other. */
   reload(reason: string): Promise<ReloadResult> {
+    if (this.shuttingDown) return Promise.resolve(this.refused(reason));
     const next = this.chain.then(async () => {
+      if (this.shuttingDown) return this.refused(reason);
       const r = await this.swapIn();
+      if (r.ok === 'refused') return this.refused(reason);
       if (r.ok) {
         this.logger.info({ reason, file: this.current.file }, 'config reloaded');
         return { ok: true };
@@ -102,7 +135,7 @@ export class RuntimeHolder {
     return next;
   }
 
-  private async swapIn(): Promise<{ ok: true } | { ok: false; err: unknown }> {
+  private async swapIn(): Promise<{ ok: true } | { ok: false; err: unknown } | { ok: 'refused' }> {
     let newStore: KvStore | undefined;
     const liveLevel = this.logger.level;
     try {
@@ -122,6 +155,13 @@ export class RuntimeHolder {
         throw err;
       }
       const old = this.current;
+      if (old && this.shuttingDown) {
+        // shutdown began while this reload was building: close() closes the live runtime, so this one closes here
+        this.logger.level = liveLevel;
+        await closeRuntime(rt).catch(() => undefined);
+        await newStore?.close().catch(() => undefined);
+        return { ok: 'refused' };
+      }
       const oldStore = newStore ? this.store : undefined;
       this.current = rt;
       if (newStore) { this.store = newStore; this.storeKey = key; }
@@ -130,6 +170,11 @@ export class RuntimeHolder {
       metrics.configReloads.inc({ result: 'success' });
       metrics.configLastSuccess.set(Date.now() / 1000);
       if (old) this.retire(old, oldStore);
+      if (old) {
+        for (const fn of this.swapListeners) {
+          try { fn(rt); } catch (err) { this.logger.error({ err }, 'a config reload listener failed'); }
+        }
+      }
       return { ok: true };
     } catch (err) {
       this.logger.level = liveLevel;
@@ -166,7 +211,7 @@ export class RuntimeHolder {
 
   /** `deadline` (ms since the epoch): the live runtime's modules give up pending work then (ModuleInstance.close). */
   async close(deadline?: number): Promise<void> {
-    clearTimeout(this.debounce);
+    this.beginShutdown();
     // cleared first: a reload still finishing must not open watchers again
     const watches = this.watches;
     this.watches = undefined;

@@ -100,6 +100,10 @@ export function configSchema(): object {
             keepalive_timeout_ms: { type: 'integer', minimum: 100, maximum: MAX_TIMER_MS },
             max_connection_idle_ms: { type: 'integer', minimum: 1000, maximum: MAX_TIMER_MS },
             max_concurrent_streams: { type: 'integer', minimum: 1 },
+            health_follows_readiness: {
+              type: 'boolean',
+              description: 'grpc.health.v1 answers what /readyz does (NOT_SERVING while the store is unreachable or a background load has not succeeded). Default true; false: SERVING from start to SIGTERM. Takes effect with a reload.',
+            },
           },
         },
         admin: {
@@ -109,7 +113,7 @@ export function configSchema(): object {
             address: listenAddressSchema,
             token_file: {
               type: 'string', minLength: 1,
-              description: 'File holding a bearer token; when set, every admin request but GET /metrics, /healthz and /readyz needs "Authorization: Bearer <token>". Re-read on reload.',
+              description: 'File holding a bearer token; when set, every admin request but GET (or HEAD) /metrics, /healthz and /readyz needs "Authorization: Bearer <token>". Re-read on reload.',
             },
           },
         },

@@ -40,6 +40,8 @@ export interface PortcullisConfig {
       keepalive_timeout_ms?: number;
       max_connection_idle_ms?: number;
       max_concurrent_streams?: number;
+      /** grpc.health.v1 follows /readyz (default true). */
+      health_follows_readiness?: boolean;
     };
     admin?: { address?: string; token_file?: string };
     metrics?: { address?: string };

@@ -5,7 +5,7 @@ import { counter } from '../telemetry/metrics.js';
 import { bearerChallenge, checkBearer } from './admin-auth.js';
 import { sendJson } from './admin-route.js';
 import { closeServer, listenOn, pathOf } from './listen-address.js';
-import { PROBE_PATHS, serveProbe, type Readiness } from './probe-endpoints.js';
+import { PROBE_METHODS, PROBE_PATHS, serveProbe, type Readiness } from './probe-endpoints.js';
 
 const MAX_ADMIN_BODY = 1024 * 1024;
 
@@ -13,7 +13,7 @@ const authFailures = counter('portcullis_admin_auth_failures_total', 'Admin requ
 
 /**
  * /metrics, /healthz (alive), /readyz (config loaded, store and modules ready), POST /reload, module routes.
- * With `server.admin.token_file`, everything but GET /metrics, /healthz and /readyz needs
+ * With `server.admin.token_file`, everything but GET (and HEAD) /metrics, /healthz and /readyz needs
  * `Authorization: Bearer <token>` (checked before the body is read).
  */
 export class AdminServer {
@@ -33,7 +33,7 @@ export class AdminServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const path = pathOf(req);
-    if (req.method === 'GET' && await serveProbe(path, res, () => this.readiness())) return;
+    if (PROBE_METHODS.has(req.method) && await serveProbe(path, res, () => this.readiness())) return;
     if (req.method === 'POST' && path === '/reload') {
       const r = await this.holder.reload('admin');
       sendJson(res, r.ok ? 200 : 400, r);
@@ -54,7 +54,7 @@ export class AdminServer {
   private authorized(req: IncomingMessage, res: ServerResponse): boolean {
     const expected = this.holder.current?.adminTokenDigest;
     if (expected === undefined) return true;
-    if (req.method === 'GET' && PROBE_PATHS.has(pathOf(req))) return true;
+    if (PROBE_METHODS.has(req.method) && PROBE_PATHS.has(pathOf(req))) return true;
     const r = checkBearer(req.headers.authorization, expected);
     if (r === 'ok') return true;
     authFailures.inc();

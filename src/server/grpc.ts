@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { RuntimeHolder } from '../config/reloader.js';
 import { check } from '../pipeline/check.js';
 import { HealthService } from './health.js';
+import { HealthSync } from './health-sync.js';
+import type { Readiness } from './probe-endpoints.js';
 import { serviceDef } from './protos.js';
 import { timerMs } from '../common/timers.js';
 
@@ -22,9 +24,12 @@ export interface GrpcSettings {
 export class GrpcServer {
   readonly server: grpc.Server;
   readonly health = new HealthService([AUTH_SERVICE, RLS_SERVICE]);
+  /** grpc.health.v1 follows `readiness` (/readyz's answer) from listen() to drain(). */
+  private readonly healthSync: HealthSync;
   port = 0;
 
-  constructor(private readonly holder: RuntimeHolder, private readonly logger: Logger, private readonly s: GrpcSettings) {
+  constructor(private readonly holder: RuntimeHolder, private readonly logger: Logger, private readonly s: GrpcSettings, readiness: () => Readiness) {
+    this.healthSync = new HealthSync(holder, readiness, this.health, logger);
     const options: grpc.ServerOptions = {
       'grpc.max_receive_message_length': s.maxReceiveBytes,
       'grpc.max_send_message_length': s.maxSendBytes,
@@ -71,7 +76,7 @@ export class GrpcServer {
       this.server.bindAsync(this.s.address, grpc.ServerCredentials.createInsecure(), (err, port) => {
         if (err) { reject(err); return; }
         this.port = port;
-        this.health.setAll('SERVING');
+        this.healthSync.start();
         resolve(port);
       });
     });
@@ -79,6 +84,7 @@ export class GrpcServer {
 
   /** NOT_SERVING, stop accepting, let in-flight calls finish up to timeoutMs, then force. */
   drain(timeoutMs: number): Promise<'drained' | 'forced'> {
+    this.healthSync.stop();
     this.health.setAll('NOT_SERVING');
     return new Promise((resolve) => {
       const timer = setTimeout(() => { this.server.forceShutdown(); resolve('forced'); }, timerMs(timeoutMs));

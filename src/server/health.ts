@@ -15,7 +15,9 @@ export class HealthService {
     for (const s of this.status.keys()) this.set(s, status);
   }
 
+  /** A Watch stream is sent the new status only when it changed (grpc.health.v1: a message per change). */
   set(service: string, status: ServingStatus): void {
+    if (this.status.get(service) === status) return;
     this.status.set(service, status);
     for (const w of this.watchers.get(service) ?? []) w.write({ status });
   }

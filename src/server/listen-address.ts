@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 
-/** host:port or [v6]:port, as the config schema's listen addresses. */
-export const LISTEN_ADDRESS_RE = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):[0-9]{1,5}$/;
+/** host:port or [v6]:port, as the config schema's listen addresses; the port 0 to 65535. */
+export const LISTEN_ADDRESS_RE = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$/;
 
 /**
  * A listen address from the environment: unset or empty is none (the config's applies); anything else must be
@@ -11,6 +11,7 @@ export const LISTEN_ADDRESS_RE = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):[0-9]{1,5}$/;
 export function listenAddressFromEnv(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const v = env[name];
   if (!v) return undefined;
+  if (/:[0-9]{5,}$/.test(v) && parseListenAddress(v).port > 65535) throw new Error(`${name}: the port must be 0 to 65535, not ${JSON.stringify(v)}`);
   if (!LISTEN_ADDRESS_RE.test(v)) throw new Error(`${name}: must be host:port or [v6]:port, not ${JSON.stringify(v)}`);
   return v;
 }

@@ -2,10 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from 'pino';
 import { sendJson } from './admin-route.js';
 import { closeServer, listenOn, pathOf } from './listen-address.js';
-import { PROBE_PATHS, serveProbe, type Readiness } from './probe-endpoints.js';
+import { PROBE_METHODS, PROBE_PATHS, serveProbe, type Readiness } from './probe-endpoints.js';
 
 /**
- * `server.metrics.address`: GET /metrics, /healthz and /readyz only — what Prometheus and the kubelet need on
+ * `server.metrics.address`: GET (and HEAD) /metrics, /healthz and /readyz only — what Prometheus and the kubelet need on
  * the pod IP — so the admin port (reload, revocations, bans, policy) can stay on loopback, as Istio keeps
  * Envoy's admin on localhost and exposes its stats on 15090. Every other path is 404, every other method
  * 405; request bodies are never read.
@@ -18,14 +18,14 @@ export class MetricsServer {
 
   listen(address: string): Promise<number> {
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-      if (req.method !== 'GET') {
+      if (!PROBE_METHODS.has(req.method)) {
         // nothing here takes a body: close the connection rather than read one
-        res.setHeader('allow', 'GET');
+        res.setHeader('allow', 'GET, HEAD');
         res.setHeader('connection', 'close');
         sendJson(res, 405, { error: 'method not allowed' });
         return;
       }
-      // Node would read (and drop) a GET's body to keep the connection: nothing here wants one, and no
+      // Node would read (and drop) a GET's (or HEAD's) body to keep the connection: nothing here wants one, and no
       // Prometheus or kubelet request carries one, so answer and close instead of reading it on and on
       if (hasBody(req)) res.setHeader('connection', 'close');
       const path = pathOf(req);

@@ -7,7 +7,13 @@ export interface Readiness { ready: boolean; draining: boolean; checks: Record<s
 /** The read-only endpoints Prometheus and the kubelet use: served on the admin port and on the metrics listener. */
 export const PROBE_PATHS: ReadonlySet<string> = new Set(['/metrics', '/healthz', '/readyz']);
 
-/** Answers GET `path` if it is one of PROBE_PATHS (true), else leaves `res` alone (false). */
+/** The methods the probes answer: HEAD is GET without the body (RFC 9110 §9.3.2; load balancers, uptime checkers). */
+export const PROBE_METHODS: ReadonlySet<string | undefined> = new Set(['GET', 'HEAD']);
+
+/**
+ * Answers GET or HEAD `path` if it is one of PROBE_PATHS (true), else leaves `res` alone (false). For HEAD,
+ * Node sends the same status and headers and drops the body.
+ */
 export async function serveProbe(path: string, res: ServerResponse, readiness: () => Readiness): Promise<boolean> {
   if (path === '/metrics') {
     const text = await registry.metrics();

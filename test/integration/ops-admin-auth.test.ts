@@ -79,7 +79,7 @@ routes:
   it('the metrics listener refuses /reload and /admin/*', async () => {
     const reload = await get(`${metricsUrl}/reload`, { method: 'POST' });
     assert.equal(reload.status, 405);
-    assert.equal(reload.headers.get('allow'), 'GET');
+    assert.equal(reload.headers.get('allow'), 'GET, HEAD');
     const unrevoke = await get(`${metricsUrl}/admin/revoke`, { method: 'DELETE', body: JSON.stringify({ api_key: apiKey }) });
     assert.equal(unrevoke.status, 405);
     const unban = await get(`${metricsUrl}/admin/threat/bans?ip=127.0.0.1`, { method: 'DELETE' });

@@ -39,10 +39,10 @@ describe('metrics listener', () => {
       assert.deepEqual(JSON.parse(ready.body), JSON.parse((await raw(f.svc.admin.port, 'GET', '/readyz')).body));
 
       const reloads = f.svc.holder.current;
-      for (const [method, path] of [['POST', '/reload'], ['POST', '/admin/revoke'], ['DELETE', '/admin/revoke'], ['DELETE', '/admin/threat/bans?ip=127.0.0.1'], ['PUT', '/metrics'], ['HEAD', '/metrics']] as const) {
-        const r = await raw(m.port, method, path, method === 'HEAD' ? undefined : '{"jti":"x"}');
+      for (const [method, path] of [['POST', '/reload'], ['POST', '/admin/revoke'], ['DELETE', '/admin/revoke'], ['DELETE', '/admin/threat/bans?ip=127.0.0.1'], ['PUT', '/metrics'], ['OPTIONS', '/metrics']] as const) {
+        const r = await raw(m.port, method, path, method === 'OPTIONS' ? undefined : '{"jti":"x"}');
         assert.equal(r.status, 405, `${method} ${path}`);
-        assert.equal(r.headers.allow, 'GET');
+        assert.equal(r.headers.allow, 'GET, HEAD');
       }
       for (const path of ['/reload', '/admin/revocations', '/admin/policy', '/admin/ratelimit/offenders', '/', '/metrics/', '/readyz/../admin/revocations']) {
         const r = await raw(m.port, 'GET', path);
