@@ -17,9 +17,11 @@ export const MODULE_RECHECK_MS = 1000;
  * events), when a reload swaps the config (and maybe the store) in, and every MODULE_RECHECK_MS for the
  * modules' own readiness. A Watch stream is sent each change once.
  *
- * `server.grpc.health_follows_readiness: false` (read at every evaluation, so a reload changes it): SERVING
- * from start to shutdown whatever the store and modules say (the behaviour before, and envoyproxy/ratelimit's
- * default), for deployments where one shared Redis outage must not take every replica out of rotation.
+ * Only with `server.grpc.health_follows_readiness: true` (read at every evaluation, so a reload changes it).
+ * By default SERVING from start to shutdown whatever the store and modules say, envoyproxy/ratelimit's default
+ * (its Redis health check is opt-in): one shared Redis outage would otherwise take every replica out of
+ * Envoy's rotation, and with `healthy_panic_threshold: 0` (this repo's Envoy template) Envoy would then deny
+ * every request, also on routes whose config says to fail open.
  */
 export class HealthSync {
   private timer?: NodeJS.Timeout;
@@ -47,7 +49,7 @@ export class HealthSync {
   /** Re-evaluates now; a change is set on every service (Check answers it, Watch streams are sent it). */
   update(): void {
     if (this.holder.store !== this.store) this.follow(this.holder.store);
-    const follows = this.holder.current?.config.server?.grpc?.health_follows_readiness !== false;
+    const follows = this.holder.current?.config.server?.grpc?.health_follows_readiness === true;
     let r: Readiness | undefined;
     try {
       r = follows ? this.readiness() : undefined;

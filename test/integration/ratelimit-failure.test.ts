@@ -30,10 +30,7 @@ describe('Redis killed under load', () => {
   before(async () => {
     stack = await startStack({
       redis: 'single',
-      // the harness's Envoy has healthy_panic_threshold 0: with grpc.health.v1 following /readyz it would stop
-      // calling the only (NOT_SERVING) replica during the outage, and its failure modes could not be seen
       config: (v) => `
-server: { grpc: { health_follows_readiness: false } }
 store: { kind: redis, url: "${v.redisUrl}", command_timeout_ms: 200 }
 ratelimit:
   config_dir: ${writeRlsConfig(v.dir, { 'fail.yaml': RLS_YAML })}

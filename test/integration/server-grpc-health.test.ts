@@ -51,11 +51,11 @@ async function statuses(c: any): Promise<string[]> {
 }
 
 /**
- * grpc.health.v1 reports what /readyz reports (Kubernetes gRPC readiness probes and Envoy's gRPC active health
- * checks read it): with the store unreachable, NOT_SERVING for '' and both named services, pushed to Watch
- * streams as it happens, and SERVING again once Redis is back. server.grpc.health_follows_readiness: false
- * keeps the old answer (SERVING until SIGTERM), for deployments that must not pull every replica when the
- * shared Redis goes away.
+ * With server.grpc.health_follows_readiness: true, grpc.health.v1 reports what /readyz reports (Kubernetes gRPC
+ * readiness probes and Envoy's gRPC active health checks read it): with the store unreachable, NOT_SERVING for
+ * '' and both named services, pushed to Watch streams as it happens, and SERVING again once Redis is back.
+ * By default it stays SERVING until SIGTERM (envoyproxy/ratelimit's default), so one shared Redis outage does
+ * not pull every replica and override the routes' failure modes.
  */
 describe('gRPC health follows readiness through a real Redis outage', { timeout: 120_000 }, () => {
   let dir: string;
@@ -68,8 +68,8 @@ describe('gRPC health follows readiness through a real Redis outage', { timeout:
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'portcullis-grpc-health-'));
     redis = await startRedis(dir);
-    follows = await startPortcullis({ dir, name: 'follows', config: config(redis.url) });
-    optOut = await startPortcullis({ dir, name: 'opt-out', config: config(redis.url, false) });
+    follows = await startPortcullis({ dir, name: 'follows', config: config(redis.url, true) });
+    optOut = await startPortcullis({ dir, name: 'default', config: config(redis.url) });
     c = healthClient(follows.grpcAddress);
     o = healthClient(optOut.grpcAddress);
   });
@@ -106,7 +106,7 @@ describe('gRPC health follows readiness through a real Redis outage', { timeout:
     }
   });
 
-  it('server.grpc.health_follows_readiness: false stays SERVING through the outage (its /readyz still says 503)', async () => {
+  it('by default (no health_follows_readiness) grpc health stays SERVING through the outage (its /readyz still says 503)', async () => {
     await redis.stop();
     try {
       await waitFor('opt-out /readyz 503', async () => (await readyz(optOut)) === 503, 10_000, 50);

@@ -21,7 +21,7 @@ function fakeStore(client: FakeClient) {
 }
 
 /** A holder with a live config and store, whose swap listeners the test calls (a reload). */
-function fakeHolder(client: FakeClient, grpc: Record<string, unknown> = {}) {
+function fakeHolder(client: FakeClient, grpc: Record<string, unknown> = { health_follows_readiness: true }) {
   const swaps = new Set<(rt: Runtime) => void>();
   type Store = RuntimeHolder['store'];
   const h: { current: Runtime; store: Store; swaps: typeof swaps; onSwap(fn: (rt: Runtime) => void): () => void; reload(rt: Runtime, store?: Store): void } = {
@@ -94,9 +94,9 @@ describe('HealthSync: grpc.health.v1 follows readiness, pushed on store state ch
     } finally { sync.stop(); }
   });
 
-  it('health_follows_readiness: false stays SERVING while not ready; a reload turning it on applies at once', async () => {
+  for (const grpc of [{ health_follows_readiness: false }, {}]) it(`health_follows_readiness ${JSON.stringify(grpc)} stays SERVING while not ready; a reload turning it on applies at once`, async () => {
     const client = new FakeClient();
-    const holder = fakeHolder(client, { health_follows_readiness: false });
+    const holder = fakeHolder(client, grpc);
     const readiness = (): Readiness => ({ ready: holder.store.ready(), draining: false, checks: {} });
     const health = new HealthService([SVC]);
     const sync = new HealthSync(holder as unknown as RuntimeHolder, readiness, health, silent, NEVER);
@@ -104,7 +104,7 @@ describe('HealthSync: grpc.health.v1 follows readiness, pushed on store state ch
     try {
       client.to('close');
       assert.equal(await checkOf(health, ''), 'SERVING');
-      holder.reload({ config: { server: { grpc: {} } } } as unknown as Runtime);
+      holder.reload({ config: { server: { grpc: { health_follows_readiness: true } } } } as unknown as Runtime);
       assert.equal(await checkOf(health, ''), 'NOT_SERVING');
     } finally { sync.stop(); }
   });
