@@ -102,7 +102,7 @@ export function configSchema(): object {
             max_concurrent_streams: { type: 'integer', minimum: 1 },
             health_follows_readiness: {
               type: 'boolean',
-              description: 'grpc.health.v1 answers what /readyz does (NOT_SERVING while the store is unreachable or a background load has not succeeded). Default true; false: SERVING from start to SIGTERM. Takes effect with a reload.',
+              description: 'true: grpc.health.v1 answers what /readyz does (NOT_SERVING while the store is unreachable or a background load has not succeeded). Default false: SERVING from start to SIGTERM, as envoyproxy/ratelimit (its Redis health check is opt-in). Takes effect with a reload.',
             },
           },
         },
