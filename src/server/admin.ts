@@ -3,13 +3,15 @@ import type { Logger } from 'pino';
 import type { RuntimeHolder } from '../config/reloader.js';
 import { counter } from '../telemetry/metrics.js';
 import { bearerChallenge, checkBearer } from './admin-auth.js';
+import { browserRefusal } from './admin-browser-guard.js';
 import { sendJson } from './admin-route.js';
-import { closeServer, listenOn, pathOf } from './listen-address.js';
+import { closeServer, isLoopbackHost, listenOn, parseListenAddress, pathOf } from './listen-address.js';
 import { PROBE_METHODS, PROBE_PATHS, serveProbe, type Readiness } from './probe-endpoints.js';
 
 const MAX_ADMIN_BODY = 1024 * 1024;
 
 const authFailures = counter('portcullis_admin_auth_failures_total', 'Admin requests refused with 401 (server.admin.token_file set, no or a wrong Bearer token)');
+const browserRefusals = counter('portcullis_admin_browser_refusals_total', 'Admin requests refused with 403 because a web page sent them (no token_file: Origin, Sec-Fetch-Site or a DNS-rebound Host)');
 
 /**
  * /metrics, /healthz (alive), /readyz (config loaded, store and modules ready), POST /reload, module routes.
@@ -20,6 +22,8 @@ export class AdminServer {
   private server?: Server;
   port = 0;
   draining = false;
+  /** Bound to a loopback address: a Host naming another host is a rebound DNS name. */
+  private loopback = true;
 
   constructor(private readonly holder: RuntimeHolder, private readonly logger: Logger) {}
 
@@ -52,9 +56,18 @@ export class AdminServer {
 
   /** True when the request may go on; otherwise a 401 has been sent. The probes need no token. */
   private authorized(req: IncomingMessage, res: ServerResponse): boolean {
-    const expected = this.holder.current?.adminTokenDigest;
-    if (expected === undefined) return true;
     if (PROBE_METHODS.has(req.method) && PROBE_PATHS.has(pathOf(req))) return true;
+    const expected = this.holder.current?.adminTokenDigest;
+    if (expected === undefined) {
+      // no token: only the CLI, curl and scripts; a web page's request is refused (admin-browser-guard.ts)
+      const why = browserRefusal(req, this.loopback);
+      if (why === undefined) return true;
+      browserRefusals.inc();
+      this.logger.warn({ method: req.method, path: pathOf(req), remote: req.socket.remoteAddress, reason: why }, 'admin request refused: sent by a web page');
+      res.setHeader('connection', 'close');
+      sendJson(res, 403, { error: `the admin API does not answer browsers (${why}); use the CLI or curl, or set server.admin.token_file` });
+      return false;
+    }
     const r = checkBearer(req.headers.authorization, expected);
     if (r === 'ok') return true;
     authFailures.inc();
@@ -67,6 +80,7 @@ export class AdminServer {
   }
 
   listen(address: string): Promise<number> {
+    this.loopback = isLoopbackHost(parseListenAddress(address).host);
     const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];
       let size = 0;
