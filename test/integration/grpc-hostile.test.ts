@@ -6,9 +6,10 @@
 // Complements grpc-wire-fuzz.test.ts (random and corrupted bytes of gen-request.ts requests).
 // Every call is answered (a CheckResponse passing the unit fuzzer's oracles, or a gRPC error a live server
 // gives: never UNAVAILABLE or DEADLINE_EXCEEDED), no fixture secret appears in an answer or the process's
-// log, nothing is logged as uncaught, and the process serves a well-formed request afterwards. Seeded.
+// log or its policy decision log, nothing is logged as uncaught, and the process serves a well-formed
+// request afterwards. Seeded.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
@@ -173,5 +174,12 @@ describe('gRPC Check and ShouldRateLimit: hostile requests as bytes, real proces
     const logs = p.logs();
     assert.doesNotMatch(logs, /uncaught exception|unhandled rejection|check rejected|ShouldRateLimit failed/);
     assert.deepEqual(setup.fixtureSecrets.filter((s) => logs.includes(s)).map((s) => `${s.slice(0, 6)}…`), [], 'fixture secrets in the log');
+    // the policy's decision log, flushed by a graceful stop: no fixture secret, the demo credentials masked
+    client.close();
+    await p.stop('SIGTERM');
+    const decisions = readFileSync(setup.decisionLog, 'utf8');
+    const creds = [env.apiKey, ...env.tokens.flatMap((t) => t.split('.').filter((x) => x.length >= 16))];
+    assert.ok(decisions.length > 0, 'decisions were logged');
+    assert.deepEqual([...setup.fixtureSecrets, ...creds].filter((x) => decisions.includes(x)).map((x) => `${x.slice(0, 6)}…`), [], 'secrets in the decision log');
   });
 });

@@ -12,7 +12,7 @@
 //    original was refused for a reason that is not counting state (rate limits, bans, anomalies).
 // Seeded. PORTCULLIS_FUZZ_N raises the count (deep local runs) and prints the slowest inputs (CPU).
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import type { Logger } from 'pino';
@@ -196,5 +196,17 @@ describe('check() and ShouldRateLimit under hostile requests (every feature on)'
     }
     report(problems);
     assert.ok(answered > PER_SEED / 2, `answered ${answered}`);
+  });
+
+  it('the policy decision log of all those requests holds no fixture secret and no credential of theirs', async () => {
+    await closeRuntime(rt); // flushes the decision log
+    rt = undefined as unknown as Runtime;
+    assert.ok(existsSync(setup.decisionLog), 'the policy logged decisions');
+    const text = readFileSync(setup.decisionLog, 'utf8');
+    assert.ok(text.split('\n').length > 2, `decisions were logged: ${text.split('\n').length} lines`);
+    // the demo's valid credentials, sent in the places the identity config names (masked by default)
+    const creds = [env.apiKey, ...env.tokens.flatMap((t) => t.split('.').filter((p) => p.length >= 16))];
+    const found = [...setup.fixtureSecrets, ...creds].filter((x) => text.includes(x)).map((x) => `${x.slice(0, 8)}…`);
+    assert.deepEqual(found, []);
   });
 });

@@ -10,6 +10,8 @@ import { demoSetup, type DemoSetup } from './demo-runtime.js';
 export interface HostileSetup extends DemoSetup {
   /** every secret the running config holds, as text an attacker could find in a response or a log line */
   fixtureSecrets: string[];
+  /** the policy's decision log (JSON lines): credentials masked, fixture secrets never there */
+  decisionLog: string;
 }
 
 const THREAT = `threat:
@@ -41,13 +43,14 @@ export function hostileSetup(): HostileSetup {
   const yaml = s.yaml
     .replace(/^threat:\n(?: {2}.*\n)*/m, THREAT)
     .replace(/^ {2}admin: \{ address: "([^"]+)" \}$/m, `  admin: { address: "$1", token_file: ${join(s.dir, 'admin-token')} }`)
-    .replace(/^default_action: /m, 'client_ip: { trusted_hops: 1 }\ndefault_action: ');
-  if (!yaml.includes('token_file: ') || !yaml.includes('paranoia: 2') || !yaml.includes('trusted_hops: 1')) throw new Error('the demo config changed shape: hostile-runtime.ts no longer applies');
+    .replace(/^default_action: /m, 'client_ip: { trusted_hops: 1 }\ndefault_action: ')
+    .replace(/^( {2}default_entrypoint: .*)$/m, `$1\n  decision_logs: { file: ${join(s.dir, 'decisions.jsonl')}, reporting: { max_delay_ms: 20 } }`);
+  if (!yaml.includes('decisions.jsonl') || !yaml.includes('token_file: ') || !yaml.includes('paranoia: 2') || !yaml.includes('trusted_hops: 1')) throw new Error('the demo config changed shape: hostile-runtime.ts no longer applies');
   const demo = join(s.dir, 'demo');
   const read = (f: string) => readFileSync(join(demo, f), 'utf8').trim();
   const fixtureSecrets = [
     adminToken, s.cred.API_KEY!, read('partner-1.secret'), s.partnerSecret.toString('base64'), s.partnerSecret.toString('hex'),
     read('saml-session.secret'), ...pemLines(read('issuer-private.pem')), ...pemLines(read('saml-idp.key')),
   ];
-  return { ...s, yaml, fixtureSecrets };
+  return { ...s, yaml, fixtureSecrets, decisionLog: join(s.dir, 'decisions.jsonl') };
 }
