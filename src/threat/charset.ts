@@ -10,7 +10,7 @@ import { isUtf8Label } from '../common/utf8-labels.js';
  * refused by default: an upstream that decodes it, as IIS/ASP.NET decodes EBCDIC, reads another text).
  */
 export type Charset =
-  | { readonly kind: 'decode'; readonly encoding: string; decode(b: Uint8Array): string; readonly asciiSafe: boolean; other?(b: Uint8Array, decoded: string): string | undefined }
+  | { readonly kind: 'decode'; readonly encoding: string; decode(b: Uint8Array): string; readonly asciiSafe: boolean; other?(b: Uint8Array, decoded: string): string | undefined; readonly slow?: boolean }
   | { readonly kind: 'unknown'; readonly label: string };
 
 /**
@@ -80,7 +80,7 @@ function resolve(cs: string): Charset | undefined {
   return { ...c, asciiSafe: c.decode(Buffer.from(PROBE, 'latin1')) === PROBE };
 }
 
-function decoderFor(cs: string): { kind: 'decode'; encoding: string; decode(b: Uint8Array): string; other?(b: Uint8Array, decoded: string): string | undefined } | { kind: 'unknown'; label: string } | undefined {
+function decoderFor(cs: string): { kind: 'decode'; encoding: string; decode(b: Uint8Array): string; other?(b: Uint8Array, decoded: string): string | undefined; slow?: boolean } | { kind: 'unknown'; label: string } | undefined {
   let td: TextDecoder | undefined;
   try { td = new TextDecoder(cs); } catch { /* not a WHATWG label */ }
   if (td?.encoding === 'utf-8') return undefined;
@@ -95,8 +95,15 @@ function decoderFor(cs: string): { kind: 'decode'; encoding: string; decode(b: U
   // windows-1252's WHATWG labels iconv-lite does not know (x-cp1252, l1 …) are windows-1252
   const name = iconv.encodingExists(cs) && !NOT_CHARSETS.has(cs) ? cs : td !== undefined ? 'windows-1252' : undefined;
   if (name === undefined) return { kind: 'unknown', label: cs };
-  return { kind: 'decode', encoding: name, decode: (b) => iconv.decode(b, name) };
+  return { kind: 'decode', encoding: name, decode: (b) => iconv.decode(b, name), slow: SLOW.has(name.toLowerCase().replace(/[^0-9a-z]/g, '')) };
 }
+
+/**
+ * iconv-lite's UTF-7 codecs (names as it canonicalises them) decode shift by shift, a Buffer and two decodes
+ * for each `+…-`: about 0.7 µs a byte of `+ADw-+ADw-…`, some 70 times the other charsets' cost. The
+ * inspector makes the budget pay for their bytes (Inspector.decodable).
+ */
+const SLOW = new Set(['utf7', 'unicode11utf7', 'utf7imap']);
 
 /** UTF-16 labels that name the byte order (WHATWG labels; .NET's unicodeFFFE is big-endian). */
 const ORDER_LE = new Set(['utf-16le', 'unicodefeff']);

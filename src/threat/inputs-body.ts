@@ -64,9 +64,10 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
 
 /** A body in its declared charset; in one not ASCII-compatible (UTF-7) its UTF-8 reading too where that differs (charset.ts). */
 function emitDecoded(w: Inspector, cs: Charset & { kind: 'decode' }, b: Buffer): void {
-  const [text, alt] = readings(cs, b);
+  const [text, alt] = readings(cs, w.decodable(cs, b));
   w.emit('body', text);
   if (alt !== undefined) w.emit('body', alt);
+  w.settle();
 }
 
 /**

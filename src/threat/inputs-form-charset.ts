@@ -14,7 +14,7 @@ export function inspectFormCharset(w: Inspector, body: Buffer, cs: Charset & { k
   const raw = body.toString('latin1');
   let alt: string | undefined;
   const text = (from: number, to: number) => {
-    const [s, a] = readings(cs, percentBytes(raw, from, to));
+    const [s, a] = readings(cs, w.decodable(cs, percentBytes(raw, from, to)));
     alt = a;
     return s;
   };
@@ -34,6 +34,7 @@ export function inspectFormCharset(w: Inspector, body: Buffer, cs: Charset & { k
       if (eq < end && alt !== undefined) w.emit(`form.${name}`, alt);
       if (suspiciousKey(k)) w.emit(`form-key.${name}`, k);
       if (kAlt !== undefined && suspiciousKey(kAlt)) w.emit(`form-key.${name}`, kAlt);
+      w.settle();
     }
     start = end + 1;
   }

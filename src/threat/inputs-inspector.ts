@@ -58,6 +58,8 @@ export class Inspector {
   readonly lim: InputLimits = { truncatedValues: 0, overCount: 0, budgetExhausted: false, depthExceeded: false };
   private budget: number;
   private tails: Array<[where: string, value: string, det: DetectorOptions | undefined]> | undefined;
+  /** Bytes decoded in a slow charset, charged by settle() once their text is read. */
+  private owed = 0;
 
   constructor(private readonly o: InputOptions, private readonly visit: Visit, private readonly ex?: Exclusions) {
     this.budget = o.maxTotalBytes;
@@ -83,6 +85,27 @@ export class Inspector {
       (this.tails ??= []).push([where, value, det]);
       this.read(where, value.slice(0, this.o.maxValueBytes), header, det);
     } else this.read(where, value, header, det);
+  }
+
+  /**
+   * Of `b`, what to decode in `cs`: all of it, but in a charset that decodes slowly (UTF-7, charset.ts) no
+   * more bytes than the budget has left (none of them yields more than one character), which settle()
+   * charges once the text is read; a cut exhausts the budget (the rest was not inspected). So a 4 MiB UTF-7
+   * body costs the budget's worth of decoding, not seconds of it.
+   */
+  decodable(cs: { readonly slow?: boolean }, b: Buffer): Buffer {
+    if (cs.slow !== true) return b;
+    if (b.length <= this.budget) { this.owed += b.length; return b; }
+    this.owed = Infinity;
+    return b.subarray(0, this.budget);
+  }
+
+  /** Charge the decoding decodable() let through (after the values it yielded were emitted). */
+  settle(): void {
+    if (this.owed === 0) return;
+    const owed = this.owed;
+    this.owed = 0;
+    this.charge(owed);
   }
 
   /** Charge work that is not a value (a multipart part's header block). */

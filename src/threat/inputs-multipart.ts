@@ -33,7 +33,7 @@ function partTexts(w: Inspector, content: Buffer, params: string | undefined): [
   const cs = declaredCharset(params);
   if (cs === undefined) return [content.toString('utf8'), undefined];
   if (cs.kind === 'unknown') { w.lim.undecodableCharset ??= cs.label; return [content.toString('utf8'), undefined]; }
-  return readings(cs, content);
+  return readings(cs, w.decodable(cs, content));
 }
 
 /** A delimiter: `--boundary` at the start of the body or of a line. */
@@ -125,11 +125,11 @@ function part(p: Buffer, n: number, w: Inspector, maxJsonValues: number): void {
   const content = p.subarray(he[1]);
   const ct = CONTENT_TYPE.exec(head);
   // no filename, or an empty one (Go reads that as a form value too): a field
-  if (filename === '') { partContent(w, name, partTexts(w, content, ct?.[2]), maxJsonValues); return; }
+  if (filename === '') { partContent(w, name, partTexts(w, content, ct?.[2]), maxJsonValues); w.settle(); return; }
   // a file's content: when it declares text (in its charset), or is text whatever it declares — the type is
   // the client's to choose, and the application stores the file all the same (as the body inspector reads
   // a body of another type that is text)
   const type = ct?.[1]?.trim().toLowerCase() ?? 'application/octet-stream';
-  if (declaresText(type) || textLike(content)) partContent(w, name, partTexts(w, content, ct?.[2]), maxJsonValues);
+  if (declaresText(type) || textLike(content)) { partContent(w, name, partTexts(w, content, ct?.[2]), maxJsonValues); w.settle(); }
   w.emit(`multipart.${name}.filename`, filename, false, FILENAME_KEY + name);
 }
