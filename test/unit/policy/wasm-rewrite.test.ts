@@ -81,6 +81,15 @@ describe('the policy.wasm rewriter', () => {
     assert.throws(() => rewritePolicy(renamed), /already exports "portcullis_guard_table"/);
   });
 
+  it('refuses a module that is not valid before it is rewritten (an index only the rewriter\'s additions would satisfy)', () => {
+    // loop { counter := 2³¹-1 } forever: global 0 does not exist in this module, but it is the counter
+    // the instrumentation appends; rewritten without validating first, the module became valid and
+    // reset its own counter, so no deadline could stop it
+    const original = moduleWith([0x00], [0x03, 0x40, 0x41, ...s32(0x7fffffff), 0x24, 0x00, 0x0c, 0x00, 0x0b, 0x20, 0x00, 0x0b]);
+    assert.equal(WebAssembly.validate(original as Uint8Array<ArrayBuffer>), false);
+    assert.throws(() => rewritePolicy(original), /not a valid WebAssembly module: .*global/i);
+  });
+
   it('encodes signed LEB128 as the spec does', () => {
     assert.deepEqual(s32(0), [0x00]);
     assert.deepEqual(s32(63), [0x3f]);
