@@ -1,6 +1,6 @@
 import { WasmFormatError } from './binary-reader.js';
 import { instrumentLoops } from './deadline-instrument.js';
-import { exportMutableGlobals } from './export-globals.js';
+import { exportMutableGlobals, refuseReservedExports } from './export-globals.js';
 import { readLayout } from './module-layout.js';
 import { readSections, writeSections } from './module-sections.js';
 
@@ -26,6 +26,7 @@ export function rewritePolicy(wasm: Uint8Array): { wasm: Uint8Array; loops: numb
   if (!WebAssembly.validate(wasm as Uint8Array<ArrayBuffer>)) throw new WasmFormatError(`not a valid WebAssembly module: ${invalidBecause(wasm)}`);
   const sections = readSections(wasm);
   const layout = readLayout(sections);
+  refuseReservedExports(layout);
   exportMutableGlobals(sections, layout);
   const { loops } = instrumentLoops(sections, layout);
   return { wasm: writeSections(sections), loops };
