@@ -4,6 +4,11 @@ import type { Cluster, Redis } from 'ioredis';
 export const HSCAN_COUNT = 1000;
 /** Tries per batch: one slow reply (a GC pause, a busy event loop) does not fail the whole read. */
 const TRIES_PER_BATCH = 3;
+/**
+ * Batches before a scan is given up: 10⁸ buckets visited. Redis returns to cursor 0 within about (table size /
+ * COUNT) batches; a server or proxy whose cursor never does would otherwise keep the load (and its memory) going forever.
+ */
+export const MAX_HSCAN_BATCHES = 100_000;
 
 /**
  * A whole hash, read in HSCAN batches instead of one HGETALL. The hashes read whole are background loads
@@ -16,7 +21,9 @@ const TRIES_PER_BATCH = 3;
 export async function scanHash(redis: Redis | Cluster, key: string): Promise<Record<string, string>> {
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   let cursor = '0';
+  let batches = 0;
   do {
+    if (batches++ >= MAX_HSCAN_BATCHES) throw new Error(`HSCAN of ${key} did not finish after ${MAX_HSCAN_BATCHES} batches (the server's cursor never returned to 0)`);
     let reply: [string, string[]] | undefined;
     for (let attempt = 1; reply === undefined; attempt++) {
       try {

@@ -7,6 +7,13 @@ import { SECTION, findSection, putSection, type Section } from './module-section
 export const GUARD_PREFIX = 'portcullis_guard_';
 export const GLOBAL_EXPORT_PREFIX = `${GUARD_PREFIX}global_`;
 
+/** Refuses a module that already exports a name with the rewriters' prefix (CallGuard takes every global_ one for its own). */
+export function refuseReservedExports(layout: ModuleLayout): void {
+  for (const n of layout.exportNames) {
+    if (n.startsWith(GUARD_PREFIX)) throw new WasmFormatError(`the module already exports "${n.slice(0, 100)}" (names starting with ${GUARD_PREFIX} are reserved for Portcullis's rewriter)`);
+  }
+}
+
 /** Append export entries (kind: 0 func, 1 table, 2 memory, 3 global) to the export section, creating it if needed. */
 export function addExports(sections: Section[], layout: ModuleLayout, entries: ReadonlyArray<{ name: string; kind: number; index: number }>): void {
   for (const e of entries) {

@@ -81,6 +81,24 @@ describe('the policy.wasm rewriter', () => {
     assert.throws(() => rewritePolicy(renamed), /already exports "portcullis_guard_table"/);
   });
 
+  it('refuses a module that is not valid before it is rewritten (an index only the rewriter\'s additions would satisfy)', () => {
+    // loop { counter := 2³¹-1 } forever: global 0 does not exist in this module, but it is the counter
+    // the instrumentation appends; rewritten without validating first, the module became valid and
+    // reset its own counter, so no deadline could stop it
+    const original = moduleWith([0x00], [0x03, 0x40, 0x41, ...s32(0x7fffffff), 0x24, 0x00, 0x0c, 0x00, 0x0b, 0x20, 0x00, 0x0b]);
+    assert.equal(WebAssembly.validate(original as Uint8Array<ArrayBuffer>), false);
+    assert.throws(() => rewritePolicy(original), /not a valid WebAssembly module: .*global/i);
+  });
+
+  it('refuses a module exporting any name with the rewriter\'s prefix (CallGuard takes every portcullis_guard_global_* export for a global to restore)', () => {
+    const m = Buffer.from(moduleWith([0x00], [0x20, 0x00, 0x0b]));
+    const name = Buffer.from('portcullis_guard_global_7');
+    const at = m.indexOf(Buffer.from([0x07, 0x05, 0x01, 0x01, 0x66]));
+    const renamed = concat([m.subarray(0, at), [0x07, ...u32(name.length + 4), 0x01, ...u32(name.length), ...name], m.subarray(at + 5)]);
+    assert.ok(WebAssembly.validate(renamed as Uint8Array<ArrayBuffer>));
+    assert.throws(() => rewritePolicy(renamed), /already exports "portcullis_guard_global_7".*portcullis_guard_/);
+  });
+
   it('encodes signed LEB128 as the spec does', () => {
     assert.deepEqual(s32(0), [0x00]);
     assert.deepEqual(s32(63), [0x3f]);
