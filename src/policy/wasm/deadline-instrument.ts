@@ -3,7 +3,7 @@ import { concat, s32, u32 } from './binary-writer.js';
 import { GUARD_PREFIX, addExports } from './export-globals.js';
 import { OP, readInstruction, UnknownInstructionError } from './instructions.js';
 import { readLimits, type ModuleLayout } from './module-layout.js';
-import { SECTION, findSection, putSection, type Section } from './module-sections.js';
+import { SECTION, appendToVectorSection, findSection, putSection, type Section } from './module-sections.js';
 
 /** Exports the instrumentation adds (eval-deadline.ts finds them by these names). */
 export const DEADLINE_EXPORTS = {
@@ -21,16 +21,7 @@ const FUNCREF = 0x70;
 
 /** The tick type `() -> i32` appended to the type section; returns its index. */
 function addTickType(sections: Section[]): number {
-  const s = findSection(sections, SECTION.type);
-  let count = 0;
-  let rest: Uint8Array = new Uint8Array(0);
-  if (s) {
-    const r = new BinaryReader(s.payload);
-    count = r.u32();
-    rest = s.payload.subarray(r.pos);
-  }
-  putSection(sections, SECTION.type, concat([u32(count + 1), rest, [0x60, 0x00, 0x01, 0x7f]]));
-  return count;
+  return appendToVectorSection(sections, SECTION.type, 1, [0x60, 0x00, 0x01, 0x7f]);
 }
 
 /** One more slot at the end of table 0 (made if the module has no table); returns the slot's index. */
@@ -58,16 +49,8 @@ function addTableSlot(sections: Section[], layout: ModuleLayout): number {
 
 /** Appends globals; returns the index of the first. */
 function addGlobals(sections: Section[], layout: ModuleLayout, entries: ReadonlyArray<{ mutable: boolean; value: number }>): number {
-  const s = findSection(sections, SECTION.global);
-  let count = 0;
-  let rest: Uint8Array = new Uint8Array(0);
-  if (s) {
-    const r = new BinaryReader(s.payload);
-    count = r.u32();
-    rest = s.payload.subarray(r.pos);
-  }
   const added = entries.flatMap((g) => [0x7f, g.mutable ? 1 : 0, 0x41, ...s32(g.value), OP.end]);
-  putSection(sections, SECTION.global, concat([u32(count + entries.length), rest, added]));
+  appendToVectorSection(sections, SECTION.global, entries.length, added);
   const first = layout.importedGlobals + layout.globals.length;
   for (const g of entries) layout.globals.push({ type: 0x7f, mutable: g.mutable });
   return first;

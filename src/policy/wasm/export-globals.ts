@@ -1,7 +1,7 @@
-import { BinaryReader, WasmFormatError } from './binary-reader.js';
-import { concat, name, u32 } from './binary-writer.js';
+import { WasmFormatError } from './binary-reader.js';
+import { name, u32 } from './binary-writer.js';
 import type { ModuleLayout } from './module-layout.js';
-import { SECTION, findSection, putSection, type Section } from './module-sections.js';
+import { SECTION, appendToVectorSection, type Section } from './module-sections.js';
 
 /** Export names the rewriters add; a module that already uses the prefix is refused. */
 export const GUARD_PREFIX = 'portcullis_guard_';
@@ -20,16 +20,8 @@ export function addExports(sections: Section[], layout: ModuleLayout, entries: R
     if (layout.exportNames.has(e.name)) throw new WasmFormatError(`the module already exports "${e.name}"`);
     layout.exportNames.add(e.name);
   }
-  const existing = findSection(sections, SECTION.export);
-  let count = 0;
-  let rest: Uint8Array = new Uint8Array(0);
-  if (existing) {
-    const r = new BinaryReader(existing.payload);
-    count = r.u32();
-    rest = existing.payload.subarray(r.pos);
-  }
   const added = entries.flatMap((e) => [...name(e.name), e.kind, ...u32(e.index)]);
-  putSection(sections, SECTION.export, concat([u32(count + entries.length), rest, added]));
+  appendToVectorSection(sections, SECTION.export, entries.length, added);
 }
 
 /**

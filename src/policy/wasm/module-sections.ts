@@ -41,6 +41,23 @@ export function findSection(sections: readonly Section[], id: number): Section |
   return sections.find((s) => s.id === id);
 }
 
+/**
+ * Append `count` entries (already encoded, `entries`) to the vector that makes up the section with this id
+ * (type, global, export…), creating the section if the module has none; returns how many it held before.
+ */
+export function appendToVectorSection(sections: Section[], id: number, count: number, entries: Uint8Array | readonly number[]): number {
+  const s = findSection(sections, id);
+  let before = 0;
+  let rest: Uint8Array = new Uint8Array(0);
+  if (s) {
+    const r = new BinaryReader(s.payload);
+    before = r.u32();
+    rest = s.payload.subarray(r.pos);
+  }
+  putSection(sections, id, concat([u32(before + count), rest, entries]));
+  return before;
+}
+
 /** Replace the section with this id, or insert it where the binary format's order puts it. */
 export function putSection(sections: Section[], id: number, payload: Uint8Array): void {
   const existing = findSection(sections, id);
