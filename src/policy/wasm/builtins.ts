@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { EvalTimeoutError } from './eval-deadline.js';
 import { jwtBuiltins } from './jwt-builtins.js';
 import { miscBuiltins } from './misc-builtins.js';
 import { regexSplit } from './regex-split.js';
@@ -13,12 +14,16 @@ import { timeBuiltins } from './time-builtins.js';
 
 type Impl = (...args: any[]) => unknown;
 
-/** OPA semantics: a builtin error makes the expression undefined (0 in the Wasm ABI), not the whole query. */
+/**
+ * OPA semantics: a builtin error makes the expression undefined (0 in the Wasm ABI), not the whole query.
+ * The evaluation deadline is not a builtin error: it stops the evaluation.
+ */
 function undefinedOnError(fn: Impl): Impl {
   return (...args: unknown[]) => {
     try {
       return fn(...args);
-    } catch {
+    } catch (err) {
+      if (err instanceof EvalTimeoutError) throw err;
       return undefined;
     }
   };

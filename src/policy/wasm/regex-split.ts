@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { RE2JS } from 're2js';
+import { checkEvalDeadline } from './eval-deadline.js';
 
 /**
  * OPA's regex.split(pattern, value): Go's regexp.MustCompile(pattern).Split(value, -1) (OPA
@@ -35,13 +36,16 @@ function codePointWidth(s: string, i: number): number {
 
 /**
  * Go's (*Regexp).allMatches: successive leftmost-first matches, [start, end) in code units. An empty
- * match right after the previous match is skipped and an empty match advances one code point.
+ * match right after the previous match is skipped and an empty match advances one code point. Checks the
+ * evaluation deadline between matches: each search is linear, but a value with many matches that each
+ * scan far ahead (`a+b|a` on "aaa…") is quadratic — in Go too, where it only blocks one goroutine.
  */
 function matchIndexes(re: RE2JS, s: string): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   const m = re.matcher(s);
   let prevEnd = -1;
   for (let pos = 0; pos <= s.length;) {
+    checkEvalDeadline();
     if (!m.find(pos)) break;
     const start = m.start();
     const end = m.end();

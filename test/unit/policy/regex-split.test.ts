@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { loadBundleArchive } from '../../../src/policy/bundle/load.js';
 import { sdkBuiltinsModule } from '../../../src/policy/wasm/builtins.js';
-import { WasmEngine } from '../../../src/policy/wasm/engine.js';
+import { PolicyTimeoutError, WasmEngine } from '../../../src/policy/wasm/engine.js';
 import { opa, opaBuild } from './helpers.js';
 
 // regex.split through a real opa-built Wasm policy: the pattern and the value come from the input, so the
@@ -90,7 +90,7 @@ describe('regex.split follows Go regexp / OPA (RE2)', () => {
     assert.ok(lb.compiled.requiredBuiltins.includes('regex.split'), 'the Wasm imports regex.split from the SDK');
     engine = await WasmEngine.create(lb.compiled, {});
   });
-  const split = (pattern: string, value: string) => engine.evaluate('t/parts', { pattern, value });
+  const split = (pattern: string, value: string, timeoutMs?: number) => engine.evaluate('t/parts', { pattern, value }, undefined, timeoutMs);
 
   for (const [pattern, value, want] of CASES) {
     it(`regex.split(${JSON.stringify(pattern)}, ${JSON.stringify(value)}) = ${JSON.stringify(want)}`, () => {
@@ -137,5 +137,33 @@ describe('the replacement of opa-wasm\'s regex.split', () => {
     assert.deepEqual(split('(?i)x', 'aXb'), ['a', 'b']);
     assert.equal(split('[', 'abc'), undefined, 'an invalid pattern is undefined, as in OPA');
     assert.equal(split(1, 'abc'), undefined, 'a non-string operand is undefined, as in OPA');
+  });
+});
+
+describe('regex.split and the evaluation deadline', () => {
+  let engine: WasmEngine;
+  before(async () => {
+    const lb = await loadBundleArchive(opaBuild({ files: { 't/p.rego': POLICY }, entrypoints: ['t/parts'] }));
+    engine = await WasmEngine.create(lb.compiled, {});
+  });
+
+  it('the builtin itself stops at the deadline (not a builtin error: the evaluation fails with the timeout)', () => {
+    // A deadline already passed (0 ms): the Wasm runs far fewer loop iterations than one clock look before
+    // it calls regex.split, so only the builtin's own check can stop this evaluation.
+    assert.throws(() => engine.evaluate('t/parts', { pattern: ',', value: 'a,b' }, undefined, 0), PolicyTimeoutError);
+    assert.deepEqual(engine.evaluate('t/parts', { pattern: ',', value: 'a,b' }, undefined, 1000), ['a', 'b']);
+    assert.deepEqual(engine.evaluate('t/parts', { pattern: ',', value: 'a,b' }), ['a', 'b'], 'no deadline: nothing to check');
+  });
+
+  it('many matches that each scan to the end of a long value (quadratic, in Go too) stop at eval_timeout_ms', { timeout: 300_000 }, () => {
+    // `a+b|a` on "aaa…": every match of `a` must first rule out `a+b` to the end of the value. 30 000 of
+    // them take ~20 s of RE2 (and of Go); the evaluation is stopped at its deadline instead.
+    assert.throws(() => engine.evaluate('t/parts', { pattern: 'a+b|a', value: 'a'.repeat(30_000) }, undefined, 5), (err: unknown) => {
+      assert.ok(err instanceof PolicyTimeoutError, String(err));
+      assert.doesNotMatch((err as Error).message, /a\+b|aaaa/, 'neither the pattern nor the value in the message');
+      return true;
+    });
+    // the engine is usable afterwards
+    assert.deepEqual(engine.evaluate('t/parts', { pattern: 'a+b|a', value: 'aab,a' }, undefined, 60_000), ['', ',', '']);
   });
 });
