@@ -4,6 +4,18 @@ import { wasmTick } from './tick-helper.js';
 /** The evaluation ran past its deadline (thrown from inside the Wasm, which unwinds it). */
 export class EvalTimeoutError extends Error {}
 
+/** The deadline of the evaluation running on this thread (evaluations are synchronous: at most one). */
+let running: EvalDeadline | undefined;
+
+/**
+ * For SDK builtins that loop in JavaScript (regex.split): throws EvalTimeoutError once the running
+ * evaluation is past its deadline, so eval_timeout_ms stops them between iterations the way tick()
+ * stops Wasm loops. No-op outside an evaluation or without a deadline.
+ */
+export function checkEvalDeadline(): void {
+  running?.check();
+}
+
 /**
  * Loop iterations between two looks at the clock. Each iteration of an instrumented loop costs a
  * decrement; every TICK_ITERATIONS-th one calls tick() (a clock read). Tight OPA loops run ~10⁸
@@ -40,13 +52,18 @@ export class EvalDeadline {
   }
 
   private readonly tick = (): number => {
+    this.check();
+    return TICK_ITERATIONS;
+  };
+
+  /** Throws EvalTimeoutError once the current call is past its deadline. */
+  check(): void {
     if (performance.now() >= this.deadline) {
       this.deadline = Infinity;
       this.counter.value = TICK_ITERATIONS;
       throw new EvalTimeoutError(`evaluation exceeded eval_timeout_ms (${this.timeoutMs} ms)`);
     }
-    return TICK_ITERATIONS;
-  };
+  }
 
   /** fn() stopped (EvalTimeoutError) once it runs longer than timeoutMs; no deadline when undefined. */
   run<T>(timeoutMs: number | undefined, fn: () => T): T {
@@ -54,9 +71,12 @@ export class EvalDeadline {
     this.timeoutMs = timeoutMs;
     this.counter.value = TICK_ITERATIONS;
     this.deadline = performance.now() + timeoutMs;
+    const outer = running;
+    running = this;
     try {
       return fn();
     } finally {
+      running = outer;
       this.deadline = Infinity;
     }
   }
