@@ -3,7 +3,7 @@ import { PORTCULLIS_BUILTINS, missingBuiltins } from './builtins.js';
 import { CallGuard } from './call-guard.js';
 import { EvalDeadline, EvalTimeoutError } from './eval-deadline.js';
 import { rewritePolicy } from './rewrite-policy.js';
-import { restoreSnapshot, type PolicySnapshot } from './snapshot.js';
+import { RESTORE_SLICE_BYTES, restoreSnapshot, type PolicySnapshot } from './snapshot.js';
 import { evalClock } from './time-builtins.js';
 
 /** A policy that cannot be used (bad Wasm, unsupported builtins, missing entrypoint). */
@@ -34,6 +34,19 @@ export interface MemoryOptions {
 }
 
 export const DEFAULT_MEMORY: MemoryOptions = { initialPages: 5, maxPages: 2048 };
+
+/**
+ * How long loading a data document into a policy instance (opa-wasm's setData: opa_json_parse inside
+ * the Wasm) may run. Outside an evaluation the instrumented loops have no other deadline, so a
+ * policy.wasm whose parser never finishes would hold the thread for good — the main thread with
+ * PORTCULLIS_POLICY_ACTIVATION=inline. Generous: 100 MiB of data loads in about 12 s on a loaded 2-core
+ * machine (bundles are at most 128 MiB uncompressed); and below the activation worker's 300 s job
+ * timeout, so the worker reports this error instead of being stopped as hung.
+ */
+export const DATA_LOAD_TIMEOUT_MS = 120_000;
+
+/** How long one OPA ABI call made while loading (the builtins list, the heap pointer) may run: they return a few bytes to a few KB in well under a millisecond. */
+export const ABI_CALL_TIMEOUT_MS = 1_000;
 
 /** One policy.wasm, compiled once; engines (instances with data) are made from it. */
 export interface CompiledPolicy {
@@ -86,7 +99,7 @@ function arrayBufferOf(json: Uint8Array): ArrayBuffer {
 }
 
 /** A new instance of the policy with the data document (JSON text) loaded. Throws PolicyLoadError. */
-export async function instantiateWithData(compiled: CompiledPolicy, json: Uint8Array, mem: MemoryOptions = DEFAULT_MEMORY): Promise<LoadedPolicy> {
+export async function instantiateWithData(compiled: CompiledPolicy, json: Uint8Array, mem: MemoryOptions = DEFAULT_MEMORY, loadTimeoutMs = DATA_LOAD_TIMEOUT_MS): Promise<LoadedPolicy> {
   let policy: LoadedPolicy;
   try {
     policy = await instantiate(compiled.module, mem, pagesForData(json.byteLength, mem));
@@ -94,8 +107,9 @@ export async function instantiateWithData(compiled: CompiledPolicy, json: Uint8A
     throw new PolicyLoadError('wasm', `policy.wasm cannot be instantiated: ${errorText(err)}`);
   }
   try {
-    CallGuard.of(policy.wasmInstance as WebAssembly.Instance).run(() => policy.setData(arrayBufferOf(json)));
+    CallGuard.of(policy.wasmInstance as WebAssembly.Instance).run(() => deadlines.get(policy)!.run(loadTimeoutMs, () => policy.setData(arrayBufferOf(json))));
   } catch (err) {
+    if (err instanceof EvalTimeoutError) throw new PolicyLoadError('data', `loading the data document into policy.wasm did not finish within ${loadTimeoutMs} ms`);
     throw new PolicyLoadError('data', `the data document cannot be loaded into the policy: ${errorText(err)}`);
   }
   return policy;
@@ -105,7 +119,7 @@ export async function instantiateWithData(compiled: CompiledPolicy, json: Uint8A
  * Compile policy.wasm and check it can run here: the OPA Wasm ABI, the entrypoints it exports and
  * every builtin it imports. Throws PolicyLoadError naming what is wrong.
  */
-export async function compilePolicy(wasm: Uint8Array, mem: MemoryOptions = DEFAULT_MEMORY): Promise<CompiledPolicy> {
+export async function compilePolicy(wasm: Uint8Array, mem: MemoryOptions = DEFAULT_MEMORY, callTimeoutMs = ABI_CALL_TIMEOUT_MS): Promise<CompiledPolicy> {
   let module: WebAssembly.Module;
   let probe: LoadedPolicy;
   let rewritten: Uint8Array;
@@ -123,8 +137,9 @@ export async function compilePolicy(wasm: Uint8Array, mem: MemoryOptions = DEFAU
   const exports = (probe.wasmInstance as WebAssembly.Instance).exports as Record<string, any>;
   let required: string[];
   try {
-    required = Object.keys(JSON.parse(readCString(probe.mem, exports.opa_json_dump(exports.builtins()))));
+    required = Object.keys(JSON.parse(readCString(probe.mem, deadlines.get(probe)!.run(callTimeoutMs, () => exports.opa_json_dump(exports.builtins())))));
   } catch (err) {
+    if (err instanceof EvalTimeoutError) throw new PolicyLoadError('wasm', `policy.wasm's builtins list (builtins, opa_json_dump) did not finish within ${callTimeoutMs} ms`);
     throw new PolicyLoadError('wasm', `policy.wasm does not list its builtins: ${errorText(err)}`);
   }
   const missing = missingBuiltins(required);
@@ -147,13 +162,13 @@ export class WasmEngine {
   }
 
   /** On this thread: the data is serialized and parsed into Wasm here (what opa-wasm's setData(object) does). */
-  static async create(compiled: CompiledPolicy, data: unknown, mem: MemoryOptions = DEFAULT_MEMORY): Promise<WasmEngine> {
+  static async create(compiled: CompiledPolicy, data: unknown, mem: MemoryOptions = DEFAULT_MEMORY, loadTimeoutMs = DATA_LOAD_TIMEOUT_MS): Promise<WasmEngine> {
     const json = new TextEncoder().encode(JSON.stringify(data ?? {}));
-    return new WasmEngine(await instantiateWithData(compiled, json, mem), new Set(compiled.entrypoints));
+    return new WasmEngine(await instantiateWithData(compiled, json, mem, loadTimeoutMs), new Set(compiled.entrypoints));
   }
 
   /** From an instance built in the activation worker (wasm/snapshot.ts); the copy yields to the event loop. */
-  static async fromSnapshot(compiled: CompiledPolicy, snap: PolicySnapshot, mem: MemoryOptions = DEFAULT_MEMORY): Promise<WasmEngine> {
+  static async fromSnapshot(compiled: CompiledPolicy, snap: PolicySnapshot, mem: MemoryOptions = DEFAULT_MEMORY, callTimeoutMs = ABI_CALL_TIMEOUT_MS): Promise<WasmEngine> {
     if (snap.pages > mem.maxPages) throw new PolicyLoadError('data', `the data document needs ${snap.pages} pages of Wasm memory (limit ${mem.maxPages})`);
     let policy: LoadedPolicy;
     try {
@@ -161,7 +176,13 @@ export class WasmEngine {
     } catch (err) {
       throw new PolicyLoadError('wasm', `policy.wasm cannot be instantiated: ${errorText(err)}`);
     }
-    await restoreSnapshot(policy, snap);
+    const deadline = deadlines.get(policy)!;
+    try {
+      await restoreSnapshot(policy, snap, RESTORE_SLICE_BYTES, (fn) => deadline.run(callTimeoutMs, fn));
+    } catch (err) {
+      if (err instanceof EvalTimeoutError) throw new PolicyLoadError('wasm', `policy.wasm's opa_heap_ptr_get did not finish within ${callTimeoutMs} ms`);
+      throw err;
+    }
     return new WasmEngine(policy, new Set(compiled.entrypoints));
   }
 

@@ -57,9 +57,10 @@ export function takeSnapshot(policy: LoadedPolicy): PolicySnapshot {
 /**
  * On the main thread: make `policy` (a fresh instance of the same module with at least `snap.pages`
  * pages) hold the worker's data. Yields to the event loop between slices. Throws when the snapshot does
- * not fit the instance; the instance must then be discarded.
+ * not fit the instance; the instance must then be discarded. `call` runs the call into the Wasm (the
+ * engine bounds it with a deadline).
  */
-export async function restoreSnapshot(policy: LoadedPolicy, snap: PolicySnapshot, sliceBytes = RESTORE_SLICE_BYTES): Promise<void> {
+export async function restoreSnapshot(policy: LoadedPolicy, snap: PolicySnapshot, sliceBytes = RESTORE_SLICE_BYTES, call: <T>(fn: () => T) => T = (fn) => fn()): Promise<void> {
   if (policy.baseHeapPtr !== snap.baseHeapPtr) throw new Error(`policy snapshot: heap base ${policy.baseHeapPtr} differs from the worker's ${snap.baseHeapPtr}`);
   if (policy.mem.buffer.byteLength < snap.pages * PAGE) throw new Error(`policy snapshot: needs ${snap.pages} pages, the instance has ${policy.mem.buffer.byteLength / PAGE}`);
   const src = new Uint8Array(snap.memory);
@@ -67,7 +68,7 @@ export async function restoreSnapshot(policy: LoadedPolicy, snap: PolicySnapshot
     if (off > 0) await new Promise<void>((r) => setImmediate(r));
     new Uint8Array(policy.mem.buffer).set(src.subarray(off, off + sliceBytes), off);
   }
-  const heap = exportsOf(policy).opa_heap_ptr_get();
+  const heap = call(() => exportsOf(policy).opa_heap_ptr_get());
   if (heap !== snap.dataHeapPtr) throw new Error(`policy snapshot: the allocator's heap pointer reads ${heap} after the copy, not ${snap.dataHeapPtr} (its state is not in linear memory)`);
   policy.dataAddr = snap.dataAddr;
   policy.dataHeapPtr = snap.dataHeapPtr;
