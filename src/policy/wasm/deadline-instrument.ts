@@ -14,8 +14,14 @@ export const DEADLINE_EXPORTS = {
   counter: `${GUARD_PREFIX}tick_counter`,
 } as const;
 
-/** The counter's value until the engine sets it: instantiation (the start function) never ticks before the slot is filled. */
-const COUNTER_AT_START = 0x7fffffff;
+/**
+ * The counter's value until the engine sets it: the loop iterations the start function and the ABI
+ * calls opa-wasm makes while setting an instance up (builtins, entrypoints, loading "{}") may run
+ * together before the tick slot is filled; the next one calls the empty slot and traps. An opa-built
+ * policy with 400 long-named entrypoints uses about 111 000; 2²⁶ (about 0.1 s of looping) leaves a margin
+ * of 600×. It was 2³¹ − 1: about 3 s of a frozen thread before a module that loops there was refused.
+ */
+export const COUNTER_AT_START = 1 << 26;
 
 const FUNCREF = 0x70;
 

@@ -1,9 +1,11 @@
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { PORTCULLIS_BUILTINS, missingBuiltins } from './builtins.js';
 import { CallGuard } from './call-guard.js';
+import { COUNTER_AT_START } from './deadline-instrument.js';
 import { EvalDeadline, EvalTimeoutError } from './eval-deadline.js';
 import { rewritePolicy } from './rewrite-policy.js';
 import { RESTORE_SLICE_BYTES, restoreSnapshot, type PolicySnapshot } from './snapshot.js';
+import { startFunctionFailure } from './start-check.js';
 import { evalClock } from './time-builtins.js';
 
 /** A policy that cannot be used (bad Wasm, unsupported builtins, missing entrypoint). */
@@ -130,8 +132,14 @@ export async function compilePolicy(wasm: Uint8Array, mem: MemoryOptions = DEFAU
   }
   try {
     module = await WebAssembly.compile(rewritten as Uint8Array<ArrayBuffer>);
+  } catch (err) {
+    throw new PolicyLoadError('wasm', `policy.wasm cannot be loaded: ${errorText(err)}`);
+  }
+  try {
     probe = await instantiate(module, mem);
   } catch (err) {
+    const start = startFunctionFailure(module, mem);
+    if (start !== undefined) throw new PolicyLoadError('wasm', `policy.wasm cannot be loaded: its start function did not finish (${start}; it may run at most ${COUNTER_AT_START} loop iterations)`);
     throw new PolicyLoadError('wasm', `policy.wasm cannot be loaded: ${errorText(err)}`);
   }
   const exports = (probe.wasmInstance as WebAssembly.Instance).exports as Record<string, any>;

@@ -104,4 +104,12 @@ describe('loading a policy that never finishes', () => {
     const snap = { memory: new ArrayBuffer(64), pages: 1, dataAddr: 48, dataHeapPtr: 4096, baseHeapPtr: 4096 };
     await assert.rejects(WasmEngine.fromSnapshot(compiled, snap, undefined, 20), loadError('wasm', /opa_heap_ptr_get did not finish within 20 ms/));
   });
+
+  it('a start function that never finishes is refused, saying so', async () => {
+    await assert.rejects(compilePolicy(fakeOpa({ fn: 'start', call: 1 })), loadError('wasm', /start function did not finish/));
+  });
+
+  it('an ABI call opa-wasm makes while setting the instance up (before the deadline is installed) ends too', async () => {
+    await assert.rejects(compilePolicy(fakeOpa({ fn: 'builtins', call: 1 })), loadError('wasm', /cannot be loaded/));
+  });
 });
