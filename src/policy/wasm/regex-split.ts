@@ -12,8 +12,23 @@ import { checkEvalDeadline } from './eval-deadline.js';
  * so the pieces are the same strings.
  */
 
-/** Compiled patterns, like OPA's own cache (100 regexps): by count, and by pattern length so a few huge patterns from input cannot pin memory. */
-const compiled = new LRUCache<string, RE2JS>({ max: 100, maxSize: 1 << 20, sizeCalculation: (_re, pattern) => pattern.length + 1 });
+/**
+ * What the cache may hold: compiled instructions plus pattern characters. Counted repetition expands
+ * (`a{1000}` is a thousand instructions), so a short pattern can be a big program — RE2 accepts up to
+ * 1.4 M instructions, measured at about 75 bytes each (1 M: 75 MB, 2 s to compile). Ordinary patterns
+ * are well under 1 000 instructions; a pattern over the whole budget is compiled for the call and not kept.
+ */
+export const REGEX_CACHE_MAX_PROGRAM = 1 << 18;
+
+/** Compiled patterns, like OPA's own cache (100 regexps): by count, and by program size so a few huge patterns from input cannot pin memory. */
+const compiled = new LRUCache<string, RE2JS>({ max: 100, maxSize: REGEX_CACHE_MAX_PROGRAM, sizeCalculation: (re, pattern) => re.programSize() + pattern.length + 1 });
+
+/** Instructions of the compiled patterns the cache holds (tests). */
+export function cachedProgramSize(): number {
+  let n = 0;
+  for (const re of compiled.values()) n += re.programSize();
+  return n;
+}
 
 function compile(pattern: string): RE2JS {
   let re = compiled.get(pattern);

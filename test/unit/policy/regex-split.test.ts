@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { loadBundleArchive } from '../../../src/policy/bundle/load.js';
 import { sdkBuiltinsModule } from '../../../src/policy/wasm/builtins.js';
 import { PolicyTimeoutError, WasmEngine } from '../../../src/policy/wasm/engine.js';
+import { cachedProgramSize, REGEX_CACHE_MAX_PROGRAM, regexSplit } from '../../../src/policy/wasm/regex-split.js';
 import { opa, opaBuild } from './helpers.js';
 
 // regex.split through a real opa-built Wasm policy: the pattern and the value come from the input, so the
@@ -165,5 +166,22 @@ describe('regex.split and the evaluation deadline', () => {
     });
     // the engine is usable afterwards
     assert.deepEqual(engine.evaluate('t/parts', { pattern: 'a+b|a', value: 'aab,a' }, undefined, 60_000), ['', ',', '']);
+  });
+});
+
+describe('the compiled-pattern cache of regex.split', () => {
+  it('holds a bounded compiled program, not only bounded pattern text: short patterns with big programs (a{1000}…) are not all kept', () => {
+    // 'a{1000}' × 20 is 140 characters and about 20 000 instructions (RE2 expands counted repetition);
+    // RE2's own limit accepts 1.4 M instructions per pattern (measured: 75 MB and 2 s to compile 1 M)
+    for (let i = 0; i < 100; i++) {
+      const pattern = `${'a{1000}'.repeat(20)}x${i}`;
+      assert.deepEqual(regexSplit(pattern, 'bbb'), ['bbb']);
+    }
+    assert.ok(cachedProgramSize() <= REGEX_CACHE_MAX_PROGRAM, `${cachedProgramSize()} instructions cached`);
+    // a pattern over the whole budget is still answered (compiled for the call, not kept)
+    const huge = 'a{1000}'.repeat(400);
+    assert.deepEqual(regexSplit(huge, 'bab'), ['bab']);
+    assert.ok(cachedProgramSize() <= REGEX_CACHE_MAX_PROGRAM);
+    assert.deepEqual(regexSplit('b', 'abc'), ['a', 'c']);
   });
 });
