@@ -10,7 +10,8 @@ import { FileWatches } from './file-watches.js';
 import { InFlight } from './in-flight.js';
 import { loadConfigFile, parseConfig, type LoadedConfig } from './loader.js';
 
-export interface ReloadResult { ok: boolean; error?: string }
+/** `shuttingDown`: refused because shutdown began (not the config's fault). */
+export interface ReloadResult { ok: boolean; error?: string; shuttingDown?: true }
 
 /**
  * Holds the live Runtime. A reload builds a whole new Runtime aside (validate → compile → create modules)
@@ -113,7 +114,7 @@ export class RuntimeHolder {
 
   private refused(reason: string): ReloadResult {
     this.logger.warn({ reason }, 'reload refused: shutting down');
-    return { ok: false, error: 'reload refused: shutting down' };
+    return { ok: false, error: 'reload refused: shutting down', shuttingDown: true };
   }
 
   /** Reloads are serialized; concurrent calls queue behind each other. */

@@ -40,7 +40,8 @@ export class AdminServer {
     if (PROBE_METHODS.has(req.method) && await serveProbe(path, res, () => this.readiness())) return;
     if (req.method === 'POST' && path === '/reload') {
       const r = await this.holder.reload('admin');
-      sendJson(res, r.ok ? 200 : 400, r);
+      // 400: the config is bad (fix it); 503: this replica is shutting down (ask another)
+      sendJson(res, r.ok ? 200 : r.shuttingDown ? 503 : 400, r);
       return;
     }
     const handled = await this.holder.run(async (rt) => {
