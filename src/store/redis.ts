@@ -82,9 +82,12 @@ export class RedisStore implements KvStore {
       // A dedicated connection: a subscribed connection cannot run other commands. It keeps its
       // subscriptions across reconnects (ioredis resubscribes by itself).
       // the subscriber queues its SUBSCRIBE until connected (the command connection never queues)
+      // and its commands (SUBSCRIBE, which waits for the connection) get the connect deadline, not the Check
+      // path's command deadline (25 ms by default), which a start keeping the event loop busy overran
+      const commandTimeout = Math.max(this.opts.commandTimeoutMs, this.opts.connectTimeoutMs);
       this.sub = this.redis instanceof Cluster
-        ? this.redis.duplicate(undefined, { enableOfflineQueue: true })
-        : this.redis.duplicate({ enableOfflineQueue: true });
+        ? this.redis.duplicate(undefined, { enableOfflineQueue: true, redisOptions: { ...this.redis.options.redisOptions, commandTimeout } })
+        : this.redis.duplicate({ enableOfflineQueue: true, commandTimeout });
       this.sub.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'redis subscriber error'));
       this.sub.on('message', (ch: string, msg: string) => { for (const h of this.handlers.get(ch) ?? []) h(msg); });
     }

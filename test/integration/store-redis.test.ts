@@ -63,6 +63,24 @@ describe('RedisStore against a real redis-server', () => {
     }
   });
 
+  it('subscribe is not held to the Check path\'s command deadline: a busy event loop at start does not fail it', async () => {
+    // a new store's subscriber connection is made on the first subscribe; SUBSCRIBE waits for it to connect.
+    // With the 25 ms command deadline a start that keeps the event loop busy (config, Wasm compile) failed it
+    // ("subscribe failed; retrying" in every demo start). Blocking the loop for 100 ms stands for that start.
+    const s = new RedisStore({ url: redis.url, commandTimeoutMs: 25, connectTimeoutMs: 1000, keyPrefix: 't:' }, logger);
+    try {
+      await waitFor('store ready', async () => s.ready());
+      const got: string[] = [];
+      const subscribing = s.subscribe('busy-start', (m) => got.push(m));
+      const until = Date.now() + 100;
+      while (Date.now() < until) { /* the event loop is busy */ }
+      const unsub = await subscribing;
+      await a.publish('busy-start', 'hello');
+      await waitFor('message', async () => got.length === 1, 2000);
+      await unsub();
+    } finally { await s.close(); }
+  });
+
   it('a dead Redis fails fast with StoreUnavailableError, and the store reconnects', async () => {
     await redis.stop('SIGKILL');
     const t0 = Date.now();
