@@ -19,7 +19,7 @@ export const MAX_HSCAN_BATCHES = 100_000;
  * fields returned twice are the same field.
  */
 export async function scanHash(redis: Redis | Cluster, key: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  const out: Record<string, string> = {};
   let cursor = '0';
   let batches = 0;
   do {
@@ -33,8 +33,14 @@ export async function scanHash(redis: Redis | Cluster, key: string): Promise<Rec
       }
     }
     const [next, flat] = reply;
-    for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+    for (let i = 0; i + 1 < flat.length; i += 2) putField(out, flat[i]!, flat[i + 1]!);
     cursor = next;
   } while (cursor !== '0');
-  return { ...out };
+  return out;
+}
+
+/** out[field] = value, also for a field named `__proto__` (an assignment would set the object's prototype). */
+function putField(out: Record<string, string>, field: string, value: string): void {
+  if (field === '__proto__') Object.defineProperty(out, field, { value, enumerable: true, writable: true, configurable: true });
+  else out[field] = value;
 }
