@@ -42,12 +42,23 @@ export async function startService(configFile: string | undefined, logger: Logge
   }, () => admin.readiness());
   const adminAddress = adminEnv ?? srv.admin?.address ?? '127.0.0.1:9901';
   const metricsAddress = metricsEnv ?? srv.metrics?.address;
-  const grpcPort = await grpc.listen();
-  const adminPort = await admin.listen(adminAddress);
   let metricsServer: MetricsServer | undefined;
-  if (metricsAddress !== undefined) {
-    metricsServer = new MetricsServer(() => admin.readiness(), logger);
-    await metricsServer.listen(metricsAddress);
+  let grpcPort: number, adminPort: number;
+  try {
+    grpcPort = await grpc.listen();
+    adminPort = await admin.listen(adminAddress);
+    if (metricsAddress !== undefined) {
+      metricsServer = new MetricsServer(() => admin.readiness(), logger);
+      await metricsServer.listen(metricsAddress);
+    }
+  } catch (err) {
+    // a port taken after the config loaded: close what started (listeners, the runtime's stores and sinks), then fail
+    holder.beginShutdown();
+    await grpc.drain(0);
+    await admin.close();
+    await metricsServer?.close();
+    await holder.close(Date.now());
+    throw err;
   }
   warnAdminExposure(holder, adminAddress, logger);
   holder.watch();
