@@ -31,9 +31,20 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
+/**
+ * Connections one HTTP listener (admin, metrics) holds at once, as Prometheus's --web.max-connections: more are
+ * closed on accept, so clients that open connections and never finish cannot use up the process's file
+ * descriptors, which the gRPC listener Envoy calls needs too.
+ */
+export const MAX_HTTP_CONNECTIONS = 512;
+
 /** Starts `server` on `address` (host:port); resolves with the bound port (a config's port 0 picks one). */
 export function listenOn(server: Server, address: string): Promise<number> {
   const { host, port } = parseListenAddress(address);
+  server.maxConnections = MAX_HTTP_CONNECTIONS;
+  // a request's headers within 10 s, the whole request within 30 s (Node: 60 s and 5 min): these ports take small requests
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
