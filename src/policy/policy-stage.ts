@@ -96,14 +96,15 @@ export class PolicyStage implements Stage {
     } catch (err) {
       const timedOut = err instanceof PolicyTimeoutError;
       if (timedOut) policyMetrics.evalTimeouts.inc({ bundle: target.name });
-      return this.fail(ctx, target, entrypoint, input, 'ERR_POLICY', `evaluation failed: ${(err as Error).message}`, 403, false, undefined, timedOut);
+      const ranNs = Number(process.hrtime.bigint() - started);
+      return this.fail(ctx, target, entrypoint, input, 'ERR_POLICY', `evaluation failed: ${(err as Error).message}`, 403, false, undefined, timedOut, ranNs);
     }
     const evalNs = Number(process.hrtime.bigint() - started);
     policyMetrics.evalDuration.observe({ bundle: target.name }, evalNs / 1e9);
     try {
       decision = interpretResult(value);
     } catch (err) {
-      return this.fail(ctx, target, entrypoint, input, 'ERR_POLICY', (err as Error).message, 403, false, value);
+      return this.fail(ctx, target, entrypoint, input, 'ERR_POLICY', (err as Error).message, 403, false, value, false, evalNs);
     }
     ctx.policy = value;
     policyMetrics.decisions.inc({ bundle: target.name, result: decision.allowed ? 'allow' : 'deny', mode: this.mode });
@@ -124,7 +125,7 @@ export class PolicyStage implements Stage {
 
   private fail(
     ctx: RequestContext, target: BundleTarget, entrypoint: string, input: unknown, code: string, detail: string,
-    status: number, clientVisible = false, result?: unknown, timedOut = false,
+    status: number, clientVisible = false, result?: unknown, timedOut = false, evalNs = 0,
   ): Deny {
     policyMetrics.decisions.inc({ bundle: target.name, result: 'error', mode: this.mode });
     const line = { decision_id: ctx.decisionId, route: this.o.route, bundle: target.name, entrypoint, code, error: detail };
@@ -134,7 +135,8 @@ export class PolicyStage implements Stage {
     // a big input (the client's) or a slow policy (ours): a warning, so hostile clients cannot flood the error log
     else if (timedOut) this.o.logger.warn(line, 'policy evaluation stopped at eval_timeout_ms');
     else this.o.logger.error(line, 'policy evaluation error');
-    this.record(ctx, target, entrypoint, input, result, 0, code, detail);
+    // (evalNs: how long the evaluation ran before it failed; 0 when it never started)
+    this.record(ctx, target, entrypoint, input, result, evalNs, code, detail);
     // internal details stay in the log; the client learns only the code (and the decision id to quote)
     return new Deny(code, clientVisible ? detail : 'the authorization policy could not be evaluated', status);
   }

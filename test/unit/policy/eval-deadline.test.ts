@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -65,7 +65,10 @@ describe('the policy stage with a bundle\'s eval_timeout_ms', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'portcullis-deadline-'));
     writeFileSync(join(dir, 'dup.tar.gz'), opaBuild({ files: { 'p.rego': DUP.replace('input.items', 'input.parsed_body.items').replace('input.items', 'input.parsed_body.items') }, entrypoints: ['t/dup'] }));
-    inst = await policyModule.create({ bundles: { dupb: { file: join(dir, 'dup.tar.gz'), eval_timeout_ms: 20 } } }, { store, logger: silent, configPath: join(dir, 'c.yaml'), configDir: dir });
+    inst = await policyModule.create({
+      bundles: { dupb: { file: join(dir, 'dup.tar.gz'), eval_timeout_ms: 20 } },
+      decision_logs: { file: join(dir, 'decisions.jsonl'), reporting: { max_delay_ms: 50 } },
+    }, { store, logger: silent, configPath: join(dir, 'c.yaml'), configDir: dir });
     await inst.start?.();
   });
   after(async () => { await inst?.close?.(); await store.close(); rmSync(dir, { recursive: true, force: true }); });
@@ -83,6 +86,22 @@ describe('the policy stage with a bundle\'s eval_timeout_ms', () => {
     // the policy's own answer on a small body is still given (its result is a boolean: false → deny)
     const small = ctxFor({ method: 'POST', path: '/x', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ items: [1, 2, 1] }) });
     assert.equal(s.run(small), undefined);
+  });
+
+  it('the decision log event of a stopped evaluation carries the time it ran, not 0', { timeout: 120_000 }, async () => {
+    const s = inst.stages({ bundle: 'dupb', entrypoint: 't/dup' }, { name: 'r', index: 0 })[0]!;
+    const ctx = big();
+    assert.ok(s.run(ctx) instanceof Deny);
+    let line: string | undefined;
+    for (let i = 0; i < 100 && !line; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      try { line = readFileSync(join(dir, 'decisions.jsonl'), 'utf8').split('\n').find((l) => l.includes(ctx.decisionId)); } catch { /* not yet */ }
+    }
+    assert.ok(line, 'event written');
+    const e = JSON.parse(line);
+    assert.equal(e.error.code, 'ERR_POLICY');
+    // it ran until the 20 ms deadline stopped it
+    assert.ok(e.metrics.timer_rego_query_eval_ns >= 20e6, `timer_rego_query_eval_ns ${e.metrics.timer_rego_query_eval_ns}`);
   });
 
   it('in shadow mode the evaluation is stopped too, but the request is not denied', { timeout: 120_000 }, async () => {
