@@ -65,6 +65,17 @@ routes:
     }
   });
 
+  it('the route schema validates the decompressed body: a valid gzip order passes (it was 400 "body is not valid JSON"), an invalid one → 400', async () => {
+    const ok = await post('/orders', 'application/json', 'gzip', gzipSync(JSON.stringify({ qty: 2, note: 'gift' })));
+    assert.equal(ok.status, 200, ok.body);
+    const bad = await post('/orders', 'application/json', 'br', brotliCompressSync(JSON.stringify({ qty: 0 })));
+    assert.equal(bad.status, 400, bad.body);
+    assert.deepEqual(bad.json().violations, [{ where: 'body.qty', message: 'must be >= 1' }]);
+    const zstd = await post('/orders', 'application/json', 'zstd', Buffer.from(JSON.stringify({ qty: 2 })));
+    assert.equal(zstd.status, 400, zstd.body);
+    assert.equal(zstd.json().error, 'ERR_VALIDATION');
+  });
+
   it('ordinary compressed bodies pass, the bytes unchanged upstream', async () => {
     const doc = JSON.stringify({ title: 'holiday photos', note: "Seán O'Brien's order", tags: ['beach', 'sun'] });
     for (const [encoding, body] of [['gzip', gzipSync(doc)], ['deflate', deflateSync(doc)], ['br', brotliCompressSync(doc)], ['identity', Buffer.from(doc)]] as const) {
