@@ -173,7 +173,7 @@ export function charsetLabel(params: string | undefined): string | undefined {
       value = params.slice(vs, i).trim();
     }
     if (name !== 'charset' || value === '') continue;
-    const label = asLabel(value.toLowerCase());
+    const label = boundedLabel(value.toLowerCase());
     if (found === undefined) found = label;
     else if (found !== label && !found.split(',').includes(label)) found = `${found},${label}`.slice(0, 40);
   }
@@ -181,7 +181,7 @@ export function charsetLabel(params: string | undefined): string | undefined {
 }
 
 /** The value as a label: itself, or (too long, or with other characters) its first 40 characters, others as `?`. */
-function asLabel(v: string): string {
+export function boundedLabel(v: string): string {
   let ok = v.length <= 40;
   let out = '';
   for (let i = 0; i < v.length && i < 40; i++) {
@@ -198,7 +198,7 @@ function asLabel(v: string): string {
  * Content-Type: the first `charset` (any case) after index 0 that follows `;`, `,` or whitespace and is followed
  * by `=` (whitespace allowed) — quoting ignored, so inside another parameter's quoted value, or after a comma
  * with no `;` at all —; its value quoted (to the next `"`) or up to whitespace, `,` or `;`. Lower-cased, as a
- * label (asLabel). undefined: none. IIS decodes a form in that charset (EBCDIC), so where it differs from
+ * label (boundedLabel). undefined: none. IIS decodes a form in that charset (EBCDIC), so where it differs from
  * the parameter (charsetLabel) both are recorded. Linear.
  */
 export function looseCharsetLabel(ct: string): string | undefined {
@@ -227,7 +227,7 @@ export function looseCharsetLabel(ct: string): string | undefined {
     while (j < len && !isSpace(lower[j]!) && lower[j] !== ',' && lower[j] !== ';') j++;
     value = lower.slice(i, j).trim();
   }
-  return value === '' ? undefined : asLabel(value);
+  return value === '' ? undefined : boundedLabel(value);
 }
 
 function isSpace(c: string): boolean {

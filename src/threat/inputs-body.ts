@@ -8,6 +8,7 @@ import { inspectJsonLines, JSON_LINES_TYPES, type ReadDoc, startsWithRs } from '
 import { inspectMultipart } from './inputs-multipart.js';
 import { declaresText, textLike } from './body-sniff.js';
 import { type Charset, declaredCharset, readings } from './charset.js';
+import { decodedBody } from './content-coding.js';
 import { inspectFormCharset } from './inputs-form-charset.js';
 import { jsonEncoding, jsonText } from './json-text.js';
 import { isJsonType, JSON_BODY_FACT, JSON_UNIQUE_FACT, mediaType } from './validation.js';
@@ -15,8 +16,19 @@ import { isJsonType, JSON_BODY_FACT, JSON_UNIQUE_FACT, mediaType } from './valid
 /** Form fields read before they count as over the limit (as the policy input's parsed body keeps). */
 export const MAX_FORM_FIELDS = 2000;
 
-/** The body by its media type: form fields, JSON string values, multipart parts, or the text itself. */
+/**
+ * The body by its media type: form fields, JSON string values, multipart parts, or the text itself. A body
+ * sent with a Content-Encoding is read decompressed, as the application reads it (content-coding.ts): one
+ * that decompresses to more than max_total_bytes exhausts the budget (as a body that long would), one that
+ * does not decode (an unknown coding, corrupt data) is not read and is recorded (the certain oversize finding).
+ */
 export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector): void {
+  const body = decodedBody(ctx, o.maxTotalBytes);
+  if (!Buffer.isBuffer(body)) {
+    w.lim.undecodableBody = body.why;
+    if (body.over) w.charge(Number.POSITIVE_INFINITY);
+    return;
+  }
   const ct = ctx.headers['content-type'] ?? '';
   const mt = mediaType(ct);
   const semi = ct.indexOf(';');
@@ -28,27 +40,27 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
   const decoded = cs?.kind === 'decode' ? cs : undefined;
   if (mt === 'application/x-www-form-urlencoded') {
     // a charset other than UTF-8 names the text the percent-escapes spell (inputs-form-charset.ts)
-    if (decoded !== undefined) inspectFormCharset(w, ctx.body, decoded, MAX_FORM_FIELDS);
-    else inspectParams(w, ctx.body.toString('utf8'), 'form', MAX_FORM_FIELDS);
+    if (decoded !== undefined) inspectFormCharset(w, body, decoded, MAX_FORM_FIELDS);
+    else inspectParams(w, body.toString('utf8'), 'form', MAX_FORM_FIELDS);
     return;
   }
   if (JSON_LINES_TYPES.has(mt)) {
-    const text = jsonText(ctx.body);
+    const text = jsonText(body);
     inspectJsonLines(text, mt === 'application/json-seq' || startsWithRs(text), w, readRecord(o, w));
     return;
   }
-  if (isJsonType(mt) || (mt === '' && looksJson(ctx.body))) {
-    inspectJson(ctx, o, w, false, mt === '');
+  if (isJsonType(mt) || (mt === '' && looksJson(body))) {
+    inspectJson(ctx, body, o, w, false, mt === '');
     return;
   }
-  if (mt === 'multipart/form-data') { inspectMultipart(ct, ctx.body, o.maxParts, w, o.maxJsonValues); return; }
+  if (mt === 'multipart/form-data') { inspectMultipart(ct, body, o.maxParts, w, o.maxJsonValues); return; }
   // one JSON string as the document (Go's json.Decoder, get_json(force=True), a `type: string` schema take
   // the string it spells): its value; text that only opens with a quote is read whole below, not recorded
-  if (mt === '' && firstByte(ctx.body) === 34 && inspectJson(ctx, o, w, true)) return;
+  if (mt === '' && firstByte(body) === 34 && inspectJson(ctx, body, o, w, true)) return;
   // text in a declared charset is read in it (UTF-7, UTF-16, windows-125x …), as the application's reader decodes it
   if (mt === '' || declaresText(mt)) {
-    if (decoded === undefined) w.emit('body', ctx.body.toString('utf8'));
-    else emitDecoded(w, decoded, ctx.body);
+    if (decoded === undefined) w.emit('body', body.toString('utf8'));
+    else emitDecoded(w, decoded, body);
     return;
   }
   // another type (application/octet-stream, a vendor type, one that does not match the body): Go's
@@ -56,10 +68,10 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
   // whatever the type says, and other frameworks read it as text. So a body that parses as JSON is read as
   // JSON; one that is text (UTF-8 without NULs or controls) is read whole; binary (images, archives,
   // protobuf …) is not read.
-  const first = firstByte(ctx.body);
-  if ((first === 123 || first === 91 || first === 34) && inspectJson(ctx, o, w, true, true)) return;
-  if (decoded !== undefined) emitDecoded(w, decoded, ctx.body);
-  else if (textLike(ctx.body)) w.emit('body', ctx.body.toString('utf8'));
+  const first = firstByte(body);
+  if ((first === 123 || first === 91 || first === 34) && inspectJson(ctx, body, o, w, true, true)) return;
+  if (decoded !== undefined) emitDecoded(w, decoded, body);
+  else if (textLike(body)) w.emit('body', body.toString('utf8'));
 }
 
 /** A body in its declared charset; in one not ASCII-compatible (UTF-7) its UTF-8 reading too where that differs (charset.ts). */
@@ -75,12 +87,12 @@ function emitDecoded(w: Inspector, cs: Charset & { kind: 'decode' }, b: Buffer):
  * `lines` (a body no type declares JSON): one that does not parse whole but is JSON documents one per line
  * (or RS-led records) is read record by record (inputs-json-lines.ts).
  */
-function inspectJson(ctx: RequestContext, o: InputOptions, w: Inspector, quiet = false, lines = false): boolean {
+function inspectJson(ctx: RequestContext, body: Buffer, o: InputOptions, w: Inspector, quiet = false, lines = false): boolean {
   let doc = ctx.facts[JSON_BODY_FACT];
   let text: string | undefined;
   if (doc === undefined) {
     // UTF-16/32 told by its first bytes, as Jackson and Python's json.loads read it (json-text.ts)
-    text = jsonText(ctx.body);
+    text = jsonText(body);
     try { doc = JSON.parse(text); } catch {
       if (lines && inspectJsonLines(text, startsWithRs(text), w, readRecord(o, w), true)) return true;
       if (!quiet) { w.lim.unparsedBody = 'json'; w.emit('body', text, false, UNPARSED_KEY); }
@@ -95,9 +107,9 @@ function inspectJson(ctx: RequestContext, o: InputOptions, w: Inspector, quiet =
   // (validation already counted for a body it parsed and passed)
   if (!w.exhausted && ctx.facts[JSON_UNIQUE_FACT] !== true) {
     // (a document validation parsed but found a repeated name in: its text is the body's, decoded the same way)
-    const utf8 = text === undefined && jsonEncoding(ctx.body) === 'utf8';
-    if (countStrings(text ?? (utf8 ? ctx.body.toString('latin1') : (text = jsonText(ctx.body)))) !== count.lit) {
-      walkDropped(parseMembers(text ?? jsonText(ctx.body)), JSON_ROOT, 0, o, w, count);
+    const utf8 = text === undefined && jsonEncoding(body) === 'utf8';
+    if (countStrings(text ?? (utf8 ? body.toString('latin1') : (text = jsonText(body)))) !== count.lit) {
+      walkDropped(parseMembers(text ?? jsonText(body)), JSON_ROOT, 0, o, w, count);
     }
   }
   return true;

@@ -37,6 +37,11 @@ export interface InputLimits {
   unparsedBody?: string;
   /** The first declared charset (bounded label) nothing decodes: that text was read as UTF-8 (charset.ts). */
   undecodableCharset?: string;
+  /**
+   * Why a body sent with a Content-Encoding was not read (content-coding.ts): a coding nothing decodes, data
+   * that does not decode, or (with budgetExhausted) more than the budget once decompressed. No body bytes.
+   */
+  undecodableBody?: string;
 }
 
 /**

@@ -94,11 +94,18 @@ function inspectCookies(w: Inspector, header: string): void {
  * The `oversize` finding for what the walk read other than value by value. Inputs past a count limit,
  * windows of long values, JSON past the depth limit and an unparsed body were inspected all the same:
  * 0.4, a record. A request past the total budget was not: an attacker could pad a payload past it, so
- * the finding is certain (1; with the default weight 0.6 a throttle, and a block with any other evidence).
+ * the finding is certain (1; with the default weight 1 a block). So is a compressed body that was not
+ * read: one that decompresses past the budget (a bomb), or one that does not decode (an unknown coding,
+ * corrupt data), which the application reads otherwise or not at all (content-coding.ts).
  */
 export function oversizeFinding(lim: InputLimits): Finding | undefined {
   if (lim.budgetExhausted) {
-    return { family: 'oversize', where: 'request', confidence: 1, detail: 'inspection budget exhausted: the rest of the request was not inspected' };
+    const detail = lim.undecodableBody === undefined ? 'inspection budget exhausted: the rest of the request was not inspected'
+      : `inspection budget exhausted: ${lim.undecodableBody}, not inspected`;
+    return { family: 'oversize', where: lim.undecodableBody === undefined ? 'request' : 'body', confidence: 1, detail };
+  }
+  if (lim.undecodableBody !== undefined) {
+    return { family: 'oversize', where: 'body', confidence: 1, detail: `${lim.undecodableBody}: the body was not inspected` };
   }
   const why: string[] = [];
   if (lim.overCount > 0) why.push(`${lim.overCount} inputs past the count limits`);

@@ -103,6 +103,8 @@ export function compileRoute(s: ThreatState, rc: ThreatRouteConfig, info: RouteI
       maxHeaderBytes: v.max_header_bytes,
       schemas,
       maxViolations: v.max_violations ?? 20,
+      // a compressed body is decompressed once, for validation and inspection alike (content-coding.ts)
+      maxDecodedBytes: s.inputs.maxTotalBytes,
     };
   }
   return r;

@@ -3,6 +3,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsImport from 'ajv-formats';
 import { ConfigError } from '../config/errors.js';
 import type { RequestContext } from '../pipeline/context.js';
+import { decodedBody } from './content-coding.js';
 import { repeatedName } from './json-repeated-name.js';
 import { jsonText } from './json-text.js';
 
@@ -19,11 +20,18 @@ export interface ValidationOptions {
   /** Method → compiled JSON Schema for the body ('*' applies to every method with a body). */
   schemas: Map<string, ValidateFunction>;
   maxViolations: number;
+  /**
+   * Most bytes a body sent with a Content-Encoding decompresses to (threat.inspect.max_total_bytes: the one
+   * decoding inspection reads too, content-coding.ts); more cannot be validated. Default 512 KiB.
+   */
+  maxDecodedBytes?: number;
 }
 
 export const JSON_BODY_FACT = 'threat.json';
 /** Set (true) when validation found no repeated member name in the body of JSON_BODY_FACT: inspection need not look again. */
 export const JSON_UNIQUE_FACT = 'threat.json.unique';
+/** threat.inspect.max_total_bytes's default: what a compressed body may decompress to when the options do not say. */
+const DEFAULT_MAX_DECODED_BYTES = 512 * 1024;
 const NO_BODY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'TRACE']);
 /**
  * Not counted by max_headers: the request line as HTTP/2 pseudo-headers (`:authority` is the Host header and
@@ -97,7 +105,10 @@ function describe(e: ErrorObject): Violation {
 /**
  * Request validation: header count and size, body size, content type, and the JSON body against the
  * route's schema for the method. Returns the violations (empty: valid). A parsed JSON body is left on
- * `ctx.facts['threat.json']` so later stages do not parse it again.
+ * `ctx.facts['threat.json']` so later stages do not parse it again. The body size is the bytes as sent
+ * (as Envoy counts them); the schema judges the body as the application reads it, decompressed when it
+ * was sent with a Content-Encoding (content-coding.ts): one that does not decode, or decompresses to more
+ * than maxDecodedBytes, cannot be validated and is refused.
  */
 export function validateRequest(ctx: RequestContext, o: ValidationOptions): Violation[] {
   const out: Violation[] = [];
@@ -122,9 +133,15 @@ export function validateRequest(ctx: RequestContext, o: ValidationOptions): Viol
     } else if (mt !== '' && !isJsonType(mt)) {
       out.push({ where: 'header.content-type', message: `a JSON body is required (got "${mt.slice(0, 64)}")` });
     } else {
+      const limit = o.maxDecodedBytes ?? DEFAULT_MAX_DECODED_BYTES;
+      const body = decodedBody(ctx, limit);
+      if (!Buffer.isBuffer(body)) {
+        out.push({ where: 'body', message: body.over ? `the body decompresses to more than max_total_bytes (${limit} bytes) and cannot be validated` : `${body.why}: the body cannot be validated` });
+        return out;
+      }
       let doc: unknown;
       // the text inspection reads too (UTF-16/32 told by the first bytes, json-text.ts): both stages judge one document
-      const text = jsonText(ctx.body);
+      const text = jsonText(body);
       try {
         doc = JSON.parse(text);
         ctx.facts[JSON_BODY_FACT] = doc;

@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import zlib from 'node:zlib';
+import { after, before, describe, it } from 'node:test';
+import { buildContext, DEFAULT_REQUEST_LIMITS } from '../../../src/pipeline/context-builder.js';
+import { DEFAULT_DETECTOR_OPTIONS, inspectValue } from '../../../src/threat/detectors/index.js';
+import { oversizeFinding, walkInputs, type InputLimits, type InputOptions } from '../../../src/threat/inputs.js';
+import { checkRequest, decide, denyBody, runtimeFrom } from '../helpers.js';
+
+const BUDGET = 100_000;
+const o: InputOptions = { headers: [], maxValueBytes: 4096, maxTotalBytes: BUDGET, maxJsonDepth: 8, maxJsonValues: 50, maxParts: 10, inspectPath: false, inspectQuery: false, inspectBody: true };
+
+function read(body: Buffer, contentType: string | undefined, encoding: string | undefined, extra: Record<string, string> = {}): { found: Array<[string, string]>; lim: InputLimits } {
+  const headers: Record<string, string> = { ...extra };
+  if (contentType !== undefined) headers['content-type'] = contentType;
+  if (encoding !== undefined) headers['content-encoding'] = encoding;
+  const ctx = buildContext(checkRequest({ method: 'POST', path: '/x', body, headers }), { limits: DEFAULT_REQUEST_LIMITS, trustedHops: 0 });
+  const found: Array<[string, string]> = [];
+  const lim = walkInputs(ctx, o, (where, value) => { for (const f of inspectValue(value, DEFAULT_DETECTOR_OPTIONS)) found.push([f.family, where]); });
+  return { found, lim };
+}
+const families = (r: { found: Array<[string, string]> }) => [...new Set(r.found.map(([f]) => f))].sort();
+
+const XSS = JSON.stringify({ comment: '<script>alert(document.cookie)</script>' });
+const SQLI = JSON.stringify({ user: "1' union select password from users--" });
+
+describe('a body sent with a Content-Encoding is decompressed before it is inspected', () => {
+  it('gzip JSON: the XSS in it is found where a JSON value is (it was read as garbage text)', () => {
+    const r = read(zlib.gzipSync(XSS), 'application/json', 'gzip');
+    assert.deepEqual(r.found, [['xss', 'body.$.comment']]);
+    assert.equal(oversizeFinding(r.lim), undefined);
+  });
+
+  it('every coding applications take: gzip, x-gzip, deflate (zlib-wrapped and raw), br; octet-stream and forms too', () => {
+    for (const [what, body, type, enc] of [
+      ['gzip', zlib.gzipSync(SQLI), 'application/json', 'gzip'],
+      ['x-gzip', zlib.gzipSync(SQLI), 'application/json', 'x-gzip'],
+      ['deflate, zlib-wrapped', zlib.deflateSync(SQLI), 'application/json', 'deflate'],
+      ['deflate, raw', zlib.deflateRawSync(SQLI), 'application/json', 'deflate'],
+      ['br', zlib.brotliCompressSync(SQLI), 'application/json', 'br'],
+      ['gzip octet-stream JSON', zlib.gzipSync(SQLI), 'application/octet-stream', 'gzip'],
+      ['gzip, no type', zlib.gzipSync(SQLI), undefined, 'gzip'],
+      ['gzip form', zlib.gzipSync("user=1'+union+select+password+from+users--"), 'application/x-www-form-urlencoded', 'gzip'],
+      ['gzip text', zlib.gzipSync('<script>alert(1)</script>'), 'text/plain', 'gzip'],
+      ['gzip multipart', zlib.gzipSync('--b\r\nContent-Disposition: form-data; name="q"\r\n\r\n<script>alert(1)</script>\r\n--b--\r\n'), 'multipart/form-data; boundary=b', 'gzip'],
+    ] as const) {
+      const r = read(body, type, enc);
+      assert.ok(r.found.length > 0, `${what}: nothing found`);
+      assert.equal(r.lim.undecodableBody, undefined, what);
+    }
+  });
+
+  it('codings listed one after another are undone in reverse order; names are case-insensitive, blanks and identity ignored', () => {
+    const gzBr = zlib.brotliCompressSync(zlib.gzipSync(XSS));
+    for (const enc of ['gzip, br', 'GZIP,BR', ' gzip ,\tbr ', 'identity, gzip, identity, br', 'gzip,, br,']) {
+      assert.deepEqual(families(read(gzBr, 'application/json', enc)), ['xss'], enc);
+    }
+    assert.deepEqual(families(read(zlib.gzipSync(zlib.deflateSync(SQLI)), 'application/json', 'deflate, x-gzip')), ['sqli']);
+    assert.deepEqual(families(read(Buffer.from(SQLI), 'application/json', 'identity')), ['sqli']);
+    assert.deepEqual(families(read(Buffer.from(SQLI), 'application/json', ' Identity ')), ['sqli']);
+  });
+
+  it('a benign compressed body has no finding', () => {
+    const doc = JSON.stringify({ title: 'holiday photos', note: "Seán O'Brien's order" });
+    for (const [body, enc] of [[zlib.gzipSync(doc), 'gzip'], [zlib.deflateSync(doc), 'deflate'], [zlib.brotliCompressSync(doc), 'br']] as const) {
+      const r = read(body, 'application/json', enc);
+      assert.deepEqual(r.found, [], enc);
+      assert.equal(oversizeFinding(r.lim), undefined, enc);
+    }
+  });
+
+  it('a body Envoy sent in part (allow_partial_message) is decoded as far as it goes: the payload in the first part is found', () => {
+    const full = zlib.gzipSync(JSON.stringify({ user: "1' union select password from users--", pad: 'x'.repeat(4000) }));
+    const r = read(full.subarray(0, 60), 'application/json', 'gzip', { 'content-length': String(full.length) });
+    assert.ok(families(r).includes('sqli'), JSON.stringify(r.found));
+    assert.equal(r.lim.undecodableBody, undefined);
+  });
+});
+
+describe('a body that cannot be decoded fails closed, as a body over the inspection budget does', () => {
+  const certain = (lim: InputLimits) => {
+    const f = oversizeFinding(lim);
+    assert.ok(f !== undefined, 'an oversize finding');
+    assert.equal(f.family, 'oversize');
+    assert.equal(f.confidence, 1);
+    return f.detail ?? '';
+  };
+
+  it('corrupt data, an unknown coding (zstd, compress), too many codings: the certain oversize finding, naming the coding, never the bytes', () => {
+    const gz = zlib.gzipSync(SQLI);
+    for (const [what, body, enc, why] of [
+      ['corrupt gzip', Buffer.concat([gz.subarray(0, 12), Buffer.from('secret-token-123 and not deflate')]), 'gzip', /gzip/],
+      ['gzip that is not gzip', Buffer.from('{"user":"secret-token-123"}'), 'gzip', /gzip/],
+      ['raw deflate that is not', Buffer.from('secret-token-123'), 'deflate', /deflate/],
+      ['br that is not', Buffer.from('{"user":"secret-token-123"}'), 'br', /br/],
+      ['zstd', Buffer.from('{"user":"secret-token-123"}'), 'zstd', /"zstd"/],
+      ['compress', Buffer.from('{"user":"secret-token-123"}'), 'compress', /"compress"/],
+      ['a made-up coding', Buffer.from('{"user":"secret-token-123"}'), 'x-' + 'a'.repeat(100), /"x-a{37}\?" is not decoded/],
+      ['four codings', zlib.gzipSync(zlib.gzipSync(zlib.gzipSync(zlib.gzipSync('{"user":"secret-token-123"}')))), 'gzip, gzip, gzip, gzip', /codings/],
+    ] as const) {
+      const r = read(body, 'application/json', enc);
+      const detail = certain(r.lim);
+      assert.match(detail, why, what);
+      assert.doesNotMatch(detail, /secret-token-123/, what);
+      assert.ok(detail.length <= 160, what);
+    }
+  });
+
+  it('three codings are still decoded', () => {
+    assert.deepEqual(families(read(zlib.gzipSync(zlib.deflateSync(zlib.brotliCompressSync(SQLI))), 'application/json', 'br, deflate, gzip')), ['sqli']);
+  });
+
+  it('through the threat stages: refused 403 ERR_THREAT with the oversize finding; a lower oversize weight relaxes it', async () => {
+    const cfg = (w: string) => `default_action: { action: allow }\nthreat:\n  ban: { ttl_ms: 0 }\n  scoring: { weights: { oversize: ${w} } }\nroutes:\n  - name: api\n    match: { path: { prefix: / } }\n`;
+    const req = (body: Buffer, enc: string) => ({ method: 'POST', path: '/api', body, headers: { 'content-type': 'application/json', 'content-encoding': enc, 'user-agent': 'curl/8.5.0' } });
+    const strict = await runtimeFrom(cfg('1'));
+    assert.equal(denyBody(await decide(strict, req(Buffer.from('{"a":"b"}'), 'zstd'))).error, 'ERR_THREAT');
+    assert.equal(denyBody(await decide(strict, req(zlib.gzipSync(XSS), 'gzip'))).error, 'ERR_THREAT');
+    assert.ok((await decide(strict, req(zlib.gzipSync('{"a":"b"}'), 'gzip'))).ok_response);
+    const relaxed = await runtimeFrom(cfg('0.4'));
+    assert.ok((await decide(relaxed, req(Buffer.from('{"a":"b"}'), 'zstd'))).ok_response);
+  });
+});
+
+describe('a compression bomb costs no more than the inspection budget', () => {
+  // 1 MiB of gzip that inflates to 1 GiB: 128 gzip members of 8 MiB of zeros each (gunzip reads every member)
+  let bomb: Buffer;
+  let brBomb: Buffer;
+  const names = ['gunzipSync', 'inflateSync', 'inflateRawSync', 'brotliDecompressSync'] as const;
+  const real = Object.fromEntries(names.map((n) => [n, zlib[n]])) as unknown as Record<(typeof names)[number], (b: Buffer, o?: zlib.ZlibOptions) => Buffer>;
+  let produced = 0;
+  let limits: number[] = [];
+  before(() => {
+    const member = zlib.gzipSync(Buffer.alloc(8 * 1024 * 1024));
+    bomb = Buffer.concat(Array.from({ length: 128 }, () => member));
+    brBomb = zlib.brotliCompressSync(Buffer.alloc(64 * 1024 * 1024), { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } });
+    for (const n of names) {
+      (zlib as unknown as Record<string, unknown>)[n] = (b: Buffer, opts?: zlib.ZlibOptions) => {
+        limits.push(opts?.maxOutputLength ?? Infinity);
+        const out = real[n](b, opts);
+        produced += out.length;
+        return out;
+      };
+    }
+  });
+  after(() => { for (const n of names) (zlib as unknown as Record<string, unknown>)[n] = real[n]; });
+
+  for (const [what, body, enc] of [['gzip, 1 MiB → 1 GiB', () => bomb, 'gzip'], ['br, → 64 MiB', () => brBomb, 'br'], ['gzip inside gzip', () => zlib.gzipSync(bomb), 'gzip, gzip']] as const) {
+    it(`${what}: every decompression is capped at the budget, and the body counts as over the budget`, () => {
+      produced = 0; limits = [];
+      const r = read(body(), 'application/json', enc);
+      assert.ok(limits.length > 0, 'decompressed');
+      for (const l of limits) assert.ok(l <= BUDGET, `maxOutputLength ${l} for a budget of ${BUDGET}`);
+      assert.ok(produced <= BUDGET * limits.length, `${produced} bytes produced`);
+      assert.equal(r.lim.budgetExhausted, true);
+      assert.match(oversizeFinding(r.lim)!.detail!, /inspection budget/);
+    });
+  }
+
+  it('a compressed body that inflates to just under the budget is read whole', () => {
+    const doc = JSON.stringify({ pad: 'a'.repeat(BUDGET - 200), q: '<script>alert(1)</script>' });
+    const r = read(zlib.gzipSync(doc), 'application/json', 'gzip');
+    assert.deepEqual(families(r), ['xss']);
+  });
+});
