@@ -63,15 +63,34 @@ function addGlobals(sections: Section[], layout: ModuleLayout, entries: Readonly
 }
 
 /**
- * The code run at the top of every loop iteration:
- *   counter -= 1; if (counter == 0) counter = table[slot]()   ;; call_indirect (type tick), table 0
+ * The tick function appended to the module: `() -> i32 { return table[slot]() }` (call_indirect of the
+ * tick type through table 0). Appended at the end of the function index space, so it renumbers nothing;
+ * returns its function index.
  */
-function probe(counter: number, slot: number, tickType: number): number[] {
+function addTickFunction(sections: Section[], layout: ModuleLayout, code: Section, slot: number, tickType: number): number {
+  const defined = appendToVectorSection(sections, SECTION.function, 1, u32(tickType));
+  const body = [0x00, 0x41, ...s32(slot), 0x11, ...u32(tickType), 0x00, OP.end]; // no locals; i32.const slot; call_indirect tick 0; end
+  const r = new BinaryReader(code.payload);
+  const bodies = r.u32();
+  if (bodies !== defined) throw new WasmFormatError(`${defined} functions declared, ${bodies} bodies`);
+  code.payload = concat([u32(bodies + 1), code.payload.subarray(r.pos), u32(body.length), body]);
+  return layout.importedFunctions + defined;
+}
+
+/**
+ * The code run at the top of every loop iteration:
+ *   counter -= 1; if (counter == 0) counter = tick()   ;; a direct call of the added tick function
+ * A direct call, not the tick function's call_indirect inlined into every loop: V8's optimizing compiler
+ * makes slower code of a loop holding a call_indirect (its table and signature loads, the instance
+ * fields they keep live) than of one holding a plain call, and OPA's runtime spends most of an
+ * evaluation in small loops (hashing, memmove, strlen, JSON lexing, malloc's free list).
+ */
+function probe(counter: number, tick: number): number[] {
   const g = u32(counter);
   return [
     0x23, ...g, 0x41, 0x01, 0x6b, 0x24, ...g, // global.get c; i32.const 1; i32.sub; global.set c
     0x23, ...g, 0x45, 0x04, 0x40, // global.get c; i32.eqz; if
-    0x41, ...s32(slot), 0x11, ...u32(tickType), 0x00, // i32.const slot; call_indirect tick 0
+    0x10, ...u32(tick), // call $tick
     0x24, ...g, OP.end, // global.set c; end
   ];
 }
@@ -116,10 +135,11 @@ export function rewriteLoops(code: Uint8Array, insert: readonly number[]): { pay
 
 /**
  * Instrument a module for an evaluation deadline. Every `loop` header counts down a new mutable i32
- * global; when it reaches zero the loop calls a function the engine puts in a new slot at the end of
- * table 0 (eval-deadline.ts), which checks the clock and returns a new count or throws. Appending a
- * type, a table slot, globals and exports renumbers nothing, so the function index space, element
- * segments and the name section stay valid; only the code section's bodies grow.
+ * global; when it reaches zero the loop calls an added function that calls the function the engine puts
+ * in a new slot at the end of table 0 (eval-deadline.ts), which checks the clock and returns a new count
+ * or throws. Appending a type, a function, a table slot, globals and exports renumbers nothing, so the
+ * function index space, element segments and the name section stay valid; only the code section's
+ * bodies grow.
  */
 export function instrumentLoops(sections: Section[], layout: ModuleLayout): { loops: number } {
   const code = findSection(sections, SECTION.code);
@@ -132,7 +152,9 @@ export function instrumentLoops(sections: Section[], layout: ModuleLayout): { lo
     { name: DEADLINE_EXPORTS.slot, kind: 3, index: counter + 1 },
   ]);
   if (!code) return { loops: 0 };
-  const out = rewriteLoops(code.payload, probe(counter, slot, tickType));
+  const tick = layout.importedFunctions + new BinaryReader(code.payload).u32(); // the index the tick function gets
+  const out = rewriteLoops(code.payload, probe(counter, tick));
   code.payload = out.payload;
+  if (addTickFunction(sections, layout, code, slot, tickType) !== tick) throw new WasmFormatError('the tick function did not get the index its calls use');
   return { loops: out.loops };
 }

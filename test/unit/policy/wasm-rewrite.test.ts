@@ -4,7 +4,10 @@ import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { loadBundleArchive } from '../../../src/policy/bundle/load.js';
 import { PORTCULLIS_BUILTINS } from '../../../src/policy/wasm/builtins.js';
 import { concat, s32, u32 } from '../../../src/policy/wasm/binary-writer.js';
+import { BinaryReader } from '../../../src/policy/wasm/binary-reader.js';
 import { compilePolicy, PolicyLoadError, WasmEngine } from '../../../src/policy/wasm/engine.js';
+import { readInstruction } from '../../../src/policy/wasm/instructions.js';
+import { readSections, SECTION } from '../../../src/policy/wasm/module-sections.js';
 import { EvalDeadline, EvalTimeoutError } from '../../../src/policy/wasm/eval-deadline.js';
 import { rewritePolicy } from '../../../src/policy/wasm/rewrite-policy.js';
 import { evalClock } from '../../../src/policy/wasm/time-builtins.js';
@@ -59,6 +62,18 @@ describe('the policy.wasm rewriter', () => {
     assert.equal(f(10), 30, 'outside run() there is no deadline');
   });
 
+  it('calls the tick from loops with a direct call to one added function, not a call_indirect per loop', async () => {
+    // a call_indirect in every loop made V8's optimized code for OPA's hot loops (opa_value_hash, memmove,
+    // strlen…) slower than a direct call does: evaluations of the example policies took 0.3–3 µs longer
+    const { wasm } = rewritePolicy((await loadBundleArchive(examplesBundle())).bundle.wasm);
+    const before = opcodeCounts((await loadBundleArchive(examplesBundle())).bundle.wasm);
+    const after = opcodeCounts(wasm);
+    assert.equal(after.functions, before.functions + 1, 'one function added');
+    assert.equal(after.callIndirect, before.callIndirect + 1, 'one call_indirect added (in the added function)');
+    assert.equal(after.loops, before.loops);
+    assert.equal(after.call, before.call + before.loops, 'each loop calls the added function');
+  });
+
   it('refuses a module with an instruction it cannot decode, naming it (SIMD v128.const)', async () => {
     const simd = moduleWith([0x00], [0xfd, 0x0c, ...new Array(16).fill(3), 0x1a, 0x20, 0x00, 0x0b]);
     await assert.rejects(compilePolicy(simd), (err: unknown) => {
@@ -108,6 +123,26 @@ describe('the policy.wasm rewriter', () => {
     assert.deepEqual(s32(0x7fffffff), [0xff, 0xff, 0xff, 0xff, 0x07]);
   });
 });
+
+/** How many function bodies, and `loop`, `call` and `call_indirect` instructions, a module's code section holds. */
+function opcodeCounts(wasm: Uint8Array): { functions: number; loops: number; call: number; callIndirect: number } {
+  const code = readSections(wasm).find((s) => s.id === SECTION.code)!;
+  const r = new BinaryReader(code.payload);
+  const out = { functions: r.u32(), loops: 0, call: 0, callIndirect: 0 };
+  for (let f = 0; f < out.functions; f++) {
+    const size = r.u32();
+    const body = new BinaryReader(code.payload, r.pos, r.pos + size);
+    r.skip(size);
+    for (let n = body.u32(); n > 0; n--) { body.u32(); body.byte(); }
+    while (!body.done) {
+      const op = readInstruction(body);
+      if (op === 0x03) out.loops++;
+      else if (op === 0x10) out.call++;
+      else if (op === 0x11) out.callIndirect++;
+    }
+  }
+  return out;
+}
 
 /** The same policy, uninstrumented, through the SDK as Portcullis used it before. */
 async function original(wasm: Uint8Array) {
