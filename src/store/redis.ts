@@ -21,6 +21,9 @@ export class RedisStore implements KvStore {
   readonly redis: Redis | Cluster;
   private sub?: Redis | Cluster;
   private readonly handlers = new Map<string, Set<(m: string) => void>>();
+  /** Per channel: what to run once the subscription is back after the subscriber's connection was lost. */
+  private readonly resubscribed = new Map<string, Set<() => void>>();
+  private subWasReady = false;
 
   constructor(private readonly opts: RedisStoreOptions, private readonly logger: Logger) {
     const common = {
@@ -76,7 +79,7 @@ export class RedisStore implements KvStore {
   }
   async publish(channel: string, message: string): Promise<void> { await this.call(() => this.redis.publish(this.k(channel), message)); }
 
-  async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
+  async subscribe(channel: string, handler: (message: string) => void, onResubscribed?: () => void): Promise<() => Promise<void>> {
     const full = this.k(channel);
     if (this.sub === undefined) {
       // A dedicated connection: a subscribed connection cannot run other commands. It keeps its
@@ -90,6 +93,7 @@ export class RedisStore implements KvStore {
         : this.redis.duplicate({ enableOfflineQueue: true, commandTimeout });
       this.sub.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'redis subscriber error'));
       this.sub.on('message', (ch: string, msg: string) => { for (const h of this.handlers.get(ch) ?? []) h(msg); });
+      this.sub.on('ready', () => this.onSubscriberReady());
     }
     let set = this.handlers.get(full);
     if (set === undefined) {
@@ -104,10 +108,36 @@ export class RedisStore implements KvStore {
       }
     }
     set.add(handler);
+    if (onResubscribed !== undefined) {
+      let r = this.resubscribed.get(full);
+      if (r === undefined) { r = new Set(); this.resubscribed.set(full, r); }
+      r.add(onResubscribed);
+    }
     return async () => {
       set!.delete(handler);
-      if (set!.size === 0) { this.handlers.delete(full); await this.sub?.unsubscribe(full).catch(() => undefined); }
+      if (onResubscribed !== undefined) this.resubscribed.get(full)?.delete(onResubscribed);
+      if (set!.size === 0) { this.handlers.delete(full); this.resubscribed.delete(full); await this.sub?.unsubscribe(full).catch(() => undefined); }
     };
+  }
+
+  /**
+   * The subscriber connected again after losing its connection (a Redis restart, a killed client, a network
+   * cut): ioredis re-subscribed by itself, but what was published meanwhile is gone. Once our SUBSCRIBE is
+   * answered (sent after ioredis's own, on the same connection: the subscription is in place) every channel's
+   * `onResubscribed` runs, so a re-read started then cannot miss a change. Without this a replica served what
+   * it missed until its next periodic sync, or for a lifted ban until the ban's expiry.
+   */
+  private onSubscriberReady(): void {
+    if (!this.subWasReady) { this.subWasReady = true; return; }
+    const channels = [...this.handlers.keys()];
+    if (channels.length === 0) return;
+    this.sub!.subscribe(...channels).then(() => {
+      for (const ch of channels) {
+        for (const f of this.resubscribed.get(ch) ?? []) {
+          try { f(); } catch (err) { this.logger.warn({ err: (err as Error).message, channel: ch }, 'resubscribe handler failed'); }
+        }
+      }
+    }, (err: Error) => this.logger.warn({ err: err.message }, 'redis subscriber: re-subscribing failed; retried at the next reconnect'));
   }
 
   ready(): boolean { return this.redis.status === 'ready'; }

@@ -60,7 +60,9 @@ export class BanList {
 
   async start(): Promise<void> {
     if (this.unsubscribe) return;
-    this.unsubscribe = await this.store.subscribe(BAN_CHANNEL, (msg) => this.onMessage(msg));
+    // after a lost connection a lifted ban may have been missed: forget every cached answer (each client then
+    // costs one store read, as after a start) rather than refuse a client until its ban's original expiry
+    this.unsubscribe = await this.store.subscribe(BAN_CHANNEL, (msg) => this.onMessage(msg), () => this.cache.clear());
   }
 
   async close(): Promise<void> {
