@@ -111,3 +111,30 @@ describe('a replica whose subscriber reconnected re-reads what it missed (real r
     } finally { await data.release(); }
   });
 });
+
+describe('ban updates when Redis was down as the replica started (real redis-server)', () => {
+  let redis: RedisNode;
+  before(async () => { redis = await startRedis(dir, 'redis-late'); await redis.stop(); });
+  after(async () => { await redis?.stop(); });
+
+  it('the replica subscribes once Redis is up: a ban lifted elsewhere is lifted there too', async () => {
+    const opts = { url: redis.url, commandTimeoutMs: 200, connectTimeoutMs: 300, keyPrefix: 't:' };
+    const b = new RedisStore(opts, logger);
+    const bb = new BanList(b, 2000, logger);
+    let a: RedisStore | undefined;
+    let ba: BanList | undefined;
+    try {
+      await bb.start(); // Redis is down: the start does not fail, and does not wait for Redis
+      await redis.start();
+      a = new RedisStore(opts, logger);
+      ba = new BanList(a, 2000, logger);
+      await ba.start();
+      await waitFor('replica b connected', async () => b.ready(), 5000);
+      await sleep(1500); // time for a retry to subscribe
+      await ba.ban('198.51.100.9', 600_000, 'test');
+      assert.ok((await bb.lookup('198.51.100.9')) > Date.now(), 'replica b sees the ban');
+      await ba.unban('198.51.100.9');
+      await waitFor('replica b no longer refuses the client', async () => ((bb.cached('198.51.100.9') ?? await bb.lookup('198.51.100.9')) === 0), 3000);
+    } finally { await ba?.close(); await bb.close(); await a?.close(); await b.close(); }
+  });
+});
