@@ -1,5 +1,7 @@
 import { Redis, Cluster } from 'ioredis';
 import type { Logger } from 'pino';
+import { CircuitBreaker, type BreakerState } from '../common/circuit-breaker.js';
+import { counter } from '../telemetry/metrics.js';
 import { scanHash } from './hash-scan.js';
 import { StoreUnavailableError, type KvStore } from './types.js';
 
@@ -15,7 +17,27 @@ export interface RedisStoreOptions {
   password?: string;
 }
 
-/** Redis (single or Cluster) behind KvStore. Commands fail fast while disconnected (no offline queue). */
+const breakerTransitions = counter('portcullis_store_breaker_transitions_total',
+  'State changes of the shared store\'s circuit breaker (bans, nonces, SAML IDs, revocations, API keys, policy data): open after consecutive command timeouts', ['to'] as const);
+
+/**
+ * The breaker opens when commands have been timing out for STORE_HUNG_MS with no reply in between, and stays
+ * open openMs before one probe. Only timeouts count: a reply (even an error such as OOM or READONLY) or a
+ * refused write to a closed connection leaves nothing waiting. Counting timeouts in a row instead would open it
+ * at an event-loop stall (a GC pause) longer than the command deadline: every command in flight times out at
+ * once, and 1 s of refusals would follow a 30 ms pause.
+ */
+export const STORE_HUNG_MS = 1000;
+export const STORE_BREAKER = { failures: 1, openMs: 1000 } as const;
+
+/**
+ * Redis (single or Cluster) behind KvStore. Commands fail fast while disconnected (no offline queue), and
+ * (single Redis) while the breaker is open: a Redis that stops answering with its connection open (a stopped process, a
+ * paused VM, a path that drops packets) keeps every command sent in the client's queue until it answers or
+ * the connection dies (minutes), ~1.4 KB each, one per Check, and then runs all of them. Once commands have
+ * timed out for STORE_HUNG_MS with no reply, calls fail at once without being sent; one probe goes out every
+ * STORE_BREAKER.openMs and the first answer closes the breaker.
+ */
 export class RedisStore implements KvStore {
   readonly kind: 'redis' | 'cluster';
   readonly redis: Redis | Cluster;
@@ -24,8 +46,24 @@ export class RedisStore implements KvStore {
   /** Per channel: what to run once the subscription is back after the subscriber's connection was lost. */
   private readonly resubscribed = new Map<string, Set<() => void>>();
   private subWasReady = false;
+  /**
+   * Single Redis only. A Cluster node that stops answering leaves the slot table at its failover (or, without
+   * replicas, stays the owner of its slots): one breaker for the whole cluster would fail every call to the
+   * healthy nodes with it, as the calls to the hung node time out.
+   */
+  readonly breaker?: CircuitBreaker;
+  /** When the first command still unanswered by a timeout was sent (undefined: Redis answered since). */
+  private silentSince?: number;
+  private lastTimeout = 0;
 
-  constructor(private readonly opts: RedisStoreOptions, private readonly logger: Logger) {
+  constructor(private readonly opts: RedisStoreOptions, private readonly logger: Logger, private readonly clock: () => number = Date.now) {
+    if (!(opts.cluster && opts.cluster.length > 0)) {
+      this.breaker = new CircuitBreaker(STORE_BREAKER, clock, (to: BreakerState) => {
+        breakerTransitions.inc({ to });
+        if (to === 'open') this.logger.warn({ store: this.kind }, 'redis: commands time out; failing store calls at once, probing every second');
+        else if (to === 'closed') this.logger.info({ store: this.kind }, 'redis: answering again');
+      });
+    }
     const common = {
       commandTimeout: opts.commandTimeoutMs,
       connectTimeout: opts.connectTimeoutMs,
@@ -51,11 +89,34 @@ export class RedisStore implements KvStore {
   private k(key: string): string { return this.opts.keyPrefix + key; }
 
   private async call<T>(fn: () => Promise<T>): Promise<T> {
+    const breaker = this.breaker;
+    if (breaker !== undefined && !breaker.allow()) throw new StoreUnavailableError('redis: not answering (circuit breaker open)');
+    const sent = this.clock();
     try {
-      return await fn();
+      const r = await fn();
+      this.answered(breaker);
+      return r;
     } catch (err) {
-      throw new StoreUnavailableError(`redis: ${(err as Error).message}`);
+      const message = (err as Error).message;
+      if (breaker !== undefined && /timed out/i.test(message)) {
+        // no reply since this command was sent: Redis has been silent at least since then. A timeout long after
+        // the last one starts again (in between nothing was asked, or its late replies went unseen)
+        const t = this.clock();
+        if (this.silentSince === undefined || t - this.lastTimeout > STORE_HUNG_MS) this.silentSince = sent;
+        this.lastTimeout = t;
+        // a probe that times out opens the breaker again at once
+        if (breaker.isOpen() || t - this.silentSince >= STORE_HUNG_MS) breaker.failure();
+      } else {
+        this.answered(breaker); // answered, or refused at once: nothing left waiting
+      }
+      throw new StoreUnavailableError(`redis: ${message}`);
     }
+  }
+
+  private answered(breaker: CircuitBreaker | undefined): void {
+    if (breaker === undefined) return;
+    this.silentSince = undefined;
+    breaker.success();
   }
 
   get(key: string) { return this.call(() => this.redis.get(this.k(key))); }
