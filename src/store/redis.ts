@@ -72,6 +72,10 @@ export class RedisStore implements KvStore {
       lazyConnect: false,
       password: opts.password,
       retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+      // READONLY: the server is a replica now (a failover moved the primary's address to a promoted replica,
+      // and this connection still leads to the old primary): connect again, to where the address leads now.
+      // Otherwise every write (counters, nonces, bans) failed until the connection happened to break.
+      reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
     };
     if (opts.cluster && opts.cluster.length > 0) {
       this.kind = 'cluster';
