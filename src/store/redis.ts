@@ -46,6 +46,9 @@ export class RedisStore implements KvStore {
   /** Per channel: what to run once the subscription is back after the subscriber's connection was lost. */
   private readonly resubscribed = new Map<string, Set<() => void>>();
   private subWasReady = false;
+  /** Cluster: the subscriber connection last seen, and the timer that also looks for a move between node events. */
+  private clusterSubscriber?: object;
+  private clusterCheck?: NodeJS.Timeout;
   /**
    * Single Redis only. A Cluster node that stops answering leaves the slot table at its failover (or, without
    * replicas, stays the owner of its slots): one breaker for the whole cluster would fail every call to the
@@ -159,6 +162,22 @@ export class RedisStore implements KvStore {
       this.sub.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'redis subscriber error'));
       this.sub.on('message', (ch: string, msg: string) => { for (const h of this.handlers.get(ch) ?? []) h(msg); });
       this.sub.on('ready', () => this.onSubscriberReady());
+      if (this.sub instanceof Cluster) {
+        // A Cluster subscribes through one node; when that node goes, ioredis moves the subscription to another
+        // node silently (no event). Node events come with it (the pool's connection to the dead node errors,
+        // slots are refreshed): at each, a subscriber connection other than the last one seen means a move.
+        const cluster = this.sub;
+        const check = (): void => {
+          const now = currentSubscriber(cluster);
+          if (now === undefined || now === null || now === this.clusterSubscriber) return;
+          const moved = this.clusterSubscriber !== undefined;
+          this.clusterSubscriber = now;
+          if (moved) this.resubscribeAll();
+        };
+        for (const e of ['node error', '+node', '-node', 'refresh']) cluster.on(e, check);
+        this.clusterCheck = setInterval(check, 1000);
+        this.clusterCheck.unref();
+      }
     }
     let set = this.handlers.get(full);
     if (set === undefined) {
@@ -193,7 +212,12 @@ export class RedisStore implements KvStore {
    * it missed until its next periodic sync, or for a lifted ban until the ban's expiry.
    */
   private onSubscriberReady(): void {
+    if (this.sub instanceof Cluster) this.clusterSubscriber ??= currentSubscriber(this.sub) ?? undefined;
     if (!this.subWasReady) { this.subWasReady = true; return; }
+    this.resubscribeAll();
+  }
+
+  private resubscribeAll(): void {
     const channels = [...this.handlers.keys()];
     if (channels.length === 0) return;
     this.sub!.subscribe(...channels).then(() => {
@@ -208,9 +232,20 @@ export class RedisStore implements KvStore {
   ready(): boolean { return this.redis.status === 'ready'; }
 
   async close(): Promise<void> {
+    clearInterval(this.clusterCheck);
     this.sub?.disconnect();
     this.redis.disconnect();
   }
+}
+
+/**
+ * The connection a Cluster subscribes through now. Not in ioredis's typings (ClusterSubscriber, ioredis 5):
+ * undefined when that changes, and then a move of the subscription goes unnoticed as before (the periodic
+ * re-reads still repair revocations, API keys and policy data).
+ */
+function currentSubscriber(c: Cluster): object | null | undefined {
+  const s = (c as unknown as { subscriber?: { getInstance?: () => object | null } }).subscriber;
+  return typeof s?.getInstance === 'function' ? s.getInstance() : undefined;
 }
 
 export function parseHostPort(s: string): { host: string; port: number } {

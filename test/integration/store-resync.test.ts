@@ -12,7 +12,7 @@ import type { Verified } from '../../src/identity/verifier.js';
 import { RedisStore } from '../../src/store/redis.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { BanList } from '../../src/threat/bans.js';
-import { startRedis, type RedisNode } from './harness/redis.js';
+import { startRedis, startRedisCluster, type RedisCluster, type RedisNode } from './harness/redis.js';
 import { waitFor } from './harness/proc.js';
 
 const logger = createLogger('silent');
@@ -136,5 +136,33 @@ describe('ban updates when Redis was down as the replica started (real redis-ser
       await ba.unban('198.51.100.9');
       await waitFor('replica b no longer refuses the client', async () => ((bb.cached('198.51.100.9') ?? await bb.lookup('198.51.100.9')) === 0), 3000);
     } finally { await ba?.close(); await bb.close(); await a?.close(); await b.close(); }
+  });
+});
+
+describe('a Cluster subscriber whose node died (real 3-master Redis Cluster)', () => {
+  let cluster: RedisCluster;
+  before(async () => { cluster = await startRedisCluster(join(dir, 'cluster')); });
+  after(async () => { await cluster?.stop(); });
+
+  it('moves to another node and tells the subscriber, which re-reads what it may have missed', async () => {
+    const opts = { cluster: cluster.seeds, commandTimeoutMs: 500, connectTimeoutMs: 1000, keyPrefix: 't:' };
+    const a = new RedisStore(opts, logger);
+    const b = new RedisStore(opts, logger);
+    try {
+      await waitFor('stores ready', async () => a.ready() && b.ready());
+      const got: string[] = [];
+      let gaps = 0;
+      await b.subscribe('cgap', (m) => got.push(m), () => { gaps++; });
+      // the node b's subscriber listens on: each node answers PUBSUB NUMSUB for its own clients only
+      let victim: RedisNode | undefined;
+      for (const n of cluster.nodes) {
+        const c = new Redis(n.url);
+        try { if (Number(((await c.pubsub('NUMSUB', 't:cgap')) as [string, number])[1]) > 0) victim = n; } finally { c.disconnect(); }
+      }
+      assert.ok(victim, 'found the subscriber\'s node');
+      await victim.stop();
+      await waitFor('the subscriber reports the gap', async () => gaps > 0, 10_000, 50);
+      await waitFor('messages flow again', async () => { await a.publish('cgap', 'after').catch(() => undefined); return got.includes('after'); }, 10_000, 100);
+    } finally { await a.close(); await b.close(); }
   });
 });
