@@ -9,6 +9,8 @@ export function backoffMs(attempt: number, maxMs: number): number {
 /**
  * A store subscription that keeps trying until SUBSCRIBE succeeds (the store may still be connecting at
  * start, or down). Once subscribed, the store client re-subscribes by itself across reconnects.
+ * `onSubscribed` runs once subscribed, and again each time the subscription is back after a lost
+ * connection (messages published meanwhile were missed): the caller re-reads the state the channel announces.
  */
 export function subscribeWithRetry(store: KvStore, channel: string, handler: (m: string) => void, logger: Logger, onSubscribed?: () => void): { stop(): void } {
   let stopped = false;
@@ -16,7 +18,7 @@ export function subscribeWithRetry(store: KvStore, channel: string, handler: (m:
   let unsubscribe: (() => Promise<void>) | undefined;
   let attempt = 0;
   const tryOnce = (): void => {
-    store.subscribe(channel, handler).then((u) => {
+    store.subscribe(channel, handler, onSubscribed).then((u) => {
       if (stopped) { void u().catch(() => undefined); return; }
       unsubscribe = u;
       onSubscribed?.();

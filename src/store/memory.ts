@@ -123,7 +123,8 @@ export class MemoryStore implements KvStore {
     queueMicrotask(() => this.bus.emit(channel, message));
   }
 
-  async subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>> {
+  /** In-process: never disconnected, so `onResubscribed` is never called. */
+  async subscribe(channel: string, handler: (message: string) => void, _onResubscribed?: () => void): Promise<() => Promise<void>> {
     this.bus.on(channel, handler);
     return async () => { this.bus.off(channel, handler); };
   }

@@ -18,8 +18,13 @@ export interface KvStore {
   /** Remove fields from a hash (missing fields are ignored). */
   hdel(key: string, ...fields: string[]): Promise<void>;
   publish(channel: string, message: string): Promise<void>;
-  /** Returns an unsubscribe function. Handlers run for every replica's publish, including ours. */
-  subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Returns an unsubscribe function. Handlers run for every replica's publish, including ours. Pub/sub keeps
+   * nothing for a disconnected subscriber: `onResubscribed` runs once the subscription is back after the
+   * subscriber's connection was lost (anything published meanwhile was missed): the caller re-reads what the
+   * channel announces changes of.
+   */
+  subscribe(channel: string, handler: (message: string) => void, onResubscribed?: () => void): Promise<() => Promise<void>>;
   /** True while connected (always for memory). */
   ready(): boolean;
   close(): Promise<void>;

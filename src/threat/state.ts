@@ -218,7 +218,7 @@ export class ThreatState {
     const prev = (this.env.previous as { state?: ThreatState } | undefined)?.state;
     for (const s of this.keptSinks) { prev?.ownSinks.delete(s); this.ownSinks.add(s); }
     this.keptSinks.clear();
-    await this.bans.start().catch((err: Error) => this.env.logger.warn({ err: err.message }, 'cannot subscribe to ban updates; bans are still read from the store'));
+    await this.bans.start(); // never throws: retries in the background while the store is down
     for (const f of this.feeds) f.start();
     this.geo?.start();
   }

@@ -59,7 +59,8 @@ export class RedisHashDataSource extends DataSource {
   /** Subscribe to the notification channel, retrying (bounded backoff) while Redis is unreachable. */
   private listen(attempt: number): void {
     if (this.isStopped) return;
-    this.store.subscribe(this.opts.channel!, () => void this.reload('notification')).then(
+    // after a lost connection the store re-subscribes: a change announced meanwhile was missed, read again
+    this.store.subscribe(this.opts.channel!, () => void this.reload('notification'), () => void this.reload('resubscribed')).then(
       (unsub) => {
         if (this.isStopped) { void unsub(); return; }
         this.unsubscribe = unsub;

@@ -46,10 +46,13 @@ export interface RedisCluster {
   stop(): Promise<void>;
 }
 
-/** A real Redis Cluster of `masters` masters (no replicas), slots spread by redis-cli --cluster create. */
-export async function startRedisCluster(dir: string, masters = 3): Promise<RedisCluster> {
+/**
+ * A real Redis Cluster of `masters` masters, each with `replicas` replicas (none by default), slots spread by
+ * redis-cli --cluster create (which makes the first `masters` nodes the masters).
+ */
+export async function startRedisCluster(dir: string, masters = 3, replicas = 0): Promise<RedisCluster> {
   const nodes: RedisNode[] = [];
-  for (let i = 0; i < masters; i++) {
+  for (let i = 0; i < masters * (1 + replicas); i++) {
     const port = await freePort();
     const ndir = join(dir, `cluster-${i}`);
     const extra = ['--cluster-enabled', 'yes', '--cluster-config-file', join(ndir, 'nodes.conf'), '--cluster-node-timeout', '2000'];
@@ -62,11 +65,16 @@ export async function startRedisCluster(dir: string, masters = 3): Promise<Redis
     nodes.push(n);
   }
   const seeds = nodes.map((n) => `127.0.0.1:${n.port}`);
-  execFileSync(toolBinary('redis-cli'), ['--cluster', 'create', ...seeds, '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'pipe', timeout: 30000 });
+  execFileSync(toolBinary('redis-cli'), ['--cluster', 'create', ...seeds, '--cluster-replicas', String(replicas), '--cluster-yes'], { stdio: 'pipe', timeout: 30000 });
   await waitFor('redis cluster ok', async () => {
     for (const n of nodes) {
       const info = execFileSync(toolBinary('redis-cli'), ['-p', String(n.port), 'cluster', 'info'], { encoding: 'utf8', timeout: 2000 });
       if (!info.includes('cluster_state:ok')) return false;
+      if (replicas > 0) {
+        // every node knows every replica as one (redis-cli sets them up after the slots)
+        const table = execFileSync(toolBinary('redis-cli'), ['-p', String(n.port), 'cluster', 'nodes'], { encoding: 'utf8', timeout: 2000 });
+        if (table.split('\n').filter((l) => (l.split(' ')[2] ?? '').split(',').includes('slave') && / connected/.test(l)).length !== masters * replicas) return false;
+      }
     }
     return true;
   }, 20000, 100);
