@@ -29,6 +29,8 @@ const breakerTransitions = counter('portcullis_store_breaker_transitions_total',
  */
 export const STORE_HUNG_MS = 1000;
 export const STORE_BREAKER = { failures: 1, openMs: 1000 } as const;
+/** A command timeout that fires this much later than its deadline was delayed by a stalled event loop. */
+const LATE_TIMEOUT_MS = 250;
 
 /**
  * Redis (single or Cluster) behind KvStore. Commands fail fast while disconnected (no offline queue), and
@@ -109,6 +111,10 @@ export class RedisStore implements KvStore {
         // no reply since this command was sent: Redis has been silent at least since then. A timeout long after
         // the last one starts again (in between nothing was asked, or its late replies went unseen)
         const t = this.clock();
+        // a timeout that fired long after its deadline: the event loop was stalled (an inline bundle activation,
+        // a long GC), not Redis silent — its reply may be waiting unread. It says nothing of Redis, so it does
+        // not count (else every stall past STORE_HUNG_MS was followed by a second of refused store calls)
+        if (!breaker.isOpen() && t - sent > this.opts.commandTimeoutMs + LATE_TIMEOUT_MS) throw new StoreUnavailableError(`redis: ${message}`);
         if (this.silentSince === undefined || t - this.lastTimeout > STORE_HUNG_MS) this.silentSince = sent;
         this.lastTimeout = t;
         // a probe that times out opens the breaker again at once

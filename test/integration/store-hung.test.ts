@@ -86,6 +86,18 @@ describe('a Redis that stops answering with its connections open (SIGSTOP, real 
     assert.equal(await s.get('x'), null, 'the next call is sent and answered');
   });
 
+  it('a stall longer than a second (an inline bundle activation, a long GC) does not open the breaker either', async () => {
+    const answers = await new Promise<string[]>((resolve) => setImmediate(() => {
+      const batch = Array.from({ length: 20 }, (_, i) => s.get(`k${i}`).then(() => 'ok', () => 'timed out'));
+      const until = Date.now() + 1300; // past STORE_HUNG_MS: the timeouts fire late, after the stall, not while Redis was silent
+      while (Date.now() < until) { /* the event loop is busy */ }
+      void Promise.all(batch).then(resolve);
+    }));
+    assert.deepEqual([...new Set(answers)], ['timed out']);
+    assert.equal(s.breaker?.state, 'closed');
+    assert.equal(await s.get('x'), null, 'the next call is sent and answered');
+  });
+
   it('two stalls far apart, with nothing asked in between, do not add up to a silent Redis', async () => {
     const stall = (): Promise<string[]> => new Promise((resolve) => setImmediate(() => {
       const batch = Array.from({ length: 5 }, (_, i) => s.get(`k${i}`).then(() => 'ok', () => 'timed out'));
