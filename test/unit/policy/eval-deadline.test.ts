@@ -95,7 +95,8 @@ describe('the policy stage with a bundle\'s eval_timeout_ms', () => {
     let line: string | undefined;
     for (let i = 0; i < 100 && !line; i++) {
       await new Promise((r) => setTimeout(r, 20));
-      try { line = readFileSync(join(dir, 'decisions.jsonl'), 'utf8').split('\n').find((l) => l.includes(ctx.decisionId)); } catch { /* not yet */ }
+      // complete lines only: the last piece may be a line still being written
+      try { line = readFileSync(join(dir, 'decisions.jsonl'), 'utf8').split('\n').slice(0, -1).find((l) => l.includes(ctx.decisionId)); } catch { /* not yet */ }
     }
     assert.ok(line, 'event written');
     const e = JSON.parse(line);
