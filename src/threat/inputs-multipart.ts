@@ -2,6 +2,7 @@ import { FILENAME_KEY, UNPARSED_KEY } from './exclude.js';
 import { declaresText, textLike } from './body-sniff.js';
 import { declaredCharset, readings } from './charset.js';
 import { type Inspector, MIN_COST, suspiciousKey } from './inputs-inspector.js';
+import { disposition } from './inputs-multipart-disposition.js';
 import { inspectJsonPart } from './inputs-multipart-json.js';
 
 /** A `boundary` parameter (after a `;`: not the end of another name such as `xboundary`). */
@@ -19,8 +20,6 @@ function boundaryOf(contentType: string): string | undefined {
   if (BOUNDARY.exec(contentType) !== null) return undefined;
   return value;
 }
-const NAME = /(?:^|[;\s])name\s*=\s*(?:"([^"]*)"|([^\s;]+))/i;
-const FILENAME = /(?:^|[;\s])filename\*?\s*=\s*(?:"([^"]*)"|([^\s;]*))/i;
 const CONTENT_TYPE = /(?:^|\n)[ \t]*content-type[ \t]*:[ \t]*([^\r\n;]+)([^\r\n]*)/i;
 
 /**
@@ -115,21 +114,22 @@ function part(p: Buffer, n: number, w: Inspector, maxJsonValues: number): void {
   const he = headerEnd(p);
   if (he === undefined) { w.lim.unparsedBody = 'multipart'; w.emit(`multipart.${n}`, p.toString('utf8'), false, UNPARSED_KEY); return; }
   const head = p.subarray(0, he[0]).toString('utf8');
-  const nm = NAME.exec(head);
-  const fullName = nm?.[1] ?? nm?.[2];
+  // the name and filename are the Content-Disposition's own parameters (inputs-multipart-disposition.ts)
+  const cd = disposition(head);
+  const fullName = cd.name;
   const name = (fullName ?? String(n)).slice(0, 64);
   // the field name is a key the application reads, as a form field's name is
   if (fullName !== undefined && suspiciousKey(fullName)) w.emit(`multipart-key.${name}`, fullName);
-  const fn = FILENAME.exec(head);
-  const filename = fn === null ? '' : (fn[1] ?? fn[2] ?? '').slice(0, 255);
   const content = p.subarray(he[1]);
   const ct = CONTENT_TYPE.exec(head);
-  // no filename, or an empty one (Go reads that as a form value too): a field
-  if (filename === '') { partContent(w, name, partTexts(w, content, ct?.[2]), maxJsonValues); w.settle(); return; }
-  // a file's content: when it declares text (in its charset), or is text whatever it declares — the type is
-  // the client's to choose, and the application stores the file all the same (as the body inspector reads
-  // a body of another type that is text)
-  const type = ct?.[1]?.trim().toLowerCase() ?? 'application/octet-stream';
-  if (declaresText(type) || textLike(content)) { partContent(w, name, partTexts(w, content, ct?.[2]), maxJsonValues); w.settle(); }
-  w.emit(`multipart.${name}.filename`, filename, false, FILENAME_KEY + name);
+  // a file to every parser (a filename, none empty): else a field (Go reads an empty filename as a form value too)
+  if (cd.file) {
+    // a file's content: when it declares text (in its charset), or is text whatever it declares — the type is
+    // the client's to choose, and the application stores the file all the same (as the body inspector reads
+    // a body of another type that is text)
+    const type = ct?.[1]?.trim().toLowerCase() ?? 'application/octet-stream';
+    if (declaresText(type) || textLike(content)) { partContent(w, name, partTexts(w, content, ct?.[2]), maxJsonValues); w.settle(); }
+  } else { partContent(w, name, partTexts(w, content, ct?.[2]), maxJsonValues); w.settle(); }
+  // every filename parameter (filename and filename*: parsers differ on which wins)
+  for (const f of cd.filenames) if (f !== '') w.emit(`multipart.${name}.filename`, f.slice(0, 255), false, FILENAME_KEY + name);
 }
