@@ -1,3 +1,4 @@
+import { phpBoundary } from '../policy/input/multipart.js';
 import { FILENAME_KEY, UNPARSED_KEY } from './exclude.js';
 import { declaresText, textLike } from './body-sniff.js';
 import { declaredCharset, readings } from './charset.js';
@@ -10,7 +11,8 @@ const BOUNDARY = /;[ \t]*boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/gi;
 
 /**
  * The boundary: the one `boundary` parameter; undefined when there is none or more than one (parsers
- * differ on which wins, so no reading of the parts is safe).
+ * differ on which wins, so no reading of the parts is safe), or when PHP reads another one (the text after
+ * the first "boundary" anywhere in the header: `xboundary=A; boundary=B` is A to PHP).
  */
 function boundaryOf(contentType: string): string | undefined {
   BOUNDARY.lastIndex = 0;
@@ -18,7 +20,7 @@ function boundaryOf(contentType: string): string | undefined {
   if (!m) return undefined;
   const value = m[1] ?? m[2];
   if (BOUNDARY.exec(contentType) !== null) return undefined;
-  return value;
+  return phpBoundary(contentType) === value ? value : undefined;
 }
 const CONTENT_TYPE = /(?:^|\n)[ \t]*content-type[ \t]*:[ \t]*([^\r\n;]+)([^\r\n]*)/i;
 

@@ -76,6 +76,19 @@ describe('multipart boundary parameter', () => {
     }
   });
 
+  // PHP (rfc1867.c) takes the text after the first "boundary" anywhere in the header, up to `;` or `,`: with
+  // `xboundary=REAL; boundary=FAKE` it reads the form inside what every other parser (and this reader) takes
+  // for a PNG, whose binary content was not read
+  it('a Content-Type from which PHP takes another boundary: the body is read as text', () => {
+    const binary = (fake: string, real: string) => [`--${fake}`, 'Content-Disposition: form-data; name="f"; filename="a.png"', 'Content-Type: image/png', '',
+      '\x89PNG\0', `--${real}`, 'Content-Disposition: form-data; name="q"', '', SQLI, `--${real}--`, `--${fake}--`, ''].join('\r\n');
+    for (const ct of ['multipart/form-data; xboundary=BBB; boundary=AAA', 'multipart/form-data; a="boundary=BBB"; boundary=AAA', 'multipart/form-data; boundary=AAA,BBB']) {
+      const { seen, lim } = walk(binary('AAA', 'BBB'), ct);
+      assert.ok(seen.some(([, v]) => v.includes(SQLI)), `${ct}: ${JSON.stringify(seen)}`);
+      assert.equal(lim.unparsedBody, 'multipart', ct);
+    }
+  });
+
   it('one boundary parameter, quoted or not, after other parameters or first', () => {
     for (const ct of ['multipart/form-data; boundary=XyZ', 'multipart/form-data;boundary="XyZ"', 'multipart/form-data; charset=utf-8; boundary=XyZ', 'Multipart/Form-Data; BOUNDARY=XyZ']) {
       const { seen, lim } = walk(part(field('q'), 'hello') + '--XyZ--\r\n', ct);
