@@ -88,10 +88,17 @@ export function inspectMultipart(contentType: string, b: Buffer, maxParts: numbe
   const parts: Array<[number, number]> = [];
   let pos = delimiterAt(b, delim, 0);
   if (pos < 0) return unparsed(w, b);
+  // the first delimiter line's end decides (Go, busboy): after a CRLF one, a delimiter after or ending in a bare
+  // LF is content to them and a delimiter to PHP (and this reader)
+  let crlf: boolean | undefined;
   while (pos >= 0) {
     const start = afterDelimiter(b, pos + delim.length);
+    if (crlf === true && pos > 0 && b[pos - 2] !== 13) return unparsed(w, b);
     if (start === -1) break;
     if (start === -2) return unparsed(w, b);
+    const lineCrlf = b[start - 2] === 13 && b[start - 1] === 10;
+    if (crlf === undefined) crlf = lineCrlf;
+    else if (crlf && !lineCrlf && start < b.length) return unparsed(w, b);
     const next = delimiterAt(b, delim, start);
     let end = next < 0 ? b.length : next - 1; // the line break before a delimiter is the delimiter's
     if (next >= 0 && end > start && b[end - 1] === 13) end--;
