@@ -1,4 +1,4 @@
-/** A multipart part's Content-Disposition, as multipart parsers read it. */
+/** A multipart part's Content-Disposition (and Content-Transfer-Encoding), as multipart parsers read them. */
 export interface Disposition {
   /** The `name` parameter of the (first) Content-Disposition; undefined: none. */
   name?: string;
@@ -10,6 +10,8 @@ export interface Disposition {
    * as a form field, so the part is read as one.
    */
   file: boolean;
+  /** Every Content-Transfer-Encoding header's value, trimmed and lower-cased. */
+  transferEncodings: string[];
 }
 
 /**
@@ -20,6 +22,7 @@ export interface Disposition {
  */
 export function disposition(head: string): Disposition {
   const values: string[] = [];
+  const ctes: string[] = [];
   let cur: string | undefined; // the value of the Content-Disposition header being read (continuation lines join it)
   for (let start = 0; start <= head.length;) {
     let end = head.indexOf('\n', start);
@@ -30,9 +33,11 @@ export function disposition(head: string): Disposition {
     if (c0 === 32 || c0 === 9) { if (cur !== undefined) values[values.length - 1] = cur += line; continue; }
     cur = undefined;
     const colon = line.indexOf(':');
-    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === 'content-disposition') { cur = line.slice(colon + 1); values.push(cur); }
+    const name = colon > 0 ? line.slice(0, colon).trim().toLowerCase() : '';
+    if (name === 'content-disposition') { cur = line.slice(colon + 1); values.push(cur); }
+    else if (name === 'content-transfer-encoding') ctes.push(line.slice(colon + 1).trim().toLowerCase());
   }
-  const out: Disposition = { filenames: [], file: false };
+  const out: Disposition = { filenames: [], file: false, transferEncodings: ctes };
   let wellFormed = true;
   for (let i = 0; i < values.length; i++) {
     const params = parameters(values[i]!);

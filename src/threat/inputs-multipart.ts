@@ -129,16 +129,55 @@ function part(p: Buffer, n: number, w: Inspector, maxJsonValues: number): void {
   const name = (fullName ?? String(n)).slice(0, 64);
   // the field name is a key the application reads, as a form field's name is
   if (fullName !== undefined && suspiciousKey(fullName)) w.emit(`multipart-key.${name}`, fullName);
-  const content = p.subarray(he[1]);
   const ct = CONTENT_TYPE.exec(head);
-  // a file to every parser (a filename, none empty): else a field (Go reads an empty filename as a form value too)
-  if (cd.file) {
-    // a file's content: when it declares text (in its charset), or is text whatever it declares — the type is
-    // the client's to choose, and the application stores the file all the same (as the body inspector reads
-    // a body of another type that is text)
-    const type = ct?.[1]?.trim().toLowerCase() ?? 'application/octet-stream';
-    if (declaresText(type) || textLike(content)) { partContent(w, name, partTexts(w, content, ct?.[2]), maxJsonValues); w.settle(); }
-  } else { partContent(w, name, partTexts(w, content, ct?.[2]), maxJsonValues); w.settle(); }
+  const type = ct?.[1]?.trim().toLowerCase() ?? 'application/octet-stream';
+  // the content as sent and, in a Content-Transfer-Encoding, decoded: Go decodes quoted-printable, Django base64
+  const raw = p.subarray(he[1]);
+  for (const content of [raw, ...transferDecoded(raw, cd.transferEncodings)]) {
+    // a file to every parser (a filename, none empty): else a field (Go reads an empty filename as a form value
+    // too). A file's content is read when it declares text (in its charset), or is text whatever it declares —
+    // the type is the client's to choose, and the application stores the file all the same (as the body
+    // inspector reads a body of another type that is text)
+    if (!cd.file || declaresText(type) || textLike(content)) { partContent(w, name, partTexts(w, content, ct?.[2]), maxJsonValues); w.settle(); }
+  }
   // every filename parameter (filename and filename*: parsers differ on which wins)
   for (const f of cd.filenames) if (f !== '') w.emit(`multipart.${name}.filename`, f.slice(0, 255), false, FILENAME_KEY + name);
+}
+
+/**
+ * The content decoded in each Content-Transfer-Encoding that decodes (base64, quoted-printable; linear, and no
+ * larger than the content): what of it is read is charged as any text is.
+ */
+function transferDecoded(content: Buffer, ctes: readonly string[]): Buffer[] {
+  const out: Buffer[] = [];
+  for (const cte of new Set(ctes)) {
+    if (cte !== 'base64' && cte !== 'quoted-printable') continue;
+    out.push(cte === 'base64' ? Buffer.from(content.toString('latin1'), 'base64') : quotedPrintable(content));
+  }
+  return out;
+}
+
+/** Quoted-printable (RFC 2045 §6.7) as Go's reader decodes it: `=XX` (either case) the byte, `=` at a line end a soft break. */
+function quotedPrintable(b: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(b.length);
+  let n = 0;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if (c === 61) {
+      const h = hexDigit(b[i + 1]), l = hexDigit(b[i + 2]);
+      if (h >= 0 && l >= 0) { out[n++] = h * 16 + l; i += 2; continue; }
+      if (b[i + 1] === 10) { i += 1; continue; }
+      if (b[i + 1] === 13 && b[i + 2] === 10) { i += 2; continue; }
+    }
+    out[n++] = c;
+  }
+  return out.subarray(0, n);
+}
+
+function hexDigit(c: number | undefined): number {
+  if (c === undefined) return -1;
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
 }
