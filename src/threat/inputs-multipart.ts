@@ -73,7 +73,9 @@ function unparsed(w: Inspector, b: Buffer): void {
 }
 
 /**
- * multipart/form-data (RFC 7578), every part. A Content-Type with no `boundary` parameter, or two, is unparsed. A part without a filename (or with an empty one) is a form
+ * multipart/form-data (RFC 7578), every part; and any other multipart type (`formData` false), which Spring
+ * (on Tomcat's getParts) and Go's MultipartReader read as a form too: there a part without a name is read as a
+ * file is (when it is text). A Content-Type with no `boundary` parameter, or two, is unparsed. A part without a filename (or with an empty one) is a form
  * field: busboy, multer, Go and Spring hand it to the application as text whatever type it declares, so
  * its text is inspected.
  * A file part is inspected by its filename, and its content when its type declares text or it is text. Lines end in CRLF or
@@ -81,7 +83,7 @@ function unparsed(w: Inspector, b: Buffer): void {
  * none (parsers disagree on those), is inspected as raw text and recorded as unparsed; so is a part
  * without a header block. Parts past maxParts are counted and read all the same.
  */
-export function inspectMultipart(contentType: string, b: Buffer, maxParts: number, w: Inspector, maxJsonValues = Infinity): void {
+export function inspectMultipart(contentType: string, b: Buffer, maxParts: number, w: Inspector, maxJsonValues = Infinity, formData = true): void {
   const boundary = boundaryOf(contentType);
   if (boundary === undefined) return unparsed(w, b);
   const delim = Buffer.from(`--${boundary}`);
@@ -108,7 +110,7 @@ export function inspectMultipart(contentType: string, b: Buffer, maxParts: numbe
   for (let n = 0; n < parts.length && !w.exhausted; n++) {
     if (n >= maxParts) w.lim.overCount++;
     w.charge(MIN_COST);
-    part(b.subarray(parts[n]![0], parts[n]![1]), n, w, maxJsonValues);
+    part(b.subarray(parts[n]![0], parts[n]![1]), n, w, maxJsonValues, formData);
   }
 }
 
@@ -119,7 +121,7 @@ function partContent(w: Inspector, name: string, [text, alt]: [string, string | 
   }
 }
 
-function part(p: Buffer, n: number, w: Inspector, maxJsonValues: number): void {
+function part(p: Buffer, n: number, w: Inspector, maxJsonValues: number, formData: boolean): void {
   const he = headerEnd(p);
   if (he === undefined) { w.lim.unparsedBody = 'multipart'; w.emit(`multipart.${n}`, p.toString('utf8'), false, UNPARSED_KEY); return; }
   const head = p.subarray(0, he[0]).toString('utf8');
@@ -133,12 +135,14 @@ function part(p: Buffer, n: number, w: Inspector, maxJsonValues: number): void {
   const type = ct?.[1]?.trim().toLowerCase() ?? 'application/octet-stream';
   // the content as sent and, in a Content-Transfer-Encoding, decoded: Go decodes quoted-printable, Django base64
   const raw = p.subarray(he[1]);
+  // a file to every parser (a filename, none empty): else a field (Go reads an empty filename as a form value
+  // too). In another multipart type (multipart/related …) a part without a name is a body part, read as a file is
+  const file = cd.file || (!formData && cd.name === undefined);
   for (const content of [raw, ...transferDecoded(raw, cd.transferEncodings)]) {
-    // a file to every parser (a filename, none empty): else a field (Go reads an empty filename as a form value
-    // too). A file's content is read when it declares text (in its charset), or is text whatever it declares —
+    // a file's content is read when it declares text (in its charset), or is text whatever it declares —
     // the type is the client's to choose, and the application stores the file all the same (as the body
     // inspector reads a body of another type that is text)
-    if (!cd.file || declaresText(type) || textLike(content)) { partContent(w, name, partTexts(w, content, ct?.[2]), maxJsonValues); w.settle(); }
+    if (!file || declaresText(type) || textLike(content)) { partContent(w, name, partTexts(w, content, ct?.[2]), maxJsonValues); w.settle(); }
   }
   // every filename parameter (filename and filename*: parsers differ on which wins)
   for (const f of cd.filenames) if (f !== '') w.emit(`multipart.${name}.filename`, f.slice(0, 255), false, FILENAME_KEY + name);
