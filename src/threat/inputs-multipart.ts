@@ -83,7 +83,7 @@ function unparsed(w: Inspector, b: Buffer): void {
  * none (parsers disagree on those), is inspected as raw text and recorded as unparsed; so is a part
  * without a header block. Parts past maxParts are counted and read all the same.
  */
-export function inspectMultipart(contentType: string, b: Buffer, maxParts: number, w: Inspector, maxJsonValues = Infinity, formData = true): void {
+export function inspectMultipart(contentType: string, b: Buffer, maxParts: number, w: Inspector, maxJsonValues = Infinity, formData = true, outer?: string): void {
   const boundary = boundaryOf(contentType);
   if (boundary === undefined) return unparsed(w, b);
   const delim = Buffer.from(`--${boundary}`);
@@ -110,7 +110,7 @@ export function inspectMultipart(contentType: string, b: Buffer, maxParts: numbe
   for (let n = 0; n < parts.length && !w.exhausted; n++) {
     if (n >= maxParts) w.lim.overCount++;
     w.charge(MIN_COST);
-    part(b.subarray(parts[n]![0], parts[n]![1]), n, w, maxJsonValues, formData);
+    part(b.subarray(parts[n]![0], parts[n]![1]), n, w, maxJsonValues, formData, maxParts, outer);
   }
 }
 
@@ -121,14 +121,14 @@ function partContent(w: Inspector, name: string, [text, alt]: [string, string | 
   }
 }
 
-function part(p: Buffer, n: number, w: Inspector, maxJsonValues: number, formData: boolean): void {
+function part(p: Buffer, n: number, w: Inspector, maxJsonValues: number, formData: boolean, maxParts: number, outer: string | undefined): void {
   const he = headerEnd(p);
   if (he === undefined) { w.lim.unparsedBody = 'multipart'; w.emit(`multipart.${n}`, p.toString('utf8'), false, UNPARSED_KEY); return; }
   const head = p.subarray(0, he[0]).toString('utf8');
   // the name and filename are the Content-Disposition's own parameters (inputs-multipart-disposition.ts)
   const cd = disposition(head);
   const fullName = cd.name;
-  const name = (fullName ?? String(n)).slice(0, 64);
+  const name = (fullName ?? outer ?? String(n)).slice(0, 64);
   // the field name is a key the application reads, as a form field's name is
   if (fullName !== undefined && suspiciousKey(fullName)) w.emit(`multipart-key.${name}`, fullName);
   const ct = CONTENT_TYPE.exec(head);
@@ -146,6 +146,9 @@ function part(p: Buffer, n: number, w: Inspector, maxJsonValues: number, formDat
   }
   // every filename parameter (filename and filename*: parsers differ on which wins)
   for (const f of cd.filenames) if (f !== '') w.emit(`multipart.${name}.filename`, f.slice(0, 255), false, FILENAME_KEY + name);
+  // a form-data part of type multipart/mixed (RFC 2388: several files under one name): Commons FileUpload (Tomcat's
+  // getParts, Spring) reads its parts as files of this name, one level deep
+  if (outer === undefined && fullName !== undefined && type === 'multipart/mixed') inspectMultipart(ct![1]! + ct![2]!, raw, maxParts, w, maxJsonValues, false, name);
 }
 
 /**

@@ -35,3 +35,26 @@ describe('multipart types other than form-data are read part by part', () => {
     assert.deepEqual(walk(body, 'multipart/related; boundary=XyZ; type="application/json"').seen, [['multipart.0', SQLI], ['multipart.2', `plain ${SQLI}`]]);
   });
 });
+
+/**
+ * A form-data part of type multipart/mixed (RFC 2388's several files under one name) was read as one value,
+ * and not at all when one of its files was binary. Commons FileUpload (Tomcat's getParts, Spring) reads its
+ * inner parts as files of the outer name: their filenames (getOriginalFilename) and text went unread.
+ */
+describe('a form-data part of type multipart/mixed: its inner files are read', () => {
+  const body = (inner: string) => `--XyZ\r\nContent-Disposition: form-data; name="files"\r\nContent-Type: multipart/mixed; boundary=In\r\n\r\n${inner}--In--\r\n--XyZ--\r\n`;
+  const file = (name: string, type: string, content: string) => `--In\r\nContent-Disposition: file; filename="${name}"\r\nContent-Type: ${type}\r\n\r\n${content}\r\n`;
+
+  it('each inner file by its filename, its content when text, under the outer name', () => {
+    const { seen } = walk(body(file('../../../etc/passwd', 'image/png', PNG) + file('a.txt', 'text/plain', SQLI)), 'multipart/form-data; boundary=XyZ');
+    // (the part's own text first, as a field: Go, busboy and PHP read it so)
+    assert.equal(seen[0]![0], 'multipart.files');
+    assert.deepEqual(seen.slice(1), [['multipart.files.filename', '../../../etc/passwd'], ['multipart.files', SQLI], ['multipart.files.filename', 'a.txt']]);
+  });
+
+  it('one level only (FileUpload reads no deeper)', () => {
+    const deeper = `--In\r\nContent-Disposition: file; filename="x"\r\nContent-Type: multipart/mixed; boundary=Deep\r\n\r\n--Deep\r\nContent-Disposition: file; filename="deep.txt"\r\n\r\nhello\r\n--Deep--\r\n\r\n`;
+    const { seen } = walk(body(deeper), 'multipart/form-data; boundary=XyZ');
+    assert.ok(!seen.some(([w, v]) => w === 'multipart.files.filename' && v === 'deep.txt'), JSON.stringify(seen));
+  });
+});
