@@ -5,8 +5,8 @@ export interface Disposition {
   /** Every `filename` and `filename*` (RFC 5987, decoded) parameter value of every Content-Disposition, in order. */
   filenames: string[];
   /**
-   * A file to every parser: one Content-Disposition header, its parameters well-formed, at least one filename and
-   * none empty. Anything else (two headers, an unterminated quote, `filename=""` beside another) some parser reads
+   * A file to every parser: one Content-Disposition header on one line, its parameters well-formed, at least one
+   * filename and none empty. Anything else (two headers, an unterminated quote, `filename=""` beside another) some parser reads
    * as a form field, so the part is read as one.
    */
   file: boolean;
@@ -23,6 +23,7 @@ export interface Disposition {
 export function disposition(head: string): Disposition {
   const values: string[] = [];
   const ctes: string[] = [];
+  let folded = false;
   let cur: string | undefined; // the value of the Content-Disposition header being read (continuation lines join it)
   for (let start = 0; start <= head.length;) {
     let end = head.indexOf('\n', start);
@@ -30,7 +31,8 @@ export function disposition(head: string): Disposition {
     const line = head.slice(start, end > start && head.charCodeAt(end - 1) === 13 ? end - 1 : end);
     start = end + 1;
     const c0 = line.charCodeAt(0);
-    if (c0 === 32 || c0 === 9) { if (cur !== undefined) values[values.length - 1] = cur += line; continue; }
+    // a folded line: Go, PHP and Commons FileUpload join it to the header before; a reader without obs-fold support does not
+    if (c0 === 32 || c0 === 9) { if (cur !== undefined) { values[values.length - 1] = cur += line; folded = true; } continue; }
     cur = undefined;
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon).trim().toLowerCase() : '';
@@ -47,7 +49,7 @@ export function disposition(head: string): Disposition {
       else if (k === 'filename*') out.filenames.push(extValue(v));
     }
   }
-  out.file = wellFormed && values.length === 1 && out.filenames.length > 0 && out.filenames.every((f) => f !== '');
+  out.file = wellFormed && !folded && values.length === 1 && out.filenames.length > 0 && out.filenames.every((f) => f !== '');
   return out;
 }
 

@@ -52,6 +52,12 @@ describe('multipart: the filename and name are the Content-Disposition parameter
     assert.ok(seen.some(([w, f]) => w === 'multipart.q' && f.includes('sqli')), JSON.stringify(seen));
   });
 
+  // Go, PHP and Commons FileUpload join a folded header line to the one before; a reader without obs-fold support does not (obsolete since RFC 7230)
+  it('a Content-Disposition folded over lines (parsers differ on folding): read as a field', () => {
+    const seen = walk('Content-Disposition: form-data; name="q";\r\n filename="a.bin"', SQLI);
+    assert.ok(seen.some(([w, f]) => w === 'multipart.q' && f.includes('sqli')), JSON.stringify(seen));
+  });
+
   it('filename* (RFC 5987, which busboy and Go prefer) is read beside filename, decoded', () => {
     const seen = walk(`Content-Disposition: form-data; name="up"; filename="a.png"; filename*=UTF-8''..%2F..%2F..%2Fetc%2Fpasswd\r\nContent-Type: image/png`, '\x89PNG\0');
     assert.deepEqual(seen.map(([w]) => w), ['multipart.up.filename', 'multipart.up.filename']);
