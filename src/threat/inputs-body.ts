@@ -42,7 +42,10 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
     return;
   }
   // any multipart type: Spring (StandardServletMultipartResolver) and Go's MultipartReader read multipart/mixed as a form
-  if (mt.startsWith('multipart/')) { inspectMultipart(ct, ctx.body, o.maxParts, w, o.maxJsonValues, mt === 'multipart/form-data'); return; }
+  if (mt.startsWith('multipart/')) {
+    inspectMultipart(ct, ctx.body, w, { maxParts: o.maxParts, maxJsonValues: o.maxJsonValues, formData: mt === 'multipart/form-data', bodyCs: decoded });
+    return;
+  }
   // one JSON string as the document (Go's json.Decoder, get_json(force=True), a `type: string` schema take
   // the string it spells): its value; text that only opens with a quote is read whole below, not recorded
   if (mt === '' && firstByte(ctx.body) === 34 && inspectJson(ctx, o, w, true)) return;

@@ -1,7 +1,7 @@
 import { phpBoundary } from '../policy/input/multipart.js';
 import { FILENAME_KEY, UNPARSED_KEY } from './exclude.js';
 import { declaresText, textLike } from './body-sniff.js';
-import { declaredCharset, readings } from './charset.js';
+import { type Charset, declaredCharset, readings } from './charset.js';
 import { type Inspector, MIN_COST, suspiciousKey } from './inputs-inspector.js';
 import { disposition } from './inputs-multipart-disposition.js';
 import { inspectJsonPart } from './inputs-multipart-json.js';
@@ -29,12 +29,33 @@ const CONTENT_TYPE = /(?:^|\n)[ \t]*content-type[ \t]*:[ \t]*([^\r\n;]+)([^\r\n]
  * (`charset=utf-16le` …), so a part in UTF-16 read as UTF-8 would hide its text behind NULs. No charset or
  * UTF-8: UTF-8; one nothing decodes (charset.ts): UTF-8, and recorded. In a charset that is not
  * ASCII-compatible (UTF-7), the UTF-8 reading too where it differs (an application may ignore the charset).
+ * A part that names no charset is read as UTF-8 (busboy, Go, PHP) and, where that differs, in the body's
+ * (`bodyCs`: Tomcat and ASP.NET decode such a field in the multipart body's own `charset=`).
  */
-function partTexts(w: Inspector, content: Buffer, params: string | undefined): [string, string | undefined] {
+function partTexts(w: Inspector, content: Buffer, params: string | undefined, bodyCs: DecodedCharset | undefined): [string, string | undefined] {
   const cs = declaredCharset(params);
-  if (cs === undefined) return [content.toString('utf8'), undefined];
+  if (cs === undefined) {
+    const utf8 = content.toString('utf8');
+    if (bodyCs === undefined || (params !== undefined && /charset/i.test(params))) return [utf8, undefined];
+    const inBody = bodyCs.decode(w.decodable(bodyCs, content));
+    return [utf8, inBody === utf8 ? undefined : inBody];
+  }
   if (cs.kind === 'unknown') { w.lim.undecodableCharset ??= cs.label; return [content.toString('utf8'), undefined]; }
   return readings(cs, w.decodable(cs, content));
+}
+
+type DecodedCharset = Charset & { kind: 'decode' };
+
+/** How the parts of one multipart body are read. */
+interface PartOptions {
+  maxParts: number;
+  maxJsonValues: number;
+  /** multipart/form-data (else another multipart type: a part without a name is read as a file). */
+  formData: boolean;
+  /** The name of the form-data part whose multipart/mixed content these parts are (one level deep). */
+  outer?: string;
+  /** The charset of the multipart body's own Content-Type, when it decodes (partTexts). */
+  bodyCs?: DecodedCharset;
 }
 
 /** A delimiter: `--boundary` at the start of the body or of a line. */
@@ -83,7 +104,7 @@ function unparsed(w: Inspector, b: Buffer): void {
  * none (parsers disagree on those), is inspected as raw text and recorded as unparsed; so is a part
  * without a header block. Parts past maxParts are counted and read all the same.
  */
-export function inspectMultipart(contentType: string, b: Buffer, maxParts: number, w: Inspector, maxJsonValues = Infinity, formData = true, outer?: string): void {
+export function inspectMultipart(contentType: string, b: Buffer, w: Inspector, po: PartOptions): void {
   const boundary = boundaryOf(contentType);
   if (boundary === undefined) return unparsed(w, b);
   const delim = Buffer.from(`--${boundary}`);
@@ -108,9 +129,9 @@ export function inspectMultipart(contentType: string, b: Buffer, maxParts: numbe
     pos = next;
   }
   for (let n = 0; n < parts.length && !w.exhausted; n++) {
-    if (n >= maxParts) w.lim.overCount++;
+    if (n >= po.maxParts) w.lim.overCount++;
     w.charge(MIN_COST);
-    part(b.subarray(parts[n]![0], parts[n]![1]), n, w, maxJsonValues, formData, maxParts, outer);
+    part(b.subarray(parts[n]![0], parts[n]![1]), n, w, po);
   }
 }
 
@@ -121,14 +142,14 @@ function partContent(w: Inspector, name: string, [text, alt]: [string, string | 
   }
 }
 
-function part(p: Buffer, n: number, w: Inspector, maxJsonValues: number, formData: boolean, maxParts: number, outer: string | undefined): void {
+function part(p: Buffer, n: number, w: Inspector, po: PartOptions): void {
   const he = headerEnd(p);
   if (he === undefined) { w.lim.unparsedBody = 'multipart'; w.emit(`multipart.${n}`, p.toString('utf8'), false, UNPARSED_KEY); return; }
   const head = p.subarray(0, he[0]).toString('utf8');
   // the name and filename are the Content-Disposition's own parameters (inputs-multipart-disposition.ts)
   const cd = disposition(head);
   const fullName = cd.name;
-  const name = (fullName ?? outer ?? String(n)).slice(0, 64);
+  const name = (fullName ?? po.outer ?? String(n)).slice(0, 64);
   // the field name is a key the application reads, as a form field's name is
   if (fullName !== undefined && suspiciousKey(fullName)) w.emit(`multipart-key.${name}`, fullName);
   const ct = CONTENT_TYPE.exec(head);
@@ -137,18 +158,18 @@ function part(p: Buffer, n: number, w: Inspector, maxJsonValues: number, formDat
   const raw = p.subarray(he[1]);
   // a file to every parser (a filename, none empty): else a field (Go reads an empty filename as a form value
   // too). In another multipart type (multipart/related …) a part without a name is a body part, read as a file is
-  const file = cd.file || (!formData && cd.name === undefined);
+  const file = cd.file || (!po.formData && cd.name === undefined);
   for (const content of [raw, ...transferDecoded(raw, cd.transferEncodings)]) {
     // a file's content is read when it declares text (in its charset), or is text whatever it declares —
     // the type is the client's to choose, and the application stores the file all the same (as the body
     // inspector reads a body of another type that is text)
-    if (!file || declaresText(type) || textLike(content)) { partContent(w, name, partTexts(w, content, ct?.[2]), maxJsonValues); w.settle(); }
+    if (!file || declaresText(type) || textLike(content)) { partContent(w, name, partTexts(w, content, ct?.[2], po.bodyCs), po.maxJsonValues); w.settle(); }
   }
   // every filename parameter (filename and filename*: parsers differ on which wins)
   for (const f of cd.filenames) if (f !== '') w.emit(`multipart.${name}.filename`, f.slice(0, 255), false, FILENAME_KEY + name);
   // a form-data part of type multipart/mixed (RFC 2388: several files under one name): Commons FileUpload (Tomcat's
   // getParts, Spring) reads its parts as files of this name, one level deep
-  if (outer === undefined && fullName !== undefined && type === 'multipart/mixed') inspectMultipart(ct![1]! + ct![2]!, raw, maxParts, w, maxJsonValues, false, name);
+  if (po.outer === undefined && fullName !== undefined && type === 'multipart/mixed') inspectMultipart(ct![1]! + ct![2]!, raw, w, { ...po, formData: false, outer: name });
 }
 
 /**
