@@ -53,7 +53,11 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
     inspectJson(ctx, body, o, w, false, mt === '');
     return;
   }
-  if (mt === 'multipart/form-data') { inspectMultipart(ct, body, o.maxParts, w, o.maxJsonValues); return; }
+  // any multipart type: Spring (StandardServletMultipartResolver) and Go's MultipartReader read multipart/mixed as a form
+  if (mt.startsWith('multipart/')) {
+    inspectMultipart(ct, body, w, { maxParts: o.maxParts, maxJsonValues: o.maxJsonValues, formData: mt === 'multipart/form-data', bodyCs: decoded });
+    return;
+  }
   // one JSON string as the document (Go's json.Decoder, get_json(force=True), a `type: string` schema take
   // the string it spells): its value; text that only opens with a quote is read whole below, not recorded
   if (mt === '' && firstByte(body) === 34 && inspectJson(ctx, body, o, w, true)) return;

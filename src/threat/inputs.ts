@@ -73,21 +73,49 @@ function inspectUrlQuery(w: Inspector, where: string, url: string): void {
   });
 }
 
-/** Every `name=value` of a Cookie header, repeated names too (servers differ on which one wins), and a value without a name. */
+/**
+ * Every `name=value` of a Cookie header, repeated names too (servers differ on which one wins), and a value
+ * without a name. A `,` before a cookie name and `=` starts a cookie too (its value ends at the next such
+ * comma), besides the value that runs on over it: Envoy's CheckRequest joins repeated Cookie headers with `,`
+ * where the application reads two headers (or them joined with `; `), and legacy RFC 2109 parsers (Tomcat's,
+ * Jetty's) split a single header there too.
+ */
 function inspectCookies(w: Inspector, header: string): void {
   let n = 0;
+  const cookie = (part: string) => {
+    const eq = part.indexOf('=');
+    const value = (eq < 0 ? part : part.slice(eq + 1)).trim();
+    const name = eq < 0 ? '' : part.slice(0, eq).trim();
+    if (value === '' && name === '') return;
+    if (++n > MAX_COOKIES) w.lim.overCount++;
+    w.emit(name === '' ? 'cookie' : `cookie.${name.length > 64 ? name.slice(0, 64) : name}`, decodeComponent(value));
+  };
   for (let start = 0; start < header.length && !w.exhausted;) {
     let end = header.indexOf(';', start);
     if (end < 0) end = header.length;
     const part = header.slice(start, end);
     start = end + 1;
-    const eq = part.indexOf('=');
-    const value = (eq < 0 ? part : part.slice(eq + 1)).trim();
-    const name = eq < 0 ? '' : part.slice(0, eq).trim();
-    if (value === '' && name === '') continue;
-    if (++n > MAX_COOKIES) w.lim.overCount++;
-    w.emit(name === '' ? 'cookie' : `cookie.${name.length > 64 ? name.slice(0, 64) : name}`, decodeComponent(value));
+    cookie(part);
+    let from = -1; // the start of the comma-led cookie being read
+    for (let c = part.indexOf(','); c >= 0 && !w.exhausted; c = part.indexOf(',', c + 1)) {
+      if (!commaCookie(part, c)) continue;
+      if (from >= 0) cookie(part.slice(from, c));
+      from = c + 1;
+    }
+    if (from >= 0 && !w.exhausted) cookie(part.slice(from));
   }
+}
+
+/** A `,` then (after blanks) a cookie name (an RFC 6265 token) and `=`. Linear in what it reads, which the next search skips. */
+function commaCookie(s: string, comma: number): boolean {
+  let i = comma + 1;
+  while (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9) i++;
+  const from = i;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 32 || c >= 127 || '()<>@,;:\\"/[]?={}'.indexOf(s[i]!) >= 0) break;
+  }
+  return i > from && s.charCodeAt(i) === 61;
 }
 
 /**

@@ -48,3 +48,32 @@ describe('multipart parts in the charset their Content-Type names', () => {
     }
   });
 });
+
+/**
+ * A charset on the multipart body's own Content-Type (`multipart/form-data; boundary=…; charset=utf-16le`) is
+ * the one Tomcat (Spring's getParameter on a multipart request) and ASP.NET decode a field in when its part
+ * names none. It was not read at all: the field was read as UTF-8 only, NULs between the characters.
+ */
+describe('multipart: the body\'s charset is a field\'s when its part names none', () => {
+  const body = (head: string, content: Buffer) => Buffer.concat([part(head, content), Buffer.from('--XyZ--\r\n')]);
+  const walkAs = (ct: string, b: Buffer) => {
+    const c = buildContext(checkRequest({ method: 'POST', body: b, headers: { 'content-type': ct } }), { limits: DEFAULT_REQUEST_LIMITS, trustedHops: 0 });
+    const seen: Array<[string, string, string[]]> = [];
+    walkInputs(c, o, (w, v) => seen.push([w, v, inspectValue(v, DEFAULT_DETECTOR_OPTIONS).map((f) => f.family)]));
+    return seen;
+  };
+
+  it('a field with no charset of its own is read in the body\'s too', () => {
+    for (const [cs, bytes] of [['utf-16le', Buffer.from(SQLI, 'utf16le')], ['UTF-16BE', Buffer.from(SQLI, 'utf16le').swap16()]] as const) {
+      const seen = walkAs(`multipart/form-data; boundary=XyZ; charset=${cs}`, body('Content-Disposition: form-data; name="q"', bytes));
+      assert.ok(seen.some(([w, v, f]) => w === 'multipart.q' && v === SQLI && f.includes('sqli')), `${cs}: ${JSON.stringify(seen)}`);
+    }
+  });
+
+  it('a part\'s own charset wins; ASCII text reads the same either way (one reading)', () => {
+    const own = walkAs('multipart/form-data; boundary=XyZ; charset=utf-16le', body('Content-Disposition: form-data; name="q"\r\nContent-Type: text/plain; charset=utf-8', Buffer.from('hello there')));
+    assert.deepEqual(own, [['multipart.q', 'hello there', []]]);
+    const latin = walkAs('multipart/form-data; boundary=XyZ; charset=iso-8859-1', body('Content-Disposition: form-data; name="q"', Buffer.from('hello there')));
+    assert.deepEqual(latin, [['multipart.q', 'hello there', []]]);
+  });
+});

@@ -37,6 +37,21 @@ describe('multipart bodies', () => {
     assert.equal(lim.unparsedBody, undefined);
   });
 
+  // busboy (multer) and Go take the line end of the first delimiter line for all of them: after a CRLF one, a
+  // `\n--XyZ` is part of the content (PHP ends the part there). Split at it, a field's value ending in a
+  // "binary file" (a NUL) was read as two parts, and the file's content, the field's to busboy, not at all
+  it('after a CRLF delimiter line, a delimiter after a bare LF (parsers disagree): the body is read as text', () => {
+    const file = `Content-Disposition: form-data; name="z"; filename="x.bin"\r\n\r\n${SQLI}\0`;
+    for (const body of [
+      `--XyZ\r\n${field('q')}\r\n\r\na\n--XyZ\r\n${file}\r\n--XyZ--\r\n`,
+      `--XyZ\r\n${field('q')}\r\n\r\na\r\n--XyZ\n${file}\r\n--XyZ--\r\n`,
+    ]) {
+      const { seen, lim } = walk(body);
+      assert.equal(lim.unparsedBody, 'multipart', JSON.stringify(body));
+      assert.ok(seen.some(([w, v]) => w === 'body' && v.includes(SQLI)), JSON.stringify(seen));
+    }
+  });
+
   it('does not split at the boundary inside a line, and keeps a body cut short', () => {
     const { seen } = walk(part(field('a'), 'x --XyZ y') + part(field('b'), 'cut sho'));
     assert.deepEqual(seen, [['multipart.a', 'x --XyZ y'], ['multipart.b', 'cut sho\r\n']]);
@@ -71,6 +86,19 @@ describe('multipart boundary parameter', () => {
   it('two boundary parameters (parsers differ on which wins): the body is read as text', () => {
     for (const ct of ['multipart/form-data; boundary=AAA; boundary=BBB', 'multipart/form-data; boundary="AAA"; BOUNDARY=BBB']) {
       const { seen, lim } = walk(smuggled('AAA', 'BBB'), ct);
+      assert.ok(seen.some(([, v]) => v.includes(SQLI)), `${ct}: ${JSON.stringify(seen)}`);
+      assert.equal(lim.unparsedBody, 'multipart', ct);
+    }
+  });
+
+  // PHP (rfc1867.c) takes the text after the first "boundary" anywhere in the header, up to `;` or `,`: with
+  // `xboundary=REAL; boundary=FAKE` it reads the form inside what every other parser (and this reader) takes
+  // for a PNG, whose binary content was not read
+  it('a Content-Type from which PHP takes another boundary: the body is read as text', () => {
+    const binary = (fake: string, real: string) => [`--${fake}`, 'Content-Disposition: form-data; name="f"; filename="a.png"', 'Content-Type: image/png', '',
+      '\x89PNG\0', `--${real}`, 'Content-Disposition: form-data; name="q"', '', SQLI, `--${real}--`, `--${fake}--`, ''].join('\r\n');
+    for (const ct of ['multipart/form-data; xboundary=BBB; boundary=AAA', 'multipart/form-data; a="boundary=BBB"; boundary=AAA', 'multipart/form-data; boundary=AAA,BBB']) {
+      const { seen, lim } = walk(binary('AAA', 'BBB'), ct);
       assert.ok(seen.some(([, v]) => v.includes(SQLI)), `${ct}: ${JSON.stringify(seen)}`);
       assert.equal(lim.unparsedBody, 'multipart', ct);
     }
