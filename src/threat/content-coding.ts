@@ -83,7 +83,17 @@ function step(c: string, b: Buffer, max: number, partial: boolean): Buffer {
   if (GZIP.has(c)) return zlib.gunzipSync(b, o);
   // deflate: zlib-wrapped (RFC 1950) when the first two bytes say so, else (or when that fails) raw
   if (b.length >= 2 && (b[0]! & 0x0f) === 8 && ((b[0]! << 8) | b[1]!) % 31 === 0) {
-    try { return zlib.inflateSync(b, o); } catch (err) { if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw err; }
+    let wrapped: Buffer | undefined;
+    try { wrapped = zlib.inflateSync(b, o); } catch (err) { if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw err; }
+    if (wrapped !== undefined) {
+      // a zlib header reads raw as a stored block whose lengths a real zlib stream fails at once; bytes built to
+      // decode both ways, differently, are read one way by Express (zlib) and another by .NET's
+      // DeflateStream or Go's flate (raw): neither reading is the application's, so the body is not read
+      let raw: Buffer | undefined;
+      try { raw = zlib.inflateRawSync(b, o); } catch (err) { if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw err; }
+      if (raw !== undefined && !raw.equals(wrapped)) throw new Error('decodes both zlib-wrapped and raw, differently');
+      return wrapped;
+    }
   }
   return zlib.inflateRawSync(b, o);
 }

@@ -162,3 +162,44 @@ describe('a compression bomb costs no more than the inspection budget', () => {
     assert.deepEqual(families(r), ['xss']);
   });
 });
+
+describe('deflate: a body that reads one way zlib-wrapped and another way raw is not read either way', () => {
+  // a polyglot: zlib-wrapped (78 01), a stored block of 65534 bytes — padding; read raw, the same first byte
+  // opens a stored block of 1 byte, then an empty one, then a compressed block with the payload, which a raw
+  // reader (.NET's DeflateStream, as ASP.NET Core's request decompression used; a Go handler's flate.NewReader)
+  // reads and the zlib reading (Express) never shows
+  function polyglot(payload: string): Buffer {
+    const lit = Buffer.alloc(65534, 0x61);
+    Buffer.from([0, 0, 0xff, 0xff]).copy(lit, 0);
+    zlib.deflateRawSync(payload).copy(lit, 4);
+    let a = 1, b = 0;
+    for (const x of lit) { a = (a + x) % 65521; b = (b + a) % 65521; }
+    const adler = Buffer.alloc(4);
+    adler.writeUInt32BE(((b << 16) | a) >>> 0);
+    return Buffer.concat([Buffer.from([0x78, 0x01, 0x00, 0xfe, 0xff, 0x01, 0x00]), lit, Buffer.from([0x01, 0x00, 0x00, 0xff, 0xff]), adler]);
+  }
+
+  it('the two readings differ (the fixture is what it says)', () => {
+    const p = polyglot(SQLI);
+    assert.equal(zlib.inflateRawSync(p).toString(), `\x01${SQLI}`);
+    assert.equal(zlib.inflateSync(p).length, 65534);
+  });
+
+  it('the certain oversize finding, as data that does not decode, for every type', () => {
+    for (const type of ['application/octet-stream', 'application/json', 'text/plain']) {
+      const r = read(polyglot(SQLI), type, 'deflate');
+      const f = oversizeFinding(r.lim);
+      assert.equal(f?.family, 'oversize', type);
+      assert.equal(f?.confidence, 1, type);
+      assert.match(f?.detail ?? '', /deflate/, type);
+      assert.doesNotMatch(f?.detail ?? '', /union|select/, type);
+    }
+  });
+
+  it('zlib-wrapped and raw deflate bodies that only decode one way are read as before', () => {
+    assert.deepEqual(families(read(zlib.deflateSync(SQLI), 'application/json', 'deflate')), ['sqli']);
+    assert.deepEqual(families(read(zlib.deflateRawSync(SQLI), 'application/json', 'deflate')), ['sqli']);
+    const big = JSON.stringify({ pad: 'a'.repeat(50_000), q: '<script>alert(1)</script>' });
+    assert.deepEqual(families(read(zlib.deflateSync(big), 'application/json', 'deflate')), ['xss']);
+  });
+});
