@@ -77,7 +77,7 @@ function codings(header: string): string[] | Undecoded {
 /** One coding undone, at most `max` bytes out (more: ERR_BUFFER_TOO_LARGE). `partial`: the input ends early. */
 function step(c: string, b: Buffer, max: number, partial: boolean): Buffer {
   if (c === 'br') {
-    return zlib.brotliDecompressSync(b, { maxOutputLength: max, finishFlush: partial ? zlib.constants.BROTLI_OPERATION_FLUSH : zlib.constants.BROTLI_OPERATION_FINISH });
+    return zlib.brotliDecompressSync(narrowWindow(b, max), { maxOutputLength: max, finishFlush: partial ? zlib.constants.BROTLI_OPERATION_FLUSH : zlib.constants.BROTLI_OPERATION_FINISH });
   }
   const o: zlib.ZlibOptions = { maxOutputLength: max, finishFlush: partial ? zlib.constants.Z_SYNC_FLUSH : zlib.constants.Z_FINISH };
   if (GZIP.has(c)) return zlib.gunzipSync(b, o);
@@ -96,4 +96,24 @@ function step(c: string, b: Buffer, max: number, partial: boolean): Buffer {
     }
   }
   return zlib.inflateRawSync(b, o);
+}
+
+/**
+ * Brotli's decoder fills a ring buffer as large as the window the stream declares (up to 16 MiB) before it
+ * writes anything out, so 51 bytes declaring 16 MiB and one long copy cost 16 MiB of memory and tens of ms of
+ * the event loop whatever maxOutputLength says. A window matters only to output past its size, and output
+ * past `max` is refused anyway: a declared window of 2^18–2^24 (WBITS's 4-bit form, RFC 7932 §9.1) is
+ * lowered, in a copy, to the smallest of that form whose distances reach `max` bytes back. Every body that
+ * decodes to at most `max` bytes decodes the same; one that decodes to more is still refused.
+ */
+function narrowWindow(b: Buffer, max: number): Buffer {
+  if (b.length === 0 || (b[0]! & 1) === 0) return b; // 2^16
+  const n = (b[0]! >> 1) & 7;
+  if (n === 0) return b; // the 7-bit form: 2^17, 2^10–2^15 (or the large window, which the decoder refuses)
+  let want = 18;
+  while (want < 24 && (1 << want) - 16 < max) want++;
+  if (17 + n <= want) return b;
+  const out = Buffer.from(b);
+  out[0] = (b[0]! & ~0x0e) | ((want - 17) << 1);
+  return out;
 }

@@ -203,3 +203,38 @@ describe('deflate: a body that reads one way zlib-wrapped and another way raw is
     assert.deepEqual(families(read(zlib.deflateSync(big), 'application/json', 'deflate')), ['xss']);
   });
 });
+
+describe('br: the window a stream declares costs no more than the budget', () => {
+  // brotli's decoder fills a ring buffer as large as the declared window before it writes out: 51 bytes
+  // declaring 16 MiB and one long copy cost 16 MiB of memory and tens of ms of the event loop, whatever the cap
+  const real = zlib.brotliDecompressSync;
+  let windows: number[] = [];
+  const windowBits = (b: Buffer) => ((b[0]! & 1) === 0 ? 16 : ((b[0]! >> 1) & 7) !== 0 ? 17 + ((b[0]! >> 1) & 7) : -1);
+  before(() => {
+    (zlib as unknown as Record<string, unknown>).brotliDecompressSync = (b: Buffer, opts?: zlib.BrotliOptions) => { windows.push(windowBits(b)); return real(b, opts); };
+  });
+  after(() => { (zlib as unknown as Record<string, unknown>).brotliDecompressSync = real; });
+  const br = (data: Buffer | string, lgwin: number) => zlib.brotliCompressSync(data, { params: { [zlib.constants.BROTLI_PARAM_LGWIN]: lgwin, [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } });
+
+  it('a bomb declaring a 16 MiB window is decoded in a window that holds the budget, and is over the budget', () => {
+    const bomb = br(Buffer.alloc(64 * 1024 * 1024, 'a'), 24);
+    assert.equal(windowBits(bomb), 24);
+    windows = [];
+    const r = read(bomb, 'application/json', 'br');
+    assert.ok(windows.length > 0);
+    for (const w of windows) assert.ok(w <= 18 && (1 << w) - 16 >= BUDGET, `window 2^${w} for a budget of ${BUDGET}`);
+    assert.equal(r.lim.budgetExhausted, true);
+  });
+
+  it('bodies compressed with any window, with copies from far back, are read the same', () => {
+    const rnd = Buffer.from(Array.from({ length: 30_000 }, (_, i) => 97 + ((i * 7919) % 26)));
+    const doc = JSON.stringify({ a: rnd.toString(), b: rnd.toString(), c: rnd.toString().slice(0, 5000), q: '<script>alert(1)</script>' });
+    assert.ok(doc.length < BUDGET);
+    for (const lgwin of [10, 16, 17, 18, 22, 24]) {
+      const r = read(br(doc, lgwin), 'application/json', 'br');
+      assert.deepEqual(families(r), ['xss'], `lgwin ${lgwin}`);
+      assert.equal(r.lim.undecodableBody, undefined, `lgwin ${lgwin}`);
+      assert.ok(!r.lim.budgetExhausted, `lgwin ${lgwin}`);
+    }
+  });
+});
