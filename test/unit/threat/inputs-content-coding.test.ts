@@ -238,3 +238,19 @@ describe('br: the window a stream declares costs no more than the budget', () =>
     }
   });
 });
+
+describe('bytes after the compressed stream', () => {
+  it('gzip: another member is read, zeros are padding, other bytes do not decode (as Node, and so Express, reads them)', () => {
+    assert.deepEqual(families(read(Buffer.concat([zlib.gzipSync('{"a":'), zlib.gzipSync(JSON.stringify('<script>alert(1)</script>') + '}')]), 'application/json', 'gzip')), ['xss']);
+    assert.deepEqual(families(read(Buffer.concat([zlib.gzipSync(XSS), Buffer.alloc(8)]), 'application/json', 'gzip')), ['xss']);
+    assert.match(oversizeFinding(read(Buffer.concat([zlib.gzipSync(XSS), Buffer.from('trailing')]), 'application/json', 'gzip').lim)?.detail ?? '', /gzip: the data does not decode/);
+  });
+
+  it('deflate and br: ignored, as zlib, Go and .NET ignore them (the stream ends itself)', () => {
+    for (const [body, enc] of [[zlib.deflateSync(XSS), 'deflate'], [zlib.deflateRawSync(XSS), 'deflate'], [zlib.brotliCompressSync(XSS), 'br']] as const) {
+      const r = read(Buffer.concat([body, Buffer.from('trailing')]), 'application/json', enc);
+      assert.deepEqual(r.found, [['xss', 'body.$.comment']], enc);
+      assert.equal(r.lim.undecodableBody, undefined, enc);
+    }
+  });
+});
