@@ -254,3 +254,44 @@ describe('bytes after the compressed stream', () => {
     }
   });
 });
+
+describe('the bytes as sent are read too: an application that does not decompress reads them', () => {
+  // Go's net/http, Django, Flask, Spring and Rails read a body as sent whatever its Content-Encoding, and
+  // ASP.NET Core's request decompression passes a coding list (`identity, gzip`) through undecoded. Bytes a
+  // decoder skips — a gzip header's comment, bytes after a deflate or br stream — are in that reading only.
+  const XSS_FIELD = '&q=<script>alert(document.cookie)</script>&';
+  /** gzip of `content` with `comment` in its header (FCOMMENT), which gunzip skips. */
+  function gzipWithComment(content: string, comment: string): Buffer {
+    const gz = zlib.gzipSync(content);
+    const head = Buffer.from(gz.subarray(0, 10));
+    head[3] = 0x10;
+    return Buffer.concat([head, Buffer.from(comment + '\0', 'latin1'), gz.subarray(10)]);
+  }
+
+  it('the fixture: gunzip reads past the comment', () => {
+    assert.equal(zlib.gunzipSync(gzipWithComment('a=b', XSS_FIELD)).toString(), 'a=b');
+  });
+
+  it('a form field in a gzip comment, a text or form after a deflate or br stream: found', () => {
+    for (const [what, body, type, enc] of [
+      ['gzip comment, form', gzipWithComment('a=b', XSS_FIELD), 'application/x-www-form-urlencoded', 'gzip'],
+      ['gzip comment, listed with identity', gzipWithComment('a=b', XSS_FIELD), 'application/x-www-form-urlencoded', 'identity, gzip'],
+      ['gzip comment, multipart', gzipWithComment('--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--b--\r\n',
+        '\r\n--b\r\nContent-Disposition: form-data; name="q"\r\n\r\n<script>alert(document.cookie)</script>\r\n--b--\r\n'), 'multipart/form-data; boundary=b', 'gzip'],
+      ['after deflate, text', Buffer.concat([zlib.deflateSync('hello'), Buffer.from('\n<script>alert(document.cookie)</script>')]), 'text/plain', 'deflate'],
+      ['after br, form', Buffer.concat([zlib.brotliCompressSync('a=b'), Buffer.from(XSS_FIELD)]), 'application/x-www-form-urlencoded', 'br'],
+    ] as const) {
+      const r = read(body, type, enc);
+      assert.deepEqual(families(r), ['xss'], `${what}: ${JSON.stringify(r.found)}`);
+    }
+  });
+
+  it('compressed JSON and binary bodies cost nothing more and record nothing: their bytes as sent are no JSON and no text', () => {
+    const doc = JSON.stringify({ title: 'holiday photos', note: "Seán O'Brien's order" });
+    for (const [body, enc, type] of [[zlib.gzipSync(doc), 'gzip', 'application/json'], [zlib.brotliCompressSync(doc), 'br', 'application/json'], [zlib.deflateSync(doc), 'deflate', 'application/octet-stream']] as const) {
+      const r = read(body, type, enc);
+      assert.deepEqual(r.found, [], enc);
+      assert.equal(oversizeFinding(r.lim), undefined, enc);
+    }
+  });
+});
