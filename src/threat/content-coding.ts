@@ -77,13 +77,43 @@ function codings(header: string): string[] | Undecoded {
 /** One coding undone, at most `max` bytes out (more: ERR_BUFFER_TOO_LARGE). `partial`: the input ends early. */
 function step(c: string, b: Buffer, max: number, partial: boolean): Buffer {
   if (c === 'br') {
-    return zlib.brotliDecompressSync(b, { maxOutputLength: max, finishFlush: partial ? zlib.constants.BROTLI_OPERATION_FLUSH : zlib.constants.BROTLI_OPERATION_FINISH });
+    return zlib.brotliDecompressSync(narrowWindow(b, max), { maxOutputLength: max, finishFlush: partial ? zlib.constants.BROTLI_OPERATION_FLUSH : zlib.constants.BROTLI_OPERATION_FINISH });
   }
   const o: zlib.ZlibOptions = { maxOutputLength: max, finishFlush: partial ? zlib.constants.Z_SYNC_FLUSH : zlib.constants.Z_FINISH };
   if (GZIP.has(c)) return zlib.gunzipSync(b, o);
   // deflate: zlib-wrapped (RFC 1950) when the first two bytes say so, else (or when that fails) raw
   if (b.length >= 2 && (b[0]! & 0x0f) === 8 && ((b[0]! << 8) | b[1]!) % 31 === 0) {
-    try { return zlib.inflateSync(b, o); } catch (err) { if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw err; }
+    let wrapped: Buffer | undefined;
+    try { wrapped = zlib.inflateSync(b, o); } catch (err) { if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw err; }
+    if (wrapped !== undefined) {
+      // a zlib header reads raw as a stored block whose lengths a real zlib stream fails at once; bytes built to
+      // decode both ways, differently, are read one way by Express (zlib) and another by .NET's
+      // DeflateStream or Go's flate (raw): neither reading is the application's, so the body is not read
+      let raw: Buffer | undefined;
+      try { raw = zlib.inflateRawSync(b, o); } catch (err) { if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw err; }
+      if (raw !== undefined && !raw.equals(wrapped)) throw new Error('decodes both zlib-wrapped and raw, differently');
+      return wrapped;
+    }
   }
   return zlib.inflateRawSync(b, o);
+}
+
+/**
+ * Brotli's decoder fills a ring buffer as large as the window the stream declares (up to 16 MiB) before it
+ * writes anything out, so 51 bytes declaring 16 MiB and one long copy cost 16 MiB of memory and tens of ms of
+ * the event loop whatever maxOutputLength says. A window matters only to output past its size, and output
+ * past `max` is refused anyway: a declared window of 2^18–2^24 (WBITS's 4-bit form, RFC 7932 §9.1) is
+ * lowered, in a copy, to the smallest of that form whose distances reach `max` bytes back. Every body that
+ * decodes to at most `max` bytes decodes the same; one that decodes to more is still refused.
+ */
+function narrowWindow(b: Buffer, max: number): Buffer {
+  if (b.length === 0 || (b[0]! & 1) === 0) return b; // 2^16
+  const n = (b[0]! >> 1) & 7;
+  if (n === 0) return b; // the 7-bit form: 2^17, 2^10–2^15 (or the large window, which the decoder refuses)
+  let want = 18;
+  while (want < 24 && (1 << want) - 16 < max) want++;
+  if (17 + n <= want) return b;
+  const out = Buffer.from(b);
+  out[0] = (b[0]! & ~0x0e) | ((want - 17) << 1);
+  return out;
 }

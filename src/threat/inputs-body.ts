@@ -21,6 +21,10 @@ export const MAX_FORM_FIELDS = 2000;
  * sent with a Content-Encoding is read decompressed, as the application reads it (content-coding.ts): one
  * that decompresses to more than max_total_bytes exhausts the budget (as a body that long would), one that
  * does not decode (an unknown coding, corrupt data) is not read and is recorded (the certain oversize finding).
+ * Its bytes as sent are read too, as an application that does not decompress reads them (Go's net/http,
+ * Django, Spring, Rails; ASP.NET Core for a coding list): what a decoder skips — a gzip header's comment or
+ * file name, a brotli metadata block, bytes after a deflate or br stream — is in that reading only. There a
+ * JSON body is read only if it parses (compressed bytes do not) and a body not parsed is not recorded.
  */
 export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector): void {
   const body = decodedBody(ctx, o.maxTotalBytes);
@@ -29,6 +33,15 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
     if (body.over) w.charge(Number.POSITIVE_INFINITY);
     return;
   }
+  readBody(ctx, body, o, w, false);
+  if (body === ctx.body || w.exhausted) return;
+  const unparsed = w.lim.unparsedBody;
+  readBody(ctx, ctx.body, o, w, true);
+  w.lim.unparsedBody = unparsed;
+}
+
+/** `body` by the request's media type; `asSent`: the compressed bytes, whose JSON is read only when it parses (and not from ctx.facts). */
+function readBody(ctx: RequestContext, body: Buffer, o: InputOptions, w: Inspector, asSent: boolean): void {
   const ct = ctx.headers['content-type'] ?? '';
   const mt = mediaType(ct);
   const semi = ct.indexOf(';');
@@ -46,11 +59,11 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
   }
   if (JSON_LINES_TYPES.has(mt)) {
     const text = jsonText(body);
-    inspectJsonLines(text, mt === 'application/json-seq' || startsWithRs(text), w, readRecord(o, w));
+    inspectJsonLines(text, mt === 'application/json-seq' || startsWithRs(text), w, readRecord(o, w), asSent);
     return;
   }
   if (isJsonType(mt) || (mt === '' && looksJson(body))) {
-    inspectJson(ctx, body, o, w, false, mt === '');
+    inspectJson(ctx, body, o, w, asSent, mt === '', asSent);
     return;
   }
   // any multipart type: Spring (StandardServletMultipartResolver) and Go's MultipartReader read multipart/mixed as a form
@@ -60,7 +73,7 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
   }
   // one JSON string as the document (Go's json.Decoder, get_json(force=True), a `type: string` schema take
   // the string it spells): its value; text that only opens with a quote is read whole below, not recorded
-  if (mt === '' && firstByte(body) === 34 && inspectJson(ctx, body, o, w, true)) return;
+  if (mt === '' && firstByte(body) === 34 && inspectJson(ctx, body, o, w, true, false, asSent)) return;
   // text in a declared charset is read in it (UTF-7, UTF-16, windows-125x …), as the application's reader decodes it
   if (mt === '' || declaresText(mt)) {
     if (decoded === undefined) w.emit('body', body.toString('utf8'));
@@ -73,7 +86,7 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
   // JSON; one that is text (UTF-8 without NULs or controls) is read whole; binary (images, archives,
   // protobuf …) is not read.
   const first = firstByte(body);
-  if ((first === 123 || first === 91 || first === 34) && inspectJson(ctx, body, o, w, true, true)) return;
+  if ((first === 123 || first === 91 || first === 34) && inspectJson(ctx, body, o, w, true, true, asSent)) return;
   if (decoded !== undefined) emitDecoded(w, decoded, body);
   else if (textLike(body)) w.emit('body', body.toString('utf8'));
 }
@@ -89,10 +102,11 @@ function emitDecoded(w: Inspector, cs: Charset & { kind: 'decode' }, b: Buffer):
 /**
  * A JSON body, string value by string value (repeated names too); one that does not parse is read as text, or (`quiet`) not at all. False: it did not parse.
  * `lines` (a body no type declares JSON): one that does not parse whole but is JSON documents one per line
- * (or RS-led records) is read record by record (inputs-json-lines.ts).
+ * (or RS-led records) is read record by record (inputs-json-lines.ts). `asSent` (a compressed body's bytes as
+ * sent): not the document validation parsed (ctx.facts), which is the decompressed body's.
  */
-function inspectJson(ctx: RequestContext, body: Buffer, o: InputOptions, w: Inspector, quiet = false, lines = false): boolean {
-  let doc = ctx.facts[JSON_BODY_FACT];
+function inspectJson(ctx: RequestContext, body: Buffer, o: InputOptions, w: Inspector, quiet = false, lines = false, asSent = false): boolean {
+  let doc = asSent ? undefined : ctx.facts[JSON_BODY_FACT];
   let text: string | undefined;
   if (doc === undefined) {
     // UTF-16/32 told by its first bytes, as Jackson and Python's json.loads read it (json-text.ts)
@@ -109,7 +123,7 @@ function inspectJson(ctx: RequestContext, body: Buffer, o: InputOptions, w: Insp
   // a name that repeats in an object: JSON.parse kept its last value only, an upstream may use another
   // (quotes and backslashes are ASCII: counting them needs no UTF-8 decoding)
   // (validation already counted for a body it parsed and passed)
-  if (!w.exhausted && ctx.facts[JSON_UNIQUE_FACT] !== true) {
+  if (!w.exhausted && (asSent || ctx.facts[JSON_UNIQUE_FACT] !== true)) {
     // (a document validation parsed but found a repeated name in: its text is the body's, decoded the same way)
     const utf8 = text === undefined && jsonEncoding(body) === 'utf8';
     if (countStrings(text ?? (utf8 ? body.toString('latin1') : (text = jsonText(body)))) !== count.lit) {

@@ -65,6 +65,30 @@ routes:
     }
   });
 
+  it('bytes read one way by some applications and another way here → 403: a zlib/raw deflate polyglot, a form field in a gzip comment', async () => {
+    // zlib-wrapped: 65534 bytes of padding; raw (as .NET's DeflateStream, Go's flate read it): one byte, then the payload
+    const lit = Buffer.alloc(65534, 0x61);
+    Buffer.from([0, 0, 0xff, 0xff]).copy(lit, 0);
+    deflateRawSync(SQLI).copy(lit, 4);
+    let a = 1, b = 0;
+    for (const x of lit) { a = (a + x) % 65521; b = (b + a) % 65521; }
+    const adler = Buffer.alloc(4);
+    adler.writeUInt32BE(((b << 16) | a) >>> 0);
+    const polyglot = Buffer.concat([Buffer.from([0x78, 0x01, 0x00, 0xfe, 0xff, 0x01, 0x00]), lit, Buffer.from([0x01, 0x00, 0x00, 0xff, 0xff]), adler]);
+    // gunzip skips the header's comment; Go's ParseForm, reading the bytes as sent, finds q there
+    const gz = gzipSync('a=b');
+    const head = Buffer.from(gz.subarray(0, 10));
+    head[3] = 0x10;
+    const commented = Buffer.concat([head, Buffer.from("&q=1' union select password from users--&\0", 'latin1'), gz.subarray(10)]);
+    for (const [what, r] of [
+      ['deflate polyglot', await post('/api/login', 'application/octet-stream', 'deflate', polyglot)],
+      ['gzip comment', await post('/api/login', 'application/x-www-form-urlencoded', 'gzip', commented)],
+    ] as const) {
+      assert.equal(r.status, 403, `${what}: ${r.body}`);
+      assert.equal(r.json().error, 'ERR_THREAT', what);
+    }
+  });
+
   it('the route schema validates the decompressed body: a valid gzip order passes (it was 400 "body is not valid JSON"), an invalid one → 400', async () => {
     const ok = await post('/orders', 'application/json', 'gzip', gzipSync(JSON.stringify({ qty: 2, note: 'gift' })));
     assert.equal(ok.status, 200, ok.body);

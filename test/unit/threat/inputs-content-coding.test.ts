@@ -162,3 +162,136 @@ describe('a compression bomb costs no more than the inspection budget', () => {
     assert.deepEqual(families(r), ['xss']);
   });
 });
+
+describe('deflate: a body that reads one way zlib-wrapped and another way raw is not read either way', () => {
+  // a polyglot: zlib-wrapped (78 01), a stored block of 65534 bytes — padding; read raw, the same first byte
+  // opens a stored block of 1 byte, then an empty one, then a compressed block with the payload, which a raw
+  // reader (.NET's DeflateStream, as ASP.NET Core's request decompression used; a Go handler's flate.NewReader)
+  // reads and the zlib reading (Express) never shows
+  function polyglot(payload: string): Buffer {
+    const lit = Buffer.alloc(65534, 0x61);
+    Buffer.from([0, 0, 0xff, 0xff]).copy(lit, 0);
+    zlib.deflateRawSync(payload).copy(lit, 4);
+    let a = 1, b = 0;
+    for (const x of lit) { a = (a + x) % 65521; b = (b + a) % 65521; }
+    const adler = Buffer.alloc(4);
+    adler.writeUInt32BE(((b << 16) | a) >>> 0);
+    return Buffer.concat([Buffer.from([0x78, 0x01, 0x00, 0xfe, 0xff, 0x01, 0x00]), lit, Buffer.from([0x01, 0x00, 0x00, 0xff, 0xff]), adler]);
+  }
+
+  it('the two readings differ (the fixture is what it says)', () => {
+    const p = polyglot(SQLI);
+    assert.equal(zlib.inflateRawSync(p).toString(), `\x01${SQLI}`);
+    assert.equal(zlib.inflateSync(p).length, 65534);
+  });
+
+  it('the certain oversize finding, as data that does not decode, for every type', () => {
+    for (const type of ['application/octet-stream', 'application/json', 'text/plain']) {
+      const r = read(polyglot(SQLI), type, 'deflate');
+      const f = oversizeFinding(r.lim);
+      assert.equal(f?.family, 'oversize', type);
+      assert.equal(f?.confidence, 1, type);
+      assert.match(f?.detail ?? '', /deflate/, type);
+      assert.doesNotMatch(f?.detail ?? '', /union|select/, type);
+    }
+  });
+
+  it('zlib-wrapped and raw deflate bodies that only decode one way are read as before', () => {
+    assert.deepEqual(families(read(zlib.deflateSync(SQLI), 'application/json', 'deflate')), ['sqli']);
+    assert.deepEqual(families(read(zlib.deflateRawSync(SQLI), 'application/json', 'deflate')), ['sqli']);
+    const big = JSON.stringify({ pad: 'a'.repeat(50_000), q: '<script>alert(1)</script>' });
+    assert.deepEqual(families(read(zlib.deflateSync(big), 'application/json', 'deflate')), ['xss']);
+  });
+});
+
+describe('br: the window a stream declares costs no more than the budget', () => {
+  // brotli's decoder fills a ring buffer as large as the declared window before it writes out: 51 bytes
+  // declaring 16 MiB and one long copy cost 16 MiB of memory and tens of ms of the event loop, whatever the cap
+  const real = zlib.brotliDecompressSync;
+  let windows: number[] = [];
+  const windowBits = (b: Buffer) => ((b[0]! & 1) === 0 ? 16 : ((b[0]! >> 1) & 7) !== 0 ? 17 + ((b[0]! >> 1) & 7) : -1);
+  before(() => {
+    (zlib as unknown as Record<string, unknown>).brotliDecompressSync = (b: Buffer, opts?: zlib.BrotliOptions) => { windows.push(windowBits(b)); return real(b, opts); };
+  });
+  after(() => { (zlib as unknown as Record<string, unknown>).brotliDecompressSync = real; });
+  const br = (data: Buffer | string, lgwin: number) => zlib.brotliCompressSync(data, { params: { [zlib.constants.BROTLI_PARAM_LGWIN]: lgwin, [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } });
+
+  it('a bomb declaring a 16 MiB window is decoded in a window that holds the budget, and is over the budget', () => {
+    const bomb = br(Buffer.alloc(64 * 1024 * 1024, 'a'), 24);
+    assert.equal(windowBits(bomb), 24);
+    windows = [];
+    const r = read(bomb, 'application/json', 'br');
+    assert.ok(windows.length > 0);
+    for (const w of windows) assert.ok(w <= 18 && (1 << w) - 16 >= BUDGET, `window 2^${w} for a budget of ${BUDGET}`);
+    assert.equal(r.lim.budgetExhausted, true);
+  });
+
+  it('bodies compressed with any window, with copies from far back, are read the same', () => {
+    const rnd = Buffer.from(Array.from({ length: 30_000 }, (_, i) => 97 + ((i * 7919) % 26)));
+    const doc = JSON.stringify({ a: rnd.toString(), b: rnd.toString(), c: rnd.toString().slice(0, 5000), q: '<script>alert(1)</script>' });
+    assert.ok(doc.length < BUDGET);
+    for (const lgwin of [10, 16, 17, 18, 22, 24]) {
+      const r = read(br(doc, lgwin), 'application/json', 'br');
+      assert.deepEqual(families(r), ['xss'], `lgwin ${lgwin}`);
+      assert.equal(r.lim.undecodableBody, undefined, `lgwin ${lgwin}`);
+      assert.ok(!r.lim.budgetExhausted, `lgwin ${lgwin}`);
+    }
+  });
+});
+
+describe('bytes after the compressed stream', () => {
+  it('gzip: another member is read, zeros are padding, other bytes do not decode (as Node, and so Express, reads them)', () => {
+    assert.deepEqual(families(read(Buffer.concat([zlib.gzipSync('{"a":'), zlib.gzipSync(JSON.stringify('<script>alert(1)</script>') + '}')]), 'application/json', 'gzip')), ['xss']);
+    assert.deepEqual(families(read(Buffer.concat([zlib.gzipSync(XSS), Buffer.alloc(8)]), 'application/json', 'gzip')), ['xss']);
+    assert.match(oversizeFinding(read(Buffer.concat([zlib.gzipSync(XSS), Buffer.from('trailing')]), 'application/json', 'gzip').lim)?.detail ?? '', /gzip: the data does not decode/);
+  });
+
+  it('deflate and br: ignored, as zlib, Go and .NET ignore them (the stream ends itself)', () => {
+    for (const [body, enc] of [[zlib.deflateSync(XSS), 'deflate'], [zlib.deflateRawSync(XSS), 'deflate'], [zlib.brotliCompressSync(XSS), 'br']] as const) {
+      const r = read(Buffer.concat([body, Buffer.from('trailing')]), 'application/json', enc);
+      assert.deepEqual(r.found, [['xss', 'body.$.comment']], enc);
+      assert.equal(r.lim.undecodableBody, undefined, enc);
+    }
+  });
+});
+
+describe('the bytes as sent are read too: an application that does not decompress reads them', () => {
+  // Go's net/http, Django, Flask, Spring and Rails read a body as sent whatever its Content-Encoding, and
+  // ASP.NET Core's request decompression passes a coding list (`identity, gzip`) through undecoded. Bytes a
+  // decoder skips — a gzip header's comment, bytes after a deflate or br stream — are in that reading only.
+  const XSS_FIELD = '&q=<script>alert(document.cookie)</script>&';
+  /** gzip of `content` with `comment` in its header (FCOMMENT), which gunzip skips. */
+  function gzipWithComment(content: string, comment: string): Buffer {
+    const gz = zlib.gzipSync(content);
+    const head = Buffer.from(gz.subarray(0, 10));
+    head[3] = 0x10;
+    return Buffer.concat([head, Buffer.from(comment + '\0', 'latin1'), gz.subarray(10)]);
+  }
+
+  it('the fixture: gunzip reads past the comment', () => {
+    assert.equal(zlib.gunzipSync(gzipWithComment('a=b', XSS_FIELD)).toString(), 'a=b');
+  });
+
+  it('a form field in a gzip comment, a text or form after a deflate or br stream: found', () => {
+    for (const [what, body, type, enc] of [
+      ['gzip comment, form', gzipWithComment('a=b', XSS_FIELD), 'application/x-www-form-urlencoded', 'gzip'],
+      ['gzip comment, listed with identity', gzipWithComment('a=b', XSS_FIELD), 'application/x-www-form-urlencoded', 'identity, gzip'],
+      ['gzip comment, multipart', gzipWithComment('--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--b--\r\n',
+        '\r\n--b\r\nContent-Disposition: form-data; name="q"\r\n\r\n<script>alert(document.cookie)</script>\r\n--b--\r\n'), 'multipart/form-data; boundary=b', 'gzip'],
+      ['after deflate, text', Buffer.concat([zlib.deflateSync('hello'), Buffer.from('\n<script>alert(document.cookie)</script>')]), 'text/plain', 'deflate'],
+      ['after br, form', Buffer.concat([zlib.brotliCompressSync('a=b'), Buffer.from(XSS_FIELD)]), 'application/x-www-form-urlencoded', 'br'],
+    ] as const) {
+      const r = read(body, type, enc);
+      assert.deepEqual(families(r), ['xss'], `${what}: ${JSON.stringify(r.found)}`);
+    }
+  });
+
+  it('compressed JSON and binary bodies cost nothing more and record nothing: their bytes as sent are no JSON and no text', () => {
+    const doc = JSON.stringify({ title: 'holiday photos', note: "Seán O'Brien's order" });
+    for (const [body, enc, type] of [[zlib.gzipSync(doc), 'gzip', 'application/json'], [zlib.brotliCompressSync(doc), 'br', 'application/json'], [zlib.deflateSync(doc), 'deflate', 'application/octet-stream']] as const) {
+      const r = read(body, type, enc);
+      assert.deepEqual(r.found, [], enc);
+      assert.equal(oversizeFinding(r.lim), undefined, enc);
+    }
+  });
+});
