@@ -5,7 +5,7 @@ import { counter } from '../telemetry/metrics.js';
 import { bearerChallenge, checkBearer } from './admin-auth.js';
 import { browserRefusal } from './admin-browser-guard.js';
 import { sendJson } from './admin-route.js';
-import { closeServer, isLoopbackHost, listenOn, parseListenAddress, pathOf } from './listen-address.js';
+import { closeServer, HTTP_LISTENER_OPTIONS, isLoopbackHost, listenOn, parseListenAddress, pathOf } from './listen-address.js';
 import { PROBE_METHODS, PROBE_PATHS, serveProbe, type Readiness } from './probe-endpoints.js';
 
 const MAX_ADMIN_BODY = 1024 * 1024;
@@ -97,7 +97,7 @@ export class AdminServer {
         });
       });
     };
-    this.server = createServer((req, res) => {
+    this.server = createServer(HTTP_LISTENER_OPTIONS, (req, res) => {
       if (this.authorized(req, res)) onRequest(req, res);
     });
     // Expect: 100-continue: Node would answer 100 before the request handler runs, inviting the body of a

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { sendJson } from './admin-route.js';
-import { closeServer, listenOn, pathOf } from './listen-address.js';
+import { closeServer, HTTP_LISTENER_OPTIONS, listenOn, pathOf } from './listen-address.js';
 import { PROBE_METHODS, PROBE_PATHS, serveProbe, type Readiness } from './probe-endpoints.js';
 
 /**
@@ -35,7 +35,7 @@ export class MetricsServer {
         if (!res.headersSent) sendJson(res, 500, { error: 'internal error' }); else res.end();
       });
     };
-    this.server = createServer(onRequest);
+    this.server = createServer(HTTP_LISTENER_OPTIONS, onRequest);
     // Expect: 100-continue is never granted (Node would send 100 before the handler): nothing here takes a body
     this.server.on('checkContinue', onRequest);
     return listenOn(this.server, address).then((port) => (this.port = port));
