@@ -23,3 +23,15 @@ export function declaresText(mt: string): boolean {
   return mt.startsWith('text/') || (mt.startsWith('application/') && (mt === 'application/json' || mt.endsWith('+json'))) || mt === 'application/xml' || mt.endsWith('+xml') ||
     mt === 'application/graphql' || mt === 'application/javascript' || mt === 'application/x-yaml' || mt === 'application/yaml';
 }
+
+/**
+ * A media type that declares a binary format no detector reads: Protocol Buffers (Prometheus remote_write
+ * sends `application/x-protobuf` with `Content-Encoding: snappy`; OTLP over HTTP with gzip or zstd), gRPC,
+ * images, audio, video and fonts. Compressed or not, such a body is read only if its bytes are text, so its
+ * Content-Encoding is not undone (an unknown one, such as snappy or zstd, is not a reason to refuse it).
+ */
+export function declaresBinary(mt: string): boolean {
+  return mt === 'application/x-protobuf' || mt === 'application/protobuf' || mt === 'application/vnd.google.protobuf' ||
+    mt === 'application/x-google-protobuf' || mt.startsWith('application/grpc') || mt.endsWith('+proto') || mt.endsWith('+protobuf') ||
+    mt.startsWith('image/') || mt.startsWith('audio/') || mt.startsWith('video/') || mt.startsWith('font/');
+}

@@ -6,7 +6,7 @@ import { JSON_ROOT, KEY_PREFIX, memberStep } from './inputs-json-path.js';
 import { type JsonCount, walkDropped } from './inputs-json-repeats.js';
 import { inspectJsonLines, JSON_LINES_TYPES, type ReadDoc, startsWithRs } from './inputs-json-lines.js';
 import { inspectMultipart } from './inputs-multipart.js';
-import { declaresText, textLike } from './body-sniff.js';
+import { declaresBinary, declaresText, textLike } from './body-sniff.js';
 import { type Charset, declaredCharset, readings } from './charset.js';
 import { decodedBody } from './content-coding.js';
 import { inspectFormCharset } from './inputs-form-charset.js';
@@ -27,6 +27,8 @@ export const MAX_FORM_FIELDS = 2000;
  * JSON body is read only if it parses (compressed bytes do not) and a body not parsed is not recorded.
  */
 export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector): void {
+  // a binary format (remote_write's snappy protobuf, OTLP): its coding is not undone, its bytes are read if text
+  if (declaresBinary(mediaType(ctx.headers['content-type'] ?? ''))) { readBody(ctx, ctx.body, o, w, false); return; }
   const body = decodedBody(ctx, o.maxTotalBytes);
   if (!Buffer.isBuffer(body)) {
     w.lim.undecodableBody = body.why;

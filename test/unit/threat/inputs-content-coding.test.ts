@@ -105,6 +105,25 @@ describe('a body that cannot be decoded fails closed, as a body over the inspect
     }
   });
 
+  it('a binary format is not decoded, so its coding is never a reason to refuse it: remote_write (snappy protobuf), OTLP (zstd, gzip), images', async () => {
+    const snappyLike = Buffer.from([0xff, 0x06, 0x00, 0x00, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x59, 0x01, 0x00, 0x00, 0x01, 0x0a, 0x05]);
+    for (const [ct, enc, body] of [
+      ['application/x-protobuf', 'snappy', snappyLike],
+      ['application/x-protobuf', 'zstd', Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58, 0x01, 0x00, 0x00])],
+      ['application/x-protobuf', 'gzip', zlib.gzipSync(Buffer.alloc(2_000_000, 7))], // past the budget decompressed: not decompressed at all
+      ['image/png', 'br', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0])],
+    ] as const) {
+      const r = read(body, ct, enc);
+      assert.equal(oversizeFinding(r.lim), undefined, `${ct} ${enc}`);
+      assert.deepEqual(r.found, [], `${ct} ${enc}`);
+    }
+    // text in such a body's bytes as sent is still read, as for any binary type
+    assert.deepEqual(families(read(Buffer.from("1' union select password from users--"), 'application/x-protobuf', 'zstd')), ['sqli']);
+    // the same codings on a type that is read: still refused
+    certain(read(snappyLike, 'application/json', 'snappy').lim);
+    certain(read(snappyLike, 'application/octet-stream', 'snappy').lim);
+  });
+
   it('three codings are still decoded', () => {
     assert.deepEqual(families(read(zlib.gzipSync(zlib.deflateSync(zlib.brotliCompressSync(SQLI))), 'application/json', 'br, deflate, gzip')), ['sqli']);
   });
