@@ -246,6 +246,10 @@ export const threatRouteSchema = {
     markup: { enum: ['flag', 'allow'] },
     paranoia,
     exclude,
+    partial_body: {
+      enum: ['refuse', 'inspect'],
+      description: "A body Envoy sent only in part (ext_authz max_request_bytes with allow_partial_message), whose rest was not inspected. refuse (default): the certain oversize finding (with the default weight, 403). inspect: read what arrived, record the finding at 0.4 and count the request in portcullis_fail_open_total{stage=\"threat_partial_body\"} (large uploads)",
+    },
     upstream_header: { type: 'boolean' },
     ip: { type: 'object', additionalProperties: false, properties: { allow: cidrList, block: cidrList } },
     geo: { type: 'object', additionalProperties: false, properties: { allow_countries: countryList, deny_countries: countryList, unknown: { enum: ['allow', 'deny'] } } },
@@ -339,6 +343,7 @@ export interface ThreatRouteConfig {
   markup?: 'flag' | 'allow';
   paranoia?: number;
   exclude?: ExcludeEntry[];
+  partial_body?: 'refuse' | 'inspect';
   upstream_header?: boolean;
   ip?: { allow?: string[]; block?: string[] };
   geo?: { allow_countries?: string[]; deny_countries?: string[]; unknown?: 'allow' | 'deny' };

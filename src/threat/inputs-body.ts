@@ -35,15 +35,18 @@ export function inspectBody(ctx: RequestContext, o: InputOptions, w: Inspector):
     if (body.over) w.charge(Number.POSITIVE_INFINITY);
     return;
   }
-  readBody(ctx, body, o, w, false);
+  if (readBody(ctx, body, o, w, false) && ctx.bodyTruncated) w.lim.partialBody = true;
   if (body === ctx.body || w.exhausted) return;
   const unparsed = w.lim.unparsedBody;
   readBody(ctx, ctx.body, o, w, true);
   w.lim.unparsedBody = unparsed;
 }
 
-/** `body` by the request's media type; `asSent`: the compressed bytes, whose JSON is read only when it parses (and not from ctx.facts). */
-function readBody(ctx: RequestContext, body: Buffer, o: InputOptions, w: Inspector, asSent: boolean): void {
+/**
+ * `body` by the request's media type; `asSent`: the compressed bytes, whose JSON is read only when it parses
+ * (and not from ctx.facts). False: a binary body, not read.
+ */
+function readBody(ctx: RequestContext, body: Buffer, o: InputOptions, w: Inspector, asSent: boolean): boolean {
   const ct = ctx.headers['content-type'] ?? '';
   const mt = mediaType(ct);
   const semi = ct.indexOf(';');
@@ -57,30 +60,30 @@ function readBody(ctx: RequestContext, body: Buffer, o: InputOptions, w: Inspect
     // a charset other than UTF-8 names the text the percent-escapes spell (inputs-form-charset.ts)
     if (decoded !== undefined) inspectFormCharset(w, body, decoded, MAX_FORM_FIELDS);
     else inspectParams(w, body.toString('utf8'), 'form', MAX_FORM_FIELDS);
-    return;
+    return true;
   }
   if (JSON_LINES_TYPES.has(mt)) {
     const text = jsonText(body);
     inspectJsonLines(text, mt === 'application/json-seq' || startsWithRs(text), w, readRecord(o, w), asSent);
-    return;
+    return true;
   }
   if (isJsonType(mt) || (mt === '' && looksJson(body))) {
     inspectJson(ctx, body, o, w, asSent, mt === '', asSent);
-    return;
+    return true;
   }
   // any multipart type: Spring (StandardServletMultipartResolver) and Go's MultipartReader read multipart/mixed as a form
   if (mt.startsWith('multipart/')) {
     inspectMultipart(ct, body, w, { maxParts: o.maxParts, maxJsonValues: o.maxJsonValues, formData: mt === 'multipart/form-data', bodyCs: decoded });
-    return;
+    return true;
   }
   // one JSON string as the document (Go's json.Decoder, get_json(force=True), a `type: string` schema take
   // the string it spells): its value; text that only opens with a quote is read whole below, not recorded
-  if (mt === '' && firstByte(body) === 34 && inspectJson(ctx, body, o, w, true, false, asSent)) return;
+  if (mt === '' && firstByte(body) === 34 && inspectJson(ctx, body, o, w, true, false, asSent)) return true;
   // text in a declared charset is read in it (UTF-7, UTF-16, windows-125x …), as the application's reader decodes it
   if (mt === '' || declaresText(mt)) {
     if (decoded === undefined) w.emit('body', body.toString('utf8'));
     else emitDecoded(w, decoded, body);
-    return;
+    return true;
   }
   // another type (application/octet-stream, a vendor type, one that does not match the body): Go's
   // json.NewDecoder(r.Body), express.json({ type: '*/*' }) and Flask's get_json(force=True) parse it
@@ -88,9 +91,24 @@ function readBody(ctx: RequestContext, body: Buffer, o: InputOptions, w: Inspect
   // JSON; one that is text (UTF-8 without NULs or controls) is read whole; binary (images, archives,
   // protobuf …) is not read.
   const first = firstByte(body);
-  if ((first === 123 || first === 91 || first === 34) && inspectJson(ctx, body, o, w, true, true, asSent)) return;
+  if ((first === 123 || first === 91 || first === 34) && inspectJson(ctx, body, o, w, true, true, asSent)) return true;
   if (decoded !== undefined) emitDecoded(w, decoded, body);
-  else if (textLike(body)) w.emit('body', body.toString('utf8'));
+  else if (textLike(ctx.bodyTruncated ? wholeChars(body) : body)) w.emit('body', body.toString('utf8'));
+  else return false;
+  return true;
+}
+
+/**
+ * A body Envoy cut at max_request_bytes without the UTF-8 sequence the cut split (at most 3 bytes): text
+ * so cut is still text, not a binary body left unread.
+ */
+function wholeChars(b: Buffer): Buffer {
+  for (let i = b.length - 1; i >= 0 && i >= b.length - 3; i--) {
+    const c = b[i]!;
+    if (c < 0x80) return b;
+    if (c >= 0xc0) return b.length - i < (c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2) ? b.subarray(0, i) : b;
+  }
+  return b;
 }
 
 /** A body in its declared charset; in one not ASCII-compatible (UTF-7) its UTF-8 reading too where that differs (charset.ts). */

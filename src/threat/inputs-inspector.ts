@@ -42,6 +42,12 @@ export interface InputLimits {
    * that does not decode, or (with budgetExhausted) more than the budget once decompressed. No body bytes.
    */
   undecodableBody?: string;
+  /**
+   * A body the walk read (text, JSON, a form, multipart: not a binary body it skips) that Envoy sent only in
+   * part (`ctx.bodyTruncated`: ext_authz `max_request_bytes` with `allow_partial_message`): the rest, which
+   * the upstream reads, was not inspected.
+   */
+  partialBody?: boolean;
 }
 
 /**

@@ -124,9 +124,11 @@ function commaCookie(s: string, comma: number): boolean {
  * 0.4, a record. A request past the total budget was not: an attacker could pad a payload past it, so
  * the finding is certain (1; with the default weight 1 a block). So is a compressed body that was not
  * read: one that decompresses past the budget (a bomb), or one that does not decode (an unknown coding,
- * corrupt data), which the application reads otherwise or not at all (content-coding.ts).
+ * corrupt data), which the application reads otherwise or not at all (content-coding.ts). And so is a body
+ * Envoy sent only in part (its `max_request_bytes`): the rest was not inspected, unless the route's
+ * `partial_body: inspect` accepts that (then 0.4, a record of it; the stage counts it as a fail-open).
  */
-export function oversizeFinding(lim: InputLimits): Finding | undefined {
+export function oversizeFinding(lim: InputLimits, partial: PartialBody = 'refuse'): Finding | undefined {
   if (lim.budgetExhausted) {
     const detail = lim.undecodableBody === undefined ? 'inspection budget exhausted: the rest of the request was not inspected'
       : `inspection budget exhausted: ${lim.undecodableBody}, not inspected`;
@@ -135,14 +137,23 @@ export function oversizeFinding(lim: InputLimits): Finding | undefined {
   if (lim.undecodableBody !== undefined) {
     return { family: 'oversize', where: 'body', confidence: 1, detail: `${lim.undecodableBody}: the body was not inspected` };
   }
+  if (lim.partialBody && partial === 'refuse') return { family: 'oversize', where: 'body', confidence: 1, detail: `${PARTIAL_BODY}: the rest was not inspected` };
   const why: string[] = [];
   if (lim.overCount > 0) why.push(`${lim.overCount} inputs past the count limits`);
   if (lim.truncatedValues > 0) why.push(`${lim.truncatedValues} values longer than max_value_bytes`);
   if (lim.depthExceeded) why.push('JSON nested deeper than max_json_depth');
   if (lim.unparsedBody !== undefined) why.push(`${lim.unparsedBody} body not parsed, read as text`);
+  if (lim.partialBody) {
+    const also = why.length === 0 ? '' : `; ${why.join('; ')} (all inspected)`;
+    return { family: 'oversize', where: 'body', confidence: 0.4, detail: `${PARTIAL_BODY}: what arrived was inspected (partial_body: inspect)${also}` };
+  }
   if (why.length === 0) return undefined;
   return { family: 'oversize', where: 'request', confidence: 0.4, detail: `${why.join('; ')} (all inspected)` };
 }
+
+/** A route's `partial_body`: what a body Envoy sent only in part is. */
+export type PartialBody = 'refuse' | 'inspect';
+const PARTIAL_BODY = "body not received in full (Envoy's max_request_bytes)";
 
 /**
  * The `charset` finding for text in a declared charset nothing decodes (charset.ts): it was read as UTF-8,

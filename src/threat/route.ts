@@ -7,6 +7,7 @@ import type { ThreatRouteConfig } from './config.js';
 import type { CsrfOptions } from './csrf.js';
 import type { DetectorOptions, InjectionFamily, ParanoiaLevel } from './detectors/index.js';
 import { compileExclusions, type Exclusions, parseExclusions } from './exclude.js';
+import type { PartialBody } from './inputs.js';
 import type { PrefixTrie } from './ip/trie.js';
 import { compileCidrs, type ThreatState } from './state.js';
 import { compileSchema, type ValidationOptions } from './validation.js';
@@ -21,6 +22,8 @@ export interface RouteThreat {
   detector: DetectorOptions;
   /** Inputs some or all detectors do not read (global and route `exclude`); undefined when none. */
   exclusions?: Exclusions;
+  /** A body Envoy sent only in part: refused (the certain oversize finding) or read as far as it goes (a counted fail-open). */
+  partialBody: PartialBody;
   upstreamHeader: boolean;
   allow?: PrefixTrie<true>;
   blockList?: PrefixTrie<true>;
@@ -59,6 +62,7 @@ export function compileRoute(s: ThreatState, rc: ThreatRouteConfig, info: RouteI
       minConfidence: s.minConfidence,
       paranoia: (rc.paranoia ?? s.paranoia) as ParanoiaLevel,
     },
+    partialBody: rc.partial_body ?? 'refuse',
     upstreamHeader: rc.upstream_header ?? s.upstreamHeader,
     allow: rc.ip?.allow ? compileCidrs(rc.ip.allow, `${base}/ip/allow`) : undefined,
     blockList: rc.ip?.block ? compileCidrs(rc.ip.block, `${base}/ip/block`) : undefined,

@@ -178,8 +178,10 @@ export function detectStage(s: ThreatState, r: RouteThreat): Stage {
         } else fs = inspectValue(value, opts);
         for (let i = 0; i < fs.length; i++) { const f = fs[i]!; findings.push({ family: f.family, where, confidence: f.confidence, detail: f.detail }); }
       }, r.exclusions);
-      const cut = oversizeFinding(lim);
+      const cut = oversizeFinding(lim, r.partialBody);
       if (cut) findings.push(cut);
+      // a body Envoy sent in part that the route reads as far as it goes: each one let through is a fail-open
+      const partialThrough = lim.partialBody === true && r.partialBody === 'inspect';
       const undecodable = charsetFinding(lim);
       if (undecodable) findings.push(undecodable);
       const ip = (ctx.facts[IP_FACT] as string | undefined) ?? ctx.client.ip;
@@ -195,19 +197,25 @@ export function detectStage(s: ThreatState, r: RouteThreat): Stage {
         ctx.upstreamHeaders.push([RISK_SCORE_HEADER, String(score)]);
         if (findings.length > 0) ctx.upstreamHeaders.push([RISK_FINDINGS_HEADER, findingsHeaderValue(findings)]);
       }
-      if (action === 'none') return undefined;
+      if (action === 'none') return partialOpen(partialThrough, r.name);
       const level = action === 'block' ? 2 : action === 'throttle' ? 1 : 0;
       const top = topFinding(findings, s.weights)!;
       if (level >= minEvent) pend(ctx, { family: top.family, where: top.where, score, action: action as EventAction, mode: r.mode, findings: [...findings].sort((a, b) => b.confidence - a.confidence) });
-      if (r.mode !== 'enforce') return undefined;
-      if (action === 'throttle') { ctx.facts[THROTTLE_FACT] = true; return undefined; }
+      if (r.mode !== 'enforce') return partialOpen(partialThrough, r.name);
+      if (action === 'throttle') { ctx.facts[THROTTLE_FACT] = true; return partialOpen(partialThrough, r.name); }
       if (action === 'block') {
         if (r.ban && ip !== '' && ctx.facts['threat.allowlisted'] !== true) {
           s.bans.ban(ip, s.banTtlMs, `${top.family} in ${top.where} (score ${score})`).catch((err: Error) => s.env.logger.warn({ err: err.message, client_ip: ip }, 'could not store the ban'));
         }
         return new Deny('ERR_THREAT', THREAT_DENY_MESSAGE);
       }
-      return undefined;
+      return partialOpen(partialThrough, r.name);
     },
   };
+}
+
+/** The detect stage lets a request through: one with a body Envoy sent in part (`partial_body: inspect`) is counted as a fail-open. */
+function partialOpen(partial: boolean, route: string): undefined {
+  if (partial) metrics.failOpen.inc({ route, stage: 'threat_partial_body' });
+  return undefined;
 }
