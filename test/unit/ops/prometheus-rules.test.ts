@@ -61,10 +61,17 @@ describe('Prometheus rules (promtool)', () => {
 
   it('a fail-open alert that misses the first fail-open (only increase()) fails the unit tests', () => {
     const copy = brokenCopy('no-new-series', 'PortcullisFailOpen', (t) =>
-      t.replace('(portcullis_fail_open_total unless portcullis_fail_open_total offset 5m)\n            or ', ''));
+      t.replace('(portcullis_fail_open_total{stage!="threat_partial_body"} unless portcullis_fail_open_total offset 5m)\n            or ', ''));
     const r = promtool('test', 'rules', copy.tests);
     assert.equal(r.ok, false, r.out);
     assert.match(r.out, /alertname: PortcullisFailOpen, time: 11m/);
+  });
+
+  it('a fail-open alert that pages on the partial bodies a route chose to let through fails the unit tests', () => {
+    const copy = brokenCopy('partial-body', 'PortcullisFailOpen', (t) => t.replaceAll('portcullis_fail_open_total{stage!="threat_partial_body"}', 'portcullis_fail_open_total'));
+    const r = promtool('test', 'rules', copy.tests);
+    assert.equal(r.ok, false, r.out);
+    assert.match(r.out, /alertname: PortcullisFailOpen, time: (6|20)m/);
   });
 
   it('a looser latency budget fails the unit tests', () => {
