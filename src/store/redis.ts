@@ -21,7 +21,8 @@ const breakerTransitions = counter('portcullis_store_breaker_transitions_total',
   'State changes of the shared store\'s circuit breaker (bans, nonces, SAML IDs, revocations, API keys, policy data): open after consecutive command timeouts', ['to'] as const);
 
 /**
- * The breaker opens when commands have been timing out for STORE_HUNG_MS with no reply in between, and stays
+ * The breaker opens when commands have been timing out for STORE_HUNG_MS with nothing read on the connection
+ * in between (no reply to anything: a late reply or another command's reply is a Redis that answers), and stays
  * open openMs before one probe. Only timeouts count: a reply (even an error such as OOM or READONLY) or a
  * refused write to a closed connection leaves nothing waiting. Counting timeouts in a row instead would open it
  * at an event-loop stall (a GC pause) longer than the command deadline: every command in flight times out at
@@ -59,6 +60,12 @@ export class RedisStore implements KvStore {
   readonly breaker?: CircuitBreaker;
   /** When the first command still unanswered by a timeout was sent (undefined: Redis answered since). */
   private silentSince?: number;
+  /**
+   * The connection and its byte count when silentSince's command was sent. Any byte read since (a late reply
+   * to a timed-out call, a rate-limit counter's reply on the same connection) means Redis answered: it was
+   * not silent, whatever timed out (an event-loop stall delays the reading, not Redis).
+   */
+  private silentRead?: ReadPoint;
   private lastTimeout = 0;
 
   constructor(private readonly opts: RedisStoreOptions, private readonly logger: Logger, private readonly clock: () => number = Date.now) {
@@ -101,6 +108,7 @@ export class RedisStore implements KvStore {
     const breaker = this.breaker;
     if (breaker !== undefined && !breaker.allow()) throw new StoreUnavailableError('redis: not answering (circuit breaker open)');
     const sent = this.clock();
+    const read = breaker !== undefined ? this.readPoint() : undefined;
     try {
       const r = await fn();
       this.answered(breaker);
@@ -109,13 +117,18 @@ export class RedisStore implements KvStore {
       const message = (err as Error).message;
       if (breaker !== undefined && /timed out/i.test(message)) {
         // no reply since this command was sent: Redis has been silent at least since then. A timeout long after
-        // the last one starts again (in between nothing was asked, or its late replies went unseen)
+        // the last one starts again (in between nothing was asked, or its late replies went unseen), and so does
+        // one after any byte was read on the connection (Redis answered meanwhile: a late reply read after a
+        // stall, another command's reply; two stalls under a second apart opened the breaker on a healthy Redis)
         const t = this.clock();
         // a timeout that fired long after its deadline: the event loop was stalled (an inline bundle activation,
         // a long GC), not Redis silent — its reply may be waiting unread. It says nothing of Redis, so it does
         // not count (else every stall past STORE_HUNG_MS was followed by a second of refused store calls)
         if (!breaker.isOpen() && t - sent > this.opts.commandTimeoutMs + LATE_TIMEOUT_MS) throw new StoreUnavailableError(`redis: ${message}`);
-        if (this.silentSince === undefined || t - this.lastTimeout > STORE_HUNG_MS) this.silentSince = sent;
+        if (this.silentSince === undefined || t - this.lastTimeout > STORE_HUNG_MS || this.heardSince(this.silentRead)) {
+          this.silentSince = sent;
+          this.silentRead = read;
+        }
         this.lastTimeout = t;
         // a probe that times out opens the breaker again at once
         if (breaker.isOpen() || t - this.silentSince >= STORE_HUNG_MS) breaker.failure();
@@ -124,6 +137,18 @@ export class RedisStore implements KvStore {
       }
       throw new StoreUnavailableError(`redis: ${message}`);
     }
+  }
+
+  /** Where the single Redis connection's reading stands (undefined while it has no socket). */
+  private readPoint(): ReadPoint | undefined {
+    const stream = (this.redis as Redis).stream as { bytesRead?: number } | undefined;
+    return stream !== undefined && typeof stream.bytesRead === 'number' ? { stream, bytes: stream.bytesRead } : undefined;
+  }
+
+  /** Has anything been read on the connection since `p` (or is it another connection now)? */
+  private heardSince(p: ReadPoint | undefined): boolean {
+    const now = this.readPoint();
+    return p === undefined || now === undefined || now.stream !== p.stream || now.bytes !== p.bytes;
   }
 
   private answered(breaker: CircuitBreaker | undefined): void {
@@ -253,6 +278,8 @@ function currentSubscriber(c: Cluster): object | null | undefined {
   const s = (c as unknown as { subscriber?: { getInstance?: () => object | null } }).subscriber;
   return typeof s?.getInstance === 'function' ? s.getInstance() : undefined;
 }
+
+interface ReadPoint { stream: object; bytes: number }
 
 export function parseHostPort(s: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');
