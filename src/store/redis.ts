@@ -32,6 +32,9 @@ export const STORE_HUNG_MS = 1000;
 export const STORE_BREAKER = { failures: 1, openMs: 1000 } as const;
 /** A command timeout that fires this much later than its deadline was delayed by a stalled event loop. */
 const LATE_TIMEOUT_MS = 250;
+/** The longest wait between two reconnects on READONLY, and the quiet time after which the next is at once. */
+export const READONLY_BACKOFF_MAX_MS = 10_000;
+const READONLY_RESET_MS = 60_000;
 
 /**
  * Redis (single or Cluster) behind KvStore. Commands fail fast while disconnected (no offline queue), and
@@ -67,6 +70,9 @@ export class RedisStore implements KvStore {
    */
   private silentRead?: ReadPoint;
   private lastTimeout = 0;
+  /** READONLY reconnects in a row (each within READONLY_RESET_MS of the one before), and when the last was. */
+  private readonlyStreak = 0;
+  private lastReadonlyReconnect = -Infinity;
 
   constructor(private readonly opts: RedisStoreOptions, private readonly logger: Logger, private readonly clock: () => number = Date.now) {
     if (!(opts.cluster && opts.cluster.length > 0)) {
@@ -87,7 +93,7 @@ export class RedisStore implements KvStore {
       // READONLY: the server is a replica now (a failover moved the primary's address to a promoted replica,
       // and this connection still leads to the old primary): connect again, to where the address leads now.
       // Otherwise every write (counters, nonces, bans) failed until the connection happened to break.
-      reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
+      reconnectOnError: (err: Error) => err.message.startsWith('READONLY') && this.readonlyReconnectDue(),
     };
     if (opts.cluster && opts.cluster.length > 0) {
       this.kind = 'cluster';
@@ -100,6 +106,24 @@ export class RedisStore implements KvStore {
       this.redis = new Redis(opts.url ?? 'redis://127.0.0.1:6379', common);
     }
     this.redis.on('error', (err: Error) => this.logger.warn({ err: err.message, store: this.kind }, 'redis error'));
+  }
+
+  /**
+   * Whether a READONLY answer reconnects now. The first at once (a failover: the address leads to the new
+   * primary); while the address still leads to a replica (a DNS name within its TTL, a read endpoint
+   * configured by mistake) after 1 s, 2 s, 4 s … READONLY_BACKOFF_MAX_MS. Reconnecting at every READONLY
+   * reconnected at every write (~10 a second: the retry delay), and the reads sent meanwhile (ban lookups)
+   * all failed, where a replica would have answered them.
+   */
+  private readonlyReconnectDue(): boolean {
+    const now = this.clock();
+    if (now - this.lastReadonlyReconnect >= READONLY_RESET_MS) this.readonlyStreak = 0;
+    const wait = this.readonlyStreak === 0 ? 0 : Math.min(READONLY_BACKOFF_MAX_MS, 1000 * 2 ** (this.readonlyStreak - 1));
+    if (now - this.lastReadonlyReconnect < wait) return false;
+    this.readonlyStreak++;
+    this.lastReadonlyReconnect = now;
+    this.logger.warn({ store: this.kind, attempt: this.readonlyStreak }, 'redis answered READONLY (this address leads to a replica): reconnecting');
+    return true;
   }
 
   private k(key: string): string { return this.opts.keyPrefix + key; }
