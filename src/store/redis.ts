@@ -21,7 +21,8 @@ const breakerTransitions = counter('portcullis_store_breaker_transitions_total',
   'State changes of the shared store\'s circuit breaker (bans, nonces, SAML IDs, revocations, API keys, policy data): open after consecutive command timeouts', ['to'] as const);
 
 /**
- * The breaker opens when commands have been timing out for STORE_HUNG_MS with no reply in between, and stays
+ * The breaker opens when commands have been timing out for STORE_HUNG_MS with nothing read on the connection
+ * in between (no reply to anything: a late reply or another command's reply is a Redis that answers), and stays
  * open openMs before one probe. Only timeouts count: a reply (even an error such as OOM or READONLY) or a
  * refused write to a closed connection leaves nothing waiting. Counting timeouts in a row instead would open it
  * at an event-loop stall (a GC pause) longer than the command deadline: every command in flight times out at
@@ -31,6 +32,9 @@ export const STORE_HUNG_MS = 1000;
 export const STORE_BREAKER = { failures: 1, openMs: 1000 } as const;
 /** A command timeout that fires this much later than its deadline was delayed by a stalled event loop. */
 const LATE_TIMEOUT_MS = 250;
+/** The longest wait between two reconnects on READONLY, and the quiet time after which the next is at once. */
+export const READONLY_BACKOFF_MAX_MS = 10_000;
+const READONLY_RESET_MS = 60_000;
 
 /**
  * Redis (single or Cluster) behind KvStore. Commands fail fast while disconnected (no offline queue), and
@@ -59,7 +63,16 @@ export class RedisStore implements KvStore {
   readonly breaker?: CircuitBreaker;
   /** When the first command still unanswered by a timeout was sent (undefined: Redis answered since). */
   private silentSince?: number;
+  /**
+   * The connection and its byte count when silentSince's command was sent. Any byte read since (a late reply
+   * to a timed-out call, a rate-limit counter's reply on the same connection) means Redis answered: it was
+   * not silent, whatever timed out (an event-loop stall delays the reading, not Redis).
+   */
+  private silentRead?: ReadPoint;
   private lastTimeout = 0;
+  /** READONLY reconnects in a row (each within READONLY_RESET_MS of the one before), and when the last was. */
+  private readonlyStreak = 0;
+  private lastReadonlyReconnect = -Infinity;
 
   constructor(private readonly opts: RedisStoreOptions, private readonly logger: Logger, private readonly clock: () => number = Date.now) {
     if (!(opts.cluster && opts.cluster.length > 0)) {
@@ -80,7 +93,7 @@ export class RedisStore implements KvStore {
       // READONLY: the server is a replica now (a failover moved the primary's address to a promoted replica,
       // and this connection still leads to the old primary): connect again, to where the address leads now.
       // Otherwise every write (counters, nonces, bans) failed until the connection happened to break.
-      reconnectOnError: (err: Error) => err.message.startsWith('READONLY'),
+      reconnectOnError: (err: Error) => err.message.startsWith('READONLY') && this.readonlyReconnectDue(),
     };
     if (opts.cluster && opts.cluster.length > 0) {
       this.kind = 'cluster';
@@ -95,12 +108,31 @@ export class RedisStore implements KvStore {
     this.redis.on('error', (err: Error) => this.logger.warn({ err: err.message, store: this.kind }, 'redis error'));
   }
 
+  /**
+   * Whether a READONLY answer reconnects now. The first at once (a failover: the address leads to the new
+   * primary); while the address still leads to a replica (a DNS name within its TTL, a read endpoint
+   * configured by mistake) after 1 s, 2 s, 4 s … READONLY_BACKOFF_MAX_MS. Reconnecting at every READONLY
+   * reconnected at every write (~10 a second: the retry delay), and the reads sent meanwhile (ban lookups)
+   * all failed, where a replica would have answered them.
+   */
+  private readonlyReconnectDue(): boolean {
+    const now = this.clock();
+    if (now - this.lastReadonlyReconnect >= READONLY_RESET_MS) this.readonlyStreak = 0;
+    const wait = this.readonlyStreak === 0 ? 0 : Math.min(READONLY_BACKOFF_MAX_MS, 1000 * 2 ** (this.readonlyStreak - 1));
+    if (now - this.lastReadonlyReconnect < wait) return false;
+    this.readonlyStreak++;
+    this.lastReadonlyReconnect = now;
+    this.logger.warn({ store: this.kind, attempt: this.readonlyStreak }, 'redis answered READONLY (this address leads to a replica): reconnecting');
+    return true;
+  }
+
   private k(key: string): string { return this.opts.keyPrefix + key; }
 
   private async call<T>(fn: () => Promise<T>): Promise<T> {
     const breaker = this.breaker;
     if (breaker !== undefined && !breaker.allow()) throw new StoreUnavailableError('redis: not answering (circuit breaker open)');
     const sent = this.clock();
+    const read = breaker !== undefined ? this.readPoint() : undefined;
     try {
       const r = await fn();
       this.answered(breaker);
@@ -109,13 +141,18 @@ export class RedisStore implements KvStore {
       const message = (err as Error).message;
       if (breaker !== undefined && /timed out/i.test(message)) {
         // no reply since this command was sent: Redis has been silent at least since then. A timeout long after
-        // the last one starts again (in between nothing was asked, or its late replies went unseen)
+        // the last one starts again (in between nothing was asked, or its late replies went unseen), and so does
+        // one after any byte was read on the connection (Redis answered meanwhile: a late reply read after a
+        // stall, another command's reply; two stalls under a second apart opened the breaker on a healthy Redis)
         const t = this.clock();
         // a timeout that fired long after its deadline: the event loop was stalled (an inline bundle activation,
         // a long GC), not Redis silent — its reply may be waiting unread. It says nothing of Redis, so it does
         // not count (else every stall past STORE_HUNG_MS was followed by a second of refused store calls)
         if (!breaker.isOpen() && t - sent > this.opts.commandTimeoutMs + LATE_TIMEOUT_MS) throw new StoreUnavailableError(`redis: ${message}`);
-        if (this.silentSince === undefined || t - this.lastTimeout > STORE_HUNG_MS) this.silentSince = sent;
+        if (this.silentSince === undefined || t - this.lastTimeout > STORE_HUNG_MS || this.heardSince(this.silentRead)) {
+          this.silentSince = sent;
+          this.silentRead = read;
+        }
         this.lastTimeout = t;
         // a probe that times out opens the breaker again at once
         if (breaker.isOpen() || t - this.silentSince >= STORE_HUNG_MS) breaker.failure();
@@ -124,6 +161,18 @@ export class RedisStore implements KvStore {
       }
       throw new StoreUnavailableError(`redis: ${message}`);
     }
+  }
+
+  /** Where the single Redis connection's reading stands (undefined while it has no socket). */
+  private readPoint(): ReadPoint | undefined {
+    const stream = (this.redis as Redis).stream as { bytesRead?: number } | undefined;
+    return stream !== undefined && typeof stream.bytesRead === 'number' ? { stream, bytes: stream.bytesRead } : undefined;
+  }
+
+  /** Has anything been read on the connection since `p` (or is it another connection now)? */
+  private heardSince(p: ReadPoint | undefined): boolean {
+    const now = this.readPoint();
+    return p === undefined || now === undefined || now.stream !== p.stream || now.bytes !== p.bytes;
   }
 
   private answered(breaker: CircuitBreaker | undefined): void {
@@ -253,6 +302,8 @@ function currentSubscriber(c: Cluster): object | null | undefined {
   const s = (c as unknown as { subscriber?: { getInstance?: () => object | null } }).subscriber;
   return typeof s?.getInstance === 'function' ? s.getInstance() : undefined;
 }
+
+interface ReadPoint { stream: object; bytes: number }
 
 export function parseHostPort(s: string): { host: string; port: number } {
   const i = s.lastIndexOf(':');

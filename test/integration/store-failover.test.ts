@@ -75,3 +75,43 @@ describe('the primary\'s address moves to a promoted replica; the old primary st
     await s.set('threat:ban:203.0.113.1', '{"until":1}', 60_000);
   });
 });
+
+/**
+ * A deployment whose address leads to a replica for good (a read endpoint configured by mistake, or a DNS name
+ * still leading to the old primary for its TTL): every write answers READONLY however often it reconnects.
+ */
+describe('every write answers READONLY, reconnect after reconnect', () => {
+  let primary: RedisNode;
+  let replica: RedisNode;
+  let s: RedisStore;
+  let raw: Redis;
+  before(async () => {
+    primary = await startRedis(dir, 'redis-p');
+    replica = await startRedis(dir, 'redis-r');
+    raw = new Redis(replica.url);
+    await raw.replicaof('127.0.0.1', primary.port);
+    await raw.set('t:threat:ban:203.0.113.9', 'x').then(() => assert.fail('the replica took a write'), () => undefined);
+    s = new RedisStore({ url: replica.url, commandTimeoutMs: 200, connectTimeoutMs: 1000, keyPrefix: 't:' }, logger);
+    await waitFor('store ready', async () => s.ready());
+  });
+  after(async () => { raw?.disconnect(); await s?.close(); await primary?.stop(); await replica?.stop(); });
+
+  it('does not reconnect at every write: connections stay few and reads keep working', async () => {
+    const connections = async (): Promise<number> => Number(/total_connections_received:(\d+)/.exec(await raw.info('stats'))![1]);
+    const before = await connections();
+    let reads = 0;
+    let readsOk = 0;
+    const until = Date.now() + 3000;
+    while (Date.now() < until) {
+      // a Check's writes (a nonce claim, a counter) and reads (a ban lookup), 100 a second
+      await s.setNX(`nonce:${reads}`, '1', 60_000).catch(() => undefined);
+      reads++;
+      readsOk += await s.get('threat:ban:203.0.113.9').then(() => 1, () => 0);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const reconnects = (await connections()) - before;
+    const seen = `${reconnects} connections in 3 s, ${readsOk} of ${reads} reads answered`;
+    assert.ok(reconnects <= 5, seen);
+    assert.ok(readsOk >= reads * 0.75, seen);
+  });
+});

@@ -98,6 +98,24 @@ describe('a Redis that stops answering with its connections open (SIGSTOP, real 
     assert.equal(await s.get('x'), null, 'the next call is sent and answered');
   });
 
+  it('two stalls under a second apart, Redis answering in between, do not add up to a silent Redis', async () => {
+    // two GC pauses 0.9 s apart: each times out the store calls in flight, whose replies are read late (unseen
+    // by the caller); in between Redis answers the commands it is sent on the same connection (rate-limit
+    // counters, not store calls): it was never silent
+    const stall = (): Promise<string[]> => new Promise((resolve) => setImmediate(() => {
+      const batch = Array.from({ length: 5 }, (_, i) => s.get(`k${i}`).then(() => 'ok', () => 'timed out'));
+      const until = Date.now() + 100;
+      while (Date.now() < until) { /* the event loop is busy */ }
+      void Promise.all(batch).then(resolve);
+    }));
+    assert.deepEqual([...new Set(await stall())], ['timed out']);
+    const until = Date.now() + 850;
+    while (Date.now() < until) { await s.redis.ping(); await new Promise((r) => setTimeout(r, 20)); }
+    assert.deepEqual([...new Set(await stall())], ['timed out']);
+    assert.equal(s.breaker?.state, 'closed');
+    assert.equal(await s.get('x'), null, 'the next call is sent and answered');
+  });
+
   it('two stalls far apart, with nothing asked in between, do not add up to a silent Redis', async () => {
     const stall = (): Promise<string[]> => new Promise((resolve) => setImmediate(() => {
       const batch = Array.from({ length: 5 }, (_, i) => s.get(`k${i}`).then(() => 'ok', () => 'timed out'));

@@ -35,9 +35,20 @@ export class RedisHashDataSource extends DataSource {
     return loadDataHash(this.opts.hash, fields, this.opts.values, known, this.logger);
   }
 
+  /** The read queued after the one running, not started yet: every reload asked for meanwhile shares it. */
+  private queued?: Promise<void>;
+
+  /**
+   * Read again, after the read running (which may have read the hash before the change that prompted this).
+   * Asks made while a read is queued share it: a burst of notifications or a flapping subscriber (a re-read
+   * at every reconnect) queued one whole-hash read each, without bound.
+   */
   reload(trigger = 'poll'): Promise<void> {
-    this.running = this.running.then(() => this.refresh(trigger));
-    return this.running;
+    if (this.queued !== undefined) return this.queued;
+    const next = this.running.then(() => { this.queued = undefined; return this.refresh(trigger); });
+    this.queued = next;
+    this.running = next;
+    return next;
   }
 
   private failStreak = 0;

@@ -279,6 +279,39 @@ describe('data documents over a bundle', () => {
     assert.equal((out.portcullis as any).other, base.portcullis.other, 'untouched subtrees are shared');
   });
 
+  it('re-reads asked for while one is running (a flapping subscriber, a burst of notifications) are one more read, not one each', async () => {
+    const store = new MemoryStore();
+    await store.hset('perms', 'reader', '["/a"]');
+    let resubscribed: (() => void) | undefined;
+    const realSubscribe = store.subscribe.bind(store);
+    store.subscribe = async (channel, handler, onResubscribed) => { resubscribed = onResubscribed; return realSubscribe(channel, handler); };
+    const realHgetall = store.hgetall.bind(store);
+    let reads = 0;
+    let gate: Promise<void> | undefined;
+    store.hgetall = async (key) => { reads++; await gate; return realHgetall(key); };
+    const data = new RedisHashDataSource('d3', 'perms', ['rt', 'perms'], store, { hash: 'perms', values: 'json', refreshMs: 60_000, channel: 'perms-changed' }, silent).retain();
+    try {
+      data.start();
+      await until(() => data.loaded && resubscribed !== undefined, 'first refresh and the subscription');
+      await new Promise((r) => setTimeout(r, 50)); // the read after subscribing
+      let open!: () => void;
+      gate = new Promise((r) => { open = r; });
+      reads = 0;
+      const first = data.reload('poll'); // a big hash: the read takes a while
+      await until(() => reads === 1, 'the read running');
+      const asked: Array<Promise<void>> = [];
+      for (let i = 0; i < 50; i++) { resubscribed!(); asked.push(data.reload('notification')); }
+      await store.hset('perms', 'reader', '["/b"]');
+      open();
+      await Promise.all([first, ...asked]);
+      assert.equal(reads, 2, 'the read running, then one more for every ask made meanwhile');
+      assert.deepEqual(docValue(data.latest!), { reader: ['/b'] }, 'the last read saw the change');
+    } finally {
+      await data.release();
+      await store.close();
+    }
+  });
+
   it('a Redis hash change announced before the data source had subscribed is read once it has', async () => {
     const store = new MemoryStore();
     const realSubscribe = store.subscribe.bind(store);
