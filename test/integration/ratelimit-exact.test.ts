@@ -161,7 +161,7 @@ describe('counting stays exact while a Redis Cluster moves a slot (real cluster,
 
   it('a slot migrated key by key (MOVED, ASK, TRYAGAIN) mid-count: the limit holds exactly', async () => {
     const tag = 'migrate';
-    const limit = 1500;
+    const limit = 5000;
     const c = admin(cluster.nodes[0]!.port);
     const slot = Number(await c.cluster('KEYSLOT', `rl:{${tag}}k`));
     c.disconnect();
@@ -173,7 +173,8 @@ describe('counting stays exact while a Redis Cluster moves a slot (real cluster,
     }
     const to = masters.find((m) => m.port !== from.port)!;
     const run = load(tag, limit);
-    await new Promise((r) => setTimeout(r, 100));
+    // the migration starts once counting has begun (a fixed wait let a fast machine reach the limit first)
+    await waitFor('counting began', async () => (run.res.ok ?? 0) > 0, 10_000, 5);
     const before = run.res.ok ?? 0;
     const src = admin(from.port);
     const dst = admin(to.port);
