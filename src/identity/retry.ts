@@ -11,18 +11,23 @@ export function backoffMs(attempt: number, maxMs: number): number {
  * start, or down). Once subscribed, the store client re-subscribes by itself across reconnects.
  * `onSubscribed` runs once subscribed, and again each time the subscription is back after a lost
  * connection (messages published meanwhile were missed): the caller re-reads the state the channel announces.
+ * `first` settles after the first attempt (subscribed, or failed and retrying in the background).
  */
-export function subscribeWithRetry(store: KvStore, channel: string, handler: (m: string) => void, logger: Logger, onSubscribed?: () => void): { stop(): void } {
+export function subscribeWithRetry(store: KvStore, channel: string, handler: (m: string) => void, logger: Logger, onSubscribed?: () => void): { stop(): Promise<void>; first: Promise<void> } {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let unsubscribe: (() => Promise<void>) | undefined;
   let attempt = 0;
+  let firstDone: () => void = () => undefined;
+  const first = new Promise<void>((resolve) => { firstDone = resolve; });
   const tryOnce = (): void => {
     store.subscribe(channel, handler, onSubscribed).then((u) => {
-      if (stopped) { void u().catch(() => undefined); return; }
+      if (stopped) { void u().catch(() => undefined); firstDone(); return; }
       unsubscribe = u;
       onSubscribed?.();
+      firstDone();
     }, (err) => {
+      firstDone();
       if (stopped) return;
       if (attempt === 0) logger.warn({ channel, err: (err as Error).message }, 'subscribe failed; retrying');
       timer = setTimeout(tryOnce, backoffMs(attempt++, 5000));
@@ -31,10 +36,13 @@ export function subscribeWithRetry(store: KvStore, channel: string, handler: (m:
   };
   tryOnce();
   return {
+    first,
     stop() {
       stopped = true;
       clearTimeout(timer);
-      void unsubscribe?.().catch(() => undefined);
+      const u = unsubscribe;
+      unsubscribe = undefined;
+      return u === undefined ? Promise.resolve() : u().catch(() => undefined);
     },
   };
 }

@@ -4,7 +4,7 @@ import { clientIpKey } from '../ratelimit/check/key-parts.js';
 import { parseIp } from './ip/address.js';
 import type { KvStore } from '../store/types.js';
 import { counter } from '../telemetry/metrics.js';
-import { backoffMs } from '../identity/retry.js';
+import { subscribeWithRetry } from '../identity/retry.js';
 
 const banChanges = counter('portcullis_threat_bans_total', 'Bans placed and lifted', ['op'] as const);
 const banLookups = counter('portcullis_threat_ban_lookups_total', 'Ban checks by where the answer came from', ['source'] as const);
@@ -49,10 +49,7 @@ function ipv4Key(ip: string, prefix: number): string {
 export class BanList {
   /** banKey → ban expiry (ms since epoch); 0 = known not banned. */
   private readonly cache: LRUCache<string, number>;
-  private unsubscribe?: () => Promise<void>;
-  private started = false;
-  private subscribeAttempts = 0;
-  private retryTimer?: NodeJS.Timeout;
+  private subscription?: { stop(): Promise<void> };
 
   constructor(private readonly store: KvStore, private readonly cacheMs: number, private readonly logger: Logger,
     private readonly now: () => number = Date.now, maxEntries = 100_000, readonly prefixes: Readonly<BanPrefixes> = DEFAULT_BAN_PREFIXES) {
@@ -69,34 +66,19 @@ export class BanList {
    * ban's expiry.
    */
   async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    await this.trySubscribe();
-  }
-
-  private async trySubscribe(): Promise<void> {
-    try {
-      // after a lost connection a lifted ban may have been missed: forget every cached answer (each client then
-      // costs one store read, as after a start) rather than refuse a client until its ban's original expiry
-      const u = await this.store.subscribe(BAN_CHANNEL, (msg) => this.onMessage(msg), () => this.cache.clear());
-      if (!this.started) { await u().catch(() => undefined); return; }
-      this.unsubscribe = u;
-      // answers read before the subscription may since have changed unannounced
-      if (this.subscribeAttempts > 0) this.cache.clear();
-    } catch (err) {
-      if (!this.started) return;
-      if (this.subscribeAttempts === 0) this.logger.warn({ err: (err as Error).message }, 'cannot subscribe to ban updates yet; bans are still read from the store; retrying');
-      this.retryTimer = setTimeout(() => void this.trySubscribe(), backoffMs(this.subscribeAttempts++, 5000));
-      this.retryTimer.unref();
-    }
+    if (this.subscription !== undefined) return;
+    // once subscribed, and after a lost connection (a lifted ban may have been missed): forget every cached
+    // answer (each client then costs one store read, as after a start) rather than refuse a client until its
+    // ban's original expiry
+    const s = subscribeWithRetry(this.store, BAN_CHANNEL, (msg) => this.onMessage(msg), this.logger, () => this.cache.clear());
+    this.subscription = s;
+    await s.first;
   }
 
   async close(): Promise<void> {
-    this.started = false;
-    clearTimeout(this.retryTimer);
-    const u = this.unsubscribe;
-    this.unsubscribe = undefined;
-    await u?.().catch(() => undefined);
+    const s = this.subscription;
+    this.subscription = undefined;
+    await s?.stop();
   }
 
   private onMessage(msg: string): void {
