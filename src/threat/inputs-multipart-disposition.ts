@@ -1,3 +1,5 @@
+import { isHex } from '../common/percent-decode.js';
+
 /** A multipart part's Content-Disposition (and Content-Transfer-Encoding), as multipart parsers read them. */
 export interface Disposition {
   /** The `name` parameter of the (first) Content-Disposition; undefined: none. */
@@ -109,8 +111,4 @@ function extValue(v: string): string {
     n += bytes.write(s[i]!, n, utf8 ? 'utf8' : 'latin1');
   }
   return bytes.subarray(0, n).toString(utf8 ? 'utf8' : 'latin1');
-}
-
-function isHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
