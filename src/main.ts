@@ -43,6 +43,17 @@ export async function startService(configFile: string | undefined, logger: Logge
   const adminAddress = adminEnv ?? srv.admin?.address ?? '127.0.0.1:9901';
   const metricsAddress = metricsEnv ?? srv.metrics?.address;
   let metricsServer: MetricsServer | undefined;
+  /** Stop the listeners (gRPC drained up to drainMs), then the runtime; its sinks get drainMs to deliver. */
+  const shutDown = async (drainMs: number): Promise<void> => {
+    holder.beginShutdown();
+    admin.draining = true;
+    const how = await grpc.drain(drainMs);
+    logger.info({ how }, 'grpc server stopped');
+    await admin.close();
+    await metricsServer?.close();
+    // the sinks get their own drain_timeout_ms to deliver queued security events (then what is left is dropped, counted)
+    await holder.close(Date.now() + drainMs);
+  };
   let grpcPort: number, adminPort: number;
   try {
     grpcPort = await grpc.listen();
@@ -53,11 +64,7 @@ export async function startService(configFile: string | undefined, logger: Logge
     }
   } catch (err) {
     // a port taken after the config loaded: close what started (listeners, the runtime's stores and sinks), then fail
-    holder.beginShutdown();
-    await grpc.drain(0);
-    await admin.close();
-    await metricsServer?.close();
-    await holder.close(Date.now());
+    await shutDown(0);
     throw err;
   }
   warnAdminExposure(holder, adminAddress, logger);
@@ -68,16 +75,7 @@ export async function startService(configFile: string | undefined, logger: Logge
   return {
     holder, grpc, admin, metrics: metricsServer, logger,
     stop() {
-      stopping ??= (async () => {
-        holder.beginShutdown();
-        admin.draining = true;
-        const how = await grpc.drain(drainMs);
-        logger.info({ how }, 'grpc server stopped');
-        await admin.close();
-        await metricsServer?.close();
-        // the sinks get their own drain_timeout_ms to deliver queued security events (then what is left is dropped, counted)
-        await holder.close(Date.now() + drainMs);
-      })();
+      stopping ??= shutDown(drainMs);
       return stopping;
     },
   };
