@@ -73,26 +73,28 @@ describe('a Redis that stops answering with its connections open (SIGSTOP, real 
     assert.ok(executed <= early + 5, `Redis ran ${executed} GETs; ${early} were sent before the breaker opened, ${late} after`);
   });
 
+  /**
+   * `calls` store lookups, then the event loop busy for `ms` (a GC pause, an inline bundle activation): what each
+   * lookup answered. Sent from a setImmediate callback, the replies wait for the next loop iteration, whose
+   * timers come first.
+   */
+  const stall = (calls: number, ms: number): Promise<string[]> => new Promise((resolve) => setImmediate(() => {
+    const batch = Array.from({ length: calls }, (_, i) => s.get(`k${i}`).then(() => 'ok', () => 'timed out'));
+    const until = Date.now() + ms;
+    while (Date.now() < until) { /* the event loop is busy */ }
+    void Promise.all(batch).then(resolve);
+  }));
+
   it('an event-loop stall longer than the command deadline does not open the breaker', async () => {
-    // sent from a setImmediate callback, the replies wait for the next loop iteration, whose timers come first
-    const answers = await new Promise<string[]>((resolve) => setImmediate(() => {
-      const batch = Array.from({ length: 50 }, (_, i) => s.get(`k${i}`).then(() => 'ok', () => 'timed out'));
-      const until = Date.now() + 100; // a GC pause: every command in flight outlives its 25 ms deadline
-      while (Date.now() < until) { /* the event loop is busy */ }
-      void Promise.all(batch).then(resolve);
-    }));
+    const answers = await stall(50, 100); // a GC pause: every command in flight outlives its 25 ms deadline
     assert.deepEqual([...new Set(answers)], ['timed out']);
     assert.equal(s.breaker?.state, 'closed');
     assert.equal(await s.get('x'), null, 'the next call is sent and answered');
   });
 
   it('a stall longer than a second (an inline bundle activation, a long GC) does not open the breaker either', async () => {
-    const answers = await new Promise<string[]>((resolve) => setImmediate(() => {
-      const batch = Array.from({ length: 20 }, (_, i) => s.get(`k${i}`).then(() => 'ok', () => 'timed out'));
-      const until = Date.now() + 1300; // past STORE_HUNG_MS: the timeouts fire late, after the stall, not while Redis was silent
-      while (Date.now() < until) { /* the event loop is busy */ }
-      void Promise.all(batch).then(resolve);
-    }));
+    // past STORE_HUNG_MS: the timeouts fire late, after the stall, not while Redis was silent
+    const answers = await stall(20, 1300);
     assert.deepEqual([...new Set(answers)], ['timed out']);
     assert.equal(s.breaker?.state, 'closed');
     assert.equal(await s.get('x'), null, 'the next call is sent and answered');
@@ -102,30 +104,18 @@ describe('a Redis that stops answering with its connections open (SIGSTOP, real 
     // two GC pauses 0.9 s apart: each times out the store calls in flight, whose replies are read late (unseen
     // by the caller); in between Redis answers the commands it is sent on the same connection (rate-limit
     // counters, not store calls): it was never silent
-    const stall = (): Promise<string[]> => new Promise((resolve) => setImmediate(() => {
-      const batch = Array.from({ length: 5 }, (_, i) => s.get(`k${i}`).then(() => 'ok', () => 'timed out'));
-      const until = Date.now() + 100;
-      while (Date.now() < until) { /* the event loop is busy */ }
-      void Promise.all(batch).then(resolve);
-    }));
-    assert.deepEqual([...new Set(await stall())], ['timed out']);
+    assert.deepEqual([...new Set(await stall(5, 100))], ['timed out']);
     const until = Date.now() + 850;
     while (Date.now() < until) { await s.redis.ping(); await new Promise((r) => setTimeout(r, 20)); }
-    assert.deepEqual([...new Set(await stall())], ['timed out']);
+    assert.deepEqual([...new Set(await stall(5, 100))], ['timed out']);
     assert.equal(s.breaker?.state, 'closed');
     assert.equal(await s.get('x'), null, 'the next call is sent and answered');
   });
 
   it('two stalls far apart, with nothing asked in between, do not add up to a silent Redis', async () => {
-    const stall = (): Promise<string[]> => new Promise((resolve) => setImmediate(() => {
-      const batch = Array.from({ length: 5 }, (_, i) => s.get(`k${i}`).then(() => 'ok', () => 'timed out'));
-      const until = Date.now() + 100;
-      while (Date.now() < until) { /* the event loop is busy */ }
-      void Promise.all(batch).then(resolve);
-    }));
-    assert.deepEqual([...new Set(await stall())], ['timed out']);
+    assert.deepEqual([...new Set(await stall(5, 100))], ['timed out']);
     await new Promise((r) => setTimeout(r, 1200)); // idle: the late replies to the first stall arrive unseen
-    assert.deepEqual([...new Set(await stall())], ['timed out']);
+    assert.deepEqual([...new Set(await stall(5, 100))], ['timed out']);
     assert.equal(s.breaker?.state, 'closed');
   });
 });
